@@ -1,0 +1,86 @@
+"""What regularization did to a network: exact zeros, norms, surviving input features."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["layer_summary", "selected_features", "SelectedFeatures", "active_inputs"]
+
+
+def _network(model):
+    """The Sequential behind a model or a fitted estimator."""
+    net = getattr(model, "network_", model)
+    if not hasattr(net, "dense_layers"):
+        raise ValueError(f"Expected a ridgeback Sequential or a fitted ridgeback estimator. "
+                         f"Received: model of type {type(model).__name__}")
+    return net
+
+
+def active_inputs(weight: np.ndarray) -> np.ndarray:
+    """Indices of the rows (input units) of ``weight`` that keep any non-zero weight."""
+    return np.flatnonzero(np.any(weight != 0, axis=1))
+
+
+def layer_summary(model) -> list[dict]:
+    """Per Dense layer: shape, share of exactly-zero weights, L1/L2 norms, active inputs.
+
+    Examples
+    --------
+    >>> from ridgeback import mlp
+    >>> layer_summary(mlp([4, 3, 2], seed=0))[0]["zero_fraction"]
+    0.0
+    """
+    rows = []
+    for i, layer in enumerate(_network(model).dense_layers):
+        w = layer.weight.data
+        rows.append({
+            "layer": i,
+            "shape": tuple(w.shape),
+            "zero_fraction": float(np.mean(w == 0)),
+            "n_zero": int(np.count_nonzero(w == 0)),
+            "l1_norm": float(np.abs(w).sum()),
+            "l2_norm": float(np.sqrt(np.vdot(w, w))),
+            "max_column_norm": float(np.sqrt((w.astype(np.float64) ** 2).sum(axis=0)).max()),
+            "active_inputs": int(active_inputs(w).size),
+        })
+    return rows
+
+
+@dataclass(frozen=True)
+class SelectedFeatures:
+    """Input features that keep a non-zero weight in the first layer.
+
+    Iterating or ``np.asarray`` gives the indices; ``names`` is set when the data had
+    column names.
+    """
+
+    indices: np.ndarray
+    names: list | None = None
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __iter__(self):
+        return iter(self.indices.tolist())
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.indices, dtype=dtype)
+
+
+def selected_features(model, feature_names=None) -> SelectedFeatures:
+    """Indices (and names) of the input features the network still uses.
+
+    Parameters
+    ----------
+    model : Sequential or fitted MLPClassifier / MLPRegressor
+    feature_names : sequence of str, optional
+        Defaults to the estimator's ``feature_names_in_`` when it has one.
+    """
+    net = _network(model)
+    indices = active_inputs(net.dense_layers[0].weight.data)
+    if feature_names is None:
+        feature_names = getattr(model, "feature_names_in_", None)
+    names = None if feature_names is None else [str(feature_names[i]) for i in indices]
+    return SelectedFeatures(indices=indices, names=names)

@@ -1,0 +1,357 @@
+"""Layers: each one's forward pass and its backward pass, side by side.
+
+Conventions
+-----------
+* ``forward(x, training=False)`` computes the output and caches exactly what
+  ``backward`` needs; ``backward(grad_out)`` returns the gradient with respect to
+  the layer's input and *overwrites* each parameter's ``.grad``.
+* A batch is a 2-D array ``(n_samples, n_features)``; a dense layer computes
+  ``y = x @ W + b`` with ``W`` of shape ``(n_in, n_out)``.
+* Arrays keep the dtype they arrive in: float32 stays float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_int, check_one_of, check_positive, check_rate, resolve_dtype
+
+__all__ = [
+    "Parameter",
+    "Layer",
+    "Dense",
+    "ReLU",
+    "LeakyReLU",
+    "Tanh",
+    "Sigmoid",
+    "Dropout",
+    "pack_parameters",
+    "LAYERS",
+]
+
+
+class Parameter:
+    """A trainable array and its gradient.
+
+    Parameters
+    ----------
+    data : ndarray
+        The values. ``grad`` is created with the same shape and dtype.
+    name : str
+        Name within its layer (``"weight"``, ``"bias"``).
+    regularize : bool
+        Whether the model-wide regularizer applies (True for weights, False for biases).
+
+    Attributes
+    ----------
+    regularizer : Regularizer or None
+        A per-parameter regularizer that overrides the model-wide one.
+    constraint : Constraint or None
+        A projection applied after every optimizer step.
+    """
+
+    def __init__(self, data: np.ndarray, name: str = "", *, regularize: bool = True):
+        self.data = data
+        self.grad = np.zeros_like(data)
+        self.name = name
+        self.regularize = regularize
+        self.regularizer = None
+        self.constraint = None
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    def __repr__(self):
+        return f"Parameter(name={self.name!r}, shape={self.data.shape}, dtype={self.data.dtype})"
+
+
+def pack_parameters(params: list[Parameter]) -> tuple[np.ndarray, np.ndarray]:
+    """Move the parameters into two contiguous vectors and make each one a view of them.
+
+    Weights (``regularize=True``) are laid out first and biases after them, so that a
+    model-wide regularizer covers one contiguous slice. Optimizers then update every
+    parameter with a handful of large array operations instead of a few per array.
+
+    Returns
+    -------
+    data, grad : ndarray
+        The flat storage; ``params[i].data`` and ``.grad`` are views into them.
+    """
+    dtypes = {p.data.dtype for p in params}
+    if len(dtypes) != 1:
+        raise ValueError(f"All parameters must share one dtype. Received: dtypes={sorted(map(str, dtypes))}")
+    ordered = [p for p in params if p.regularize] + [p for p in params if not p.regularize]
+    total = sum(p.data.size for p in ordered)
+    data = np.empty(total, dtype=dtypes.pop())
+    grad = np.zeros_like(data)
+    offset = 0
+    for p in ordered:
+        end = offset + p.data.size
+        data[offset:end] = p.data.ravel()
+        p.data = data[offset:end].reshape(p.data.shape)
+        p.grad = grad[offset:end].reshape(p.data.shape)
+        offset = end
+    return data, grad
+
+
+class Layer:
+    """Base class. Subclasses implement ``forward`` and ``backward``."""
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def parameters(self) -> list[Parameter]:
+        return []
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        return cls(**config)
+
+    def __call__(self, x, training=False):
+        return self.forward(x, training=training)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class Dense(Layer):
+    r"""Fully connected layer, :math:`y = xW + b`.
+
+    Backward, with :math:`g = \partial C / \partial y`:
+
+    .. math::
+        \partial C/\partial W = x^\top g,\quad
+        \partial C/\partial b = \textstyle\sum_{\text{batch}} g,\quad
+        \partial C/\partial x = g W^\top .
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input and output widths.
+    init : {"he", "glorot"}
+        ``"he"``: :math:`W \sim \mathcal N(0, 2/n_{in})` (for ReLU);
+        ``"glorot"``: :math:`W \sim U(\pm\sqrt{6/(n_{in}+n_{out})})` (for tanh/sigmoid).
+        Biases start at zero.
+    dtype : float32 or float64
+    seed : int, Generator or None
+        Source of the initial weights.
+    regularizer : Regularizer or None
+        Overrides the Trainer's regularizer for this layer's weight.
+    constraint : Constraint or None
+        Projection of the weight after each step, e.g. ``MaxNorm(3.0)``.
+    regularize_bias : bool
+        Also apply the regularizer to the bias (off by default).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = Dense(3, 2, seed=0)
+    >>> layer.forward(np.ones((4, 3), dtype=np.float32)).shape
+    (4, 2)
+    """
+
+    def __init__(self, n_in, n_out, *, init="he", dtype=np.float32, seed=None,
+                 regularizer=None, constraint=None, regularize_bias=False):
+        self.n_in = check_int("n_in", n_in)
+        self.n_out = check_int("n_out", n_out)
+        self.init = check_one_of("init", init, ("he", "glorot"))
+        self.dtype = resolve_dtype(dtype)
+        rng = np.random.default_rng(seed)
+        if init == "he":
+            w = rng.standard_normal((self.n_in, self.n_out)) * np.sqrt(2.0 / self.n_in)
+        else:
+            limit = np.sqrt(6.0 / (self.n_in + self.n_out))
+            w = rng.uniform(-limit, limit, (self.n_in, self.n_out))
+        self.weight = Parameter(w.astype(self.dtype), "weight", regularize=True)
+        self.bias = Parameter(np.zeros(self.n_out, dtype=self.dtype), "bias", regularize=regularize_bias)
+        self.weight.regularizer = regularizer
+        self.weight.constraint = constraint
+        if regularize_bias:
+            self.bias.regularizer = regularizer
+        self.regularize_bias = regularize_bias
+        self._x = None
+
+    @property
+    def regularizer(self):
+        return self.weight.regularizer
+
+    @property
+    def constraint(self):
+        return self.weight.constraint
+
+    def forward(self, x, training=False):
+        self._x = x
+        out = x @ self.weight.data
+        out += self.bias.data
+        return out
+
+    def backward(self, grad_out, input_grad=True):
+        """Gradients of the weight and bias; returns ``grad_out @ W.T`` unless ``input_grad`` is False."""
+        if self._x is None:
+            raise RuntimeError("Dense.backward called before forward.")
+        np.matmul(self._x.T, grad_out, out=self.weight.grad)
+        np.sum(grad_out, axis=0, out=self.bias.grad)
+        self._x = None  # the input is not needed any longer: let it be freed
+        if not input_grad:
+            return None
+        return grad_out @ self.weight.data.T
+
+    def parameters(self):
+        return [self.weight, self.bias]
+
+    def get_config(self):
+        from .regularizers import serialize  # regularizers know nothing of layers; only names cross
+
+        config = {"n_in": self.n_in, "n_out": self.n_out, "init": self.init, "dtype": self.dtype.name}
+        if self.weight.regularizer is not None:
+            config["regularizer"] = serialize(self.weight.regularizer)
+        if self.weight.constraint is not None:
+            config["constraint"] = serialize(self.weight.constraint)
+        if self.regularize_bias:
+            config["regularize_bias"] = True
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        from .regularizers import deserialize
+
+        config = dict(config)
+        for key in ("regularizer", "constraint"):
+            if config.get(key) is not None:
+                config[key] = deserialize(config[key])
+        return cls(**config)
+
+
+class ReLU(Layer):
+    r""":math:`y = \max(x, 0)`; backward :math:`g \cdot [y > 0]`."""
+
+    def forward(self, x, training=False):
+        self._y = np.maximum(x, 0)
+        return self._y
+
+    def backward(self, grad_out):
+        grad = grad_out * (self._y > 0)
+        self._y = None
+        return grad
+
+
+class LeakyReLU(Layer):
+    r""":math:`y = x` for :math:`x > 0`, else :math:`\alpha x`; backward :math:`g` or :math:`\alpha g`."""
+
+    def __init__(self, negative_slope=0.01):
+        self.negative_slope = check_positive("negative_slope", negative_slope, allow_zero=True)
+
+    def forward(self, x, training=False):
+        self._positive = x > 0
+        return np.where(self._positive, x, x * x.dtype.type(self.negative_slope))
+
+    def backward(self, grad_out):
+        grad = np.where(self._positive, grad_out, grad_out * grad_out.dtype.type(self.negative_slope))
+        self._positive = None
+        return grad
+
+    def get_config(self):
+        return {"negative_slope": self.negative_slope}
+
+
+class Tanh(Layer):
+    r""":math:`y = \tanh x`; backward :math:`g (1 - y^2)`."""
+
+    def forward(self, x, training=False):
+        self._y = np.tanh(x)
+        return self._y
+
+    def backward(self, grad_out):
+        y = self._y
+        self._y = None
+        return grad_out * (1 - y * y)
+
+
+class Sigmoid(Layer):
+    r""":math:`y = 1 / (1 + e^{-x})`; backward :math:`g\,y(1 - y)`."""
+
+    def forward(self, x, training=False):
+        # tanh form: no overflow warning for large |x| and exact symmetry
+        self._y = 0.5 * (np.tanh(0.5 * x) + 1)
+        return self._y
+
+    def backward(self, grad_out):
+        y = self._y
+        self._y = None
+        return grad_out * y * (1 - y)
+
+
+class Dropout(Layer):
+    r"""Dropout (Srivastava et al. 2014): each unit is zeroed with probability ``rate``.
+
+    Two equivalent schemes, chosen by ``scale``:
+
+    * ``"inverted"`` (default): in training :math:`y = x \cdot m / (1-p)` with
+      :math:`m_i \sim \text{Bernoulli}(1-p)`; at inference :math:`y = x`.
+    * ``"inference"`` (the paper's original): in training :math:`y = x \cdot m`; at
+      inference :math:`y = (1-p)\,x`.
+
+    Both give :math:`\mathbb E[y_{train}] = y_{inference}`. Backward multiplies the
+    gradient by the same mask (and scale) that forward used.
+
+    Parameters
+    ----------
+    rate : float in [0, 1)
+        Probability that a unit is dropped.
+    scale : {"inverted", "inference"}
+    seed : int, Generator or None
+        Source of the masks; the Trainer reseeds it from its own seed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = Dropout(0.5, seed=0)
+    >>> x = np.ones((1, 4), dtype=np.float32)
+    >>> d.forward(x, training=False)
+    array([[1., 1., 1., 1.]], dtype=float32)
+    >>> sorted(set(d.forward(x, training=True).ravel().tolist())) in ([0.0, 2.0], [0.0], [2.0])
+    True
+    """
+
+    def __init__(self, rate, *, scale="inverted", seed=None):
+        self.rate = check_rate("rate", rate)
+        self.scale = check_one_of("scale", scale, ("inverted", "inference"))
+        self.rng = np.random.default_rng(seed)
+        self._mask = None
+
+    def forward(self, x, training=False):
+        keep = 1.0 - self.rate
+        if not training or self.rate == 0.0:
+            self._mask = None
+            if self.scale == "inference" and not training:
+                return x * x.dtype.type(keep)
+            return x
+        # uniform draws in the batch's own dtype: no float64 temporaries
+        uniform = self.rng.random(x.shape, dtype=x.dtype)
+        mask = uniform >= x.dtype.type(self.rate)
+        factor = x.dtype.type(1.0 / keep if self.scale == "inverted" else 1.0)
+        self._mask = np.multiply(mask, factor, dtype=x.dtype)
+        return x * self._mask
+
+    def backward(self, grad_out):
+        if self._mask is None:  # identity (rate 0) or backward after an inference pass
+            if self.scale == "inference" and self.rate > 0:
+                return grad_out * grad_out.dtype.type(1.0 - self.rate)
+            return grad_out
+        grad = grad_out * self._mask
+        self._mask = None
+        return grad
+
+    def get_config(self):
+        return {"rate": self.rate, "scale": self.scale}
+
+
+LAYERS = {cls.__name__: cls for cls in (Dense, ReLU, LeakyReLU, Tanh, Sigmoid, Dropout)}

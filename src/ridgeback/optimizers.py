@@ -1,0 +1,286 @@
+r"""Optimizers with exactly ``torch.optim``'s update rules and defaults.
+
+Each optimizer updates ``p.data`` in place from ``p.grad`` for every parameter passed to
+:meth:`Optimizer.step`, keeping its state per parameter. Notation: :math:`g_t` gradient,
+:math:`\theta_t` parameter, :math:`\gamma` learning rate, :math:`\lambda` weight decay.
+
+:meth:`Optimizer.step_size` gives the step each coordinate just took per unit of
+gradient; proximal regularizers threshold with it (see :mod:`ridgeback.regularizers`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_in_range, check_nonnegative, check_positive
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "OPTIMIZERS", "get"]
+
+
+class Optimizer:
+    """Base class: ``step(params)`` applies one update; state lives in ``self.state``."""
+
+    def __init__(self, lr):
+        self.lr = check_positive("lr", lr)
+        self.state: dict[int, dict] = {}
+
+    def _state(self, p) -> dict:
+        # keyed by identity: a Parameter object is one trainable array for its whole life
+        key = id(p)
+        if key not in self.state:
+            self.state[key] = {"step": 0}
+        return self.state[key]
+
+    def step(self, params) -> None:
+        for p in params:
+            st = self._state(p)
+            st["step"] += 1
+            self._update(p.data, p.grad, st)
+
+    def _update(self, theta, g, st):
+        raise NotImplementedError
+
+    def step_size(self, p):
+        """Per-unit-gradient step of the last update: a scalar, or an array shaped like ``p``."""
+        return self.lr
+
+    def state_arrays(self, params) -> dict:
+        """The optimizer's state for ``params`` as named arrays (for checkpoints)."""
+        out = {}
+        for i, p in enumerate(params):
+            for name, value in self.state.get(id(p), {}).items():
+                out[f"{i}.{name}"] = np.asarray(value)
+        return out
+
+    def load_state_arrays(self, params, arrays: dict) -> None:
+        """Inverse of :meth:`state_arrays`."""
+        self.state = {}
+        for key, value in arrays.items():
+            index, name = key.split(".", 1)
+            st = self._state(params[int(index)])
+            st[name] = int(value) if name == "step" else np.array(value, dtype=params[int(index)].data.dtype)
+
+    def get_config(self) -> dict:
+        raise NotImplementedError
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, with optional momentum and Nesterov (as ``torch.optim.SGD``).
+
+    .. math::
+        g_t &\leftarrow g_t + \lambda\theta_{t-1} \\
+        b_t &\leftarrow \mu b_{t-1} + (1-\tau) g_t \quad (b_1 = g_1) \\
+        d_t &\leftarrow g_t + \mu b_t \text{ if nesterov else } b_t \quad (d_t = g_t \text{ if } \mu = 0) \\
+        \theta_t &\leftarrow \theta_{t-1} - \gamma d_t
+
+    ``weight_decay`` here is *coupled* (added to the gradient): ``SGD(weight_decay=wd)``
+    takes the same steps as plain SGD with the penalty ``L2(wd / 2)``.
+    """
+
+    def __init__(self, lr=1e-2, momentum=0.0, nesterov=False, weight_decay=0.0, dampening=0.0):
+        super().__init__(lr)
+        self.momentum = check_nonnegative("momentum", momentum)
+        self.dampening = check_in_range("dampening", dampening, 0.0, 1.0)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError(
+                f"Nesterov momentum requires momentum > 0 and dampening = 0. "
+                f"Received: momentum={momentum!r}, dampening={dampening!r}"
+            )
+
+    def _update(self, theta, g, st):
+        if self.weight_decay:
+            g = g + theta * theta.dtype.type(self.weight_decay)
+        if self.momentum:
+            buf = st.get("momentum_buffer")
+            if buf is None:
+                buf = st["momentum_buffer"] = g.copy()
+            else:
+                buf *= self.momentum
+                buf += g * g.dtype.type(1 - self.dampening) if self.dampening else g
+            g = g + buf * buf.dtype.type(self.momentum) if self.nesterov else buf
+        theta -= g * g.dtype.type(self.lr)
+
+    def get_config(self):
+        return {"lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov,
+                "weight_decay": self.weight_decay, "dampening": self.dampening}
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba 2015) with torch's *coupled* weight decay.
+
+    .. math::
+        g_t &\leftarrow g_t + \lambda\theta_{t-1} \\
+        m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1) g_t \\
+        v_t &\leftarrow \beta_2 v_{t-1} + (1-\beta_2) g_t^2 \\
+        \theta_t &\leftarrow \theta_{t-1} - \frac{\gamma}{1-\beta_1^t}\,
+            \frac{m_t}{\sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon}
+
+    Coupled decay is an L2 penalty of strength ``weight_decay / 2`` and is rescaled by
+    :math:`\sqrt{v_t}` like the rest of the gradient: use :class:`AdamW` for decoupled decay.
+    """
+
+    decoupled = False
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(lr)
+        try:
+            b1, b2 = betas
+        except (TypeError, ValueError):
+            raise ValueError(f"`betas` must be a pair of numbers in [0, 1). Received: betas={betas!r}") from None
+        self.betas = (check_in_range("betas[0]", b1, 0.0, 1.0, closed="left"),
+                      check_in_range("betas[1]", b2, 0.0, 1.0, closed="left"))
+        self.eps = check_nonnegative("eps", eps)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+
+    def _update(self, theta, g, st):
+        b1, b2 = self.betas
+        t = st["step"]
+        if "exp_avg" not in st:
+            st["exp_avg"] = np.zeros_like(theta)
+            st["exp_avg_sq"] = np.zeros_like(theta)
+            st["denom"] = np.empty_like(theta)
+        m, v, denom = st["exp_avg"], st["exp_avg_sq"], st["denom"]
+        dt = theta.dtype.type
+        if self.weight_decay:
+            if self.decoupled:
+                theta *= dt(1 - self.lr * self.weight_decay)
+            else:
+                g = g + theta * dt(self.weight_decay)
+        # m += (1-b1)(g - m);  v = b2 v + (1-b2) g^2   -- in place, one temporary
+        m *= dt(b1)
+        m += g * dt(1 - b1)
+        v *= dt(b2)
+        v += np.square(g) * dt(1 - b2)
+        bias1 = 1 - b1**t
+        bias2_sqrt = np.sqrt(1 - b2**t)
+        np.sqrt(v, out=denom)
+        denom /= dt(bias2_sqrt)
+        denom += dt(self.eps)
+        theta -= (m / denom) * dt(self.lr / bias1)
+
+    def step_size(self, p):
+        st = self.state[id(p)]
+        # the step per unit of (bias-corrected) gradient: lr / (sqrt(v_hat) + eps)
+        return self.lr / st["denom"]
+
+    def state_arrays(self, params):
+        out = super().state_arrays(params)
+        return {k: v for k, v in out.items() if not k.endswith(".denom")}
+
+    def load_state_arrays(self, params, arrays):
+        super().load_state_arrays(params, arrays)
+        for p in params:
+            st = self.state.get(id(p))
+            if st and "exp_avg" in st:
+                st["denom"] = np.empty_like(p.data)
+
+    def get_config(self):
+        return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay}
+
+
+class AdamW(Adam):
+    r"""Adam with *decoupled* weight decay (Loshchilov & Hutter 2019), as ``torch.optim.AdamW``.
+
+    .. math::
+        \theta_{t-1} &\leftarrow \theta_{t-1}(1 - \gamma\lambda) \\
+        m_t, v_t &\text{ as in Adam, from } g_t \text{ alone} \\
+        \theta_t &\leftarrow \theta_{t-1} - \frac{\gamma}{1-\beta_1^t}\,
+            \frac{m_t}{\sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon}
+
+    The decay shrinks every weight by the same factor whatever its gradient history; no
+    L2 penalty in the cost reproduces it under Adam.
+    """
+
+    decoupled = True
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        super().__init__(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop (Hinton 2012), as ``torch.optim.RMSprop``.
+
+    .. math::
+        g_t &\leftarrow g_t + \lambda\theta_{t-1} \\
+        s_t &\leftarrow \alpha s_{t-1} + (1-\alpha) g_t^2 \\
+        \bar g_t &\leftarrow \alpha \bar g_{t-1} + (1-\alpha) g_t,\quad
+            \tilde s_t = s_t - \bar g_t^2 \text{ if centered else } s_t \\
+        b_t &\leftarrow \mu b_{t-1} + g_t / (\sqrt{\tilde s_t} + \epsilon) \\
+        \theta_t &\leftarrow \theta_{t-1} - \gamma b_t
+            \quad (\text{or } \gamma g_t/(\sqrt{\tilde s_t}+\epsilon) \text{ when } \mu = 0)
+    """
+
+    def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+        super().__init__(lr)
+        self.alpha = check_in_range("alpha", alpha, 0.0, 1.0)
+        self.eps = check_nonnegative("eps", eps)
+        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self.momentum = check_nonnegative("momentum", momentum)
+        self.centered = bool(centered)
+
+    def _update(self, theta, g, st):
+        dt = theta.dtype.type
+        a = self.alpha
+        if "square_avg" not in st:
+            st["square_avg"] = np.zeros_like(theta)
+            st["denom"] = np.empty_like(theta)
+            if self.centered:
+                st["grad_avg"] = np.zeros_like(theta)
+            if self.momentum:
+                st["momentum_buffer"] = np.zeros_like(theta)
+        if self.weight_decay:
+            g = g + theta * dt(self.weight_decay)
+        sq, denom = st["square_avg"], st["denom"]
+        sq *= dt(a)
+        sq += np.square(g) * dt(1 - a)
+        if self.centered:
+            ga = st["grad_avg"]
+            ga *= dt(a)
+            ga += g * dt(1 - a)
+            np.subtract(sq, np.square(ga), out=denom)
+            np.sqrt(denom, out=denom)
+        else:
+            np.sqrt(sq, out=denom)
+        denom += dt(self.eps)
+        if self.momentum:
+            buf = st["momentum_buffer"]
+            buf *= dt(self.momentum)
+            buf += g / denom
+            theta -= buf * dt(self.lr)
+        else:
+            theta -= (g / denom) * dt(self.lr)
+
+    def step_size(self, p):
+        return self.lr / self.state[id(p)]["denom"]
+
+    def state_arrays(self, params):
+        out = super().state_arrays(params)
+        return {k: v for k, v in out.items() if not k.endswith(".denom")}
+
+    def load_state_arrays(self, params, arrays):
+        super().load_state_arrays(params, arrays)
+        for p in params:
+            st = self.state.get(id(p))
+            if st and "square_avg" in st:
+                st["denom"] = np.empty_like(p.data)
+
+    def get_config(self):
+        return {"lr": self.lr, "alpha": self.alpha, "eps": self.eps, "weight_decay": self.weight_decay,
+                "momentum": self.momentum, "centered": self.centered}
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop}
+
+
+def get(name: str, **kwargs) -> Optimizer:
+    """Build an optimizer from its name (``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``)."""
+    key = str(name).lower()
+    if key not in OPTIMIZERS:
+        raise ValueError(f"Unknown optimizer; expected one of {sorted(OPTIMIZERS)}. Received: optimizer={name!r}")
+    return OPTIMIZERS[key](**kwargs)

@@ -1,0 +1,394 @@
+r"""Regularizers (penalties in the cost or proximal steps) and constraints (projections).
+
+Semantics, written down once
+----------------------------
+* A regularizer applies to **weights**, never to biases, unless a layer asks
+  (``Dense(..., regularize_bias=True)``).
+* Strengths are **not** divided by the batch or data size: the training cost is
+  ``mean data loss over the batch + penalty(weights)``.
+* A *smooth* regularizer (:class:`L2`, or :class:`L1` with ``proximal=False``) adds
+  ``gradient(w)`` to each weight's gradient before the optimizer step.
+* A *proximal* regularizer (:class:`L1`, :class:`ElasticNet`, :class:`GroupL1`, all
+  ``proximal=True`` by default) is left out of the gradient; after each optimizer step
+  the weights are replaced by the proximal operator
+  :math:`\operatorname{prox}_{t\lambda R}(w) = \arg\min_u \tfrac12\|u-w\|^2 + t\lambda R(u)`
+  with step ``t`` the optimizer's step size for that coordinate
+  (:meth:`ridgeback.optimizers.Optimizer.step_size`). For L1 this is soft-thresholding,
+  which sets weights *exactly* to zero.
+
+  Why ``t`` is per coordinate under Adam/RMSprop: those optimizers take the step
+  :math:`-t_i \hat m_i` with :math:`t_i = \mathrm{lr}/(\sqrt{\hat v_i}+\epsilon)`.
+  Thresholding with the same :math:`t_i\lambda` is the proximal gradient method in the
+  metric Adam uses, so its fixed points satisfy :math:`0 \in \nabla L + \lambda\,\partial\|w\|_1`:
+  the stationary points of *loss + λ‖w‖₁*. λ therefore keeps the meaning it has under SGD,
+  whereas a plain ``lr·λ`` threshold would weigh the penalty against a rescaled gradient.
+* A *constraint* (:class:`MaxNorm`) projects the weights after each step.
+
+``penalty(w)`` and ``gradient(w)`` always return the value and (sub)gradient of the
+penalty, whatever the mode, so that :func:`ridgeback.check_gradients` and parity tests
+see the same cost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_nonnegative, check_positive
+
+__all__ = [
+    "Regularizer",
+    "L1",
+    "L2",
+    "ElasticNet",
+    "GroupL1",
+    "Sum",
+    "Constraint",
+    "MaxNorm",
+    "REGISTRY",
+    "get",
+    "serialize",
+    "deserialize",
+]
+
+
+def _soft_threshold(w: np.ndarray, threshold) -> None:
+    """In place: :math:`w \\leftarrow \\operatorname{sign}(w)\\max(|w| - \\tau, 0)`."""
+    shrunk = np.abs(w)
+    shrunk -= threshold
+    np.maximum(shrunk, 0, out=shrunk)
+    np.copysign(shrunk, w, out=w)
+
+
+class Regularizer:
+    """Base class: a penalty :math:`R(w)` with its gradient and, optionally, a proximal step.
+
+    Subclasses define ``penalty``, ``gradient`` and, when ``proximal`` is True, ``prox``.
+    ``elementwise`` regularizers act on each weight independently, so the Trainer may
+    apply them to several weight arrays at once.
+    """
+
+    proximal = False
+    elementwise = True
+
+    @property
+    def smooth(self) -> bool:
+        """Whether part of this regularizer goes into the gradient (see :meth:`add_gradient`)."""
+        return not self.proximal
+
+    def penalty(self, w: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def gradient(self, w: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def add_gradient(self, w: np.ndarray, grad: np.ndarray) -> None:
+        """In place, ``grad += gradient(w)`` for the smooth part (nothing for proximal parts)."""
+        if not self.proximal:
+            grad += self.gradient(w)
+
+    def prox(self, w: np.ndarray, step) -> None:
+        """In place, the proximal step with step size ``step`` (scalar or array like ``w``)."""
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __add__(self, other):
+        if not isinstance(other, Regularizer):
+            return NotImplemented
+        return Sum(self, other)
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.get_config() == other.get_config()
+
+    def __hash__(self):
+        return hash((type(self).__name__, repr(sorted(self.get_config().items()))))
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class L1(Regularizer):
+    r"""Lasso penalty :math:`R(w) = \lambda \sum_i |w_i|`, gradient :math:`\lambda\,\operatorname{sign}(w)`.
+
+    With ``proximal=True`` (default) the penalty is applied after each optimizer step by
+    soft-thresholding, :math:`w \leftarrow \operatorname{sign}(w)\max(|w| - t\lambda, 0)`, which
+    produces exact zeros. With ``proximal=False`` the subgradient is added to the cost's
+    gradient, as Keras does: weights then oscillate around zero and almost never reach it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([0.5, -0.05, 0.2])
+    >>> L1(0.1).prox(w, step=1.0); w
+    array([ 0.4, -0. ,  0.1])
+    """
+
+    def __init__(self, strength, proximal=True):
+        self.strength = check_nonnegative("strength", strength)
+        self.proximal = bool(proximal)
+
+    def penalty(self, w):
+        return self.strength * float(np.abs(w).sum())
+
+    def gradient(self, w):
+        return np.sign(w) * w.dtype.type(self.strength)
+
+    def prox(self, w, step):
+        if self.proximal and self.strength > 0:
+            _soft_threshold(w, np.multiply(step, self.strength, dtype=w.dtype))
+
+    def get_config(self):
+        return {"strength": self.strength, "proximal": self.proximal}
+
+
+class L2(Regularizer):
+    r"""Ridge penalty :math:`R(w) = \lambda \sum_i w_i^2`, gradient :math:`2\lambda w`.
+
+    Added to the cost (never proximal). Under plain SGD, ``L2(wd/2)`` takes exactly the
+    steps of ``SGD(weight_decay=wd)``; under Adam it is *not* AdamW (see the guide).
+    """
+
+    def __init__(self, strength):
+        self.strength = check_nonnegative("strength", strength)
+
+    def penalty(self, w):
+        return self.strength * float(np.vdot(w, w))
+
+    def gradient(self, w):
+        return w * w.dtype.type(2.0 * self.strength)
+
+    def add_gradient(self, w, grad):
+        # grad += 2λw without a temporary the size of w beyond one product
+        if self.strength > 0:
+            grad += w * w.dtype.type(2.0 * self.strength)
+
+    def get_config(self):
+        return {"strength": self.strength}
+
+
+class ElasticNet(Regularizer):
+    r"""Elastic net :math:`R(w) = \lambda_1 \sum|w_i| + \lambda_2 \sum w_i^2`.
+
+    Proximal step (default): soft-threshold by :math:`t\lambda_1`, then shrink by
+    :math:`1/(1 + 2t\lambda_2)` -- the exact proximal operator of the sum.
+    With ``proximal=False`` the full (sub)gradient :math:`\lambda_1\operatorname{sign}(w) + 2\lambda_2 w`
+    goes into the cost.
+    """
+
+    def __init__(self, l1, l2, proximal=True):
+        self.l1 = check_nonnegative("l1", l1)
+        self.l2 = check_nonnegative("l2", l2)
+        self.proximal = bool(proximal)
+
+    def penalty(self, w):
+        return self.l1 * float(np.abs(w).sum()) + self.l2 * float(np.vdot(w, w))
+
+    def gradient(self, w):
+        return np.sign(w) * w.dtype.type(self.l1) + w * w.dtype.type(2.0 * self.l2)
+
+    def prox(self, w, step):
+        if not self.proximal:
+            return
+        if self.l1 > 0:
+            _soft_threshold(w, np.multiply(step, self.l1, dtype=w.dtype))
+        if self.l2 > 0:
+            w /= 1 + np.multiply(step, 2.0 * self.l2, dtype=w.dtype)
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2, "proximal": self.proximal}
+
+
+class GroupL1(Regularizer):
+    r"""Group lasso over rows, :math:`R(W) = \lambda \sum_j \|W_{j,:}\|_2`.
+
+    A row of a weight matrix holds every outgoing weight of one input unit, so on the
+    first layer each group is one input feature: the proximal step
+
+    .. math:: W_{j,:} \leftarrow W_{j,:}\,\max\!\left(1 - \frac{t\lambda}{\|W_{j,:}\|_2}, 0\right)
+
+    removes whole features. Block soft-thresholding needs one step per group: under
+    Adam/RMSprop the step ``t`` of a row is the harmonic mean of its per-coordinate steps,
+    :math:`\mathrm{lr}/\operatorname{mean}_k(\sqrt{\hat v_k}+\epsilon)`, so that one coordinate with
+    no gradient (a dead unit downstream) cannot make the threshold of a whole row explode.
+    The gradient is :math:`\lambda W_{j,:}/\|W_{j,:}\|_2` (zero for a zero row).
+    """
+
+    elementwise = False
+
+    def __init__(self, strength, proximal=True):
+        self.strength = check_nonnegative("strength", strength)
+        self.proximal = bool(proximal)
+
+    @staticmethod
+    def _rows(w):
+        return w.reshape(w.shape[0], -1) if w.ndim > 1 else w.reshape(1, -1)
+
+    def penalty(self, w):
+        return self.strength * float(np.linalg.norm(self._rows(w), axis=1).sum())
+
+    def gradient(self, w):
+        rows = self._rows(w)
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        safe = np.where(norms > 0, norms, 1)
+        return (rows / safe * w.dtype.type(self.strength)).reshape(w.shape).astype(w.dtype, copy=False)
+
+    def prox(self, w, step):
+        if not self.proximal or self.strength == 0:
+            return
+        rows = self._rows(w)
+        if np.ndim(step) > 0:
+            # harmonic mean of the row's steps, lr / mean(sqrt(v_hat) + eps) under Adam: the
+            # group's typical gradient scale, which a silent coordinate (a dead unit) cannot inflate
+            step = 1.0 / (1.0 / self._rows(np.broadcast_to(step, w.shape))).mean(axis=1, keepdims=True)
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.maximum(1 - np.multiply(step, self.strength) / norms, 0)
+        factor[norms == 0] = 0
+        rows *= factor.astype(w.dtype)
+
+    def get_config(self):
+        return {"strength": self.strength, "proximal": self.proximal}
+
+
+class Sum(Regularizer):
+    """The sum of regularizers: penalties and gradients add; proximal steps apply in order.
+
+    Applying the L1 step and then the group step is the exact proximal operator of the
+    sparse group lasso; for other pairs it is the usual splitting approximation.
+
+    Examples
+    --------
+    >>> reg = L1(0.01) + L2(0.001)
+    >>> reg
+    Sum(L1(strength=0.01, proximal=True), L2(strength=0.001))
+    """
+
+    def __init__(self, *terms):
+        flat = []
+        for term in terms:
+            flat.extend(term.terms if isinstance(term, Sum) else [term])
+        if not flat or not all(isinstance(t, Regularizer) for t in flat):
+            raise ValueError(f"`terms` must be Regularizer instances. Received: terms={terms!r}")
+        self.terms = tuple(flat)
+        self.proximal = any(t.proximal for t in flat)
+        self.elementwise = all(t.elementwise for t in flat)
+
+    @property
+    def smooth(self):
+        return any(t.smooth for t in self.terms)
+
+    def penalty(self, w):
+        return sum(t.penalty(w) for t in self.terms)
+
+    def gradient(self, w):
+        return sum(t.gradient(w) for t in self.terms)
+
+    def add_gradient(self, w, grad):
+        for t in self.terms:
+            t.add_gradient(w, grad)
+
+    def prox(self, w, step):
+        for t in self.terms:
+            t.prox(w, step)
+
+    def get_config(self):
+        return {"terms": [serialize(t) for t in self.terms]}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(*(deserialize(t) for t in config["terms"]))
+
+    def __repr__(self):
+        return f"Sum({', '.join(map(repr, self.terms))})"
+
+
+class Constraint:
+    """Base class: a projection applied to a weight after each optimizer step."""
+
+    def project(self, w: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.get_config() == other.get_config()
+
+    def __hash__(self):
+        return hash((type(self).__name__, repr(sorted(self.get_config().items()))))
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class MaxNorm(Constraint):
+    r"""Max-norm (Srivastava et al. 2014): each unit's incoming weights, a column of ``W``,
+    are projected back onto the ball :math:`\|W_{:,k}\|_2 \le c` after every step:
+
+    .. math:: W_{:,k} \leftarrow W_{:,k}\,\min\!\left(1, \frac{c}{\|W_{:,k}\|_2}\right)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([[3.0, 0.1], [4.0, 0.1]])
+    >>> MaxNorm(1.0).project(w); np.round(w, 3)
+    array([[0.6, 0.1],
+           [0.8, 0.1]])
+    """
+
+    def __init__(self, max_value=3.0):
+        self.max_value = check_positive("max_value", max_value)
+
+    def project(self, w):
+        norms = np.sqrt(np.einsum("ij,ij->j", w, w)) if w.ndim == 2 else np.abs(w)
+        over = norms > self.max_value
+        if over.any():
+            scale = np.ones_like(norms)
+            scale[over] = self.max_value / norms[over]
+            w *= scale
+
+    def get_config(self):
+        return {"max_value": self.max_value}
+
+
+REGISTRY = {
+    "l1": L1,
+    "l2": L2,
+    "elastic_net": ElasticNet,
+    "group_l1": GroupL1,
+    "sum": Sum,
+    "max_norm": MaxNorm,
+}
+_NAMES = {cls: name for name, cls in REGISTRY.items()}
+
+
+def serialize(obj) -> dict:
+    """A plain, JSON-ready dict ``{"name": ..., "config": {...}}`` that :func:`deserialize` rebuilds."""
+    return {"name": _NAMES[type(obj)], "config": obj.get_config()}
+
+
+def deserialize(spec: dict):
+    """Rebuild a regularizer or constraint from :func:`serialize`'s output."""
+    if not isinstance(spec, dict) or spec.get("name") not in REGISTRY:
+        raise ValueError(
+            f"Unknown regularizer spec; expected a name among {sorted(REGISTRY)}. Received: spec={spec!r}"
+        )
+    return REGISTRY[spec["name"]].from_config(spec.get("config", {}))
+
+
+def get(name: str, *args, **kwargs):
+    """Build a regularizer or constraint from its snake_case name: ``get("l1", 1e-4)``."""
+    key = str(name).lower().replace("-", "_")
+    if key not in REGISTRY:
+        raise ValueError(f"Unknown regularizer; expected one of {sorted(REGISTRY)}. Received: name={name!r}")
+    return REGISTRY[key](*args, **kwargs)
