@@ -201,10 +201,14 @@ class Trainer:
         flat.grad = grad
         self._flat = flat
         self._packed = (flat, [id(p) for p in params])
-        self._segments, self._constraints = self._plan(params, data)
 
-    def _plan(self, params, data):
-        """Group parameters by the regularizer that acts on them (merging contiguous stretches)."""
+    def _plan(self):
+        """Group parameters by the regularizer that acts on them (merging contiguous stretches).
+
+        Re-done at every ``fit`` so that a changed ``regularizer`` or layer setting takes effect.
+        """
+        self._pack()
+        params, data = self.model.parameters(), self._flat.data
         segments = []
         constraints = []
         base = data.__array_interface__["data"][0]
@@ -226,7 +230,7 @@ class Trainer:
                 segments[-1] = _Segment(reg, data[flat], self._flat.grad[flat], flat)
             else:
                 segments.append(_Segment(reg, p.data, p.grad, slice(start, stop)))
-        return segments, constraints
+        self._segments, self._constraints = segments, constraints
 
     def _reseed(self):
         dropouts = [l for l in self.model.layers if isinstance(l, Dropout)]
@@ -240,7 +244,7 @@ class Trainer:
 
     def penalty(self) -> float:
         """The regularization penalty of the current weights."""
-        self._pack()
+        self._plan()
         return float(sum(s.regularizer.penalty(s.data) for s in self._segments))
 
     # ------------------------------------------------------------------ data
@@ -277,7 +281,7 @@ class Trainer:
         if self.batch_size > n:
             warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training rows: "
                           f"each step uses the whole training set.", stacklevel=2)
-        self._pack()
+        self._plan()
         if self._resume is None:
             self._reseed()
             self.history = History()
@@ -355,7 +359,7 @@ class Trainer:
     def _end_epoch(self, epoch, train_loss, train_acc, X_val, y_val):
         h = self.history
         h.train_loss.append(train_loss)
-        h.penalty.append(self.penalty())
+        h.penalty.append(float(sum(s.regularizer.penalty(s.data) for s in self._segments)))
         if self.loss.classification:
             h.train_accuracy.append(train_acc)
         logs = {"epoch": epoch, "train_loss": train_loss, "penalty": h.penalty[-1]}
