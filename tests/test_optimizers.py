@@ -1,0 +1,179 @@
+"""Optimizers: 25 steps against torch.optim, Loshchilov & Hutter, float32 state, bad arguments."""
+
+import numpy as np
+import pytest
+
+from ridgeback import L2, SGD, Adam, AdamW, Dense, MeanSquaredError, Parameter, RMSprop, Sequential, Trainer
+from ridgeback.optimizers import get
+
+CASES = {
+    "sgd": (SGD, "SGD", dict(lr=0.05)),
+    "sgd_momentum": (SGD, "SGD", dict(lr=0.05, momentum=0.9)),
+    "sgd_nesterov": (SGD, "SGD", dict(lr=0.05, momentum=0.9, nesterov=True)),
+    "sgd_dampening": (SGD, "SGD", dict(lr=0.05, momentum=0.8, dampening=0.3)),
+    "sgd_weight_decay": (SGD, "SGD", dict(lr=0.05, momentum=0.9, weight_decay=0.1)),
+    "adam": (Adam, "Adam", dict(lr=0.01)),
+    "adam_weight_decay": (Adam, "Adam", dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
+    "adamw": (AdamW, "AdamW", dict(lr=0.01, weight_decay=0.1)),
+    "rmsprop": (RMSprop, "RMSprop", dict(lr=0.01)),
+    "rmsprop_momentum": (RMSprop, "RMSprop", dict(lr=0.01, momentum=0.9)),
+    "rmsprop_centered": (RMSprop, "RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
+    "rmsprop_weight_decay": (RMSprop, "RMSprop", dict(lr=0.01, alpha=0.9, weight_decay=0.1)),
+}
+
+
+def quadratic_grads(A, B, targets, thetas):
+    """Gradients of sum_i 0.5 (theta_i - t_i)^T A_i (theta_i - t_i) + cross terms B: a coupled quadratic."""
+    w, b = thetas
+    gw = A @ (w - targets[0]) + B * np.sum(b)
+    gb = 3.0 * (b - targets[1]) ** 3 + np.sum(B * w)  # non-linear in b: the gradients vary in scale
+    return gw, gb
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_25_steps_match_torch_optim(case):
+    torch = pytest.importorskip("torch")
+    cls, torch_name, kwargs = CASES[case]
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((4, 4))
+    A = A @ A.T + np.eye(4)
+    B = rng.standard_normal((4, 3)) * 0.1
+    targets = (rng.standard_normal((4, 3)), rng.standard_normal(3))
+    w0, b0 = rng.standard_normal((4, 3)), rng.standard_normal(3)
+
+    params = [Parameter(w0.copy(), "weight"), Parameter(b0.copy(), "bias", regularize=False)]
+    opt = cls(**kwargs)
+    tparams = [torch.tensor(w0.copy(), requires_grad=True), torch.tensor(b0.copy(), requires_grad=True)]
+    topt = getattr(torch.optim, torch_name)(tparams, **kwargs)
+    for _ in range(25):
+        for p, g in zip(params, quadratic_grads(A, B, targets, [p.data for p in params]), strict=True):
+            p.grad[...] = g
+        opt.step(params)
+        tgrads = quadratic_grads(A, B, targets, [t.detach().numpy() for t in tparams])
+        for t, g in zip(tparams, tgrads, strict=True):
+            t.grad = torch.tensor(g)
+        topt.step()
+    for p, t in zip(params, tparams, strict=True):
+        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-7, atol=1e-10)
+    assert not np.allclose(params[0].data, w0)  # it moved
+
+
+def test_defaults_are_torchs():
+    torch = pytest.importorskip("torch")
+    t = torch.optim.Adam([torch.zeros(1)]).defaults
+    assert Adam().lr == t["lr"] and tuple(Adam().betas) == tuple(t["betas"]) and Adam().eps == t["eps"]
+    assert AdamW().weight_decay == torch.optim.AdamW([torch.zeros(1)]).defaults["weight_decay"]
+    r = torch.optim.RMSprop([torch.zeros(1)]).defaults
+    assert (RMSprop().lr, RMSprop().alpha, RMSprop().eps) == (r["lr"], r["alpha"], r["eps"])
+
+
+def _small_regression(seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((40, 5))
+    y = X @ rng.standard_normal((5, 2)) + 0.1 * rng.standard_normal((40, 2))
+    return X, y
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_weight_decay_equals_l2_of_half_the_decay(momentum):
+    """Loshchilov & Hutter (2019), Prop. 1: SGD(weight_decay=wd) takes the steps of SGD on loss + L2(wd/2)."""
+    X, y = _small_regression()
+    wd = 0.2
+    weights = []
+    for decayed in (True, False):
+        reg = None if decayed else L2(wd / 2)
+        net = Sequential(Dense(5, 2, dtype=np.float64, seed=0, regularizer=reg, regularize_bias=True))
+        opt = SGD(0.05, momentum=momentum, weight_decay=wd if decayed else 0.0)
+        snapshots = []
+
+        class Snap:
+            def on_batch_end(self, trainer, epoch, position, net=net, snapshots=snapshots):
+                snapshots.append(np.concatenate([p.data.ravel() for p in net.parameters()]))
+
+        Trainer(net, MeanSquaredError(), opt, batch_size=8, epochs=3, seed=0, callbacks=[Snap()]).fit(X, y)
+        weights.append(np.array(snapshots))
+    assert weights[0].shape == (15, 12)
+    np.testing.assert_allclose(weights[0], weights[1], rtol=1e-13, atol=1e-15)
+    assert not np.allclose(weights[0][-1], weights[0][0])
+
+
+@pytest.mark.parametrize("strength", [1e-6, 1e-4, 1e-2, 1.0, 100.0])
+def test_adam_with_l2_is_not_adamw_for_any_strength(strength):
+    """With no data gradient, Adam's step on an L2 gradient 2*lambda*w is lr*sign(w) whatever lambda is
+    (Adam is scale invariant), while AdamW shrinks each weight in proportion to its size. Two weights of
+    different size therefore move by the same amount under Adam + L2 and by different amounts under
+    AdamW: no L2 strength reproduces decoupled decay."""
+    w0 = np.array([1.0, 10.0])
+    p = Parameter(w0.copy())
+    p.grad[...] = L2(strength).gradient(p.data)
+    Adam(lr=0.01, eps=0.0).step([p])  # eps=0: the scale invariance is then exact
+    adam_move = w0 - p.data
+    q = Parameter(w0.copy())
+    AdamW(lr=0.01, weight_decay=0.5).step([q])  # zero data gradient
+    adamw_move = w0 - q.data
+    np.testing.assert_allclose(adam_move, [0.01, 0.01], rtol=1e-5)
+    np.testing.assert_allclose(adamw_move, 0.01 * 0.5 * w0, rtol=1e-12)
+    assert adamw_move[1] / adamw_move[0] == pytest.approx(10.0)
+    assert adam_move[1] / adam_move[0] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_adam_plus_l2_and_adamw_train_to_different_weights():
+    X, y = _small_regression(1)
+    finals = []
+    for opt, reg in ((AdamW(0.05, weight_decay=0.2), None), (Adam(0.05), L2(0.1))):
+        net = Sequential(Dense(5, 2, dtype=np.float64, seed=0))
+        Trainer(net, MeanSquaredError(), opt, regularizer=reg, batch_size=8, epochs=5, seed=0).fit(X, y)
+        finals.append(net.layers[0].weight.data.copy())
+    assert np.abs(finals[0] - finals[1]).max() > 1e-3
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_optimizer_state_stays_float32(case):
+    cls, _, kwargs = CASES[case]
+    p = Parameter(np.ones((3, 2), dtype=np.float32))
+    p.grad[...] = 0.5
+    opt = cls(**kwargs)
+    opt.step([p])
+    opt.step([p])
+    assert p.data.dtype == np.float32
+    for name, value in opt.state[id(p)].items():
+        if isinstance(value, np.ndarray):
+            assert value.dtype == np.float32, name
+
+
+@pytest.mark.parametrize("case", ["sgd_momentum", "adam", "rmsprop_centered"])
+def test_state_arrays_round_trip_resumes_identically(case):
+    cls, _, kwargs = CASES[case]
+    rng = np.random.default_rng(0)
+    grads = rng.standard_normal((6, 4))
+    a, b = Parameter(np.zeros(4)), Parameter(np.zeros(4))
+    opt_a = cls(**kwargs)
+    for g in grads[:3]:
+        a.grad[...] = g
+        opt_a.step([a])
+    b.data[...] = a.data
+    opt_b = cls(**kwargs)
+    opt_b.load_state_arrays([b], opt_a.state_arrays([a]))
+    for g in grads[3:]:
+        a.grad[...] = b.grad[...] = g
+        opt_a.step([a])
+        opt_b.step([b])
+    np.testing.assert_array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: SGD(0.0), r"Received: lr=0\.0"),
+    (lambda: SGD(-0.1), r"Received: lr=-0\.1"),
+    (lambda: Adam(lr=-1), r"Received: lr=-1"),
+    (lambda: SGD(0.1, momentum=-0.5), r"Received: momentum=-0\.5"),
+    (lambda: SGD(0.1, nesterov=True), r"momentum"),
+    (lambda: SGD(0.1, weight_decay=-1.0), r"Received: weight_decay=-1\.0"),
+    (lambda: Adam(betas=(0.9, 1.0)), r"Received: betas\[1\]=1\.0"),
+    (lambda: Adam(betas=0.9), r"Received: betas=0\.9"),
+    (lambda: AdamW(weight_decay=-0.01), r"Received: weight_decay=-0\.01"),
+    (lambda: RMSprop(alpha=1.5), r"Received: alpha=1\.5"),
+    (lambda: get("lbfgs"), r"Received: optimizer='lbfgs'"),
+])
+def test_bad_optimizer_arguments_raise_value_error(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
