@@ -16,6 +16,12 @@ import numpy as np
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_savez", "fsync_dir"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def fsync_dir(directory: Path) -> None:
     """Make a rename inside ``directory`` durable (no-op where directories cannot be opened)."""
     try:
@@ -36,6 +42,8 @@ def atomic_write_bytes(path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp creates 0600; give the file the mode a plain open() would (0666 less the umask)
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -1,0 +1,286 @@
+"""The report's figures, each returned as PNG bytes.
+
+Every figure is drawn on its own ``matplotlib.figure.Figure`` (the Agg canvas), never
+through ``pyplot``: no global figure registry, nothing left open, no backend switch in
+the caller's process. The inputs are the plain lists of the report context (already
+checked by :mod:`ridgeback.report`); ``None`` stands for a missing value and is drawn
+as a gap.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+
+__all__ = ["learning_curves", "path_figure", "hyperparameter_figure", "weights_figure", "features_figure",
+           "comparison_figure"]
+
+TRAIN = "#1f77b4"
+VALID = "#d62728"
+CHOSEN = "#2ca02c"
+MUTED = "#8c8c8c"
+_DPI = 100
+
+
+def _png(fig: Figure) -> bytes:
+    # No "Software" entry: the bytes then depend only on the data, so re-rendering a run
+    # gives an identical file.
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _floats(values) -> np.ndarray:
+    return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
+def _new(width: float, height: float, ncols: int = 1) -> tuple[Figure, list]:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    for ax in axes:
+        ax.grid(True, alpha=0.3)
+    return fig, list(axes)
+
+
+def learning_curves(history: dict) -> bytes:
+    """Loss (and accuracy when recorded) per epoch, training against validation, best epoch marked."""
+    has_acc = bool(history.get("train_accuracy") or history.get("val_accuracy"))
+    fig, axes = _new(10, 3.8, 2 if has_acc else 1)
+    panels = [(axes[0], "train_loss", "val_loss", "loss (lower is better)")]
+    if has_acc:
+        panels.append((axes[1], "train_accuracy", "val_accuracy", "accuracy (higher is better)"))
+    best = history.get("best_epoch")
+    for ax, train_key, val_key, ylabel in panels:
+        for key, color, label in ((train_key, TRAIN, "training"), (val_key, VALID, "validation")):
+            values = _floats(history.get(key) or [])
+            if values.size:
+                ax.plot(np.arange(1, values.size + 1), values, color=color, lw=1.8, label=label,
+                        marker="o" if values.size <= 15 else None, ms=3)
+        if best is not None:
+            ax.axvline(best + 1, color=CHOSEN, ls="--", lw=1.2, label=f"best epoch ({best + 1})")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="best", fontsize=9)
+    val = _floats(history.get("val_loss") or [])
+    if val.size > 1 and np.isfinite(val).any():
+        low = int(np.nanargmin(val))
+        rise = (val[-1] - val[low]) / abs(val[low]) if val[low] else 0.0
+        # a small rise over the last epoch or two is as likely noise as overfitting
+        if val.size - 1 - low >= 3 and rise >= 0.05:
+            axes[0].set_title(f"validation loss rose {rise:.0%} after its minimum at epoch {low + 1}: "
+                              "overfitting", fontsize=10)
+    return _png(fig)
+
+
+def path_figure(path: dict, band: np.ndarray, band_label: str, metric: str) -> bytes:
+    """Cross-validated score against the penalty strength (log axis), ±1 SE band, λ_min and λ_1se."""
+    values = _floats(path["values"])
+    keep = values > 0  # a log axis cannot show lambda = 0
+    x = values[keep]
+    order = np.argsort(x)
+    x = x[order]
+    mean = _floats(path["mean_score"])[keep][order]
+    band = np.asarray(band, dtype=np.float64)[keep][order]
+    sparsity = [k for k in ("n_active_features", "n_nonzero") if path.get(k)]
+    fig, axes = _new(11, 4.2, 2 if sparsity else 1)
+    ax = axes[0]
+    ax.set_xscale("log")
+    ax.fill_between(x, mean - band, mean + band, color=VALID, alpha=0.18, label=f"validation {band_label}")
+    ax.plot(x, mean, color=VALID, marker="o", ms=3.5, lw=1.8, label="validation (CV mean)")
+    if path.get("train_score"):
+        ax.plot(x, _floats(path["train_score"])[keep][order], color=TRAIN, ls="--", lw=1.5, label="training")
+    name = path.get("param", "lambda")
+    for key, color, style, text in (("lambda_min", VALID, ":", "λ_min (best score)"),
+                                    ("lambda_1se", CHOSEN, "--", "λ_1se (simplest within 1 SE)")):
+        if path.get(key) is not None and path[key] > 0:
+            ax.axvline(path[key], color=color, ls=style, lw=1.6, label=f"{text} = {path[key]:.3g}")
+    if np.isfinite(mean).any():
+        best = int(np.nanargmax(mean))
+        ax.axhline(mean[best] - band[best], color=MUTED, ls="-.", lw=1, label="best − 1 SE")
+    ax.text(0.01, 0.02, "← overfitting\n(weak penalty)", transform=ax.transAxes, fontsize=9,
+            color="#555555", va="bottom", ha="left")
+    ax.text(0.99, 0.02, "underfitting →\n(strong penalty)", transform=ax.transAxes, fontsize=9,
+            color="#555555", va="bottom", ha="right")
+    ax.set_xlabel(f"{name} (log scale)")
+    ax.set_ylabel(f"{metric} (higher is better)")
+    # below the axes: inside, the legend hides the curve where it matters most
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8, frameon=False)
+    if sparsity:
+        right = axes[1]
+        right.set_xscale("log")
+        styles = {"n_active_features": (CHOSEN, "o", "-", "active input features"),
+                  "n_nonzero": (TRAIN, "s", "--", "non-zero weights")}
+        twin = None
+        for i, key in enumerate(sparsity):
+            color, marker, line, label = styles[key]
+            target = right if i == 0 else (twin := right.twinx())
+            target.plot(x, _floats(path[key])[keep][order], color=color, marker=marker, ls=line, ms=3.5,
+                        label=label)
+            target.set_ylabel(label, color=color)
+        for key, color, style in (("lambda_min", VALID, ":"), ("lambda_1se", CHOSEN, "--")):
+            if path.get(key) is not None and path[key] > 0:
+                right.axvline(path[key], color=color, ls=style, lw=1.4)
+        right.set_xlim(ax.get_xlim())  # the same λ at the same place in both panels
+        right.set_xlabel(f"{name} (log scale)")
+        right.set_title("what the penalty removes", fontsize=10)
+        handles = [h for a in (right, twin) if a is not None for h in a.get_legend_handles_labels()[0]]
+        right.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8,
+                     frameon=False)
+    return _png(fig)
+
+
+def _best_per_value(results: list, param: str):
+    """For each distinct value of ``param``: the best candidate's mean and std (other settings free)."""
+    groups: dict = {}
+    for row in results:
+        value = row["params"].get(param)
+        if value is None or row.get("mean_score") is None:
+            continue
+        if value not in groups or row["mean_score"] > groups[value][0]:
+            groups[value] = (row["mean_score"], row.get("std_score") or 0.0)
+    xs = sorted(groups)
+    best = np.array([groups[v][0] for v in xs])
+    return np.array(xs, dtype=np.float64), best, np.array([groups[v][1] for v in xs])
+
+
+def hyperparameter_figure(results: list, params: list, metric: str, log_params=()) -> bytes:
+    """Score against each hyper-parameter that varied: every candidate, and the best at each value."""
+    fig, axes = _new(min(4.6 * len(params) + 1, 14), 3.8, len(params))
+    for ax, param in zip(axes, params, strict=True):
+        pts = [(row["params"][param], row["mean_score"]) for row in results
+               if row["params"].get(param) is not None and row.get("mean_score") is not None]
+        xs, best, std = _best_per_value(results, param)
+        log = param in log_params and xs.size and (xs > 0).all()
+        if log:
+            ax.set_xscale("log")
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=14, color=MUTED, alpha=0.6,
+                   label="every candidate")
+        ax.errorbar(xs, best, yerr=std, color=VALID, marker="o", ms=5, capsize=3, lw=1.8,
+                    label="best at this value (± std over folds)")
+        ax.set_xlabel(param + (" (log scale)" if log else ""))
+        ax.set_ylabel(f"CV {metric}")
+        ax.set_title(f"{metric} vs {param}", fontsize=10)
+        ax.legend(loc="best", fontsize=8)
+    return _png(fig)
+
+
+def weights_figure(histograms: dict, zero_fractions: dict) -> bytes:
+    """One histogram of the non-zero weights per layer, then the share of exact zeros per layer."""
+    names = list(histograms)
+    panels = len(names) + (1 if zero_fractions else 0)
+    ncols = min(panels, 4)  # wrap deep networks onto more rows rather than squeeze the panels
+    nrows = math.ceil(panels / ncols)
+    fig = Figure(figsize=(3.0 * ncols + 0.8, 3.1 * nrows), layout="constrained")
+    axes = list(fig.subplots(nrows, ncols, squeeze=False).ravel())
+    for ax in axes[panels:]:
+        ax.set_visible(False)
+    for ax in axes[:panels]:
+        ax.grid(True, alpha=0.3)
+    if zero_fractions:
+        axes = axes[:len(names)] + [axes[panels - 1]]
+    for ax, name in zip(axes[:len(names)], names, strict=True):
+        h = histograms[name]
+        edges = np.asarray(h["edges"], dtype=np.float64)
+        counts = np.asarray(h["counts"], dtype=np.float64)
+        if counts.size:
+            ax.stairs(counts, edges, fill=True, color=TRAIN, alpha=0.75)
+        share = h["n_zero"] / h["n"] if h["n"] else 0.0
+        ax.set_title(f"{name}\n{share:.1%} of {h['n']:,} weights exactly 0", fontsize=9)
+        ax.set_xlabel("weight value (zeros left out)")
+        ax.set_ylabel("count")
+    if zero_fractions:
+        ax = axes[-1]
+        labels = list(zero_fractions)
+        shares = [100 * zero_fractions[k] for k in labels]
+        bars = ax.bar(range(len(labels)), shares, color=CHOSEN)
+        ax.bar_label(bars, labels=[f"{s:.1f}%" for s in shares], fontsize=8)
+        ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=8)
+        ax.set_ylim(0, 105)
+        ax.set_ylabel("% of weights exactly zero")
+        ax.set_title("exact zeros per layer", fontsize=9)
+    return _png(fig)
+
+
+def features_figure(selected: dict) -> bytes | None:
+    """Which inputs survive: an image of the inputs when ``image_shape`` is given, else ranked bars."""
+    n = selected["n_inputs"]
+    kept = np.zeros(n, dtype=bool)
+    kept[np.asarray(selected["indices"], dtype=int)] = True
+    importance = selected.get("importance")
+    shape = selected.get("image_shape")
+    if shape:
+        show_mask = not (importance and kept.all())  # an all-green mask says nothing the text does not
+        ncols = int(show_mask) + int(bool(importance))
+        fig, axes = _new(3.4 * ncols + 0.6, 3.3, ncols)
+        if show_mask:
+            ax = axes[0]
+            ax.grid(False)
+            ax.imshow(kept.reshape(shape), cmap="Greens", vmin=0, vmax=1.4, interpolation="nearest")
+            ax.set_title(f"inputs kept: {kept.sum()} of {n}\n(green = used, white = dropped)", fontsize=9)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        if importance:
+            ax = axes[-1]
+            ax.grid(False)
+            image = ax.imshow(_floats(importance).reshape(shape), cmap="viridis", interpolation="nearest")
+            fig.colorbar(image, ax=ax, shrink=0.85, label="L2 norm of the input's weights")
+            ax.set_title("first-layer weight norm per input", fontsize=9)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        return _png(fig)
+    if not importance:
+        return None
+    names = selected.get("all_names") or [f"x{i}" for i in range(n)]
+    values = _floats(importance)
+    order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:30]
+    fig, axes = _new(7.5, max(2.2, 0.26 * order.size + 1.0))
+    ax = axes[0]
+    ax.barh(range(order.size), values[order], color=[CHOSEN if kept[i] else MUTED for i in order])
+    ax.set_yticks(range(order.size), [str(names[i]) + ("" if kept[i] else " (dropped)") for i in order],
+                  fontsize=8)
+    for label, i in zip(ax.get_yticklabels(), order, strict=True):
+        label.set_color("#222222" if kept[i] else MUTED)
+    ax.invert_yaxis()
+    ax.set_xlabel("first-layer weight norm (grey = dropped)")
+    shown = "" if order.size == n else f", top {order.size} shown"
+    ax.set_title(f"input features: {kept.sum()} of {n} kept{shown}", fontsize=10)
+    return _png(fig)
+
+
+def comparison_figure(rows: list, metric: str) -> bytes:
+    """Score and share of zero weights for each compared regularization setting."""
+    fig, axes = _new(10, 3.4, 2)
+    names = [str(r["name"]) for r in rows]
+    pos = np.arange(len(rows))
+    for offset, key, color, marker, label in ((-0.12, "cv_score", VALID, "o", "CV"),
+                                              (0.12, "test_score", TRAIN, "s", "test")):
+        vals = _floats([r.get(key) for r in rows])
+        if np.isfinite(vals).any():
+            # points, not bars: the axis is zoomed to the scores, and bars would exaggerate the gaps
+            axes[0].plot(pos + offset, vals, ls="none", marker=marker, ms=8, color=color, label=label)
+            for xpos, v in zip(pos + offset, vals, strict=True):
+                if math.isfinite(v):
+                    axes[0].annotate(f"{v:.3f}", (xpos, v), textcoords="offset points", xytext=(0, 7),
+                                     ha="center", fontsize=7)
+    finite = _floats([r.get(k) for r in rows for k in ("cv_score", "test_score")])
+    finite = finite[np.isfinite(finite)]
+    if finite.size:
+        low, high = finite.min(), finite.max()
+        pad = max((high - low) * 0.3, 0.01)
+        axes[0].set_ylim(low - pad, high + pad)
+    axes[0].set_xlim(-0.6, len(rows) - 0.4)
+    axes[0].set_xticks(pos, names, rotation=20, ha="right", fontsize=8)
+    axes[0].set_ylabel(metric)
+    axes[0].set_title(f"{metric} by setting", fontsize=10)
+    axes[0].legend(fontsize=8)
+    zeros = _floats([r.get("zero_fraction") for r in rows]) * 100
+    bars = axes[1].bar(pos, np.nan_to_num(zeros), color=CHOSEN)
+    axes[1].bar_label(bars, labels=[f"{z:.1f}%" if math.isfinite(z) else "n/a" for z in zeros], fontsize=7)
+    axes[1].set_xticks(pos, names, rotation=20, ha="right", fontsize=8)
+    axes[1].set_ylim(0, 105)
+    axes[1].set_ylabel("% of weights exactly zero")
+    axes[1].set_title("sparsity by setting", fontsize=10)
+    return _png(fig)
