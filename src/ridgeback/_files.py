@@ -22,6 +22,9 @@ def _umask() -> int:
     return mask
 
 
+_UMASK = _umask()  # read once: os.umask is process-wide, so probing it later would race with threads
+
+
 def fsync_dir(directory: Path) -> None:
     """Make a rename inside ``directory`` durable (no-op where directories cannot be opened)."""
     try:
@@ -43,7 +46,7 @@ def atomic_write_bytes(path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         # mkstemp creates 0600; give the file the mode a plain open() would (0666 less the umask)
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
