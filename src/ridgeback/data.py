@@ -1,0 +1,349 @@
+"""Tabular data in: CSV and Parquet readers, built-in datasets, target checks.
+
+Everything here raises ``ValueError`` with a message that names the file, column or row
+at fault and ends ``Received: name=value``, so that the command line can print one line
+and exit 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "BUILTINS",
+    "SPARSE_INFORMATIVE",
+    "check_target",
+    "infer_task",
+    "list_builtins",
+    "load_builtin",
+    "read_table",
+    "split_target",
+]
+
+#: an integer-valued target with at most this many distinct values is read as class labels
+MAX_INTEGER_CLASSES = 20
+_SEPARATORS = ",;\t"
+_SNIFF_BYTES = 64 * 1024
+
+
+# --------------------------------------------------------------------------- built-ins
+
+#: indices of the informative columns of the "sparse" built-in (the rest is noise)
+SPARSE_INFORMATIVE = (3, 17, 42, 71, 88)
+
+
+def _sklearn_loader(name):
+    def load():
+        from sklearn import datasets
+
+        bunch = getattr(datasets, f"load_{name}")(as_frame=True)
+        X = bunch.data.copy()
+        y = bunch.target.rename("target")
+        return X, y
+
+    return load
+
+
+def _load_sparse():
+    """600 rows, 100 standard-normal columns; the label depends on 5 of them only."""
+    rng = np.random.default_rng(20240605)
+    X = rng.standard_normal((600, 100))
+    weights = np.zeros(100)
+    weights[list(SPARSE_INFORMATIVE)] = [2.0, -1.5, 1.5, -2.0, 1.0]
+    logits = X @ weights + 0.3 * rng.standard_normal(600)
+    y = pd.Series((logits > 0).astype(np.int64), name="target")
+    return pd.DataFrame(X.astype(np.float32), columns=[f"x{i:02d}" for i in range(100)]), y
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+    task: str
+    n_rows: int
+    n_features: int
+    description: str
+    loader: object
+
+
+BUILTINS = {
+    b.name: b
+    for b in (
+        Builtin("digits", "classification", 1797, 64, "8x8 handwritten digits, 10 "
+                                                      "classes", _sklearn_loader("digits")),
+        Builtin("breast_cancer", "classification", 569, 30, "Wisconsin breast cancer, 2 classes",
+                _sklearn_loader("breast_cancer")),
+        Builtin("wine", "classification", 178, 13, "wine cultivars, 3 classes", _sklearn_loader("wine")),
+        Builtin("iris", "classification", 150, 4, "iris species, 3 classes", _sklearn_loader("iris")),
+        Builtin("diabetes", "regression", 442, 10, "diabetes progression after one year",
+                _sklearn_loader("diabetes")),
+        Builtin("sparse", "classification", 600, 100,
+                "synthetic: 5 informative columns among 100 (fixed seed), 2 classes", _load_sparse),
+    )
+}
+
+
+def list_builtins():
+    """The built-in datasets as ``(name, task, n_rows, n_features, description)`` tuples.
+
+    Examples
+    --------
+    >>> [row[0] for row in list_builtins()]
+    ['digits', 'breast_cancer', 'wine', 'iris', 'diabetes', 'sparse']
+    """
+    return [(b.name, b.task, b.n_rows, b.n_features, b.description) for b in BUILTINS.values()]
+
+
+def load_builtin(name):
+    """Load a built-in dataset (scikit-learn's shipped data or the synthetic "sparse" task; no download).
+
+    Returns
+    -------
+    X : DataFrame
+    y : Series named "target"
+
+    Examples
+    --------
+    >>> X, y = load_builtin("iris")
+    >>> X.shape, y.name
+    ((150, 4), 'target')
+    """
+    if name not in BUILTINS:
+        raise ValueError(f"Unknown built-in dataset; expected one of {sorted(BUILTINS)}. Received: "
+                         f"name={name!r}")
+    return BUILTINS[name].loader()
+
+
+# --------------------------------------------------------------------------- readers
+
+def _sniff_separator(text: str) -> str:
+    sample = text[:_SNIFF_BYTES]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_SEPARATORS).delimiter
+    except csv.Error:
+        pass
+    # one line, or a sample the sniffer cannot decide: count separators outside quotes in the header
+    lines = sample.splitlines()
+    header = lines[0] if lines else ""
+    counts = {sep: 0 for sep in _SEPARATORS}
+    quoted = False
+    for ch in header:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _read_csv_text(text: str, name: str, sep) -> pd.DataFrame:
+    if not text.strip():
+        raise ValueError(f"The data file {name} is empty: expected a header line and data rows. "
+                         f"Received: source={name!r}")
+    if sep is None:
+        sep = _sniff_separator(text)
+    elif not isinstance(sep, str) or len(sep) != 1:
+        raise ValueError(f"`sep` must be a single character or None (sniff). Received: sep={sep!r}")
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, engine="c", skipinitialspace=False)
+    except pd.errors.EmptyDataError as exc:
+        raise ValueError(f"The data file {name} has no columns. Received: source={name!r}") from exc
+    except (pd.errors.ParserError, ValueError, csv.Error, OverflowError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"Cannot parse {name} as CSV with separator {sep!r}: {first}. "
+                         f"Received: source={name!r}") from exc
+    if df.shape[0] == 0:
+        raise ValueError(f"The data file {name} has a header but no data rows (columns: "
+                         f"{', '.join(map(str, df.columns[:10]))}). Received: source={name!r}")
+    return df
+
+
+def read_table(source, *, sep=None):
+    """Read a CSV or Parquet file, or a ``builtin:NAME`` dataset, as a DataFrame.
+
+    CSV: UTF-8 with or without a byte-order mark; the separator (``,``, ``;`` or tab) is
+    sniffed from the first 64 KiB unless ``sep`` is given; quoted fields and Unicode
+    column names are read as such. Parquet (``.parquet``) needs pyarrow (the ``[parquet]``
+    extra). ``builtin:NAME`` returns the built-in with its label in a "target" column.
+
+    Raises
+    ------
+    ValueError
+        Missing, empty or header-only file; bytes that are not UTF-8 (the offset is
+        named); a file that cannot be parsed.
+
+    Examples
+    --------
+    >>> df = read_table("builtin:iris")
+    >>> list(df.columns)[-1], len(df)
+    ('target', 150)
+    """
+    if isinstance(source, pd.DataFrame):
+        return source.copy()
+    if isinstance(source, str) and source.startswith("builtin:"):
+        X, y = load_builtin(source[len("builtin:"):])
+        return X.assign(target=y.to_numpy())
+    if not isinstance(source, (str, Path)):
+        raise ValueError(f"`source` must be a path or 'builtin:NAME'. Received: source of type "
+                         f"{type(source).__name__}")
+    path = Path(source)
+    if not path.is_file():
+        raise ValueError(f"No such data file: {path}. Received: source={str(source)!r}")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return _read_parquet(path)
+    data = path.read_bytes()
+    return read_csv_bytes(data, name=str(path), sep=sep)
+
+
+def read_csv_bytes(data: bytes, *, name="<bytes>", sep=None) -> pd.DataFrame:
+    """Parse CSV ``data`` as :func:`read_table` does (used by it and by the fuzz tests)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"The data file {name} is not valid UTF-8: byte {exc.start} is "
+                         f"{data[exc.start:exc.start + 1]!r}. Save it as UTF-8. Received: "
+                         f"source={name!r}") from None
+    if "\x00" in text:
+        raise ValueError(f"The data file {name} contains NUL bytes; it is not a text CSV file. "
+                         f"Received: source={name!r}")
+    return _read_csv_text(text, name, sep)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise ValueError(f"Reading Parquet needs pyarrow: pip install 'ridgeback[parquet]'. "
+                         f"Received: source={str(path)!r}") from None
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises its own error types for corrupt files
+        raise ValueError(f"Cannot read {path} as Parquet: {exc}. Received: source={str(path)!r}") from exc
+    if df.shape[0] == 0:
+        raise ValueError(f"The data file {path} has no data rows. Received: source={str(path)!r}")
+    return df
+
+
+# --------------------------------------------------------------------------- targets
+
+def infer_task(y) -> str:
+    """Guess "classification" or "regression" from the target's values.
+
+    The rule: strings, booleans and categoricals are class labels; so are integer values
+    (integer dtype, or floats that are all whole numbers) with at most
+    ``MAX_INTEGER_CLASSES`` (20) distinct values. Anything else is a regression target.
+    Pass the task explicitly (``--task``) when the rule guesses wrong, e.g. for counts.
+
+    Examples
+    --------
+    >>> infer_task(["cat", "dog"]), infer_task([0, 1, 2, 1]), infer_task([0.5, 1.7, 2.0])
+    ('classification', 'classification', 'regression')
+    """
+    s = pd.Series(y) if not isinstance(y, pd.Series) else y
+    if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype.kind in "bOSUT" or pd.api.types.is_string_dtype(s):
+        return "classification"
+    values = s.dropna().to_numpy()
+    if values.dtype.kind in "iu":
+        integral = True
+    elif values.dtype.kind == "f":
+        finite = values[np.isfinite(values)]
+        integral = bool(np.all(finite == np.round(finite)))
+    else:
+        return "classification"
+    if integral and pd.unique(values).size <= MAX_INTEGER_CLASSES:
+        return "classification"
+    return "regression"
+
+
+def _rows(mask) -> str:
+    rows = np.flatnonzero(np.asarray(mask))
+    shown = ", ".join(str(r) for r in rows[:5])
+    return f"row{'s' if rows.size > 1 else ''} {shown}" + (f" (and {rows.size - 5} "
+                                                           f"more)" if rows.size > 5 else "")
+
+
+def _show(value):
+    """repr of a value with NumPy scalars shown as plain Python ones (nan, not np.float64(nan))."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def check_target(y, task, *, name=None):
+    """Return ``y`` as a Series after checking it can be learned for ``task``.
+
+    Refuses missing values and infinities (naming the data rows, 0-based, header not
+    counted), a regression target that is not numeric and a classification target with a
+    single class.
+    """
+    s = pd.Series(y) if not isinstance(y, pd.Series) else y.reset_index(drop=True)
+    name = str(name if name is not None else (s.name if s.name is not None else "target"))
+    if s.size == 0:
+        raise ValueError(f"The target `{name}` has no rows. Received: {name} with 0 rows")
+    missing = s.isna().to_numpy()
+    if missing.any():
+        raise ValueError(f"The target column {name!r} has missing values at {_rows(missing)}; remove "
+                         f"those rows. "
+                         f"Received: {name}={_show(s[missing].iloc[0])}")
+    if task == "regression":
+        numeric = pd.to_numeric(s, errors="coerce")
+        bad = numeric.isna().to_numpy()
+        if bad.any():
+            raise ValueError(f"The regression target {name!r} must be numeric; {_rows(bad)} cannot be "
+                             f"read as "
+                             f"numbers. Received: {name}={_show(s[bad].iloc[0])}")
+        s = numeric.astype(np.float64)
+    if s.dtype.kind == "f":
+        inf = ~np.isfinite(s.to_numpy())
+        if inf.any():
+            raise ValueError(f"The target column {name!r} has infinite values at {_rows(inf)}. "
+                             f"Received: {name}={_show(s[inf].iloc[0])}")
+    if task == "classification":
+        classes = pd.unique(s)
+        if classes.size < 2:
+            raise ValueError(f"The target column {name!r} has a single class, so there is nothing to "
+                             f"classify; "
+                             f"expected at least 2 classes. Received: {name}={_show(classes[0])} in all "
+                             f"{s.size} rows")
+    elif task != "regression":
+        raise ValueError(f"`task` must be 'classification' or 'regression'. Received: task={task!r}")
+    return s
+
+
+def split_target(df, target, *, task=None):
+    """Split ``df`` into features and the ``target`` column, with the checks of :func:`check_target`.
+
+    Returns
+    -------
+    X : DataFrame
+        Every other column, unchanged (the preprocessor checks them when it is fitted).
+    y : Series
+
+    Examples
+    --------
+    >>> X, y = split_target(read_table("builtin:wine"), "target")
+    >>> X.shape, sorted(y.unique().tolist())
+    ((178, 13), [0, 1, 2])
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"`df` must be a pandas DataFrame. Received: df of type {type(df).__name__}")
+    if df.shape[1] == 0 or df.shape[0] == 0:
+        raise ValueError(f"The data has no rows or no columns; expected a header and data rows. "
+                         f"Received: data with shape {df.shape}")
+    if target not in df.columns:
+        available = ", ".join(repr(str(c)) for c in list(df.columns)[:20])
+        raise ValueError(f"Target column {target!r} not found; available columns: {available}. "
+                         f"Received: target={target!r}")
+    if df.shape[1] < 2:
+        raise ValueError(f"The data has no feature columns besides the target. Received: "
+                         f"columns={list(df.columns)}")
+    y = df[target]
+    if isinstance(y, pd.DataFrame):
+        raise ValueError(f"Target column {target!r} appears more than once. Received: target={target!r}")
+    if task is None:
+        task = infer_task(y.dropna())
+    y = check_target(y, task, name=str(target))
+    return df.drop(columns=[target]).reset_index(drop=True), y

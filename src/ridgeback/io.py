@@ -1,0 +1,388 @@
+"""Model directories: ``model.json`` + ``weights.npz``, written atomically, loaded with suspicion.
+
+Layout of a model directory::
+
+    model.json    format_version, ridgeback version, kind, architecture (Sequential.get_config()),
+                  estimator class and parameters, preprocessing config, class labels, feature
+                  names, training history, the array manifest {name: {shape, dtype}} and the
+                  SHA-256 of weights.npz
+    weights.npz   one ``NAME.npy`` member per parameter ("0.weight", "0.bias", ...), plain
+                  numeric dtypes, never pickle
+
+Saving writes ``weights.npz`` first and ``model.json`` last, each through a temporary file,
+fsync and rename; a new directory is assembled under a temporary name and renamed into place.
+Because the JSON records the weights' hash, a pair from two different saves (a crash between
+the two renames) is detected on load.
+
+Loading trusts nothing: the JSON size, syntax, UTF-8 and every field are checked; declared
+sizes are bounded before anything is allocated; the zip directory is checked (member names,
+sizes, compression) before a member is read; each member's ``.npy`` header must match the
+manifest and the architecture; values must be finite. Any failure raises
+:class:`ModelFormatError` (a ``ValueError``) naming the file and the problem. Nothing in a
+model file is ever executed: no pickle, no class looked up by an arbitrary name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ._files import atomic_write_bytes, atomic_write_text, fsync_dir
+from ._npz import ModelFormatError, fail, npz_bytes, read_npz
+from ._version import __version__
+from .network import Sequential
+from .training import History
+
+__all__ = ["FORMAT_VERSION", "ModelFormatError", "save", "load"]
+
+FORMAT_VERSION = 1
+MODEL_FILE = "model.json"
+WEIGHTS_FILE = "weights.npz"
+#: bounds checked before anything is allocated
+MAX_JSON_BYTES = 16 * 2**20
+MAX_ARRAY_ELEMENTS = 2**26
+MAX_TOTAL_ELEMENTS = 2**27
+MAX_LAYERS = 1000
+_DTYPES = ("float32", "float64")
+_CLASS_DTYPES = r"object|[<>|=]?([biuf]\d{1,2}|U\d{1,6})"
+
+
+# --------------------------------------------------------------------------- save
+
+def _kind(model):
+    from .tabular import TabularModel
+
+    if isinstance(model, TabularModel):
+        return "tabular"
+    if isinstance(model, Sequential):
+        return "sequential"
+    if type(model).__name__ in _estimator_classes() and hasattr(model, "network_"):
+        return "estimator"
+    raise ValueError(f"`model` must be a fitted TabularModel, MLPClassifier, MLPRegressor or a Sequential. "
+                     f"Received: model of type {type(model).__name__}")
+
+
+def _estimator_classes():
+    from .estimators import MLPClassifier, MLPRegressor
+
+    return {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
+
+
+def _jsonable(value):
+    """Plain JSON values; tuples become lists, NaN becomes null."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str) or value is None:
+        return value if not isinstance(value, np.str_) else str(value)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_jsonable(v) for v in (value.tolist() if isinstance(value, np.ndarray) else value)]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    raise TypeError(type(value).__name__)
+
+
+def _estimator_section(est):
+    params, dropped = {}, []
+    for name, value in est.get_params(deep=False).items():
+        try:
+            params[name] = _jsonable(value)
+        except TypeError:  # e.g. a Generator as random_state: not reproducible from a file
+            params[name], dropped = None, dropped + [name]
+    section = {"class": type(est).__name__, "params": params, "params_not_saved": dropped,
+               "n_features_in": int(est.n_features_in_),
+               "feature_names_in": _jsonable(getattr(est, "feature_names_in_", None)),
+               "history": None}
+    if isinstance(getattr(est, "history_", None), History):
+        section["history"] = _jsonable(est.history_.to_dict())
+    if hasattr(est, "classes_"):
+        classes = np.asarray(est.classes_)
+        section["classes"] = _jsonable(classes)
+        section["classes_dtype"] = "object" if classes.dtype.kind == "O" else classes.dtype.str
+    return section
+
+
+def save(model, path) -> Path:
+    """Save a fitted model as a directory ``path`` (``model.json`` + ``weights.npz``).
+
+    Parameters
+    ----------
+    model : TabularModel, MLPClassifier, MLPRegressor or Sequential
+    path : str or Path
+        The directory; created if needed. An existing directory keeps its other files.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from ridgeback import mlp, save, load
+    >>> net = mlp([3, 4, 2], seed=0)
+    >>> d = save(net, tempfile.mkdtemp() + "/model")
+    >>> bool(np.array_equal(load(d).layers[0].weight.data, net.layers[0].weight.data))
+    True
+    """
+    kind = _kind(model)
+    doc = {"format": "ridgeback-model", "format_version": FORMAT_VERSION, "ridgeback_version": __version__,
+           "kind": kind}
+    if kind == "tabular":
+        model._check_fitted()
+        estimator, network = model.estimator, model.estimator.network_
+    elif kind == "estimator":
+        estimator, network = model, model.network_
+    else:
+        estimator, network = None, model
+    arrays = {name: p.data for name, p in network.named_parameters()}
+    for name, array in arrays.items():
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"Parameter {name!r} holds NaN or infinity; refusing to save a broken model. "
+                             f"Received: {name} with {int(np.sum(~np.isfinite(array)))} non-finite values")
+    weights = npz_bytes(arrays)
+    doc["architecture"] = network.get_config()
+    if estimator is not None:
+        doc["estimator"] = _estimator_section(estimator)
+    if kind == "tabular":
+        doc["tabular"] = {"feature_names_in": list(model.feature_names_in_),
+                          "preprocessing": model.preprocessor.get_config()}
+    doc["arrays"] = {name: {"shape": list(a.shape), "dtype": a.dtype.name} for name, a in arrays.items()}
+    doc["weights_sha256"] = hashlib.sha256(weights).hexdigest()
+    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return _write_directory(Path(path), weights, text)
+
+
+def _write_directory(target: Path, weights: bytes, text: str) -> Path:
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"The model path exists and is not a directory. Received: path={str(target)!r}")
+    if target.is_dir():
+        # weights first, JSON last: the hash in the JSON exposes a crash between the two
+        atomic_write_bytes(target / WEIGHTS_FILE, weights)
+        atomic_write_text(target / MODEL_FILE, text)
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        atomic_write_bytes(tmp / WEIGHTS_FILE, weights)
+        atomic_write_text(tmp / MODEL_FILE, text)
+        os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    fsync_dir(target.parent)
+    return target
+
+
+# --------------------------------------------------------------------------- load
+
+def _read_json(path: Path) -> dict:
+    where = str(path)
+    if not path.is_file():
+        fail(where, "the file is missing (is this a ridgeback model directory?)", f"path={where!r}")
+    with open(path, "rb") as fh:
+        raw = fh.read(MAX_JSON_BYTES + 1)
+    if len(raw) > MAX_JSON_BYTES:
+        fail(where, f"the file is larger than {MAX_JSON_BYTES} bytes", f"size>{MAX_JSON_BYTES}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        fail(where, f"it is not valid UTF-8 (byte {exc.start})", f"byte={raw[exc.start:exc.start + 1]!r}")
+
+    def no_constants(name):
+        raise ValueError(f"the constant {name} is not allowed")
+
+    try:
+        doc = json.loads(text, parse_constant=no_constants)
+    except (ValueError, RecursionError) as exc:
+        fail(where, f"it is not valid JSON ({str(exc)[:200]})", f"{len(raw)} bytes")
+    if not isinstance(doc, dict):
+        fail(where, "expected a JSON object at the top level", f"type={type(doc).__name__}")
+    version = doc.get("format_version")
+    if doc.get("format") != "ridgeback-model":
+        fail(where, "not a ridgeback model file (\"format\" should be \"ridgeback-model\")",
+              f"format={doc.get('format')!r}")
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        fail(where, f"format_version {version!r} is not supported; this ridgeback ({__version__}) reads "
+              f"format_version {FORMAT_VERSION}. Re-save the model with a matching ridgeback version",
+              f"format_version={version!r}")
+    return doc
+
+
+def _check_architecture(arch, where) -> dict:
+    """Bound-check the declared layers; return the arrays they need, {name: (shape, dtype)}."""
+    if not isinstance(arch, dict) or not isinstance(arch.get("layers"), list):
+        fail(where, "\"architecture\" must be an object with a \"layers\" list", f"architecture={arch!r}")
+    layers = arch["layers"]
+    if not layers or len(layers) > MAX_LAYERS:
+        fail(where, f"expected 1 to {MAX_LAYERS} layers", f"layers={len(layers)}")
+    total, previous, expected = 0, None, {}
+    for i, spec in enumerate(layers):
+        if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
+            fail(where, f"layer {i} must be an object with a \"config\" object", f"layers[{i}]={spec!r}")
+        if spec.get("class") != "Dense":
+            continue
+        cfg = spec.get("config", {})
+        sizes = [cfg.get("n_in"), cfg.get("n_out")]
+        if not all(type(s) is int and 0 < s <= MAX_ARRAY_ELEMENTS for s in sizes):
+            fail(where, f"layer {i} (Dense) needs integer widths in [1, {MAX_ARRAY_ELEMENTS}]",
+                  f"n_in={sizes[0]!r}, n_out={sizes[1]!r}")
+        if sizes[0] * sizes[1] > MAX_ARRAY_ELEMENTS:
+            fail(where, f"layer {i} declares {sizes[0] * sizes[1]} weights, above the bound "
+                         f"{MAX_ARRAY_ELEMENTS}",
+                  f"n_in={sizes[0]}, n_out={sizes[1]}")
+        if previous is not None and previous != sizes[0]:
+            fail(where, f"layer {i} takes {sizes[0]} inputs but the previous Dense layer gives {previous}",
+                  f"n_in={sizes[0]}")
+        if cfg.get("dtype", "float32") not in _DTYPES:
+            fail(where, f"layer {i} dtype must be float32 or float64", f"dtype={cfg.get('dtype')!r}")
+        total += sizes[0] * sizes[1] + sizes[1]
+        previous = sizes[1]
+        dtype = np.dtype(cfg.get("dtype", "float32"))
+        expected[f"{i}.weight"] = ((sizes[0], sizes[1]), dtype)
+        expected[f"{i}.bias"] = ((sizes[1],), dtype)
+    if previous is None:
+        fail(where, "the architecture has no Dense layer", "layers without class 'Dense'")
+    if total > MAX_TOTAL_ELEMENTS:
+        fail(where, f"the architecture declares {total} parameters, above the bound {MAX_TOTAL_ELEMENTS}",
+              f"parameters={total}")
+    return expected
+
+
+def _check_manifest(manifest, expected, where):
+    if not isinstance(manifest, dict):
+        fail(where, "\"arrays\" must be an object {name: {shape, dtype}}", f"arrays={manifest!r}")
+    for name in manifest:
+        if ".." in name or "/" in name or "\\" in name or not name:
+            fail(where, "array names must not be empty or contain '..', '/' or '\\'", f"name={name!r}")
+    missing, extra = sorted(set(expected) - set(manifest)), sorted(set(manifest) - set(expected))
+    if missing or extra:
+        fail(where, f"the array manifest does not match the architecture (missing {missing}, extra {extra})",
+              f"arrays={sorted(manifest)}")
+    for name, (shape, dtype) in expected.items():
+        entry = manifest[name]
+        if not isinstance(entry, dict):
+            fail(where, f"array {name!r} needs {{shape, dtype}}", f"{name}={entry!r}")
+        if entry.get("shape") != list(shape) or entry.get("dtype") != dtype.name:
+            fail(where, f"array {name!r} must have shape {list(shape)} and dtype {dtype.name} "
+                  "as the architecture says", f"shape={entry.get('shape')!r}, dtype={entry.get('dtype')!r}")
+
+
+def _rebuild_estimator(section, network, where):
+    classes = _estimator_classes()
+    if not isinstance(section, dict) or section.get("class") not in classes:
+        fail(where, f"\"estimator.class\" must be one of {sorted(classes)}",
+              f"class={section.get('class') if isinstance(section, dict) else section!r}")
+    params = section.get("params")
+    if not isinstance(params, dict):
+        fail(where, "\"estimator.params\" must be an object", f"params={params!r}")
+    if isinstance(params.get("hidden_layer_sizes"), list):
+        params = dict(params, hidden_layer_sizes=tuple(params["hidden_layer_sizes"]))
+    cls = classes[section["class"]]
+    unknown = sorted(set(params) - set(cls().get_params(deep=False)))
+    if unknown:
+        fail(where, f"unknown {cls.__name__} parameters {unknown}", f"params={unknown}")
+    estimator = cls(**params)
+    estimator._checked_params()
+    classes_ = None
+    if "classes" in section:
+        classes_ = section["classes"]
+        kind = section.get("classes_dtype")
+        plain = isinstance(classes_, list) and all(isinstance(c, (str, int, float, bool)) for c in classes_)
+        if not plain or not isinstance(kind, str) or not re.fullmatch(_CLASS_DTYPES, kind):
+            fail(where, "\"estimator.classes\" must be a list of str/int/float/bool labels with a "
+                         "plain dtype",
+                  f"classes={classes_!r}, classes_dtype={kind!r}"[:300])
+        if kind == "object":
+            classes_ = np.array(classes_, dtype=object)
+        elif "U" in kind:
+            classes_ = np.array([str(c) for c in classes_])
+        else:
+            classes_ = np.array(classes_, dtype=np.dtype(kind))
+    history = section.get("history")
+    if history is not None:
+        fields = set(History.__dataclass_fields__)
+        if not isinstance(history, dict) or not set(history) <= fields:
+            fail(where, f"\"estimator.history\" must be an object with keys among {sorted(fields)}",
+                  f"history keys={sorted(history) if isinstance(history, dict) else history!r}")
+        history = History(**{k: [math.nan if v is None else v for v in val] if isinstance(val, list) else val
+                             for k, val in history.items()})
+    return estimator._restore_fitted(network, classes=classes_, n_features_in=section.get("n_features_in"),
+                                     feature_names_in=section.get("feature_names_in"), history=history)
+
+
+def load(path):
+    """Load a model directory written by :func:`save`, validating everything in it.
+
+    Returns
+    -------
+    TabularModel, MLPClassifier, MLPRegressor or Sequential
+        Whatever was saved, fitted and ready to predict.
+
+    Raises
+    ------
+    ModelFormatError
+        (a ``ValueError``) for any malformed, foreign-version or hostile directory.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from ridgeback import mlp, save, load
+    >>> type(load(save(mlp([2, 1], seed=0), tempfile.mkdtemp() + "/m"))).__name__
+    'Sequential'
+    """
+    directory = Path(path)
+    if not directory.is_dir():
+        raise ModelFormatError(f"No model directory at {directory}. Received: path={str(path)!r}")
+    json_path = directory / MODEL_FILE
+    where = str(json_path)
+    doc = _read_json(json_path)
+    kind = doc.get("kind")
+    if kind not in ("sequential", "estimator", "tabular"):
+        fail(where, "\"kind\" must be 'sequential', 'estimator' or 'tabular'", f"kind={kind!r}")
+    expected = _check_architecture(doc.get("architecture"), where)
+    _check_manifest(doc.get("arrays"), expected, where)
+    # the weights are read and checked before the network is built, so that building it
+    # allocates no more than a real weights file of that size holds
+    arrays = read_npz(directory / WEIGHTS_FILE, expected, doc.get("weights_sha256"))
+    try:
+        network = Sequential.from_config(doc["architecture"])
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        fail(where, f"invalid architecture ({type(exc).__name__}: {str(exc)[:300]})", "architecture")
+    params = dict(network.named_parameters())
+    if set(params) != set(arrays):
+        fail(where, "the built network's parameters differ from the architecture's arrays",
+              f"parameters={sorted(params)}")
+    for name, param in params.items():
+        param.data[...] = arrays[name]
+    if kind == "sequential":
+        return network
+    try:
+        estimator = _rebuild_estimator(doc.get("estimator"), network, where)
+        if kind == "estimator":
+            return estimator
+        from .preprocessing import Preprocessor
+        from .tabular import TabularModel
+
+        section = doc.get("tabular")
+        if not isinstance(section, dict):
+            fail(where, "\"tabular\" must be an object", f"tabular={section!r}")
+        pre = Preprocessor.from_config(section.get("preprocessing"))
+        if len(pre.feature_names_out_) != network.n_inputs:
+            fail(where, f"the preprocessing gives {len(pre.feature_names_out_)} columns but the "
+                         f"network takes "
+                  f"{network.n_inputs}", f"feature_names_out={len(pre.feature_names_out_)}")
+        model = TabularModel(estimator, pre)
+        model.feature_names_in_ = list(pre.feature_names_in_)
+        return model
+    except ModelFormatError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        fail(where, f"invalid estimator or preprocessing ({type(exc).__name__}: "
+                     f"{str(exc)[:300]})", "estimator")

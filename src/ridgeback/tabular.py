@@ -1,0 +1,165 @@
+"""``TabularModel``: a Preprocessor and an estimator that together take raw DataFrames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .data import check_target
+from .preprocessing import Preprocessor, _as_frame
+
+__all__ = ["TabularModel", "is_classifier"]
+
+
+def is_classifier(estimator) -> bool:
+    """True for scikit-learn classifiers (tags), or anything with ``predict_proba``."""
+    try:
+        from sklearn.base import is_classifier as sk_is_classifier
+
+        if sk_is_classifier(estimator):
+            return True
+    except Exception:  # an object without sklearn tags
+        pass
+    return hasattr(estimator, "predict_proba")
+
+
+class TabularModel:
+    """Raw table in, predictions out: ``Preprocessor`` then a ridgeback estimator.
+
+    Parameters
+    ----------
+    estimator : MLPClassifier, MLPRegressor or another scikit-learn estimator
+    preprocessor : Preprocessor or None
+        Default: ``Preprocessor()`` (median/most-frequent imputation, scaling, one-hot).
+
+    Attributes
+    ----------
+    task : {"classification", "regression"}
+    classes_ : ndarray
+        The original class labels (strings kept), classification only.
+    feature_names_in_ : list of str
+        The raw columns; ``predict`` matches them by name.
+
+    Examples
+    --------
+    >>> from ridgeback import MLPClassifier, load_builtin
+    >>> X, y = load_builtin("iris")
+    >>> model = TabularModel(MLPClassifier(hidden_layer_sizes=(8,), max_epochs=5, random_state=0)).fit(X, y)
+    >>> model.predict(X.head(3)).shape, model.task
+    ((3,), 'classification')
+    """
+
+    def __init__(self, estimator, preprocessor=None):
+        self.estimator = estimator
+        self.preprocessor = preprocessor
+
+    @property
+    def task(self) -> str:
+        return "classification" if is_classifier(self.estimator) else "regression"
+
+    def fit(self, X, y, **fit_params):
+        """Fit the preprocessor on ``X`` (training rows only) and the estimator on its output."""
+        X = _as_frame(X)
+        if len(y) != X.shape[0]:
+            raise ValueError(f"`X` and `y` must have the same number of rows. "
+                             f"Received: X rows={X.shape[0]}, y rows={len(y)}")
+        y = check_target(y, self.task)
+        if self.preprocessor is None:
+            self.preprocessor = Preprocessor()
+        matrix = self.preprocessor.fit(X).transform(X)
+        self.estimator.fit(matrix, y.to_numpy(), **fit_params)
+        self.feature_names_in_ = list(self.preprocessor.feature_names_in_)
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, "feature_names_in_"):
+            raise ValueError("This TabularModel is not fitted yet; call fit(X, y) first. Received: "
+                             "fitted=False")
+
+    @property
+    def classes_(self):
+        return self.estimator.classes_
+
+    @property
+    def feature_names_out_(self):
+        return self.preprocessor.feature_names_out_
+
+    def transform(self, X) -> np.ndarray:
+        """The preprocessed matrix: the network's (and the ONNX graph's) input."""
+        self._check_fitted()
+        return self.preprocessor.transform(X)
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted labels (original labels) or values."""
+        return self.estimator.predict(self.transform(X))
+
+    def predict_proba(self, X) -> np.ndarray:
+        if self.task != "classification":
+            raise ValueError("predict_proba needs a classifier. Received: task='regression'")
+        return self.estimator.predict_proba(self.transform(X))
+
+    def predict_mc(self, X, samples=50, seed=None):
+        """Mean and standard deviation of probabilities / values over ``samples`` dropout masks."""
+        return self.estimator.predict_mc(self.transform(X), samples=samples, seed=seed)
+
+    def evaluate(self, X, y) -> dict:
+        """Scores on ``(X, y)``: accuracy, log_loss and macro F1, or rmse, mae and r2.
+
+        Examples
+        --------
+        >>> from ridgeback import MLPRegressor, load_builtin
+        >>> X, y = load_builtin("diabetes")
+        >>> reg = MLPRegressor(hidden_layer_sizes=(8,), max_epochs=3, random_state=0)
+        >>> model = TabularModel(reg).fit(X, y)
+        >>> sorted(model.evaluate(X, y))
+        ['mae', 'r2', 'rmse']
+        """
+        from sklearn import metrics
+
+        self._check_fitted()
+        if self.task == "regression":
+            y = check_target(y, "regression")
+        else:
+            y = _labels(y)
+        if len(y) != len(X):
+            raise ValueError(f"`X` and `y` must have the same number of rows. Received: X rows={len(X)}, "
+                             f"y rows={len(y)}")
+        if self.task == "regression":
+            pred = np.asarray(self.predict(X), dtype=np.float64).ravel()
+            truth = y.to_numpy(dtype=np.float64)
+            return {"rmse": float(np.sqrt(metrics.mean_squared_error(truth, pred))),
+                    "mae": float(metrics.mean_absolute_error(truth, pred)),
+                    "r2": float(metrics.r2_score(truth, pred))}
+        classes = np.asarray(self.classes_)
+        known = {_key(c) for c in classes}
+        unseen = sorted({str(v) for v in y if _key(v) not in known})
+        if unseen:
+            raise ValueError(f"Labels never seen in training: {unseen}; the model knows {classes.tolist()}. "
+                             f"Received: labels={unseen}")
+        truth = np.array([classes[[_key(c) for c in classes].index(_key(v))] for v in y], dtype=classes.dtype)
+        proba = self.predict_proba(X)
+        pred = classes[np.argmax(proba, axis=1)]
+        return {"accuracy": float(metrics.accuracy_score(truth, pred)),
+                "log_loss": float(metrics.log_loss(truth, proba, labels=classes)),
+                "f1": float(metrics.f1_score(truth, pred, average="macro", labels=classes, zero_division=0))}
+
+    def __repr__(self):
+        return f"TabularModel({self.estimator!r}, {self.preprocessor!r})"
+
+
+def _key(value):
+    """Compare labels across dtypes: 1, 1.0 and np.int64(1) are one label; "1" is another."""
+    if isinstance(value, (bool, np.bool_)):
+        return ("b", bool(value))
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return ("n", float(value))
+    return ("s", str(value))
+
+
+def _labels(y) -> pd.Series:
+    s = pd.Series(y) if not isinstance(y, pd.Series) else y.reset_index(drop=True)
+    missing = s.isna().to_numpy()
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise ValueError(f"The labels have missing values at row {row}. Received: y={s.iloc[row]!r}")
+    return s

@@ -1,0 +1,170 @@
+"""Preprocessor: scikit-learn's fit, exact transform from a JSON config, columns by name."""
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ridgeback.preprocessing import Preprocessor
+
+
+@pytest.fixture
+def frame():
+    rng = np.random.default_rng(0)
+    n = 40
+    df = pd.DataFrame({
+        "age": rng.normal(40, 10, n),
+        "city": rng.choice(["Oslo", "Lima", "Pune"], n).astype(object),
+        "count": rng.integers(0, 5, n),
+        "member": rng.choice([True, False], n),
+    })
+    df.loc[[3, 7], "age"] = np.nan
+    df.loc[5, "city"] = None
+    return df
+
+
+def sklearn_input(df):
+    """What the ColumnTransformer saw: categoricals as strings, missing as NaN."""
+    out = df.copy()
+    for col in ("city", "member"):
+        out[col] = np.array([np.nan if pd.isna(v) else str(v) for v in df[col]], dtype=object)
+    out["count"] = out["count"].astype(float)
+    return out
+
+
+def test_transform_equals_the_fitted_column_transformer(frame):
+    pre = Preprocessor().fit(frame)
+    ours = pre.transform(frame)
+    reference = pre.column_transformer_.transform(sklearn_input(frame))
+    assert ours.dtype == np.float32
+    np.testing.assert_array_equal(ours, reference.astype(np.float32))
+    assert pre.feature_names_out_ == ["age", "count", "city=Lima", "city=Oslo", "city=Pune",
+                                      "member=False", "member=True"]
+    assert pre.imputed_columns_ == ["age", "city"]
+    # the scaled numeric columns have mean 0 and unit variance on the training rows
+    np.testing.assert_allclose(ours[:, :2].mean(axis=0), 0, atol=1e-6)
+    np.testing.assert_allclose(ours[:, :2].std(axis=0), 1, atol=1e-5)
+
+
+def test_config_round_trips_through_json_exactly(frame):
+    pre = Preprocessor().fit(frame)
+    cfg = json.loads(json.dumps(pre.get_config(), allow_nan=False))
+    loaded = Preprocessor.from_config(cfg)
+    np.testing.assert_array_equal(loaded.transform(frame), pre.transform(frame))
+    assert loaded.feature_names_out_ == pre.feature_names_out_
+    assert loaded.imputed_columns_ == pre.imputed_columns_
+    assert cfg["numeric"]["medians"][0] == pytest.approx(float(frame["age"].median()))
+
+
+def test_float64_output(frame):
+    out = Preprocessor(dtype=np.float64).fit_transform(frame)
+    assert out.dtype == np.float64
+
+
+def test_columns_are_matched_by_name(frame):
+    pre = Preprocessor().fit(frame)
+    shuffled = frame[["member", "count", "city", "age"]]
+    np.testing.assert_array_equal(pre.transform(shuffled), pre.transform(frame))
+
+
+def test_missing_columns_are_named(frame):
+    pre = Preprocessor().fit(frame)
+    with pytest.raises(ValueError, match=r"missing: \['city', 'member'\].*Received: columns=\['age', "
+                                          r"'count'\]"):
+        pre.transform(frame[["age", "count"]])
+
+
+def test_extra_columns_warn_and_are_ignored(frame):
+    pre = Preprocessor().fit(frame)
+    with pytest.warns(UserWarning, match=r"Ignoring columns not seen at fit: \['extra'\]"):
+        out = pre.transform(frame.assign(extra=1.0))
+    np.testing.assert_array_equal(out, pre.transform(frame))
+
+
+def test_text_in_a_numeric_column_names_column_and_row(frame):
+    pre = Preprocessor().fit(frame)
+    bad = frame.astype({"age": object})
+    bad.loc[6, "age"] = "forty"
+    with pytest.raises(ValueError, match=r"Column 'age' is numeric but row 6 holds 'forty'.*Received: "
+                                          "age='forty'"):
+        pre.transform(bad)
+
+
+def test_numeric_looking_text_column_at_fit_names_the_bad_row():
+    df = pd.DataFrame({"x": ["1", "2.5", "n/a?", "4"], "z": [1, 2, 3, 4]})
+    with pytest.raises(ValueError, match=r"Column 'x' is numeric but row 2 holds 'n/a\?'.*Received: "
+                                          r"x='n/a\?'"):
+        Preprocessor().fit(df)
+
+
+def test_infinite_feature_values_are_refused(frame):
+    bad = frame.copy()
+    bad.loc[9, "age"] = -np.inf
+    with pytest.raises(ValueError, match=r"Column 'age' has an infinite value at row 9.*Received: age=-inf"):
+        Preprocessor().fit(bad)
+    pre = Preprocessor().fit(frame)
+    with pytest.raises(ValueError, match="row 9"):
+        pre.transform(bad)
+
+
+def test_missing_values_at_transform_are_imputed(frame):
+    pre = Preprocessor().fit(frame)
+    row = frame.iloc[[0]].copy()
+    row["age"] = np.nan
+    row["city"] = None
+    out = pre.transform(row)
+    median, mean, scale = pre.medians_[0], pre.means_[0], pre.scales_[0]
+    assert out[0, 0] == pytest.approx((median - mean) / scale, rel=1e-6)
+    fill = pre.fill_values_[0]
+    assert out[0, 2 + pre.categories_[0].index(fill)] == 1.0
+
+
+def test_unseen_category_gives_zeros(frame):
+    pre = Preprocessor().fit(frame)
+    row = frame.iloc[[0]].assign(city="Paris")
+    assert pre.transform(row)[0, 2:5].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_unreadable_columns_are_refused():
+    df = pd.DataFrame({"when": pd.date_range("2024-01-01", periods=3), "x": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match=r"Column 'when' has dtype datetime64.*Received: when of dtype"):
+        Preprocessor().fit(df)
+    df = pd.DataFrame({"obj": [[1], [2], [3]], "x": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match=r"Column 'obj' holds a value of type list at row 0.*Received: "
+                                          r"obj=\[1\]"):
+        Preprocessor().fit(df)
+
+
+def test_from_config_rejects_bad_values(frame):
+    cfg = Preprocessor().fit(frame).get_config()
+    cfg["numeric"]["scales"][0] = -1.0
+    with pytest.raises(ValueError, match=r"numeric\.scales. must be positive"):
+        Preprocessor.from_config(cfg)
+    cfg = Preprocessor().fit(frame).get_config()
+    cfg["numeric"]["means"] = [1.0]
+    with pytest.raises(ValueError, match=r"numeric\.means. must be a list of 2 finite numbers"):
+        Preprocessor.from_config(cfg)
+
+
+def test_unfitted_and_empty_inputs():
+    with pytest.raises(ValueError, match="not fitted"):
+        Preprocessor().transform(pd.DataFrame({"a": [1]}))
+    with pytest.raises(ValueError, match=r"Received: X with shape \(0, 1\)"):
+        Preprocessor().fit(pd.DataFrame({"a": []}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Preprocessor().fit(pd.DataFrame({"a": [np.nan, np.nan], "b": [1.0, 2.0]}))  # an empty column is kept
+
+
+def test_csv_column_with_text_among_numbers_is_refused_naming_the_row():
+    from ridgeback.data import read_csv_bytes
+
+    train = read_csv_bytes(b"age;city\n31;Oslo\n45;Lima\nforty;Oslo\n52;Pune\n")
+    with pytest.raises(ValueError, match=r"Column 'age' is numeric but row 2 holds 'forty'.*Received: "
+                                          "age='forty'"):
+        Preprocessor().fit(train)
+    pre = Preprocessor().fit(read_csv_bytes(b"age;city\n31;Oslo\n45;Lima\n"))
+    with pytest.raises(ValueError, match=r"row 1 holds 'n\.a\.'.*Received: age='n\.a\.'"):
+        pre.transform(read_csv_bytes(b"age;city\n31;Oslo\nn.a.;Lima\n"))
