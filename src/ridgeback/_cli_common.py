@@ -1,0 +1,262 @@
+"""Command-line helpers: settings from flags and ``--config``, ``--grid`` parsing, output."""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+#: CLI option -> (estimator parameter, parser); the CLI's defaults where they differ from the estimator's
+OPTIONS = {
+    "hidden": "hidden_layer_sizes",
+    "activation": "activation",
+    "l1": "l1",
+    "l2": "l2",
+    "group_l1": "group_l1",
+    "dropout": "dropout",
+    "input_dropout": "input_dropout",
+    "max_norm": "max_norm",
+    "optimizer": "optimizer",
+    "lr": "learning_rate",
+    "epochs": "max_epochs",
+    "batch_size": "batch_size",
+    "early_stopping": "patience",
+    "seed": "random_state",
+}
+DEFAULTS = {"hidden": "64", "epochs": 100, "seed": 0, "lr": 1e-3, "batch_size": 32}
+CONFIG_ONLY = ("task",)
+
+
+def parse_hidden(text, name="hidden"):
+    """``"128,64"`` (or ``"128x64"``) -> (128, 64); ``""``/``"none"`` -> () (a linear model)."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        text = str(text)
+    if isinstance(text, (list, tuple)):
+        text = ",".join(str(t) for t in text)
+    if not isinstance(text, str):
+        raise ValueError(f"`{name}` must be layer widths like 128,64. Received: {name}={text!r}")
+    if text.strip().lower() in ("", "none"):
+        return ()
+    sizes = []
+    for part in text.replace("x", ",").split(","):
+        try:
+            size = int(part)
+        except ValueError:
+            raise ValueError(
+                f"`{name}` must be positive integers separated by commas, e.g. 128,64. "
+                f"Received: {name}={text!r}"
+            ) from None
+        if size < 1:
+            raise ValueError(
+                f"`{name}` must hold layer widths >= 1; a hidden size of {size} is not allowed. "
+                f"Received: {name}={text!r}"
+            )
+        sizes.append(size)
+    return tuple(sizes)
+
+
+def read_config(path) -> dict:
+    """The options in a TOML file (top level, or the ``[train]`` / ``[tune]`` tables merged over it)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli as tomllib
+        except ModuleNotFoundError:
+            raise ValueError(
+                f"Reading --config needs Python >= 3.11 or the tomli package (pip install tomli). "
+                f"Received: config={str(path)!r}"
+            ) from None
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"The config file does not exist. Received: config={str(path)!r}")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(
+            f"The config file is not valid TOML: {exc}. Received: config={str(path)!r}"
+        ) from None
+    flat = {k: v for k, v in doc.items() if not isinstance(v, dict)}
+    for section in ("train", "tune"):
+        if isinstance(doc.get(section), dict):
+            flat.update(doc[section])
+    out = {}
+    for key, value in flat.items():
+        norm = key.replace("-", "_")
+        if norm not in OPTIONS and norm not in CONFIG_ONLY:
+            raise ValueError(
+                f"Unknown option {key!r} in the config file; expected one of "
+                f"{sorted(OPTIONS) + list(CONFIG_ONLY)}. Received: {key}={value!r}"
+            )
+        out[norm] = value
+    return out
+
+
+def resolve_settings(args, defaults=None) -> dict:
+    """CLI option -> value: the flag when given, else the --config value, else the CLI default."""
+    config = read_config(args.config) if getattr(args, "config", None) else {}
+    defaults = {**DEFAULTS, **(defaults or {})}
+    settings = {}
+    for option in (*OPTIONS, *CONFIG_ONLY):
+        value = getattr(args, option, None)
+        if value is None:
+            value = config.get(option, defaults.get(option))
+        if value is not None:
+            settings[option] = value
+    return settings
+
+
+def estimator_params(settings: dict) -> dict:
+    """Estimator keyword arguments from CLI settings (bad values are reported by the estimator's checks)."""
+    params = {}
+    for option, value in settings.items():
+        if option not in OPTIONS:
+            continue
+        if option == "hidden":
+            value = parse_hidden(value)
+        if option == "early_stopping":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(
+                    f"`early-stopping` must be a patience in epochs >= 0 (0 turns it off). "
+                    f"Received: early_stopping={value!r}"
+                )
+            params["early_stopping"] = value > 0
+            if value == 0:
+                continue
+        params[OPTIONS[option]] = value
+    if "batch_size" in params and isinstance(params["batch_size"], int) and params["batch_size"] < 1:
+        raise ValueError(f"`batch-size` must be an integer >= 1. Received: batch_size={params['batch_size']}")
+    return params
+
+
+def make_estimator(task: str, params: dict):
+    from .estimators import MLPClassifier, MLPRegressor
+
+    cls = MLPClassifier if task == "classification" else MLPRegressor
+    estimator = cls(**params)
+    estimator._checked_params()  # fail on a bad value before any file is read further or written
+    return estimator
+
+
+_GRID_NAMES = {
+    "lr": "learning_rate",
+    "learning_rate": "learning_rate",
+    "hidden": "hidden_layer_sizes",
+    "hidden_layer_sizes": "hidden_layer_sizes",
+    "batch_size": "batch_size",
+    "epochs": "max_epochs",
+    "activation": "activation",
+    "optimizer": "optimizer",
+    "max_norm": "max_norm",
+    "l1": "l1",
+    "l2": "l2",
+    "group_l1": "group_l1",
+    "dropout": "dropout",
+    "input_dropout": "input_dropout",
+}
+_GRID_INT = ("batch_size", "max_epochs")
+_GRID_STR = ("activation", "optimizer")
+
+
+def parse_grid(spec: str) -> dict:
+    """``"l2=1e-6,1e-4;dropout=0,0.5"`` -> ``{"l2": [1e-6, 1e-4], "dropout": [0.0, 0.5]}``.
+
+    Examples
+    --------
+    >>> parse_grid("l2=1e-6,1e-4; hidden=64,128x64")
+    {'l2': [1e-06, 0.0001], 'hidden_layer_sizes': [(64,), (128, 64)]}
+    """
+    grid = {}
+    for part in spec.split(";"):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise ValueError(
+                f"Each --grid entry must look like name=v1,v2. Received: grid entry={part.strip()!r}"
+            )
+        name, values = (s.strip() for s in part.split("=", 1))
+        key = _GRID_NAMES.get(name.replace("-", "_"))
+        if key is None:
+            raise ValueError(
+                f"Unknown --grid parameter {name!r}; expected one of {sorted(_GRID_NAMES)}. "
+                f"Received: grid name={name!r}"
+            )
+        if key in grid:
+            raise ValueError(f"--grid names {name!r} twice. Received: grid={spec!r}")
+        items = [v.strip() for v in values.split(",")] if key != "hidden_layer_sizes" else values.split(",")
+        if not values.strip() or any(not v.strip() for v in items):
+            raise ValueError(
+                f"--grid {name!r} needs a comma-separated list of values. Received: {name}={values!r}"
+            )
+        parsed = []
+        for item in items:
+            try:
+                if key == "hidden_layer_sizes":
+                    parsed.append(parse_hidden(item.strip(), "hidden"))
+                elif key in _GRID_STR:
+                    parsed.append(item)
+                elif key in _GRID_INT:
+                    parsed.append(int(item))
+                elif key == "max_norm" and item.lower() == "none":
+                    parsed.append(None)
+                else:
+                    parsed.append(float(item))
+            except ValueError as exc:
+                if "Received" in str(exc):
+                    raise
+                raise ValueError(
+                    f"--grid {name!r} value {item!r} is not a number. Received: {name}={item!r}"
+                ) from None
+        grid[key] = parsed
+    if not grid:
+        raise ValueError(
+            f'--grid must name at least one parameter, e.g. "l2=1e-4,1e-2". Received: grid={spec!r}'
+        )
+    return grid
+
+
+def load_data(source):
+    from .data import read_table
+
+    return read_table(str(source))
+
+
+@contextmanager
+def notes_on_stderr(quiet: bool):
+    """Turn Python warnings raised inside into one-line notes on stderr (never a multi-line warning)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    seen = set()
+    for w in caught:
+        if issubclass(w.category, DeprecationWarning):
+            continue
+        text = " ".join(str(w.message).split())
+        if text not in seen and not quiet:
+            print(f"note: {text}", file=sys.stderr)
+        seen.add(text)
+
+
+def emit(args, payload: dict, text: str) -> None:
+    """Print ``payload`` as JSON with --json, else ``text``."""
+    if getattr(args, "json", False):
+        print(json.dumps(payload, indent=1, default=str, allow_nan=True))
+    else:
+        print(text)
+
+
+def format_table(rows: list, columns: list) -> str:
+    """A plain fixed-width table: ``columns`` are (header, key, format) triples."""
+    cells = [[h for h, _, _ in columns]]
+    for row in rows:
+        out = []
+        for _, key, fmt in columns:
+            value = row.get(key)
+            out.append("-" if value is None else (fmt.format(value) if fmt else str(value)))
+        cells.append(out)
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -1,0 +1,290 @@
+"""The ``ridgeback`` command line: train, tune, predict, evaluate, report, export, demo, datasets.
+
+Exit codes: 0 success; 2 bad usage or bad input (one line on stderr, no traceback);
+3 training diverged; 130 interrupted (Ctrl-C). Only this module knows about argv,
+exit codes and terminals; the commands themselves live in ``_cli_commands`` and
+``_cli_tune``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ._version import __version__
+
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_USAGE", "EXIT_DIVERGED", "EXIT_INTERRUPTED"]
+
+EXIT_OK, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
+
+
+class UsageError(Exception):
+    """Raised by the parser instead of printing a usage block and exiting."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+
+
+_FORMATTER = argparse.RawDescriptionHelpFormatter
+
+
+def _add_data_args(p, *, target=True):
+    p.add_argument(
+        "data", metavar="DATA", help="CSV or Parquet file, or builtin:NAME (see `ridgeback datasets`)"
+    )
+    if target:
+        p.add_argument("--target", required=True, metavar="COL", help="name of the target column")
+
+
+def _add_common(p):
+    p.add_argument("--quiet", action="store_true", help="no progress bars, only the result")
+    p.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
+
+
+def _add_model_args(p):
+    g = p.add_argument_group("model and training (defaults: --config file, then built-in)")
+    g.add_argument(
+        "--task", choices=("classification", "regression"), help="default: inferred from the target"
+    )
+    g.add_argument("--hidden", metavar="SIZES", help="hidden layer widths, e.g. 128,64 (default 64)")
+    g.add_argument("--activation", choices=("relu", "leaky_relu", "tanh", "sigmoid"))
+    g.add_argument(
+        "--l1", type=float, metavar="X", help="L1 strength on every weight (proximal: exact zeros)"
+    )
+    g.add_argument("--l2", type=float, metavar="X", help="L2 strength on every weight")
+    g.add_argument("--group-l1", type=float, metavar="X", help="group lasso on the inputs (removes features)")
+    g.add_argument(
+        "--dropout", type=float, metavar="X", help="dropout rate after each hidden layer, in [0, 1)"
+    )
+    g.add_argument("--input-dropout", type=float, metavar="X", help="dropout rate on the inputs, in [0, 1)")
+    g.add_argument("--max-norm", type=float, metavar="C", help="max-norm constraint on each unit's weights")
+    g.add_argument("--optimizer", choices=("adam", "adamw", "sgd"))
+    g.add_argument("--lr", type=float, metavar="X", help="learning rate (default 1e-3)")
+    g.add_argument("--epochs", type=int, metavar="N", help="maximum epochs (default 100; 50 for tune)")
+    g.add_argument("--batch-size", type=int, metavar="N", help="minibatch size (default 32)")
+    g.add_argument(
+        "--early-stopping",
+        type=int,
+        metavar="N",
+        help="patience in epochs on a 10%% validation split (default 10; 0 turns it off)",
+    )
+    g.add_argument("--seed", type=int, metavar="N", help="random seed (default 0): same seed, same model")
+    g.add_argument("--config", metavar="FILE", help="TOML file with any of these options (flags win)")
+
+
+TRAIN_EXAMPLES = """examples:
+  ridgeback train data.csv --target label --hidden 128,64 --l1 1e-4 --dropout 0.2 --out model
+  ridgeback train builtin:digits --target target --epochs 30 --checkpoint-every 5 --out model
+  ridgeback train --resume model          # continue after a crash or Ctrl-C, bit-identically
+  ridgeback train data.csv --target y --config run.toml --out model
+
+A run.toml holds the same options with underscores, e.g.  hidden = "128,64"  l2 = 1e-4
+  epochs = 50  (top level or under [train]).
+--checkpoint-every N writes OUT/checkpoint/ every N epochs (model, optimizer, RNG states,
+epoch, shuffle position; atomically); Ctrl-C always writes one before exiting with 130.
+"""
+
+TUNE_EXAMPLES = """examples:
+  ridgeback tune data.csv --target label --out run            # default search space, 5-fold CV
+  ridgeback tune builtin:wine --target target --grid "l2=1e-6,1e-4,1e-2;dropout=0,0.2,0.5" --cv 3 --out run
+  ridgeback tune data.csv --target y --n-iter 20 --n-jobs 2 --out run
+  ridgeback tune data.csv --target y --scheduler tcp://10.0.0.5:8786 --out run
+
+--grid: "name=v1,v2,...;name=..." with names l1, l2, group_l1, dropout, input_dropout, max_norm,
+lr, batch_size, hidden (sizes joined by 'x', e.g. hidden=64,128x64), activation, optimizer.
+Without --grid a random search (--n-iter, default 12) over L1/L2 strengths, dropout and
+input-dropout rates and hidden sizes. Writes RUNDIR/model.json + weights.npz (so that
+`ridgeback predict RUNDIR DATA` works), RUNDIR/run.json and RUNDIR/report.html.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ridgeback",
+        formatter_class=_FORMATTER,
+        description="Neural networks by explicit backpropagation, with L1, L2 and dropout "
+        "tuned by cross-validation.",
+        epilog="examples:\n  ridgeback demo\n  ridgeback datasets\n"
+        "  ridgeback train builtin:iris --target target --out model\n"
+        "  ridgeback predict model new.csv --out preds.csv\n\n"
+        "exit codes: 0 ok, 2 bad usage or input, 3 training diverged, 130 interrupted",
+    )
+    parser.add_argument("--version", action="version", version=f"ridgeback {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser(
+        "train", help="train a model on a table", formatter_class=_FORMATTER, epilog=TRAIN_EXAMPLES
+    )
+    p.add_argument("data", metavar="DATA", nargs="?", help="CSV or Parquet file, or builtin:NAME")
+    p.add_argument("--target", metavar="COL", help="name of the target column (required unless --resume)")
+    _add_model_args(p)
+    p.add_argument("--checkpoint-every", type=int, metavar="N", help="write a checkpoint every N epochs")
+    p.add_argument("--resume", metavar="RUNDIR", help="resume the run saved in RUNDIR (its --out)")
+    p.add_argument("--out", metavar="MODELDIR", help="directory to save the model to")
+    _add_common(p)
+
+    p = sub.add_parser(
+        "tune",
+        help="cross-validated search over regularization",
+        formatter_class=_FORMATTER,
+        epilog=TUNE_EXAMPLES,
+    )
+    _add_data_args(p)
+    _add_model_args(p)
+    p.add_argument("--cv", type=int, default=5, metavar="K", help="folds (default 5)")
+    p.add_argument("--grid", metavar="SPEC", help='e.g. "l2=1e-6,1e-4,1e-2;dropout=0,0.2,0.5"')
+    p.add_argument("--n-iter", type=int, metavar="N", help="random search with N candidates")
+    p.add_argument("--n-jobs", type=int, metavar="N", help="parallel workers (joblib)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the folds on a Dask cluster")
+    p.add_argument(
+        "--refit",
+        choices=("best", "1se"),
+        default="best",
+        help="refit the best candidate or the most regularized one within 1 SE (default best)",
+    )
+    p.add_argument("--out", required=True, metavar="RUNDIR", help="directory for the model and the report")
+    _add_common(p)
+
+    p = sub.add_parser(
+        "predict",
+        help="predict with a saved model",
+        formatter_class=_FORMATTER,
+        epilog="examples:\n  ridgeback predict model new.csv --out preds.csv\n"
+        "  ridgeback predict run new.csv --out preds.csv --mc-samples 50\n\n"
+        "Writes a 'prediction' column (original labels), class probabilities\n"
+        "'proba_<label>'; with --mc-samples N the mean and standard deviation over N\n"
+        "dropout masks ('mean_...' and 'std_...').",
+    )
+    p.add_argument("model", metavar="MODELDIR")
+    p.add_argument("data", metavar="DATA")
+    p.add_argument("--out", required=True, metavar="FILE", help="CSV file to write")
+    p.add_argument("--mc-samples", type=int, metavar="N", help="Monte-Carlo dropout samples")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the dropout masks (default 0)")
+    _add_common(p)
+
+    p = sub.add_parser(
+        "evaluate",
+        help="score a saved model on labelled data",
+        formatter_class=_FORMATTER,
+        epilog="examples:\n  ridgeback evaluate model test.csv --target label\n"
+        "  ridgeback evaluate model test.csv --target y --json\n\n"
+        "Classification: accuracy, log-loss, macro F1. Regression: RMSE, MAE, R².",
+    )
+    p.add_argument("model", metavar="MODELDIR")
+    _add_data_args(p)
+    _add_common(p)
+
+    p = sub.add_parser(
+        "report",
+        help="re-render RUNDIR/report.html from RUNDIR/run.json",
+        formatter_class=_FORMATTER,
+        epilog="examples:\n  ridgeback report run",
+    )
+    p.add_argument("rundir", metavar="RUNDIR")
+    _add_common(p)
+
+    p = sub.add_parser(
+        "export",
+        help="export a saved model to ONNX",
+        formatter_class=_FORMATTER,
+        epilog="examples:\n  ridgeback export model --onnx model.onnx\n\n"
+        "The graph takes the preprocessed float matrix (input 'input').",
+    )
+    p.add_argument("model", metavar="MODELDIR")
+    p.add_argument("--onnx", required=True, metavar="FILE")
+    _add_common(p)
+
+    p = sub.add_parser(
+        "demo",
+        help="L1/L2/dropout tuned on built-in digits, with a report",
+        formatter_class=_FORMATTER,
+        epilog="examples:\n  ridgeback demo\n  ridgeback demo --out demo-run --quiet\n\n"
+        "No download; about a minute on two cores.",
+    )
+    p.add_argument("--out", default="demo-run", metavar="DIR", help="run directory (default demo-run)")
+    p.add_argument("--seed", type=int, default=0, metavar="N")
+    p.add_argument("--n-jobs", type=int, metavar="N")
+    _add_common(p)
+
+    p = sub.add_parser(
+        "datasets",
+        help="list the built-in datasets",
+        formatter_class=_FORMATTER,
+        epilog="examples:\n  ridgeback datasets\n"
+        "  ridgeback train builtin:breast_cancer --target target --out model",
+    )
+    _add_common(p)
+    return parser
+
+
+def _one_line(exc) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())
+
+
+def main(argv=None) -> int:
+    """Run the command line; return the exit code (the console script exits with it).
+
+    Examples
+    --------
+    >>> main(["datasets", "--quiet"])  # doctest: +ELLIPSIS
+    name...
+    0
+    """
+    from .training import TrainingDiverged
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(_one_line(exc), file=sys.stderr)
+        return EXIT_USAGE
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    from . import _cli_commands, _cli_tune
+
+    handlers = {
+        "train": _cli_commands.cmd_train,
+        "predict": _cli_commands.cmd_predict,
+        "evaluate": _cli_commands.cmd_evaluate,
+        "report": _cli_commands.cmd_report,
+        "export": _cli_commands.cmd_export,
+        "datasets": _cli_commands.cmd_datasets,
+        "tune": _cli_tune.cmd_tune,
+        "demo": _cli_tune.cmd_demo,
+    }
+    try:
+        return handlers[args.command](args)
+    except TrainingDiverged as exc:
+        print(f"ridgeback {args.command}: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_DIVERGED
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): the work is done, stop writing without a traceback
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print(f"ridgeback {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (
+        ValueError,
+        UsageError,
+        FileNotFoundError,
+        IsADirectoryError,
+        NotADirectoryError,
+        PermissionError,
+        OSError,  # e.g. an unreachable --scheduler: say so in one line, no traceback
+    ) as exc:
+        print(f"ridgeback {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def run() -> None:
+    """Console-script entry point: exit with :func:`main`'s code."""
+    sys.exit(main())
