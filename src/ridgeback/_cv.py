@@ -1,0 +1,249 @@
+"""Cross-validation machinery: folds, seeds, fitting one task, parallel execution, the 1-SE choice.
+
+A task is a pure function of its arguments: its seed is derived from the search's
+``random_state`` and the task's coordinates alone, never from a shared generator, so the
+order in which workers pick tasks up cannot change any result. Every task also runs with
+BLAS limited to one thread (threadpoolctl), serial runs included: two workers on two cores
+then do not oversubscribe, and a matrix product is summed in the same order whichever way
+the task runs, which keeps serial, ``n_jobs`` and Dask results bit-identical.
+"""
+
+from __future__ import annotations
+
+import numbers
+import time
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import _num_samples
+
+from ._validation import check_int, check_one_of
+from .training import TrainingDiverged
+
+__all__ = ["make_folds", "resolve_entropy", "derive_seed", "seed_estimator", "run_tasks", "fit_and_score",
+           "check_grid", "resolve_param", "final_step", "jsonable", "one_se_index"]
+
+BACKENDS = (None, "loky", "threading", "multiprocessing", "dask")
+
+
+def resolve_entropy(random_state) -> int:
+    """One integer that seeds a whole search (fresh entropy when ``random_state`` is None)."""
+    if random_state is None:
+        return int(np.random.SeedSequence().entropy)
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**63))
+    return check_int("random_state", random_state, minimum=0)
+
+
+def derive_seed(entropy: int, *keys: int) -> int:
+    """A 32-bit seed determined by ``entropy`` and ``keys`` only."""
+    return int(np.random.SeedSequence([entropy, *keys]).generate_state(1)[0])
+
+
+def seed_estimator(estimator, seed: int):
+    """Set every ``random_state`` parameter (pipeline steps included) to ``seed``."""
+    keys = [k for k in estimator.get_params(deep=True) if k == "random_state" or k.endswith("__random_state")]
+    if keys:
+        estimator.set_params(**dict.fromkeys(keys, seed))
+    return estimator
+
+
+def make_folds(estimator, X, y, cv, seed: int) -> list:
+    """``(train, test)`` index pairs; shuffled stratified K-fold for classifiers, K-fold otherwise.
+
+    ``cv`` may also be a scikit-learn splitter or an iterable of index pairs.
+    """
+    n = _num_samples(X)
+    if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+        cv = check_int("cv", cv, minimum=2)
+        if n < cv:
+            raise ValueError(f"`cv`={cv} folds need at least {cv} rows; use fewer folds or more data. "
+                             f"Received: n_samples={n}")
+        if is_classifier(estimator):
+            labels, counts = np.unique(np.asarray(y), return_counts=True)
+            if counts.min() < cv:
+                smallest = labels[np.argmin(counts)]
+                smallest = smallest.item() if isinstance(smallest, np.generic) else smallest
+                raise ValueError(f"`cv` must not exceed the number of rows of the smallest class "
+                                 f"(class {smallest!r} has {counts.min()}). Received: cv={cv}")
+            splitter = StratifiedKFold(cv, shuffle=True, random_state=seed)
+        else:
+            splitter = KFold(cv, shuffle=True, random_state=seed)
+        return list(splitter.split(np.zeros((n, 1)), np.asarray(y)))
+    if hasattr(cv, "split"):
+        folds = list(cv.split(X, y))
+    else:
+        try:
+            folds = [(np.asarray(tr), np.asarray(te)) for tr, te in cv]
+        except (TypeError, ValueError):
+            raise ValueError(f"`cv` must be an int >= 2, a splitter or an iterable of (train, test) indices. "
+                             f"Received: cv={cv!r}") from None
+    if len(folds) < 2:
+        raise ValueError(f"`cv` must give at least 2 folds. Received: cv with {len(folds)} fold(s)")
+    return folds
+
+
+def _single_threaded(func, *args):
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return func(*args)
+
+
+def run_tasks(func, shared, tasks, *, n_jobs=None, backend=None, scheduler=None) -> list:
+    """``[func(*shared, *task) for task in tasks]``, serially, with joblib or on Dask.
+
+    Parameters
+    ----------
+    func : picklable callable
+    shared : tuple
+        Arguments common to every task (the data): scattered once to Dask workers.
+    tasks : list of tuple
+    n_jobs : int or None
+        joblib workers (``None`` or 1: serial; -1: all cores).
+    backend : {None, "loky", "threading", "multiprocessing", "dask"}
+        ``None`` means joblib's default (loky), or Dask when ``scheduler`` is given.
+    scheduler : str, distributed.Client or None
+        Address of a Dask scheduler (``"tcp://host:8786"``) or a client; ``None`` with
+        ``backend="dask"`` uses the current default client.
+    """
+    if backend is None and scheduler is not None:
+        backend = "dask"
+    check_one_of("backend", backend, BACKENDS)
+    if backend == "dask":
+        return _run_dask(func, shared, tasks, scheduler)
+    bad_jobs = isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0
+    if n_jobs is not None and bad_jobs:
+        raise ValueError(f"`n_jobs` must be None or a non-zero integer. Received: n_jobs={n_jobs!r}")
+    if n_jobs in (None, 1) and backend is None:
+        return [_single_threaded(func, *shared, *task) for task in tasks]
+    from joblib import Parallel, delayed
+
+    return Parallel(n_jobs=n_jobs, backend=backend)(
+        delayed(_single_threaded)(func, *shared, *task) for task in tasks)
+
+
+def _run_dask(func, shared, tasks, scheduler):
+    try:
+        from distributed import Client, get_client
+    except ImportError:  # pragma: no cover - the [distributed] extra is missing
+        raise ValueError("backend='dask' needs the `distributed` package "
+                         "(pip install 'ridgeback[distributed]'). "
+                         "Received: backend='dask'") from None
+    owned = None
+    if scheduler is None:
+        try:
+            client = get_client()
+        except ValueError:
+            raise ValueError("backend='dask' without a scheduler needs a running distributed Client. "
+                             "Received: scheduler=None") from None
+    elif isinstance(scheduler, Client):
+        client = scheduler
+    elif isinstance(scheduler, str):
+        client = owned = Client(scheduler, set_as_default=False)
+    else:
+        raise ValueError(f"`scheduler` must be an address such as 'tcp://host:8786' or a distributed.Client. "
+                         f"Received: scheduler={scheduler!r}")
+    try:
+        # a list would be scattered element by element: wrap each item so it travels whole
+        shared_futures = [client.scatter([item], broadcast=True)[0] for item in shared]
+        futures = [client.submit(_single_threaded, func, *shared_futures, *task, pure=False)
+                   for task in tasks]
+        return client.gather(futures)
+    finally:
+        if owned is not None:
+            owned.close()
+
+
+def jsonable(value):
+    """Plain Python values for reports (tuples to lists, NumPy scalars to numbers)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def final_step(estimator):
+    """The last step of a Pipeline, else the estimator itself."""
+    return estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+
+
+def fit_and_score(estimator, X, y, train, test, seed, scoring):
+    """Fit a clone on the training rows, score it on both sides. Divergence scores NaN."""
+    X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
+    X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
+    seed_estimator(estimator, seed)
+    start = time.perf_counter()
+    try:
+        estimator.fit(X_train, y_train)
+    except TrainingDiverged as exc:
+        return {"test_score": float("nan"), "train_score": float("nan"),
+                "fit_time": time.perf_counter() - start, "n_iter": None, "error": str(exc)}, None
+    fit_time = time.perf_counter() - start
+    scorer = check_scoring(estimator, scoring=scoring)
+    return {"test_score": float(scorer(estimator, X_test, y_test)),
+            "train_score": float(scorer(estimator, X_train, y_train)),
+            "fit_time": fit_time, "n_iter": getattr(final_step(estimator), "n_iter_", None),
+            "error": None}, estimator
+
+
+def check_grid(estimator, grid, *, random: bool) -> list:
+    """The grid as a list of dicts, every key a parameter of ``estimator``, every list non-empty."""
+    grids = [grid] if isinstance(grid, dict) else list(grid) if isinstance(grid, (list, tuple)) else None
+    if not grids or not all(isinstance(g, dict) for g in grids):
+        raise ValueError(f"`grid` must be a dict of parameter -> list of values, or a non-empty list of such "
+                         f"dicts. Received: grid={grid!r}")
+    valid = estimator.get_params(deep=True)
+    for g in grids:
+        if not g:
+            raise ValueError(f"`grid` must name at least one parameter. Received: grid={g!r}")
+        for name, values in g.items():
+            if name not in valid:
+                raise ValueError(f"Unknown parameter {name!r} in `grid` for {type(estimator).__name__}; "
+                                 f"expected one of {sorted(valid)}. Received: grid key={name!r}")
+            if random and hasattr(values, "rvs"):
+                continue
+            if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+                raise ValueError(f"`grid[{name!r}]` must be a list of values"
+                                 f"{' or a distribution with .rvs' if random else ''}. "
+                                 f"Received: grid[{name!r}]={values!r}")
+            if len(values) == 0:
+                raise ValueError(f"`grid[{name!r}]` must hold at least one value. "
+                                 f"Received: grid[{name!r}]=[]")
+    return grids
+
+
+def resolve_param(estimator, param):
+    """``param`` or, inside a Pipeline, ``"<last step>__param"``."""
+    valid = estimator.get_params(deep=True)
+    if param in valid:
+        return param
+    if hasattr(estimator, "steps") and f"{estimator.steps[-1][0]}__{param}" in valid:
+        return f"{estimator.steps[-1][0]}__{param}"
+    raise ValueError(f"Unknown parameter {param!r} for {type(estimator).__name__}; expected one of "
+                     f"{sorted(valid)}. Received: param={param!r}")
+
+
+def one_se_index(mean, std, n_folds, preference) -> tuple[int, int]:
+    """``(best, chosen)``: the best mean score's index, and among the candidates within one
+    standard error of it the one with the highest ``preference`` (ties: higher score, then the
+    earlier candidate)."""
+    mean = np.asarray(mean, dtype=float)
+    if np.all(np.isnan(mean)):
+        raise ValueError("Every candidate failed (diverged) in every fold; lower the learning rate. "
+                         "Received: mean_score=all NaN")
+    best = int(np.nanargmax(mean))
+    threshold = mean[best] - std[best] / np.sqrt(n_folds)
+    within = [i for i in range(len(mean)) if mean[i] >= threshold]
+    chosen = max(within, key=lambda i: (preference[i], mean[i], -i))
+    return best, int(chosen)

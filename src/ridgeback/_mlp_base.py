@@ -1,0 +1,330 @@
+"""The shared machinery of ``MLPClassifier`` and ``MLPRegressor``: parameter checks, network
+and trainer construction, the validation split, fitting, warm starts and restoring.
+
+An estimator turns its hyper-parameters into the core objects and hands them to the
+:class:`~ridgeback.Trainer`:
+
+* ``l1`` and ``l2`` become one model-wide regularizer ``L1(l1) + L2(l2)`` on every weight
+  (biases are never penalized); ``l1`` is proximal (exact zeros) unless ``l1_proximal=False``;
+* ``group_l1`` becomes a :class:`~ridgeback.GroupL1` on the *first* Dense layer only, where
+  each row is one input feature, so whole features are removed;
+* ``max_norm``, ``dropout`` and ``input_dropout`` go to :func:`~ridgeback.mlp`;
+* with ``early_stopping`` a (stratified, for classifiers) share ``validation_fraction`` of the
+  rows is held out, the validation loss is monitored and the best epoch's weights are kept.
+"""
+
+from __future__ import annotations
+
+import numbers
+from functools import partial
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._validation import check_int, check_nonnegative, check_one_of, check_positive, check_rate, resolve_dtype
+from .network import ACTIVATIONS, mlp
+from .optimizers import SGD, Adam, AdamW, RMSprop
+from .regularizers import L1, L2, GroupL1
+from .training import EarlyStopping, History, Trainer, predict_in_batches
+
+__all__ = ["OPTIMIZERS", "softmax"]
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+
+
+# ---------------------------------------------------------------- parameter checks
+def _hidden_sizes(name, value):
+    sizes = (value,) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        raise ValueError(f"`{name}` must be a tuple of positive integers. "
+                         f"Received: {name}={value!r}") from None
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
+            raise ValueError(f"`{name}` must be a tuple of positive integers. Received: {name}={value!r}")
+    return tuple(int(s) for s in sizes)
+
+
+def _optional_positive(name, value):
+    return None if value is None else check_positive(name, value)
+
+
+def _boolean(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}")
+    return bool(value)
+
+
+def _fraction(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+        raise ValueError(f"`{name}` must be a number in (0, 1). Received: {name}={value!r}")
+    return float(value)
+
+
+def _random_state(name, value):
+    if value is None or isinstance(value, (np.random.Generator, np.random.RandomState)):
+        return value
+    return check_int(name, value, minimum=0)
+
+
+def _dtype(name, value):
+    return resolve_dtype(value)
+
+
+def _one_of(options, name, value):
+    return check_one_of(name, value, options)
+
+
+def _int_min(minimum, name, value):
+    return check_int(name, value, minimum=minimum)
+
+
+def softmax(z):
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class _Printer:
+    """``verbose=1``: one line per epoch."""
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        parts = ", ".join(f"{k}={v:.5g}" for k, v in logs.items() if k != "epoch")
+        print(f"epoch {epoch + 1}: {parts}", flush=True)
+
+
+class _BaseMLP(BaseEstimator):
+    """Shared fit logic; see :class:`MLPClassifier` for the parameters."""
+
+    # one declarative table, checked once at the start of ``fit``: name -> checker(name, value)
+    _parameter_constraints = {
+        "hidden_layer_sizes": _hidden_sizes,
+        "activation": partial(_one_of, tuple(ACTIVATIONS)),
+        "l1": check_nonnegative,
+        "l2": check_nonnegative,
+        "group_l1": check_nonnegative,
+        "dropout": check_rate,
+        "input_dropout": check_rate,
+        "max_norm": _optional_positive,
+        "optimizer": partial(_one_of, OPTIMIZERS),
+        "learning_rate": check_positive,
+        "batch_size": check_int,
+        "max_epochs": check_int,
+        "early_stopping": _boolean,
+        "validation_fraction": _fraction,
+        "patience": partial(_int_min, 0),
+        "random_state": _random_state,
+        "weight_decay": check_nonnegative,
+        "momentum": check_nonnegative,
+        "dropout_scale": partial(_one_of, ("inverted", "inference")),
+        "l1_proximal": _boolean,
+        "tol": check_nonnegative,
+        "dtype": _dtype,
+        "warm_start": _boolean,
+        "verbose": partial(_int_min, 0),
+    }
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, l1=0.0, l2=0.0, group_l1=0.0,
+                 dropout=0.0, input_dropout=0.0, max_norm=None, optimizer="adam", learning_rate=1e-3,
+                 batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1, patience=10,
+                 random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
+                 l1_proximal=True, tol=1e-4, dtype="float32", warm_start=False, verbose=0):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.l1 = l1
+        self.l2 = l2
+        self.group_l1 = group_l1
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.max_norm = max_norm
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.random_state = random_state
+        self.weight_decay = weight_decay
+        self.momentum = momentum
+        self.dropout_scale = dropout_scale
+        self.l1_proximal = l1_proximal
+        self.tol = tol
+        self.dtype = dtype
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    # ------------------------------------------------------------ building blocks
+    def _checked_params(self) -> dict:
+        return {name: check(name, getattr(self, name)) for name, check in self._parameter_constraints.items()}
+
+    def _seeds(self, random_state):
+        """Three independent integer seeds (network, training, validation split)."""
+        if random_state is None:
+            entropy = np.random.SeedSequence().entropy
+        elif isinstance(random_state, np.random.Generator):
+            entropy = int(random_state.integers(2**63))
+        elif isinstance(random_state, np.random.RandomState):
+            entropy = int(random_state.randint(2**31 - 1))
+        else:
+            entropy = random_state
+        return [int(s) for s in np.random.SeedSequence(entropy).generate_state(3)]
+
+    @staticmethod
+    def _regularizer(p):
+        terms = []
+        if p["l1"] > 0:
+            terms.append(L1(p["l1"], proximal=p["l1_proximal"]))
+        if p["l2"] > 0:
+            terms.append(L2(p["l2"]))
+        if not terms:
+            return None
+        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+    def _build_network(self, p, n_in, n_out, seed):
+        network = mlp([n_in, *p["hidden_layer_sizes"], n_out], activation=p["activation"],
+                      dropout=p["dropout"], seed=seed, input_dropout=p["input_dropout"], dtype=p["dtype"],
+                      dropout_scale=p["dropout_scale"], max_norm=p["max_norm"])
+        regularizer = self._regularizer(p)
+        if p["group_l1"] > 0:
+            # a per-layer regularizer replaces the global one on that layer: carry both
+            group = GroupL1(p["group_l1"])
+            network.dense_layers[0].weight.regularizer = group if regularizer is None else regularizer + group
+        return network, regularizer
+
+    @staticmethod
+    def _optimizer(p):
+        lr, wd = p["learning_rate"], p["weight_decay"]
+        if p["optimizer"] == "adam":
+            return Adam(lr, weight_decay=wd)
+        if p["optimizer"] == "adamw":
+            return AdamW(lr, weight_decay=wd)
+        if p["optimizer"] == "sgd":
+            return SGD(lr, momentum=p["momentum"], weight_decay=wd)
+        return RMSprop(lr, momentum=p["momentum"], weight_decay=wd)
+
+    @staticmethod
+    def _split(y, fraction, seed, stratify):
+        """Deterministic train/validation split, stratified by class when asked.
+
+        Rows are shuffled, then ranked within their class by ``(rank + 0.5) / class size``;
+        the rows with the lowest keys form the validation set. Every class contributes in
+        proportion to its size, and a class with a single row stays in training.
+        """
+        n = y.shape[0]
+        n_val = max(1, int(round(fraction * n)))
+        if n - n_val < 1:
+            raise ValueError(f"early_stopping holds out a validation set and needs at least 2 rows; "
+                             f"set early_stopping=False to fit on fewer. Received: n_samples={n}")
+        order = np.random.default_rng(seed).permutation(n)
+        if stratify:
+            labels = y[order]
+            keys = np.empty(n)
+            for label in np.unique(labels):
+                where = np.flatnonzero(labels == label)
+                keys[where] = (np.arange(where.size) + 0.5) / where.size
+            order = order[np.argsort(keys, kind="stable")]
+        return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+    def _check_X(self, X, y="no_validation", *, reset, dtype):
+        """scikit-learn's input checks, with this project's ``Received:`` suffix on errors."""
+        kwargs = {} if isinstance(y, str) and y == "no_validation" else {
+            "y": y, "multi_output": not self._classifier, "y_numeric": not self._classifier}
+        try:
+            return validate_data(self, X, reset=reset, dtype=dtype, **kwargs)
+        except ValueError as exc:
+            shape = getattr(X, "shape", None)
+            received = f"X with shape {shape}" if shape is not None else f"X of type {type(X).__name__}"
+            raise ValueError(f"{exc} Received: {received}") from None
+
+    # ------------------------------------------------------------ fitting
+    def _fit(self, X, y, callbacks, resume_state):
+        p = self._checked_params()
+        warm = p["warm_start"] and resume_state is None and hasattr(self, "network_")
+        X, y = self._check_X(X, y, reset=not warm, dtype=p["dtype"])
+        target, n_out = self._encode_target(y, warm)
+        net_seed, train_seed, split_seed = self._seeds(p["random_state"])
+        network, regularizer = self._build_network(p, X.shape[1], n_out, net_seed)
+        if warm:
+            self._copy_weights(self.network_, network)
+        validation = None
+        X_train, y_train = X, target
+        if p["early_stopping"]:
+            train, val = self._split(target if self._classifier else np.zeros(len(X)),
+                                     p["validation_fraction"], split_seed, self._classifier)
+            X_train, y_train = X[train], target[train]
+            validation = (X[val], target[val])
+        stopper = None
+        if p["early_stopping"]:
+            stopper = EarlyStopping(p["patience"], min_delta=p["tol"], restore_best=True)
+        callbacks = list(callbacks or ())
+        if p["verbose"]:
+            callbacks.append(_Printer())
+        trainer = Trainer(network, self._loss(), self._optimizer(p), regularizer=regularizer,
+                          batch_size=p["batch_size"], epochs=p["max_epochs"], early_stopping=stopper,
+                          seed=train_seed, callbacks=callbacks)
+        if resume_state is not None:
+            trainer.load_state(resume_state, int(resume_state.get("position", 0)))
+        trainer.fit(X_train, y_train, validation_data=validation)
+        # the fitted estimator outlives the run: let go of progress bars and checkpoint writers
+        # (open files, terminals) so that it can be pickled and copied
+        trainer.callbacks = []
+        self.trainer_ = trainer
+        self._set_fitted(network, trainer.history, validation)
+        return self
+
+    @staticmethod
+    def _copy_weights(old, new):
+        old_shapes = [layer.weight.shape for layer in old.dense_layers]
+        new_shapes = [layer.weight.shape for layer in new.dense_layers]
+        if old_shapes != new_shapes:
+            raise ValueError("warm_start=True needs the same layer sizes as the fitted network; "
+                             f"set warm_start=False to start afresh (fitted weights: {old_shapes}). "
+                             f"Received: weights of shapes {new_shapes}")
+        for a, b in zip(old.dense_layers, new.dense_layers, strict=True):
+            b.weight.data[...] = a.weight.data
+            b.bias.data[...] = a.bias.data
+
+    def _set_fitted(self, network, history, validation=None):
+        self.network_ = network
+        self.history_ = history
+        self.loss_curve_ = list(history.train_loss)
+        self.n_iter_ = history.epochs
+        self.best_epoch_ = history.best_epoch
+        self.n_outputs_ = network.n_outputs
+        if history.val_loss:
+            self.validation_scores_ = self._validation_scores(history, validation)
+        elif hasattr(self, "validation_scores_"):  # from an earlier fit with early stopping
+            del self.validation_scores_
+
+    # ------------------------------------------------------------ prediction
+    def _forward(self, X):
+        check_is_fitted(self, "network_")
+        # float64 inputs promote every product to float64: BLAS picks its kernel by the batch's
+        # shape, and in float32 a row's prediction would then depend (at ~1e-7) on which other
+        # rows share its batch; in float64 that noise is ~1e-16 and predictions are row-wise exact
+        X = self._check_X(X, reset=False, dtype=np.float64)
+        return predict_in_batches(self.network_, X)
+
+    def _restore_fitted(self, network, *, classes=None, n_features_in, feature_names_in=None, history=None):
+        """Make this estimator a fitted one around ``network``, without training (used by ``io.load``)."""
+        if self._classifier:
+            if classes is None or len(classes) != network.n_outputs:
+                raise ValueError(f"`classes` must list one label per network output ({network.n_outputs}). "
+                                 f"Received: classes={classes!r}")
+            self.classes_ = np.asarray(classes)
+        else:
+            self._y_1d = network.n_outputs == 1
+        if n_features_in != network.n_inputs:
+            raise ValueError(f"`n_features_in` must match the network's {network.n_inputs} inputs. "
+                             f"Received: n_features_in={n_features_in!r}")
+        self.n_features_in_ = int(n_features_in)
+        if feature_names_in is not None:
+            self.feature_names_in_ = np.asarray(feature_names_in, dtype=object)
+        if isinstance(history, dict):
+            history = History(**history)
+        self.trainer_ = None
+        self._set_fitted(network, history if history is not None else History())
+        return self

@@ -1,0 +1,232 @@
+"""``MLPClassifier`` and ``MLPRegressor``: ridgeback networks behind the scikit-learn API.
+
+How the hyper-parameters become layers, regularizers and a Trainer is written down in
+:mod:`ridgeback._mlp_base`. Classification always uses softmax cross-entropy with one output per
+class (two outputs for a binary problem), so ``predict_proba`` has the same form for every number
+of classes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from ._mlp_base import _BaseMLP, softmax
+from ._validation import resolve_dtype
+from .losses import CrossEntropy, MeanSquaredError
+from .uncertainty import mc_dropout_predict
+
+__all__ = ["MLPClassifier", "MLPRegressor"]
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """Multilayer perceptron classifier with L1, L2, group-L1, dropout and max-norm.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(100,)
+        Widths of the hidden layers; ``()`` gives a (multinomial) logistic regression.
+    activation : {"relu", "leaky_relu", "tanh", "sigmoid"}, default="relu"
+    l1, l2 : float >= 0, default=0.0
+        Strengths of the penalties ``l1 * sum|w|`` and ``l2 * sum w**2`` on every weight, added
+        to the *mean* data loss of a batch (not divided by the number of rows). ``l1`` is applied
+        as a proximal step, giving exact zeros, unless ``l1_proximal=False``.
+    group_l1 : float >= 0, default=0.0
+        Group lasso ``group_l1 * sum_j ||W1[j, :]||_2`` on the first layer: removes whole inputs.
+    dropout, input_dropout : float in [0, 1), default=0.0
+        Dropout rates after every hidden activation, and on the inputs.
+    max_norm : float > 0 or None
+        Each unit's incoming weight vector is projected back to norm <= ``max_norm``.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"}, default="adam"
+    learning_rate : float > 0, default=1e-3
+    batch_size : int >= 1, default=32
+    max_epochs : int >= 1, default=200
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the rows (stratified), stop when the validation loss
+        has not improved by ``tol`` for ``patience`` epochs and keep the best epoch's weights.
+    validation_fraction : float in (0, 1), default=0.1
+    patience : int >= 0, default=10
+    random_state : int, Generator or None
+        Seeds the initialization, the shuffling, the dropout masks and the validation split.
+    weight_decay : float >= 0, default=0.0
+        The optimizer's weight decay (decoupled for "adamw", added to the gradient otherwise).
+    momentum : float >= 0, default=0.0
+        Momentum of "sgd" and "rmsprop".
+    dropout_scale : {"inverted", "inference"}, default="inverted"
+    l1_proximal : bool, default=True
+    tol : float >= 0, default=1e-4
+        Minimum improvement of the validation loss that resets the patience counter.
+    dtype : {"float32", "float64"}, default="float32"
+    warm_start : bool, default=False
+        Start from the fitted weights of the previous call to ``fit`` (same layer sizes).
+    verbose : int, default=0
+        ``1`` prints one line per epoch.
+
+    Attributes
+    ----------
+    network_ : Sequential
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str (only when ``X`` had column names)
+    history_ : History
+    loss_curve_ : list of float
+        Training data loss per epoch.
+    validation_scores_ : list of float
+        Validation accuracy per epoch (only with ``early_stopping``).
+    n_iter_ : int
+        Epochs run.
+    best_epoch_ : int or None
+        The epoch whose weights were kept (with ``early_stopping``).
+    trainer_ : Trainer
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from ridgeback import MLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier((16,), learning_rate=1e-2, max_epochs=50, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 3)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    _classifier = True
+
+    def fit(self, X, y, *, callbacks=None, resume_state=None):
+        """Train on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels of any type (integers, strings).
+        callbacks : list, optional
+            Trainer callbacks (``on_epoch_end`` / ``on_batch_end``).
+        resume_state : dict, optional
+            A :meth:`Trainer.state` snapshot with the row ``"position"`` of the interrupted epoch:
+            training continues from it, bit-identically to an uninterrupted run with the same
+            data and ``random_state``.
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, callbacks, resume_state)
+
+    def _encode_target(self, y, warm):
+        check_classification_targets(y)
+        classes, encoded = np.unique(y, return_inverse=True)
+        if classes.size < 2:
+            raise ValueError(f"`y` must hold at least two classes; found only one class. "
+                             f"Received: classes={classes.tolist()!r}")
+        if warm and not np.array_equal(classes, self.classes_):
+            raise ValueError(f"warm_start=True needs the classes of the previous fit "
+                             f"{self.classes_.tolist()!r}. "
+                             f"Received: classes={classes.tolist()!r}")
+        self.classes_ = classes
+        return encoded.astype(np.intp), classes.size
+
+    @staticmethod
+    def _loss():
+        return CrossEntropy()
+
+    @staticmethod
+    def _validation_scores(history, validation):
+        return list(history.val_accuracy)
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the outputs), shape (n_samples, n_classes), float64."""
+        return softmax(self._forward(X))
+
+    def predict_log_proba(self, X):
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        index = np.argmax(self._forward(X), axis=1)
+        return self.classes_[index]
+
+    def predict_mc(self, X, samples=50, seed=None):
+        """Monte-Carlo dropout: mean and standard deviation of the class probabilities.
+
+        Returns
+        -------
+        mean, std : ndarray of shape (n_samples, n_classes)
+            Over ``samples`` dropout masks; ``std`` is zero when the network has no dropout.
+        """
+        check_is_fitted(self, "network_")
+        X = self._check_X(X, reset=False, dtype=self.network_.dtype)
+        return mc_dropout_predict(self.network_, X, samples=samples, seed=seed, transform=softmax)
+
+
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    """Multilayer perceptron regressor (squared error) with L1, L2, group-L1, dropout and max-norm.
+
+    The parameters and attributes are those of :class:`MLPClassifier`, except that there is
+    no ``classes_``, the target may have several columns, and ``validation_scores_`` holds the
+    validation R² per epoch (variance-weighted over target columns).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ridgeback import MLPRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3)); y = X @ [1.0, -2.0, 0.5]
+    >>> reg = MLPRegressor((16,), learning_rate=1e-2, max_epochs=100, random_state=0).fit(X, y)
+    >>> bool(reg.score(X, y) > 0.9)
+    True
+    """
+
+    _classifier = False
+
+    def fit(self, X, y, *, callbacks=None, resume_state=None):
+        """Train on ``(X, y)``; ``y`` of shape (n_samples,) or (n_samples, n_targets).
+
+        See :meth:`MLPClassifier.fit` for ``callbacks`` and ``resume_state``.
+        """
+        return self._fit(X, y, callbacks, resume_state)
+
+    def _encode_target(self, y, warm):
+        y = np.asarray(y, dtype=resolve_dtype(self.dtype))
+        n_out = 1 if y.ndim == 1 else y.shape[1]
+        if warm and n_out != self.n_outputs_:
+            raise ValueError(f"warm_start=True needs {self.n_outputs_} target column(s) as in the "
+                             f"previous fit. "
+                             f"Received: y with shape {y.shape}")
+        self._y_1d = y.ndim == 1
+        return y, n_out
+
+    @staticmethod
+    def _loss():
+        return MeanSquaredError()
+
+    @staticmethod
+    def _validation_scores(history, validation):
+        # the loss is the mean squared error over all cells, so 1 - mse / mean(var) is the
+        # variance-weighted R² without another pass over the validation rows
+        if validation is None:  # restored from a saved model: the rows are gone
+            return []
+        y_val = validation[1].reshape(len(validation[1]), -1)
+        spread = float(np.mean(np.var(y_val, axis=0, dtype=np.float64)))
+        if spread == 0:
+            return [float("nan")] * len(history.val_loss)
+        return [1.0 - v / spread for v in history.val_loss]
+
+    def predict(self, X):
+        # float64 like every scikit-learn regressor, whatever the network's dtype
+        out = self._forward(X).astype(np.float64)
+        return out.ravel() if self._y_1d else out
+
+    def predict_mc(self, X, samples=50, seed=None):
+        """Monte-Carlo dropout: mean and standard deviation of the predictions over ``samples`` masks."""
+        check_is_fitted(self, "network_")
+        X = self._check_X(X, reset=False, dtype=self.network_.dtype)
+        mean, std = mc_dropout_predict(self.network_, X, samples=samples, seed=seed)
+        return (mean.ravel(), std.ravel()) if self._y_1d else (mean, std)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

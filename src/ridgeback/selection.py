@@ -1,0 +1,210 @@
+r"""Model selection by cross-validation: ``tune`` (grid / random search) and ``regularization_path``.
+
+Scores are "higher is better" (the estimator's ``score`` by default: accuracy or R²).
+For a candidate with fold scores :math:`s_1..s_K`, ``mean_score`` is their mean,
+``std_score`` their standard deviation (divisor :math:`K`, as in scikit-learn) and the
+standard error :math:`\mathrm{SE} = \mathrm{std}/\sqrt{K}`.
+
+The one-standard-error rule (Breiman et al. 1984; glmnet's ``lambda.1se``) picks, among the
+candidates whose mean score is at least :math:`\text{best} - \mathrm{SE}_{\text{best}}`, the
+*simplest* one, which generalizes as well within noise and is usually sparser and more stable.
+
+Every preprocessing step is fitted inside the fold: the estimator (a ridgeback estimator or a
+scikit-learn ``Pipeline`` ending in one) is cloned and fitted on the training rows only.
+
+Seeds. Within a search, the task for fold :math:`k` gets the seed
+``derive_seed(random_state, 1, k)`` for every candidate: candidates are compared on the same
+folds *and* the same initializations, shuffles and dropout masks (common random numbers), so a
+difference in score comes from the hyper-parameters, not from luck of the draw. The seed
+depends on nothing else, so serial, ``n_jobs`` and Dask runs give identical results.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.model_selection import ParameterGrid, ParameterSampler
+
+from ._cv import (
+    check_grid,
+    derive_seed,
+    fit_and_score,
+    jsonable,
+    make_folds,
+    one_se_index,
+    resolve_entropy,
+    run_tasks,
+    seed_estimator,
+)
+from ._path import RegularizationPath, lambda_max, regularization_path  # public here; own module for size
+from ._validation import check_int, check_one_of
+
+__all__ = ["tune", "TuneResult", "regularization_path", "RegularizationPath", "lambda_max",
+           "regularization_rank", "one_se_index", "REGULARIZATION_PARAMS"]
+
+#: parameters whose larger values regularize more (``max_norm`` and layer sizes: smaller)
+REGULARIZATION_PARAMS = ("l1", "l2", "group_l1", "dropout", "input_dropout", "weight_decay",
+                         "max_norm", "hidden_layer_sizes")
+
+
+def _candidate_task(estimator, X, y, params, train, test, seed, scoring):
+    return fit_and_score(clone(estimator).set_params(**params), X, y, train, test, seed, scoring)[0]
+
+
+def _strength(name, value):
+    """A number that grows with how strongly ``value`` of parameter ``name`` regularizes."""
+    base = name.rsplit("__", 1)[-1]
+    if base == "max_norm":
+        return -np.inf if value is None else -float(value)
+    if base == "hidden_layer_sizes":
+        sizes = (value,) if isinstance(value, numbers.Integral) else tuple(value)
+        return -float(sum(sizes))
+    return float(value)
+
+
+def regularization_rank(candidates: list) -> np.ndarray:
+    """How regularized each candidate is: the sum, over regularization parameters, of its
+    value's rank among the distinct values searched (0 = weakest, 1 = strongest).
+
+    Larger ``l1``, ``l2``, ``group_l1``, ``dropout``, ``input_dropout`` and ``weight_decay``
+    regularize more; so do smaller ``max_norm`` (``None`` = no constraint = weakest) and fewer
+    hidden units in total. Parameters are matched by name, pipeline prefixes ignored.
+    """
+    names = sorted({k for c in candidates for k in c if k.rsplit("__", 1)[-1] in REGULARIZATION_PARAMS})
+    rank = np.zeros(len(candidates))
+    for name in names:
+        strengths = [_strength(name, c[name]) if name in c else None for c in candidates]
+        levels = sorted({s for s in strengths if s is not None})
+        if len(levels) < 2:
+            continue
+        for i, s in enumerate(strengths):
+            if s is not None:
+                rank[i] += levels.index(s) / (len(levels) - 1)
+    return rank
+
+
+@dataclass
+class TuneResult:
+    """What :func:`tune` found. ``results_`` holds one dict per candidate."""
+
+    best_params_: dict
+    best_index_: int
+    best_score_: float
+    best_estimator_: object
+    results_: list
+    refit: str
+    n_folds: int
+    scoring: str | None
+    best_score_index_: int = field(default=0)
+
+    def to_frame(self):
+        """``results_`` as a pandas DataFrame, one row per candidate, parameters as columns."""
+        import pandas as pd
+
+        rows = []
+        for r in self.results_:
+            row = {f"param_{k}": v for k, v in r["params"].items()}
+            row.update({k: v for k, v in r.items() if k != "params"})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary (no estimator)."""
+        return jsonable({"best_params": self.best_params_, "best_index": self.best_index_,
+                         "best_score": self.best_score_, "best_score_index": self.best_score_index_,
+                         "refit": self.refit, "n_folds": self.n_folds, "scoring": self.scoring,
+                         "results": self.results_})
+
+
+def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None, scheduler=None,
+         random_state=None, refit="best", scoring=None) -> TuneResult:
+    """Cross-validated grid or random search over any hyper-parameters, with the 1-SE rule.
+
+    Parameters
+    ----------
+    estimator : MLPClassifier, MLPRegressor or a Pipeline ending in one
+    X, y : training data
+    grid : dict or list of dicts
+        Parameter name (``"l2"``, or ``"mlpclassifier__l2"`` in a pipeline) -> list of values;
+        with ``n_iter``, values may also be scipy.stats distributions.
+    cv : int, splitter or iterable of (train, test), default=5
+        An int gives shuffled (stratified for classifiers) K-fold.
+    n_iter : int or None
+        ``None``: every combination of the grid. Otherwise ``n_iter`` random candidates.
+    n_jobs, backend, scheduler
+        Parallel execution over (candidate, fold) tasks: joblib workers, or ``backend="dask"``
+        with a scheduler address or ``distributed.Client``. Results do not depend on them.
+    random_state : int or None
+        Seeds the folds, the random candidates and every fit.
+    refit : {"best", "1se", False}
+        ``"best"``: refit the candidate with the best mean score on all data; ``"1se"``: the
+        most regularized candidate (see :func:`regularization_rank`) within one standard error
+        of the best; ``False``: no refit (``best_estimator_`` is None).
+    scoring : str, callable or None
+        A scikit-learn scorer; ``None`` uses ``estimator.score``.
+
+    Returns
+    -------
+    TuneResult
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from ridgeback import MLPClassifier, tune
+    >>> X, y = load_iris(return_X_y=True)
+    >>> result = tune(MLPClassifier((8,), learning_rate=1e-2, max_epochs=30), X, y,
+    ...               {"l2": [0.0, 1e-3]}, cv=3, random_state=0)
+    >>> len(result.results_), sorted(result.best_params_)
+    (2, ['l2'])
+    """
+    check_one_of("refit", refit, ("best", "1se", False))
+    grids = check_grid(estimator, grid, random=n_iter is not None)
+    entropy = resolve_entropy(random_state)
+    if n_iter is None:
+        candidates = list(ParameterGrid(grids))
+    else:
+        n_iter = check_int("n_iter", n_iter)
+        candidates = list(ParameterSampler(grids, n_iter, random_state=derive_seed(entropy, 2)))
+    folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
+    tasks = [(params, train, test, derive_seed(entropy, 1, k), scoring)
+             for params in candidates for k, (train, test) in enumerate(folds)]
+    outcomes = run_tasks(_candidate_task, (estimator, X, y), tasks, n_jobs=n_jobs, backend=backend,
+                         scheduler=scheduler)
+    k = len(folds)
+    results = []
+    for i, params in enumerate(candidates):
+        runs = outcomes[i * k:(i + 1) * k]
+        test = np.array([r["test_score"] for r in runs])
+        train = np.array([r["train_score"] for r in runs])
+        failed = bool(np.isnan(test).any())
+        results.append({
+            "params": dict(params),
+            "mean_score": float("nan") if failed else float(test.mean()),
+            "std_score": float("nan") if failed else float(test.std()),
+            "fold_scores": test.tolist(),
+            "mean_train_score": float("nan") if failed else float(train.mean()),
+            "train_scores": train.tolist(),
+            "mean_fit_time": float(np.mean([r["fit_time"] for r in runs])),
+            "n_iter": [r["n_iter"] for r in runs],
+            "errors": [r["error"] for r in runs if r["error"]],
+        })
+    mean = np.array([r["mean_score"] for r in results])
+    std = np.array([r["std_score"] for r in results])
+    order = np.argsort(-np.nan_to_num(mean, nan=-np.inf), kind="stable")
+    for rank, i in enumerate(order, start=1):
+        results[i]["rank"] = rank
+    best, one_se = one_se_index(mean, std, k, regularization_rank(candidates))
+    chosen = one_se if refit == "1se" else best
+    best_estimator = None
+    if refit:
+        best_estimator = clone(estimator).set_params(**candidates[chosen])
+        seed_estimator(best_estimator, derive_seed(entropy, 3))
+        best_estimator.fit(X, y)
+    return TuneResult(best_params_=dict(candidates[chosen]), best_index_=chosen,
+                      best_score_=float(mean[chosen]), best_estimator_=best_estimator, results_=results,
+                      refit=refit or "none", n_folds=k,
+                      scoring=scoring if isinstance(scoring, str) or scoring is None else repr(scoring),
+                      best_score_index_=best)

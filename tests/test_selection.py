@@ -1,0 +1,258 @@
+"""tune and regularization_path: 1-SE rule, sparse recovery, serial == joblib == Dask, bad grids."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.pipeline import make_pipeline
+
+from ridgeback import MLPClassifier, MLPRegressor, regularization_path, selected_features, tune
+from ridgeback._cv import make_folds
+from ridgeback.selection import lambda_max, one_se_index, regularization_rank
+
+pytestmark = pytest.mark.filterwarnings("ignore:batch_size=.* is larger than")
+
+TIMING = ("mean_fit_time",)
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    rng = np.random.default_rng(0)
+    centers = np.array([[2.0, 0.0, 0.0, 0.0], [-2.0, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0]])
+    y = np.repeat(np.arange(3), 30)
+    X = (centers[y] + 0.8 * rng.standard_normal((90, 4))).astype(np.float32)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def sparse_problem():
+    """5 informative inputs, 25 pure noise."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 30)).astype(np.float32)
+    y = X[:, :5] @ np.array([2.0, -2.0, 1.5, -1.5, 1.0]) + 0.5 * rng.standard_normal(300)
+    return X, y
+
+
+def small_classifier(**kwargs):
+    params = dict(hidden_layer_sizes=(8,), learning_rate=1e-2, max_epochs=15, batch_size=16)
+    params.update(kwargs)
+    return MLPClassifier(**params)
+
+
+def without_timing(results):
+    return [{k: v for k, v in r.items() if k not in TIMING} for r in results]
+
+
+# ---------------------------------------------------------------- regularization path
+@pytest.fixture(scope="module")
+def sparse_path(sparse_problem):
+    X, y = sparse_problem
+    est = MLPRegressor((16,), learning_rate=1e-2, max_epochs=60)
+    return regularization_path(est, X, y, param="l1", n_values=8, cv=3, random_state=0)
+
+
+def test_group_l1_path_lambda_1se_keeps_informative_and_drops_noise(sparse_problem):
+    # group L1 removes whole inputs; over random_state 0..9 (cv=5) and 0..4 (cv=3) the 1-SE
+    # model kept all 5 informative inputs and at most 1 noise input every time
+    X, y = sparse_problem
+    est = MLPRegressor((16,), learning_rate=1e-2, max_epochs=60, batch_size=64)
+    path = regularization_path(est, X, y, param="group_l1", n_values=10, cv=3, random_state=2)
+    assert path.lambda_1se >= path.lambda_min
+    kept = set(selected_features(path.best_estimator_).indices.tolist())
+    assert set(range(5)) <= kept
+    assert len(kept - set(range(5))) <= 2
+    assert path.best_estimator_.score(X, y) > 0.9
+
+
+def test_l1_path_lambda_1se_keeps_informative_and_drops_most_noise(sparse_path, sparse_problem):
+    # elementwise L1 keeps an input while any of its 16 weights is non-zero, so it is a
+    # noisier selector than group L1 (over 25 seeds: informative inputs always kept, at most
+    # half of the noise in 23)
+    path = sparse_path
+    assert path.lambda_1se >= path.lambda_min
+    kept = set(selected_features(path.best_estimator_).indices.tolist())
+    assert set(range(5)) <= kept
+    assert len(kept - set(range(5))) <= 12
+    assert path.best_estimator_.score(*sparse_problem) > 0.9
+
+
+def test_path_grid_and_one_se_definition(sparse_path):
+    path = sparse_path
+    values = path.values
+    assert values.size == 8 and np.all(np.diff(values) < 0)
+    np.testing.assert_allclose(values[-1] / values[0], 1e-3, rtol=1e-9)
+    np.testing.assert_allclose(values[1:] / values[:-1], values[1] / values[0], rtol=1e-9)  # geometric
+    best = int(np.argmax(path.mean_score))
+    assert path.lambda_min == values[best]
+    threshold = path.mean_score[best] - path.std_score[best] / np.sqrt(3)
+    within = np.flatnonzero(path.mean_score >= threshold)
+    assert path.lambda_1se == values[within.min()]
+    np.testing.assert_allclose(path.mean_score, path.fold_scores.mean(axis=1))
+    # the strongest penalty leaves (nearly) nothing; the weakest keeps every input
+    assert path.n_active_features[0] <= 6 and path.n_active_features[-1] == 30
+    assert path.n_nonzero[0] < path.n_nonzero[-1]
+    report = json.loads(json.dumps(path.to_dict()))
+    assert report["lambda_1se"] == path.lambda_1se and len(report["mean_score"]) == 8
+
+
+def test_lambda_max_removes_nearly_every_input(sparse_problem):
+    X, y = sparse_problem
+    est = MLPRegressor((16,), learning_rate=1e-2, max_epochs=60, random_state=0)
+    top = lambda_max(est, X, y, "l1", seed=0)
+    fitted = MLPRegressor((16,), learning_rate=1e-2, max_epochs=60, early_stopping=False,
+                          random_state=0, l1=top).fit(X, y)
+    assert len(selected_features(fitted)) <= 0.05 * 30
+    assert top > 0
+
+
+def test_path_accepts_pipelines_and_explicit_values(blobs):
+    X, y = blobs
+    pipe = make_pipeline(Recorder(), small_classifier())
+    path = regularization_path(pipe, X, y, param="group_l1", values=[1e-3, 0.3], cv=3, random_state=0,
+                               refit="min")
+    assert path.param == "mlpclassifier__group_l1"
+    assert path.values.tolist() == [0.3, 1e-3]
+    assert path.mean_score[1] > 0.85 and path.n_active_features[0] < path.n_active_features[1]
+    assert path.best_estimator_[-1].group_l1 == path.lambda_min
+
+
+# ---------------------------------------------------------------- tune
+def test_tune_grid_results_and_refit(blobs):
+    X, y = blobs
+    result = tune(small_classifier(max_epochs=40), X, y, {"l2": [0.0, 1e-2], "dropout": [0.0, 0.3]}, cv=3,
+                  random_state=0)
+    assert len(result.results_) == 4
+    first = result.results_[0]
+    assert set(first) >= {"params", "mean_score", "std_score", "fold_scores", "train_scores", "rank"}
+    assert first["mean_score"] == pytest.approx(np.mean(first["fold_scores"]))
+    assert first["std_score"] == pytest.approx(np.std(first["fold_scores"]))
+    best = max(range(4), key=lambda i: (result.results_[i]["mean_score"], -i))
+    assert result.best_index_ == best and result.best_params_ == result.results_[best]["params"]
+    assert result.results_[best]["rank"] == 1
+    assert result.best_estimator_.get_params()["l2"] == result.best_params_["l2"]
+    assert result.best_estimator_.score(X, y) > 0.85
+    frame = result.to_frame()
+    assert frame.shape[0] == 4 and {"param_l2", "param_dropout", "mean_score"} <= set(frame.columns)
+    assert json.loads(json.dumps(result.to_dict()))["best_index"] == best
+
+
+def test_one_se_rule_prefers_the_most_regularized_candidate():
+    candidates = [{"l2": 0.0, "dropout": 0.0}, {"l2": 0.1, "dropout": 0.0}, {"l2": 0.1, "dropout": 0.5},
+                  {"l2": 1.0, "dropout": 0.5}]
+    rank = regularization_rank(candidates)
+    np.testing.assert_allclose(rank, [0.0, 0.5, 1.5, 2.0])
+    mean = np.array([0.90, 0.92, 0.91, 0.80])
+    std = np.array([0.02, 0.02, 0.02, 0.02])
+    best, chosen = one_se_index(mean, std, 4, rank)  # SE = 0.01: within are 0.91 and up
+    assert (best, chosen) == (1, 2)
+    sizes = regularization_rank([{"hidden_layer_sizes": (64,)}, {"hidden_layer_sizes": (8, 8)},
+                                 {"max_norm": None}, {"max_norm": 2.0}])
+    np.testing.assert_allclose(sizes, [0.0, 1.0, 0.0, 1.0])
+
+
+def test_tune_refit_1se_picks_within_one_se(blobs):
+    X, y = blobs
+    result = tune(small_classifier(), X, y, {"l2": [0.0, 1e-3, 3.0]}, cv=3, random_state=0, refit="1se")
+    mean = np.array([r["mean_score"] for r in result.results_])
+    std = np.array([r["std_score"] for r in result.results_])
+    best = result.best_score_index_
+    assert mean[result.best_index_] >= mean[best] - std[best] / np.sqrt(3)
+    eligible = [i for i in range(3) if mean[i] >= mean[best] - std[best] / np.sqrt(3)]
+    assert result.best_index_ == max(eligible)  # larger l2 is more regularized
+
+
+def test_random_search_is_seeded(blobs):
+    X, y = blobs
+    grid = {"l2": [0.0, 1e-4, 1e-3, 1e-2], "dropout": [0.0, 0.1, 0.2]}
+    a = tune(small_classifier(max_epochs=3), X, y, grid, n_iter=3, cv=3, random_state=5, refit=False)
+    b = tune(small_classifier(max_epochs=3), X, y, grid, n_iter=3, cv=3, random_state=5, refit=False)
+    assert len(a.results_) == 3 and a.best_estimator_ is None
+    assert without_timing(a.results_) == without_timing(b.results_)
+
+
+class Recorder(TransformerMixin, BaseEstimator):
+    """Identity transform that records how many rows every fit saw (serial runs only)."""
+
+    seen = []
+
+    def fit(self, X, y=None):
+        Recorder.seen.append(len(X))
+        return self
+
+    def transform(self, X):
+        return X
+
+
+def test_preprocessing_is_fitted_inside_each_fold(blobs):
+    X, y = blobs
+    Recorder.seen.clear()
+    tune(make_pipeline(Recorder(), small_classifier(max_epochs=2)), X, y, {"mlpclassifier__l2": [0.0, 0.1]},
+         cv=3, random_state=0)
+    assert Recorder.seen == [60] * 6 + [90]  # 2 candidates x 3 folds on 2/3 of the rows, then the refit
+
+
+def test_folds_are_stratified_for_classifiers(blobs):
+    X, y = blobs
+    folds = make_folds(small_classifier(), X, y, 3, seed=0)
+    for _, test in folds:
+        assert np.bincount(y[test]).tolist() == [10, 10, 10]
+
+
+def test_serial_joblib_and_dask_give_identical_results(blobs):
+    distributed = pytest.importorskip("distributed")
+    X, y = blobs
+    grid = {"l2": [0.0, 1e-2], "dropout": [0.0, 0.2]}
+    serial = tune(small_classifier(), X, y, grid, cv=3, random_state=3, refit=False)
+    parallel = tune(small_classifier(), X, y, grid, cv=3, random_state=3, refit=False, n_jobs=2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        on_dask = tune(small_classifier(), X, y, grid, cv=3, random_state=3, refit=False,
+                       backend="dask", scheduler=client)
+        path_serial = regularization_path(small_classifier(), X, y, values=[0.1, 0.01], cv=3, random_state=1,
+                                          refit=False)
+        # an address string: the search opens (and closes) its own client
+        path_dask = regularization_path(small_classifier(), X, y, values=[0.1, 0.01], cv=3, random_state=1,
+                                        refit=False, backend="dask", scheduler=cluster.scheduler_address)
+    assert without_timing(serial.results_) == without_timing(parallel.results_)
+    assert without_timing(serial.results_) == without_timing(on_dask.results_)
+    np.testing.assert_array_equal(path_serial.fold_scores, path_dask.fold_scores)
+    np.testing.assert_array_equal(path_serial.n_nonzero, path_dask.n_nonzero)
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize(("grid", "message"), [
+    ({"l3": [0.1]}, r"Unknown parameter 'l3'.*Received: grid key='l3'"),
+    ({"l1": []}, r"at least one value. Received: grid\['l1'\]=\[\]"),
+    ({"l1": 0.1}, r"must be a list of values. Received: grid\['l1'\]=0.1"),
+    ({}, r"at least one parameter. Received: grid=\{\}"),
+    ("l1", r"Received: grid='l1'"),
+])
+def test_bad_grids_raise_value_error(blobs, grid, message):
+    X, y = blobs
+    with pytest.raises(ValueError, match=message):
+        tune(small_classifier(), X, y, grid, cv=3)
+
+
+def test_bad_folds_and_options_raise_value_error(blobs):
+    X, y = blobs
+    y_small = y.copy()
+    y_small[:27] = 1  # class 0 keeps 3 rows
+    with pytest.raises(ValueError, match=r"smallest class \(class 0 has 3\). Received: cv=5"):
+        tune(small_classifier(), X, y_small, {"l2": [0.0]}, cv=5)
+    with pytest.raises(ValueError, match=r"Received: n_samples=1"):
+        tune(MLPRegressor(), X[:1], [1.0], {"l2": [0.0]}, cv=5)
+    with pytest.raises(ValueError, match=r"Received: cv=1"):
+        tune(small_classifier(), X, y, {"l2": [0.0]}, cv=1)
+    with pytest.raises(ValueError, match=r"Received: refit='all'"):
+        tune(small_classifier(), X, y, {"l2": [0.0]}, refit="all")
+    with pytest.raises(ValueError, match=r"Received: n_jobs=0"):
+        tune(small_classifier(), X, y, {"l2": [0.0]}, cv=3, n_jobs=0)
+    with pytest.raises(ValueError, match=r"Received: backend='spark'"):
+        tune(small_classifier(), X, y, {"l2": [0.0]}, cv=3, backend="spark")
+    with pytest.raises(ValueError, match=r"Received: param='l7'"):
+        regularization_path(small_classifier(), X, y, param="l7", cv=3)
+    with pytest.raises(ValueError, match=r"Received: values="):
+        regularization_path(small_classifier(), X, y, values=[], cv=3)
+    with pytest.raises(ValueError, match=r"Received: param='dropout'"):
+        regularization_path(small_classifier(), X, y, param="dropout", cv=3)  # no automatic grid
