@@ -37,17 +37,18 @@ gen_api = _module("tools_gen_api", ROOT / "tools" / "gen_api.py")
 
 # api.md is generated: its ```python blocks are signatures, and its examples are the doctests below
 PAGES = sorted(p for p in [*DOCS.glob("*.md"), *(DOCS / "guide").glob("*.md")] if p.name != "api.md")
+PAGES.append(ROOT / "README.md")  # the README's snippet is the first code a user copies
 TEMPLATES = sorted((DOCS / "guide").glob("*.md.in"))
 
 
 def test_the_guide_has_its_pages():
-    names = {p.relative_to(DOCS).as_posix() for p in PAGES}
+    names = {p.relative_to(DOCS).as_posix() for p in PAGES if p.is_relative_to(DOCS)}
     assert {"index.md", "tour.md"} <= names
     assert len(TEMPLATES) == 7, [t.name for t in TEMPLATES]
     assert all(t.with_suffix("").exists() for t in TEMPLATES)
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(DOCS).as_posix())
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_python_snippets_run(page, tmp_path, monkeypatch):
     import matplotlib
 
@@ -86,7 +87,7 @@ def test_placeholders_fill_from_results_and_refuse_missing_ones():
         run_all.render_text("{{table:ch9_nothing_here}}", results)
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(DOCS).as_posix())
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_every_figure_shown_exists(page):
     for link in IMAGE.findall(page.read_text()):
         assert (page.parent / link).resolve().is_file(), f"{page.name} shows a missing figure {link}"
