@@ -445,4 +445,77 @@ def test_demo_compares_five_settings_and_writes_a_valid_report(tmp_path, capsys,
     context = json.loads((tmp_path / "demo" / "run.json").read_text())
     assert {"tune", "path", "comparison", "history", "layers", "selected_features"} <= set(context)
     assert context["selected_features"]["image_shape"] == [8, 8]
+    # the report also shows the L1 row's model, named, with the exact zeros the comparison counts
+    assert context["model"].startswith("final model")
+    (l1_model,) = context["models"]
+    assert l1_model["model"].startswith("L1 model (l1=")
+    l1_row = next(r for r in result["comparison"] if r["name"] == "L1")
+    n_zero = sum(r["n_zero"] for r in l1_model["layers"])
+    n_weights = sum(np.prod(r["shape"]) for r in l1_model["layers"])
+    assert n_zero / n_weights == pytest.approx(l1_row["zero_fraction"])
+    assert len(l1_model["selected_features"]["indices"]) == l1_row["active_features"]
+    assert l1_model["selected_features"]["image_shape"] == [8, 8]
+    assert context["path"]["param"] == "l1"
     assert load(tmp_path / "demo").predict(ridgeback.load_builtin("digits")[0].head(3)).shape == (3,)
+
+
+def test_tune_fits_preprocessing_inside_each_fold(table, tmp_path, capsys, monkeypatch):
+    """Every cross-validation fit learns its medians, means and categories from its training rows only."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from ridgeback.preprocessing import Preprocessor
+
+    path, df = table
+    fits = []
+    original = Preprocessor.fit
+
+    def recording_fit(self, X, y=None):
+        fitted = original(self, X, y)
+        fits.append((pd.DataFrame(X).copy(), list(fitted.means_), list(fitted.medians_)))
+        return fitted
+
+    monkeypatch.setattr(Preprocessor, "fit", recording_fit)
+    argv = ["--cv", "3", "--epochs", "2", "--hidden", "4", "--grid", "l2=0,1e-2", "--quiet", "--json"]
+    code, out, err = _run(capsys, "tune", str(path), "--target", "label", *argv, "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    in_folds = [f for f in fits if len(f[0]) < len(df)]
+    assert len(in_folds) == 2 * 3  # one preprocessing fit per (candidate, fold), none on all rows first
+    assert [len(f[0]) for f in fits].count(len(df)) == 1  # only the final refit sees every row
+    # each fold's statistics are exactly those of its training rows
+    X = df.drop(columns=["label"])
+    for rows, means, medians in in_folds:
+        train = X.loc[rows.index]
+        numeric = train[["x1", "x2"]]
+        assert means == pytest.approx(numeric.fillna(numeric.median()).mean().tolist())
+        assert medians == pytest.approx(train[["x1", "x2"]].median().tolist())
+        assert means != pytest.approx(X[["x1", "x2"]].fillna(X[["x1", "x2"]].median()).mean().tolist())
+    folds = StratifiedKFold(3).split(X, df["label"])  # sizes only: 60 training rows per fold
+    assert sorted({len(f[0]) for f in in_folds}) == sorted({len(tr) for tr, _ in folds})
+
+
+def test_tune_shows_a_fold_progress_bar_on_a_terminal(table, tmp_path, capsys, monkeypatch):
+    import ridgeback._cli_tune as cli_tune
+    import ridgeback.progress
+    import ridgeback.report
+
+    path, _ = table
+    term = _FakeTerminal(True)
+    bars = []
+
+    class Bar(ridgeback.progress.ProgressBar):
+        def __init__(self, total, description, *, enabled=True, stream=None):
+            super().__init__(total, description, enabled=False)  # no rich: draw on the fake terminal
+            self.enabled, self.stream = enabled, term
+            bars.append(self)
+
+    monkeypatch.setattr(ridgeback.progress, "ProgressBar", Bar)
+    monkeypatch.setattr(ridgeback.report, "write_report", lambda rundir, ctx: Path(rundir) / "report.html")
+    argv = ["--cv", "3", "--epochs", "2", "--hidden", "4", "--grid", "l2=0,1e-2"]
+    monkeypatch.setattr(cli_tune, "progress_enabled", lambda quiet=False, stream=None: not quiet)
+    assert main(["tune", str(path), "--target", "label", *argv, "--out", str(tmp_path / "a")]) == 0
+    assert len(bars) == 1 and bars[0].total == 6 and bars[0].count == 6
+    assert "folds [" in term.text and "6/6" in term.text and "3/6" in term.text
+    term.text = ""
+    assert main(["tune", str(path), "--target", "label", *argv, "--quiet", "--out", str(tmp_path / "b")]) == 0
+    assert term.text == "" and bars[-1].count == 6  # --quiet: counted, never drawn
+    capsys.readouterr()

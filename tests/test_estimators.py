@@ -174,6 +174,30 @@ def test_multi_output_regression_and_validation_r2():
     assert max(reg.validation_scores_) == pytest.approx(reg.validation_scores_[reg.best_epoch_], abs=0.02)
 
 
+def test_scale_target_trains_a_large_offset_target_and_predicts_in_its_units():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 4))
+    y = 200.0 + 80.0 * (X[:, 0] - 0.5 * X[:, 1]) + 5.0 * rng.standard_normal(300)  # like diabetes: 25..350
+    common = dict(hidden_layer_sizes=(16,), learning_rate=1e-2, max_epochs=15, random_state=0)
+    scaled = MLPRegressor(**common).fit(X, y)
+    raw = MLPRegressor(**common, scale_target=False).fit(X, y)
+    assert scaled.target_mean_ == pytest.approx([y.mean()])
+    assert scaled.target_scale_ == pytest.approx([y.std()])
+    assert raw.target_mean_.tolist() == [0.0] and raw.target_scale_.tolist() == [1.0]
+    assert scaled.score(X, y) > 0.9 > 0.0 > raw.score(X, y)  # same epochs: raw has not reached the offset
+    # predictions are in the target's units, from the network alone (the inverse map is in its output layer)
+    np.testing.assert_allclose(scaled.network_.forward(X.astype(np.float32)).ravel(), scaled.predict(X),
+                               rtol=1e-5)
+    assert abs(scaled.predict(X).mean() - y.mean()) < 5.0
+    # a warm start keeps the first fit's units: a negligible step leaves the predictions as they were
+    before = scaled.predict(X)
+    scaled.set_params(warm_start=True, max_epochs=1, learning_rate=1e-9, early_stopping=False)
+    scaled.fit(X, y + 1000)
+    np.testing.assert_allclose(scaled.predict(X), before, rtol=1e-4)
+    with pytest.raises(ValueError, match="Received: scale_target='yes'"):
+        MLPRegressor(scale_target="yes").fit(X, y)
+
+
 def test_restore_fitted_rebuilds_a_working_estimator(blobs):
     X, y = blobs
     clf = small_classifier().fit(X, ["a" if v == 0 else "b" if v == 1 else "c" for v in y])

@@ -32,7 +32,7 @@ TRAIN = [
     "--batch-size",
     "4",
     "--epochs",
-    "15",
+    "60",
     "--early-stopping",
     "40",
     "--seed",

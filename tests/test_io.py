@@ -119,6 +119,25 @@ def test_regressor_round_trip(tmp_path):
     np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
 
 
+def test_regressor_target_scaling_survives_save_and_load(tmp_path):
+    X = np.random.default_rng(1).normal(size=(60, 2)).astype(np.float32)
+    y = 300.0 + 50.0 * X[:, 0]
+    reg = MLPRegressor((4,), max_epochs=3, batch_size=8, random_state=0).fit(X, y)
+    loaded = load(save(reg, tmp_path / "r"))
+    assert loaded.get_params()["scale_target"] is True
+    np.testing.assert_array_equal(loaded.target_mean_, reg.target_mean_)
+    np.testing.assert_array_equal(loaded.target_scale_, reg.target_scale_)
+    assert loaded.target_mean_[0] == pytest.approx(y.mean())
+    assert loaded.target_scale_[0] == pytest.approx(y.std())
+    # a warm start after loading trains on in the units the weights were trained in
+    loaded.set_params(warm_start=True, max_epochs=1, learning_rate=1e-9, early_stopping=False)
+    np.testing.assert_allclose(loaded.fit(X, y).predict(X), reg.predict(X), rtol=1e-4)
+    doc = json.loads((tmp_path / "r" / "model.json").read_text())
+    doc["estimator"]["target_scaling"]["scale"] = [0.0]
+    (tmp_path / "r" / "model.json").write_text(json.dumps(doc))
+    refused(tmp_path / "r", r"positive scales. Received: target_scaling=")
+
+
 def test_saves_are_byte_identical_and_leave_no_temporaries(tmp_path, tabular):
     model, _ = tabular
     a, b = save(model, tmp_path / "a"), save(model, tmp_path / "b")

@@ -168,3 +168,37 @@ def test_csv_column_with_text_among_numbers_is_refused_naming_the_row():
     pre = Preprocessor().fit(read_csv_bytes(b"age;city\n31;Oslo\n45;Lima\n"))
     with pytest.raises(ValueError, match=r"row 1 holds 'n\.a\.'.*Received: age='n\.a\.'"):
         pre.transform(read_csv_bytes(b"age;city\n31;Oslo\nn.a.;Lima\n"))
+
+
+def test_preprocessor_is_a_clonable_sklearn_transformer(frame):
+    from sklearn.base import clone
+
+    pre = Preprocessor(dtype=np.float64)
+    assert pre.get_params() == {"dtype": np.float64}
+    assert pre.set_params(dtype="float32").dtype == "float32"
+    fitted = pre.fit(frame)
+    copy = clone(fitted)
+    assert copy.get_params() == {"dtype": "float32"} and not hasattr(copy, "feature_names_in_")
+    assert fitted.get_feature_names_out().tolist() == fitted.feature_names_out_
+    assert fitted.n_features_in_ == 4
+    # fit_transform through TransformerMixin equals fit then transform
+    once = Preprocessor().fit_transform(frame)
+    np.testing.assert_array_equal(once, Preprocessor().fit(frame).transform(frame))
+
+
+def test_selected_features_of_a_pipeline_and_a_tabular_model_name_the_preprocessed_columns(frame):
+    from sklearn.pipeline import Pipeline
+
+    from ridgeback import MLPRegressor, TabularModel, selected_features
+
+    y = frame["age"].fillna(40).to_numpy() + frame["count"].to_numpy()
+    reg = dict(hidden_layer_sizes=(4,), max_epochs=3, early_stopping=False, batch_size=40, random_state=0)
+    pipe = Pipeline([("preprocess", Preprocessor()), ("mlp", MLPRegressor(**reg))]).fit(frame, y)
+    # remove the 'city=Lima' input by hand: selection must follow the weights, names the preprocessor
+    names = pipe["preprocess"].feature_names_out_
+    pipe["mlp"].network_.dense_layers[0].weight.data[names.index("city=Lima")] = 0
+    chosen = selected_features(pipe)
+    assert chosen.names == [n for n in names if n != "city=Lima"]
+    assert chosen.indices.tolist() == [i for i, n in enumerate(names) if n != "city=Lima"]
+    model = TabularModel(MLPRegressor(**reg)).fit(frame, y)
+    assert selected_features(model).names == model.feature_names_out_

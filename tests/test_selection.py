@@ -203,17 +203,29 @@ def test_serial_joblib_and_dask_give_identical_results(blobs):
     distributed = pytest.importorskip("distributed")
     X, y = blobs
     grid = {"l2": [0.0, 1e-2], "dropout": [0.0, 0.2]}
-    serial = tune(small_classifier(), X, y, grid, cv=3, random_state=3, refit=False)
-    parallel = tune(small_classifier(), X, y, grid, cv=3, random_state=3, refit=False, n_jobs=2)
+    calls = {name: [] for name in ("serial", "parallel", "dask", "path_serial", "path_dask")}
+
+    def progress(name):
+        return lambda done, total: calls[name].append((done, total))
+
+    serial = tune(small_classifier(), X, y, grid, cv=3, random_state=3, refit=False,
+                  progress=progress("serial"))
+    parallel = tune(small_classifier(), X, y, grid, cv=3, random_state=3, refit=False, n_jobs=2,
+                    progress=progress("parallel"))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         on_dask = tune(small_classifier(), X, y, grid, cv=3, random_state=3, refit=False,
-                       backend="dask", scheduler=client)
+                       backend="dask", scheduler=client, progress=progress("dask"))
         path_serial = regularization_path(small_classifier(), X, y, values=[0.1, 0.01], cv=3, random_state=1,
-                                          refit=False)
+                                          refit=False, progress=progress("path_serial"))
         # an address string: the search opens (and closes) its own client
         path_dask = regularization_path(small_classifier(), X, y, values=[0.1, 0.01], cv=3, random_state=1,
-                                        refit=False, backend="dask", scheduler=cluster.scheduler_address)
+                                        refit=False, backend="dask", scheduler=cluster.scheduler_address,
+                                        progress=progress("path_dask"))
+    # progress: once per finished (candidate, fold) task, 4 candidates x 3 folds; a path's task is a fold
+    for name in ("serial", "parallel", "dask"):
+        assert calls[name] == [(i, 12) for i in range(1, 13)], name
+    assert calls["path_serial"] == calls["path_dask"] == [(1, 3), (2, 3), (3, 3)]
     assert without_timing(serial.results_) == without_timing(parallel.results_)
     assert without_timing(serial.results_) == without_timing(on_dask.results_)
     np.testing.assert_array_equal(path_serial.fold_scores, path_dask.fold_scores)

@@ -90,13 +90,50 @@ def _choices(result):
     return {"best": int(best), "one_se": int(one_se)}
 
 
-def _preprocess(X):
+#: the network's step name in the pipeline that ``tune`` cross-validates
+MLP_STEP = "mlp"
+
+
+def _pipeline(estimator):
+    """Preprocessing and network in one estimator: ``tune`` clones it per fold, so every fold
+    fits its own imputation, scaling and one-hot categories on its training rows only."""
+    from sklearn.pipeline import Pipeline
+
     from .preprocessing import Preprocessor
 
-    # Fitted on all rows before the folds: imputation and scaling use no labels, so the leak
-    # into the held-out folds is limited to column means and spreads.
-    pre = Preprocessor()
-    return pre, pre.fit(X).transform(X)
+    return Pipeline([("preprocess", Preprocessor()), (MLP_STEP, estimator)])
+
+
+def _step_grid(grid: dict) -> dict:
+    return {f"{MLP_STEP}__{k}": v for k, v in grid.items()}
+
+
+def _strip_step(result):
+    """The search's parameter names back without the pipeline prefix (``mlp__l2`` -> ``l2``)."""
+    prefix = f"{MLP_STEP}__"
+    for row in result.results_:
+        row["params"] = {k.removeprefix(prefix): v for k, v in row["params"].items()}
+    result.best_params_ = {k.removeprefix(prefix): v for k, v in result.best_params_.items()}
+    return result
+
+
+def fold_progress(args, description="folds"):
+    """``(bar, callback)``: a bar advanced once per finished (candidate, fold) fit; silent when
+    stderr is not a terminal or with --quiet."""
+    from .progress import ProgressBar
+
+    state = {}
+
+    def callback(done, total):
+        if "bar" not in state:
+            state["bar"] = ProgressBar(total, description, enabled=progress_enabled(args.quiet))
+        state["bar"].update(done - state["bar"].count)
+
+    def close():
+        if "bar" in state:
+            state["bar"].close()
+
+    return callback, close
 
 
 def _report_context(
@@ -149,21 +186,26 @@ def cmd_tune(args) -> int:
     n_candidates = n_iter or int(np.prod([len(v) for v in grid.values()]))
     _status(args, f"tuning {n_candidates} candidates x {args.cv} folds ...")
     start = time.perf_counter()
+    progress, close_progress = fold_progress(args)
     with notes_on_stderr(args.quiet):
-        _, matrix = _preprocess(X)
-        result = tune(
-            estimator,
-            matrix,
-            y.to_numpy(),
-            grid,
-            cv=args.cv,
-            n_iter=n_iter,
-            n_jobs=args.n_jobs,
-            backend="dask" if args.scheduler else None,
-            scheduler=args.scheduler,
-            random_state=settings.get("seed", 0),
-            refit=False,
-        )
+        try:
+            result = tune(
+                _pipeline(estimator),
+                X,
+                y.to_numpy(),
+                _step_grid(grid),
+                cv=args.cv,
+                n_iter=n_iter,
+                n_jobs=args.n_jobs,
+                backend="dask" if args.scheduler else None,
+                scheduler=args.scheduler,
+                random_state=settings.get("seed", 0),
+                refit=False,
+                progress=progress,
+            )
+        finally:
+            close_progress()
+        _strip_step(result)
         chosen = _choices(result)
         which = chosen["one_se" if args.refit == "1se" else "best"]
         params = dict(result.results_[which]["params"])

@@ -93,7 +93,7 @@ def _single_threaded(func, *args):
         return func(*args)
 
 
-def run_tasks(func, shared, tasks, *, n_jobs=None, backend=None, scheduler=None) -> list:
+def run_tasks(func, shared, tasks, *, n_jobs=None, backend=None, scheduler=None, progress=None) -> list:
     """``[func(*shared, *task) for task in tasks]``, serially, with joblib or on Dask.
 
     Parameters
@@ -109,24 +109,36 @@ def run_tasks(func, shared, tasks, *, n_jobs=None, backend=None, scheduler=None)
     scheduler : str, distributed.Client or None
         Address of a Dask scheduler (``"tcp://host:8786"``) or a client; ``None`` with
         ``backend="dask"`` uses the current default client.
+    progress : callable or None
+        Called as ``progress(done, total)`` after each finished task, in the calling process
+        (results are still returned in the order of ``tasks``).
     """
+    total = len(tasks)
+
+    def report(results):
+        for done, result in enumerate(results, start=1):
+            if progress is not None:
+                progress(done, total)
+            yield result
+
     if backend is None and scheduler is not None:
         backend = "dask"
     check_one_of("backend", backend, BACKENDS)
     if backend == "dask":
-        return _run_dask(func, shared, tasks, scheduler)
+        return _run_dask(func, shared, tasks, scheduler, report)
     bad_jobs = isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0
     if n_jobs is not None and bad_jobs:
         raise ValueError(f"`n_jobs` must be None or a non-zero integer. Received: n_jobs={n_jobs!r}")
     if n_jobs in (None, 1) and backend is None:
-        return [_single_threaded(func, *shared, *task) for task in tasks]
+        return list(report(_single_threaded(func, *shared, *task) for task in tasks))
     from joblib import Parallel, delayed
 
-    return Parallel(n_jobs=n_jobs, backend=backend)(
-        delayed(_single_threaded)(func, *shared, *task) for task in tasks)
+    # an ordered generator: results arrive in task order as the workers finish them
+    return list(report(Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")(
+        delayed(_single_threaded)(func, *shared, *task) for task in tasks)))
 
 
-def _run_dask(func, shared, tasks, scheduler):
+def _run_dask(func, shared, tasks, scheduler, report):
     try:
         from distributed import Client, get_client
     except ImportError:  # pragma: no cover - the [distributed] extra is missing
@@ -152,7 +164,7 @@ def _run_dask(func, shared, tasks, scheduler):
         shared_futures = [client.scatter([item], broadcast=True)[0] for item in shared]
         futures = [client.submit(_single_threaded, func, *shared_futures, *task, pure=False)
                    for task in tasks]
-        return client.gather(futures)
+        return list(report(future.result() for future in futures))
     finally:
         if owned is not None:
             owned.close()

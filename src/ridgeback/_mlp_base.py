@@ -249,6 +249,7 @@ class _BaseMLP(BaseEstimator):
         network, regularizer = self._build_network(p, X.shape[1], n_out, net_seed)
         if warm:
             self._copy_weights(self.network_, network)
+            self._output_to_training_units(network)
         validation = None
         X_train, y_train = X, target
         if p["early_stopping"]:
@@ -272,6 +273,7 @@ class _BaseMLP(BaseEstimator):
         # (open files, terminals) so that it can be pickled and copied
         trainer.callbacks = []
         self.trainer_ = trainer
+        self._output_to_target_units(network)
         self._set_fitted(network, trainer.history, validation)
         return self
 
@@ -286,6 +288,14 @@ class _BaseMLP(BaseEstimator):
         for a, b in zip(old.dense_layers, new.dense_layers, strict=True):
             b.weight.data[...] = a.weight.data
             b.bias.data[...] = a.bias.data
+
+    # Hooks around training for a target that is trained in other units (MLPRegressor's
+    # scale_target): the network is trained in those units and handed back in the target's.
+    def _output_to_training_units(self, network):
+        pass
+
+    def _output_to_target_units(self, network):
+        pass
 
     def _set_fitted(self, network, history, validation=None):
         self.network_ = network
@@ -308,8 +318,13 @@ class _BaseMLP(BaseEstimator):
         X = self._check_X(X, reset=False, dtype=np.float64)
         return predict_in_batches(self.network_, X)
 
-    def _restore_fitted(self, network, *, classes=None, n_features_in, feature_names_in=None, history=None):
-        """Make this estimator a fitted one around ``network``, without training (used by ``io.load``)."""
+    def _restore_fitted(self, network, *, classes=None, n_features_in, feature_names_in=None, history=None,
+                        target_scaling=None):
+        """Make this estimator a fitted one around ``network``, without training (used by ``io.load``).
+
+        ``target_scaling`` (regressors): ``{"mean": [...], "scale": [...]}`` per output, as in
+        ``target_mean_`` / ``target_scale_``; None means the network was trained on the raw target.
+        """
         if self._classifier:
             if classes is None or len(classes) != network.n_outputs:
                 raise ValueError(f"`classes` must list one label per network output ({network.n_outputs}). "
@@ -317,6 +332,7 @@ class _BaseMLP(BaseEstimator):
             self.classes_ = np.asarray(classes)
         else:
             self._y_1d = network.n_outputs == 1
+            self._restore_target_scaling(target_scaling, network.n_outputs)
         if n_features_in != network.n_inputs:
             raise ValueError(f"`n_features_in` must match the network's {network.n_inputs} inputs. "
                              f"Received: n_features_in={n_features_in!r}")

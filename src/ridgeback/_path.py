@@ -139,7 +139,8 @@ class RegularizationPath:
 
 def regularization_path(estimator, X, y, *, param="l1", values=None, n_values=20, min_ratio=1e-3, cv=5,
                         n_jobs=None, backend=None, scheduler=None, refit="1se", scoring=None,
-                        random_state=None, warm_epochs=None, early_stopping=False) -> RegularizationPath:
+                        random_state=None, warm_epochs=None, early_stopping=False,
+                        progress=None) -> RegularizationPath:
     r"""Cross-validated regularization path with :math:`\lambda_{\min}` and :math:`\lambda_{1se}`.
 
     The grid descends from a strength that removes (nearly) every input. Inside each fold the
@@ -174,6 +175,10 @@ def regularization_path(estimator, X, y, *, param="l1", values=None, n_values=20
         default: early stopping is a regularizer of its own, and with its restore-best rule a
         strong penalty would hand back the weights of an epoch before the penalty took effect,
         so the path would not show what the penalty does.
+    progress : callable or None
+        Called as ``progress(done, total)`` after each fold's whole path is fitted
+        (``total = n_folds``; a fold's path is one task). ``lambda_max`` and the refit are not
+        counted.
 
     Returns
     -------
@@ -216,7 +221,7 @@ def regularization_path(estimator, X, y, *, param="l1", values=None, n_values=20
     tasks = [(key, values, train, test, derive_seed(entropy, 1, k), scoring, warm_epochs)
              for k, (train, test) in enumerate(folds)]
     paths = run_tasks(_path_task, (estimator, X, y), tasks, n_jobs=n_jobs, backend=backend,
-                      scheduler=scheduler)
+                      scheduler=scheduler, progress=progress)
     k = len(folds)
     scores = np.array([[row["test_score"] for row in path] for path in paths]).T  # (n_values, k)
     mean, std = scores.mean(axis=1), scores.std(axis=1)

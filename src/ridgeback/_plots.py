@@ -146,6 +146,20 @@ def _best_per_value(results: list, param: str):
     return np.array(xs, dtype=np.float64), best, np.array([groups[v][1] for v in xs])
 
 
+def _strength_scale(ax, param: str, xs: np.ndarray, log_params) -> str:
+    """Put strengths on a log axis: grids of them are geometric (1e-5 ... 1e-2), which a linear
+    axis would crowd into one point at 0. With 0 among the values the axis is symmetric-log,
+    linear from 0 to the smallest positive value searched, so that "no penalty" stays visible."""
+    positive = xs[xs > 0] if xs.size else xs
+    if param.rsplit("__", 1)[-1] not in log_params or positive.size == 0 or (xs < 0).any():
+        return "linear"
+    if positive.size == xs.size:
+        ax.set_xscale("log")
+        return "log"
+    ax.set_xscale("symlog", linthresh=float(positive.min()), linscale=0.5)
+    return "symlog"
+
+
 def hyperparameter_figure(results: list, params: list, metric: str, log_params=()) -> bytes:
     """Score against each hyper-parameter that varied: every candidate, and the best at each value."""
     fig, axes = _new(min(4.6 * len(params) + 1, 14), 3.8, len(params))
@@ -153,14 +167,13 @@ def hyperparameter_figure(results: list, params: list, metric: str, log_params=(
         pts = [(row["params"][param], row["mean_score"]) for row in results
                if row["params"].get(param) is not None and row.get("mean_score") is not None]
         xs, best, std = _best_per_value(results, param)
-        log = param in log_params and xs.size and (xs > 0).all()
-        if log:
-            ax.set_xscale("log")
+        scale = _strength_scale(ax, param, xs, log_params)
         ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=14, color=MUTED, alpha=0.6,
                    label="every candidate")
         ax.errorbar(xs, best, yerr=std, color=VALID, marker="o", ms=5, capsize=3, lw=1.8,
                     label="best at this value (± std over folds)")
-        ax.set_xlabel(param + (" (log scale)" if log else ""))
+        note = {"log": " (log scale)", "symlog": " (log scale, linear around 0)"}.get(scale, "")
+        ax.set_xlabel(param + note)
         ax.set_ylabel(f"CV {metric}")
         ax.set_title(f"{metric} vs {param}", fontsize=10)
         ax.legend(loc="best", fontsize=8)

@@ -18,7 +18,7 @@ __all__ = ["render_html", "data_uri", "KNOWN_KEYS"]
 
 KNOWN_KEYS = frozenset(("title", "created", "ridgeback_version", "metric", "model", "dataset", "settings",
                         "history", "tune", "path", "comparison", "layers", "weights", "selected_features",
-                        "notes"))
+                        "models", "notes"))
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0 auto;
@@ -369,11 +369,23 @@ def render_html(context: dict) -> str:
                                       "score against dropout rate", caption)
     if ctx.get("comparison"):
         body["comparison"] = _comparison(ctx, _plots, metric)
-    which = f'<p>Model shown: {_e(ctx["model"])}.</p>' if ctx.get("model") else ""
-    if ctx.get("weights") or ctx.get("layers"):
-        body["weights"] = which + _weights(ctx, _plots)
-    if ctx.get("selected_features"):
-        body["selected_features"] = which + _features(ctx, _plots)
+    # the main model, then any further ones (e.g. the L1 model of a comparison), each named
+    models = [ctx, *(ctx.get("models") or [])]
+    drawn = [m for m in models if m.get("weights") or m.get("layers") or m.get("selected_features")]
+    several = len(drawn) > 1
+    for key, draw, present in (("weights", _weights, ("weights", "layers")),
+                               ("selected_features", _features, ("selected_features",))):
+        parts = []
+        for m in models:
+            if not any(m.get(k) for k in present):
+                continue
+            if several:
+                parts.append(f"<h3>{_e(m.get('model') or 'main model')}</h3>")
+            elif m.get("model"):
+                parts.append(f"<p>Model shown: {_e(m['model'])}.</p>")
+            parts.append(draw(m, _plots))
+        if parts:
+            body[key] = "".join(parts)
 
     title = ctx.get("title") or "ridgeback report"
     meta = " · ".join(_e(x) for x in (ctx.get("created"), ctx.get("ridgeback_version") and

@@ -13,7 +13,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._mlp_base import _BaseMLP, softmax
+from ._mlp_base import _BaseMLP, _boolean, softmax
 from ._validation import resolve_dtype
 from .losses import CrossEntropy, MeanSquaredError
 from .uncertainty import mc_dropout_predict
@@ -162,11 +162,30 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
-    """Multilayer perceptron regressor (squared error) with L1, L2, group-L1, dropout and max-norm.
+    r"""Multilayer perceptron regressor (squared error) with L1, L2, group-L1, dropout and max-norm.
 
     The parameters and attributes are those of :class:`MLPClassifier`, except that there is
-    no ``classes_``, the target may have several columns, and ``validation_scores_`` holds the
-    validation R² per epoch (variance-weighted over target columns).
+    no ``classes_``, the target may have several columns, ``validation_scores_`` holds the
+    validation R² per epoch (variance-weighted over target columns), and:
+
+    Parameters
+    ----------
+    scale_target : bool, default=True
+        Standardize the target on the training rows before training,
+        :math:`\tilde y = (y - \mu_y) / \sigma_y` per target column (a zero
+        :math:`\sigma_y` is taken as 1), so that a target in the hundreds trains with the
+        same learning rate and initialization as one of unit scale. Predictions are in the
+        target's own units: after training the inverse map is folded into the output layer,
+        :math:`W \leftarrow W\,\mathrm{diag}(\sigma_y)`, :math:`b \leftarrow b\,\sigma_y + \mu_y`,
+        so ``network_``, saved models and ONNX graphs predict ``y`` directly. The loss history
+        (``loss_curve_``, ``history_``) and the penalties are in standardized units; the output
+        layer's weights (and their norms) are in the target's. A warm start keeps the
+        :math:`\mu_y, \sigma_y` of the first fit. ``False`` trains on ``y`` as it is.
+
+    Attributes
+    ----------
+    target_mean_, target_scale_ : ndarray of shape (n_outputs,)
+        :math:`\mu_y` and :math:`\sigma_y` (0 and 1 with ``scale_target=False``).
 
     Examples
     --------
@@ -180,6 +199,21 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """
 
     _classifier = False
+    _parameter_constraints = {**_BaseMLP._parameter_constraints, "scale_target": _boolean}
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, l1=0.0, l2=0.0, group_l1=0.0,
+                 dropout=0.0, input_dropout=0.0, max_norm=None, optimizer="adam", learning_rate=1e-3,
+                 batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1, patience=10,
+                 random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
+                 l1_proximal=True, tol=1e-4, dtype="float32", warm_start=False, verbose=0, scale_target=True):
+        super().__init__(hidden_layer_sizes, activation, l1=l1, l2=l2, group_l1=group_l1, dropout=dropout,
+                         input_dropout=input_dropout, max_norm=max_norm, optimizer=optimizer,
+                         learning_rate=learning_rate, batch_size=batch_size, max_epochs=max_epochs,
+                         early_stopping=early_stopping, validation_fraction=validation_fraction,
+                         patience=patience, random_state=random_state, weight_decay=weight_decay,
+                         momentum=momentum, dropout_scale=dropout_scale, l1_proximal=l1_proximal, tol=tol,
+                         dtype=dtype, warm_start=warm_start, verbose=verbose)
+        self.scale_target = scale_target
 
     def fit(self, X, y, *, callbacks=None, resume_state=None):
         """Train on ``(X, y)``; ``y`` of shape (n_samples,) or (n_samples, n_targets).
@@ -196,7 +230,42 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                              f"previous fit. "
                              f"Received: y with shape {y.shape}")
         self._y_1d = y.ndim == 1
+        if warm and hasattr(self, "target_mean_"):
+            mean, scale = self.target_mean_, self.target_scale_  # the units the weights were trained in
+        elif _boolean("scale_target", self.scale_target):
+            # statistics in float64 (a float32 sum of large targets loses digits), of every row passed
+            # to fit: the early-stopping rows are part of the training data here
+            wide = y.reshape(len(y), -1).astype(np.float64)
+            mean, scale = wide.mean(axis=0), wide.std(axis=0)
+            scale[scale == 0] = 1.0
+        else:
+            mean, scale = np.zeros(n_out), np.ones(n_out)
+        self.target_mean_, self.target_scale_ = mean, scale
+        if np.any(mean != 0) or np.any(scale != 1):
+            y = ((y.reshape(len(y), -1) - mean) / scale).astype(y.dtype).reshape(y.shape)
         return y, n_out
+
+    def _output_to_training_units(self, network):
+        out = network.dense_layers[-1]
+        out.weight.data /= self.target_scale_.astype(out.weight.data.dtype)
+        out.bias.data[...] = (out.bias.data - self.target_mean_) / self.target_scale_
+
+    def _output_to_target_units(self, network):
+        out = network.dense_layers[-1]
+        out.weight.data *= self.target_scale_.astype(out.weight.data.dtype)
+        out.bias.data[...] = out.bias.data * self.target_scale_ + self.target_mean_
+
+    def _restore_target_scaling(self, scaling, n_outputs):
+        if scaling is None:  # saved before scale_target existed: trained on the raw target
+            self.target_mean_, self.target_scale_ = np.zeros(n_outputs), np.ones(n_outputs)
+            return
+        mean = np.asarray(scaling.get("mean") if isinstance(scaling, dict) else None, dtype=np.float64)
+        scale = np.asarray(scaling.get("scale") if isinstance(scaling, dict) else None, dtype=np.float64)
+        if (mean.shape != (n_outputs,) or scale.shape != (n_outputs,) or not np.all(np.isfinite(mean))
+                or not np.all(np.isfinite(scale)) or np.any(scale <= 0)):
+            raise ValueError(f"`target_scaling` must hold {n_outputs} finite means and {n_outputs} positive "
+                             f"scales. Received: target_scaling={scaling!r}")
+        self.target_mean_, self.target_scale_ = mean, scale
 
     @staticmethod
     def _loss():

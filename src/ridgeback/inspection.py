@@ -9,9 +9,33 @@ import numpy as np
 __all__ = ["layer_summary", "selected_features", "SelectedFeatures", "active_inputs"]
 
 
+def _final_estimator(model):
+    """The network-bearing estimator of a Pipeline (its last step) or a TabularModel."""
+    if hasattr(model, "steps"):
+        return model.steps[-1][1]
+    if hasattr(model, "estimator") and hasattr(model, "preprocessor"):
+        return model.estimator
+    return model
+
+
+def _input_names(model):
+    """Names of the network's inputs: the preprocessing's output columns for a Pipeline or a
+    TabularModel, else the estimator's ``feature_names_in_`` (None when it has none)."""
+    if hasattr(model, "steps"):
+        if len(model.steps) == 1:
+            return getattr(model.steps[0][1], "feature_names_in_", None)
+        try:
+            return [str(n) for n in model[:-1].get_feature_names_out()]
+        except (AttributeError, ValueError, TypeError):  # a step without output names
+            return getattr(model.steps[-2][1], "feature_names_out_", None)
+    if hasattr(model, "estimator") and hasattr(model, "preprocessor"):
+        return getattr(model.preprocessor, "feature_names_out_", None)
+    return getattr(model, "feature_names_in_", None)
+
+
 def _network(model):
-    """The Sequential behind a model or a fitted estimator."""
-    net = getattr(model, "network_", model)
+    """The Sequential behind a model, a fitted estimator, a Pipeline or a TabularModel."""
+    net = getattr(_final_estimator(model), "network_", model)
     if not hasattr(net, "dense_layers"):
         raise ValueError(f"Expected a ridgeback Sequential or a fitted ridgeback estimator. "
                          f"Received: model of type {type(model).__name__}")
@@ -74,13 +98,27 @@ def selected_features(model, feature_names=None) -> SelectedFeatures:
 
     Parameters
     ----------
-    model : Sequential or fitted MLPClassifier / MLPRegressor
+    model : Sequential, fitted MLPClassifier / MLPRegressor, or a fitted Pipeline or TabularModel
+        ending in one
     feature_names : sequence of str, optional
-        Defaults to the estimator's ``feature_names_in_`` when it has one.
+        Defaults to the preprocessing's output columns (``feature_names_out_``) for a Pipeline
+        or TabularModel, else the estimator's ``feature_names_in_`` when it has one.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.pipeline import Pipeline
+    >>> from ridgeback import MLPRegressor, Preprocessor
+    >>> df = pd.DataFrame({"size": [1.0, 2.0, 3.0, 4.0], "city": ["a", "b", "a", "b"]})
+    >>> pipe = Pipeline([("preprocess", Preprocessor()),
+    ...                  ("mlp", MLPRegressor((3,), max_epochs=2, early_stopping=False, batch_size=4,
+    ...                                       random_state=0))]).fit(df, [1.0, 2.0, 3.0, 4.0])
+    >>> selected_features(pipe).names
+    ['size', 'city=a', 'city=b']
     """
     net = _network(model)
     indices = active_inputs(net.dense_layers[0].weight.data)
     if feature_names is None:
-        feature_names = getattr(model, "feature_names_in_", None)
+        feature_names = _input_names(model)
     names = None if feature_names is None else [str(feature_names[i]) for i in indices]
     return SelectedFeatures(indices=indices, names=names)

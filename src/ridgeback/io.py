@@ -4,7 +4,9 @@ Layout of a model directory::
 
     model.json    format_version, ridgeback version, kind, architecture (Sequential.get_config()),
                   estimator class and parameters, preprocessing config, class labels, feature
-                  names, training history, the array manifest {name: {shape, dtype}} and the
+                  names, training history, a regressor's target scaling (mean and scale per
+                  output, already folded into the output layer; kept for warm starts),
+                  the array manifest {name: {shape, dtype}} and the
                   SHA-256 of weights.npz
     weights.npz   one ``NAME.npy`` member per parameter ("0.weight", "0.bias", ...), plain
                   numeric dtypes, never pickle
@@ -106,6 +108,10 @@ def _estimator_section(est):
                "history": None}
     if isinstance(getattr(est, "history_", None), History):
         section["history"] = _jsonable(est.history_.to_dict())
+    if hasattr(est, "target_mean_"):  # MLPRegressor(scale_target=True): folded into the output layer,
+        # kept so that a warm start can train on in the same units
+        section["target_scaling"] = {"mean": _jsonable(est.target_mean_),
+                                     "scale": _jsonable(est.target_scale_)}
     if hasattr(est, "classes_"):
         classes = np.asarray(est.classes_)
         section["classes"] = _jsonable(classes)
@@ -313,8 +319,15 @@ def _rebuild_estimator(section, network, where):
                   f"history keys={sorted(history) if isinstance(history, dict) else history!r}")
         history = History(**{k: [math.nan if v is None else v for v in val] if isinstance(val, list) else val
                              for k, val in history.items()})
+    scaling = {}
+    if "target_scaling" in section:
+        if section["class"] != "MLPRegressor":
+            fail(where, "\"estimator.target_scaling\" belongs to an MLPRegressor only",
+                 f"class={section['class']!r}")
+        scaling = {"target_scaling": section["target_scaling"]}
     return estimator._restore_fitted(network, classes=classes_, n_features_in=section.get("n_features_in"),
-                                     feature_names_in=section.get("feature_names_in"), history=history)
+                                     feature_names_in=section.get("feature_names_in"), history=history,
+                                     **scaling)
 
 
 def load(path):

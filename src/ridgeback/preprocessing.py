@@ -21,6 +21,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._validation import resolve_dtype
 
@@ -75,8 +76,13 @@ def _numeric_column(series: pd.Series, name) -> np.ndarray:
     return values
 
 
-class Preprocessor:
+class Preprocessor(TransformerMixin, BaseEstimator):
     """Impute, scale and one-hot encode a DataFrame's columns into a float matrix.
+
+    A scikit-learn transformer: ``__init__`` only stores ``dtype``, so ``clone``,
+    ``get_params`` / ``set_params`` and ``Pipeline`` work. Inside a cross-validation search,
+    put it in a ``Pipeline`` before the network so that every fold fits its own medians,
+    means, scales and categories on its training rows only (no leakage into the held-out fold).
 
     Parameters
     ----------
@@ -105,6 +111,9 @@ class Preprocessor:
     (['age', 'city=a', 'city=b'], ['age'])
     >>> pre.transform(df).astype(float).round(3).tolist()
     [[-1.225, 1.0, 0.0], [0.0, 0.0, 1.0], [1.225, 1.0, 0.0]]
+    >>> from sklearn.base import clone
+    >>> hasattr(clone(pre), "feature_names_in_")  # a clone is unfitted
+    False
     """
 
     def __init__(self, dtype=np.float32):
@@ -156,6 +165,7 @@ class Preprocessor:
         ct.fit(data)
         self.column_transformer_ = ct
         self.feature_names_in_ = names
+        self.n_features_in_ = len(names)
         self.numeric_columns_ = numeric
         self.categorical_columns_ = categorical
         self.imputed_columns_ = [n for n in names if pd.isna(data[n]).any()]
@@ -199,6 +209,11 @@ class Preprocessor:
 
     def fit_transform(self, X, y=None):
         return self.fit(X).transform(X)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """The output column names (``feature_names_out_``) as an object array, as scikit-learn expects."""
+        self._check_fitted()
+        return np.asarray(self.feature_names_out_, dtype=object)
 
     # ------------------------------------------------------------------ transform
     def _check_fitted(self):
@@ -291,6 +306,7 @@ class Preprocessor:
             fail("dtype", "'float32' or 'float64'", dtype)
         self = cls(dtype=dtype)
         self.feature_names_in_ = str_list("feature_names_in", config.get("feature_names_in"))
+        self.n_features_in_ = len(self.feature_names_in_)
         self.imputed_columns_ = str_list("imputed_columns", config.get("imputed_columns"))
         self.numeric_columns_ = str_list("numeric.columns", num.get("columns"))
         k = len(self.numeric_columns_)

@@ -59,6 +59,10 @@ and listed, not drawn.
 ``n_inputs``: int, ``image_shape``: [h, w] (optional, ``h * w == n_inputs``; the inputs are then
 drawn as an image, e.g. [8, 8] for digits), ``importance``: [per input] (optional, e.g. the L2
 norm of each input's first-layer weights), ``all_names``: [per input] (optional)}
+``models`` : [{``model``: str, ``layers``, ``weights``, ``selected_features``}, ...]
+    Further models whose weights and selected features are drawn after the main one's, each
+    under its ``model`` name (e.g. the L1 model of a comparison, whose exact zeros and removed
+    inputs the final model may not show); each section has the form given above.
 ``notes`` : [str]
     Things the user should know, e.g. which columns had missing values imputed.
 """
@@ -75,7 +79,7 @@ import numpy as np
 from ._files import atomic_write_text
 from ._report_html import render_html
 from ._version import __version__
-from .inspection import _network, layer_summary, selected_features
+from .inspection import _input_names, _network, layer_summary, selected_features
 
 __all__ = ["write_report", "render_report", "render_html", "model_context", "check_context",
            "RUN_FILE", "REPORT_FILE"]
@@ -179,9 +183,10 @@ def model_context(model, feature_names=None, *, image_shape=None, bins: int = 40
 
     Parameters
     ----------
-    model : Sequential or fitted MLPClassifier / MLPRegressor
+    model : Sequential, fitted MLPClassifier / MLPRegressor, or a Pipeline / TabularModel ending in one
     feature_names : sequence of str, optional
-        Input names (default: the estimator's ``feature_names_in_`` when it has one).
+        Input names (default: the network's input names as :func:`ridgeback.selected_features`
+        finds them: the preprocessing's output columns, or the estimator's ``feature_names_in_``).
     image_shape : (int, int), optional
         Draw the inputs as an image of this shape (e.g. ``(8, 8)`` for digits).
     bins : int
@@ -204,7 +209,7 @@ def model_context(model, feature_names=None, *, image_shape=None, bins: int = 40
             "counts": counts.tolist(), "edges": edges.tolist(), "n_zero": int(w.size - nonzero.size),
             "n": int(w.size)}
     if feature_names is None:
-        feature_names = getattr(model, "feature_names_in_", None)
+        feature_names = _input_names(model)
     selected = selected_features(model, feature_names)
     first = net.dense_layers[0].weight.data.astype(np.float64)
     section = {"indices": selected.indices.tolist(), "names": selected.names, "n_inputs": int(first.shape[0]),
@@ -333,6 +338,17 @@ Received: context['history']['train_loss']='low'
                     _fail(f"{where}[{key!r}]", "an integer >= 0", w.get(key))
     if "selected_features" in context:
         _check_selected(context["selected_features"])
+    if "models" in context:
+        _check_type("context['models']", context["models"], list, "a list of model dicts")
+        for i, extra in enumerate(context["models"]):
+            where = f"context['models'][{i}]"
+            _check_type(where, extra, dict, "a dict with 'model', 'layers', 'weights', 'selected_features'")
+            if not isinstance(extra.get("model"), str):
+                _fail(f"{where}['model']", "a string naming the model", extra.get("model"))
+            try:  # the same schema as the main model's sections, with the errors pointing here
+                check_context({k: extra[k] for k in ("layers", "weights", "selected_features") if k in extra})
+            except ValueError as exc:
+                raise ValueError(str(exc).replace("context[", f"{where}[")) from None
     if "notes" in context:
         notes = context["notes"]
         if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):

@@ -120,12 +120,15 @@ class TuneResult:
 
 
 def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None, scheduler=None,
-         random_state=None, refit="best", scoring=None) -> TuneResult:
+         random_state=None, refit="best", scoring=None, progress=None) -> TuneResult:
     """Cross-validated grid or random search over any hyper-parameters, with the 1-SE rule.
 
     Parameters
     ----------
     estimator : MLPClassifier, MLPRegressor or a Pipeline ending in one
+        For raw tables, ``Pipeline([("preprocess", Preprocessor()), ("mlp", MLPClassifier())])``:
+        each fold then fits its own imputation, scaling and one-hot categories on its training
+        rows (grid keys ``"mlp__l2"``...).
     X, y : training data
     grid : dict or list of dicts
         Parameter name (``"l2"``, or ``"mlpclassifier__l2"`` in a pipeline) -> list of values;
@@ -145,6 +148,10 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         of the best; ``False``: no refit (``best_estimator_`` is None).
     scoring : str, callable or None
         A scikit-learn scorer; ``None`` uses ``estimator.score``.
+    progress : callable or None
+        Called as ``progress(done, total)`` after each finished (candidate, fold) fit, with
+        ``total = n_candidates * n_folds`` (e.g. to advance a progress bar). The refit is not
+        counted.
 
     Returns
     -------
@@ -172,7 +179,7 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     tasks = [(params, train, test, derive_seed(entropy, 1, k), scoring)
              for params in candidates for k, (train, test) in enumerate(folds)]
     outcomes = run_tasks(_candidate_task, (estimator, X, y), tasks, n_jobs=n_jobs, backend=backend,
-                         scheduler=scheduler)
+                         scheduler=scheduler, progress=progress)
     k = len(folds)
     results = []
     for i, params in enumerate(candidates):
