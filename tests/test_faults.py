@@ -41,7 +41,7 @@ TRAIN = [
 ]
 
 
-def _write_data(path, n=300, seed=0):
+def _write_data(path, n=2000, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, 6))
     df = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
