@@ -65,12 +65,14 @@ class CrossEntropy(Loss):
 
     def forward(self, output, target):
         n = output.shape[0]
-        shifted = output - output.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        sums = exp.sum(axis=1, keepdims=True)
+        # ufunc reductions called directly: on a minibatch the wrappers of .max/.sum cost more than the work
+        shifted = output - np.maximum.reduce(output, axis=1, keepdims=True)
         rows = np.arange(n)
+        picked = np.add.reduce(shifted[rows, target])
+        exp = np.exp(shifted, out=shifted)
+        sums = np.add.reduce(exp, axis=1, keepdims=True)
         # log-sum-exp minus the target's logit, both on the shifted scale
-        loss = float(np.log(sums).sum() - shifted[rows, target].sum()) / n
+        loss = float(np.add.reduce(np.log(sums), axis=None) - picked) / n
         exp /= sums
         self._probs, self._target, self._rows = exp, target, rows
         return loss
@@ -88,14 +90,15 @@ class CrossEntropy(Loss):
             raise ValueError(f"`y` must be a 1-D array of class labels. Received: y with shape {y.shape}")
         if y.dtype.kind == "f" and not np.all(y == np.round(y)):
             row = int(np.argmax(y != np.round(y)))
-            raise ValueError(f"`y` must hold integer class labels; row {row} is {y[row]}. Received: y={y[row]!r}")
+            raise ValueError(f"`y` must hold integer class labels; row {row} is {y[row]}. "
+                             f"Received: y={y[row].item()!r}")
         if y.dtype.kind not in "biuf":
             raise ValueError(f"`y` must hold integer class labels 0..{n_outputs - 1}. Received: y with dtype {y.dtype}")
         bad = (y < 0) | (y >= n_outputs)
         if bad.any():
             row = int(np.argmax(bad))
             raise ValueError(f"`y` labels must lie in 0..{n_outputs - 1} for a network with {n_outputs} outputs; "
-                             f"row {row} is out of range. Received: y={y[row]!r}")
+                             f"row {row} is out of range. Received: y={y[row].item()!r}")
         return y.astype(np.intp, copy=False)
 
     def predict(self, output):
@@ -133,9 +136,10 @@ class BinaryCrossEntropy(Loss):
         y = _finite_target(y)
         bad = (y != 0) & (y != 1)
         if np.any(bad):
-            row = int(np.argwhere(bad)[0][0])
-            raise ValueError(f"`y` must hold 0/1 targets for BinaryCrossEntropy; row {row} is {y.ravel()[row]}. "
-                             f"Received: y={y.ravel()[row]!r}")
+            where = tuple(np.argwhere(bad)[0])  # (row,) or (row, column)
+            value = y[where].item()
+            raise ValueError(f"`y` must hold 0/1 targets for BinaryCrossEntropy; row {where[0]} is {value}. "
+                             f"Received: y={value!r}")
         if y.ndim == 1 and n_outputs != 1:
             raise ValueError(f"`y` of shape (n,) needs a network with 1 output. Received: n_outputs={n_outputs}")
         return np.ascontiguousarray(y, dtype=dtype)

@@ -145,24 +145,31 @@ class Adam(Optimizer):
             st["exp_avg"] = np.zeros_like(theta)
             st["exp_avg_sq"] = np.zeros_like(theta)
             st["denom"] = np.empty_like(theta)
-        m, v, denom = st["exp_avg"], st["exp_avg_sq"], st["denom"]
+        if "scratch" not in st:  # working memory, not state: never saved (see state_arrays)
+            st["scratch"] = np.empty_like(theta)
+        m, v, denom, tmp = st["exp_avg"], st["exp_avg_sq"], st["denom"], st["scratch"]
         dt = theta.dtype.type
         if self.weight_decay:
             if self.decoupled:
                 theta *= dt(1 - self.lr * self.weight_decay)
             else:
                 g = g + theta * dt(self.weight_decay)
-        # m += (1-b1)(g - m);  v = b2 v + (1-b2) g^2   -- in place, one temporary
+        # m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2  -- in place, through the one scratch buffer,
+        # so that a step allocates nothing (the vectors hold every parameter of the model)
         m *= dt(b1)
-        m += g * dt(1 - b1)
+        m += np.multiply(g, dt(1 - b1), out=tmp)
         v *= dt(b2)
-        v += np.square(g) * dt(1 - b2)
+        np.square(g, out=tmp)
+        tmp *= dt(1 - b2)
+        v += tmp
         bias1 = 1 - b1**t
         bias2_sqrt = np.sqrt(1 - b2**t)
         np.sqrt(v, out=denom)
         denom /= dt(bias2_sqrt)
         denom += dt(self.eps)
-        theta -= (m / denom) * dt(self.lr / bias1)
+        np.divide(m, denom, out=tmp)
+        tmp *= dt(self.lr / bias1)
+        theta -= tmp
 
     def step_size(self, p):
         st = self.state[id(p)]
@@ -171,7 +178,7 @@ class Adam(Optimizer):
 
     def state_arrays(self, params):
         out = super().state_arrays(params)
-        return {k: v for k, v in out.items() if not k.endswith(".denom")}
+        return {k: v for k, v in out.items() if not k.endswith((".denom", ".scratch"))}
 
     def load_state_arrays(self, params, arrays):
         super().load_state_arrays(params, arrays)
