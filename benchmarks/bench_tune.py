@@ -6,9 +6,9 @@ strengths = 8 candidates, 3 stratified folds = 24 fits per search. Both librarie
 Adam (lr 1e-3), batch 32, for exactly ``--epochs`` epochs (no early stopping, and scikit-learn's
 convergence test switched off), so that both do the same work and wall times compare.
 
-L2 mapping: scikit-learn adds ``alpha / (2 n) * ||W||^2`` to the mean loss (n = training rows of
-the fit); ridgeback adds ``l2 * ||W||^2``, so ``l2 = alpha / (2 n)``, with n the fold's training
-rows.
+L2 mapping: scikit-learn adds ``alpha / (2 B) * ||W||^2`` to each minibatch's mean loss, with B
+the rows of that minibatch (``sw_sum`` in its ``_backprop``); ridgeback adds ``l2 * ||W||^2``, so
+``l2 = alpha / (2 B)`` with B = 32, the batch size both use.
 
 The joblib worker pool is started before timing (a warm-up call), so the ``n_jobs=2`` time
 measures the search, not the one-off process start-up; the start-up time is printed too.
@@ -34,6 +34,7 @@ from ridgeback import MLPClassifier, tune
 
 ALPHAS = [1e-4, 1e-2, 1e-1, 1.0]
 SIZES = [(32,), (64,)]
+BATCH = 32  # both libraries
 
 
 def _noop(i):
@@ -72,20 +73,19 @@ def main():
     X, y = load_digits(return_X_y=True)
     X = (X / 16.0).astype(np.float32)
     folds = list(StratifiedKFold(args.folds, shuffle=True, random_state=0).split(X, y))
-    n_fit = len(folds[0][0])  # rows the network trains on in one fold
-    grid_rb = {"hidden_layer_sizes": SIZES, "l2": [a / (2 * n_fit) for a in ALPHAS]}
+    grid_rb = {"hidden_layer_sizes": SIZES, "l2": [a / (2 * BATCH) for a in ALPHAS]}
     grid_sk = {"hidden_layer_sizes": SIZES, "alpha": ALPHAS}
     n_cand = len(SIZES) * len(ALPHAS)
     print(f"digits {X.shape}, {n_cand} candidates x {args.folds} folds = {n_cand * args.folds} fits, "
           f"{args.epochs} epochs each; cpu_count={os.cpu_count()}")
 
-    est = MLPClassifier(learning_rate=1e-3, batch_size=32, max_epochs=args.epochs, early_stopping=False)
+    est = MLPClassifier(learning_rate=1e-3, batch_size=BATCH, max_epochs=args.epochs, early_stopping=False)
     start = time.perf_counter()
     Parallel(n_jobs=2)(delayed(_noop)(i) for i in range(2))
     print(f"joblib pool start-up (excluded below): {time.perf_counter() - start:.1f} s")
     print(f"parallel capacity before (pure-Python control, 2 workers vs 1): {parallel_capacity():.2f}x")
 
-    sk = SkMLP(solver="adam", learning_rate_init=1e-3, batch_size=32, max_iter=args.epochs,
+    sk = SkMLP(solver="adam", learning_rate_init=1e-3, batch_size=BATCH, max_iter=args.epochs,
                early_stopping=False, tol=0.0, n_iter_no_change=args.epochs + 1, random_state=0)
 
     def run_ridgeback(n_jobs):

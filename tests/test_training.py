@@ -85,13 +85,18 @@ def test_resuming_from_state_mid_epoch_is_bit_identical(digits):
 
     _, first = _train_with_dropout(3, X, y, callbacks=[StopMidEpoch()])
     assert saved["position"] == 640 and first.history.interrupted
+    assert first.history.epochs == 0  # no history entry for the partial epoch
 
     net = mlp([64, 32, 10], dropout=0.5, input_dropout=0.2, seed=123)  # other weights, other masks
     resumed = Trainer(net, CrossEntropy(), Adam(3e-3), regularizer=L1(1e-4), epochs=2, seed=99)
     resumed.load_state(saved["state"], position=saved["position"])
-    resumed.fit(X, y)
+    history = resumed.fit(X, y)
     for pa, pb in zip(full.parameters(), net.parameters(), strict=True):
         np.testing.assert_array_equal(pa.data, pb.data)
+    # the resumed epoch's record covers the whole epoch, as in the uninterrupted run
+    full_history = _train_with_dropout(3, X, y)[1].history
+    assert history.train_loss == full_history.train_loss
+    assert history.train_accuracy == full_history.train_accuracy
 
 
 @pytest.mark.parametrize("opt", [lambda: SGD(0.1, momentum=0.9, weight_decay=1e-4), lambda: Adam(1e-3),

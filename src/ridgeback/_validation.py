@@ -107,7 +107,8 @@ def check_array_2d(name: str, X, dtype: np.dtype) -> np.ndarray:
     try:
         array = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"`{name}` must be a 2-D numeric array. Received: {name} of type {type(X).__name__}") from exc
+        raise ValueError(f"`{name}` must be a 2-D numeric array. "
+                         f"Received: {name} of type {type(X).__name__}") from exc
     if array.ndim != 2:
         raise ValueError(
             f"`{name}` must be a 2-D array (samples x features). Received: {name} with shape {array.shape}"

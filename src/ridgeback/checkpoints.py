@@ -139,6 +139,7 @@ def save_checkpoint(rundir, trainer_state: dict, extra: dict | None = None, *, p
         "rng": _plain(trainer_state.get("rng"), "rng"),
         "dropout_rngs": _plain(trainer_state.get("dropout_rngs", []), "dropout_rngs"),
         "history": _plain(trainer_state.get("history", {}), "history"),
+        "running": _plain(list(trainer_state.get("running", (0.0, 0, 0))), "running"),
         "early_stopping": es_json,
         "extra": _plain(extra or {}, "extra"),
     }
@@ -227,6 +228,7 @@ def load_checkpoint(rundir) -> tuple[dict, dict]:
         "position": int(meta["position"]),
         "order": arrays.get("order"),
         "history": _unplain_history(meta["history"]),
+        "running": meta.get("running") or [0.0, 0, 0],
         "early_stopping": early,
     }
     return state, meta.get("extra", {})

@@ -69,7 +69,7 @@ def check_gradients(model, loss, X, y, regularizer=None, *, eps=1e-6, training=F
             g += reg.gradient(p.data)
         analytic.append(g)
     worst = 0.0
-    for p, a in zip(model.parameters(), analytic):
+    for p, a in zip(model.parameters(), analytic, strict=True):
         numeric = np.empty_like(a)
         flat = p.data.reshape(-1)
         for i in range(flat.size):

@@ -93,12 +93,13 @@ class CrossEntropy(Loss):
             raise ValueError(f"`y` must hold integer class labels; row {row} is {y[row]}. "
                              f"Received: y={y[row].item()!r}")
         if y.dtype.kind not in "biuf":
-            raise ValueError(f"`y` must hold integer class labels 0..{n_outputs - 1}. Received: y with dtype {y.dtype}")
+            raise ValueError(f"`y` must hold integer class labels 0..{n_outputs - 1}. "
+                             f"Received: y with dtype {y.dtype}")
         bad = (y < 0) | (y >= n_outputs)
         if bad.any():
             row = int(np.argmax(bad))
-            raise ValueError(f"`y` labels must lie in 0..{n_outputs - 1} for a network with {n_outputs} outputs; "
-                             f"row {row} is out of range. Received: y={y[row].item()!r}")
+            raise ValueError(f"`y` labels must lie in 0..{n_outputs - 1} for a network with "
+                             f"{n_outputs} outputs; row {row} is out of range. Received: y={y[row].item()!r}")
         return y.astype(np.intp, copy=False)
 
     def predict(self, output):
@@ -141,7 +142,8 @@ class BinaryCrossEntropy(Loss):
             raise ValueError(f"`y` must hold 0/1 targets for BinaryCrossEntropy; row {where[0]} is {value}. "
                              f"Received: y={value!r}")
         if y.ndim == 1 and n_outputs != 1:
-            raise ValueError(f"`y` of shape (n,) needs a network with 1 output. Received: n_outputs={n_outputs}")
+            raise ValueError(f"`y` of shape (n,) needs a network with 1 output. "
+                             f"Received: n_outputs={n_outputs}")
         return np.ascontiguousarray(y, dtype=dtype)
 
     def predict(self, output):

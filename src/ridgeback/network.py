@@ -126,7 +126,8 @@ def mlp(sizes, activation="relu", dropout=0.0, seed=None, *, input_dropout=0.0, 
     try:
         sizes = [int(s) for s in sizes]
     except (TypeError, ValueError):
-        raise ValueError(f"`sizes` must be a sequence of positive integers. Received: sizes={sizes!r}") from None
+        raise ValueError(f"`sizes` must be a sequence of positive integers. "
+                         f"Received: sizes={sizes!r}") from None
     if len(sizes) < 2:
         raise ValueError(f"`sizes` needs at least an input and an output width. Received: sizes={sizes!r}")
     for i, s in enumerate(sizes):
@@ -145,7 +146,7 @@ def mlp(sizes, activation="relu", dropout=0.0, seed=None, *, input_dropout=0.0, 
     layers = []
     if input_dropout > 0:
         layers.append(Dropout(input_dropout, scale=dropout_scale, seed=np.random.default_rng(seeds[-1])))
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(Dense(n_in, n_out, init=init, dtype=dtype, seed=np.random.default_rng(seeds[i]),
                             regularizer=regularizer, constraint=constraint))
         if i < len(sizes) - 2:

@@ -132,7 +132,8 @@ class Adam(Optimizer):
         try:
             b1, b2 = betas
         except (TypeError, ValueError):
-            raise ValueError(f"`betas` must be a pair of numbers in [0, 1). Received: betas={betas!r}") from None
+            raise ValueError(f"`betas` must be a pair of numbers in [0, 1). "
+                             f"Received: betas={betas!r}") from None
         self.betas = (check_in_range("betas[0]", b1, 0.0, 1.0, closed="left"),
                       check_in_range("betas[1]", b2, 0.0, 1.0, closed="left"))
         self.eps = check_nonnegative("eps", eps)
@@ -289,5 +290,6 @@ def get(name: str, **kwargs) -> Optimizer:
     """Build an optimizer from its name (``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``)."""
     key = str(name).lower()
     if key not in OPTIMIZERS:
-        raise ValueError(f"Unknown optimizer; expected one of {sorted(OPTIMIZERS)}. Received: optimizer={name!r}")
+        raise ValueError(f"Unknown optimizer; expected one of {sorted(OPTIMIZERS)}. "
+                         f"Received: optimizer={name!r}")
     return OPTIMIZERS[key](**kwargs)

@@ -66,7 +66,7 @@ class History:
 
     @property
     def cost(self) -> list:
-        return [a + b for a, b in zip(self.train_loss, self.penalty)]
+        return [a + b for a, b in zip(self.train_loss, self.penalty, strict=True)]
 
     def to_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()}
@@ -169,9 +169,11 @@ class Trainer:
         if not isinstance(optimizer, Optimizer):
             raise ValueError(f"`optimizer` must be a ridgeback Optimizer. Received: optimizer={optimizer!r}")
         if regularizer is not None and not isinstance(regularizer, Regularizer):
-            raise ValueError(f"`regularizer` must be a Regularizer or None. Received: regularizer={regularizer!r}")
+            raise ValueError(f"`regularizer` must be a Regularizer or None. "
+                             f"Received: regularizer={regularizer!r}")
         if constraint is not None and not isinstance(constraint, Constraint):
-            raise ValueError(f"`constraint` must be a Constraint or None. Received: constraint={constraint!r}")
+            raise ValueError(f"`constraint` must be a Constraint or None. "
+                             f"Received: constraint={constraint!r}")
         if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
             raise ValueError(f"`early_stopping` must be an EarlyStopping or None. "
                              f"Received: early_stopping={early_stopping!r}")
@@ -239,7 +241,7 @@ class Trainer:
             return
         children = np.random.SeedSequence(self.seed).spawn(1 + len(dropouts))
         self._rng = np.random.default_rng(children[0])
-        for layer, child in zip(dropouts, children[1:]):
+        for layer, child in zip(dropouts, children[1:], strict=True):
             layer.rng = np.random.default_rng(child)
 
     def penalty(self) -> float:
@@ -252,8 +254,8 @@ class Trainer:
         dtype = self.model.dtype
         X = check_array_2d(name, X, dtype)
         if X.shape[1] != self.model.n_inputs:
-            raise ValueError(f"`{name}` must have {self.model.n_inputs} columns to match the network's input. "
-                             f"Received: {name} with shape {X.shape}")
+            raise ValueError(f"`{name}` must have {self.model.n_inputs} columns to match the network's "
+                             f"input. Received: {name} with shape {X.shape}")
         yname = "y" if name == "X" else "y_val"
         y_arr = np.asarray(y)
         if y_arr.shape[:1] != X.shape[:1]:
@@ -316,9 +318,8 @@ class Trainer:
         proximal = [s for s in self._segments if s.regularizer.proximal]
         classify = loss.classification
         batch_callbacks = [c for c in self.callbacks if hasattr(c, "on_batch_end")]
-        total_loss = 0.0
-        correct = 0
-        seen = 0
+        # running sums of the epoch; a resumed epoch continues those saved with the state
+        total_loss, correct, seen = self._running if position else (0.0, 0, 0)
         step = position // bs
         for start in range(position, n, bs):
             idx = order[start:start + bs]
@@ -345,15 +346,19 @@ class Trainer:
             total_loss += value * len(idx)
             seen += len(idx)
             step += 1
+            self._running = (total_loss, correct, seen)
             if batch_callbacks:
                 for c in batch_callbacks:
                     c.on_batch_end(self, epoch, start + len(idx))
-            if self.stop_training:
+            if self.stop_training and start + bs < n:
+                # interrupted mid-epoch: no history entry for a partial epoch (a resume completes it)
                 self.history.interrupted = True
-                break
+                return True
         if not np.isfinite(flat.data).all():  # finite losses but weights blew up (e.g. huge lr)
             flat.data[...] = self._last_good
             raise TrainingDiverged(epoch, step, float("nan"))
+        if self.stop_training:
+            self.history.interrupted = True
         return self._end_epoch(epoch, total_loss / max(seen, 1), correct / max(seen, 1), X_val, y_val)
 
     def _end_epoch(self, epoch, train_loss, train_acc, X_val, y_val):
@@ -388,7 +393,11 @@ class Trainer:
     def state(self) -> dict:
         """Everything needed to resume training bit-identically (arrays and JSON-ready values).
 
-        Taken between batches (e.g. from ``on_batch_end``) or after ``fit``.
+        Take it between batches, from ``on_batch_end`` (with the position that callback is
+        given) or ``on_epoch_end``: after ``fit`` returns, early stopping may already have put
+        the best epoch's weights back, and those are not the weights to resume from.
+        ``running`` holds the current epoch's sums (loss, correct predictions, rows), so a
+        resumed epoch's history entry covers the whole epoch.
         """
         self._pack()
         dropouts = [l for l in self.model.layers if isinstance(l, Dropout)]
@@ -401,6 +410,7 @@ class Trainer:
             "epoch": getattr(self, "_epoch", 0),
             "order": getattr(self, "_order", None),
             "history": self.history.to_dict(),
+            "running": list(getattr(self, "_running", (0.0, 0, 0))),
             "early_stopping": None if es is None else {
                 "best": es.best, "best_epoch": es.best_epoch, "wait": es.wait,
                 "best_weights": None if es.best_weights is None else es.best_weights.copy()},
@@ -415,9 +425,11 @@ class Trainer:
         if state["rng"] is not None:
             self._rng.bit_generator.state = state["rng"]
         dropouts = [l for l in self.model.layers if isinstance(l, Dropout)]
-        for layer, rng_state in zip(dropouts, state["dropout_rngs"]):
+        for layer, rng_state in zip(dropouts, state["dropout_rngs"], strict=True):
             layer.rng.bit_generator.state = rng_state
         self.history = History(**state["history"])
+        total, correct, seen = state.get("running") or (0.0, 0, 0)
+        self._running = (float(total), int(correct), int(seen))
         es = self.early_stopping
         if es is not None and state.get("early_stopping"):
             saved = state["early_stopping"]
