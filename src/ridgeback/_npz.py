@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ModelFormatError", "fail", "npz_bytes", "read_npz"]
+__all__ = ["ModelFormatError", "fail", "npz_bytes", "read_bounded", "read_npz"]
 
 _NPY_HEADER_ALLOWANCE = 4096
 
@@ -29,6 +29,21 @@ class ModelFormatError(ValueError):
 
 def fail(where, problem, received):
     raise ModelFormatError(f"Cannot load {where}: {problem}. Received: {received}"[:2000])
+
+
+def read_bounded(path: Path, limit: int, missing: str, bound: str) -> bytes:
+    """The bytes of ``path``, refusing (without reading them) files longer than ``limit``.
+
+    ``missing`` and ``bound`` word the errors: the file is absent / larger than ``bound``.
+    """
+    where = str(path)
+    if not path.is_file():
+        fail(where, missing, f"path={where!r}")
+    with open(path, "rb") as fh:
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        fail(where, f"the file is larger than {bound}", f"size>{limit}")
+    return raw
 
 
 def npz_bytes(arrays: dict) -> bytes:
@@ -54,12 +69,8 @@ def read_npz(path: Path, expected: dict, sha256: str) -> dict:
     where = str(path)
     nbytes = {name: int(np.prod(shape)) * dtype.itemsize for name, (shape, dtype) in expected.items()}
     limit = sum(n + _NPY_HEADER_ALLOWANCE + 512 for n in nbytes.values()) + 4096
-    if not path.is_file():
-        fail(where, "the weights file is missing", f"path={where!r}")
-    with open(path, "rb") as fh:
-        raw = fh.read(limit + 1)
-    if len(raw) > limit:
-        fail(where, f"the file is larger than the {limit} bytes its declared arrays need", f"size>{limit}")
+    raw = read_bounded(path, limit, "the weights file is missing",
+                       f"the {limit} bytes its declared arrays need")
     if not isinstance(sha256, str) or hashlib.sha256(raw).hexdigest() != sha256:
         fail(where, "its SHA-256 does not match model.json (an interrupted save, or files from two "
                      "different "

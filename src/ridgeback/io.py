@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from ._files import atomic_write_bytes, atomic_write_text, fsync_dir
-from ._npz import ModelFormatError, fail, npz_bytes, read_npz
+from ._npz import ModelFormatError, fail, npz_bytes, read_bounded, read_npz
 from ._version import __version__
 from .network import Sequential
 from .training import History
@@ -190,12 +190,8 @@ def _write_directory(target: Path, weights: bytes, text: str) -> Path:
 
 def _read_json(path: Path) -> dict:
     where = str(path)
-    if not path.is_file():
-        fail(where, "the file is missing (is this a ridgeback model directory?)", f"path={where!r}")
-    with open(path, "rb") as fh:
-        raw = fh.read(MAX_JSON_BYTES + 1)
-    if len(raw) > MAX_JSON_BYTES:
-        fail(where, f"the file is larger than {MAX_JSON_BYTES} bytes", f"size>{MAX_JSON_BYTES}")
+    raw = read_bounded(path, MAX_JSON_BYTES, "the file is missing (is this a ridgeback model directory?)",
+                       f"{MAX_JSON_BYTES} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
