@@ -14,6 +14,8 @@ dropout layers); the standard deviation says how much the prediction depends on 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ._validation import check_array_2d, check_int
@@ -81,6 +83,10 @@ def mc_dropout_predict(model, X, samples=50, seed=None, transform=None, batch_si
         raise ValueError(f"`X` must have {net.n_inputs} columns to match the network's input. "
                          f"Received: X with shape {X.shape}")
     dropouts = [layer for layer in net.layers if isinstance(layer, Dropout)]
+    if not any(layer.rate > 0 for layer in dropouts):
+        # not an error (the answer is right), but a user asking for MC samples expects a spread
+        warnings.warn("the network has no dropout (every rate is 0): all Monte-Carlo samples are the "
+                      "deterministic prediction and the standard deviation is 0", stacklevel=2)
     children = np.random.default_rng(seed).spawn(len(dropouts))
     own = [layer.rng for layer in dropouts]
     # Welford's running moments in float64: bounded memory for any number of samples, and a
