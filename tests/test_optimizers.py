@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ridgeback import L2, SGD, Adam, AdamW, Dense, MeanSquaredError, Parameter, RMSprop, Sequential, Trainer
-from ridgeback.optimizers import get
+from ridgeback.optimizers import CHUNK, get
 
 CASES = {
     "sgd": (SGD, "SGD", dict(lr=0.05)),
@@ -159,6 +159,52 @@ def test_state_arrays_round_trip_resumes_identically(case):
         opt_a.step([a])
         opt_b.step([b])
     np.testing.assert_array_equal(a.data, b.data)
+
+
+def _adam_whole_vector(theta, grads, lr, betas, eps, weight_decay, decoupled):
+    """Adam written as whole-array float32 operations in the optimizer's order (the reference)."""
+    f = np.float32
+    b1, b2 = betas
+    m, v = np.zeros_like(theta), np.zeros_like(theta)
+    for t, g in enumerate(grads, start=1):
+        if weight_decay and decoupled:
+            theta *= f(1 - lr * weight_decay)
+        elif weight_decay:
+            g = g + theta * f(weight_decay)
+        m *= f(b1)
+        m += g * f(1 - b1)
+        v *= f(b2)
+        v += np.square(g) * f(1 - b2)
+        denom = np.sqrt(v) / f(np.sqrt(1 - b2**t)) + f(eps)
+        theta -= (m / denom) * f(lr / (1 - b1**t))
+    return theta, denom
+
+
+@pytest.mark.parametrize("cls, weight_decay", [(Adam, 0.0), (Adam, 0.1), (AdamW, 0.1)])
+def test_adam_in_chunks_is_bit_identical_to_whole_vector_adam(cls, weight_decay):
+    # more elements than two chunks, and not a multiple of the chunk: the last chunk is partial
+    n = 2 * CHUNK + 1234
+    rng = np.random.default_rng(3)
+    theta0 = rng.standard_normal((n // 2, 2), dtype=np.float32)
+    grads = [rng.standard_normal(theta0.shape, dtype=np.float32) for _ in range(4)]
+    p = Parameter(theta0.copy())
+    opt = cls(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=weight_decay)
+    for g in grads:
+        p.grad[...] = g
+        opt.step([p])
+    expected, denom = _adam_whole_vector(theta0.copy(), grads, 0.01, (0.8, 0.99), 1e-6, weight_decay,
+                                         cls is AdamW)
+    assert p.data.tobytes() == expected.tobytes()
+    np.testing.assert_array_equal(opt.step_size(p), 0.01 / denom)  # denom covers every chunk
+    assert not np.array_equal(p.data, theta0)
+    np.testing.assert_array_equal(grads[-1], p.grad)  # coupled decay leaves the gradient alone
+    assert sorted(opt.state_arrays([p])) == ["0.exp_avg", "0.exp_avg_sq", "0.step"]
+
+
+def test_adam_rejects_a_non_contiguous_parameter():
+    p = Parameter(np.zeros((4, 3), dtype=np.float32).T)  # a transposed view: not C-contiguous
+    with pytest.raises(ValueError, match=r"Received: theta\.flags\.c_contiguous=False"):
+        Adam().step([p])
 
 
 @pytest.mark.parametrize("make, message", [

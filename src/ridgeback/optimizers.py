@@ -14,6 +14,8 @@ import numpy as np
 
 from ._validation import check_in_range, check_nonnegative, check_positive
 
+CHUNK = 1 << 16  # elements per chunk of the flat vectors (see Adam._update)
+
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "OPTIMIZERS", "get"]
 
 
@@ -44,12 +46,16 @@ class Optimizer:
         """Per-unit-gradient step of the last update: a scalar, or an array shaped like ``p``."""
         return self.lr
 
+    #: entries of a parameter's state that are working memory, rebuilt as needed, never saved
+    _working: tuple = ()
+
     def state_arrays(self, params) -> dict:
         """The optimizer's state for ``params`` as named arrays (for checkpoints)."""
         out = {}
         for i, p in enumerate(params):
             for name, value in self.state.get(id(p), {}).items():
-                out[f"{i}.{name}"] = np.asarray(value)
+                if name not in self._working:
+                    out[f"{i}.{name}"] = np.asarray(value)
         return out
 
     def load_state_arrays(self, params, arrays: dict) -> None:
@@ -123,9 +129,14 @@ class Adam(Optimizer):
 
     Coupled decay is an L2 penalty of strength ``weight_decay / 2`` and is rescaled by
     :math:`\sqrt{v_t}` like the rest of the gradient: use :class:`AdamW` for decoupled decay.
+
+    The update walks each parameter as a flat vector in chunks of ``CHUNK`` elements (the
+    same operations per element as on the whole vector), so parameters and gradients must be
+    C-contiguous arrays, as the Trainer's packed parameter vector is.
     """
 
     decoupled = False
+    _working = ("denom", "scratch", "chunks")
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(lr)
@@ -139,54 +150,83 @@ class Adam(Optimizer):
         self.eps = check_nonnegative("eps", eps)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
 
+    def _chunks(self, theta, g, st):
+        """Views of theta, g, m, v, denom and two scratch rows, one tuple per chunk.
+
+        Built once and reused while ``theta`` and ``g`` are the same arrays (the cache holds
+        them, so their identities cannot be recycled); slicing a dozen views every step would
+        cost more than the whole update of a small network.
+        """
+        if not (theta.flags.c_contiguous and g.flags.c_contiguous):
+            raise ValueError(f"Adam updates parameters and gradients as flat vectors, so both must be "
+                             f"C-contiguous arrays. Received: theta.flags.c_contiguous="
+                             f"{theta.flags.c_contiguous}, grad.flags.c_contiguous={g.flags.c_contiguous}")
+        n = theta.size
+        size = max(1, min(n, CHUNK))
+        # scratch is working memory, not state: never saved (see state_arrays)
+        tmp_full, gwd_full = st["scratch"] = np.empty((2, size), dtype=theta.dtype)
+        flat = [a.reshape(-1) for a in (theta, g, st["exp_avg"], st["exp_avg_sq"], st["denom"])]
+        views = []
+        for lo in range(0, n, size):
+            part = [a[lo:lo + size] for a in flat]  # the last chunk may be shorter
+            views.append((*part, tmp_full[:len(part[0])], gwd_full[:len(part[0])]))
+        st["chunks"] = (theta, g, views)
+        return views
+
     def _update(self, theta, g, st):
         b1, b2 = self.betas
         t = st["step"]
         if "exp_avg" not in st:
-            st["exp_avg"] = np.zeros_like(theta)
-            st["exp_avg_sq"] = np.zeros_like(theta)
-            st["denom"] = np.empty_like(theta)
-        if "scratch" not in st:  # working memory, not state: never saved (see state_arrays)
-            st["scratch"] = np.empty_like(theta)
-        m, v, denom, tmp = st["exp_avg"], st["exp_avg_sq"], st["denom"], st["scratch"]
+            st["exp_avg"] = np.zeros(theta.shape, theta.dtype)
+            st["exp_avg_sq"] = np.zeros(theta.shape, theta.dtype)
+            st["denom"] = np.empty(theta.shape, theta.dtype)
+        # m, v, denom and theta are read and written about a dozen times per element; walking
+        # the flat vectors in cache-sized chunks keeps those passes in cache instead of
+        # streaming the whole model through memory each time. Every element still goes through
+        # exactly the same float32 operations in the same order, so the result is bit-identical.
+        cached = st.get("chunks")
+        if cached is not None and cached[0] is theta and cached[1] is g:
+            views = cached[2]
+        else:
+            views = self._chunks(theta, g, st)
         dt = theta.dtype.type
-        if self.weight_decay:
-            if self.decoupled:
-                theta *= dt(1 - self.lr * self.weight_decay)
-            else:
-                g = g + theta * dt(self.weight_decay)
-        # m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2  -- in place, through the one scratch buffer,
-        # so that a step allocates nothing (the vectors hold every parameter of the model)
-        m *= dt(b1)
-        m += np.multiply(g, dt(1 - b1), out=tmp)
-        v *= dt(b2)
-        np.square(g, out=tmp)
-        tmp *= dt(1 - b2)
-        v += tmp
-        bias1 = 1 - b1**t
-        bias2_sqrt = np.sqrt(1 - b2**t)
-        np.sqrt(v, out=denom)
-        denom /= dt(bias2_sqrt)
-        denom += dt(self.eps)
-        np.divide(m, denom, out=tmp)
-        tmp *= dt(self.lr / bias1)
-        theta -= tmp
+        c1, c2 = dt(1 - b1), dt(1 - b2)
+        b1_, b2_ = dt(b1), dt(b2)
+        bias2_sqrt = dt(np.sqrt(1 - b2**t))
+        eps = dt(self.eps)
+        step = dt(self.lr / (1 - b1**t))
+        decay = dt(1 - self.lr * self.weight_decay) if self.decoupled else dt(self.weight_decay)
+        for th, gc, m, v, denom, tmp, gwd in views:
+            if self.weight_decay:
+                if self.decoupled:
+                    th *= decay
+                else:  # g + theta * wd, into scratch so the caller's gradient is untouched
+                    gc = np.add(gc, np.multiply(th, decay, out=gwd), out=gwd)
+            # m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
+            m *= b1_
+            m += np.multiply(gc, c1, out=tmp)
+            v *= b2_
+            np.square(gc, out=tmp)
+            tmp *= c2
+            v += tmp
+            np.sqrt(v, out=denom)
+            denom /= bias2_sqrt
+            denom += eps
+            np.divide(m, denom, out=tmp)
+            tmp *= step
+            th -= tmp
 
     def step_size(self, p):
         st = self.state[id(p)]
         # the step per unit of (bias-corrected) gradient: lr / (sqrt(v_hat) + eps)
         return self.lr / st["denom"]
 
-    def state_arrays(self, params):
-        out = super().state_arrays(params)
-        return {k: v for k, v in out.items() if not k.endswith((".denom", ".scratch"))}
-
     def load_state_arrays(self, params, arrays):
         super().load_state_arrays(params, arrays)
         for p in params:
             st = self.state.get(id(p))
             if st and "exp_avg" in st:
-                st["denom"] = np.empty_like(p.data)
+                st["denom"] = np.empty(p.data.shape, p.data.dtype)
 
     def get_config(self):
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay}
@@ -223,6 +263,8 @@ class RMSprop(Optimizer):
         \theta_t &\leftarrow \theta_{t-1} - \gamma b_t
             \quad (\text{or } \gamma g_t/(\sqrt{\tilde s_t}+\epsilon) \text{ when } \mu = 0)
     """
+
+    _working = ("denom",)
 
     def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
         super().__init__(lr)
@@ -266,10 +308,6 @@ class RMSprop(Optimizer):
 
     def step_size(self, p):
         return self.lr / self.state[id(p)]["denom"]
-
-    def state_arrays(self, params):
-        out = super().state_arrays(params)
-        return {k: v for k, v in out.items() if not k.endswith(".denom")}
 
     def load_state_arrays(self, params, arrays):
         super().load_state_arrays(params, arrays)
