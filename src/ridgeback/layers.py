@@ -12,6 +12,8 @@ Conventions
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 from ._validation import check_int, check_one_of, check_positive, check_rate, resolve_dtype
@@ -95,14 +97,16 @@ def pack_parameters(params: list[Parameter]) -> tuple[np.ndarray, np.ndarray]:
     return data, grad
 
 
-class Layer:
+class Layer(ABC):
     """Base class. Subclasses implement ``forward`` and ``backward``."""
 
+    @abstractmethod
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        ...
 
     def parameters(self) -> list[Parameter]:
         return []

@@ -7,26 +7,31 @@ in the output's dtype. The backward pass of a network starts here.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 __all__ = ["Loss", "CrossEntropy", "BinaryCrossEntropy", "MeanSquaredError", "LOSSES", "get"]
 
 
-class Loss:
+class Loss(ABC):
     """Base class."""
 
     #: whether targets are class labels (accuracy is reported for these)
     classification = False
 
+    @abstractmethod
     def forward(self, output: np.ndarray, target: np.ndarray) -> float:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def backward(self) -> np.ndarray:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def check_target(self, y: np.ndarray, n_outputs: int, dtype) -> np.ndarray:
         """Validate and convert a whole target array once, before training."""
-        raise NotImplementedError
+        ...
 
     def predict(self, output: np.ndarray) -> np.ndarray:
         """Map raw outputs to predictions (class labels or values)."""

@@ -10,6 +10,8 @@ gradient; proximal regularizers threshold with it (see :mod:`ridgeback.regulariz
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 from ._validation import check_in_range, check_nonnegative, check_positive
@@ -19,7 +21,7 @@ CHUNK = 1 << 16  # elements per chunk of the flat vectors (see Adam._update)
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "OPTIMIZERS", "get"]
 
 
-class Optimizer:
+class Optimizer(ABC):
     """Base class: ``step(params)`` applies one update; state lives in ``self.state``."""
 
     def __init__(self, lr):
@@ -39,8 +41,9 @@ class Optimizer:
             st["step"] += 1
             self._update(p.data, p.grad, st)
 
+    @abstractmethod
     def _update(self, theta, g, st):
-        raise NotImplementedError
+        ...
 
     def step_size(self, p):
         """Per-unit-gradient step of the last update: a scalar, or an array shaped like ``p``."""
@@ -66,8 +69,9 @@ class Optimizer:
             st = self._state(params[int(index)])
             st[name] = int(value) if name == "step" else np.array(value, dtype=params[int(index)].data.dtype)
 
+    @abstractmethod
     def get_config(self) -> dict:
-        raise NotImplementedError
+        ...
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())

@@ -31,6 +31,8 @@ see the same cost.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 from ._validation import check_nonnegative, check_positive
@@ -60,7 +62,7 @@ def _soft_threshold(w: np.ndarray, threshold) -> None:
     np.copysign(shrunk, w, out=w)
 
 
-class Regularizer:
+class Regularizer(ABC):
     """Base class: a penalty :math:`R(w)` with its gradient and, optionally, a proximal step.
 
     Subclasses define ``penalty``, ``gradient`` and, when ``proximal`` is True, ``prox``.
@@ -76,11 +78,13 @@ class Regularizer:
         """Whether part of this regularizer goes into the gradient (see :meth:`add_gradient`)."""
         return not self.proximal
 
+    @abstractmethod
     def penalty(self, w: np.ndarray) -> float:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def gradient(self, w: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        ...
 
     def add_gradient(self, w: np.ndarray, grad: np.ndarray) -> None:
         """In place, ``grad += gradient(w)`` for the smooth part (nothing for proximal parts)."""
@@ -89,6 +93,7 @@ class Regularizer:
 
     def prox(self, w: np.ndarray, step) -> None:
         """In place, the proximal step with step size ``step`` (scalar or array like ``w``)."""
+        return None  # a smooth regularizer acts through the gradient only: no proximal step
 
     def get_config(self) -> dict:
         return {}
@@ -314,11 +319,12 @@ class Sum(Regularizer):
         return f"Sum({', '.join(map(repr, self.terms))})"
 
 
-class Constraint:
+class Constraint(ABC):
     """Base class: a projection applied to a weight after each optimizer step."""
 
+    @abstractmethod
     def project(self, w: np.ndarray) -> None:
-        raise NotImplementedError
+        ...
 
     def get_config(self) -> dict:
         return {}
