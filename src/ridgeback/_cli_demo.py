@@ -16,6 +16,7 @@ import numpy as np
 
 from ._cli_common import emit, format_table
 from ._cli_tune import _choices, _pipeline, _report_context, _status, _step_grid, _strip_step, fold_progress
+from ._json import to_json
 
 EXIT_OK = 0
 BASE = {"hidden_layer_sizes": (64,), "learning_rate": 3e-3, "batch_size": 64, "max_epochs": 40, "patience": 8}
@@ -117,7 +118,7 @@ def run_demo(args) -> int:
     path_ctx["metric"] = "accuracy"
     path_ctx["train_score"] = path_ctx.pop("mean_train_score", None)
     comparison = [
-        {k: v for k, v in r.items() if k != "params"} | {"params": _plain(r["params"])} for r in rows
+        {k: v for k, v in r.items() if k != "params"} | {"params": to_json(r["params"])} for r in rows
     ]
     settings = {
         **{k: (list(v) if isinstance(v, tuple) else v) for k, v in BASE.items()},
@@ -208,7 +209,7 @@ def _all_searches(searches: dict) -> dict:
     rows, seen = [], set()
     for name, result in searches.items():
         for r in result.results_:
-            params = _plain({"l1": 0.0, "l2": 0.0, "dropout": 0.0, **r["params"]})
+            params = to_json({"l1": 0.0, "l2": 0.0, "dropout": 0.0, **r["params"]})
             key = tuple(sorted(params.items()))
             if key not in seen:
                 seen.add(key)
@@ -226,13 +227,6 @@ def _all_searches(searches: dict) -> dict:
         "one_se_params": rows[chosen["one_se"]]["params"],
         "metric": "accuracy",
         "n_folds": n_folds,
-    }
-
-
-def _plain(params):
-    return {
-        k: (list(v) if isinstance(v, tuple) else float(v) if isinstance(v, np.floating) else v)
-        for k, v in params.items()
     }
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from ._files import atomic_write_bytes, atomic_write_text, fsync_dir
+from ._json import to_json
 from ._npz import ModelFormatError, fail, npz_bytes, read_bounded, read_npz
 from ._version import __version__
 from .network import Sequential
@@ -78,43 +79,26 @@ def _estimator_classes():
     return {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
 
 
-def _jsonable(value):
-    """Plain JSON values; tuples become lists, NaN becomes null."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, str) or value is None:
-        return value if not isinstance(value, np.str_) else str(value)
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_jsonable(v) for v in (value.tolist() if isinstance(value, np.ndarray) else value)]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    raise TypeError(type(value).__name__)
-
-
 def _estimator_section(est):
     params, dropped = {}, []
     for name, value in est.get_params(deep=False).items():
         try:
-            params[name] = _jsonable(value)
-        except TypeError:  # e.g. a Generator as random_state: not reproducible from a file
+            params[name] = to_json(value)
+        except ValueError:  # e.g. a Generator as random_state: not reproducible from a file
             params[name], dropped = None, dropped + [name]
     section = {"class": type(est).__name__, "params": params, "params_not_saved": dropped,
                "n_features_in": int(est.n_features_in_),
-               "feature_names_in": _jsonable(getattr(est, "feature_names_in_", None)),
+               "feature_names_in": to_json(getattr(est, "feature_names_in_", None)),
                "history": None}
     if isinstance(getattr(est, "history_", None), History):
-        section["history"] = _jsonable(est.history_.to_dict())
+        section["history"] = to_json(est.history_.to_dict())
     if hasattr(est, "target_mean_"):  # MLPRegressor(scale_target=True): folded into the output layer,
         # kept so that a warm start can train on in the same units
-        section["target_scaling"] = {"mean": _jsonable(est.target_mean_),
-                                     "scale": _jsonable(est.target_scale_)}
+        section["target_scaling"] = {"mean": to_json(est.target_mean_),
+                                     "scale": to_json(est.target_scale_)}
     if hasattr(est, "classes_"):
         classes = np.asarray(est.classes_)
-        section["classes"] = _jsonable(classes)
+        section["classes"] = to_json(classes)
         section["classes_dtype"] = "object" if classes.dtype.kind == "O" else classes.dtype.str
     return section
 

@@ -71,12 +71,12 @@ from __future__ import annotations
 
 import datetime
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 
 from ._files import atomic_write_text
+from ._json import to_json
 from ._report_html import render_html
 from ._version import __version__
 from .inspection import _input_names, _network, layer_summary, selected_features
@@ -86,24 +86,6 @@ __all__ = ["write_report", "render_report", "render_html", "model_context", "che
 
 RUN_FILE = "run.json"
 REPORT_FILE = "report.html"
-
-
-def _jsonable(value, where: str):
-    """``value`` as plain JSON types; NaN and infinity become None."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v, f"{where}[{k!r}]") for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_jsonable(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    if value is None or isinstance(value, (str, bool, np.bool_)):
-        return bool(value) if isinstance(value, np.bool_) else value
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, Path):
-        return str(value)
-    raise ValueError(f"`{where}` must be a JSON-compatible value (str, number, bool, None, list, dict). "
-                     f"Received: {where} of type {type(value).__name__}")
 
 
 def write_report(rundir, context: dict) -> Path:
@@ -131,7 +113,7 @@ def write_report(rundir, context: dict) -> Path:
     """
     if not isinstance(context, dict):
         raise ValueError(f"`context` must be a dict. Received: context of type {type(context).__name__}")
-    context = _jsonable(context, "context")
+    context = to_json(context, "context")
     context.setdefault("created", datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
     context.setdefault("ridgeback_version", __version__)
     check_context(context)
@@ -218,7 +200,7 @@ def model_context(model, feature_names=None, *, image_shape=None, bins: int = 40
         section["all_names"] = [str(n) for n in feature_names]
     if image_shape is not None:
         section["image_shape"] = [int(s) for s in image_shape]
-    return _jsonable({"layers": layer_summary(model), "weights": weights, "selected_features": section},
+    return to_json({"layers": layer_summary(model), "weights": weights, "selected_features": section},
                      "context")
 
 
