@@ -234,3 +234,50 @@ def test_bad_layer_arguments_raise_value_error_naming_them(make, message):
 def test_layer_config_round_trips(layer):
     rebuilt = type(layer).from_config(layer.get_config())
     assert rebuilt.get_config() == layer.get_config()
+
+
+class _ScriptedBits:
+    """A stand-in bit generator whose ``random_raw`` returns prepared 64-bit words in turn."""
+
+    def __init__(self, *words):
+        self.words = [np.asarray(w, dtype=np.uint64) for w in words]
+        self.sizes = []
+
+    def random_raw(self, size):
+        self.sizes.append(size)
+        return self.words.pop(0)[:size]
+
+
+def _words_of_uint16(values):
+    return np.asarray(values, dtype=np.uint16).view(np.uint64)
+
+
+def test_dropout_mask_compares_the_top_16_bits_and_draws_the_low_16_bits_only_for_ties():
+    # rate = T / 2**32 with T = 0x1234_8000: a unit is kept iff (top << 16 | low) >= T
+    rate = 0x12348000 / 2.0**32
+    d = Dropout(rate, seed=0)
+    top = [0x1233, 0x1235, 0x1234, 0x1234, 0x0000, 0xFFFF, 0x1234, 0x1234]
+    low = [0x7FFF, 0x8000, 0xFFFF, 0x0000]  # drawn for the four ties, in order
+    d.rng = type("Rng", (), {"bit_generator": _ScriptedBits(_words_of_uint16(top), low)})()
+    keep = d._keep((2, 4))
+    expected = [(t << 16 | (low.pop(0) if t == 0x1234 else 0)) >= 0x12348000 for t in top]
+    # the first unit: 0x1233.... < T, dropped; 0x1235.... kept; ties decided by their low bits
+    np.testing.assert_array_equal(keep.ravel(), expected)
+    np.testing.assert_array_equal(keep.ravel(), [False, True, False, True, False, True, True, False])
+    assert d.rng.bit_generator.sizes == [2, 4]  # 8 units x 16 bits = two words, then one per tie
+
+
+def test_dropout_mask_without_ties_draws_16_bits_per_unit_only():
+    d = Dropout(0.5, seed=0)  # T = 2**31: the top 16 bits decide (0x8000 and above are kept)
+    top = [0x7FFF, 0x8000, 0x0000, 0xFFFF]
+    d.rng = type("Rng", (), {"bit_generator": _ScriptedBits(_words_of_uint16(top))})()
+    np.testing.assert_array_equal(d._keep((4,)), [False, True, False, True])
+    assert d.rng.bit_generator.sizes == [1]
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.2, 0.5, 1 / 3, 0.9])
+def test_dropout_drop_fraction_matches_the_rate(rate):
+    d = Dropout(rate, seed=3)
+    n = 1 << 21
+    dropped = np.count_nonzero(~d._keep((n,))) / n
+    assert abs(dropped - rate) < 5 * np.sqrt(rate * (1 - rate) / n)

@@ -201,6 +201,38 @@ def test_adam_in_chunks_is_bit_identical_to_whole_vector_adam(cls, weight_decay)
     assert sorted(opt.state_arrays([p])) == ["0.exp_avg", "0.exp_avg_sq", "0.step"]
 
 
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_gradient_added_during_the_step_is_bit_identical_to_adding_it_before(name):
+    # a penalty gradient on elements 1000 .. n-500 of a parameter spanning three chunks
+    cls, _, kwargs = CASES[name]
+    n = 2 * CHUNK + 1234
+    rng = np.random.default_rng(5)
+    theta0 = rng.standard_normal((n // 2, 2), dtype=np.float32)
+    grads = [rng.standard_normal(theta0.shape, dtype=np.float32) for _ in range(3)]
+    penalty, lo_, hi_ = L2(0.05), 1000, n - 500
+    before, during = Parameter(theta0.copy()), Parameter(theta0.copy())
+    opt_before, opt_during = cls(**kwargs), cls(**kwargs)
+    calls = []
+
+    def add_gradient(p, lo, hi):
+        calls.append((lo, hi))
+        a, b = max(lo, lo_), min(hi, hi_)
+        if a < b:
+            penalty.add_gradient(p.data.reshape(-1)[a:b], p.grad.reshape(-1)[a:b])
+
+    for g in grads:
+        before.grad[...] = g
+        penalty.add_gradient(before.data.reshape(-1)[lo_:hi_], before.grad.reshape(-1)[lo_:hi_])
+        opt_before.step([before])
+        during.grad[...] = g
+        calls.clear()
+        opt_during.step([during], add_gradient)
+    assert during.data.tobytes() == before.data.tobytes()
+    assert not np.array_equal(during.data, theta0)
+    # the calls cover the parameter once: per chunk for Adam, in one piece otherwise
+    assert calls == ([(lo, min(lo + CHUNK, n)) for lo in range(0, n, CHUNK)] if cls.chunked else [(0, n)])
+
+
 def test_adam_rejects_a_non_contiguous_parameter():
     p = Parameter(np.zeros((4, 3), dtype=np.float32).T)  # a transposed view: not C-contiguous
     with pytest.raises(ValueError, match=r"Received: theta\.flags\.c_contiguous=False"):

@@ -35,11 +35,32 @@ class Optimizer(ABC):
             self.state[key] = {"step": 0}
         return self.state[key]
 
-    def step(self, params) -> None:
+    #: whether ``_update`` walks a parameter in chunks and takes ``add_gradient`` per chunk
+    chunked = False
+
+    def step(self, params, add_gradient=None) -> None:
+        """One update of every parameter in ``params`` from its ``.grad``.
+
+        Parameters
+        ----------
+        params : list of Parameter
+        add_gradient : callable or None
+            ``add_gradient(p, lo, hi)`` adds further terms (a penalty's gradient) into
+            ``p.grad.reshape(-1)[lo:hi]`` just before the update reads them. A chunked optimizer
+            (:class:`Adam`) calls it once per chunk, while that chunk of weights and gradient is
+            in cache; the others call it once for the whole parameter. Either way each element
+            gets the same arithmetic as adding the terms before ``step``.
+        """
         for p in params:
             st = self._state(p)
             st["step"] += 1
-            self._update(p.data, p.grad, st)
+            if add_gradient is None:
+                self._update(p.data, p.grad, st)
+            elif self.chunked:
+                self._update(p.data, p.grad, st, lambda lo, hi, p=p: add_gradient(p, lo, hi))
+            else:
+                add_gradient(p, 0, p.data.size)
+                self._update(p.data, p.grad, st)
 
     @abstractmethod
     def _update(self, theta, g, st):
@@ -140,7 +161,8 @@ class Adam(Optimizer):
     """
 
     decoupled = False
-    _working = ("denom", "scratch", "chunks")
+    chunked = True
+    _working = ("scratch", "chunks")
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(lr)
@@ -155,7 +177,8 @@ class Adam(Optimizer):
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
 
     def _chunks(self, theta, g, st):
-        """Views of theta, g, m, v, denom and two scratch rows, one tuple per chunk.
+        """Views of theta, g, m, v and three scratch rows (denominator, two temporaries), one
+        tuple per chunk.
 
         Built once and reused while ``theta`` and ``g`` are the same arrays (the cache holds
         them, so their identities cannot be recycled); slicing a dozen views every step would
@@ -168,22 +191,21 @@ class Adam(Optimizer):
         n = theta.size
         size = max(1, min(n, CHUNK))
         # scratch is working memory, not state: never saved (see state_arrays)
-        tmp_full, gwd_full = st["scratch"] = np.empty((2, size), dtype=theta.dtype)
-        flat = [a.reshape(-1) for a in (theta, g, st["exp_avg"], st["exp_avg_sq"], st["denom"])]
+        scratch = st["scratch"] = np.empty((3, size), dtype=theta.dtype)
+        flat = [a.reshape(-1) for a in (theta, g, st["exp_avg"], st["exp_avg_sq"])]
         views = []
         for lo in range(0, n, size):
             part = [a[lo:lo + size] for a in flat]  # the last chunk may be shorter
-            views.append((*part, tmp_full[:len(part[0])], gwd_full[:len(part[0])]))
+            views.append((lo, *part, *(row[:len(part[0])] for row in scratch)))
         st["chunks"] = (theta, g, views)
         return views
 
-    def _update(self, theta, g, st):
+    def _update(self, theta, g, st, add_gradient=None):
         b1, b2 = self.betas
         t = st["step"]
         if "exp_avg" not in st:
             st["exp_avg"] = np.zeros(theta.shape, theta.dtype)
             st["exp_avg_sq"] = np.zeros(theta.shape, theta.dtype)
-            st["denom"] = np.empty(theta.shape, theta.dtype)
         # m, v, denom and theta are read and written about a dozen times per element; walking
         # the flat vectors in cache-sized chunks keeps those passes in cache instead of
         # streaming the whole model through memory each time. Every element still goes through
@@ -200,7 +222,9 @@ class Adam(Optimizer):
         eps = dt(self.eps)
         step = dt(self.lr / (1 - b1**t))
         decay = dt(1 - self.lr * self.weight_decay) if self.decoupled else dt(self.weight_decay)
-        for th, gc, m, v, denom, tmp, gwd in views:
+        for lo, th, gc, m, v, denom, tmp, gwd in views:
+            if add_gradient is not None:
+                add_gradient(lo, lo + len(th))
             if self.weight_decay:
                 if self.decoupled:
                     th *= decay
@@ -222,15 +246,13 @@ class Adam(Optimizer):
 
     def step_size(self, p):
         st = self.state[id(p)]
-        # the step per unit of (bias-corrected) gradient: lr / (sqrt(v_hat) + eps)
-        return self.lr / st["denom"]
-
-    def load_state_arrays(self, params, arrays):
-        super().load_state_arrays(params, arrays)
-        for p in params:
-            st = self.state.get(id(p))
-            if st and "exp_avg" in st:
-                st["denom"] = np.empty(p.data.shape, p.data.dtype)
+        # the step per unit of (bias-corrected) gradient, lr / (sqrt(v_hat) + eps), from v and
+        # the same float operations as the update's denominator (kept per chunk only there)
+        dt = p.data.dtype.type
+        denom = np.sqrt(st["exp_avg_sq"])
+        denom /= dt(np.sqrt(1 - self.betas[1] ** st["step"]))
+        denom += dt(self.eps)
+        return np.divide(dt(self.lr), denom, out=denom)
 
     def get_config(self):
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay}

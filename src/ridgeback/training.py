@@ -7,7 +7,9 @@ One step on a minibatch :math:`(X_B, y_B)`:
 3. backward pass through the layers, last to first, filling every ``.grad``;
 4. the smooth penalty's gradient is added to the weights' gradients
    (cost :math:`C = L + R(\theta)`);
-5. the optimizer step;
+5. the optimizer step. (An elementwise penalty such as L2 is added inside the step, chunk by
+   chunk, just before the optimizer reads each chunk: the same arithmetic as step 4, done while
+   the chunk is in cache.)
 6. proximal steps (L1, elastic net, group L1) and constraints (max-norm).
 
 Parameters are packed into one contiguous vector (weights first, then biases) so that
@@ -315,6 +317,11 @@ class Trainer:
         model, loss, flat = self.model, self.loss, self._flat
         n, bs = X.shape[0], self.batch_size
         smooth = [s for s in self._segments if s.regularizer.smooth]
+        # elementwise penalties go into the gradient inside the optimizer's step, a chunk at a
+        # time while it is in cache; the others (a group penalty's rows) before the step
+        fused = [s for s in smooth if s.regularizer.elementwise]
+        smooth = [s for s in smooth if not s.regularizer.elementwise]
+        add_gradient = self._penalty_gradient(fused) if fused else None
         proximal = [s for s in self._segments if s.regularizer.proximal]
         classify = loss.classification
         batch_callbacks = [c for c in self.callbacks if hasattr(c, "on_batch_end")]
@@ -335,7 +342,7 @@ class Trainer:
             model.backward(loss.backward(), input_grad=False)
             for s in smooth:
                 s.regularizer.add_gradient(s.data, s.grad)
-            self.optimizer.step([flat])
+            self.optimizer.step([flat], add_gradient)
             if proximal:
                 step_size = self.optimizer.step_size(flat)
                 for s in proximal:
@@ -360,6 +367,20 @@ class Trainer:
         if self.stop_training:
             self.history.interrupted = True
         return self._end_epoch(epoch, total_loss / max(seen, 1), correct / max(seen, 1), X_val, y_val)
+
+    def _penalty_gradient(self, segments):
+        """``add_gradient(p, lo, hi)`` for :meth:`Optimizer.step`: the elementwise smooth
+        penalties' gradients on elements ``lo:hi`` of the flat parameter vector."""
+        data, grad = self._flat.data, self._flat.grad
+        bounds = [(s.regularizer, s.flat.start, s.flat.stop) for s in segments]
+
+        def add_gradient(p, lo, hi):
+            for reg, start, stop in bounds:
+                a, b = max(lo, start), min(hi, stop)
+                if a < b:
+                    reg.add_gradient(data[a:b], grad[a:b])
+
+        return add_gradient
 
     def _end_epoch(self, epoch, train_loss, train_acc, X_val, y_val):
         h = self.history
