@@ -169,13 +169,15 @@ class L2(Regularizer):
         return w * w.dtype.type(2.0 * self.strength)
 
     def add_gradient(self, w, grad):
-        # grad += 2λw a block of rows at a time: the product's temporary stays cache-sized
-        # instead of being a fresh model-sized allocation every step; same arithmetic per element
+        # grad += 2λw; on a large array a block of rows at a time, so that the product's
+        # temporary stays cache-sized instead of being a fresh model-sized allocation every
+        # step (same arithmetic per element). The Trainer calls it on chunks of <= _CHUNK.
         if self.strength > 0:
             c = w.dtype.type(2.0 * self.strength)
-            if w.ndim == 0:  # a scalar weight: index it as a one-element vector
-                w, grad = w[None], grad[None]
-            rows = _CHUNK // (w.size // len(w)) + 1 if w.size else 1
+            if w.size <= _CHUNK:
+                grad += w * c
+                return
+            rows = _CHUNK // (w.size // len(w)) + 1
             for lo in range(0, len(w), rows):
                 grad[lo:lo + rows] += w[lo:lo + rows] * c
 
