@@ -10,6 +10,7 @@ gradient; proximal regularizers threshold with it (see :mod:`ridgeback.regulariz
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -218,7 +219,7 @@ class Adam(Optimizer):
         dt = theta.dtype.type
         c1, c2 = dt(1 - b1), dt(1 - b2)
         b1_, b2_ = dt(b1), dt(b2)
-        bias2_sqrt = dt(np.sqrt(1 - b2**t))
+        bias2_sqrt = dt(math.sqrt(1 - b2**t))  # math.sqrt: the same double, without NumPy's scalar overhead
         eps = dt(self.eps)
         step = dt(self.lr / (1 - b1**t))
         decay = dt(1 - self.lr * self.weight_decay) if self.decoupled else dt(self.weight_decay)
@@ -250,7 +251,7 @@ class Adam(Optimizer):
         # the same float operations as the update's denominator (kept per chunk only there)
         dt = p.data.dtype.type
         denom = np.sqrt(st["exp_avg_sq"])
-        denom /= dt(np.sqrt(1 - self.betas[1] ** st["step"]))
+        denom /= dt(math.sqrt(1 - self.betas[1] ** st["step"]))
         denom += dt(self.eps)
         return np.divide(dt(self.lr), denom, out=denom)
 
