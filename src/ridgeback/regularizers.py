@@ -67,7 +67,9 @@ class Regularizer(ABC):
 
     Subclasses define ``penalty``, ``gradient`` and, when ``proximal`` is True, ``prox``.
     ``elementwise`` regularizers act on each weight independently, so the Trainer may
-    apply them to several weight arrays at once.
+    apply them to several weight arrays at once, or to any slice of them (it adds their
+    gradient inside the optimizer's step, one cache-sized chunk of the flat parameter vector
+    at a time). A penalty that couples weights (e.g. by rows) must set ``elementwise = False``.
     """
 
     proximal = False
