@@ -320,7 +320,7 @@ class Trainer:
         # elementwise penalties go into the gradient inside the optimizer's step, a chunk at a
         # time while it is in cache; the others (a group penalty's rows) before the step
         fused = [s for s in smooth if s.regularizer.elementwise]
-        smooth = [s for s in smooth if not s.regularizer.elementwise]
+        before_step = [s for s in smooth if not s.regularizer.elementwise]
         add_gradient = self._penalty_gradient(fused) if fused else None
         proximal = [s for s in self._segments if s.regularizer.proximal]
         classify = loss.classification
@@ -340,7 +340,7 @@ class Trainer:
                 flat.data[...] = self._last_good
                 raise TrainingDiverged(epoch, step, value)
             model.backward(loss.backward(), input_grad=False)
-            for s in smooth:
+            for s in before_step:
                 s.regularizer.add_gradient(s.data, s.grad)
             self.optimizer.step([flat], add_gradient)
             if proximal:
