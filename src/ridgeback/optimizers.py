@@ -238,21 +238,28 @@ class Adam(Optimizer):
             np.square(gc, out=tmp)
             tmp *= c2
             v += tmp
-            np.sqrt(v, out=denom)
-            denom /= bias2_sqrt
-            denom += eps
+            self._denominator(v, denom, bias2_sqrt, eps)
             np.divide(m, denom, out=tmp)
             tmp *= step
             th -= tmp
 
+    @staticmethod
+    def _denominator(v, out, bias2_sqrt, eps):
+        r""":math:`\sqrt{v}/\sqrt{1-\beta_2^t} + \epsilon` into ``out``: the update's
+        denominator, recomputed the same way by :meth:`step_size`."""
+        np.sqrt(v, out=out)
+        out /= bias2_sqrt
+        out += eps
+        return out
+
     def step_size(self, p):
         st = self.state[id(p)]
-        # the step per unit of (bias-corrected) gradient, lr / (sqrt(v_hat) + eps), from v and
-        # the same float operations as the update's denominator (kept per chunk only there)
+        # the step per unit of (bias-corrected) gradient, lr / (sqrt(v_hat) + eps), from v
+        # (the update keeps its denominator per chunk only)
         dt = p.data.dtype.type
-        denom = np.sqrt(st["exp_avg_sq"])
-        denom /= dt(math.sqrt(1 - self.betas[1] ** st["step"]))
-        denom += dt(self.eps)
+        v = st["exp_avg_sq"]
+        denom = self._denominator(v, np.empty_like(v), dt(math.sqrt(1 - self.betas[1] ** st["step"])),
+                                  dt(self.eps))
         return np.divide(dt(self.lr), denom, out=denom)
 
     def get_config(self):
