@@ -281,3 +281,18 @@ def test_dropout_drop_fraction_matches_the_rate(rate):
     n = 1 << 21
     dropped = np.count_nonzero(~d._keep((n,))) / n
     assert abs(dropped - rate) < 5 * np.sqrt(rate * (1 - rate) / n)
+
+
+def test_dropout_follows_rate_scale_and_dtype_changed_after_use():
+    # the threshold and factor are cached per (rate, scale, dtype): a change must reach the mask
+    d = Dropout(0.5, seed=0)
+    x = np.ones((256, 256), dtype=np.float32)
+    assert set(np.unique(d.forward(x, training=True)).tolist()) == {0.0, 2.0}
+    d.rate = 0.75
+    out = d.forward(x, training=True)
+    assert set(np.unique(out).tolist()) == {0.0, 4.0}
+    assert abs(np.count_nonzero(out == 0) / out.size - 0.75) < 0.01
+    d.scale = "inference"
+    assert set(np.unique(d.forward(x, training=True)).tolist()) == {0.0, 1.0}
+    out64 = d.forward(x.astype(np.float64), training=True)
+    assert out64.dtype == np.float64 and d._mask.dtype == np.float64

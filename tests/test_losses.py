@@ -130,3 +130,25 @@ def test_loss_registry():
     assert isinstance(get("MSE"), MeanSquaredError)
     with pytest.raises(ValueError, match=r"Received: loss='hinge'"):
         get("hinge")
+
+
+def test_cross_entropy_predict_reuses_forwards_argmax_only_for_that_array():
+    from ridgeback import CrossEntropy
+
+    rng = np.random.default_rng(2)
+    out = rng.standard_normal((16, 5)).astype(np.float32)
+    other = rng.standard_normal((16, 5)).astype(np.float32)
+    target = rng.integers(0, 5, 16)
+    ce = CrossEntropy()
+    ce.forward(out, target)
+    np.testing.assert_array_equal(ce.predict(out), out.argmax(axis=1))
+    np.testing.assert_array_equal(ce.predict(other), other.argmax(axis=1))  # not the array forward saw
+    ce.backward()
+    assert ce._predicted == (None, None)  # the batch's output is not kept after backward
+    np.testing.assert_array_equal(ce.predict(out), out.argmax(axis=1))
+    ce.forward(out[:7], target[:7])  # another batch size: fresh row indices
+    z = out[:7].astype(np.float64)
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    expected[np.arange(7), target[:7]] -= 1
+    np.testing.assert_allclose(ce.backward(), expected / 7, rtol=1e-5, atol=1e-7)

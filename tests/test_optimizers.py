@@ -255,3 +255,33 @@ def test_adam_rejects_a_non_contiguous_parameter():
 def test_bad_optimizer_arguments_raise_value_error(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+@pytest.mark.parametrize("cls", [Adam, AdamW])
+def test_adam_follows_settings_changed_between_steps(cls):
+    # the float32 constants are cached per setting: a changed lr, betas, eps or decay must take effect
+    rng = np.random.default_rng(11)
+    theta0 = rng.standard_normal(50, dtype=np.float32)
+    grads = [rng.standard_normal(50, dtype=np.float32) for _ in range(4)]
+    changes = [{}, {"lr": 0.05, "weight_decay": 0.3}, {"betas": (0.5, 0.9)}, {"eps": 0.1}]
+    p, opt = Parameter(theta0.copy()), cls(lr=0.01, weight_decay=0.1)
+    fresh_steps = []
+    for g, change in zip(grads, changes, strict=True):
+        for name, value in change.items():
+            setattr(opt, name, value)
+        p.grad[...] = g
+        opt.step([p])
+        fresh_steps.append(p.data.copy())
+    # the same schedule of settings, each step from an optimizer built with the new settings
+    # and handed the previous state
+    q, settings = Parameter(theta0.copy()), {"lr": 0.01, "weight_decay": 0.1}
+    state = None
+    for g, change, expected in zip(grads, changes, fresh_steps, strict=True):
+        settings.update(change)
+        other = cls(**settings)
+        if state is not None:
+            other.load_state_arrays([q], state)
+        q.grad[...] = g
+        other.step([q])
+        state = other.state_arrays([q])
+        assert q.data.tobytes() == expected.tobytes()

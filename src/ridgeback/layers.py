@@ -331,20 +331,35 @@ class Dropout(Layer):
         self.scale = check_one_of("scale", scale, ("inverted", "inference"))
         self.rng = np.random.default_rng(seed)
         self._mask = None
+        self._cached = None
 
     def forward(self, x, training=False):
-        keep = 1.0 - self.rate
         if not training or self.rate == 0.0:
             self._mask = None
             if self.scale == "inference" and not training:
-                return x * x.dtype.type(keep)
+                return x * x.dtype.type(1.0 - self.rate)
             return x
-        mask = self._keep(x.shape)
-        factor = x.dtype.type(1.0 / keep if self.scale == "inverted" else 1.0)
-        self._mask = np.multiply(mask, factor, dtype=x.dtype)
+        high, low, factor = self._constants(x.dtype)
+        # 0/1 as floats by a cast, then scaled: the same values as multiplying the boolean
+        # mask by the factor, without the slow mixed bool-float multiplication
+        self._mask = self._keep(x.shape, high, low).astype(x.dtype)
+        if factor != 1:
+            self._mask *= factor
         return x * self._mask
 
-    def _keep(self, shape):
+    def _constants(self, dtype):
+        """The threshold's top and low 16 bits (see :meth:`_keep`) and the mask's scale factor,
+        computed once per rate, scale and dtype (a step of a small network is a few dozen
+        microseconds, and these took several)."""
+        key = (self.rate, self.scale, dtype)
+        cached = self._cached
+        if cached is None or cached[0] != key:
+            threshold = min(round(self.rate * 2.0**32), 2**32 - 1)
+            factor = dtype.type(1.0 / (1.0 - self.rate) if self.scale == "inverted" else 1.0)
+            cached = self._cached = (key, (*divmod(threshold, 1 << 16), factor))
+        return cached[1]
+
+    def _keep(self, shape, high=None, low=None):
         r"""Boolean mask of kept units, each kept with probability :math:`1 - T/2^{32}`.
 
         A unit is kept when a 32-bit random integer :math:`u` satisfies :math:`u \ge T` with
@@ -352,13 +367,14 @@ class Dropout(Layer):
         Only the top 16 bits of :math:`u` are drawn for every unit; they decide alone unless
         they equal the top 16 bits of :math:`T` (one unit in 65,536 on average), and only such
         ties draw their low 16 bits. The same distribution as full 32-bit draws, for half the
-        random bits (and no float draws).
+        random bits (and no float draws). ``high`` and ``low`` are :math:`T`'s top and low 16
+        bits (from the current rate when omitted).
         """
+        if high is None:
+            high, low, _ = self._constants(np.dtype(np.float32))
         n = math.prod(shape)
         bits = self.rng.bit_generator
         top = bits.random_raw((n + 3) // 4).view(np.uint16)[:n].reshape(shape)
-        threshold = min(round(self.rate * 2.0**32), 2**32 - 1)
-        high, low = divmod(threshold, 1 << 16)
         if low == 0:  # e.g. rate 0.5: the top bits decide every unit
             return top >= high
         keep = top > high

@@ -176,6 +176,7 @@ class Adam(Optimizer):
                       check_in_range("betas[1]", b2, 0.0, 1.0, closed="left"))
         self.eps = check_nonnegative("eps", eps)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self._cached = None
 
     def _chunks(self, theta, g, st):
         """Views of theta, g, m, v and three scratch rows (denominator, two temporaries), one
@@ -217,12 +218,9 @@ class Adam(Optimizer):
         else:
             views = self._chunks(theta, g, st)
         dt = theta.dtype.type
-        c1, c2 = dt(1 - b1), dt(1 - b2)
-        b1_, b2_ = dt(b1), dt(b2)
+        b1_, b2_, c1, c2, eps, decay = self._constants(dt)
         bias2_sqrt = dt(math.sqrt(1 - b2**t))  # math.sqrt: the same double, without NumPy's scalar overhead
-        eps = dt(self.eps)
         step = dt(self.lr / (1 - b1**t))
-        decay = dt(1 - self.lr * self.weight_decay) if self.decoupled else dt(self.weight_decay)
         for lo, th, gc, m, v, denom, tmp, gwd in views:
             if add_gradient is not None:
                 add_gradient(lo, lo + len(th))
@@ -242,6 +240,18 @@ class Adam(Optimizer):
             np.divide(m, denom, out=tmp)
             tmp *= step
             th -= tmp
+
+    def _constants(self, dt):
+        """beta1, beta2, 1 - beta1, 1 - beta2, eps and the decay factor in the parameters' float
+        type, converted once per setting (six scalar conversions are a visible part of a
+        small network's step)."""
+        key = (dt, self.betas, self.eps, self.lr, self.weight_decay)
+        cached = self._cached
+        if cached is None or cached[0] != key:
+            b1, b2 = self.betas
+            decay = 1 - self.lr * self.weight_decay if self.decoupled else self.weight_decay
+            cached = self._cached = (key, (dt(b1), dt(b2), dt(1 - b1), dt(1 - b2), dt(self.eps), dt(decay)))
+        return cached[1]
 
     @staticmethod
     def _denominator(v, out, bias2_sqrt, eps):

@@ -333,9 +333,9 @@ class Trainer:
             xb = X.take(idx, axis=0)
             yb = y.take(idx, axis=0)
             out = model.forward(xb, training=True)
-            if classify:
-                correct += int(np.count_nonzero(loss.predict(out).reshape(yb.shape) == yb))
             value = loss.forward(out, yb)
+            if classify:  # after forward: CrossEntropy reuses the argmax it took there
+                correct += int(np.count_nonzero(loss.predict(out).reshape(yb.shape) == yb))
             if not math.isfinite(value):
                 flat.data[...] = self._last_good
                 raise TrainingDiverged(epoch, step, value)
