@@ -20,6 +20,10 @@ seeds (``--seeds``; seed k gives the folds ``StratifiedKFold(shuffle=True, rando
 and seeds both libraries' weights with k), and the scores are compared per seed and on their
 mean. Wall times are the medians over the seeds.
 
+``tune`` trains the candidates of a fold in lockstep (``lockstep=True``, its default: results
+bit-identical to fitting them one by one); a fifth search, ``lockstep=False`` at ``n_jobs=1``,
+shows what that buys.
+
 Run: ``python benchmarks/bench_tune.py [--epochs 50] [--seeds 3]``.
 """
 
@@ -102,12 +106,16 @@ def main():
           f"{time.perf_counter() - start:.1f} s")
     print(f"parallel capacity before (pure-Python control, 2 workers vs 1): {parallel_capacity():.2f}x")
 
-    def run_ridgeback(n_jobs, seed, folds):
+    def run_ridgeback(n_jobs, seed, folds, lockstep=True):
         est = MLPClassifier(learning_rate=1e-3, batch_size=BATCH, max_epochs=args.epochs,
                             early_stopping=False)
-        result = tune(est, X, y, grid_rb, cv=folds, n_jobs=n_jobs, random_state=seed, refit=False)
+        result = tune(est, X, y, grid_rb, cv=folds, n_jobs=n_jobs, random_state=seed, refit=False,
+                      lockstep=lockstep)
         best = result.results_[result.best_index_]
         return best["mean_score"], best["params"]
+
+    def run_ridgeback_one_by_one(n_jobs, seed, folds):
+        return run_ridgeback(n_jobs, seed, folds, lockstep=False)
 
     def run_sklearn(n_jobs, seed, folds):
         sk = SkMLP(solver="adam", learning_rate_init=1e-3, batch_size=BATCH, max_iter=args.epochs,
@@ -117,9 +125,11 @@ def main():
 
     searches = [(f"ridgeback tune n_jobs={n}", run_ridgeback, n) for n in (1, 2)]
     searches += [(f"sklearn GridSearchCV n_jobs={n}", run_sklearn, n) for n in (1, 2)]
+    # what training the candidates of a fold in lockstep buys (the same results, bit for bit)
+    searches += [("ridgeback tune n_jobs=1 lockstep=False", run_ridgeback_one_by_one, 1)]
     walls = {name: [] for name, _, _ in searches}
     scores = {name: [] for name, _, _ in searches}
-    print(f"{'seed':>4s}  {'search':34s} {'wall s':>7s} {'best mean CV acc':>17s}  best params")
+    print(f"{'seed':>4s}  {'search':40s} {'wall s':>7s} {'best mean CV acc':>17s}  best params")
     for seed in range(args.seeds):
         folds = list(StratifiedKFold(args.folds, shuffle=True, random_state=seed).split(X, y))
         for name, run, n_jobs in searches:  # interleaved: a load burst hits every search alike
@@ -127,18 +137,20 @@ def main():
             score, params = run(n_jobs, seed, folds)
             walls[name].append(time.perf_counter() - start)
             scores[name].append(score)
-            print(f"{seed:4d}  {name:34s} {walls[name][-1]:7.1f} {score:17.4f}  {params}", flush=True)
+            print(f"{seed:4d}  {name:40s} {walls[name][-1]:7.1f} {score:17.4f}  {params}", flush=True)
     print(f"(load average now {os.getloadavg()[0]:.1f}; parallel capacity after: {parallel_capacity():.2f}x)")
 
-    print(f"\n{'search':34s} {'median wall s':>14s} {'mean best CV acc':>17s} {'(SE over seeds)':>16s}")
+    print(f"\n{'search':40s} {'median wall s':>14s} {'mean best CV acc':>17s} {'(SE over seeds)':>16s}")
     for name, _, _ in searches:
         n = len(scores[name])
         se = np.std(scores[name], ddof=1) / np.sqrt(n) if n > 1 else float("nan")
-        print(f"{name:34s} {np.median(walls[name]):14.1f} {np.mean(scores[name]):17.4f} {se:16.4f}")
-    (rb1, rb2, sk1, sk2) = (np.median(walls[name]) for name, _, _ in searches)
+        print(f"{name:40s} {np.median(walls[name]):14.1f} {np.mean(scores[name]):17.4f} {se:16.4f}")
+    (rb1, rb2, sk1, sk2, rb1_alone) = (np.median(walls[name]) for name, _, _ in searches)
     diff = np.subtract(scores[searches[0][0]], scores[searches[2][0]])
     print(f"speed-up ridgeback n_jobs=2 vs 1: {rb1 / rb2:.2f}x; sklearn n_jobs=2 vs 1: {sk1 / sk2:.2f}x")
     print(f"speed-up ridgeback vs sklearn: {sk1 / rb1:.2f}x (n_jobs=1), {sk2 / rb2:.2f}x (n_jobs=2)")
+    print(f"speed-up of lockstep (n_jobs=1): {rb1_alone / rb1:.2f}x; ridgeback one by one vs sklearn: "
+          f"{sk1 / rb1_alone:.2f}x; scores identical: {scores[searches[0][0]] == scores[searches[4][0]]}")
     print(f"score difference ridgeback - sklearn per seed: {', '.join(f'{d:+.4f}' for d in diff)}; "
           f"mean {diff.mean():+.4f}")
 

@@ -222,9 +222,12 @@ def test_serial_joblib_and_dask_give_identical_results(blobs):
         path_dask = regularization_path(small_classifier(), X, y, values=[0.1, 0.01], cv=3, random_state=1,
                                         refit=False, backend="dask", scheduler=cluster.scheduler_address,
                                         progress=progress("path_dask"))
-    # progress: once per finished (candidate, fold) task, 4 candidates x 3 folds; a path's task is a fold
-    for name in ("serial", "parallel", "dask"):
-        assert calls[name] == [(i, 12) for i in range(1, 13)], name
+    # progress: as (candidate, fold) fits finish, 4 candidates x 3 folds. Serially the four
+    # candidates of a fold train together in lockstep; with two workers in pairs (two tasks per
+    # worker at least); on Dask one by one. A path's task is a fold.
+    assert calls["serial"] == [(4, 12), (8, 12), (12, 12)]
+    assert calls["parallel"] == [(i, 12) for i in range(2, 13, 2)]
+    assert calls["dask"] == [(i, 12) for i in range(1, 13)]
     assert calls["path_serial"] == calls["path_dask"] == [(1, 3), (2, 3), (3, 3)]
     assert without_timing(serial.results_) == without_timing(parallel.results_)
     assert without_timing(serial.results_) == without_timing(on_dask.results_)
@@ -268,3 +271,60 @@ def test_bad_folds_and_options_raise_value_error(blobs):
         regularization_path(small_classifier(), X, y, values=[], cv=3)
     with pytest.raises(ValueError, match=r"Received: param='dropout'"):
         regularization_path(small_classifier(), X, y, param="dropout", cv=3)  # no automatic grid
+
+
+# ---------------------------------------------------------------- lockstep
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_tune_in_lockstep_gives_the_results_of_one_by_one_fits(blobs, early_stopping, monkeypatch):
+    from ridgeback import selection
+
+    X, y = blobs
+    # differ in what lockstep allows (sizes, penalties, dropout) and in what it does not (lr)
+    grid = {"hidden_layer_sizes": [(8,), (6, 6)], "l2": [0.0, 1e-2], "dropout": [0.0, 0.3],
+            "learning_rate": [1e-2, 3e-2]}
+    est = small_classifier(early_stopping=early_stopping, max_epochs=20, patience=2)
+    groups = []
+    real = selection.fit_together
+
+    def counting(ests, X_, y_):
+        groups.append(len(ests))
+        return real(ests, X_, y_)
+
+    monkeypatch.setattr(selection, "fit_together", counting)
+    together = tune(est, X, y, grid, cv=3, random_state=5, refit=False)
+    alone = tune(est, X, y, grid, cv=3, random_state=5, refit=False, lockstep=False)
+    # 16 candidates in 2 alike sets of 8 (one per learning rate), in groups of 4, on 3 folds
+    assert groups == [4] * 12
+    assert without_timing(together.results_) == without_timing(alone.results_)
+    assert together.best_index_ == alone.best_index_
+    if early_stopping:  # members left the loop at different epochs
+        assert len({n for r in together.results_ for n in r["n_iter"]}) > 1
+
+
+def test_tune_lockstep_falls_back_for_pipelines_and_divergence(blobs, monkeypatch):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from ridgeback import selection
+
+    X, y = blobs
+    calls = []
+    monkeypatch.setattr(selection, "fit_together", lambda *a: calls.append(a) or False)
+    pipe = make_pipeline(StandardScaler(), small_classifier())
+    result = tune(pipe, X, y, {"mlpclassifier__l2": [0.0, 1e-2]}, cv=3, random_state=0, refit=False)
+    assert calls == [] and len(result.results_) == 2  # a pipeline: one candidate per task
+    # candidates the lockstep path refuses are fitted one by one, with the same results
+    refused = tune(small_classifier(), X, y, {"l2": [0.0, 1e-2]}, cv=3, random_state=0, refit=False)
+    assert len(calls) == 3
+    monkeypatch.undo()
+    plain = tune(small_classifier(), X, y, {"l2": [0.0, 1e-2]}, cv=3, random_state=0, refit=False,
+                 lockstep=False)
+    assert without_timing(refused.results_) == without_timing(plain.results_)
+    # a candidate that diverges makes its group refit one by one, where it scores NaN, as alone
+    wild = small_classifier(optimizer="sgd", learning_rate=0.05)
+    with np.errstate(all="ignore"):
+        diverged = tune(wild, X, y, {"l2": [0.0, 100.0]}, cv=3, random_state=0, refit=False)
+        plain = tune(wild, X, y, {"l2": [0.0, 100.0]}, cv=3, random_state=0, refit=False, lockstep=False)
+    assert repr(without_timing(diverged.results_)) == repr(without_timing(plain.results_))  # NaN-aware
+    assert np.isnan(diverged.results_[1]["mean_score"]) and diverged.results_[1]["errors"]
+    assert not np.isnan(diverged.results_[0]["mean_score"])

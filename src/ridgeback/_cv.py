@@ -24,7 +24,7 @@ from ._validation import check_int, check_one_of
 from .training import TrainingDiverged
 
 __all__ = ["make_folds", "resolve_entropy", "derive_seed", "seed_estimator", "run_tasks", "fit_and_score",
-           "check_grid", "resolve_param", "final_step", "jsonable", "one_se_index"]
+           "score_fitted", "check_grid", "resolve_param", "final_step", "jsonable", "one_se_index"]
 
 BACKENDS = (None, "loky", "threading", "multiprocessing", "dask")
 
@@ -201,12 +201,17 @@ def fit_and_score(estimator, X, y, train, test, seed, scoring):
     except TrainingDiverged as exc:
         return {"test_score": float("nan"), "train_score": float("nan"),
                 "fit_time": time.perf_counter() - start, "n_iter": None, "error": str(exc)}, None
-    fit_time = time.perf_counter() - start
+    return score_fitted(estimator, X_train, y_train, X_test, y_test, scoring,
+                        time.perf_counter() - start), estimator
+
+
+def score_fitted(estimator, X_train, y_train, X_test, y_test, scoring, fit_time) -> dict:
+    """The outcome record of a fitted estimator: its scores on both sides and its fit time."""
     scorer = check_scoring(estimator, scoring=scoring)
     return {"test_score": float(scorer(estimator, X_test, y_test)),
             "train_score": float(scorer(estimator, X_train, y_train)),
             "fit_time": fit_time, "n_iter": getattr(final_step(estimator), "n_iter_", None),
-            "error": None}, estimator
+            "error": None}
 
 
 def check_grid(estimator, grid, *, random: bool) -> list:

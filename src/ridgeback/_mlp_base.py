@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import numbers
 from functools import partial
+from types import SimpleNamespace
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._lockstep import fit_in_lockstep, lockstep_problem
 from ._validation import check_int, check_nonnegative, check_one_of, check_positive, check_rate, resolve_dtype
 from .network import ACTIVATIONS, mlp
 from .optimizers import SGD, Adam, AdamW, RMSprop
@@ -241,6 +243,12 @@ class _BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------ fitting
     def _fit(self, X, y, callbacks, resume_state):
+        run = self._prepare_fit(X, y, callbacks, resume_state)
+        run.trainer.fit(run.X, run.y, validation_data=run.validation)
+        return self._finish_fit(run)
+
+    def _prepare_fit(self, X, y, callbacks, resume_state):
+        """Everything of a fit up to training: the checked data, the network and its Trainer."""
         p = self._checked_params()
         warm = p["warm_start"] and resume_state is None and hasattr(self, "network_")
         X, y = self._check_X(X, y, reset=not warm, dtype=p["dtype"])
@@ -268,13 +276,15 @@ class _BaseMLP(BaseEstimator):
                           seed=train_seed, callbacks=callbacks)
         if resume_state is not None:
             trainer.load_state(resume_state, int(resume_state.get("position", 0)))
-        trainer.fit(X_train, y_train, validation_data=validation)
+        return SimpleNamespace(trainer=trainer, network=network, X=X_train, y=y_train, validation=validation)
+
+    def _finish_fit(self, run):
         # the fitted estimator outlives the run: let go of progress bars and checkpoint writers
         # (open files, terminals) so that it can be pickled and copied
-        trainer.callbacks = []
-        self.trainer_ = trainer
-        self._output_to_target_units(network)
-        self._set_fitted(network, trainer.history, validation)
+        run.trainer.callbacks = []
+        self.trainer_ = run.trainer
+        self._output_to_target_units(run.network)
+        self._set_fitted(run.network, run.trainer.history, run.validation)
         return self
 
     @staticmethod
@@ -344,3 +354,28 @@ class _BaseMLP(BaseEstimator):
         self.trainer_ = None
         self._set_fitted(network, history if history is not None else History())
         return self
+
+
+def fit_together(estimators, X, y) -> bool:
+    """Fit ridgeback MLP estimators on the same ``(X, y)`` in lockstep (see ``_lockstep.py``):
+    the same fitted estimators as ``[e.fit(X, y) for e in estimators]``, bit for bit.
+
+    Returns False, having fitted nothing, when they cannot share the loop: other seeds, batch
+    sizes, epochs or optimizer settings, verbose output, or different training rows, targets
+    or validation split (e.g. another ``validation_fraction``).
+    """
+    runs = [e._prepare_fit(X, y, None, None) for e in estimators]
+    if lockstep_problem([run.trainer for run in runs]) is not None:
+        return False
+    first = runs[0]
+    def rows(run):
+        return (run.X, run.y) + (run.validation or ())
+
+    for run in runs[1:]:
+        if len(rows(run)) != len(rows(first)) or not all(
+                np.array_equal(a, b) for a, b in zip(rows(run), rows(first), strict=True)):
+            return False
+    fit_in_lockstep([run.trainer for run in runs], first.X, first.y, validation_data=first.validation)
+    for estimator, run in zip(estimators, runs, strict=True):
+        estimator._finish_fit(run)
+    return True

@@ -22,11 +22,14 @@ depends on nothing else, so serial, ``n_jobs`` and Dask runs give identical resu
 from __future__ import annotations
 
 import numbers
+import time
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import ParameterGrid, ParameterSampler
+from sklearn.utils import _safe_indexing
 
 from ._cv import (
     check_grid,
@@ -37,10 +40,13 @@ from ._cv import (
     one_se_index,
     resolve_entropy,
     run_tasks,
+    score_fitted,
     seed_estimator,
 )
+from ._mlp_base import _BaseMLP, fit_together
 from ._path import RegularizationPath, lambda_max, regularization_path  # public here; own module for size
 from ._validation import check_int, check_one_of
+from .training import TrainingDiverged
 
 __all__ = ["tune", "TuneResult", "regularization_path", "RegularizationPath", "lambda_max",
            "regularization_rank", "one_se_index", "REGULARIZATION_PARAMS"]
@@ -50,8 +56,62 @@ REGULARIZATION_PARAMS = ("l1", "l2", "group_l1", "dropout", "input_dropout", "we
                          "max_norm", "hidden_layer_sizes")
 
 
+#: parameters in which candidates may differ and still be trained together in lockstep
+#: (each has its own network, penalties and dropout masks; see ``_lockstep.py``)
+LOCKSTEP_FREE = ("hidden_layer_sizes", "activation", "l1", "l2", "group_l1", "dropout", "input_dropout",
+                 "max_norm", "dropout_scale", "l1_proximal")
+#: most candidates in one lockstep group: most of the saving is there by four (a step's fixed
+#: costs are then shared four ways), and smaller groups leave tasks for parallel workers
+LOCKSTEP_GROUP = 4
+
+
 def _candidate_task(estimator, X, y, params, train, test, seed, scoring):
     return fit_and_score(clone(estimator).set_params(**params), X, y, train, test, seed, scoring)[0]
+
+
+def _group_task(estimator, X, y, group, train, test, seed, scoring):
+    """Outcomes of the candidates ``group`` (parameter dicts) on one fold: fitted together in
+    lockstep when they allow it, with the results of fitting them one by one, else one by one."""
+    if len(group) > 1:
+        X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
+        members = [seed_estimator(clone(estimator).set_params(**params), seed) for params in group]
+        start = time.perf_counter()
+        try:
+            together = fit_together(members, X_train, y_train)
+        except TrainingDiverged:  # one of them diverged: one by one, it gets its NaN score there
+            together = False
+        if together:
+            fit_time = (time.perf_counter() - start) / len(members)  # the group's time, shared out
+            X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
+            return [score_fitted(m, X_train, y_train, X_test, y_test, scoring, fit_time) for m in members]
+    return [_candidate_task(estimator, X, y, params, train, test, seed, scoring) for params in group]
+
+
+def _workers(n_jobs, backend, scheduler, n_fits):
+    """How many workers will share the tasks (as many as fits on Dask: a cluster's size is not
+    known here, so Dask gets one candidate per task)."""
+    if backend == "dask" or scheduler is not None:
+        return n_fits
+    if isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, bool) and n_jobs not in (0, 1):
+        from joblib import effective_n_jobs
+
+        return effective_n_jobs(n_jobs)
+    return 1  # serial (an invalid n_jobs is reported by run_tasks)
+
+
+def _lockstep_groups(estimator, candidates, n_tasks, workers):
+    """Candidate indices in groups to fit together: candidates that differ only in
+    ``LOCKSTEP_FREE`` parameters, at most ``LOCKSTEP_GROUP`` at a time and small enough that
+    there are at least two tasks per worker; one candidate per group for other estimators."""
+    size = max(1, min(LOCKSTEP_GROUP, n_tasks // (2 * workers)))
+    if size == 1 or not isinstance(estimator, _BaseMLP):
+        return [[i] for i in range(len(candidates))]
+    alike = {}
+    for i, params in enumerate(candidates):
+        alike.setdefault(repr(sorted((k, repr(v)) for k, v in params.items() if k not in LOCKSTEP_FREE)),
+                         []).append(i)
+    return [chunk.tolist() for members in alike.values()
+            for chunk in np.array_split(members, -(-len(members) // size))]
 
 
 def _strength(name, value):
@@ -120,7 +180,7 @@ class TuneResult:
 
 
 def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None, scheduler=None,
-         random_state=None, refit="best", scoring=None, progress=None) -> TuneResult:
+         random_state=None, refit="best", scoring=None, progress=None, lockstep=True) -> TuneResult:
     """Cross-validated grid or random search over any hyper-parameters, with the 1-SE rule.
 
     Parameters
@@ -149,9 +209,18 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     scoring : str, callable or None
         A scikit-learn scorer; ``None`` uses ``estimator.score``.
     progress : callable or None
-        Called as ``progress(done, total)`` after each finished (candidate, fold) fit, with
-        ``total = n_candidates * n_folds`` (e.g. to advance a progress bar). The refit is not
-        counted.
+        Called as ``progress(done, total)`` as (candidate, fold) fits finish, with
+        ``total = n_candidates * n_folds`` (e.g. to advance a progress bar); fits done in
+        lockstep finish together, so ``done`` may advance by several. The refit is not counted.
+    lockstep : bool, default=True
+        On each fold, train up to four candidates of a ridgeback estimator (not a pipeline)
+        together when they differ only in ``LOCKSTEP_FREE`` parameters (penalties, dropout,
+        layer sizes, activation, max-norm): one loop, one minibatch gather and one optimizer
+        step over all their weights per step, with results bit-identical to fitting them one
+        by one (``lockstep=False``). On small networks that saves about a fifth of the time;
+        groups are kept small enough to leave at least two tasks per joblib worker, and Dask
+        runs fit one candidate per task. ``mean_fit_time`` then shares a group's time out
+        equally among its candidates.
 
     Returns
     -------
@@ -176,11 +245,21 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         n_iter = check_int("n_iter", n_iter)
         candidates = list(ParameterSampler(grids, n_iter, random_state=derive_seed(entropy, 2)))
     folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
-    tasks = [(params, train, test, derive_seed(entropy, 1, k), scoring)
-             for params in candidates for k, (train, test) in enumerate(folds)]
-    outcomes = run_tasks(_candidate_task, (estimator, X, y), tasks, n_jobs=n_jobs, backend=backend,
-                         scheduler=scheduler, progress=progress)
     k = len(folds)
+    n_fits = len(candidates) * k
+    groups = (_lockstep_groups(estimator, candidates, n_fits, _workers(n_jobs, backend, scheduler, n_fits))
+              if lockstep else [[i] for i in range(len(candidates))])
+    plan = [(group, fold) for group in groups for fold in range(k)]
+    tasks = [([candidates[i] for i in group], *folds[fold], derive_seed(entropy, 1, fold), scoring)
+             for group, fold in plan]
+    done_fits = list(accumulate(len(group) for group, _ in plan))
+    report = None if progress is None else (lambda done, total: progress(done_fits[done - 1], n_fits))
+    grouped = run_tasks(_group_task, (estimator, X, y), tasks, n_jobs=n_jobs, backend=backend,
+                        scheduler=scheduler, progress=report)
+    outcomes = [None] * n_fits
+    for (group, fold), group_outcomes in zip(plan, grouped, strict=True):
+        for i, outcome in zip(group, group_outcomes, strict=True):
+            outcomes[i * k + fold] = outcome
     results = []
     for i, params in enumerate(candidates):
         runs = outcomes[i * k:(i + 1) * k]

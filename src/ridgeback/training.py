@@ -128,6 +128,22 @@ class _Segment:
         self.regularizer, self.data, self.grad, self.flat = regularizer, data, grad, flat
 
 
+def penalty_gradient(bounds, data, grad):
+    """``add_gradient(p, lo, hi)`` for :meth:`Optimizer.step`: the gradients of elementwise
+    smooth penalties on elements ``lo:hi`` of a flat parameter vector.
+
+    ``bounds`` lists ``(regularizer, start, stop)``: the regularizer acts on
+    ``data[start:stop]`` and adds its gradient into ``grad[start:stop]``.
+    """
+    def add_gradient(p, lo, hi):
+        for reg, start, stop in bounds:
+            a, b = max(lo, start), min(hi, stop)
+            if a < b:
+                reg.add_gradient(data[a:b], grad[a:b])
+
+    return add_gradient
+
+
 class Trainer:
     """Minibatch training by backpropagation.
 
@@ -314,16 +330,11 @@ class Trainer:
         return self.history
 
     def _run_epoch(self, X, y, X_val, y_val, epoch, order, position):
-        model, loss, flat = self.model, self.loss, self._flat
+        flat = self._flat
         n, bs = X.shape[0], self.batch_size
-        smooth = [s for s in self._segments if s.regularizer.smooth]
-        # elementwise penalties go into the gradient inside the optimizer's step, a chunk at a
-        # time while it is in cache; the others (a group penalty's rows) before the step
-        fused = [s for s in smooth if s.regularizer.elementwise]
-        before_step = [s for s in smooth if not s.regularizer.elementwise]
-        add_gradient = self._penalty_gradient(fused) if fused else None
-        proximal = [s for s in self._segments if s.regularizer.proximal]
-        classify = loss.classification
+        fused, before_step, proximal = self._step_plan()
+        add_gradient = penalty_gradient(fused, flat.data, flat.grad) if fused else None
+        after_step = bool(proximal or self._constraints)
         batch_callbacks = [c for c in self.callbacks if hasattr(c, "on_batch_end")]
         # running sums of the epoch; a resumed epoch continues those saved with the state
         total_loss, correct, seen = self._running if position else (0.0, 0, 0)
@@ -332,25 +343,12 @@ class Trainer:
             idx = order[start:start + bs]
             xb = X.take(idx, axis=0)
             yb = y.take(idx, axis=0)
-            out = model.forward(xb, training=True)
-            value = loss.forward(out, yb)
-            if classify:  # after forward: CrossEntropy reuses the argmax it took there
-                correct += int(np.count_nonzero(loss.predict(out).reshape(yb.shape) == yb))
-            if not math.isfinite(value):
-                flat.data[...] = self._last_good
-                raise TrainingDiverged(epoch, step, value)
-            model.backward(loss.backward(), input_grad=False)
-            for s in before_step:
-                s.regularizer.add_gradient(s.data, s.grad)
+            value, hits = self._forward_backward(xb, yb, before_step, epoch, step)
             self.optimizer.step([flat], add_gradient)
-            if proximal:
-                step_size = self.optimizer.step_size(flat)
-                for s in proximal:
-                    t = step_size if np.ndim(step_size) == 0 else step_size[s.flat].reshape(s.data.shape)
-                    s.regularizer.prox(s.data, t)
-            for constraint, w in self._constraints:
-                constraint.project(w)
+            if after_step:
+                self._after_step(proximal, self.optimizer.step_size(flat) if proximal else None)
             total_loss += value * len(idx)
+            correct += hits
             seen += len(idx)
             step += 1
             self._running = (total_loss, correct, seen)
@@ -361,26 +359,55 @@ class Trainer:
                 # interrupted mid-epoch: no history entry for a partial epoch (a resume completes it)
                 self.history.interrupted = True
                 return True
-        if not np.isfinite(flat.data).all():  # finite losses but weights blew up (e.g. huge lr)
-            flat.data[...] = self._last_good
-            raise TrainingDiverged(epoch, step, float("nan"))
+        self._check_finite_weights(epoch, step)
         if self.stop_training:
             self.history.interrupted = True
         return self._end_epoch(epoch, total_loss / max(seen, 1), correct / max(seen, 1), X_val, y_val)
 
-    def _penalty_gradient(self, segments):
-        """``add_gradient(p, lo, hi)`` for :meth:`Optimizer.step`: the elementwise smooth
-        penalties' gradients on elements ``lo:hi`` of the flat parameter vector."""
-        data, grad = self._flat.data, self._flat.grad
-        bounds = [(s.regularizer, s.flat.start, s.flat.stop) for s in segments]
+    # One step, in the pieces that lockstep training (``_lockstep.py``) shares with ``fit``.
+    def _step_plan(self):
+        """The penalties of a step, sorted once per epoch: ``(fused, before_step, proximal)``.
 
-        def add_gradient(p, lo, hi):
-            for reg, start, stop in bounds:
-                a, b = max(lo, start), min(hi, stop)
-                if a < b:
-                    reg.add_gradient(data[a:b], grad[a:b])
+        ``fused``: ``(regularizer, start, stop)`` in the flat vector for the elementwise smooth
+        penalties, which go into the gradient inside the optimizer's step, a chunk at a time
+        while it is in cache; ``before_step``: segments of the other smooth ones (a group
+        penalty's rows), added before the step; ``proximal``: segments with a proximal step.
+        """
+        smooth = [s for s in self._segments if s.regularizer.smooth]
+        fused = [(s.regularizer, s.flat.start, s.flat.stop) for s in smooth if s.regularizer.elementwise]
+        before_step = [s for s in smooth if not s.regularizer.elementwise]
+        proximal = [s for s in self._segments if s.regularizer.proximal]
+        return fused, before_step, proximal
 
-        return add_gradient
+    def _forward_backward(self, xb, yb, before_step, epoch, step):
+        """Forward pass, loss, backward pass and the non-fused penalties' gradients on one
+        minibatch; returns the loss and the number of correct predictions (0 for regression)."""
+        model, loss = self.model, self.loss
+        out = model.forward(xb, training=True)
+        value = loss.forward(out, yb)
+        hits = 0
+        if loss.classification:  # after forward: CrossEntropy reuses the argmax it took there
+            hits = int(np.count_nonzero(loss.predict(out).reshape(yb.shape) == yb))
+        if not math.isfinite(value):
+            self._flat.data[...] = self._last_good
+            raise TrainingDiverged(epoch, step, value)
+        model.backward(loss.backward(), input_grad=False)
+        for s in before_step:
+            s.regularizer.add_gradient(s.data, s.grad)
+        return value, hits
+
+    def _after_step(self, proximal, step_size):
+        """Proximal steps (``step_size``: the optimizer's, for this flat vector) and constraints."""
+        for s in proximal:
+            t = step_size if np.ndim(step_size) == 0 else step_size[s.flat].reshape(s.data.shape)
+            s.regularizer.prox(s.data, t)
+        for constraint, w in self._constraints:
+            constraint.project(w)
+
+    def _check_finite_weights(self, epoch, step):
+        if not np.isfinite(self._flat.data).all():  # finite losses but weights blew up (e.g. huge lr)
+            self._flat.data[...] = self._last_good
+            raise TrainingDiverged(epoch, step, float("nan"))
 
     def _end_epoch(self, epoch, train_loss, train_acc, X_val, y_val):
         h = self.history
