@@ -479,7 +479,9 @@ def test_tune_fits_preprocessing_inside_each_fold(table, tmp_path, capsys, monke
     code, out, err = _run(capsys, "tune", str(path), "--target", "label", *argv, "--out", str(tmp_path / "r"))
     assert code == 0, err
     in_folds = [f for f in fits if len(f[0]) < len(df)]
-    assert len(in_folds) == 2 * 3  # one preprocessing fit per (candidate, fold), none on all rows first
+    # one preprocessing fit per fold (the two candidates train in lockstep and share it), none
+    # on all rows first
+    assert len(in_folds) == 3
     assert [len(f[0]) for f in fits].count(len(df)) == 1  # only the final refit sees every row
     # each fold's statistics are exactly those of its training rows
     X = df.drop(columns=["label"])
@@ -514,7 +516,8 @@ def test_tune_shows_a_fold_progress_bar_on_a_terminal(table, tmp_path, capsys, m
     monkeypatch.setattr(cli_tune, "progress_enabled", lambda quiet=False, stream=None: not quiet)
     assert main(["tune", str(path), "--target", "label", *argv, "--out", str(tmp_path / "a")]) == 0
     assert len(bars) == 1 and bars[0].total == 6 and bars[0].count == 6
-    assert "folds [" in term.text and "6/6" in term.text and "3/6" in term.text
+    # the two candidates of a fold train in lockstep and finish together: the bar moves by two
+    assert "folds [" in term.text and "2/6" in term.text and "4/6" in term.text and "6/6" in term.text
     term.text = ""
     assert main(["tune", str(path), "--target", "label", *argv, "--quiet", "--out", str(tmp_path / "b")]) == 0
     assert term.text == "" and bars[-1].count == 6  # --quiet: counted, never drawn

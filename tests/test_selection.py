@@ -184,12 +184,15 @@ class Recorder(TransformerMixin, BaseEstimator):
         return X
 
 
-def test_preprocessing_is_fitted_inside_each_fold(blobs):
+@pytest.mark.parametrize("lockstep", [False, True])
+def test_preprocessing_is_fitted_inside_each_fold(blobs, lockstep):
     X, y = blobs
     Recorder.seen.clear()
     tune(make_pipeline(Recorder(), small_classifier(max_epochs=2)), X, y, {"mlpclassifier__l2": [0.0, 0.1]},
-         cv=3, random_state=0)
-    assert Recorder.seen == [60] * 6 + [90]  # 2 candidates x 3 folds on 2/3 of the rows, then the refit
+         cv=3, random_state=0, lockstep=lockstep)
+    # on 2/3 of the rows: 2 candidates x 3 folds, or once per fold for the two candidates
+    # trained in lockstep (they share the step's fit); then the refit on all rows
+    assert Recorder.seen == [60] * (3 if lockstep else 6) + [90]
 
 
 def test_folds_are_stratified_for_classifiers(blobs):
@@ -301,21 +304,15 @@ def test_tune_in_lockstep_gives_the_results_of_one_by_one_fits(blobs, early_stop
         assert len({n for r in together.results_ for n in r["n_iter"]}) > 1
 
 
-def test_tune_lockstep_falls_back_for_pipelines_and_divergence(blobs, monkeypatch):
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
+def test_tune_lockstep_falls_back_when_refused_and_on_divergence(blobs, monkeypatch):
     from ridgeback import selection
 
     X, y = blobs
     calls = []
     monkeypatch.setattr(selection, "fit_together", lambda *a: calls.append(a) or False)
-    pipe = make_pipeline(StandardScaler(), small_classifier())
-    result = tune(pipe, X, y, {"mlpclassifier__l2": [0.0, 1e-2]}, cv=3, random_state=0, refit=False)
-    assert calls == [] and len(result.results_) == 2  # a pipeline: one candidate per task
     # candidates the lockstep path refuses are fitted one by one, with the same results
     refused = tune(small_classifier(), X, y, {"l2": [0.0, 1e-2]}, cv=3, random_state=0, refit=False)
-    assert len(calls) == 3
+    assert len(calls) == 3  # one refused group per fold
     monkeypatch.undo()
     plain = tune(small_classifier(), X, y, {"l2": [0.0, 1e-2]}, cv=3, random_state=0, refit=False,
                  lockstep=False)
@@ -328,3 +325,27 @@ def test_tune_lockstep_falls_back_for_pipelines_and_divergence(blobs, monkeypatc
     assert repr(without_timing(diverged.results_)) == repr(without_timing(plain.results_))  # NaN-aware
     assert np.isnan(diverged.results_[1]["mean_score"]) and diverged.results_[1]["errors"]
     assert not np.isnan(diverged.results_[0]["mean_score"])
+
+
+def test_tune_lockstep_with_a_pipeline_fits_its_other_steps_once_and_matches_one_by_one(blobs, monkeypatch):
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = blobs
+    X = X * np.array([1.0, 10.0, 0.1, 5.0], dtype=np.float32) + 3  # scaling matters
+    pipe = Pipeline([("scale", StandardScaler()), ("mlp", small_classifier())])
+    fitted_scalers = []
+    real_fit = StandardScaler.fit
+
+    def counting_fit(self, *args, **kwargs):
+        fitted_scalers.append(1)
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(StandardScaler, "fit", counting_fit)
+    grid = {"mlp__l2": [0.0, 1e-2], "mlp__dropout": [0.0, 0.2], "scale__with_std": [True, False]}
+    together = tune(pipe, X, y, grid, cv=3, random_state=2, refit=False)
+    n_together = len(fitted_scalers)
+    alone = tune(pipe, X, y, grid, cv=3, random_state=2, refit=False, lockstep=False)
+    assert without_timing(together.results_) == without_timing(alone.results_)
+    # 8 candidates: two alike sets of 4 (one per scaler setting), each fitting its scaler once per fold
+    assert n_together == 2 * 3 and len(fitted_scalers) - n_together == 8 * 3

@@ -34,6 +34,7 @@ from sklearn.utils import _safe_indexing
 from ._cv import (
     check_grid,
     derive_seed,
+    final_step,
     fit_and_score,
     jsonable,
     make_folds,
@@ -77,7 +78,7 @@ def _group_task(estimator, X, y, group, train, test, seed, scoring):
         members = [seed_estimator(clone(estimator).set_params(**params), seed) for params in group]
         start = time.perf_counter()
         try:
-            together = fit_together(members, X_train, y_train)
+            together = _fit_group(members, X_train, y_train)
         except TrainingDiverged:  # one of them diverged: one by one, it gets its NaN score there
             together = False
         if together:
@@ -85,6 +86,23 @@ def _group_task(estimator, X, y, group, train, test, seed, scoring):
             X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
             return [score_fitted(m, X_train, y_train, X_test, y_test, scoring, fit_time) for m in members]
     return [_candidate_task(estimator, X, y, params, train, test, seed, scoring) for params in group]
+
+
+def _fit_group(members, X, y) -> bool:
+    """:func:`fit_together` for ridgeback estimators; for pipelines ending in one, whose other
+    steps have the same parameters, those steps are fitted once, as each member's own fit would
+    fit them, and shared, and the networks are trained together on their output."""
+    if not hasattr(members[0], "steps"):
+        return fit_together(members, X, y)
+    from sklearn.pipeline import Pipeline
+
+    shared = members[0].steps[:-1]
+    Xt = Pipeline(shared).fit_transform(X, y)
+    if not fit_together([m.steps[-1][1] for m in members], Xt, y):
+        return False
+    for m in members[1:]:
+        m.steps[:-1] = shared
+    return True
 
 
 def _workers(n_jobs, backend, scheduler, n_fits):
@@ -101,15 +119,21 @@ def _workers(n_jobs, backend, scheduler, n_fits):
 
 def _lockstep_groups(estimator, candidates, n_tasks, workers):
     """Candidate indices in groups to fit together: candidates that differ only in
-    ``LOCKSTEP_FREE`` parameters, at most ``LOCKSTEP_GROUP`` at a time and small enough that
-    there are at least two tasks per worker; one candidate per group for other estimators."""
+    ``LOCKSTEP_FREE`` parameters of the network (a pipeline's other steps alike), at most
+    ``LOCKSTEP_GROUP`` at a time and small enough that there are at least two tasks per worker;
+    one candidate per group for other estimators."""
     size = max(1, min(LOCKSTEP_GROUP, n_tasks // (2 * workers)))
-    if size == 1 or not isinstance(estimator, _BaseMLP):
+    final = final_step(estimator)
+    if size == 1 or not isinstance(final, _BaseMLP):
         return [[i] for i in range(len(candidates))]
+    prefix = "" if final is estimator else f"{estimator.steps[-1][0]}__"  # the network's parameters
+
+    def free(name):
+        return name.startswith(prefix) and name[len(prefix):] in LOCKSTEP_FREE
+
     alike = {}
     for i, params in enumerate(candidates):
-        alike.setdefault(repr(sorted((k, repr(v)) for k, v in params.items() if k not in LOCKSTEP_FREE)),
-                         []).append(i)
+        alike.setdefault(repr(sorted((k, repr(v)) for k, v in params.items() if not free(k))), []).append(i)
     return [chunk.tolist() for members in alike.values()
             for chunk in np.array_split(members, -(-len(members) // size))]
 
@@ -213,11 +237,12 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         ``total = n_candidates * n_folds`` (e.g. to advance a progress bar); fits done in
         lockstep finish together, so ``done`` may advance by several. The refit is not counted.
     lockstep : bool, default=True
-        On each fold, train up to four candidates of a ridgeback estimator (not a pipeline)
-        together when they differ only in ``LOCKSTEP_FREE`` parameters (penalties, dropout,
-        layer sizes, activation, max-norm): one loop, one minibatch gather and one optimizer
-        step over all their weights per step, with results bit-identical to fitting them one
-        by one (``lockstep=False``). On small networks that saves about a fifth of the time;
+        On each fold, train up to four candidates of a ridgeback estimator (or of a pipeline
+        ending in one) together when they differ only in the network's ``LOCKSTEP_FREE``
+        parameters (penalties, dropout, layer sizes, activation, max-norm): a pipeline's other
+        steps are fitted once for them, and the networks share one loop, one minibatch gather
+        and one optimizer step over all their weights per step, with results bit-identical to
+        fitting them one by one (``lockstep=False``). On small networks that saves about a fifth of the time;
         groups are kept small enough to leave at least two tasks per joblib worker, and Dask
         runs fit one candidate per task. ``mean_fit_time`` then shares a group's time out
         equally among its candidates.
