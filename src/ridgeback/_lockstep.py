@@ -113,13 +113,7 @@ def fit_in_lockstep(trainers, X, y, validation_data=None) -> list[History]:
     shared, bounds = _pack_together(trainers)
     fused_all, plans = [], []
     for t, (start, _) in zip(trainers, bounds, strict=True):
-        t._plan()
-        t._reseed()
-        t.history = History()
-        if t.early_stopping is not None:
-            t.early_stopping.reset()
-        t.stop_training = False
-        t._last_good = t._flat.data.copy()
+        t._start()
         fused, before_step, proximal = t._step_plan()
         fused_all += [(reg, start + lo, start + hi) for reg, lo, hi in fused]
         plans.append((before_step, proximal, bool(proximal or t._constraints)))
@@ -183,10 +177,7 @@ def fit_in_lockstep(trainers, X, y, validation_data=None) -> list[History]:
     for i, t in enumerate(trainers):
         if i in frozen:
             t._flat.data[...] = frozen[i][0]
-        es = t.early_stopping
-        if es is not None and es.restore_best and es.best_weights is not None:
-            t._flat.data[...] = es.best_weights
-            t.history.best_epoch = es.best_epoch
+        t._restore_best()
         t.optimizer.load_state_arrays([t._flat], states[i])
     return [t.history for t in trainers]
 

@@ -301,18 +301,15 @@ class Trainer:
         if self.batch_size > n:
             warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training rows: "
                           f"each step uses the whole training set.", stacklevel=2)
-        self._plan()
         if self._resume is None:
-            self._reseed()
-            self.history = History()
-            if self.early_stopping is not None:
-                self.early_stopping.reset()
+            self._start()
             start_epoch, position, order = 0, 0, None
         else:
+            self._plan()
             start_epoch, position, order = self._resume
             self._resume = None
-        self.stop_training = False
-        self._last_good = self._flat.data.copy()
+            self.stop_training = False
+            self._last_good = self._flat.data.copy()
         try:
             for epoch in range(start_epoch, self.epochs):
                 if order is None:
@@ -323,11 +320,26 @@ class Trainer:
                 if stop or self.stop_training:
                     break
         finally:
-            es = self.early_stopping
-            if es is not None and es.restore_best and es.best_weights is not None:
-                self._flat.data[...] = es.best_weights
-                self.history.best_epoch = es.best_epoch
+            self._restore_best()
         return self.history
+
+    def _start(self):
+        """A fresh start of ``fit``: penalties planned, generators reseeded, history and early
+        stopping reset."""
+        self._plan()
+        self._reseed()
+        self.history = History()
+        if self.early_stopping is not None:
+            self.early_stopping.reset()
+        self.stop_training = False
+        self._last_good = self._flat.data.copy()
+
+    def _restore_best(self):
+        """The end of ``fit``: early stopping's best weights put back (with ``restore_best``)."""
+        es = self.early_stopping
+        if es is not None and es.restore_best and es.best_weights is not None:
+            self._flat.data[...] = es.best_weights
+            self.history.best_epoch = es.best_epoch
 
     def _run_epoch(self, X, y, X_val, y_val, epoch, order, position):
         flat = self._flat
