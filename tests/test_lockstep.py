@@ -146,3 +146,12 @@ def test_lockstep_raises_when_a_member_diverges():
         layer.weight.data[...] = 1e30  # non-finite logits on the first step
     with pytest.raises(TrainingDiverged):
         fit_in_lockstep(pair, X, y)
+
+
+def test_a_batch_larger_than_the_data_warns_at_the_caller_in_fit_and_in_lockstep():
+    X, y = _data(10)
+    for train in (lambda ts: ts[0].fit(X, y), lambda ts: fit_in_lockstep(ts, X, y)):
+        trainers = _trainers(members=MEMBERS[:2], epochs=1)  # batch_size 16 > 10 rows
+        with pytest.warns(UserWarning, match=r"batch_size=16 is larger than the 10 training rows") as record:
+            train(trainers)
+        assert record[0].filename == __file__

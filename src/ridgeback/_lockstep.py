@@ -15,8 +15,6 @@ constraints, history and early stopping stay its own, and its result is bit-iden
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .layers import Parameter
@@ -122,9 +120,7 @@ def fit_in_lockstep(trainers, X, y, validation_data=None) -> list[History]:
     add_gradient = penalty_gradient(fused_all, shared.data, shared.grad) if fused_all else None
     any_proximal = any(plan[1] for plan in plans)
     n, bs = X0.shape[0], first.batch_size
-    if bs > n:
-        warnings.warn(f"batch_size={bs} is larger than the {n} training rows: "
-                      f"each step uses the whole training set.", stacklevel=2)
+    first._warn_full_batch(n)
     active = list(range(len(trainers)))
     frozen = {}  # trainer index -> (weights, optimizer state) when it left the loop
     for epoch in range(first.epochs):

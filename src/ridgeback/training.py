@@ -298,9 +298,7 @@ class Trainer:
         if validation_data is not None:
             X_val, y_val = self._check_data(*validation_data, name="X_val")
         n = X.shape[0]
-        if self.batch_size > n:
-            warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training rows: "
-                          f"each step uses the whole training set.", stacklevel=2)
+        self._warn_full_batch(n)
         if self._resume is None:
             self._start()
             start_epoch, position, order = 0, 0, None
@@ -322,6 +320,12 @@ class Trainer:
         finally:
             self._restore_best()
         return self.history
+
+    def _warn_full_batch(self, n):
+        """Warn (at the caller of ``fit``) when a batch would be the whole training set."""
+        if self.batch_size > n:
+            warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training rows: "
+                          f"each step uses the whole training set.", stacklevel=3)
 
     def _start(self):
         """A fresh start of ``fit``: penalties planned, generators reseeded, history and early
