@@ -24,7 +24,8 @@ from ._validation import check_int, check_one_of
 from .training import TrainingDiverged
 
 __all__ = ["make_folds", "resolve_entropy", "derive_seed", "seed_estimator", "run_tasks", "fit_and_score",
-           "score_fitted", "check_grid", "resolve_param", "final_step", "jsonable", "one_se_index"]
+           "score_fitted", "check_n_jobs", "check_grid", "resolve_param", "final_step", "jsonable",
+           "one_se_index"]
 
 BACKENDS = (None, "loky", "threading", "multiprocessing", "dask")
 
@@ -93,6 +94,14 @@ def _single_threaded(func, *args):
         return func(*args)
 
 
+def check_n_jobs(n_jobs):
+    """``n_jobs`` as joblib takes it: None or a non-zero integer."""
+    bad_jobs = isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0
+    if n_jobs is not None and bad_jobs:
+        raise ValueError(f"`n_jobs` must be None or a non-zero integer. Received: n_jobs={n_jobs!r}")
+    return n_jobs
+
+
 def run_tasks(func, shared, tasks, *, n_jobs=None, backend=None, scheduler=None, progress=None) -> list:
     """``[func(*shared, *task) for task in tasks]``, serially, with joblib or on Dask.
 
@@ -126,9 +135,7 @@ def run_tasks(func, shared, tasks, *, n_jobs=None, backend=None, scheduler=None,
     check_one_of("backend", backend, BACKENDS)
     if backend == "dask":
         return _run_dask(func, shared, tasks, scheduler, report)
-    bad_jobs = isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0
-    if n_jobs is not None and bad_jobs:
-        raise ValueError(f"`n_jobs` must be None or a non-zero integer. Received: n_jobs={n_jobs!r}")
+    check_n_jobs(n_jobs)
     if n_jobs in (None, 1) and backend is None:
         return list(report(_single_threaded(func, *shared, *task) for task in tasks))
     from joblib import Parallel, delayed

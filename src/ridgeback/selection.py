@@ -33,6 +33,7 @@ from sklearn.utils import _safe_indexing
 
 from ._cv import (
     check_grid,
+    check_n_jobs,
     derive_seed,
     final_step,
     fit_and_score,
@@ -110,11 +111,11 @@ def _workers(n_jobs, backend, scheduler, n_fits):
     known here, so Dask gets one candidate per task)."""
     if backend == "dask" or scheduler is not None:
         return n_fits
-    if isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, bool) and n_jobs not in (0, 1):
-        from joblib import effective_n_jobs
+    if check_n_jobs(n_jobs) in (None, 1):
+        return 1
+    from joblib import effective_n_jobs
 
-        return effective_n_jobs(n_jobs)
-    return 1  # serial (an invalid n_jobs is reported by run_tasks)
+    return effective_n_jobs(n_jobs)
 
 
 def _lockstep_groups(estimator, candidates, n_tasks, workers):
