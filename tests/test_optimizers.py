@@ -22,6 +22,18 @@ CASES = {
 }
 
 
+
+@pytest.fixture(params=["numpy", "numba"])
+def adam_backend(request, monkeypatch):
+    """Runs a test with Adam's NumPy update and again with its compiled one (``_kernels``);
+    the compiled run is skipped where numba is not installed."""
+    from ridgeback import _kernels
+
+    monkeypatch.setattr(_kernels, "ENABLED", request.param == "numba")
+    if request.param == "numba" and _kernels.adam_kernel() is None:
+        pytest.skip("numba is not installed")
+    return request.param
+
 def quadratic_grads(A, B, targets, thetas):
     """Gradients of sum_i 0.5 (theta_i - t_i)^T A_i (theta_i - t_i) + cross terms B: a coupled quadratic."""
     w, b = thetas
@@ -31,7 +43,7 @@ def quadratic_grads(A, B, targets, thetas):
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_25_steps_match_torch_optim(case):
+def test_25_steps_match_torch_optim(case, adam_backend):
     torch = pytest.importorskip("torch")
     cls, torch_name, kwargs = CASES[case]
     rng = np.random.default_rng(0)
@@ -142,7 +154,7 @@ def test_optimizer_state_stays_float32(case):
 
 
 @pytest.mark.parametrize("case", ["sgd_momentum", "adam", "rmsprop_centered"])
-def test_state_arrays_round_trip_resumes_identically(case):
+def test_state_arrays_round_trip_resumes_identically(case, adam_backend):
     cls, _, kwargs = CASES[case]
     rng = np.random.default_rng(0)
     grads = rng.standard_normal((6, 4))
@@ -181,7 +193,7 @@ def _adam_whole_vector(theta, grads, lr, betas, eps, weight_decay, decoupled):
 
 
 @pytest.mark.parametrize("cls, weight_decay", [(Adam, 0.0), (Adam, 0.1), (AdamW, 0.1)])
-def test_adam_in_chunks_is_bit_identical_to_whole_vector_adam(cls, weight_decay):
+def test_adam_in_chunks_is_bit_identical_to_whole_vector_adam(cls, weight_decay, adam_backend):
     # more elements than two chunks, and not a multiple of the chunk: the last chunk is partial
     n = 2 * CHUNK + 1234
     rng = np.random.default_rng(3)
@@ -202,7 +214,7 @@ def test_adam_in_chunks_is_bit_identical_to_whole_vector_adam(cls, weight_decay)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_gradient_added_during_the_step_is_bit_identical_to_adding_it_before(name):
+def test_gradient_added_during_the_step_is_bit_identical_to_adding_it_before(name, adam_backend):
     # a penalty gradient on elements 1000 .. n-500 of a parameter spanning three chunks
     cls, _, kwargs = CASES[name]
     n = 2 * CHUNK + 1234
@@ -258,7 +270,7 @@ def test_bad_optimizer_arguments_raise_value_error(make, message):
 
 
 @pytest.mark.parametrize("cls", [Adam, AdamW])
-def test_adam_follows_settings_changed_between_steps(cls):
+def test_adam_follows_settings_changed_between_steps(cls, adam_backend):
     # the float32 constants are cached per setting: a changed lr, betas, eps or decay must take effect
     rng = np.random.default_rng(11)
     theta0 = rng.standard_normal(50, dtype=np.float32)

@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from ._kernels import adam_kernel
 from ._validation import check_in_range, check_nonnegative, check_positive
 
 CHUNK = 1 << 16  # elements per chunk of the flat vectors (see Adam._update)
@@ -177,6 +178,7 @@ class Adam(Optimizer):
         self.eps = check_nonnegative("eps", eps)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
         self._cached = None
+        adam_kernel()  # numba's import and the kernel's load (once per process) here, not in the first step
 
     def _chunks(self, theta, g, st):
         """Views of theta, g, m, v and three scratch rows (denominator, two temporaries), one
@@ -221,6 +223,14 @@ class Adam(Optimizer):
         b1_, b2_, c1, c2, eps, decay = self._constants(dt)
         bias2_sqrt = dt(math.sqrt(1 - b2**t))  # math.sqrt: the same double, without NumPy's scalar overhead
         step = dt(self.lr / (1 - b1**t))
+        kernel = adam_kernel() if dt in (np.float32, np.float64) else None
+        if kernel is not None:  # the loop below fused into one pass per chunk (see _kernels)
+            mode = 2 if self.decoupled and self.weight_decay else 1 if self.weight_decay else 0
+            for lo, th, gc, m, v, *_ in views:
+                if add_gradient is not None:
+                    add_gradient(lo, lo + len(th))
+                kernel(th, gc, m, v, b1_, b2_, c1, c2, bias2_sqrt, eps, step, decay, mode)
+            return
         for lo, th, gc, m, v, denom, tmp, gwd in views:
             if add_gradient is not None:
                 add_gradient(lo, lo + len(th))
