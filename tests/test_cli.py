@@ -522,3 +522,19 @@ def test_tune_shows_a_fold_progress_bar_on_a_terminal(table, tmp_path, capsys, m
     assert main(["tune", str(path), "--target", "label", *argv, "--quiet", "--out", str(tmp_path / "b")]) == 0
     assert term.text == "" and bars[-1].count == 6  # --quiet: counted, never drawn
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_version_says_what_runs_adams_update(capsys, monkeypatch, enabled):
+    from ridgeback import _kernels
+    from ridgeback._version import __version__
+
+    monkeypatch.setattr(_kernels, "ENABLED", enabled)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    expected = _kernels.backend() or "NumPy"
+    assert out == f"ridgeback {__version__} (Adam's update: {expected})\n"
+    if not enabled:
+        assert expected == "NumPy"

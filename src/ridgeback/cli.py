@@ -100,6 +100,18 @@ input-dropout rates and hidden sizes. Writes RUNDIR/model.json + weights.npz (so
 """
 
 
+
+class _Version(argparse.Action):
+    """``--version``: the version, and whether numba's compiled update or NumPy runs Adam (looked
+    up only when asked: it imports numba)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from ._kernels import backend
+
+        print(f"ridgeback {__version__} (Adam's update: {backend() or 'NumPy'})")  # on stdout, as argparse's
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ridgeback",
@@ -111,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
         "  ridgeback predict model new.csv --out preds.csv\n\n"
         "exit codes: 0 ok, 2 bad usage or input, 3 training diverged, 130 interrupted",
     )
-    parser.add_argument("--version", action="version", version=f"ridgeback {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="show the version and what runs Adam's update, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser(
