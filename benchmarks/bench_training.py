@@ -128,6 +128,11 @@ def ridgeback_runner(case, threads):
         t = make() if case == "epoch" else trainer
         t.fit(X, y)
 
+    try:  # what runs Adam's update in this package (older ones have NumPy only)
+        from ridgeback._kernels import backend
+        run.backend = backend() or "NumPy"
+    except ImportError:
+        run.backend = "NumPy"
     return run, steps_per_rep(case, len(X))
 
 
@@ -277,8 +282,8 @@ def worker(framework, case, threads):
             print(json.dumps({"seconds": time.perf_counter() - t0}), flush=True)
         else:
             break
-    print(json.dumps({"base_rss": base, "peak_rss": peak_rss(), "dtype": getattr(run, "dtype", "float32")}),
-          flush=True)
+    print(json.dumps({"base_rss": base, "peak_rss": peak_rss(), "dtype": getattr(run, "dtype", "float32"),
+                      "backend": getattr(run, "backend", None)}), flush=True)
 
 
 def gemm_peak(threads, n=2048, reps=7):
@@ -379,6 +384,9 @@ def report(results, peak, threads, load_at_start):
     lines = describe_machine(threads, load_at_start)
     lines.append(f"- float32 GEMM peak (2048x2048 matmul, the better of the medians of 7 measured before "
                  f"and after the cases): {peak:.1f} GFLOP/s")
+    updates = {name: r["backend"] for res in results.values() for name, r in res.items() if r.get("backend")}
+    if updates:
+        lines.append("- Adam's update: " + "; ".join(f"{name} {how}" for name, how in updates.items()))
     lines.append("- timed repetitions per framework (reps) after one warm-up, alternating; medians shown")
     lines += ["", "| case | framework | reps x steps | median µs/step | GFLOP/s | % of GEMM peak | "
                   "peak RSS MiB | RSS growth in training MiB |",
