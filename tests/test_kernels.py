@@ -8,8 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from ridgeback import L2, Adam, AdamW, CrossEntropy, Parameter, Trainer, _kernels, mlp
+from ridgeback import L1, L2, Adam, AdamW, CrossEntropy, ElasticNet, Parameter, Trainer, _kernels, mlp
 from ridgeback.optimizers import CHUNK
+from ridgeback.training import penalty_gradient
 
 
 @pytest.fixture
@@ -128,3 +129,65 @@ def test_environment_variable_disables_the_compiled_update():
     out = subprocess.run([sys.executable, "-c", "from ridgeback._kernels import backend; print(backend())"],
                          env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "None"
+
+
+def _fit_weights(X, y, regularizer, layer_regularizers=(), optimizer=None, regularize_bias=False):
+    net = mlp([64, 32, 16, 10], dropout=0.1, seed=1)
+    for dense, reg in zip(net.dense_layers, layer_regularizers, strict=False):
+        dense.weight.regularizer = reg
+        if regularize_bias:
+            dense.bias.regularizer = reg
+    t = Trainer(net, CrossEntropy(), optimizer or Adam(3e-3), regularizer=regularizer, batch_size=100,
+                epochs=2, seed=0)
+    t.fit(X, y)
+    return np.concatenate([p.data.ravel() for p in net.parameters()])
+
+
+@pytest.mark.parametrize("setting", [
+    dict(regularizer=None, layer_regularizers=[L2(1e-3), L2(0.0), L2(3e-2)], regularize_bias=True),
+    dict(regularizer=L2(1e-4), layer_regularizers=[None, L2(5e-3)]),
+    dict(regularizer=L1(1e-4, proximal=False) + L2(1e-4)),  # not plain L2: NumPy adds the gradient
+    dict(regularizer=ElasticNet(1e-4, 1e-3)),  # proximal: the step sizes come from the moments
+    dict(regularizer=L2(1e-4), optimizer=Adam(3e-3, weight_decay=1e-3)),  # decay and L2 together
+    dict(regularizer=L2(1e-4), optimizer=AdamW(3e-3)),
+], ids=["per-layer-l2", "l2-and-layer-l2", "sum", "elastic-net", "adam-decay-and-l2", "adamw-and-l2"])
+def test_compiled_training_with_penalties_is_bit_identical_to_numpy(kernel, digits, monkeypatch, setting):
+    X, _, y, _ = digits
+    results = []
+    for enabled in (False, True):
+        monkeypatch.setattr(_kernels, "ENABLED", enabled)
+        optimizer = setting.get("optimizer")
+        fresh = None if optimizer is None else type(optimizer)(**optimizer.get_config())
+        results.append(_fit_weights(X, y, setting["regularizer"], setting.get("layer_regularizers", ()),
+                                    fresh, setting.get("regularize_bias", False)))
+    assert results[0].tobytes() == results[1].tobytes()
+
+
+def test_penalty_gradient_lists_plain_l2_stretches_only():
+    data = np.zeros(100, dtype=np.float32)
+    grad = np.zeros_like(data)
+    pg = penalty_gradient([(L2(0.5), 60, 80), (L2(0.0), 0, 10), (L2(1e-3), 10, 40)], data, grad)
+    assert pg.l2 == ((10, 40, 2e-3), (60, 80, 1.0))  # sorted, 2 * strength, strength 0 left out
+    assert penalty_gradient([(L2(0.5), 0, 10), (ElasticNet(0.1, 0.1, proximal=False), 10, 20)],
+                            data, grad).l2 is None
+    assert penalty_gradient([(L2(0.5), 0, 10), (L2(0.1), 5, 20)], data, grad).l2 is None  # overlap
+
+
+def test_fused_l2_leaves_the_gradient_alone_and_matches_adding_it(kernel):
+    rng = np.random.default_rng(2)
+    n = CHUNK + 500
+    theta0 = rng.standard_normal(n).astype(np.float32)
+    g0 = rng.standard_normal(n).astype(np.float32)
+    fused, added = Parameter(theta0.copy()), Parameter(theta0.copy())
+    opt_fused, opt_added = Adam(0.01), Adam(0.01)
+    bounds = [(L2(0.05), 100, 40_000), (L2(0.2), 50_000, n - 7)]
+    for _ in range(3):
+        fused.grad[...] = g0
+        opt_fused.step([fused], penalty_gradient(bounds, fused.data, fused.grad))
+        np.testing.assert_array_equal(fused.grad, g0)  # the L2 term went into the loop, not into grad
+        added.grad[...] = g0
+        for reg, lo, hi in bounds:
+            reg.add_gradient(added.data[lo:hi], added.grad[lo:hi])
+        opt_added.step([added])
+    assert fused.data.tobytes() == added.data.tobytes()
+    assert not np.array_equal(fused.data, theta0)

@@ -51,7 +51,10 @@ class Optimizer(ABC):
             ``p.grad.reshape(-1)[lo:hi]`` just before the update reads them. A chunked optimizer
             (:class:`Adam`) calls it once per chunk, while that chunk of weights and gradient is
             in cache; the others call it once for the whole parameter. Either way each element
-            gets the same arithmetic as adding the terms before ``step``.
+            gets the same arithmetic as adding the terms before ``step``. When the terms are L2
+            gradients and ``add_gradient.l2`` lists them as ``(start, stop, 2 * strength)``
+            (see :func:`ridgeback.training.penalty_gradient`), Adam's compiled update adds them
+            inside its loop instead, with the same arithmetic, and leaves ``p.grad`` unchanged.
         """
         for p in params:
             st = self._state(p)
@@ -59,7 +62,8 @@ class Optimizer(ABC):
             if add_gradient is None:
                 self._update(p.data, p.grad, st)
             elif self.chunked:
-                self._update(p.data, p.grad, st, lambda lo, hi, p=p: add_gradient(p, lo, hi))
+                self._update(p.data, p.grad, st, lambda lo, hi, p=p: add_gradient(p, lo, hi),
+                             getattr(add_gradient, "l2", None))
             else:
                 add_gradient(p, 0, p.data.size)
                 self._update(p.data, p.grad, st)
@@ -167,7 +171,7 @@ class Adam(Optimizer):
 
     decoupled = False
     chunked = True
-    _working = ("scratch", "chunks")
+    _working = ("scratch", "chunks", "l2_parts")
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(lr)
@@ -207,7 +211,7 @@ class Adam(Optimizer):
         st["chunks"] = (theta, g, views)
         return views
 
-    def _update(self, theta, g, st, add_gradient=None):
+    def _update(self, theta, g, st, add_gradient=None, l2=None):
         b1, b2 = self.betas
         t = st["step"]
         if "exp_avg" not in st:
@@ -227,6 +231,15 @@ class Adam(Optimizer):
         bias2_sqrt = dt(math.sqrt(1 - b2**t))  # math.sqrt: the same double, without NumPy's scalar overhead
         step = dt(self.lr / (1 - b1**t))
         kernel = adam_kernel() if dt in (np.float32, np.float64) else None
+        if kernel is not None and l2 is not None and not self.weight_decay:
+            # the L2 gradient 2λθ inside the compiled loop, as coupled decay: g + θ·2λ, the same
+            # float operations as adding it into g first, without a pass of its own
+            for th, gc, m, v, coefficient in self._l2_parts(theta, g, st, l2):
+                if coefficient is None:
+                    kernel(th, gc, m, v, b1_, b2_, c1, c2, bias2_sqrt, eps, step, decay, 0)
+                else:
+                    kernel(th, gc, m, v, b1_, b2_, c1, c2, bias2_sqrt, eps, step, coefficient, 1)
+            return
         if kernel is not None:  # the loop below fused into one pass per chunk (see _kernels)
             mode = 2 if self.decoupled and self.weight_decay else 1 if self.weight_decay else 0
             for lo, th, gc, m, v, *_ in views:
@@ -253,6 +266,28 @@ class Adam(Optimizer):
             np.divide(m, denom, out=tmp)
             tmp *= step
             th -= tmp
+
+    @staticmethod
+    def _l2_parts(theta, g, st, l2):
+        """Views of theta, g, m, v over consecutive stretches covering the vector, each with its
+        L2 coefficient ``2λ`` in theta's float type, or None where no L2 applies; built once
+        while theta, g and the stretches stay the same."""
+        cached = st.get("l2_parts")
+        if cached is not None and cached[0] is theta and cached[1] is g and cached[2] == l2:
+            return cached[3]
+        dt = theta.dtype.type
+        flat = [a.reshape(-1) for a in (theta, g, st["exp_avg"], st["exp_avg_sq"])]
+        bounds, position = [], 0
+        for start, stop, coefficient in l2:
+            if start > position:
+                bounds.append((position, start, None))
+            bounds.append((start, stop, dt(coefficient)))
+            position = stop
+        if position < theta.size:
+            bounds.append((position, theta.size, None))
+        parts = [(*(a[lo:hi] for a in flat), c) for lo, hi, c in bounds]
+        st["l2_parts"] = (theta, g, l2, parts)
+        return parts
 
     def _constants(self, dt):
         """beta1, beta2, 1 - beta1, 1 - beta2, eps and the decay factor in the parameters' float
