@@ -4,9 +4,10 @@ In a search, the candidates of one fold are trained on the same rows with the sa
 they see the same minibatches in the same order; they differ in their penalties, dropout or
 layer sizes. On a small network a step is a few dozen array operations of a microsecond or
 two each, and much of that is the same for every candidate: the loop, gathering the
-minibatch, and the optimizer's ~15 passes over the parameters. :func:`fit_in_lockstep`
-pays those once per step for all the candidates: one loop, one ``take`` per minibatch, and
-one optimizer step over all their parameters packed into one vector (every optimizer here
+minibatch, and the optimizer's update (~15 NumPy passes, or one compiled call, per
+vector). :func:`fit_in_lockstep` pays those once per step for all the candidates: one
+loop, one ``take`` per minibatch, and one optimizer step over all their parameters packed
+into one vector (every optimizer here
 updates each element on its own, so the vector's other members do not change an element's
 update). Each trainer's forward pass, loss, backward pass, penalties, proximal steps,
 constraints, history and early stopping stay its own, and its result is bit-identical to

@@ -217,15 +217,6 @@ class Adam(Optimizer):
         if "exp_avg" not in st:
             st["exp_avg"] = np.zeros(theta.shape, theta.dtype)
             st["exp_avg_sq"] = np.zeros(theta.shape, theta.dtype)
-        # m, v, denom and theta are read and written about a dozen times per element; walking
-        # the flat vectors in cache-sized chunks keeps those passes in cache instead of
-        # streaming the whole model through memory each time. Every element still goes through
-        # exactly the same float32 operations in the same order, so the result is bit-identical.
-        cached = st.get("chunks")
-        if cached is not None and cached[0] is theta and cached[1] is g:
-            views = cached[2]
-        else:
-            views = self._chunks(theta, g, st)
         dt = theta.dtype.type
         b1_, b2_, c1, c2, eps, decay = self._constants(dt)
         bias2_sqrt = dt(math.sqrt(1 - b2**t))  # math.sqrt: the same double, without NumPy's scalar overhead
@@ -240,6 +231,15 @@ class Adam(Optimizer):
                 else:
                     kernel(th, gc, m, v, b1_, b2_, c1, c2, bias2_sqrt, eps, step, coefficient, 1)
             return
+        # m, v, denom and theta are read and written about a dozen times per element; walking
+        # the flat vectors in cache-sized chunks keeps those passes in cache instead of
+        # streaming the whole model through memory each time. Every element still goes through
+        # exactly the same float32 operations in the same order, so the result is bit-identical.
+        cached = st.get("chunks")
+        if cached is not None and cached[0] is theta and cached[1] is g:
+            views = cached[2]
+        else:
+            views = self._chunks(theta, g, st)
         if kernel is not None:  # the loop below fused into one pass per chunk (see _kernels)
             mode = 2 if self.decoupled and self.weight_decay else 1 if self.weight_decay else 0
             for lo, th, gc, m, v, *_ in views:
