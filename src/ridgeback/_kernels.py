@@ -13,7 +13,7 @@ numba is an optional dependency (``pip install "ridgeback[fast]"``): without it,
 environment variable ``RIDGEBACK_NUMBA=0``, ridgeback uses the NumPy code. The kernel is
 compiled for float32 and float64 when the first :class:`~ridgeback.optimizers.Adam` of a
 process is created, and cached on disk by numba, so later processes only load it (importing
-numba and loading the kernel: ~0.3 s and ~140 MiB of memory, measured).
+numba and loading the kernel: ~0.35 s and 110–140 MiB of memory, measured).
 """
 
 from __future__ import annotations
@@ -44,48 +44,10 @@ def _build():
 
 
 def _compile(numba):
-    import math
+    from . import _adam_numba  # compiles, or loads from numba's cache, both float types
 
-    # compiled here for both float types (or loaded from numba's cache), not in the first step
-    signatures = [f"void({t}[::1], {t}[::1], {t}[::1], {t}[::1], {', '.join([t] * 8)}, int64)"
-                  for t in ("float32", "float64")]
-    try:
-        jit = numba.njit(signatures, cache=True, nogil=True, boundscheck=False, error_model="numpy")
-    except RuntimeError:  # no writable cache directory: compile in every process instead
-        jit = numba.njit(signatures, nogil=True, boundscheck=False, error_model="numpy")
-
-    @jit
-    def adam(theta, g, m, v, b1, b2, c1, c2, bias2_sqrt, eps, step, decay, mode):  # pragma: no cover
-        # the loop bodies are the NumPy update's operations, element by element (see the module
-        # docstring); ``mode``: 0 no weight decay, 1 coupled (g + decay * theta), 2 decoupled
-        # (theta * decay first). Three loops, so that the test is outside them.
-        if mode == 0:
-            for i in range(theta.size):
-                gi = g[i]
-                mi = m[i] * b1 + gi * c1
-                vi = v[i] * b2 + (gi * gi) * c2
-                m[i] = mi
-                v[i] = vi
-                theta[i] = theta[i] - (mi / (math.sqrt(vi) / bias2_sqrt + eps)) * step
-        elif mode == 1:
-            for i in range(theta.size):
-                gi = g[i] + theta[i] * decay
-                mi = m[i] * b1 + gi * c1
-                vi = v[i] * b2 + (gi * gi) * c2
-                m[i] = mi
-                v[i] = vi
-                theta[i] = theta[i] - (mi / (math.sqrt(vi) / bias2_sqrt + eps)) * step
-        else:
-            for i in range(theta.size):
-                gi = g[i]
-                mi = m[i] * b1 + gi * c1
-                vi = v[i] * b2 + (gi * gi) * c2
-                m[i] = mi
-                v[i] = vi
-                theta[i] = theta[i] * decay - (mi / (math.sqrt(vi) / bias2_sqrt + eps)) * step
-
-    adam.backend = f"numba {numba.__version__}"
-    return adam
+    _adam_numba.adam.backend = f"numba {numba.__version__}"
+    return _adam_numba.adam
 
 
 def adam_kernel():
