@@ -245,10 +245,15 @@ def test_gradient_added_during_the_step_is_bit_identical_to_adding_it_before(nam
     assert calls == ([(lo, min(lo + CHUNK, n)) for lo in range(0, n, CHUNK)] if cls.chunked else [(0, n)])
 
 
-def test_adam_rejects_a_non_contiguous_parameter():
+@pytest.mark.parametrize("with_l2", [False, True])
+def test_adam_rejects_a_non_contiguous_parameter(adam_backend, with_l2):
+    from ridgeback.training import penalty_gradient
+
     p = Parameter(np.zeros((4, 3), dtype=np.float32).T)  # a transposed view: not C-contiguous
+    # with an L2 penalty gradient, the compiled update walks L2 stretches instead of chunks
+    add = penalty_gradient([(L2(0.1), 0, 12)], p.data, p.grad) if with_l2 else None
     with pytest.raises(ValueError, match=r"Received: theta\.flags\.c_contiguous=False"):
-        Adam().step([p])
+        Adam().step([p], add)
 
 
 @pytest.mark.parametrize("make, message", [

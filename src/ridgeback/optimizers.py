@@ -195,10 +195,7 @@ class Adam(Optimizer):
         them, so their identities cannot be recycled); slicing a dozen views every step would
         cost more than the whole update of a small network.
         """
-        if not (theta.flags.c_contiguous and g.flags.c_contiguous):
-            raise ValueError(f"Adam updates parameters and gradients as flat vectors, so both must be "
-                             f"C-contiguous arrays. Received: theta.flags.c_contiguous="
-                             f"{theta.flags.c_contiguous}, grad.flags.c_contiguous={g.flags.c_contiguous}")
+        _check_contiguous(theta, g)
         n = theta.size
         size = max(1, min(n, CHUNK))
         # scratch is working memory, not state: never saved (see state_arrays)
@@ -275,6 +272,7 @@ class Adam(Optimizer):
         cached = st.get("l2_parts")
         if cached is not None and cached[0] is theta and cached[1] is g and cached[2] == l2:
             return cached[3]
+        _check_contiguous(theta, g)
         dt = theta.dtype.type
         flat = [a.reshape(-1) for a in (theta, g, st["exp_avg"], st["exp_avg_sq"])]
         bounds, position = [], 0
@@ -322,6 +320,14 @@ class Adam(Optimizer):
 
     def get_config(self):
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay}
+
+
+def _check_contiguous(theta, g):
+    """Adam walks parameters and gradients as flat views: a copy would be updated instead."""
+    if not (theta.flags.c_contiguous and g.flags.c_contiguous):
+        raise ValueError(f"Adam updates parameters and gradients as flat vectors, so both must be "
+                         f"C-contiguous arrays. Received: theta.flags.c_contiguous="
+                         f"{theta.flags.c_contiguous}, grad.flags.c_contiguous={g.flags.c_contiguous}")
 
 
 class AdamW(Adam):
