@@ -148,9 +148,11 @@ def _fit_weights(X, y, regularizer, layer_regularizers=(), optimizer=None, regul
     dict(regularizer=L2(1e-4), layer_regularizers=[None, L2(5e-3)]),
     dict(regularizer=L1(1e-4, proximal=False) + L2(1e-4)),  # not plain L2: NumPy adds the gradient
     dict(regularizer=ElasticNet(1e-4, 1e-3)),  # proximal: the step sizes come from the moments
+    dict(regularizer=None, layer_regularizers=[L1(1e-3), L2(1e-3)]),  # a proximal L1 beside a fused L2
     dict(regularizer=L2(1e-4), optimizer=Adam(3e-3, weight_decay=1e-3)),  # decay and L2 together
     dict(regularizer=L2(1e-4), optimizer=AdamW(3e-3)),
-], ids=["per-layer-l2", "l2-and-layer-l2", "sum", "elastic-net", "adam-decay-and-l2", "adamw-and-l2"])
+], ids=["per-layer-l2", "l2-and-layer-l2", "sum", "elastic-net", "l1-beside-l2", "adam-decay-and-l2",
+        "adamw-and-l2"])
 def test_compiled_training_with_penalties_is_bit_identical_to_numpy(kernel, digits, monkeypatch, setting):
     X, _, y, _ = digits
     results = []
