@@ -49,22 +49,26 @@ def main(argv=None):
     names = [f"{dt} {'numba' if c else 'NumPy'}" for dt in ("float32", "float64") for c in updates]
     print("| network | batch | " + " | ".join(f"{name} µs/step | rows/s" for name in names) + " |")
     print("|" + "---|" * (2 + 4 * len(updates)))
-    with threadpool_limits(1, user_api="blas"):
-        for sizes in NETWORKS:
-            for batch in BATCHES:
-                flops = 6 * batch * sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
-                steps = int(min(500, max(20, 2e9 / flops)))  # fits of ~0.05-0.2 s
-                cells = []
-                for dtype in (np.float32, np.float64):
-                    times = {c: [] for c in updates}
-                    for _ in range(args.reps):
-                        for c in updates:  # alternate, so that the machine's load hits both alike
-                            times[c].append(fit_seconds_per_step(sizes, batch, dtype, c, steps))
-                    for c in updates:
-                        s = statistics.median(times[c])
-                        cells += [f"{s * 1e6:,.0f}", f"{batch / s:,.0f}"]
-                print(f"| {'-'.join(map(str, sizes))} | {batch} | " + " | ".join(cells) + " |", flush=True)
-    _kernels.ENABLED = True
+    enabled = _kernels.ENABLED
+    try:
+        with threadpool_limits(1, user_api="blas"):
+            for sizes in NETWORKS:
+                for batch in BATCHES:
+                    flops = 6 * batch * sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+                    steps = int(min(500, max(20, 2e9 / flops)))  # fits of ~0.05-0.2 s
+                    cells = []
+                    for dtype in (np.float32, np.float64):
+                        times = {c: [] for c in updates}
+                        for _ in range(args.reps):
+                            for c in updates:  # alternate, so that the machine's load hits both alike
+                                times[c].append(fit_seconds_per_step(sizes, batch, dtype, c, steps))
+                        for c in updates:
+                            s = statistics.median(times[c])
+                            cells += [f"{s * 1e6:,.0f}", f"{batch / s:,.0f}"]
+                    row = f"| {'-'.join(map(str, sizes))} | {batch} | " + " | ".join(cells) + " |"
+                    print(row, flush=True)
+    finally:  # the setting this process started with
+        _kernels.ENABLED = enabled
 
 
 if __name__ == "__main__":

@@ -7,11 +7,10 @@ two each, and much of that is the same for every candidate: the loop, gathering 
 minibatch, and the optimizer's update (~15 NumPy passes, or one compiled call, per
 vector). :func:`fit_in_lockstep` pays those once per step for all the candidates: one
 loop, one ``take`` per minibatch, and one optimizer step over all their parameters packed
-into one vector (every optimizer here
-updates each element on its own, so the vector's other members do not change an element's
-update). Each trainer's forward pass, loss, backward pass, penalties, proximal steps,
-constraints, history and early stopping stay its own, and its result is bit-identical to
-``trainer.fit(X, y, validation_data)``.
+into one vector (every optimizer here updates each element on its own, so the vector's
+other members do not change an element's update). Each trainer's forward pass, loss,
+backward pass, penalties, proximal steps, constraints, history and early stopping stay its
+own, and its result is bit-identical to ``trainer.fit(X, y, validation_data)``.
 """
 
 from __future__ import annotations

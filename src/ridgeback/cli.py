@@ -100,7 +100,6 @@ input-dropout rates and hidden sizes. Writes RUNDIR/model.json + weights.npz (so
 """
 
 
-
 class _Version(argparse.Action):
     """``--version``: the version, and whether numba's compiled update or NumPy runs Adam (looked
     up only when asked: it imports numba)."""
