@@ -22,6 +22,7 @@ demo: $(STAMP_RUN)
 	$(BIN)/ridgeback demo --out demo-run
 
 test: $(STAMP_TEST)
+	$(BIN)/lint-imports --no-cache
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP_TEST)

@@ -129,7 +129,7 @@ def ridgeback_runner(case, threads):
         t.fit(X, y)
 
     try:  # what runs Adam's update in this package (older ones have NumPy only)
-        from ridgeback._kernels import backend
+        from ridgeback.engine.fastpaths import backend
         run.backend = backend() or "NumPy"
     except ImportError:
         run.backend = "NumPy"
@@ -430,7 +430,7 @@ def run_tune_bench():
 def write_results(text, tag, path=HERE / "RESULTS.md"):
     """Replace the generated block for ``tag`` in RESULTS.md, keeping everything around it."""
     sys.path.insert(0, str(HERE.parent / "src"))
-    from ridgeback._files import atomic_write_text
+    from ridgeback._util.files import atomic_write_text
 
     begin, end = f"<!-- bench:begin {tag} -->", f"<!-- bench:end {tag} -->"
     old = path.read_text() if path.exists() else f"# Benchmark results\n\n{begin}\n{end}\n"

@@ -58,7 +58,7 @@ def _import_both(i):
     ridgeback's compiled Adam update where numba is installed (~0.3 s per process)."""
     import sklearn.neural_network  # noqa: F401
 
-    from ridgeback import _kernels
+    from ridgeback.engine import fastpaths as _kernels
 
     _kernels.adam_kernel()  # numba and the compiled Adam update, where installed (the first Adam's cost)
     time.sleep(0.2)  # hold this worker, so that the other warm-up task reaches the other one

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ridgeback import L2, Adam, CrossEntropy, EarlyStopping, Trainer, mlp
-from ridgeback.checkpoints import CHECKPOINT_FILE, has_checkpoint, load_checkpoint, save_checkpoint
+from ridgeback.persist.checkpoints import CHECKPOINT_FILE, has_checkpoint, load_checkpoint, save_checkpoint
 
 
 def _data(seed=0, n=96, d=5):

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ridgeback._cli_common import parse_grid, parse_hidden, read_config
-from ridgeback.cli import build_parser, main
-from ridgeback.io import load
+from ridgeback.cli.app import build_parser, main
+from ridgeback.cli.common import parse_grid, parse_hidden, read_config
+from ridgeback.persist.model_dir import load
 
 FAST = ["--epochs", "4", "--hidden", "8", "--quiet"]
 
@@ -140,10 +140,10 @@ def test_tune_with_grid_saves_model_and_report(table, tmp_path, capsys, monkeypa
     # the same search on a Dask scheduler gives the same scores (report drawing skipped: checked above)
     from distributed import LocalCluster
 
-    import ridgeback.report
+    import ridgeback.report.document
 
     monkeypatch.setattr(
-        ridgeback.report, "write_report", lambda rundir, context: Path(rundir) / "report.html"
+        ridgeback.report.document, "write_report", lambda rundir, context: Path(rundir) / "report.html"
     )
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
         argv = ["tune", str(path), "--target", "label", *TUNE, "--json", "--out", str(tmp_path / "dask")]
@@ -393,7 +393,7 @@ class _FakeTerminal:
 
 
 def test_progress_bar_draws_only_on_a_terminal_and_not_when_quiet():
-    from ridgeback.progress import ProgressBar, progress_enabled
+    from ridgeback.cli.progress import ProgressBar, progress_enabled
 
     assert progress_enabled(stream=_FakeTerminal(True))
     assert not progress_enabled(stream=_FakeTerminal(False))
@@ -427,14 +427,15 @@ def test_train_without_a_terminal_writes_no_progress(tmp_path, capsys):
 
 
 def test_demo_compares_five_settings_and_writes_a_valid_report(tmp_path, capsys, monkeypatch):
-    import ridgeback._cli_demo as demo
-    import ridgeback.report
+    import ridgeback.cli.demo as demo
+    import ridgeback.report.document
 
     # a shrunken demo: 2 epochs, 2 values per search; the context is still checked by write_report
     monkeypatch.setattr(demo, "BASE", {**demo.BASE, "max_epochs": 2, "hidden_layer_sizes": (8,)})
     monkeypatch.setattr(demo, "L2_VALUES", [1e-4, 1e-2])
     monkeypatch.setattr(demo, "DROPOUT_VALUES", [0.1, 0.5])
-    monkeypatch.setattr(ridgeback.report, "render_html", lambda context: "<!DOCTYPE html><p>stub</p>")
+    monkeypatch.setattr(ridgeback.report.document, "render_html",
+                        lambda context: "<!DOCTYPE html><p>stub</p>")
     code, out, err = _run(capsys, "demo", "--out", str(tmp_path / "demo"), "--quiet", "--json")
     assert code == 0, err
     result = json.loads(out)
@@ -463,7 +464,7 @@ def test_tune_fits_preprocessing_inside_each_fold(table, tmp_path, capsys, monke
     """Every cross-validation fit learns its medians, means and categories from its training rows only."""
     from sklearn.model_selection import StratifiedKFold
 
-    from ridgeback.preprocessing import Preprocessor
+    from ridgeback.tabular.preprocessing import Preprocessor
 
     path, df = table
     fits = []
@@ -496,22 +497,23 @@ def test_tune_fits_preprocessing_inside_each_fold(table, tmp_path, capsys, monke
 
 
 def test_tune_shows_a_fold_progress_bar_on_a_terminal(table, tmp_path, capsys, monkeypatch):
-    import ridgeback._cli_tune as cli_tune
-    import ridgeback.progress
-    import ridgeback.report
+    import ridgeback.cli.progress
+    import ridgeback.cli.tune as cli_tune
+    import ridgeback.report.document
 
     path, _ = table
     term = _FakeTerminal(True)
     bars = []
 
-    class Bar(ridgeback.progress.ProgressBar):
+    class Bar(ridgeback.cli.progress.ProgressBar):
         def __init__(self, total, description, *, enabled=True, stream=None):
             super().__init__(total, description, enabled=False)  # no rich: draw on the fake terminal
             self.enabled, self.stream = enabled, term
             bars.append(self)
 
-    monkeypatch.setattr(ridgeback.progress, "ProgressBar", Bar)
-    monkeypatch.setattr(ridgeback.report, "write_report", lambda rundir, ctx: Path(rundir) / "report.html")
+    monkeypatch.setattr(ridgeback.cli.progress, "ProgressBar", Bar)
+    monkeypatch.setattr(ridgeback.report.document, "write_report",
+                        lambda rundir, ctx: Path(rundir) / "report.html")
     argv = ["--cv", "3", "--epochs", "2", "--hidden", "4", "--grid", "l2=0,1e-2"]
     monkeypatch.setattr(cli_tune, "progress_enabled", lambda quiet=False, stream=None: not quiet)
     assert main(["tune", str(path), "--target", "label", *argv, "--out", str(tmp_path / "a")]) == 0
@@ -526,8 +528,8 @@ def test_tune_shows_a_fold_progress_bar_on_a_terminal(table, tmp_path, capsys, m
 
 @pytest.mark.parametrize("enabled", [False, True])
 def test_version_says_what_runs_adams_update(capsys, monkeypatch, enabled):
-    from ridgeback import _kernels
     from ridgeback._version import __version__
+    from ridgeback.engine import fastpaths as _kernels
 
     monkeypatch.setattr(_kernels, "ENABLED", enabled)
     with pytest.raises(SystemExit) as exit_info:

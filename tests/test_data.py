@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ridgeback.data import (
+from ridgeback.tabular.data import (
     BUILTINS,
     SPARSE_INFORMATIVE,
     check_target,

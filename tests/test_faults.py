@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ridgeback.cli import main
-from ridgeback.io import load
+from ridgeback.cli.app import main
+from ridgeback.persist.model_dir import load
 
 # long enough that the run is still going when the first checkpoint appears
 TRAIN = [

@@ -21,11 +21,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ridgeback.data import read_csv_bytes
-from ridgeback.estimators import MLPClassifier
-from ridgeback.io import ModelFormatError, load, save
-from ridgeback.preprocessing import Preprocessor
-from ridgeback.tabular import TabularModel
+from ridgeback.estimators.mlp import MLPClassifier
+from ridgeback.persist.model_dir import ModelFormatError, load, save
+from ridgeback.tabular.data import read_csv_bytes
+from ridgeback.tabular.model import TabularModel
+from ridgeback.tabular.preprocessing import Preprocessor
 
 COUNTS = {"loader_json_structure": 0, "loader_json_bytes": 0, "loader_npz_bytes": 0, "csv": 0}
 #: how the loader answered: a model, or a ModelFormatError (anything else fails the test)

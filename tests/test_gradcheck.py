@@ -18,7 +18,7 @@ from ridgeback import (
     check_gradients,
     mlp,
 )
-from ridgeback.regularizers import Regularizer
+from ridgeback.engine.regularizers import Regularizer
 
 
 class WrongTanh(Layer):

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from ridgeback import mlp
-from ridgeback.estimators import MLPClassifier, MLPRegressor
-from ridgeback.io import FORMAT_VERSION, MAX_ARRAY_ELEMENTS, ModelFormatError, load, save
-from ridgeback.network import Sequential
-from ridgeback.tabular import TabularModel
+from ridgeback.engine.network import Sequential
+from ridgeback.estimators.mlp import MLPClassifier, MLPRegressor
+from ridgeback.persist.model_dir import FORMAT_VERSION, MAX_ARRAY_ELEMENTS, ModelFormatError, load, save
+from ridgeback.tabular.model import TabularModel
 
 EXECUTED = []
 

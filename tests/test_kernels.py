@@ -1,4 +1,4 @@
-"""The optional compiled Adam update (``ridgeback._kernels``): bit-identical to the NumPy one,
+"""The optional compiled Adam update (``ridgeback.engine.fastpaths``): bit-identical to the NumPy one,
 and a NumPy fallback whenever numba is missing, disabled or fails."""
 
 import os
@@ -8,9 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from ridgeback import L1, L2, Adam, AdamW, CrossEntropy, ElasticNet, Parameter, Trainer, _kernels, mlp
-from ridgeback.optimizers import CHUNK
-from ridgeback.training import penalty_gradient
+from ridgeback import L1, L2, Adam, AdamW, CrossEntropy, ElasticNet, Parameter, Trainer, mlp
+from ridgeback.engine import fastpaths as _kernels
+from ridgeback.engine.optimizers import CHUNK
+from ridgeback.engine.trainer import penalty_gradient
 
 
 @pytest.fixture
@@ -126,8 +127,8 @@ def test_a_failing_compilation_warns_once_and_falls_back(monkeypatch):
 
 def test_environment_variable_disables_the_compiled_update():
     env = dict(os.environ, RIDGEBACK_NUMBA="0")
-    out = subprocess.run([sys.executable, "-c", "from ridgeback._kernels import backend; print(backend())"],
-                         env=env, capture_output=True, text=True, check=True)
+    code = "from ridgeback.engine.fastpaths import backend; print(backend())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "None"
 
 

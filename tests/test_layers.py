@@ -16,7 +16,7 @@ from ridgeback import (
     Tanh,
     check_gradients,
 )
-from ridgeback.layers import LAYERS
+from ridgeback.engine.layers import LAYERS
 
 ACTIVATIONS = {
     "relu": ReLU,

@@ -18,7 +18,7 @@ from ridgeback import (
     TrainingDiverged,
     mlp,
 )
-from ridgeback._lockstep import fit_in_lockstep, lockstep_problem
+from ridgeback.engine.lockstep import fit_in_lockstep, lockstep_problem
 
 
 def _data(n=150, d=6, classes=3, seed=0):

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ridgeback import BinaryCrossEntropy, CrossEntropy, Dense, MeanSquaredError, check_gradients
-from ridgeback.losses import get
+from ridgeback.engine.losses import get
 
 
 def make_target(kind, rng, n, k):

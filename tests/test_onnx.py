@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from ridgeback import Dense, Dropout, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
-from ridgeback.estimators import MLPClassifier, MLPRegressor
-from ridgeback.onnx import export_onnx
-from ridgeback.tabular import TabularModel
+from ridgeback.estimators.mlp import MLPClassifier, MLPRegressor
+from ridgeback.persist.onnx import export_onnx
+from ridgeback.tabular.model import TabularModel
 
 ort = pytest.importorskip("onnxruntime")
 onnx = pytest.importorskip("onnx")

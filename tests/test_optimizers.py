@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ridgeback import L2, SGD, Adam, AdamW, Dense, MeanSquaredError, Parameter, RMSprop, Sequential, Trainer
-from ridgeback.optimizers import CHUNK, get
+from ridgeback.engine.optimizers import CHUNK, get
 
 CASES = {
     "sgd": (SGD, "SGD", dict(lr=0.05)),
@@ -27,7 +27,7 @@ CASES = {
 def adam_backend(request, monkeypatch):
     """Runs a test with Adam's NumPy update and again with its compiled one (``_kernels``);
     the compiled run is skipped where numba is not installed."""
-    from ridgeback import _kernels
+    from ridgeback.engine import fastpaths as _kernels
 
     monkeypatch.setattr(_kernels, "ENABLED", request.param == "numba")
     if request.param == "numba" and _kernels.adam_kernel() is None:
@@ -247,7 +247,7 @@ def test_gradient_added_during_the_step_is_bit_identical_to_adding_it_before(nam
 
 @pytest.mark.parametrize("with_l2", [False, True])
 def test_adam_rejects_a_non_contiguous_parameter(adam_backend, with_l2):
-    from ridgeback.training import penalty_gradient
+    from ridgeback.engine.trainer import penalty_gradient
 
     p = Parameter(np.zeros((4, 3), dtype=np.float32).T)  # a transposed view: not C-contiguous
     # with an L2 penalty gradient, the compiled update walks L2 stretches instead of chunks

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ridgeback.preprocessing import Preprocessor
+from ridgeback.tabular.preprocessing import Preprocessor
 
 
 @pytest.fixture
@@ -159,7 +159,7 @@ def test_unfitted_and_empty_inputs():
 
 
 def test_csv_column_with_text_among_numbers_is_refused_naming_the_row():
-    from ridgeback.data import read_csv_bytes
+    from ridgeback.tabular.data import read_csv_bytes
 
     train = read_csv_bytes(b"age;city\n31;Oslo\n45;Lima\nforty;Oslo\n52;Pune\n")
     with pytest.raises(ValueError, match=r"Column 'age' is numeric but row 2 holds 'forty'.*Received: "

@@ -24,7 +24,7 @@ from ridgeback import (
     mlp,
     selected_features,
 )
-from ridgeback.regularizers import Sum, deserialize, get, serialize
+from ridgeback.engine.regularizers import Sum, deserialize, get, serialize
 
 REGULARIZERS = {
     "l1": lambda: L1(0.3),

@@ -14,7 +14,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 from ridgeback import L1, Adam, CrossEntropy, EarlyStopping, Trainer, mlp
-from ridgeback.report import check_context, model_context, render_html, render_report, write_report
+from ridgeback.report.document import check_context, model_context, render_html, render_report, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -290,7 +290,7 @@ def test_selection_results_render_as_they_come():
 
 
 def test_figures_never_touch_pyplot():
-    code = ("import sys; from ridgeback.report import render_html; "
+    code = ("import sys; from ridgeback.report.document import render_html; "
             "page = render_html({'history': {'train_loss': [1.0, 0.5], 'val_loss': [1.1, 0.7]}}); "
             "assert 'data:image/png;base64,' in page; "
             "print(sorted(m for m in sys.modules if m == 'matplotlib.pyplot'))")
@@ -309,7 +309,7 @@ def test_path_band_says_what_it_is(extra, band):
 
 
 def test_strengths_are_drawn_on_a_log_axis_symlog_when_zero_is_searched(monkeypatch):
-    from ridgeback import _plots
+    from ridgeback.report import plots as _plots
 
     figures = []
     monkeypatch.setattr(_plots, "_png", lambda fig: figures.append(fig) or PNG_MAGIC)

@@ -8,8 +8,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import make_pipeline
 
 from ridgeback import MLPClassifier, MLPRegressor, regularization_path, selected_features, tune
-from ridgeback._cv import make_folds
-from ridgeback.selection import lambda_max, one_se_index, regularization_rank
+from ridgeback.selection.crossval import make_folds
+from ridgeback.selection.search import lambda_max, one_se_index, regularization_rank
 
 pytestmark = pytest.mark.filterwarnings("ignore:batch_size=.* is larger than")
 
@@ -279,7 +279,7 @@ def test_bad_folds_and_options_raise_value_error(blobs):
 # ---------------------------------------------------------------- lockstep
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_tune_in_lockstep_gives_the_results_of_one_by_one_fits(blobs, early_stopping, monkeypatch):
-    from ridgeback import selection
+    from ridgeback.selection import search as selection
 
     X, y = blobs
     # differ in what lockstep allows (sizes, penalties, dropout) and in what it does not (lr)
@@ -305,7 +305,7 @@ def test_tune_in_lockstep_gives_the_results_of_one_by_one_fits(blobs, early_stop
 
 
 def test_tune_lockstep_falls_back_when_refused_and_on_divergence(blobs, monkeypatch):
-    from ridgeback import selection
+    from ridgeback.selection import search as selection
 
     X, y = blobs
     calls = []

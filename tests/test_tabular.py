@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from sklearn import metrics
 
-from ridgeback.estimators import MLPClassifier, MLPRegressor
-from ridgeback.tabular import TabularModel
+from ridgeback.estimators.mlp import MLPClassifier, MLPRegressor
+from ridgeback.tabular.model import TabularModel
 
 
 def table(n=120, seed=0):

@@ -21,7 +21,7 @@ from ridgeback import (
     TrainingDiverged,
     mlp,
 )
-from ridgeback._validation import check_array_2d
+from ridgeback._util.validation import check_array_2d
 
 
 def test_it_learns_xor():

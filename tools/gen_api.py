@@ -17,22 +17,23 @@ TARGET = ROOT / "docs" / "api.md"
 
 # sections in the order data flows through the library (ARCHITECTURE.md); other modules follow
 MODULE_TITLES = {
-    "layers": "Layers",
-    "network": "Networks",
-    "losses": "Losses",
-    "regularizers": "Regularizers and constraints",
-    "optimizers": "Optimizers",
-    "training": "Training",
-    "gradcheck": "Gradient checking",
-    "inspection": "Inspection",
-    "uncertainty": "Uncertainty (Monte-Carlo dropout)",
-    "estimators": "scikit-learn estimators",
-    "selection": "Model selection",
-    "data": "Data",
-    "preprocessing": "Preprocessing",
-    "tabular": "Tabular models",
-    "io": "Saving and loading",
-    "onnx": "ONNX export",
+    "engine.layers": "Layers",
+    "engine.network": "Networks",
+    "engine.losses": "Losses",
+    "engine.regularizers": "Regularizers and constraints",
+    "engine.optimizers": "Optimizers",
+    "engine.trainer": "Training",
+    "engine.gradcheck": "Gradient checking",
+    "engine.inspection": "Inspection",
+    "engine.uncertainty": "Uncertainty (Monte-Carlo dropout)",
+    "estimators.mlp": "scikit-learn estimators",
+    "selection.search": "Model selection: search",
+    "selection.path": "Model selection: regularization paths",
+    "tabular.data": "Data",
+    "tabular.preprocessing": "Preprocessing",
+    "tabular.model": "Tabular models",
+    "persist.model_dir": "Saving and loading",
+    "persist.onnx": "ONNX export",
 }
 
 
@@ -97,10 +98,11 @@ def _entry(name: str, obj) -> list[str]:
 def _module(name: str):
     import importlib
 
-    try:
-        return importlib.import_module(f"ridgeback.{name}")
-    except ImportError:
-        return None
+    return importlib.import_module(f"ridgeback.{name}")
+
+
+def _anchor(module: str) -> str:
+    return module.replace(".", "-")
 
 
 def render() -> str:
@@ -112,8 +114,8 @@ def render() -> str:
         if name.startswith("__"):
             continue
         obj = getattr(ridgeback, name)
-        module = getattr(obj, "__module__", "ridgeback").rsplit(".", 1)[-1]
-        if module.startswith("_"):  # defined in a private module: list it under its public home
+        module = getattr(obj, "__module__", "ridgeback").removeprefix("ridgeback.")
+        if module not in MODULE_TITLES:  # defined in a helper module: list it under its public home
             module = next((m for m in MODULE_TITLES if getattr(_module(m), name, None) is obj), module)
         groups.setdefault(module, []).append(name)
     order = [m for m in MODULE_TITLES if m in groups] + sorted(m for m in groups if m not in MODULE_TITLES)
@@ -128,11 +130,11 @@ def render() -> str:
     ]
     for module in order:
         title = MODULE_TITLES.get(module, module)
-        lines.append(f"- [{title}](#{module}): " + ", ".join(f"`{n}`" for n in groups[module]))
+        lines.append(f"- [{title}](#{_anchor(module)}): " + ", ".join(f"`{n}`" for n in groups[module]))
     lines.append("")
     for module in order:
         lines += [
-            f'<a id="{module}"></a>',
+            f'<a id="{_anchor(module)}"></a>',
             "",
             f"## {MODULE_TITLES.get(module, module)} (`ridgeback.{module}`)",
             "",
@@ -150,7 +152,7 @@ def main(argv=None) -> int:
     if args.check:
         current = TARGET.read_text() if TARGET.exists() else ""
         return 0 if current == text else 1
-    from ridgeback._files import atomic_write_text
+    from ridgeback._util.files import atomic_write_text
 
     atomic_write_text(TARGET, text)
     return 0

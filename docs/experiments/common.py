@@ -21,7 +21,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from ridgeback import Adam, CrossEntropy, Trainer, mlp  # noqa: E402
-from ridgeback._files import atomic_write_bytes, atomic_write_text  # noqa: E402
+from ridgeback._util.files import atomic_write_bytes, atomic_write_text  # noqa: E402
 
 # One BLAS thread: these networks are small, and on a shared 2-core machine a multi-threaded
 # OpenBLAS spends its time waiting for cores (measured: a 64-256-256-10 fit 30 s -> 1.6 s).

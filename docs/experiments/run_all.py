@@ -94,7 +94,7 @@ def render_text(template: str, results: dict) -> str:
 def render_all() -> list[Path]:
     """Write every ``docs/guide/*.md`` from its ``.md.in``; return the written paths."""
     sys.path.insert(0, str(ROOT / "src"))
-    from ridgeback._files import atomic_write_text
+    from ridgeback._util.files import atomic_write_text
 
     results = load_results()
     written = []

@@ -2,22 +2,47 @@
 first-class, measurable and tuned by cross-validation."""
 
 from ._version import __version__
-from .data import list_builtins, load_builtin, read_table
+from .engine import (
+    L1,
+    L2,
+    SGD,
+    Adam,
+    AdamW,
+    BinaryCrossEntropy,
+    Constraint,
+    CrossEntropy,
+    Dense,
+    Dropout,
+    EarlyStopping,
+    ElasticNet,
+    GroupL1,
+    History,
+    Layer,
+    LeakyReLU,
+    Loss,
+    MaxNorm,
+    MeanSquaredError,
+    Optimizer,
+    Parameter,
+    Regularizer,
+    ReLU,
+    RMSprop,
+    SelectedFeatures,
+    Sequential,
+    Sigmoid,
+    Tanh,
+    Trainer,
+    TrainingDiverged,
+    check_gradients,
+    layer_summary,
+    mc_dropout_predict,
+    mlp,
+    selected_features,
+)
 from .estimators import MLPClassifier, MLPRegressor
-from .gradcheck import check_gradients
-from .inspection import SelectedFeatures, layer_summary, selected_features
-from .io import ModelFormatError, load, save
-from .layers import Dense, Dropout, Layer, LeakyReLU, Parameter, ReLU, Sigmoid, Tanh
-from .losses import BinaryCrossEntropy, CrossEntropy, Loss, MeanSquaredError
-from .network import Sequential, mlp
-from .onnx import export_onnx
-from .optimizers import SGD, Adam, AdamW, Optimizer, RMSprop
-from .preprocessing import Preprocessor
-from .regularizers import L1, L2, Constraint, ElasticNet, GroupL1, MaxNorm, Regularizer
+from .persist import ModelFormatError, export_onnx, load, save
 from .selection import RegularizationPath, TuneResult, regularization_path, tune
-from .tabular import TabularModel
-from .training import EarlyStopping, History, Trainer, TrainingDiverged
-from .uncertainty import mc_dropout_predict
+from .tabular import Preprocessor, TabularModel, list_builtins, load_builtin, read_table
 
 __all__ = [
     "__version__",

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ._validation import resolve_dtype
+from .._util.validation import resolve_dtype
 
 __all__ = ["Preprocessor"]
 

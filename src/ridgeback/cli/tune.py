@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._cli_common import (
+from .common import (
     emit,
     estimator_params,
     format_table,
@@ -75,7 +75,7 @@ def _results_table(results, chosen: dict) -> str:
 
 
 def _choices(result):
-    from .selection import one_se_index, regularization_rank
+    from ..selection.search import one_se_index, regularization_rank
 
     mean = np.array([r["mean_score"] for r in result.results_], dtype=float)
     std = np.array([r["std_score"] for r in result.results_], dtype=float)
@@ -99,7 +99,7 @@ def _pipeline(estimator):
     fits its own imputation, scaling and one-hot categories on its training rows only."""
     from sklearn.pipeline import Pipeline
 
-    from .preprocessing import Preprocessor
+    from ..tabular.preprocessing import Preprocessor
 
     return Pipeline([("preprocess", Preprocessor()), (MLP_STEP, estimator)])
 
@@ -139,7 +139,7 @@ def fold_progress(args, description="folds"):
 def _report_context(
     title, dataset, settings, model, metric, tune=None, path=None, comparison=None, image_shape=None, notes=()
 ):
-    from .report import model_context
+    from ..report.document import model_context
 
     context = {
         "title": title,
@@ -163,11 +163,11 @@ def _report_context(
 
 
 def cmd_tune(args) -> int:
-    from .data import infer_task, split_target
-    from .io import save
-    from .report import write_report
-    from .selection import tune
-    from .tabular import TabularModel
+    from ..persist.model_dir import save
+    from ..report.document import write_report
+    from ..selection.search import tune
+    from ..tabular.data import infer_task, split_target
+    from ..tabular.model import TabularModel
 
     # fewer epochs than `train`: every candidate is fitted once per fold (early stopping still applies)
     settings = resolve_settings(args, defaults={"epochs": TUNE_EPOCHS})
@@ -272,6 +272,6 @@ def cmd_tune(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from ._cli_demo import run_demo
+    from .demo import run_demo
 
     return run_demo(args)

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from ._validation import check_array_2d, check_int
+from .._util.validation import check_array_2d, check_int
 from .layers import Dropout
 
 __all__ = ["mc_dropout_predict"]
@@ -65,7 +65,7 @@ def mc_dropout_predict(model, X, samples=50, seed=None, transform=None, batch_si
     --------
     >>> import numpy as np
     >>> from ridgeback import mlp
-    >>> from ridgeback.uncertainty import mc_dropout_predict
+    >>> from ridgeback import mc_dropout_predict
     >>> net = mlp([3, 16, 2], dropout=0.5, seed=0)
     >>> X = np.ones((4, 3), dtype=np.float32)
     >>> mean, std = mc_dropout_predict(net, X, samples=20, seed=0)

@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from ._validation import check_int, check_one_of, check_positive, check_rate, resolve_dtype
+from .._util.validation import check_int, check_one_of, check_positive, check_rate, resolve_dtype
 
 __all__ = [
     "Parameter",

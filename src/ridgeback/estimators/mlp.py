@@ -13,10 +13,10 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._mlp_base import _BaseMLP, _boolean, softmax
-from ._validation import resolve_dtype
-from .losses import CrossEntropy, MeanSquaredError
-from .uncertainty import mc_dropout_predict
+from .._util.validation import resolve_dtype
+from ..engine.losses import CrossEntropy, MeanSquaredError
+from ..engine.uncertainty import mc_dropout_predict
+from .base import _BaseMLP, _boolean, softmax
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 

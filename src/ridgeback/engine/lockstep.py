@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .layers import Parameter
-from .training import History, penalty_gradient
+from .trainer import History, penalty_gradient
 
 __all__ = ["fit_in_lockstep", "lockstep_problem"]
 

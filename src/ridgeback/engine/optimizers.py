@@ -15,8 +15,8 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from ._kernels import adam_kernel
-from ._validation import check_in_range, check_nonnegative, check_positive
+from .._util.validation import check_in_range, check_nonnegative, check_positive
+from .fastpaths import adam_kernel
 
 CHUNK = 1 << 16  # elements per chunk of the flat vectors (see Adam._update)
 
@@ -53,7 +53,7 @@ class Optimizer(ABC):
             in cache; the others call it once for the whole parameter. Either way each element
             gets the same arithmetic as adding the terms before ``step``. When the terms are L2
             gradients and ``add_gradient.l2`` lists them as ``(start, stop, 2 * strength)``
-            (see :func:`ridgeback.training.penalty_gradient`), Adam's compiled update adds them
+            (see :func:`ridgeback.engine.trainer.penalty_gradient`), Adam's compiled update adds them
             inside its loop instead, with the same arithmetic, and leaves ``p.grad`` unchanged.
         """
         for p in params:

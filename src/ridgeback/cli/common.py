@@ -132,7 +132,7 @@ def estimator_params(settings: dict) -> dict:
 
 
 def make_estimator(task: str, params: dict):
-    from .estimators import MLPClassifier, MLPRegressor
+    from ..estimators.mlp import MLPClassifier, MLPRegressor
 
     cls = MLPClassifier if task == "classification" else MLPRegressor
     estimator = cls(**params)
@@ -218,7 +218,7 @@ def parse_grid(spec: str) -> dict:
 
 
 def load_data(source):
-    from .data import read_table
+    from ..tabular.data import read_table
 
     return read_table(str(source))
 

@@ -13,7 +13,7 @@ Semantics, written down once
   the weights are replaced by the proximal operator
   :math:`\operatorname{prox}_{t\lambda R}(w) = \arg\min_u \tfrac12\|u-w\|^2 + t\lambda R(u)`
   with step ``t`` the optimizer's step size for that coordinate
-  (:meth:`ridgeback.optimizers.Optimizer.step_size`). For L1 this is soft-thresholding,
+  (:meth:`ridgeback.engine.optimizers.Optimizer.step_size`). For L1 this is soft-thresholding,
   which sets weights *exactly* to zero.
 
   Why ``t`` is per coordinate under Adam/RMSprop: those optimizers take the step
@@ -35,7 +35,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from ._validation import check_nonnegative, check_positive
+from .._util.validation import check_nonnegative, check_positive
 from .optimizers import CHUNK as _CHUNK
 
 __all__ = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int, check_one_of, check_positive, check_rate, resolve_dtype
+from .._util.validation import check_int, check_one_of, check_positive, check_rate, resolve_dtype
 from .layers import LAYERS, Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
 
 __all__ = ["Sequential", "mlp", "ACTIVATIONS"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._version import __version__
+from .._version import __version__
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_USAGE", "EXIT_DIVERGED", "EXIT_INTERRUPTED"]
 
@@ -105,7 +105,7 @@ class _Version(argparse.Action):
     up only when asked: it imports numba)."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from ._kernels import backend
+        from ..engine.fastpaths import backend
 
         print(f"ridgeback {__version__} (Adam's update: {backend() or 'NumPy'})")  # on stdout, as argparse's
         parser.exit()
@@ -245,7 +245,7 @@ def main(argv=None) -> int:
     name...
     0
     """
-    from .training import TrainingDiverged
+    from ..engine.trainer import TrainingDiverged
 
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
@@ -257,7 +257,8 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    from . import _cli_commands, _cli_tune
+    from . import commands as _cli_commands
+    from . import tune as _cli_tune
 
     handlers = {
         "train": _cli_commands.cmd_train,

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._cli_common import emit, format_table
-from ._cli_tune import _choices, _pipeline, _report_context, _status, _step_grid, _strip_step, fold_progress
-from ._json import to_json
+from .._util.jsonify import to_json
+from .common import emit, format_table
+from .tune import _choices, _pipeline, _report_context, _status, _step_grid, _strip_step, fold_progress
 
 EXIT_OK = 0
 BASE = {"hidden_layer_sizes": (64,), "learning_rate": 3e-3, "batch_size": 64, "max_epochs": 40, "patience": 8}
@@ -26,7 +26,7 @@ CV = 3
 
 
 def _row(name, cv_score, estimator, X_test, y_test, params):
-    from .inspection import layer_summary
+    from ..engine.inspection import layer_summary
 
     layers = layer_summary(estimator)
     n = sum(int(np.prod(r["shape"])) for r in layers)
@@ -44,12 +44,12 @@ def _row(name, cv_score, estimator, X_test, y_test, params):
 def run_demo(args) -> int:
     from sklearn.model_selection import train_test_split
 
-    from .data import load_builtin
-    from .estimators import MLPClassifier
-    from .io import save
-    from .report import write_report
-    from .selection import regularization_path, tune
-    from .tabular import TabularModel
+    from ..estimators.mlp import MLPClassifier
+    from ..persist.model_dir import save
+    from ..report.document import write_report
+    from ..selection.search import regularization_path, tune
+    from ..tabular.data import load_builtin
+    from ..tabular.model import TabularModel
 
     start = time.perf_counter()
     seed = args.seed
@@ -187,7 +187,7 @@ def run_demo(args) -> int:
 
 
 def _l1_context(l1_search, image_shape) -> dict:
-    from .report import model_context
+    from ..report.document import model_context
 
     model = l1_search.best_estimator_
     context = model_context(model, image_shape=image_shape)

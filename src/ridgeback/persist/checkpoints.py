@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import atomic_write_bytes, atomic_write_text
+from .._util.files import atomic_write_bytes, atomic_write_text
 
 __all__ = ["save_checkpoint", "load_checkpoint", "has_checkpoint", "CHECKPOINT_FILE", "FORMAT_VERSION"]
 

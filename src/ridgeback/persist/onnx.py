@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import atomic_write_bytes
-from .layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
+from .._util.files import atomic_write_bytes
+from ..engine.layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
 
 __all__ = ["export_onnx", "OPSET"]
 
@@ -38,8 +38,8 @@ _IR_VERSION = 8
 
 def _parts(model):
     """(network, classifier?, classes, feature names) of a TabularModel, estimator or Sequential."""
-    from .network import Sequential
-    from .tabular import TabularModel
+    from ..engine.network import Sequential
+    from ..tabular.model import TabularModel
 
     if isinstance(model, TabularModel):
         model._check_fitted()

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import clone
 
-from ._cv import (
+from .._util.validation import check_int, check_one_of
+from .crossval import (
     derive_seed,
     final_step,
     fit_and_score,
@@ -23,7 +24,6 @@ from ._cv import (
     run_tasks,
     seed_estimator,
 )
-from ._validation import check_int, check_one_of
 
 __all__ = ["regularization_path", "RegularizationPath", "lambda_max"]
 
@@ -48,7 +48,7 @@ def _path_task(estimator, X, y, key, values, train, test, seed, scoring, warm_ep
 
 
 def _sparsity(estimator):
-    from .inspection import active_inputs
+    from ..engine.inspection import active_inputs
 
     net = final_step(estimator).network_
     n_nonzero = int(sum(np.count_nonzero(layer.weight.data) for layer in net.dense_layers))

@@ -20,8 +20,8 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples
 
-from ._validation import check_int, check_one_of
-from .training import TrainingDiverged
+from .._util.validation import check_int, check_one_of
+from ..engine.trainer import TrainingDiverged
 
 __all__ = ["make_folds", "resolve_entropy", "derive_seed", "seed_estimator", "run_tasks", "fit_and_score",
            "score_fitted", "check_n_jobs", "check_grid", "resolve_param", "final_step", "jsonable",

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._cli_common import (
+from ..persist.checkpoints import CHECKPOINT_FILE, load_checkpoint, save_checkpoint
+from .common import (
     OPTIONS,
     emit,
     estimator_params,
@@ -20,7 +21,6 @@ from ._cli_common import (
     notes_on_stderr,
     resolve_settings,
 )
-from .checkpoints import CHECKPOINT_FILE, load_checkpoint, save_checkpoint
 from .progress import EpochProgress, progress_enabled
 
 EXIT_OK, EXIT_INTERRUPTED = 0, 130
@@ -99,7 +99,7 @@ def _checkpoint_dir(rundir: Path) -> Path:
 
 
 def _summary(model, X, y, estimator) -> dict:
-    from .inspection import layer_summary
+    from ..engine.inspection import layer_summary
 
     layers = layer_summary(estimator)
     n_weights = sum(int(np.prod(r["shape"])) for r in layers)
@@ -155,9 +155,9 @@ def _summary_text(s: dict, out) -> str:
 
 
 def cmd_train(args) -> int:
-    from .data import split_target
-    from .io import save
-    from .tabular import TabularModel
+    from ..persist.model_dir import save
+    from ..tabular.data import split_target
+    from ..tabular.model import TabularModel
 
     resume_state = None
     if args.resume:
@@ -244,14 +244,14 @@ def cmd_train(args) -> int:
 
 
 def _is_class_target(y) -> bool:
-    from .data import infer_task
+    from ..tabular.data import infer_task
 
     return infer_task(y) == "classification"
 
 
 def _load_model(path):
-    from .io import load
-    from .tabular import TabularModel
+    from ..persist.model_dir import load
+    from ..tabular.model import TabularModel
 
     model = load(path)
     if not isinstance(model, TabularModel):
@@ -263,7 +263,7 @@ def _load_model(path):
 
 
 def cmd_predict(args) -> int:
-    from ._files import atomic_write_text
+    from .._util.files import atomic_write_text
 
     model = _load_model(args.model)
     df = load_data(args.data)
@@ -312,7 +312,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import render_report
+    from ..report.document import render_report
 
     path = render_report(args.rundir)
     emit(args, {"report": str(path)}, f"report written to {path}")
@@ -321,9 +321,9 @@ def cmd_report(args) -> int:
 
 def cmd_export(args) -> int:
     try:
-        from .onnx import export_onnx
+        from ..persist.onnx import export_onnx
     except ImportError:  # the module moved or the extra is missing
-        from .io import export_onnx
+        from ..persist.model_dir import export_onnx
     model = _load_model(args.model)
     path = export_onnx(model, args.onnx)
     emit(args, {"onnx": str(path)}, f"ONNX graph written to {path} (input 'input': the preprocessed matrix)")
@@ -331,7 +331,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_datasets(args) -> int:
-    from .data import list_builtins
+    from ..tabular.data import list_builtins
 
     keys = ("name", "task", "rows", "features", "description")
     rows = [dict(zip(keys, r, strict=True)) for r in list_builtins()]

@@ -75,11 +75,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import atomic_write_text
-from ._json import to_json
-from ._report_html import render_html
-from ._version import __version__
-from .inspection import _input_names, _network, layer_summary, selected_features
+from .._util.files import atomic_write_text
+from .._util.jsonify import to_json
+from .._version import __version__
+from ..engine.inspection import _input_names, _network, layer_summary, selected_features
+from .html import render_html
 
 __all__ = ["write_report", "render_report", "render_html", "model_context", "check_context",
            "RUN_FILE", "REPORT_FILE"]

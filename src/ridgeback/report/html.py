@@ -333,7 +333,7 @@ def render_html(context: dict) -> str:
     >>> "&lt;demo&gt;" in page and "<script" not in page
     True
     """
-    from . import _plots  # matplotlib is loaded only when a report is drawn
+    from . import plots as _plots  # matplotlib is loaded only when a report is drawn
 
     ctx = _normalized(context)
     # scoring=None in selection means the estimator's own score: accuracy, or R² for regression

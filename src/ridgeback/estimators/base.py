@@ -23,12 +23,19 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._lockstep import fit_in_lockstep, lockstep_problem
-from ._validation import check_int, check_nonnegative, check_one_of, check_positive, check_rate, resolve_dtype
-from .network import ACTIVATIONS, mlp
-from .optimizers import SGD, Adam, AdamW, RMSprop
-from .regularizers import L1, L2, GroupL1
-from .training import EarlyStopping, History, Trainer, predict_in_batches
+from .._util.validation import (
+    check_int,
+    check_nonnegative,
+    check_one_of,
+    check_positive,
+    check_rate,
+    resolve_dtype,
+)
+from ..engine.lockstep import fit_in_lockstep, lockstep_problem
+from ..engine.network import ACTIVATIONS, mlp
+from ..engine.optimizers import SGD, Adam, AdamW, RMSprop
+from ..engine.regularizers import L1, L2, GroupL1
+from ..engine.trainer import EarlyStopping, History, Trainer, predict_in_batches
 
 __all__ = ["OPTIMIZERS", "softmax"]
 

@@ -4,14 +4,14 @@ NumPy applies Adam as a dozen whole-array operations, each a pass over the param
 (``m *= b1``, ``tmp = g * c1``, ``m += tmp``, ...). On a large network that update is
 memory-bound: every pass streams the model through the cache. The kernel below reads each
 element of :math:`\\theta, g, m, v` once and writes :math:`\\theta, m, v` once, doing *the same
-float operations in the same order* as the NumPy code of :meth:`ridgeback.optimizers.Adam._update`
+float operations in the same order* as the NumPy code of :meth:`ridgeback.engine.optimizers.Adam._update`
 (no fused multiply-add, no reassociation: numba compiles without ``fastmath``), so its results
 are bit-identical to NumPy's; the tests check it for float32 and float64, coupled and
 decoupled decay.
 
 numba is an optional dependency (``pip install "ridgeback[fast]"``): without it, or with the
 environment variable ``RIDGEBACK_NUMBA=0``, ridgeback uses the NumPy code. The kernel is
-compiled for float32 and float64 when the first :class:`~ridgeback.optimizers.Adam` of a
+compiled for float32 and float64 when the first :class:`~ridgeback.engine.optimizers.Adam` of a
 process is created, and cached on disk by numba, so later processes only load it (importing
 numba and loading the kernel: ~0.35 s and 110–140 MiB of memory, measured).
 """

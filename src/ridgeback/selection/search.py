@@ -31,7 +31,10 @@ from sklearn.base import clone
 from sklearn.model_selection import ParameterGrid, ParameterSampler
 from sklearn.utils import _safe_indexing
 
-from ._cv import (
+from .._util.validation import check_int, check_one_of
+from ..engine.trainer import TrainingDiverged
+from ..estimators.base import _BaseMLP, fit_together
+from .crossval import (
     check_grid,
     check_n_jobs,
     derive_seed,
@@ -45,10 +48,7 @@ from ._cv import (
     score_fitted,
     seed_estimator,
 )
-from ._mlp_base import _BaseMLP, fit_together
-from ._path import RegularizationPath, lambda_max, regularization_path  # public here; own module for size
-from ._validation import check_int, check_one_of
-from .training import TrainingDiverged
+from .path import RegularizationPath, lambda_max, regularization_path  # public here; own module for size
 
 __all__ = ["tune", "TuneResult", "regularization_path", "RegularizationPath", "lambda_max",
            "regularization_rank", "one_se_index", "REGULARIZATION_PARAMS"]

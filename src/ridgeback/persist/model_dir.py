@@ -37,12 +37,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import atomic_write_bytes, atomic_write_text, fsync_dir
-from ._json import to_json
-from ._npz import ModelFormatError, fail, npz_bytes, read_bounded, read_npz
-from ._version import __version__
-from .network import Sequential
-from .training import History
+from .._util.files import atomic_write_bytes, atomic_write_text, fsync_dir
+from .._util.jsonify import to_json
+from .._version import __version__
+from ..engine.network import Sequential
+from ..engine.trainer import History
+from .npz import ModelFormatError, fail, npz_bytes, read_bounded, read_npz
 
 __all__ = ["FORMAT_VERSION", "ModelFormatError", "save", "load"]
 
@@ -61,7 +61,7 @@ _CLASS_DTYPES = r"object|[<>|=]?([biuf]\d{1,2}|U\d{1,6})"
 # --------------------------------------------------------------------------- save
 
 def _kind(model):
-    from .tabular import TabularModel
+    from ..tabular.model import TabularModel
 
     if isinstance(model, TabularModel):
         return "tabular"
@@ -74,7 +74,7 @@ def _kind(model):
 
 
 def _estimator_classes():
-    from .estimators import MLPClassifier, MLPRegressor
+    from ..estimators.mlp import MLPClassifier, MLPRegressor
 
     return {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
 
@@ -360,8 +360,8 @@ def load(path):
         estimator = _rebuild_estimator(doc.get("estimator"), network, where)
         if kind == "estimator":
             return estimator
-        from .preprocessing import Preprocessor
-        from .tabular import TabularModel
+        from ..tabular.model import TabularModel
+        from ..tabular.preprocessing import Preprocessor
 
         section = doc.get("tabular")
         if not isinstance(section, dict):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import check_array_2d, check_int, check_nonnegative
+from .._util.validation import check_array_2d, check_int, check_nonnegative
 from .layers import Dropout, Parameter, pack_parameters
 from .losses import Loss
 from .optimizers import Optimizer
