@@ -12,6 +12,7 @@ import argparse
 import sys
 
 from .._version import __version__
+from .common import add_hyperparameter_args
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_USAGE", "EXIT_DIVERGED", "EXIT_INTERRUPTED"]
 
@@ -48,29 +49,7 @@ def _add_model_args(p):
     g.add_argument(
         "--task", choices=("classification", "regression"), help="default: inferred from the target"
     )
-    g.add_argument("--hidden", metavar="SIZES", help="hidden layer widths, e.g. 128,64 (default 64)")
-    g.add_argument("--activation", choices=("relu", "leaky_relu", "tanh", "sigmoid"))
-    g.add_argument(
-        "--l1", type=float, metavar="X", help="L1 strength on every weight (proximal: exact zeros)"
-    )
-    g.add_argument("--l2", type=float, metavar="X", help="L2 strength on every weight")
-    g.add_argument("--group-l1", type=float, metavar="X", help="group lasso on the inputs (removes features)")
-    g.add_argument(
-        "--dropout", type=float, metavar="X", help="dropout rate after each hidden layer, in [0, 1)"
-    )
-    g.add_argument("--input-dropout", type=float, metavar="X", help="dropout rate on the inputs, in [0, 1)")
-    g.add_argument("--max-norm", type=float, metavar="C", help="max-norm constraint on each unit's weights")
-    g.add_argument("--optimizer", choices=("adam", "adamw", "sgd"))
-    g.add_argument("--lr", type=float, metavar="X", help="learning rate (default 1e-3)")
-    g.add_argument("--epochs", type=int, metavar="N", help="maximum epochs (default 100; 50 for tune)")
-    g.add_argument("--batch-size", type=int, metavar="N", help="minibatch size (default 32)")
-    g.add_argument(
-        "--early-stopping",
-        type=int,
-        metavar="N",
-        help="patience in epochs on a 10%% validation split (default 10; 0 turns it off)",
-    )
-    g.add_argument("--seed", type=int, metavar="N", help="random seed (default 0): same seed, same model")
+    add_hyperparameter_args(g)  # one flag per row of the hyper-parameter table
     g.add_argument("--config", metavar="FILE", help="TOML file with any of these options (flags win)")
 
 

@@ -8,53 +8,23 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-#: CLI option -> (estimator parameter, parser); the CLI's defaults where they differ from the estimator's
-OPTIONS = {
-    "hidden": "hidden_layer_sizes",
-    "activation": "activation",
-    "l1": "l1",
-    "l2": "l2",
-    "group_l1": "group_l1",
-    "dropout": "dropout",
-    "input_dropout": "input_dropout",
-    "max_norm": "max_norm",
-    "optimizer": "optimizer",
-    "lr": "learning_rate",
-    "epochs": "max_epochs",
-    "batch_size": "batch_size",
-    "early_stopping": "patience",
-    "seed": "random_state",
-}
-DEFAULTS = {"hidden": "64", "epochs": 100, "seed": 0, "lr": 1e-3, "batch_size": 32}
+from ..estimators.hyperparams import cli_parameters, parse_hidden, searchable
+
+#: CLI option (also TOML key) -> estimator parameter, and the CLI's defaults where they differ
+#: from the estimator's: both from the hyper-parameter table
+OPTIONS = {row.option: row.name for row in cli_parameters()}
+DEFAULTS = {row.option: row.cli_default for row in cli_parameters() if row.cli_default is not None}
 CONFIG_ONLY = ("task",)
 
 
-def parse_hidden(text, name="hidden"):
-    """``"128,64"`` (or ``"128x64"``) -> (128, 64); ``""``/``"none"`` -> () (a linear model)."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        text = str(text)
-    if isinstance(text, (list, tuple)):
-        text = ",".join(str(t) for t in text)
-    if not isinstance(text, str):
-        raise ValueError(f"`{name}` must be layer widths like 128,64. Received: {name}={text!r}")
-    if text.strip().lower() in ("", "none"):
-        return ()
-    sizes = []
-    for part in text.replace("x", ",").split(","):
-        try:
-            size = int(part)
-        except ValueError:
-            raise ValueError(
-                f"`{name}` must be positive integers separated by commas, e.g. 128,64. "
-                f"Received: {name}={text!r}"
-            ) from None
-        if size < 1:
-            raise ValueError(
-                f"`{name}` must hold layer widths >= 1; a hidden size of {size} is not allowed. "
-                f"Received: {name}={text!r}"
-            )
-        sizes.append(size)
-    return tuple(sizes)
+def add_hyperparameter_args(group) -> None:
+    """One flag per command-line row of the hyper-parameter table (``--lr``, ``--l2``...)."""
+    for row in cli_parameters():
+        if row.kind == "choice":
+            group.add_argument(row.flag, choices=row.choices, help=row.help.replace("%", "%%"))
+        else:
+            kind = {"float": float, "int": int}.get(row.kind)
+            group.add_argument(row.flag, type=kind, metavar=row.metavar, help=row.help.replace("%", "%%"))
 
 
 def read_config(path) -> dict:
@@ -136,28 +106,8 @@ def make_estimator(task: str, params: dict):
 
     cls = MLPClassifier if task == "classification" else MLPRegressor
     estimator = cls(**params)
-    estimator._checked_params()  # fail on a bad value before any file is read further or written
+    estimator.checked_params()  # fail on a bad value before any file is read further or written
     return estimator
-
-
-_GRID_NAMES = {
-    "lr": "learning_rate",
-    "learning_rate": "learning_rate",
-    "hidden": "hidden_layer_sizes",
-    "hidden_layer_sizes": "hidden_layer_sizes",
-    "batch_size": "batch_size",
-    "epochs": "max_epochs",
-    "activation": "activation",
-    "optimizer": "optimizer",
-    "max_norm": "max_norm",
-    "l1": "l1",
-    "l2": "l2",
-    "group_l1": "group_l1",
-    "dropout": "dropout",
-    "input_dropout": "input_dropout",
-}
-_GRID_INT = ("batch_size", "max_epochs")
-_GRID_STR = ("activation", "optimizer")
 
 
 def parse_grid(spec: str) -> dict:
@@ -177,44 +127,37 @@ def parse_grid(spec: str) -> dict:
                 f"Each --grid entry must look like name=v1,v2. Received: grid entry={part.strip()!r}"
             )
         name, values = (s.strip() for s in part.split("=", 1))
-        key = _GRID_NAMES.get(name.replace("-", "_"))
-        if key is None:
+        names = searchable()
+        row = names.get(name.replace("-", "_"))
+        if row is None:
             raise ValueError(
-                f"Unknown --grid parameter {name!r}; expected one of {sorted(_GRID_NAMES)}. "
+                f"Unknown --grid parameter {name!r}; expected one of {sorted(names)}. "
                 f"Received: grid name={name!r}"
             )
-        if key in grid:
+        if row.name in grid:
             raise ValueError(f"--grid names {name!r} twice. Received: grid={spec!r}")
-        items = [v.strip() for v in values.split(",")] if key != "hidden_layer_sizes" else values.split(",")
-        if not values.strip() or any(not v.strip() for v in items):
+        items = [v.strip() for v in values.split(",")]
+        if not values.strip() or any(not v for v in items):
             raise ValueError(
                 f"--grid {name!r} needs a comma-separated list of values. Received: {name}={values!r}"
             )
-        parsed = []
-        for item in items:
-            try:
-                if key == "hidden_layer_sizes":
-                    parsed.append(parse_hidden(item.strip(), "hidden"))
-                elif key in _GRID_STR:
-                    parsed.append(item)
-                elif key in _GRID_INT:
-                    parsed.append(int(item))
-                elif key == "max_norm" and item.lower() == "none":
-                    parsed.append(None)
-                else:
-                    parsed.append(float(item))
-            except ValueError as exc:
-                if "Received" in str(exc):
-                    raise
-                raise ValueError(
-                    f"--grid {name!r} value {item!r} is not a number. Received: {name}={item!r}"
-                ) from None
-        grid[key] = parsed
+        grid[row.name] = [_grid_value(row, name, item) for item in items]
     if not grid:
         raise ValueError(
             f'--grid must name at least one parameter, e.g. "l2=1e-4,1e-2". Received: grid={spec!r}'
         )
     return grid
+
+
+def _grid_value(row, name: str, item: str):
+    try:
+        return row.parse(item)
+    except ValueError as exc:
+        if "Received" in str(exc):
+            raise
+        raise ValueError(
+            f"--grid {name!r} value {item!r} is not a number. Received: {name}={item!r}"
+        ) from None
 
 
 def load_data(source):

@@ -15,79 +15,20 @@ An estimator turns its hyper-parameters into the core objects and hands them to 
 
 from __future__ import annotations
 
-import numbers
-from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._util.validation import (
-    check_int,
-    check_nonnegative,
-    check_one_of,
-    check_positive,
-    check_rate,
-    resolve_dtype,
-)
 from ..engine.lockstep import fit_in_lockstep, lockstep_problem
-from ..engine.network import ACTIVATIONS, mlp
+from ..engine.network import mlp
 from ..engine.optimizers import SGD, Adam, AdamW, RMSprop
 from ..engine.regularizers import L1, L2, GroupL1
 from ..engine.trainer import EarlyStopping, History, Trainer, predict_in_batches
+from .hyperparams import PARAMETERS
 
-__all__ = ["OPTIMIZERS", "softmax"]
-
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
-
-
-# ---------------------------------------------------------------- parameter checks
-def _hidden_sizes(name, value):
-    sizes = (value,) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
-    try:
-        sizes = tuple(sizes)
-    except TypeError:
-        raise ValueError(f"`{name}` must be a tuple of positive integers. "
-                         f"Received: {name}={value!r}") from None
-    for s in sizes:
-        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
-            raise ValueError(f"`{name}` must be a tuple of positive integers. Received: {name}={value!r}")
-    return tuple(int(s) for s in sizes)
-
-
-def _optional_positive(name, value):
-    return None if value is None else check_positive(name, value)
-
-
-def _boolean(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}")
-    return bool(value)
-
-
-def _fraction(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
-        raise ValueError(f"`{name}` must be a number in (0, 1). Received: {name}={value!r}")
-    return float(value)
-
-
-def _random_state(name, value):
-    if value is None or isinstance(value, (np.random.Generator, np.random.RandomState)):
-        return value
-    return check_int(name, value, minimum=0)
-
-
-def _dtype(name, value):
-    return resolve_dtype(value)
-
-
-def _one_of(options, name, value):
-    return check_one_of(name, value, options)
-
-
-def _int_min(minimum, name, value):
-    return check_int(name, value, minimum=minimum)
+__all__ = ["softmax", "fit_together"]
 
 
 def softmax(z):
@@ -107,33 +48,8 @@ class _Printer:
 class _BaseMLP(BaseEstimator):
     """Shared fit logic; see :class:`MLPClassifier` for the parameters."""
 
-    # one declarative table, checked once at the start of ``fit``: name -> checker(name, value)
-    _parameter_constraints = {
-        "hidden_layer_sizes": _hidden_sizes,
-        "activation": partial(_one_of, tuple(ACTIVATIONS)),
-        "l1": check_nonnegative,
-        "l2": check_nonnegative,
-        "group_l1": check_nonnegative,
-        "dropout": check_rate,
-        "input_dropout": check_rate,
-        "max_norm": _optional_positive,
-        "optimizer": partial(_one_of, OPTIMIZERS),
-        "learning_rate": check_positive,
-        "batch_size": check_int,
-        "max_epochs": check_int,
-        "early_stopping": _boolean,
-        "validation_fraction": _fraction,
-        "patience": partial(_int_min, 0),
-        "random_state": _random_state,
-        "weight_decay": check_nonnegative,
-        "momentum": check_nonnegative,
-        "dropout_scale": partial(_one_of, ("inverted", "inference")),
-        "l1_proximal": _boolean,
-        "tol": check_nonnegative,
-        "dtype": _dtype,
-        "warm_start": _boolean,
-        "verbose": partial(_int_min, 0),
-    }
+    # one declarative table (estimators/hyperparams.py), checked once at the start of ``fit``
+    _parameter_constraints = {name: row.check for name, row in PARAMETERS.items()}
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, l1=0.0, l2=0.0, group_l1=0.0,
                  dropout=0.0, input_dropout=0.0, max_norm=None, optimizer="adam", learning_rate=1e-3,
@@ -166,7 +82,13 @@ class _BaseMLP(BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------ building blocks
-    def _checked_params(self) -> dict:
+    def checked_params(self) -> dict:
+        """The hyper-parameters, each checked and normalized by its row of the table.
+
+        Raises ``ValueError`` naming the first bad parameter and the value received; ``fit``
+        calls it first, and callers that build an estimator from user input (the command
+        line, model files) call it to fail before any work is done.
+        """
         return {name: check(name, getattr(self, name)) for name, check in self._parameter_constraints.items()}
 
     def _seeds(self, random_state):
@@ -202,6 +124,23 @@ class _BaseMLP(BaseEstimator):
             group = GroupL1(p["group_l1"])
             network.dense_layers[0].weight.regularizer = group if regularizer is None else regularizer + group
         return network, regularizer
+
+    def initial_network(self, X, y):
+        """The untrained network, the loss and the encoded target that ``fit(X, y)`` would start
+        from, without training (same seed, hence the same initial weights; no validation split).
+
+        Returns
+        -------
+        network : Sequential
+        loss : Loss
+        target : ndarray
+            ``y`` as the loss expects it (class indices, or the scaled target).
+        """
+        p = self.checked_params()
+        target, n_out = self._encode_target(np.asarray(y), False)
+        network, _ = self._build_network(p, np.shape(X)[1], n_out, self._seeds(p["random_state"])[0])
+        loss = self._loss()
+        return network, loss, loss.check_target(target, n_out, network.dtype)
 
     @staticmethod
     def _optimizer(p):
@@ -256,7 +195,7 @@ class _BaseMLP(BaseEstimator):
 
     def _prepare_fit(self, X, y, callbacks, resume_state):
         """Everything of a fit up to training: the checked data, the network and its Trainer."""
-        p = self._checked_params()
+        p = self.checked_params()
         warm = p["warm_start"] and resume_state is None and hasattr(self, "network_")
         X, y = self._check_X(X, y, reset=not warm, dtype=p["dtype"])
         target, n_out = self._encode_target(y, warm)
@@ -335,9 +274,10 @@ class _BaseMLP(BaseEstimator):
         X = self._check_X(X, reset=False, dtype=np.float64)
         return predict_in_batches(self.network_, X)
 
-    def _restore_fitted(self, network, *, classes=None, n_features_in, feature_names_in=None, history=None,
-                        target_scaling=None):
-        """Make this estimator a fitted one around ``network``, without training (used by ``io.load``).
+    def restore_fitted(self, network, *, classes=None, n_features_in, feature_names_in=None, history=None,
+                       target_scaling=None):
+        """Make this estimator a fitted one around ``network``, without training (used by
+        :func:`ridgeback.load`).
 
         ``target_scaling`` (regressors): ``{"mean": [...], "scale": [...]}`` per output, as in
         ``target_mean_`` / ``target_scale_``; None means the network was trained on the raw target.
@@ -362,9 +302,11 @@ class _BaseMLP(BaseEstimator):
         self._set_fitted(network, history if history is not None else History())
         return self
 
+    _restore_fitted = restore_fitted  # the name before it was public
+
 
 def fit_together(estimators, X, y) -> bool:
-    """Fit ridgeback MLP estimators on the same ``(X, y)`` in lockstep (see ``_lockstep.py``):
+    """Fit ridgeback MLP estimators on the same ``(X, y)`` in lockstep (see :mod:`ridgeback.engine.lockstep`):
     the same fitted estimators as ``[e.fit(X, y) for e in estimators]``, bit for bit.
 
     Returns False, having fitted nothing, when they cannot share the loop: other seeds, batch

@@ -1,7 +1,7 @@
 """``MLPClassifier`` and ``MLPRegressor``: ridgeback networks behind the scikit-learn API.
 
 How the hyper-parameters become layers, regularizers and a Trainer is written down in
-:mod:`ridgeback._mlp_base`. Classification always uses softmax cross-entropy with one output per
+:mod:`ridgeback.estimators.base`. Classification always uses softmax cross-entropy with one output per
 class (two outputs for a binary problem), so ``predict_proba`` has the same form for every number
 of classes.
 """
@@ -16,7 +16,8 @@ from sklearn.utils.validation import check_is_fitted
 from .._util.validation import resolve_dtype
 from ..engine.losses import CrossEntropy, MeanSquaredError
 from ..engine.uncertainty import mc_dropout_predict
-from .base import _BaseMLP, _boolean, softmax
+from .base import _BaseMLP, softmax
+from .hyperparams import SCALE_TARGET, check_boolean
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -199,7 +200,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """
 
     _classifier = False
-    _parameter_constraints = {**_BaseMLP._parameter_constraints, "scale_target": _boolean}
+    _parameter_constraints = {**_BaseMLP._parameter_constraints, SCALE_TARGET.name: SCALE_TARGET.check}
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, l1=0.0, l2=0.0, group_l1=0.0,
                  dropout=0.0, input_dropout=0.0, max_norm=None, optimizer="adam", learning_rate=1e-3,
@@ -232,7 +233,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self._y_1d = y.ndim == 1
         if warm and hasattr(self, "target_mean_"):
             mean, scale = self.target_mean_, self.target_scale_  # the units the weights were trained in
-        elif _boolean("scale_target", self.scale_target):
+        elif check_boolean("scale_target", self.scale_target):
             # statistics in float64 (a float32 sum of large targets loses digits), of every row passed
             # to fit: the early-stopping rows are part of the training data here
             wide = y.reshape(len(y), -1).astype(np.float64)

@@ -275,7 +275,7 @@ def _rebuild_estimator(section, network, where):
     if unknown:
         fail(where, f"unknown {cls.__name__} parameters {unknown}", f"params={unknown}")
     estimator = cls(**params)
-    estimator._checked_params()
+    estimator.checked_params()
     classes_ = None
     if "classes" in section:
         classes_ = section["classes"]
@@ -305,7 +305,7 @@ def _rebuild_estimator(section, network, where):
             fail(where, "\"estimator.target_scaling\" belongs to an MLPRegressor only",
                  f"class={section['class']!r}")
         scaling = {"target_scaling": section["target_scaling"]}
-    return estimator._restore_fitted(network, classes=classes_, n_features_in=section.get("n_features_in"),
+    return estimator.restore_fitted(network, classes=classes_, n_features_in=section.get("n_features_in"),
                                      feature_names_in=section.get("feature_names_in"), history=history,
                                      **scaling)
 

@@ -78,13 +78,9 @@ def lambda_max(estimator, X, y, param, *, seed=0, tries=4):
         from sklearn.pipeline import Pipeline
 
         Xt = Pipeline(est.steps[:-1]).fit_transform(X, y)
-    mlp_est = final_step(est)
-    p = mlp_est._checked_params()
-    Xt = np.asarray(Xt, dtype=p["dtype"])
-    target, n_out = mlp_est._encode_target(np.asarray(y), False)
-    network, _ = mlp_est._build_network(p, Xt.shape[1], n_out, mlp_est._seeds(p["random_state"])[0])
-    loss = mlp_est._loss()
-    loss.forward(network.forward(Xt, training=False), loss.check_target(target, n_out, network.dtype))
+    network, loss, target = final_step(est).initial_network(Xt, y)
+    Xt = np.asarray(Xt, dtype=network.dtype)
+    loss.forward(network.forward(Xt, training=False), target)
     network.backward(loss.backward(), input_grad=False)
     first = network.dense_layers[0].weight
     grad = first.grad.astype(np.float64)

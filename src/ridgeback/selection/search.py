@@ -34,6 +34,7 @@ from sklearn.utils import _safe_indexing
 from .._util.validation import check_int, check_one_of
 from ..engine.trainer import TrainingDiverged
 from ..estimators.base import _BaseMLP, fit_together
+from ..estimators.hyperparams import lockstep_free, regularizing
 from .crossval import (
     check_grid,
     check_n_jobs,
@@ -53,15 +54,12 @@ from .path import RegularizationPath, lambda_max, regularization_path  # public 
 __all__ = ["tune", "TuneResult", "regularization_path", "RegularizationPath", "lambda_max",
            "regularization_rank", "one_se_index", "REGULARIZATION_PARAMS"]
 
-#: parameters whose larger values regularize more (``max_norm`` and layer sizes: smaller)
-REGULARIZATION_PARAMS = ("l1", "l2", "group_l1", "dropout", "input_dropout", "weight_decay",
-                         "max_norm", "hidden_layer_sizes")
-
+#: parameters that regularize (larger ``l2``; smaller ``max_norm`` and layer sizes), from the table
+REGULARIZATION_PARAMS = tuple(regularizing())
 
 #: parameters in which candidates may differ and still be trained together in lockstep
-#: (each has its own network, penalties and dropout masks; see ``_lockstep.py``)
-LOCKSTEP_FREE = ("hidden_layer_sizes", "activation", "l1", "l2", "group_l1", "dropout", "input_dropout",
-                 "max_norm", "dropout_scale", "l1_proximal")
+#: (each has its own network, penalties and dropout masks; see :mod:`ridgeback.engine.lockstep`)
+LOCKSTEP_FREE = lockstep_free()
 #: most candidates in one lockstep group: most of the saving is there by four (a step's fixed
 #: costs are then shared four ways), and smaller groups leave tasks for parallel workers
 LOCKSTEP_GROUP = 4
