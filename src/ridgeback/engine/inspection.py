@@ -6,11 +6,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["layer_summary", "selected_features", "SelectedFeatures", "active_inputs"]
+from .network import Sequential
+
+__all__ = ["layer_summary", "selected_features", "SelectedFeatures", "active_inputs", "network_of",
+           "input_names", "final_step"]
 
 
-def _final_estimator(model):
-    """The network-bearing estimator of a Pipeline (its last step) or a TabularModel."""
+def final_step(model):
+    """The estimator that holds the network: a Pipeline's last step, a TabularModel's
+    estimator, else ``model`` itself.
+
+    Duck-typed (a Pipeline has ``steps``; a TabularModel has ``estimator`` and
+    ``preprocessor``), so that the engine needs neither scikit-learn nor the tabular layer.
+    """
     if hasattr(model, "steps"):
         return model.steps[-1][1]
     if hasattr(model, "estimator") and hasattr(model, "preprocessor"):
@@ -18,7 +26,40 @@ def _final_estimator(model):
     return model
 
 
-def _input_names(model):
+def network_of(model, *, through_preprocessing: bool = True) -> Sequential:
+    """The Sequential behind ``model``.
+
+    Parameters
+    ----------
+    model : Sequential, fitted estimator (with a ``network_``), or a fitted Pipeline or
+        TabularModel ending in one
+    through_preprocessing : bool
+        Whether a Pipeline or TabularModel is accepted. Pass False where the caller feeds the
+        network its input matrix itself: a preprocessing step in front of the network would
+        otherwise be skipped without a word.
+
+    Raises
+    ------
+    ValueError
+        When no Sequential is found (an unfitted estimator, another object).
+
+    Examples
+    --------
+    >>> from ridgeback import mlp
+    >>> net = mlp([3, 4, 2], seed=0)
+    >>> network_of(net) is net
+    True
+    """
+    holder = final_step(model) if through_preprocessing else model
+    net = getattr(holder, "network_", holder)
+    if not isinstance(net, Sequential):
+        wrappers = ", or a fitted Pipeline or TabularModel ending in one" if through_preprocessing else ""
+        raise ValueError(f"`model` must be a ridgeback Sequential or a fitted ridgeback estimator{wrappers}. "
+                         f"Received: model of type {type(model).__name__}")
+    return net
+
+
+def input_names(model):
     """Names of the network's inputs: the preprocessing's output columns for a Pipeline or a
     TabularModel, else the estimator's ``feature_names_in_`` (None when it has none)."""
     if hasattr(model, "steps"):
@@ -31,15 +72,6 @@ def _input_names(model):
     if hasattr(model, "estimator") and hasattr(model, "preprocessor"):
         return getattr(model.preprocessor, "feature_names_out_", None)
     return getattr(model, "feature_names_in_", None)
-
-
-def _network(model):
-    """The Sequential behind a model, a fitted estimator, a Pipeline or a TabularModel."""
-    net = getattr(_final_estimator(model), "network_", model)
-    if not hasattr(net, "dense_layers"):
-        raise ValueError(f"Expected a ridgeback Sequential or a fitted ridgeback estimator. "
-                         f"Received: model of type {type(model).__name__}")
-    return net
 
 
 def active_inputs(weight: np.ndarray) -> np.ndarray:
@@ -57,7 +89,7 @@ def layer_summary(model) -> list[dict]:
     0.0
     """
     rows = []
-    for i, layer in enumerate(_network(model).dense_layers):
+    for i, layer in enumerate(network_of(model).dense_layers):
         w = layer.weight.data
         rows.append({
             "layer": i,
@@ -116,9 +148,9 @@ def selected_features(model, feature_names=None) -> SelectedFeatures:
     >>> selected_features(pipe).names
     ['size', 'city=a', 'city=b']
     """
-    net = _network(model)
+    net = network_of(model)
     indices = active_inputs(net.dense_layers[0].weight.data)
     if feature_names is None:
-        feature_names = _input_names(model)
+        feature_names = input_names(model)
     names = None if feature_names is None else [str(feature_names[i]) for i in indices]
     return SelectedFeatures(indices=indices, names=names)

@@ -19,17 +19,10 @@ import warnings
 import numpy as np
 
 from .._util.validation import check_array_2d, check_int
+from .inspection import network_of
 from .layers import Dropout
 
 __all__ = ["mc_dropout_predict"]
-
-
-def _network(model):
-    net = getattr(model, "network_", model)
-    if not hasattr(net, "layers") or not hasattr(net, "forward"):
-        raise ValueError(f"`model` must be a ridgeback Sequential or a fitted estimator. "
-                         f"Received: model of type {type(model).__name__}")
-    return net
 
 
 def mc_dropout_predict(model, X, samples=50, seed=None, transform=None, batch_size=8192):
@@ -72,7 +65,8 @@ def mc_dropout_predict(model, X, samples=50, seed=None, transform=None, batch_si
     >>> mean.shape, std.shape, bool((std > 0).any())
     ((4, 2), (4, 2), True)
     """
-    net = _network(model)
+    # the caller gives the network's own input: a preprocessing step in front would be skipped
+    net = network_of(model, through_preprocessing=False)
     samples = check_int("samples", samples)
     batch_size = check_int("batch_size", batch_size)
     if transform is not None and not callable(transform):

@@ -21,12 +21,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 
 from .._util.files import atomic_write_bytes, atomic_write_text
+from .._util.jsonify import float_from_json, to_json
 
 __all__ = ["save_checkpoint", "load_checkpoint", "has_checkpoint", "CHECKPOINT_FILE", "FORMAT_VERSION"]
 
@@ -36,34 +36,14 @@ FORMAT_VERSION = 1
 _OPT = "optimizer."
 
 
-def _plain(value, where):
-    """``value`` with NumPy scalars turned into Python ones (JSON keeps float64 values exactly)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v, f"{where}.{k}") for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        # JSON has no inf/nan: store them as strings, decoded by _unplain_float
-        return value if math.isfinite(value) else repr(value)
-    if value is None or isinstance(value, str):
-        return value
-    raise ValueError(
-        f"Checkpoint entry `{where}` must be a JSON value (number, str, bool, list, dict). "
-        f"Received: {where} of type {type(value).__name__}"
-    )
+def _history_from_json(history: dict) -> dict:
+    return {k: ([float_from_json(v) for v in val] if isinstance(val, list) else val)
+            for k, val in history.items()}
 
 
-def _float(value):
-    return float(value) if isinstance(value, str) and value in ("inf", "-inf", "nan") else value
-
-
-def _unplain_history(history: dict) -> dict:
-    return {k: ([_float(v) for v in val] if isinstance(val, list) else val) for k, val in history.items()}
+def _exact_json(value, where):
+    """``value`` as JSON that reads back to the very same floats (inf and nan as strings)."""
+    return to_json(value, where, nonfinite="string")
 
 
 def has_checkpoint(rundir) -> bool:
@@ -117,7 +97,7 @@ def save_checkpoint(rundir, trainer_state: dict, extra: dict | None = None, *, p
     es_json = None
     if es is not None:
         es_json = {
-            "best": _plain(es["best"], "early_stopping.best"),
+            "best": _exact_json(es["best"], "early_stopping.best"),
             "best_epoch": es["best_epoch"],
             "wait": int(es["wait"]),
             "has_best_weights": es["best_weights"] is not None,
@@ -136,12 +116,12 @@ def save_checkpoint(rundir, trainer_state: dict, extra: dict | None = None, *, p
         "sha256": hashlib.sha256(payload).hexdigest(),
         "epoch": epoch,
         "position": position,
-        "rng": _plain(trainer_state.get("rng"), "rng"),
-        "dropout_rngs": _plain(trainer_state.get("dropout_rngs", []), "dropout_rngs"),
-        "history": _plain(trainer_state.get("history", {}), "history"),
-        "running": _plain(list(trainer_state.get("running", (0.0, 0, 0))), "running"),
+        "rng": _exact_json(trainer_state.get("rng"), "rng"),
+        "dropout_rngs": _exact_json(trainer_state.get("dropout_rngs", []), "dropout_rngs"),
+        "history": _exact_json(trainer_state.get("history", {}), "history"),
+        "running": _exact_json(list(trainer_state.get("running", (0.0, 0, 0))), "running"),
         "early_stopping": es_json,
-        "extra": _plain(extra or {}, "extra"),
+        "extra": _exact_json(extra or {}, "extra"),
     }
     atomic_write_text(rundir / CHECKPOINT_FILE, json.dumps(meta, indent=1) + "\n")
     for old in rundir.glob("checkpoint-*.npz"):
@@ -177,7 +157,7 @@ def load_checkpoint(rundir) -> tuple[dict, dict]:
     """
     rundir = Path(rundir)
     path = rundir / CHECKPOINT_FILE
-    if not path.is_file():
+    if not has_checkpoint(rundir):
         raise ValueError(
             f"No checkpoint found: {path} does not exist (train with --checkpoint-every N to "
             f"write one). Received: rundir={str(rundir)!r}"
@@ -214,7 +194,7 @@ def load_checkpoint(rundir) -> tuple[dict, dict]:
     early = None
     if es is not None:
         early = {
-            "best": _float(es["best"]),
+            "best": float_from_json(es["best"]),
             "best_epoch": es["best_epoch"],
             "wait": es["wait"],
             "best_weights": arrays.get("early_stopping.best_weights") if es["has_best_weights"] else None,
@@ -227,7 +207,7 @@ def load_checkpoint(rundir) -> tuple[dict, dict]:
         "epoch": int(meta["epoch"]),
         "position": int(meta["position"]),
         "order": arrays.get("order"),
-        "history": _unplain_history(meta["history"]),
+        "history": _history_from_json(meta["history"]),
         "running": meta.get("running") or [0.0, 0, 0],
         "early_stopping": early,
     }

@@ -40,6 +40,7 @@ import numpy as np
 from .._util.files import atomic_write_bytes, atomic_write_text, fsync_dir
 from .._util.jsonify import to_json
 from .._version import __version__
+from ..engine.inspection import final_step, network_of
 from ..engine.network import Sequential
 from ..engine.trainer import History
 from .npz import ModelFormatError, fail, npz_bytes, read_bounded, read_npz
@@ -126,11 +127,8 @@ def save(model, path) -> Path:
            "kind": kind}
     if kind == "tabular":
         model._check_fitted()
-        estimator, network = model.estimator, model.estimator.network_
-    elif kind == "estimator":
-        estimator, network = model, model.network_
-    else:
-        estimator, network = None, model
+    network = network_of(model)
+    estimator = None if kind == "sequential" else final_step(model)
     arrays = {name: p.data for name, p in network.named_parameters()}
     for name, array in arrays.items():
         if not np.all(np.isfinite(array)):

@@ -27,7 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from .._util.files import atomic_write_bytes
+from ..engine.inspection import network_of
 from ..engine.layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
+from ..engine.network import Sequential
 
 __all__ = ["export_onnx", "OPSET"]
 
@@ -38,18 +40,17 @@ _IR_VERSION = 8
 
 def _parts(model):
     """(network, classifier?, classes, feature names) of a TabularModel, estimator or Sequential."""
-    from ..engine.network import Sequential
     from ..tabular.model import TabularModel
 
     if isinstance(model, TabularModel):
         model._check_fitted()
-        return (model.estimator.network_, model.task == "classification",
+        return (network_of(model), model.task == "classification",
                 getattr(model.estimator, "classes_", None), list(model.preprocessor.feature_names_out_))
     if isinstance(model, Sequential):
         return model, False, None, None
     if hasattr(model, "network_"):
         names = getattr(model, "feature_names_in_", None)
-        return (model.network_, hasattr(model, "classes_"), getattr(model, "classes_", None),
+        return (network_of(model), hasattr(model, "classes_"), getattr(model, "classes_", None),
                 None if names is None else [str(n) for n in names])
     raise ValueError(f"`model` must be a fitted TabularModel, MLPClassifier, MLPRegressor or a Sequential. "
                      f"Received: model of type {type(model).__name__}")

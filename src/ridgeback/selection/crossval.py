@@ -20,7 +20,9 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples
 
+from .._util.jsonify import to_json
 from .._util.validation import check_int, check_one_of
+from ..engine.inspection import final_step
 from ..engine.trainer import TrainingDiverged
 
 __all__ = ["make_folds", "resolve_entropy", "derive_seed", "seed_estimator", "run_tasks", "fit_and_score",
@@ -178,23 +180,9 @@ def _run_dask(func, shared, tasks, scheduler, report):
 
 
 def jsonable(value):
-    """Plain Python values for reports (tuples to lists, NumPy scalars to numbers)."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
-
-
-def final_step(estimator):
-    """The last step of a Pipeline, else the estimator itself."""
-    return estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    """Plain JSON values for result summaries: NaN as None, and objects that JSON cannot hold
+    (an estimator in a Pipeline grid) kept as they are for the caller to show."""
+    return to_json(value, unknown="keep")
 
 
 def fit_and_score(estimator, X, y, train, test, seed, scoring):
