@@ -1,9 +1,11 @@
 """Inspection: exact-zero shares, norms and surviving input features, on hand-set weights."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ridgeback import layer_summary, mlp, selected_features
+from ridgeback.engine.inspection import final_step, input_names, network_of
 
 
 def _net():
@@ -47,3 +49,59 @@ def test_inspection_rejects_other_objects():
         layer_summary({})
     with pytest.raises(ValueError, match=r"Received: model of type list"):
         selected_features([])
+
+
+class _Fitted:
+    """A fitted estimator as far as the inspection helpers can tell."""
+
+    def __init__(self, network, names=None):
+        self.network_ = network
+        if names is not None:
+            self.feature_names_in_ = np.array(names, dtype=object)
+
+
+class _Tabular:
+    """A fitted TabularModel as far as the inspection helpers can tell (duck-typed in engine)."""
+
+    def __init__(self, estimator, names):
+        self.estimator = estimator
+        self.preprocessor = type("Pre", (), {"feature_names_out_": names})()
+
+
+def test_network_of_unwraps_estimators_pipelines_and_tabular_models():
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    net = _net()
+    estimator = _Fitted(net)
+    pipe = Pipeline([("scale", StandardScaler()), ("mlp", estimator)])
+    tabular = _Tabular(estimator, ["a", "b", "c"])
+    assert network_of(net) is net and network_of(estimator) is net
+    assert network_of(pipe) is net and network_of(tabular) is net
+    assert final_step(pipe) is estimator and final_step(tabular) is estimator and final_step(net) is net
+
+
+def test_network_of_refuses_preprocessing_when_asked_and_unfitted_estimators():
+    from sklearn.pipeline import Pipeline
+
+    estimator = _Fitted(_net())
+    assert network_of(estimator, through_preprocessing=False) is estimator.network_
+    with pytest.raises(ValueError, match=r"Received: model of type Pipeline"):
+        network_of(Pipeline([("mlp", estimator)]), through_preprocessing=False)
+    with pytest.raises(ValueError, match=r"Received: model of type _Tabular"):
+        network_of(_Tabular(estimator, ["a"]), through_preprocessing=False)
+    with pytest.raises(ValueError, match=r"Received: model of type object"):
+        network_of(object())
+
+
+def test_input_names_follow_the_preprocessing():
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    net = _net()
+    assert input_names(net) is None
+    assert list(input_names(_Fitted(net, ["x", "y", "z"]))) == ["x", "y", "z"]
+    assert input_names(_Tabular(_Fitted(net), ["a", "b=1", "b=2"])) == ["a", "b=1", "b=2"]
+    frame = pd.DataFrame(np.eye(3), columns=["p", "q", "r"])
+    pipe = Pipeline([("scale", StandardScaler().fit(frame)), ("mlp", _Fitted(net))])
+    assert input_names(pipe) == ["p", "q", "r"]

@@ -1,1 +1,2 @@
-"""Private helpers shared by every layer: validation messages, JSON conversion, atomic writes."""
+"""Private helpers shared by every layer: validation messages, JSON conversion, parameter text,
+atomic writes."""

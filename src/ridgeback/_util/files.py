@@ -6,14 +6,11 @@ one, never half a file.
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_savez", "fsync_dir"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "fsync_dir"]
 
 
 def _umask() -> int:
@@ -64,14 +61,3 @@ def atomic_write_bytes(path, data: bytes) -> None:
 def atomic_write_text(path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_savez(path, arrays: dict) -> None:
-    """Save named arrays as an uncompressed ``.npz`` atomically (plain dtypes only, never pickle)."""
-    for name, value in arrays.items():
-        if np.asarray(value).dtype.hasobject:
-            raise ValueError(f"Array {name!r} has dtype object, which cannot be saved without pickle. "
-                             f"Received: {name} of dtype {np.asarray(value).dtype}")
-    buffer = io.BytesIO()
-    np.savez(buffer, **{k: np.asarray(v) for k, v in arrays.items()})
-    atomic_write_bytes(path, buffer.getvalue())

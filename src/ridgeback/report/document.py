@@ -78,7 +78,7 @@ import numpy as np
 from .._util.files import atomic_write_text
 from .._util.jsonify import to_json
 from .._version import __version__
-from ..engine.inspection import _input_names, _network, layer_summary, selected_features
+from ..engine.inspection import input_names, layer_summary, network_of, selected_features
 from .html import render_html
 
 __all__ = ["write_report", "render_report", "render_html", "model_context", "check_context",
@@ -181,7 +181,7 @@ def model_context(model, feature_names=None, *, image_shape=None, bins: int = 40
     >>> sorted(ctx), ctx["selected_features"]["n_inputs"]
     (['layers', 'selected_features', 'weights'], 4)
     """
-    net = _network(model)
+    net = network_of(model)
     weights = {}
     for i, layer in enumerate(net.dense_layers):
         w = layer.weight.data
@@ -191,7 +191,7 @@ def model_context(model, feature_names=None, *, image_shape=None, bins: int = 40
             "counts": counts.tolist(), "edges": edges.tolist(), "n_zero": int(w.size - nonzero.size),
             "n": int(w.size)}
     if feature_names is None:
-        feature_names = _input_names(model)
+        feature_names = input_names(model)
     selected = selected_features(model, feature_names)
     first = net.dense_layers[0].weight.data.astype(np.float64)
     section = {"indices": selected.indices.tolist(), "names": selected.names, "n_inputs": int(first.shape[0]),
