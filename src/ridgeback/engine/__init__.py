@@ -4,6 +4,7 @@ lockstep training, gradient checks, inspection and Monte-Carlo dropout. It knows
 scikit-learn's estimator API, files or argv."""
 
 from .gradcheck import check_gradients
+from .history import EarlyStopping, History, TrainingDiverged
 from .inspection import SelectedFeatures, layer_summary, selected_features
 from .layers import Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss, MeanSquaredError
@@ -13,7 +14,7 @@ from .parameters import FlatParameters, Parameter, pack_parameters
 from .penalty_gradient import PenaltyGradient
 from .regularizers import L1, L2, Constraint, ElasticNet, GroupL1, MaxNorm, Regularizer
 from .step_plan import StepPlan
-from .trainer import EarlyStopping, History, Trainer, TrainingDiverged
+from .trainer import Trainer
 from .uncertainty import mc_dropout_predict
 
 __all__ = [

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .history import History
 from .parameters import FlatParameters
 from .penalty_gradient import PenaltyGradient
-from .trainer import History
 
 __all__ = ["fit_in_lockstep", "lockstep_problem"]
 

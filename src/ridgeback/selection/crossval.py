@@ -22,8 +22,8 @@ from sklearn.utils.validation import _num_samples
 
 from .._util.jsonify import to_json
 from .._util.validation import check_int, check_one_of
+from ..engine.history import TrainingDiverged
 from ..engine.inspection import final_step
-from ..engine.trainer import TrainingDiverged
 
 __all__ = ["make_folds", "resolve_entropy", "derive_seed", "seed_estimator", "run_tasks", "fit_and_score",
            "score_fitted", "check_n_jobs", "check_grid", "resolve_param", "final_step", "jsonable",
