@@ -498,7 +498,7 @@ def test_tune_fits_preprocessing_inside_each_fold(table, tmp_path, capsys, monke
 
 def test_tune_shows_a_fold_progress_bar_on_a_terminal(table, tmp_path, capsys, monkeypatch):
     import ridgeback.cli.progress
-    import ridgeback.cli.tune as cli_tune
+    import ridgeback.cli.search_helpers as cli_tune
     import ridgeback.report.document
 
     path, _ = table
