@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .._util.jsonify import to_json
+from .._util.text import format_params
 from .common import emit, format_table
 from .exit_codes import ExitCode
 from .search_helpers import fold_progress, pipeline, report_context, status, step_grid, strip_step
@@ -257,4 +258,4 @@ def _all_searches(searches: dict) -> dict:
 
 
 def _text(params):
-    return " ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()) or "-"
+    return format_params(params, float_format=".3g")

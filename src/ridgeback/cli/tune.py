@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._util.text import format_params
 from .common import (
     emit,
     estimator_params,
@@ -33,10 +34,7 @@ TUNE_EPOCHS = 50
 
 
 def _params_text(params: dict) -> str:
-    return (
-        " ".join(f"{k.replace('hidden_layer_sizes', 'hidden')}={v}" for k, v in params.items())
-        or "(defaults)"
-    )
+    return format_params(params, empty="(defaults)", aliases={"hidden_layer_sizes": "hidden"})
 
 
 def _results_table(result) -> str:
