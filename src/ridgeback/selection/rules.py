@@ -1,4 +1,5 @@
-r"""The selection rules: candidates ranked by mean score, and the one-standard-error choice.
+r"""The selection rules: candidates ranked by mean score, how regularized each candidate is, and
+the one-standard-error choice.
 
 Scores are "higher is better". A candidate whose folds did not all finish (a diverged fit
 scores NaN) has a NaN mean: it ranks last and is never chosen.
@@ -6,9 +7,18 @@ scores NaN) has a NaN mean: it ranks last and is never chosen.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-__all__ = ["score_ranks", "one_se_index"]
+from ..estimators.hyperparams import PARAMETERS, regularizing
+
+__all__ = ["score_ranks", "one_se_index", "regularization_rank", "REGULARIZATION_PARAMS"]
+
+#: parameter -> 1 when larger values regularize more (``l2``), -1 when smaller ones do
+#: (``max_norm``, layer sizes): the hyper-parameter table's ``regularizes`` column
+_DIRECTION = regularizing()
+REGULARIZATION_PARAMS = tuple(_DIRECTION)
 
 
 def score_ranks(mean) -> np.ndarray:
@@ -41,3 +51,35 @@ def one_se_index(mean, std, n_folds, preference) -> tuple[int, int]:
     within = [i for i in range(len(mean)) if mean[i] >= threshold]
     chosen = max(within, key=lambda i: (preference[i], mean[i], -i))
     return best, int(chosen)
+
+
+def _strength(name, value) -> float:
+    """A number that grows with how strongly ``value`` of parameter ``name`` regularizes."""
+    base = name.rsplit("__", 1)[-1]
+    if value is None:  # no constraint (``max_norm=None``): the weakest setting
+        return -np.inf
+    if PARAMETERS[base].kind == "sizes":  # layer widths: their total
+        value = sum((value,) if isinstance(value, numbers.Integral) else tuple(value))
+    return _DIRECTION[base] * float(value)
+
+
+def regularization_rank(candidates: list) -> np.ndarray:
+    """How regularized each candidate is: the sum, over regularization parameters, of its
+    value's rank among the distinct values searched (0 = weakest, 1 = strongest).
+
+    Larger ``l1``, ``l2``, ``group_l1``, ``dropout``, ``input_dropout`` and ``weight_decay``
+    regularize more; so do smaller ``max_norm`` (``None`` = no constraint = weakest) and fewer
+    hidden units in total (the table's ``regularizes`` column). Parameters are matched by
+    name, pipeline prefixes ignored.
+    """
+    names = sorted({k for c in candidates for k in c if k.rsplit("__", 1)[-1] in _DIRECTION})
+    rank = np.zeros(len(candidates))
+    for name in names:
+        strengths = [_strength(name, c[name]) if name in c else None for c in candidates]
+        levels = sorted({s for s in strengths if s is not None})
+        if len(levels) < 2:
+            continue
+        for i, s in enumerate(strengths):
+            if s is not None:
+                rank[i] += levels.index(s) / (len(levels) - 1)
+    return rank

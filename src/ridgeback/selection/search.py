@@ -21,7 +21,6 @@ depends on nothing else, so serial, ``n_jobs`` and Dask runs give identical resu
 
 from __future__ import annotations
 
-import numbers
 import time
 from dataclasses import dataclass
 from itertools import accumulate
@@ -34,7 +33,7 @@ from sklearn.utils import _safe_indexing
 from .._util.validation import check_int, check_one_of
 from ..engine.trainer import TrainingDiverged
 from ..estimators.base import _BaseMLP, fit_together
-from ..estimators.hyperparams import lockstep_free, regularizing
+from ..estimators.hyperparams import lockstep_free
 from .crossval import (
     check_grid,
     check_n_jobs,
@@ -49,13 +48,10 @@ from .crossval import (
     seed_estimator,
 )
 from .path import RegularizationPath, lambda_max, regularization_path  # public here; own module for size
-from .rules import one_se_index, score_ranks
+from .rules import REGULARIZATION_PARAMS, one_se_index, regularization_rank, score_ranks
 
 __all__ = ["tune", "TuneResult", "regularization_path", "RegularizationPath", "lambda_max",
            "regularization_rank", "one_se_index", "REGULARIZATION_PARAMS"]
-
-#: parameters that regularize (larger ``l2``; smaller ``max_norm`` and layer sizes), from the table
-REGULARIZATION_PARAMS = tuple(regularizing())
 
 #: parameters in which candidates may differ and still be trained together in lockstep
 #: (each has its own network, penalties and dropout masks; see :mod:`ridgeback.engine.lockstep`)
@@ -135,38 +131,6 @@ def _lockstep_groups(estimator, candidates, n_tasks, workers):
         alike.setdefault(repr(sorted((k, repr(v)) for k, v in params.items() if not free(k))), []).append(i)
     return [chunk.tolist() for members in alike.values()
             for chunk in np.array_split(members, -(-len(members) // size))]
-
-
-def _strength(name, value):
-    """A number that grows with how strongly ``value`` of parameter ``name`` regularizes."""
-    base = name.rsplit("__", 1)[-1]
-    if base == "max_norm":
-        return -np.inf if value is None else -float(value)
-    if base == "hidden_layer_sizes":
-        sizes = (value,) if isinstance(value, numbers.Integral) else tuple(value)
-        return -float(sum(sizes))
-    return float(value)
-
-
-def regularization_rank(candidates: list) -> np.ndarray:
-    """How regularized each candidate is: the sum, over regularization parameters, of its
-    value's rank among the distinct values searched (0 = weakest, 1 = strongest).
-
-    Larger ``l1``, ``l2``, ``group_l1``, ``dropout``, ``input_dropout`` and ``weight_decay``
-    regularize more; so do smaller ``max_norm`` (``None`` = no constraint = weakest) and fewer
-    hidden units in total. Parameters are matched by name, pipeline prefixes ignored.
-    """
-    names = sorted({k for c in candidates for k in c if k.rsplit("__", 1)[-1] in REGULARIZATION_PARAMS})
-    rank = np.zeros(len(candidates))
-    for name in names:
-        strengths = [_strength(name, c[name]) if name in c else None for c in candidates]
-        levels = sorted({s for s in strengths if s is not None})
-        if len(levels) < 2:
-            continue
-        for i, s in enumerate(strengths):
-            if s is not None:
-                rank[i] += levels.index(s) / (len(levels) - 1)
-    return rank
 
 
 @dataclass
