@@ -64,7 +64,22 @@ def _soft_threshold(w: np.ndarray, threshold) -> None:
     np.copysign(shrunk, w, out=w)
 
 
-class Regularizer(ABC):
+class _Configured:
+    """Equality, hashing and ``repr`` from ``get_config()``: two regularizers (or constraints)
+    of one class with the same settings are the same object for every purpose."""
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.get_config() == other.get_config()
+
+    def __hash__(self):
+        return hash((type(self).__name__, repr(sorted(self.get_config().items()))))
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class Regularizer(_Configured, ABC):
     """Base class: a penalty :math:`R(w)` with its gradient and, optionally, a proximal step.
 
     Subclasses define ``penalty``, ``gradient`` and, when ``proximal`` is True, ``prox``.
@@ -121,16 +136,6 @@ class Regularizer(ABC):
         if not isinstance(other, Regularizer):
             return NotImplemented
         return Sum(self, other)
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self):
-        return hash((type(self).__name__, repr(sorted(self.get_config().items()))))
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class L1(Regularizer):
@@ -340,7 +345,7 @@ class Sum(Regularizer):
         return f"Sum({', '.join(map(repr, self.terms))})"
 
 
-class Constraint(ABC):
+class Constraint(_Configured, ABC):
     """Base class: a projection applied to a weight after each optimizer step."""
 
     @abstractmethod
@@ -353,16 +358,6 @@ class Constraint(ABC):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self):
-        return hash((type(self).__name__, repr(sorted(self.get_config().items()))))
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class MaxNorm(Constraint):
