@@ -11,7 +11,8 @@ LAYERS = ("cli", "report", "persist", "selection", "estimators", "tabular", "eng
 def test_only_entry_points_lie_at_the_top_of_the_package():
     loose = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert loose == ["__init__.py", "__main__.py", "_version.py"]
-    assert sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__") == sorted(LAYERS)
+    folders = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__")
+    assert folders == sorted(LAYERS)
 
 
 def test_architecture_page_names_every_module_of_every_layer():

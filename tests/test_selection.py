@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from ridgeback import MLPClassifier, MLPRegressor, regularization_path, selected_features, tune
 from ridgeback.selection.crossval import make_folds
@@ -387,3 +388,47 @@ def test_tune_lockstep_with_a_pipeline_fits_its_other_steps_once_and_matches_one
     assert without_timing(together.results_) == without_timing(alone.results_)
     # 8 candidates: two alike sets of 4 (one per scaler setting), each fitting its scaler once per fold
     assert n_together == 2 * 3 and len(fitted_scalers) - n_together == 8 * 3
+
+
+# ---------------------------------------------------------------- seeds from the estimator
+@pytest.fixture(scope="module")
+def regression_300():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    y = X @ np.array([1.0, -0.5, 0.25, 0.0, 2.0]) + 0.3 * rng.normal(size=300)
+    return X, y
+
+
+def test_tune_without_random_state_is_seeded_by_the_estimator(regression_300):
+    """The reported defect: a seeded estimator, ``tune(random_state=None)``, gave other scores on
+    every call (-0.06, then -0.34 for one candidate); now it is one search, whatever runs it."""
+    distributed = pytest.importorskip("distributed")
+    X, y = regression_300
+    grid = {"l2": [1e-4, 1e-2], "dropout": [0.0, 0.2]}
+
+    def search(**kwargs):
+        est = MLPRegressor(hidden_layer_sizes=(16,), max_epochs=15, random_state=0)
+        return without_timing(tune(est, X, y, grid, cv=3, refit=False, **kwargs).results_)
+
+    first = search()
+    assert search() == first
+    assert search(n_jobs=2) == first
+    assert search(lockstep=False) == first
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        assert search(backend="dask", scheduler=client) == first
+    # the same as naming the seed in tune itself
+    assert search(random_state=0) == first
+    # a pipeline's last step seeds it too
+    piped = make_pipeline(StandardScaler(),
+                          MLPRegressor(hidden_layer_sizes=(16,), max_epochs=15, random_state=0))
+    grid_piped = {f"mlpregressor__{k}": v for k, v in grid.items()}
+    twice = [without_timing(tune(piped, X, y, grid_piped, cv=3, refit=False).results_) for _ in range(2)]
+    assert twice[0] == twice[1]
+
+
+def test_tune_is_random_only_when_both_seeds_are_none(regression_300):
+    X, y = regression_300
+    est = MLPRegressor(hidden_layer_sizes=(8,), max_epochs=5, random_state=None)
+    scores = [tune(est, X, y, {"l2": [1e-3]}, cv=3, refit=False).results_[0]["fold_scores"] for _ in range(2)]
+    assert scores[0] != scores[1]

@@ -31,13 +31,29 @@ __all__ = ["make_folds", "resolve_entropy", "derive_seed", "seed_estimator", "ru
 BACKENDS = (None, "loky", "threading", "multiprocessing", "dask")
 
 
-def resolve_entropy(random_state) -> int:
-    """One integer that seeds a whole search (fresh entropy when ``random_state`` is None)."""
+def resolve_entropy(random_state, estimator=None) -> int:
+    """One integer that seeds a whole search.
+
+    ``random_state`` when given; else the estimator's own ``random_state`` (a pipeline's last
+    step's), so that ``tune(MLPRegressor(random_state=0), ...)`` is the same search on every
+    call, as scikit-learn's searches are; fresh entropy only when both are None.
+    """
+    if random_state is None and estimator is not None:
+        random_state = _own_random_state(estimator)
     if random_state is None:
         return int(np.random.SeedSequence().entropy)
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(2**63))
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(2**31 - 1))
     return check_int("random_state", random_state, minimum=0)
+
+
+def _own_random_state(estimator):
+    """The ``random_state`` of the estimator (of a pipeline's last step that has one), or None."""
+    params = estimator.get_params(deep=True)
+    keys = [k for k in params if k == "random_state" or k.endswith("__random_state")]
+    return params[keys[-1]] if keys else None
 
 
 def derive_seed(entropy: int, *keys: int) -> int:

@@ -203,7 +203,7 @@ def regularization_path(estimator, X, y, *, param="l1", values=None, n_values=20
     if early_stopping is not None:
         prefix = key[: -len(key.rsplit("__", 1)[-1])]
         estimator = clone(estimator).set_params(**{f"{prefix}early_stopping": bool(early_stopping)})
-    entropy = resolve_entropy(random_state)
+    entropy = resolve_entropy(random_state, estimator)
     folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
     values = _strengths(estimator, X, y, param, values, n_values, min_ratio, derive_seed(entropy, 4))
     if warm_epochs is None:

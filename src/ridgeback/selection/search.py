@@ -248,7 +248,10 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         Parallel execution over (candidate, fold) tasks: joblib workers, or ``backend="dask"``
         with a scheduler address or ``distributed.Client``. Results do not depend on them.
     random_state : int or None
-        Seeds the folds, the random candidates and every fit.
+        Seeds the folds, the random candidates and every fit. None: the estimator's own
+        ``random_state`` (a pipeline's last step's) seeds them, so a seeded estimator gives
+        the same search on every call, whatever ``n_jobs``, ``backend`` or ``lockstep``; the
+        search is random only when both are None.
     refit : {"best", "1se", False}
         ``"best"``: refit the candidate with the best mean score on all data; ``"1se"``: the
         most regularized candidate (see :func:`regularization_rank`) within one standard error
@@ -288,7 +291,7 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     """
     check_one_of("refit", refit, ("best", "1se", False))
     grids = check_grid(estimator, grid, random=n_iter is not None)
-    entropy = resolve_entropy(random_state)
+    entropy = resolve_entropy(random_state, estimator)
     candidates = _candidates(grids, n_iter, entropy)
     folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
     outcomes = _cross_validate(estimator, X, y, candidates, folds, entropy, scoring,
