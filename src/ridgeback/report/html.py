@@ -1,7 +1,7 @@
 """Assembling the report page: sections, tables and inline figures, every data string escaped.
 
-The context reaching :func:`render_html` has been checked by
-:func:`ridgeback.report.check_context`; this module only lays it out.
+The :class:`~ridgeback.report.context.RunContext` reaching :func:`render_html` was checked
+when it was built; this module only lays it out.
 """
 
 from __future__ import annotations
@@ -14,11 +14,18 @@ import re
 
 import numpy as np
 
-__all__ = ["render_html", "data_uri", "KNOWN_KEYS"]
+from .context import (
+    KNOWN_KEYS,
+    ComparisonRow,
+    HistorySummary,
+    ModelSummary,
+    PathSummary,
+    RunContext,
+    SearchSummary,
+    WeightHistogram,
+)
 
-KNOWN_KEYS = frozenset(("title", "created", "ridgeback_version", "metric", "model", "dataset", "settings",
-                        "history", "tune", "path", "comparison", "layers", "weights", "selected_features",
-                        "models", "notes"))
+__all__ = ["render_html", "data_uri", "KNOWN_KEYS"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0 auto;
@@ -113,37 +120,47 @@ def _params_text(params: dict | None) -> str:
 
 
 # ---------------------------------------------------------------------------------------- sections
-def _summary(ctx: dict) -> str:
+def _summary(ctx: RunContext) -> str:
     parts = []
-    if ctx.get("dataset"):
-        parts.append("<div><h3>Data</h3>" + _table(None, _key_values(ctx["dataset"])) + "</div>")
-    choice = []
-    tune, path = ctx.get("tune") or {}, ctx.get("path") or {}
-    if tune.get("top_params") is not None:
-        choice.append(["best CV score", _params_text(tune["top_params"])])
-    if tune.get("one_se_params") is not None:
-        choice.append(["1-SE choice (simplest within one standard error)",
-                       _params_text(tune["one_se_params"])])
-    if tune.get("refit") in ("1se", "best"):
-        choice.append(["final model refitted on all rows with",
-                       "the 1-SE choice" if tune["refit"] == "1se" else "the best CV score"])
+    if ctx.dataset:
+        parts.append("<div><h3>Data</h3>" + _table(None, _key_values(ctx.dataset)) + "</div>")
+    choice = _search_choices(ctx.tune) if ctx.tune is not None else []
+    path = ctx.path
     for key, label in (("lambda_min", "λ_min (best CV score)"),
                        ("lambda_1se", "λ_1se (largest within 1 SE)")):
-        if path.get(key) is not None:
-            choice.append([_e(f"{label}, {path.get('param', 'λ')}"), _fmt(path[key])])
+        if path is not None and getattr(path, key) is not None:
+            choice.append([_e(f"{label}, {_param_name(path, 'λ')}"), _fmt(getattr(path, key))])
     if choice:
         parts.append("<div><h3>Chosen settings</h3>" + _table(None, choice) + "</div>")
     return f'<div class="kv">{"".join(parts)}</div>' if parts else ""
 
 
-def _history(ctx, plots) -> str:
-    h = ctx["history"]
-    if not (h.get("train_loss") or h.get("val_loss")):
+def _search_choices(tune: SearchSummary) -> list:
+    """The search's answers: the best candidate, the 1-SE choice, and which one was refitted."""
+    rows = []
+    _, best = tune.answer("best")
+    _, one_se = tune.answer("one_se")
+    if best is not None:
+        rows.append(["best CV score", _params_text(best)])
+    if one_se is not None:
+        rows.append(["1-SE choice (simplest within one standard error)", _params_text(one_se)])
+    if tune.refitted:
+        rows.append(["final model refitted on all rows with",
+                     "the 1-SE choice" if tune.refit == "1se" else "the best CV score"])
+    return rows
+
+
+def _param_name(path: PathSummary, default: str) -> str:
+    return default if path.param is None else path.param
+
+
+def _history(h: HistorySummary, plots) -> str:
+    if not (h.train_loss or h.val_loss):
         return '<p class="absent">The history holds no per-epoch losses.</p>'
-    facts = [f"{max(len(h.get('train_loss') or []), len(h.get('val_loss') or []))} epochs"]
-    if h.get("best_epoch") is not None:
-        facts.append(f"best epoch {h['best_epoch'] + 1} (its weights were kept)")
-    if h.get("stopped_early"):
+    facts = [f"{h.n_epochs} epochs"]
+    if h.best_epoch is not None:
+        facts.append(f"best epoch {h.best_epoch + 1} (its weights were kept)")
+    if h.stopped_early:
         facts.append("stopped early")
     caption = (_e("; ".join(facts)) + ". The training loss is the mean over each epoch's minibatches "
                "with dropout active; a validation curve that turns up while training keeps falling "
@@ -151,62 +168,80 @@ def _history(ctx, plots) -> str:
     return _figure(plots.learning_curves(h), "training and validation loss per epoch", caption)
 
 
-def _path(ctx, plots, metric) -> str:
-    p = ctx["path"]
-    std = _array(p["std_score"])
-    if p.get("se_score") is not None:
-        band, label = _array(p["se_score"]), "± 1 SE"
-    elif p.get("n_folds"):
-        band, label = std / math.sqrt(p["n_folds"]), "± 1 SE"
-    else:
-        band, label = std, "± 1 std over folds"
-    metric = p.get("metric") or metric
+def _path_band(p: PathSummary) -> tuple[np.ndarray, str]:
+    """The band around the validation score, and what it is."""
+    std = _array(p.std_score)
+    if p.se_score is not None:
+        return _array(p.se_score), "± 1 SE"
+    if p.n_folds:
+        return std / math.sqrt(p.n_folds), "± 1 SE"
+    return std, "± 1 std over folds"
+
+
+def _path(p: PathSummary, plots, metric) -> str:
+    band, label = _path_band(p)
+    metric = p.score_name or metric
+    name = _param_name(p, "λ")
     parts = []
-    if any(v is not None and v > 0 for v in p["values"]):
-        caption = _e(f"Cross-validated {metric} against the penalty strength {p.get('param', 'λ')}. "
+    if any(v is not None and v > 0 for v in p.values):
+        caption = _e(f"Cross-validated {metric} against the penalty strength {name}. "
                      f"The band is {label.replace('± ', '±')}. λ_1se is the largest strength whose mean "
                      "score lies within one standard error of the best: a simpler model that is "
                      "statistically as good."
-                     + (f" {p.get('param', 'λ')} = 0 (no penalty) cannot sit on a log axis: it is in the "
-                        "table only." if any(v == 0 for v in p["values"]) else ""))
+                     + (f" {name} = 0 (no penalty) cannot sit on a log axis: it is in the "
+                        "table only." if any(v == 0 for v in p.values) else ""))
         parts.append(_figure(plots.path_figure(p, np.nan_to_num(band), label, metric),
                              "validation score against penalty strength", caption))
-    cols = [("values", p.get("param", "λ")), ("mean_score", f"CV {metric}"), ("std_score", "std"),
-            ("train_score", f"train {metric}"), ("n_nonzero", "non-zero weights"),
-            ("n_active_features", "active inputs")]
-    cols = [(k, t) for k, t in cols if p.get(k) is not None]
+    columns = {"values": (name, p.values), "mean_score": (f"CV {metric}", p.mean_score),
+               "std_score": ("std", p.std_score), "train_score": (f"train {metric}", p.training_score),
+               "n_nonzero": ("non-zero weights", p.n_nonzero),
+               "n_active_features": ("active inputs", p.n_active_features)}
+    cols = [(title, values) for title, values in columns.values() if values is not None]
     rows, classes = [], []
-    for i, value in enumerate(p["values"]):
-        tags = "".join(f' <span class="tag{c}">{t}</span>' for key, t, c in
-                       (("lambda_min", "λ_min", " best"), ("lambda_1se", "λ_1se", ""))
-                       if p.get(key) is not None and value is not None and math.isclose(value, p[key]))
-        rows.append([_fmt(p[k][i]) + (tags if k == "values" else "") for k, _ in cols])
+    for i, value in enumerate(p.values):
+        tags = "".join(f' <span class="tag{c}">{t}</span>' for strength, t, c in
+                       ((p.lambda_min, "λ_min", " best"), (p.lambda_1se, "λ_1se", ""))
+                       if strength is not None and value is not None and math.isclose(value, strength))
+        rows.append([_fmt(values[i]) + (tags if j == 0 else "") for j, (_, values) in enumerate(cols)])
         classes.append("chosen" if "λ_1se" in tags else ("best" if tags else ""))
-    return "".join(parts) + _table([t for _, t in cols], rows, classes)
+    return "".join(parts) + _table([title for title, _ in cols], rows, classes)
 
 
-def _tune(ctx, metric, top: int = 20) -> str:
-    t = ctx["tune"]
-    results = list(t["results"])
-    ranked = sorted(results, key=lambda r: -math.inf if r.get("mean_score") is None else r["mean_score"],
-                    reverse=True)
-    keys = list(dict.fromkeys(k for r in results for k in r["params"]))
-    extra = [k for k in dict.fromkeys(k for r in results for k in r)
-             if k not in ("params", "mean_score", "std_score", "rank") and all(
-                 r.get(k) is None or (isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool))
-                 for r in results)]
+def _marks(tune: SearchSummary) -> list:
+    """Per candidate, whether it is the best and whether it is the 1-SE choice, as the search says."""
+    marks = []
+    for which in ("best", "one_se"):
+        index, params = tune.answer(which)
+        marks.append([i == index if index is not None else params is not None and c.params == params
+                      for i, c in enumerate(tune.results)])
+    return list(zip(*marks, strict=True))
+
+
+def _extra_columns(results: list) -> list:
+    """Further numeric entries of the candidates (``mean_train_score``, ``mean_fit_time``...)."""
+    keys = dict.fromkeys(k for c in results for k in c.extra if k != "rank")
+    return [k for k in keys if all(c.extra.get(k) is None or (isinstance(c.extra.get(k), (int, float))
+                                                              and not isinstance(c.extra.get(k), bool))
+                                   for c in results)]
+
+
+def _tune(t: SearchSummary, metric, top: int = 20) -> str:
+    results = t.results
+    marks = _marks(t)
+    ranked = sorted(range(len(results)), reverse=True,
+                    key=lambda i: -math.inf if results[i].mean_score is None else results[i].mean_score)
+    keys = list(dict.fromkeys(k for c in results for k in c.params))
+    extra = _extra_columns(results)
     rows, classes = [], []
-    for i, r in enumerate(ranked[:top]):
-        tags = ""
-        if t.get("top_params") is not None and r["params"] == t["top_params"]:
-            tags += ' <span class="tag best">best</span>'
-        if t.get("one_se_params") is not None and r["params"] == t["one_se_params"]:
-            tags += ' <span class="tag">1-SE</span>'
-        rows.append([str(i + 1) + tags] + [_fmt(r["params"].get(k)) for k in keys]
-                    + [_fmt(r.get("mean_score")), _fmt(r.get("std_score"))] + [_fmt(r.get(k)) for k in extra])
-        classes.append("chosen" if "1-SE" in tags else ("best" if tags else ""))
+    for rank, i in enumerate(ranked[:top]):
+        c, (best, one_se) = results[i], marks[i]
+        tags = (' <span class="tag best">best</span>' if best else "") + (' <span class="tag">1-SE</span>'
+                                                                           if one_se else "")
+        rows.append([str(rank + 1) + tags] + [_fmt(c.params.get(k)) for k in keys]
+                    + [_fmt(c.mean_score), _fmt(c.std_score)] + [_fmt(c.extra.get(k)) for k in extra])
+        classes.append("chosen" if one_se else ("best" if tags else ""))
     shown = f"the top {top} of {len(results)}" if len(results) > top else f"all {len(results)}"
-    folds = f" over {t['n_folds']} folds" if t.get("n_folds") else ""
+    folds = f" over {t.n_folds} folds" if t.n_folds else ""
     intro = f"<p>Candidates sorted by cross-validated {_e(metric)}{_e(folds)} ({_e(shown)} shown).</p>"
     header = ["rank"] + keys + [f"CV {metric}", "std"] + [k.replace("_", " ") for k in extra]
     return intro + _table(header, rows, classes)
@@ -215,71 +250,80 @@ def _tune(ctx, metric, top: int = 20) -> str:
 def _varied(results: list, names) -> list:
     out = []
     for name in names:
-        values = [r["params"].get(name) for r in results if name in r["params"]]
+        values = [c.params.get(name) for c in results if name in c.params]
         numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
         if numeric and len(set(values)) > 1:  # sizes such as [64, 32] have no axis to sit on
             out.append(name)
     return out
 
 
-def _comparison(ctx, plots, metric) -> str:
-    rows = ctx["comparison"]
+def _tune_sections(t: SearchSummary, plots, metric) -> dict:
+    """The search's table with a figure per tuned hyper-parameter, and the dropout figure."""
+    rows = [c.to_dict() for c in t.results]
+    names = list(dict.fromkeys(k for c in t.results for k in c.params))
+    others = _varied(t.results, [k for k in names if k not in _DROPOUT_PARAMS])
+    figure = ""
+    if others:
+        figure = _figure(plots.hyperparameter_figure(rows, others, metric, _LOG_PARAMS),
+                         "score against each tuned hyper-parameter",
+                         "Grey points: every candidate. Red: the best candidate at each value.")
+    body = {"tune": figure + _tune(t, metric)}
+    rates = _varied(t.results, _DROPOUT_PARAMS)
+    if rates:
+        caption = ("Cross-validated score against the dropout rate; at each rate, the best candidate "
+                   "over the other hyper-parameters, with the standard deviation over folds.")
+        body["dropout"] = _figure(plots.hyperparameter_figure(rows, rates, metric),
+                                  "score against dropout rate", caption)
+    return body
+
+
+def _comparison_cell(key: str, value) -> str:
+    if key == "zero_fraction" and isinstance(value, (int, float)):
+        return _e(f"{100 * value:.1f}%")
+    if key == "params" and isinstance(value, dict):
+        return _params_text(value)
+    if key == "weight_norms" and isinstance(value, list):
+        return _e(", ".join(f"{x:.3g}" if isinstance(x, float) else str(x) for x in value))
+    return _fmt(value)
+
+
+def _comparison(rows: list[ComparisonRow], plots, metric) -> str:
     cols = [("name", "setting"), ("cv_score", f"CV {metric}"), ("test_score", f"test {metric}"),
             ("zero_fraction", "zero weights"), ("weight_norms", "weight norms per layer"),
             ("active_features", "active inputs"), ("params", "chosen settings")]
-    cols = [(k, t) for k, t in cols if any(r.get(k) is not None for r in rows)]
-    cells = []
-    for r in rows:
-        cell = []
-        for k, _ in cols:
-            v = r.get(k)
-            if k == "zero_fraction" and isinstance(v, (int, float)):
-                cell.append(_e(f"{100 * v:.1f}%"))
-            elif k == "params" and isinstance(v, dict):
-                cell.append(_params_text(v))
-            elif k == "weight_norms" and isinstance(v, list):
-                cell.append(_e(", ".join(f"{x:.3g}" if isinstance(x, float) else str(x) for x in v)))
-            else:
-                cell.append(_fmt(v))
-        cells.append(cell)
+    cols = [(k, t) for k, t in cols if any(getattr(r, k) is not None for r in rows)]
+    cells = [[_comparison_cell(k, getattr(r, k)) for k, _ in cols] for r in rows]
     figure = ""
-    if any(r.get(k) is not None for r in rows for k in ("cv_score", "test_score", "zero_fraction")):
+    if any(getattr(r, k) is not None for r in rows for k in ("cv_score", "test_score", "zero_fraction")):
         figure = _figure(plots.comparison_figure(rows, metric), "score and sparsity per setting")
     return figure + _table([t for _, t in cols], cells)
 
 
-def _weights(ctx, plots) -> str:
-    histograms = {}
-    for name, w in (ctx.get("weights") or {}).items():
-        if isinstance(w, list):
-            values = np.array([v for v in w if v is not None], dtype=np.float64)
-            nonzero = values[values != 0]
-            counts, edges = np.histogram(nonzero, bins=40) if nonzero.size else (np.zeros(0), np.zeros(1))
-            w = {"counts": counts.tolist(), "edges": edges.tolist(),
-                 "n_zero": int(values.size - nonzero.size), "n": int(values.size)}
-        histograms[name] = w
+def _weights(m: ModelSummary, plots) -> str:
+    histograms = {name: w if isinstance(w, WeightHistogram) else WeightHistogram.of(w, bins=40)
+                  for name, w in (m.weights or {}).items()}
     zeros = {}
-    for row in ctx.get("layers") or []:
+    for row in m.layers or []:
         if row.get("zero_fraction") is not None:
             zeros[f"layer {row.get('layer', len(zeros))}"] = row["zero_fraction"]
     if not zeros:
-        zeros = {name: h["n_zero"] / h["n"] for name, h in histograms.items() if h["n"]}
+        zeros = {name: h.n_zero / h.n for name, h in histograms.items() if h.n}
     parts = []
     if histograms or zeros:
         caption = ("Each histogram counts the weights that are not exactly zero; the exact zeros (what "
                    "L1 and group L1 remove) are given as a share above each panel and in the bar chart.")
         parts.append(_figure(plots.weights_figure(histograms, zeros), "weight histograms per layer", caption))
-    if ctx.get("layers"):
-        keys = list(dict.fromkeys(k for row in ctx["layers"] for k in row))
+    if m.layers:
+        keys = list(dict.fromkeys(k for row in m.layers for k in row))
         rows = [[_e(f"{100 * r[k]:.1f}%") if k == "zero_fraction" and isinstance(r.get(k), (int, float))
-                 else _fmt(r.get(k)) for k in keys] for r in ctx["layers"]]
+                 else _fmt(r.get(k)) for k in keys] for r in m.layers]
         parts.append(_table([k.replace("_", " ") for k in keys], rows))
     return "".join(parts)
 
 
-def _features(ctx, plots) -> str:
-    s = ctx["selected_features"]
-    kept, n = len(s["indices"]), s["n_inputs"]
+def _features(m: ModelSummary, plots) -> str:
+    s = m.selected_features
+    kept, n = len(s.indices), s.n_inputs
     if kept == n:
         parts = [f"<p>All {n} input features keep a non-zero first-layer weight: no input was removed.</p>"]
     else:
@@ -288,44 +332,66 @@ def _features(ctx, plots) -> str:
     png = plots.features_figure(s)
     if png is not None:
         parts.append(_figure(png, "input features kept by the network"))
-    if not s.get("image_shape"):
-        names = s.get("names") or [f"#{i}" for i in s["indices"]]
+    if not s.image_shape:
+        names = s.names or [f"#{i}" for i in s.indices]
         shown = names[:300]
         more = f"<p class='absent'>… and {len(names) - 300} more.</p>" if len(names) > 300 else ""
         parts.append('<ul class="names">' + "".join(f"<li>{_e(x)}</li>" for x in shown) + "</ul>" + more)
     return "".join(parts)
 
 
-def _normalized(ctx: dict) -> dict:
-    """Read ``TuneResult.to_dict()`` and ``RegularizationPath.to_dict()`` as they come.
-
-    The tune section gets ``top_params`` (the best mean score) and ``one_se_params``; the
-    path section gets ``train_score`` from ``mean_train_score``; ``scoring`` names the metric.
-    """
-    ctx = dict(ctx)
-    if ctx.get("tune"):
-        t = dict(ctx["tune"])
-        results = t["results"]
-        t["metric"] = t.get("metric") or t.get("scoring")
-        top = t.get("best_params")
-        if t.get("best_score_index") is not None:
-            top = results[t["best_score_index"]]["params"]
-        one_se = t.get("one_se_params")
-        if one_se is None and t.get("refit") == "1se" and t.get("best_index") is not None:
-            one_se = results[t["best_index"]]["params"]
-        t["top_params"], t["one_se_params"] = top, one_se
-        ctx["tune"] = t
-    if ctx.get("path"):
-        p = dict(ctx["path"])
-        if p.get("train_score") is None:
-            p["train_score"] = p.get("mean_train_score")
-        p["metric"] = p.get("metric") or p.get("scoring")
-        ctx["path"] = p
-    return ctx
+def _model_sections(ctx: RunContext, plots) -> dict:
+    """Weights and selected inputs of the main model, then of any further ones, each named."""
+    models = [m for m in (ctx.model, *(ctx.models or [])) if m is not None]
+    several = len(ctx.drawn_models) > 1
+    body = {}
+    for key, draw, present in (("weights", _weights, lambda m: m.weights or m.layers),
+                               ("selected_features", _features, lambda m: m.selected_features)):
+        parts = []
+        for m in models:
+            if not present(m):
+                continue
+            if several:
+                parts.append(f"<h3>{_e(m.name or 'main model')}</h3>")
+            elif m.name:
+                parts.append(f"<p>Model shown: {_e(m.name)}.</p>")
+            parts.append(draw(m, plots))
+        if parts:
+            body[key] = "".join(parts)
+    return body
 
 
-def render_html(context: dict) -> str:
-    """The report page for a checked ``context`` (see :mod:`ridgeback.report`), as a string.
+def _metrics(ctx: RunContext) -> tuple[str, str]:
+    """The run's metric name, and the search's (its own where it names one)."""
+    # scoring=None in selection means the estimator's own score: accuracy, or R² for regression
+    task = (ctx.dataset or {}).get("task")
+    metric = (ctx.metric or (ctx.tune and ctx.tune.score_name) or (ctx.path and ctx.path.score_name)
+              or {"classification": "accuracy", "regression": "R²"}.get(task, "score"))
+    return metric, (ctx.tune and ctx.tune.score_name) or metric
+
+
+def _sections(ctx: RunContext, plots) -> dict:
+    """Each present section's HTML, keyed as in ``_TITLES``."""
+    metric, tune_metric = _metrics(ctx)
+    body = {}
+    if ctx.notes:
+        body["notes"] = "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in ctx.notes) + "</ul>"
+    if ctx.settings:
+        body["settings"] = _table(["setting", "value"], _key_values(ctx.settings))
+    if ctx.history is not None and not ctx.history.is_empty():
+        body["history"] = _history(ctx.history, plots)
+    if ctx.path is not None:
+        body["path"] = _path(ctx.path, plots, metric)
+    if ctx.tune is not None and ctx.tune.results:
+        body.update(_tune_sections(ctx.tune, plots, tune_metric))
+    if ctx.comparison:
+        body["comparison"] = _comparison(ctx.comparison, plots, metric)
+    body.update(_model_sections(ctx, plots))
+    return body
+
+
+def render_html(context: RunContext | dict) -> str:
+    """The report page for a :class:`RunContext` (a dict is read by ``RunContext.from_dict``).
 
     Examples
     --------
@@ -335,64 +401,14 @@ def render_html(context: dict) -> str:
     """
     from . import plots as _plots  # matplotlib is loaded only when a report is drawn
 
-    ctx = _normalized(context)
-    # scoring=None in selection means the estimator's own score: accuracy, or R² for regression
-    task = (ctx.get("dataset") or {}).get("task")
-    metric = (ctx.get("metric") or (ctx.get("tune") or {}).get("metric")
-              or (ctx.get("path") or {}).get("metric")
-              or {"classification": "accuracy", "regression": "R²"}.get(task, "score"))
-    tune_metric = (ctx.get("tune") or {}).get("metric") or metric
-    body = {}
-    if ctx.get("notes"):
-        body["notes"] = "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in ctx["notes"]) + "</ul>"
-    if ctx.get("settings"):
-        body["settings"] = _table(["setting", "value"], _key_values(ctx["settings"]))
-    if ctx.get("history"):
-        body["history"] = _history(ctx, _plots)
-    if ctx.get("path"):
-        body["path"] = _path(ctx, _plots, metric)
-    if ctx.get("tune") and ctx["tune"]["results"]:
-        results = ctx["tune"]["results"]
-        others = _varied(results, [k for k in dict.fromkeys(k for r in results for k in r["params"])
-                                   if k not in _DROPOUT_PARAMS])
-        figure = ""
-        if others:
-            figure = _figure(_plots.hyperparameter_figure(results, others, tune_metric, _LOG_PARAMS),
-                             "score against each tuned hyper-parameter",
-                             "Grey points: every candidate. Red: the best candidate at each value.")
-        body["tune"] = figure + _tune(ctx, tune_metric)
-        rates = _varied(results, _DROPOUT_PARAMS)
-        if rates:
-            caption = ("Cross-validated score against the dropout rate; at each rate, the best candidate "
-                       "over the other hyper-parameters, with the standard deviation over folds.")
-            body["dropout"] = _figure(_plots.hyperparameter_figure(results, rates, tune_metric),
-                                      "score against dropout rate", caption)
-    if ctx.get("comparison"):
-        body["comparison"] = _comparison(ctx, _plots, metric)
-    # the main model, then any further ones (e.g. the L1 model of a comparison), each named
-    models = [ctx, *(ctx.get("models") or [])]
-    drawn = [m for m in models if m.get("weights") or m.get("layers") or m.get("selected_features")]
-    several = len(drawn) > 1
-    for key, draw, present in (("weights", _weights, ("weights", "layers")),
-                               ("selected_features", _features, ("selected_features",))):
-        parts = []
-        for m in models:
-            if not any(m.get(k) for k in present):
-                continue
-            if several:
-                parts.append(f"<h3>{_e(m.get('model') or 'main model')}</h3>")
-            elif m.get("model"):
-                parts.append(f"<p>Model shown: {_e(m['model'])}.</p>")
-            parts.append(draw(m, _plots))
-        if parts:
-            body[key] = "".join(parts)
-
-    title = ctx.get("title") or "ridgeback report"
-    meta = " · ".join(_e(x) for x in (ctx.get("created"), ctx.get("ridgeback_version") and
-                                     f"ridgeback {ctx['ridgeback_version']}") if x)
+    ctx = context if isinstance(context, RunContext) else RunContext.from_dict(context)
+    body = _sections(ctx, _plots)
+    title = ctx.title or "ridgeback report"
+    meta = " · ".join(_e(x) for x in (ctx.created, ctx.ridgeback_version and
+                                     f"ridgeback {ctx.ridgeback_version}") if x)
     nav = "".join(f'<a href="#{key}">{_e(_TITLES[key])}</a>' for key in _TITLES if key in body)
     absent = [_TITLES[key] for key in _TITLES if key not in body]
-    unknown = sorted(k for k in ctx if k not in KNOWN_KEYS)
+    unknown = sorted(ctx.extra)
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",

@@ -2,9 +2,10 @@
 
 Every figure is drawn on its own ``matplotlib.figure.Figure`` (the Agg canvas), never
 through ``pyplot``: no global figure registry, nothing left open, no backend switch in
-the caller's process. The inputs are the plain lists of the report context (already
-checked by :mod:`ridgeback.report`); ``None`` stands for a missing value and is drawn
-as a gap.
+the caller's process. The inputs are the parts of a
+:class:`~ridgeback.report.context.RunContext` (checked when they were built), and the rows
+of a search as ``TuneResult.results_`` holds them; ``None`` stands for a missing value and
+is drawn as a gap.
 """
 
 from __future__ import annotations
@@ -45,17 +46,20 @@ def _new(width: float, height: float, ncols: int = 1) -> tuple[Figure, list]:
     return fig, list(axes)
 
 
-def learning_curves(history: dict) -> bytes:
-    """Loss (and accuracy when recorded) per epoch, training against validation, best epoch marked."""
-    has_acc = bool(history.get("train_accuracy") or history.get("val_accuracy"))
+def learning_curves(history) -> bytes:
+    """Loss (and accuracy when recorded) per epoch, training against validation, best epoch marked.
+
+    ``history`` is a :class:`~ridgeback.report.context.HistorySummary`.
+    """
+    has_acc = bool(history.train_accuracy or history.val_accuracy)
     fig, axes = _new(10, 3.8, 2 if has_acc else 1)
     panels = [(axes[0], "train_loss", "val_loss", "loss (lower is better)")]
     if has_acc:
         panels.append((axes[1], "train_accuracy", "val_accuracy", "accuracy (higher is better)"))
-    best = history.get("best_epoch")
+    best = history.best_epoch
     for ax, train_key, val_key, ylabel in panels:
         for key, color, label in ((train_key, TRAIN, "training"), (val_key, VALID, "validation")):
-            values = _floats(history.get(key) or [])
+            values = _floats(getattr(history, key) or [])
             if values.size:
                 ax.plot(np.arange(1, values.size + 1), values, color=color, lw=1.8, label=label,
                         marker="o" if values.size <= 15 else None, ms=3)
@@ -64,7 +68,7 @@ def learning_curves(history: dict) -> bytes:
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
         ax.legend(loc="best", fontsize=9)
-    val = _floats(history.get("val_loss") or [])
+    val = _floats(history.val_loss or [])
     if val.size > 1 and np.isfinite(val).any():
         low = int(np.nanargmin(val))
         rise = (val[-1] - val[low]) / abs(val[low]) if val[low] else 0.0
@@ -75,28 +79,45 @@ def learning_curves(history: dict) -> bytes:
     return _png(fig)
 
 
-def path_figure(path: dict, band: np.ndarray, band_label: str, metric: str) -> bytes:
-    """Cross-validated score against the penalty strength (log axis), ±1 SE band, λ_min and λ_1se."""
-    values = _floats(path["values"])
+#: how each panel marks the chosen strengths: (attribute, colour, line style, legend text)
+_LAMBDAS = (("lambda_min", VALID, ":", "λ_min (best score)"),
+            ("lambda_1se", CHOSEN, "--", "λ_1se (simplest within 1 SE)"))
+
+
+def path_figure(path, band: np.ndarray, band_label: str, metric: str) -> bytes:
+    """Cross-validated score against the penalty strength (log axis), ±1 SE band, λ_min and λ_1se.
+
+    ``path`` is a :class:`~ridgeback.report.context.PathSummary`; the strengths shown are the
+    positive ones (a log axis cannot show λ = 0), in increasing order.
+    """
+    values = _floats(path.values)
     keep = values > 0  # a log axis cannot show lambda = 0
-    x = values[keep]
-    order = np.argsort(x)
-    x = x[order]
-    mean = _floats(path["mean_score"])[keep][order]
-    band = np.asarray(band, dtype=np.float64)[keep][order]
-    sparsity = [k for k in ("n_active_features", "n_nonzero") if path.get(k)]
+    order = np.argsort(values[keep])
+
+    def shown(per_value):
+        return np.asarray(per_value, dtype=np.float64)[keep][order]
+
+    sparsity = [k for k in ("n_active_features", "n_nonzero") if getattr(path, k)]
     fig, axes = _new(11, 4.2, 2 if sparsity else 1)
-    ax = axes[0]
+    name = "lambda" if path.param is None else path.param
+    _path_scores(axes[0], path, shown, shown(band), band_label, metric, name)
+    if sparsity:
+        _path_sparsity(axes[1], path, shown, sparsity, axes[0].get_xlim(), name)
+    return _png(fig)
+
+
+def _path_scores(ax, path, shown, band, band_label, metric, name) -> None:
+    """The left panel: validation (and training) score per strength, the band and the choices."""
+    x, mean = shown(_floats(path.values)), shown(_floats(path.mean_score))
     ax.set_xscale("log")
     ax.fill_between(x, mean - band, mean + band, color=VALID, alpha=0.18, label=f"validation {band_label}")
     ax.plot(x, mean, color=VALID, marker="o", ms=3.5, lw=1.8, label="validation (CV mean)")
-    if path.get("train_score"):
-        ax.plot(x, _floats(path["train_score"])[keep][order], color=TRAIN, ls="--", lw=1.5, label="training")
-    name = path.get("param", "lambda")
-    for key, color, style, text in (("lambda_min", VALID, ":", "λ_min (best score)"),
-                                    ("lambda_1se", CHOSEN, "--", "λ_1se (simplest within 1 SE)")):
-        if path.get(key) is not None and path[key] > 0:
-            ax.axvline(path[key], color=color, ls=style, lw=1.6, label=f"{text} = {path[key]:.3g}")
+    if path.training_score:
+        ax.plot(x, shown(_floats(path.training_score)), color=TRAIN, ls="--", lw=1.5, label="training")
+    for key, color, style, text in _LAMBDAS:
+        strength = getattr(path, key)
+        if strength is not None and strength > 0:
+            ax.axvline(strength, color=color, ls=style, lw=1.6, label=f"{text} = {strength:.3g}")
     if np.isfinite(mean).any():
         best = int(np.nanargmax(mean))
         ax.axhline(mean[best] - band[best], color=MUTED, ls="-.", lw=1, label="best − 1 SE")
@@ -108,28 +129,31 @@ def path_figure(path: dict, band: np.ndarray, band_label: str, metric: str) -> b
     ax.set_ylabel(f"{metric} (higher is better)")
     # below the axes: inside, the legend hides the curve where it matters most
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8, frameon=False)
-    if sparsity:
-        right = axes[1]
-        right.set_xscale("log")
-        styles = {"n_active_features": (CHOSEN, "o", "-", "active input features"),
-                  "n_nonzero": (TRAIN, "s", "--", "non-zero weights")}
-        twin = None
-        for i, key in enumerate(sparsity):
-            color, marker, line, label = styles[key]
-            target = right if i == 0 else (twin := right.twinx())
-            target.plot(x, _floats(path[key])[keep][order], color=color, marker=marker, ls=line, ms=3.5,
-                        label=label)
-            target.set_ylabel(label, color=color)
-        for key, color, style in (("lambda_min", VALID, ":"), ("lambda_1se", CHOSEN, "--")):
-            if path.get(key) is not None and path[key] > 0:
-                right.axvline(path[key], color=color, ls=style, lw=1.4)
-        right.set_xlim(ax.get_xlim())  # the same λ at the same place in both panels
-        right.set_xlabel(f"{name} (log scale)")
-        right.set_title("what the penalty removes", fontsize=10)
-        handles = [h for a in (right, twin) if a is not None for h in a.get_legend_handles_labels()[0]]
-        right.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8,
-                     frameon=False)
-    return _png(fig)
+
+
+def _path_sparsity(right, path, shown, sparsity, xlim, name) -> None:
+    """The right panel: active inputs and non-zero weights per strength (two y axes)."""
+    x = shown(_floats(path.values))
+    right.set_xscale("log")
+    styles = {"n_active_features": (CHOSEN, "o", "-", "active input features"),
+              "n_nonzero": (TRAIN, "s", "--", "non-zero weights")}
+    twin = None
+    for i, key in enumerate(sparsity):
+        color, marker, line, label = styles[key]
+        target = right if i == 0 else (twin := right.twinx())
+        target.plot(x, shown(_floats(getattr(path, key))), color=color, marker=marker, ls=line, ms=3.5,
+                    label=label)
+        target.set_ylabel(label, color=color)
+    for key, color, style, _ in _LAMBDAS:
+        strength = getattr(path, key)
+        if strength is not None and strength > 0:
+            right.axvline(strength, color=color, ls=style, lw=1.4)
+    right.set_xlim(xlim)  # the same λ at the same place in both panels
+    right.set_xlabel(f"{name} (log scale)")
+    right.set_title("what the penalty removes", fontsize=10)
+    handles = [h for a in (right, twin) if a is not None for h in a.get_legend_handles_labels()[0]]
+    right.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8,
+                 frameon=False)
 
 
 def _best_per_value(results: list, param: str):
@@ -181,7 +205,10 @@ def hyperparameter_figure(results: list, params: list, metric: str, log_params=(
 
 
 def weights_figure(histograms: dict, zero_fractions: dict) -> bytes:
-    """One histogram of the non-zero weights per layer, then the share of exact zeros per layer."""
+    """One histogram of the non-zero weights per layer, then the share of exact zeros per layer.
+
+    ``histograms`` maps a layer's name to its :class:`~ridgeback.report.context.WeightHistogram`.
+    """
     names = list(histograms)
     panels = len(names) + (1 if zero_fractions else 0)
     ncols = min(panels, 4)  # wrap deep networks onto more rows rather than squeeze the panels
@@ -196,12 +223,12 @@ def weights_figure(histograms: dict, zero_fractions: dict) -> bytes:
         axes = axes[:len(names)] + [axes[panels - 1]]
     for ax, name in zip(axes[:len(names)], names, strict=True):
         h = histograms[name]
-        edges = np.asarray(h["edges"], dtype=np.float64)
-        counts = np.asarray(h["counts"], dtype=np.float64)
+        edges = np.asarray(h.edges, dtype=np.float64)
+        counts = np.asarray(h.counts, dtype=np.float64)
         if counts.size:
             ax.stairs(counts, edges, fill=True, color=TRAIN, alpha=0.75)
-        share = h["n_zero"] / h["n"] if h["n"] else 0.0
-        ax.set_title(f"{name}\n{share:.1%} of {h['n']:,} weights exactly 0", fontsize=9)
+        share = h.n_zero / h.n if h.n else 0.0
+        ax.set_title(f"{name}\n{share:.1%} of {h.n:,} weights exactly 0", fontsize=9)
         ax.set_xlabel("weight value (zeros left out)")
         ax.set_ylabel("count")
     if zero_fractions:
@@ -217,37 +244,49 @@ def weights_figure(histograms: dict, zero_fractions: dict) -> bytes:
     return _png(fig)
 
 
-def features_figure(selected: dict) -> bytes | None:
-    """Which inputs survive: an image of the inputs when ``image_shape`` is given, else ranked bars."""
-    n = selected["n_inputs"]
+def features_figure(selected) -> bytes | None:
+    """Which inputs survive: an image of the inputs when ``image_shape`` is given, else ranked bars.
+
+    ``selected`` is a :class:`~ridgeback.report.context.SelectedFeatures`; None when there is
+    nothing to draw (no image shape and no importance).
+    """
+    n = selected.n_inputs
     kept = np.zeros(n, dtype=bool)
-    kept[np.asarray(selected["indices"], dtype=int)] = True
-    importance = selected.get("importance")
-    shape = selected.get("image_shape")
-    if shape:
-        show_mask = not (importance and kept.all())  # an all-green mask says nothing the text does not
-        ncols = int(show_mask) + int(bool(importance))
-        fig, axes = _new(3.4 * ncols + 0.6, 3.3, ncols)
-        if show_mask:
-            ax = axes[0]
-            ax.grid(False)
-            ax.imshow(kept.reshape(shape), cmap="Greens", vmin=0, vmax=1.4, interpolation="nearest")
-            ax.set_title(f"inputs kept: {kept.sum()} of {n}\n(green = used, white = dropped)", fontsize=9)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        if importance:
-            ax = axes[-1]
-            ax.grid(False)
-            image = ax.imshow(_floats(importance).reshape(shape), cmap="viridis", interpolation="nearest")
-            fig.colorbar(image, ax=ax, shrink=0.85, label="L2 norm of the input's weights")
-            ax.set_title("first-layer weight norm per input", fontsize=9)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        return _png(fig)
-    if not importance:
+    kept[np.asarray(selected.indices, dtype=int)] = True
+    if selected.image_shape:
+        return _feature_images(kept, selected.importance, selected.image_shape)
+    if not selected.importance:
         return None
-    names = selected.get("all_names") or [f"x{i}" for i in range(n)]
-    values = _floats(importance)
+    names = selected.all_names or [f"x{i}" for i in range(n)]
+    return _feature_bars(kept, _floats(selected.importance), names)
+
+
+def _feature_images(kept: np.ndarray, importance, shape) -> bytes:
+    """The inputs as an image: which are kept, and each one's first-layer weight norm."""
+    show_mask = not (importance and kept.all())  # an all-green mask says nothing the text does not
+    ncols = int(show_mask) + int(bool(importance))
+    fig, axes = _new(3.4 * ncols + 0.6, 3.3, ncols)
+    if show_mask:
+        ax = axes[0]
+        ax.grid(False)
+        ax.imshow(kept.reshape(shape), cmap="Greens", vmin=0, vmax=1.4, interpolation="nearest")
+        ax.set_title(f"inputs kept: {kept.sum()} of {kept.size}\n(green = used, white = dropped)", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if importance:
+        ax = axes[-1]
+        ax.grid(False)
+        image = ax.imshow(_floats(importance).reshape(shape), cmap="viridis", interpolation="nearest")
+        fig.colorbar(image, ax=ax, shrink=0.85, label="L2 norm of the input's weights")
+        ax.set_title("first-layer weight norm per input", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return _png(fig)
+
+
+def _feature_bars(kept: np.ndarray, values: np.ndarray, names) -> bytes:
+    """The 30 inputs with the largest first-layer weight norm, the dropped ones in grey."""
+    n = kept.size
     order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:30]
     fig, axes = _new(7.5, max(2.2, 0.26 * order.size + 1.0))
     ax = axes[0]
@@ -264,13 +303,16 @@ def features_figure(selected: dict) -> bytes | None:
 
 
 def comparison_figure(rows: list, metric: str) -> bytes:
-    """Score and share of zero weights for each compared regularization setting."""
+    """Score and share of zero weights for each compared regularization setting.
+
+    ``rows`` are :class:`~ridgeback.report.context.ComparisonRow` s.
+    """
     fig, axes = _new(10, 3.4, 2)
-    names = [str(r["name"]) for r in rows]
+    names = [str(r.name) for r in rows]
     pos = np.arange(len(rows))
     for offset, key, color, marker, label in ((-0.12, "cv_score", VALID, "o", "CV"),
                                               (0.12, "test_score", TRAIN, "s", "test")):
-        vals = _floats([r.get(key) for r in rows])
+        vals = _floats([getattr(r, key) for r in rows])
         if np.isfinite(vals).any():
             # points, not bars: the axis is zoomed to the scores, and bars would exaggerate the gaps
             axes[0].plot(pos + offset, vals, ls="none", marker=marker, ms=8, color=color, label=label)
@@ -278,7 +320,7 @@ def comparison_figure(rows: list, metric: str) -> bytes:
                 if math.isfinite(v):
                     axes[0].annotate(f"{v:.3f}", (xpos, v), textcoords="offset points", xytext=(0, 7),
                                      ha="center", fontsize=7)
-    finite = _floats([r.get(k) for r in rows for k in ("cv_score", "test_score")])
+    finite = _floats([getattr(r, k) for r in rows for k in ("cv_score", "test_score")])
     finite = finite[np.isfinite(finite)]
     if finite.size:
         low, high = finite.min(), finite.max()
@@ -289,7 +331,7 @@ def comparison_figure(rows: list, metric: str) -> bytes:
     axes[0].set_ylabel(metric)
     axes[0].set_title(f"{metric} by setting", fontsize=10)
     axes[0].legend(fontsize=8)
-    zeros = _floats([r.get("zero_fraction") for r in rows]) * 100
+    zeros = _floats([r.zero_fraction for r in rows]) * 100
     bars = axes[1].bar(pos, np.nan_to_num(zeros), color=CHOSEN)
     axes[1].bar_label(bars, labels=[f"{z:.1f}%" if math.isfinite(z) else "n/a" for z in zeros], fontsize=7)
     axes[1].set_xticks(pos, names, rotation=20, ha="right", fontsize=8)
