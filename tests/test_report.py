@@ -8,15 +8,27 @@ import re
 import subprocess
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
 from ridgeback import L1, Adam, CrossEntropy, EarlyStopping, Trainer, mlp
+from ridgeback.report.context import (
+    Candidate,
+    ContextError,
+    HistorySummary,
+    ModelSummary,
+    PathSummary,
+    RunContext,
+    SearchSummary,
+    WeightHistogram,
+)
 from ridgeback.report.document import check_context, model_context, render_html, render_report, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+DATA = Path(__file__).parent / "data"
 
 
 def _digits_run() -> dict:
@@ -339,3 +351,103 @@ def test_further_models_get_their_own_named_weights_and_features():
         check_context({"models": [{"model": "m", "selected_features": {"indices": [], "n_inputs": 0}}]})
     with pytest.raises(ValueError, match=r"context\['models'\]\[0\]\['model'\]"):
         check_context({"models": [{"layers": []}]})
+
+
+# ------------------------------------------------------------------------------ the typed context
+def _marked_rows(page: str) -> dict:
+    """``{tag: [the rows' first parameter value as text]}`` for the tune table's "best" and "1-SE" tags."""
+    _, *rows = _parse(page).table_after("rank")
+    return {tag: [row[1] for row in rows if tag in row[0].split()[1:]] for tag in ("best", "1-SE")}
+
+
+def test_a_run_json_written_before_the_typed_context_reads_back_exactly_and_renders(tmp_path):
+    """run.json of `ridgeback tune` before RunContext (best_score_index, one_se_params): the same
+    dict back, key order and nulls included, and a page that marks the best and the 1-SE rows."""
+    text = (DATA / "tune_run_before_typed_context.json").read_text(encoding="utf-8")
+    old = json.loads(text)
+    context = RunContext.from_dict(old)
+    assert json.dumps(context.to_dict(), indent=1) == text.rstrip("\n")
+    assert context.tune.answer("best") == (0, {"l2": 1e-4})
+    assert context.tune.answer("one_se") == (None, {"l2": 0.01})
+    assert context.tune.scoring is None and "scoring" in context.tune.to_dict()
+    assert context.history.extra == {"interrupted": False} and context.model.selected_features.n_inputs == 4
+    (tmp_path / "run.json").write_text(text, encoding="utf-8")
+    page = render_report(tmp_path).read_text(encoding="utf-8")
+    assert _marked_rows(page) == {"best": ["0.0001"], "1-SE": ["0.01"]}
+    assert "Chosen settings" in page and "Not in this run: regularization path" in page
+
+
+def _search(**answers) -> SearchSummary:
+    results = [Candidate(params={"l2": l2}, mean_score=score, std_score=0.02, extra={"rank": rank})
+               for l2, score, rank in ((1e-4, 0.91, 2), (1e-3, 0.92, 1), (1e-2, 0.905, 3))]
+    return SearchSummary(results=results, n_folds=3, metric="accuracy", **answers)
+
+
+def test_the_report_marks_the_candidates_the_search_names():
+    search = _search(best_index=1, one_se_index=2, refit_index=2, refit="1se")
+    page = render_html(RunContext(tune=search))
+    assert _marked_rows(page) == {"best": ["0.001"], "1-SE": ["0.01"]}
+    chosen = dict(map(tuple, _parse(page).table_after("best CV score")))
+    assert chosen == {"best CV score": "l2=0.001",
+                      "1-SE choice (simplest within one standard error)": "l2=0.01",
+                      "final model refitted on all rows with": "the 1-SE choice"}
+    # the same candidate can be both; without a refit the page says nothing was refitted
+    page = render_html(RunContext(tune=_search(best_index=1, one_se_index=1, refit_index=1, refit="none")))
+    assert _marked_rows(page) == {"best": ["0.001"], "1-SE": ["0.001"]}
+    assert "refitted on all rows" not in page
+
+
+def test_a_search_written_before_one_se_index_gets_todays_answers():
+    rows = [{"params": {"l2": v}, "mean_score": m, "std_score": 0.02}
+            for v, m in ((1e-4, 0.91), (1e-2, 0.905))]
+    # the old TuneResult.to_dict() under refit="1se": best_index and best_params named the 1-SE choice
+    old = {"results": rows, "best_params": {"l2": 1e-2}, "best_index": 1, "best_score_index": 0,
+           "refit": "1se"}
+    search = SearchSummary.from_dict(old)
+    assert (search.best_index, search.one_se_index, search.refit_index) == (0, 1, 1)
+    assert search.best_params == {"l2": 1e-4} and search.extra == {"best_score_index": 0}
+    assert search.answer("best") == (0, {"l2": 1e-4}) and search.answer("one_se") == (1, {"l2": 1e-2})
+    new = {"results": rows, "best_index": 0, "best_score_index": 0, "one_se_index": 1, "refit_index": 1,
+           "refit": "1se", "best_params": {"l2": 1e-4}}
+    assert SearchSummary.from_dict(new).to_dict() == new  # today's vocabulary is read as it is
+
+
+def test_parts_check_their_fields_when_built_and_name_them():
+    with pytest.raises(ContextError, match=r"^`train_loss` must be a list of numbers .*"
+                                           r"Received: train_loss='low'$"):
+        HistorySummary(train_loss="low")
+    with pytest.raises(ValueError, match=r"^`best_index` must be a row index in \[0, 3\) or null\. "
+                                         r"Received: best_index=3$"):
+        _search(best_index=3)
+    with pytest.raises(ValueError, match=r"`context\['tune'\]\['refit'\]` must be 'best', '1se', 'none'"):
+        RunContext.from_dict({"tune": {"results": [], "refit": "always"}})
+    with pytest.raises(ValueError, match=r"^`models\[0\]` must be a ModelSummary\. Received: models\[0\]="):
+        RunContext(models=[{"model": "a dict, not a part"}])
+
+
+def test_parts_built_directly_hold_plain_json_values():
+    path = PathSummary(values=np.geomspace(1.0, 1e-2, 3), mean_score=np.array([0.5, np.nan, 0.7]),
+                       std_score=(0.1, 0.1, 0.1), n_folds=np.int64(3), lambda_min=np.float32(0.1))
+    assert path.values == [1.0, 0.1, 0.01] and path.mean_score == [0.5, None, 0.7]
+    assert path.std_score == [0.1, 0.1, 0.1] and type(path.n_folds) is int and type(path.lambda_min) is float
+    histogram = WeightHistogram.of(np.array([[0.0, 1.0], [0.0, -1.0]], dtype=np.float32), bins=2)
+    assert histogram.to_dict() == {"counts": [1, 1], "edges": [-1.0, 0.0, 1.0], "n_zero": 2, "n": 4}
+
+
+def test_a_context_round_trips_through_run_json(tmp_path):
+    net = mlp([4, 3, 2], seed=0)
+    context = RunContext(title="round trip", history=HistorySummary(train_loss=[0.9, 0.5], best_epoch=1),
+                         tune=_search(best_index=1, one_se_index=2), notes=["a note"],
+                         model=ModelSummary.from_dict({**model_context(net), "model": "final"}),
+                         extra={"custom": {"kept": True}})
+    write_report(tmp_path, context)
+    stored = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    assert stored["model"] == "final" and stored["custom"] == {"kept": True} and "created" in stored
+    assert list(stored)[:3] == ["title", "history", "layers"]  # the order `ridgeback tune` writes
+    again = RunContext.from_dict(stored)
+    assert again.to_dict() == stored
+    assert again.tune == context.tune and again.history == context.history and again.extra == context.extra
+    assert "Kept in run.json but not drawn: custom." in (tmp_path / "report.html").read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match=r"`context` must be a RunContext or a dict\. "
+                                         r"Received: context of type list"):
+        write_report(tmp_path, [context])
