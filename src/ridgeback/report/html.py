@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 
+from .._util.text import format_params
 from .context import (
     KNOWN_KEYS,
     ComparisonRow,
@@ -114,9 +115,7 @@ def _key_values(mapping: dict, prefix: str = "") -> list:
 
 
 def _params_text(params: dict | None) -> str:
-    if not params:
-        return "—"
-    return ", ".join(f"{_e(k)}={_fmt(v)}" for k, v in params.items())
+    return format_params({_e(k): v for k, v in (params or {}).items()}, sep=", ", empty="—", value=_fmt)
 
 
 # ---------------------------------------------------------------------------------------- sections
