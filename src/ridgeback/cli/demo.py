@@ -190,11 +190,11 @@ def _write_report(out, final, searches, path, comparison, combo, l1, seed, X_df)
             "The L1 strengths tried are λ_1se, λ_min and λ_min / 3 of the cross-validated path.",
             "Scaling is fitted inside each cross-validation fold, on that fold's training rows only.",
         ],
+        model_name=f"final model ({_text(combo.best_params_)}), refitted on the training rows",
+        # the final model may carry no L1 at all; the L1 row's model shows what L1 did: exact zeros,
+        # and the pixels it removed
+        models=[_l1_context(l1, image_shape=(8, 8))],
     )
-    context["model"] = f"final model ({_text(combo.best_params_)}), refitted on the training rows"
-    # the final model may carry no L1 at all; the L1 row's model shows what L1 did: exact zeros,
-    # and the pixels it removed
-    context["models"] = [_l1_context(l1, image_shape=(8, 8))]
     return write_report(out, context)
 
 
@@ -216,16 +216,17 @@ def _comparison_table(rows) -> str:
     )
 
 
-def _l1_context(l1_search, image_shape) -> dict:
+def _l1_context(l1_search, image_shape):
+    """The L1 row's model for the report (a ``ModelSummary``), named with its share of exact zeros."""
+    from ..report.context import ModelSummary
     from ..report.document import model_context
 
-    model = l1_search.best_estimator_
-    context = model_context(model, image_shape=image_shape)
-    layers = context["layers"]
+    sections = model_context(l1_search.best_estimator_, image_shape=image_shape)
+    layers = sections["layers"]
     zeros = sum(r["n_zero"] for r in layers) / sum(int(np.prod(r["shape"])) for r in layers)
-    context["model"] = (f"L1 model (l1={l1_search.best_params_['l1']:.3g}, the L1 row of the comparison): "
-                        f"{zeros:.1%} of its weights are exactly zero")
-    return context
+    name = (f"L1 model (l1={l1_search.best_params_['l1']:.3g}, the L1 row of the comparison): "
+            f"{zeros:.1%} of its weights are exactly zero")
+    return ModelSummary.from_dict({**sections, "model": name})
 
 
 def _all_searches(searches: dict) -> dict:
@@ -251,6 +252,7 @@ def _all_searches(searches: dict) -> dict:
         "best_params": pooled.best_params_,
         "best_index": pooled.best_index_,
         "best_score_index": pooled.best_index_,
+        "one_se_index": pooled.one_se_index_,
         "one_se_params": pooled.one_se_params_,
         "metric": "accuracy",
         "n_folds": n_folds,

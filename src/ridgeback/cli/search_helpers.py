@@ -62,28 +62,40 @@ def fold_progress(args, description="folds"):
 
 
 def report_context(
-    title, dataset, settings, model, metric, tune=None, path=None, comparison=None, image_shape=None, notes=()
+    title,
+    dataset,
+    settings,
+    model,
+    metric,
+    tune=None,
+    path=None,
+    comparison=None,
+    image_shape=None,
+    notes=(),
+    model_name=None,
+    models=(),
 ):
-    """The report's context for a TabularModel ``model``: its training history, layers, weights and
-    selected inputs, with the search (``tune``), ``path`` and ``comparison`` sections given."""
-    from ..report.document import model_context
+    """The report's :class:`~ridgeback.report.context.RunContext` for a TabularModel ``model``: its
+    training history, layers, weights and selected inputs (named ``model_name``), with the search
+    (``tune``, as ``TuneResult.to_dict()`` writes it), ``path`` and ``comparison`` (dicts) when
+    given, and further ``models`` (:class:`~ridgeback.report.context.ModelSummary`)."""
+    from ..report.context import ComparisonRow, HistorySummary, PathSummary, RunContext, SearchSummary
+    from ..report.document import model_summary
 
-    context = {
-        "title": title,
-        "metric": metric,
-        "dataset": dataset,
-        "settings": settings,
-        "history": model.estimator.history_.to_dict(),
-    }
-    context.update(model_context(model.estimator, list(model.feature_names_out_), image_shape=image_shape))
-    if tune is not None:
-        context["tune"] = tune
-    if path is not None:
-        context["path"] = path
-    if comparison is not None:
-        context["comparison"] = comparison
     imputed = list(model.preprocessor.imputed_columns_)
-    notes = list(notes)
-    notes.append(f"Missing values imputed in: {', '.join(imputed)}." if imputed else "No missing values.")
-    context["notes"] = notes
-    return context
+    notes = [*notes, f"Missing values imputed in: {', '.join(imputed)}." if imputed else "No missing values."]
+    return RunContext(
+        title=title,
+        metric=metric,
+        dataset=dataset,
+        settings=settings,
+        history=HistorySummary.from_dict(model.estimator.history_.to_dict()),
+        model=model_summary(
+            model.estimator, list(model.feature_names_out_), name=model_name, image_shape=image_shape
+        ),
+        tune=None if tune is None else SearchSummary.from_dict(tune),
+        path=None if path is None else PathSummary.from_dict(path),
+        comparison=None if comparison is None else [ComparisonRow.from_dict(row) for row in comparison],
+        notes=notes,
+        models=list(models) or None,
+    )
