@@ -28,7 +28,7 @@ from ridgeback.report.context import (
 from ridgeback.report.document import check_context, model_context, render_html, render_report, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent / "fixtures"
 
 
 def _digits_run() -> dict:

@@ -82,11 +82,13 @@ def cmd_tune(args) -> int:
     start = time.perf_counter()
     with notes_on_stderr(args.quiet):
         result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0))
-        params = result.one_se_params_ if args.refit == "1se" else result.best_params_
+        refit_index = result.one_se_index_ if args.refit == "1se" else result.best_index_
+        params = result.results_[refit_index]["params"]
         model, out = _refit_and_save(args, task, base, params, X, y)
     elapsed = time.perf_counter() - start
     metric = "accuracy" if task == "classification" else "r2"
-    tune_ctx = {**result.to_dict(), "metric": metric}
+    # the search ran without a refit; the CLI refitted `refit_index` as a TabularModel: say so
+    tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric}
     report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx)
     emit(
         args,
