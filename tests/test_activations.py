@@ -51,7 +51,8 @@ def test_backward_matches_finite_differences_of_the_input(name):
         xp, xm = x.copy(), x.copy()
         xp.flat[i] += eps
         xm.flat[i] -= eps
-        numeric.flat[i] = (np.sum(g * NEW[name]().forward(xp)) - np.sum(g * NEW[name]().forward(xm))) / (2 * eps)
+        plus, minus = np.sum(g * NEW[name]().forward(xp)), np.sum(g * NEW[name]().forward(xm))
+        numeric.flat[i] = (plus - minus) / (2 * eps)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
 
 
@@ -127,7 +128,6 @@ def test_selu_keeps_unit_variance_through_a_layer():
 
 def test_sequential_of_the_new_layers_passes_gradcheck_with_dense_between():
     rng = np.random.default_rng(3)
-    net = Sequential(Dense(3, 4, dtype=np.float64, seed=0), GELU(), Dense(4, 4, dtype=np.float64, seed=1),
-                     Mish(), Dense(4, 4, dtype=np.float64, seed=2), SELU(), Dense(4, 4, dtype=np.float64, seed=3),
-                     SiLU(), Dense(4, 2, dtype=np.float64, seed=4))
+    dense = [Dense(4 if i else 3, 2 if i == 4 else 4, dtype=np.float64, seed=i) for i in range(5)]
+    net = Sequential(dense[0], GELU(), dense[1], Mish(), dense[2], SELU(), dense[3], SiLU(), dense[4])
     assert check_gradients(net, CrossEntropy(), rng.standard_normal((6, 3)), rng.integers(0, 2, 6)) < 1e-7

@@ -4,7 +4,17 @@ mlp(normalization=), saving with the running statistics."""
 import numpy as np
 import pytest
 
-from ridgeback import CrossEntropy, Dense, MeanSquaredError, Sequential, Tanh, check_gradients, load, mlp, save
+from ridgeback import (
+    CrossEntropy,
+    Dense,
+    MeanSquaredError,
+    Sequential,
+    Tanh,
+    check_gradients,
+    load,
+    mlp,
+    save,
+)
 from ridgeback.engine.normalization import BatchNorm, LayerNorm
 
 
@@ -143,7 +153,8 @@ def test_batchnorm_refuses_a_training_batch_of_one_row():
     assert out.shape == (1, 2)
 
 
-@pytest.mark.parametrize("kwargs, name", [({"n_features": 0}, "n_features"), ({"n_features": 2, "eps": 0.0}, "eps"),
+@pytest.mark.parametrize("kwargs, name", [({"n_features": 0}, "n_features"),
+                                          ({"n_features": 2, "eps": 0.0}, "eps"),
                                           ({"n_features": 2, "momentum": 1.5}, "momentum")])
 def test_invalid_arguments_name_themselves(kwargs, name):
     with pytest.raises(ValueError, match=f"Received: {name}="):
@@ -200,3 +211,18 @@ def test_batchnorm_network_trains_on_a_regression():
     net = mlp([4, 16, 1], normalization="batch", seed=0, dtype=np.float64)
     Trainer(net, MeanSquaredError(), Adam(1e-2), epochs=60, batch_size=32, seed=0).fit(X, y)
     assert float(np.mean((net.forward(X) - y) ** 2)) < 0.2 * float(np.var(y))
+
+
+@pytest.mark.parametrize("config, message", [({"n_features": 2**40}, "above the bound"),
+                                             ({"n_features": "5"}, "invalid config")])
+def test_hostile_normalization_configs_are_refused_before_allocation(tmp_path, config, message):
+    import json
+
+    from ridgeback.persist.npz import ModelFormatError
+
+    directory = save(mlp([3, 5, 2], normalization="batch", seed=0), tmp_path / "m")
+    doc = json.loads((directory / "model.json").read_text())
+    doc["architecture"]["layers"][1]["config"].update(config)
+    (directory / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFormatError, match=message):
+        load(directory)

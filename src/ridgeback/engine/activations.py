@@ -42,8 +42,9 @@ _INV_SQRT_PI = 5.6418958354775628695e-1
 
 
 def _scaled_exp(y):
-    """:math:`e^{-y^2}` computed as :math:`e^{-s^2} e^{-(y-s)(y+s)}` with :math:`s = \\lfloor 16y \\rfloor / 16`,
-    Cody's split, which keeps the relative error of the product near one ulp for large y."""
+    """:math:`e^{-y^2}` computed as :math:`e^{-s^2} e^{-(y-s)(y+s)}` with
+    :math:`s = \\lfloor 16y \\rfloor / 16`, Cody's split, which keeps the relative error of the
+    product near one ulp for large y."""
     s = np.trunc(y * 16.0) / 16.0
     return np.exp(-s * s) * np.exp(-(y - s) * (y + s))
 

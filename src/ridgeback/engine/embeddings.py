@@ -104,7 +104,8 @@ class PeriodicEmbedding(Layer):
         self.sigma = check_positive("sigma", sigma)
         self.d_embedding = check_int("d_embedding", d_embedding)
         if not isinstance(include_input, (bool, np.bool_)):
-            raise ValueError(f"`include_input` must be True or False. Received: include_input={include_input!r}")
+            raise ValueError(f"`include_input` must be True or False. "
+                             f"Received: include_input={include_input!r}")
         self.include_input = bool(include_input)
         self.dtype = resolve_dtype(dtype)
         rng = np.random.default_rng(seed)

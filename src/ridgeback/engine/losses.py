@@ -7,6 +7,7 @@ in the output's dtype. The backward pass of a network starts here.
 
 from __future__ import annotations
 
+import numbers
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -98,7 +99,7 @@ class CrossEntropy(Loss):
     _predicted = (None, None)  # (the output forward last saw, its argmax): reused by predict
 
     def __init__(self, label_smoothing=0.0):
-        if (isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float, np.floating))
+        if (isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real)
                 or not 0.0 <= label_smoothing < 1.0):
             raise ValueError(f"`label_smoothing` must be a number in [0, 1). "
                              f"Received: label_smoothing={label_smoothing!r}")

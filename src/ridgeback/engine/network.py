@@ -67,7 +67,8 @@ class Sequential:
 
     def named_buffers(self):
         """``[("1.running_mean", ndarray), ...]``: the untrained state saved with the model."""
-        return [(f"{i}.{name}", a) for i, layer in enumerate(self.layers) for name, a in layer.buffers().items()]
+        return [(f"{i}.{name}", array) for i, layer in enumerate(self.layers)
+                for name, array in layer.buffers().items()]
 
     @property
     def dense_layers(self):

@@ -14,7 +14,8 @@ Sigmoid → Sigmoid; Dropout is the identity at inference, or a Mul by the keep 
 operators: GELU → :math:`x \cdot \tfrac12(1 + \operatorname{Erf}(x/\sqrt2))`, SiLU →
 Sigmoid + Mul, Mish → Softplus + Tanh + Mul, SELU → Selu, BatchNorm → BatchNormalization
 (running statistics, as at inference), LayerNorm → LayerNormalization, PeriodicEmbedding →
-Unsqueeze, Mul, Cos, Sin, Concat, Einsum (one linear map per column), Add, Reshape. Column names and class labels are stored as metadata
+Unsqueeze, Mul, Cos, Sin, Concat, Einsum (one linear map per column), Add, Reshape.
+Column names and class labels are stored as metadata
 (``feature_names``, ``classes``) since the graph itself knows only positions.
 
 Both runtimes compute in float32 and may sum in different orders, so they agree to float32
@@ -134,7 +135,8 @@ def export_onnx(model, path):
             add("Selu", [current], alpha=float(layer.alpha), gamma=float(layer.scale))
         elif isinstance(layer, BatchNorm):
             add("BatchNormalization", [current, const(f"gamma{i}", layer.weight.data),
-                                       const(f"beta{i}", layer.bias.data), const(f"mean{i}", layer.running_mean),
+                                       const(f"beta{i}", layer.bias.data),
+                                       const(f"mean{i}", layer.running_mean),
                                        const(f"var{i}", layer.running_var)], epsilon=float(layer.eps))
         elif isinstance(layer, LayerNorm):
             add("LayerNormalization", [current, const(f"gamma{i}", layer.weight.data),
