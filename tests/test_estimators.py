@@ -228,7 +228,7 @@ def test_works_in_pipeline_grid_search_and_cross_val_score(blobs):
     ({"learning_rate": 0}, "learning_rate=0"),
     ({"batch_size": 0}, "batch_size=0"),
     ({"hidden_layer_sizes": (10, 0)}, r"hidden_layer_sizes=\(10, 0\)"),
-    ({"activation": "gelu"}, "activation='gelu'"),
+    ({"activation": "swish"}, "activation='swish'"),
     ({"optimizer": "lbfgs"}, "optimizer='lbfgs'"),
     ({"max_norm": -3}, "max_norm=-3"),
     ({"validation_fraction": 1.0}, "validation_fraction=1.0"),

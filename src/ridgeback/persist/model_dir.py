@@ -8,8 +8,9 @@ Layout of a model directory::
                   output, already folded into the output layer; kept for warm starts),
                   the array manifest {name: {shape, dtype}} and the
                   SHA-256 of weights.npz
-    weights.npz   one ``NAME.npy`` member per parameter ("0.weight", "0.bias", ...), plain
-                  numeric dtypes, never pickle
+    weights.npz   one ``NAME.npy`` member per parameter ("0.weight", "0.bias", ...) and per
+                  buffer (a BatchNorm's "1.running_mean", "1.running_var"), plain numeric
+                  dtypes, never pickle
 
 Saving writes ``weights.npz`` first and ``model.json`` last, each through a temporary file,
 fsync and rename; a new directory is assembled under a temporary name and renamed into place.
@@ -42,6 +43,7 @@ from .._util.jsonify import to_json
 from .._version import __version__
 from ..engine.history import History
 from ..engine.inspection import final_step, network_of
+from ..engine.layers import LAYERS
 from ..engine.network import Sequential
 from .npz import ModelFormatError, fail, npz_bytes, read_bounded, read_npz
 
@@ -130,6 +132,7 @@ def save(model, path) -> Path:
     network = network_of(model)
     estimator = None if kind == "sequential" else final_step(model)
     arrays = {name: p.data for name, p in network.named_parameters()}
+    arrays.update(network.named_buffers())
     for name, array in arrays.items():
         if not np.all(np.isfinite(array)):
             raise ValueError(f"Parameter {name!r} holds NaN or infinity; refusing to save a broken model. "
@@ -211,6 +214,13 @@ def _check_architecture(arch, where) -> dict:
         if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
             fail(where, f"layer {i} must be an object with a \"config\" object", f"layers[{i}]={spec!r}")
         if spec.get("class") != "Dense":
+            for name, (shape, dtype) in _declared_arrays(spec, i, where).items():
+                size = math.prod(shape)
+                if size > MAX_ARRAY_ELEMENTS:
+                    fail(where, f"layer {i} ({spec['class']}) declares {size} values in {name!r}, above "
+                                f"the bound {MAX_ARRAY_ELEMENTS}", f"shape={list(shape)}")
+                total += size
+                expected[f"{i}.{name}"] = (tuple(shape), dtype)
             continue
         cfg = spec.get("config", {})
         sizes = [cfg.get("n_in"), cfg.get("n_out")]
@@ -237,6 +247,20 @@ def _check_architecture(arch, where) -> dict:
         fail(where, f"the architecture declares {total} parameters, above the bound {MAX_TOTAL_ELEMENTS}",
               f"parameters={total}")
     return expected
+
+
+def _declared_arrays(spec, i, where) -> dict:
+    """The arrays a registered layer other than Dense declares for its config (BatchNorm's
+    weight, bias and running statistics, ...); {} for layers without arrays. An unknown class
+    is left to ``Sequential.from_config``, which names the known ones."""
+    cls = LAYERS.get(spec.get("class")) if isinstance(spec.get("class"), str) else None
+    if cls is None or not hasattr(cls, "declared_arrays"):
+        return {}
+    try:
+        return cls.declared_arrays(spec.get("config", {}))
+    except (ValueError, TypeError) as exc:
+        fail(where, f"layer {i} ({spec['class']}) has an invalid config ({str(exc)[:200]})",
+             f"config={spec.get('config')!r}"[:300])
 
 
 def _check_manifest(manifest, expected, where):
@@ -346,12 +370,13 @@ def load(path):
         network = Sequential.from_config(doc["architecture"])
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
         fail(where, f"invalid architecture ({type(exc).__name__}: {str(exc)[:300]})", "architecture")
-    params = dict(network.named_parameters())
-    if set(params) != set(arrays):
+    targets = {name: p.data for name, p in network.named_parameters()}
+    targets.update(network.named_buffers())
+    if set(targets) != set(arrays):
         fail(where, "the built network's parameters differ from the architecture's arrays",
-              f"parameters={sorted(params)}")
-    for name, param in params.items():
-        param.data[...] = arrays[name]
+              f"parameters={sorted(targets)}")
+    for name, target in targets.items():
+        target[...] = arrays[name]
     if kind == "sequential":
         return network
     try:

@@ -1,4 +1,4 @@
-"""ONNX export of a trained network (the ``[onnx]`` extra: onnx + onnxruntime).
+r"""ONNX export of a trained network (the ``[onnx]`` extra: onnx + onnxruntime).
 
 The graph computes the network on the **preprocessed** matrix, not on raw table columns:
 
@@ -10,7 +10,12 @@ The graph computes the network on the **preprocessed** matrix, not on raw table 
 
 Layers map one to one: Dense → MatMul + Add, ReLU → Relu, LeakyReLU → LeakyRelu, Tanh → Tanh,
 Sigmoid → Sigmoid; Dropout is the identity at inference, or a Mul by the keep probability
-:math:`1-p` for ``scale="inference"``. Column names and class labels are stored as metadata
+:math:`1-p` for ``scale="inference"``. The newer layers are composed from standard opset-17
+operators: GELU → :math:`x \cdot \tfrac12(1 + \operatorname{Erf}(x/\sqrt2))`, SiLU →
+Sigmoid + Mul, Mish → Softplus + Tanh + Mul, SELU → Selu, BatchNorm → BatchNormalization
+(running statistics, as at inference), LayerNorm → LayerNormalization, PeriodicEmbedding →
+Unsqueeze, Mul, Cos, Sin, Concat, Einsum (one linear map per column), Add, Reshape.
+Column names and class labels are stored as metadata
 (``feature_names``, ``classes``) since the graph itself knows only positions.
 
 Both runtimes compute in float32 and may sum in different orders, so they agree to float32
@@ -27,9 +32,12 @@ from pathlib import Path
 import numpy as np
 
 from .._util.files import atomic_write_bytes
+from ..engine.activations import GELU, SELU, Mish, SiLU
+from ..engine.embeddings import PeriodicEmbedding
 from ..engine.inspection import network_of
 from ..engine.layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
 from ..engine.network import Sequential
+from ..engine.normalization import BatchNorm, LayerNorm
 
 __all__ = ["export_onnx", "OPSET"]
 
@@ -90,6 +98,11 @@ def export_onnx(model, path):
         out = f"t{len(nodes)}_{op.lower()}"
         nodes.append(helper.make_node(op, inputs, [out], name=f"n{len(nodes)}_{op}", **attrs))
         current = out
+        return out
+
+    def const(name, value, dtype=np.float32):
+        initializers.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
+        return name
 
     for i, layer in enumerate(network.layers):
         if isinstance(layer, Dense):
@@ -105,6 +118,39 @@ def export_onnx(model, path):
             add("Tanh", [current])
         elif isinstance(layer, Sigmoid):
             add("Sigmoid", [current])
+        elif isinstance(layer, GELU):
+            x = current
+            add("Mul", [x, const(f"rsqrt2_{i}", 1 / np.sqrt(2.0))])
+            add("Erf", [current])
+            add("Add", [current, const(f"one{i}", 1.0)])
+            add("Mul", [current, const(f"half{i}", 0.5)])
+            add("Mul", [x, current])
+        elif isinstance(layer, SiLU):
+            x = current
+            add("Mul", [x, add("Sigmoid", [x])])
+        elif isinstance(layer, Mish):
+            x = current
+            add("Mul", [x, add("Tanh", [add("Softplus", [x])])])
+        elif isinstance(layer, SELU):
+            add("Selu", [current], alpha=float(layer.alpha), gamma=float(layer.scale))
+        elif isinstance(layer, BatchNorm):
+            add("BatchNormalization", [current, const(f"gamma{i}", layer.weight.data),
+                                       const(f"beta{i}", layer.bias.data),
+                                       const(f"mean{i}", layer.running_mean),
+                                       const(f"var{i}", layer.running_var)], epsilon=float(layer.eps))
+        elif isinstance(layer, LayerNorm):
+            add("LayerNormalization", [current, const(f"gamma{i}", layer.weight.data),
+                                       const(f"beta{i}", layer.bias.data)], axis=-1, epsilon=float(layer.eps))
+        elif isinstance(layer, PeriodicEmbedding):
+            x3 = add("Unsqueeze", [current, const(f"axis{i}", [2], np.int64)])  # (N, F, 1)
+            # (2 pi x) f, in the order forward multiplies
+            angles = add("Mul", [add("Mul", [x3, const(f"twopi{i}", 2 * np.pi)]),
+                                 const(f"freq{i}", layer.frequencies.data)])
+            parts = [add("Cos", [angles]), add("Sin", [angles])] + ([x3] if layer.include_input else [])
+            add("Concat", parts, axis=2)
+            add("Einsum", [current, const(f"W{i}", layer.weight.data)], equation="nfm,fmd->nfd")
+            add("Add", [current, const(f"b{i}", layer.bias.data)])
+            add("Reshape", [current, const(f"shape{i}", [-1, layer.n_out], np.int64)])
         elif isinstance(layer, Dropout):
             if layer.scale == "inference" and layer.rate > 0:
                 initializers.append(numpy_helper.from_array(np.array(1.0 - layer.rate, dtype=np.float32),
