@@ -50,6 +50,7 @@ def run_demo(args) -> int:
     from ..selection.search import regularization_path, tune
     from ..tabular.data import load_builtin
     from ..tabular.model import TabularModel
+    from ..tabular.preprocessing import Preprocessor
 
     start = time.perf_counter()
     seed = args.seed
@@ -107,7 +108,9 @@ def run_demo(args) -> int:
     )
 
     # the combination's choice as a model on raw tables, saved next to the report
-    final = TabularModel(MLPClassifier(**{**BASE, **combo.best_params_}, random_state=seed)).fit(
+    # every pixel stays an input, the blank border ones included, so the inputs remain an 8x8 image
+    pixels = Preprocessor(numeric=[str(c) for c in X_train_df.columns])
+    final = TabularModel(MLPClassifier(**{**BASE, **combo.best_params_}, random_state=seed), pixels).fit(
         X_train_df, y_train
     )
     out = Path(args.out)
