@@ -42,6 +42,7 @@ def _row(name, cv_score, estimator, X_test, y_test, params):
 
 
 def run_demo(args) -> int:
+    from sklearn.base import clone
     from sklearn.model_selection import train_test_split
 
     from ..estimators.mlp import MLPClassifier
@@ -59,7 +60,9 @@ def run_demo(args) -> int:
         X_df, y_s.to_numpy(), test_size=0.25, stratify=y_s.to_numpy(), random_state=seed
     )
     # preprocessing inside the pipeline: every fold (and every refit) scales on its own training rows
-    base = _pipeline(MLPClassifier(**BASE, random_state=seed))
+    # every pixel stays an input, the blank border ones included, so the inputs remain an 8x8 image
+    pixels = Preprocessor(numeric=[str(c) for c in X_df.columns])
+    base = _pipeline(MLPClassifier(**BASE, random_state=seed), pixels)
     X_train, X_test = X_train_df, X_test_df
     common = {"cv": CV, "n_jobs": args.n_jobs, "random_state": seed}
     rows, searches = [], {}
@@ -108,11 +111,8 @@ def run_demo(args) -> int:
     )
 
     # the combination's choice as a model on raw tables, saved next to the report
-    # every pixel stays an input, the blank border ones included, so the inputs remain an 8x8 image
-    pixels = Preprocessor(numeric=[str(c) for c in X_train_df.columns])
-    final = TabularModel(MLPClassifier(**{**BASE, **combo.best_params_}, random_state=seed), pixels).fit(
-        X_train_df, y_train
-    )
+    final_mlp = MLPClassifier(**{**BASE, **combo.best_params_}, random_state=seed)
+    final = TabularModel(final_mlp, clone(pixels)).fit(X_train_df, y_train)
     out = Path(args.out)
     save(final, out)
     tune_ctx = _all_searches(searches)

@@ -94,14 +94,14 @@ def _choices(result):
 MLP_STEP = "mlp"
 
 
-def _pipeline(estimator):
+def _pipeline(estimator, preprocessor=None):
     """Preprocessing and network in one estimator: ``tune`` clones it per fold, so every fold
     fits its own imputation, scaling and one-hot categories on its training rows only."""
     from sklearn.pipeline import Pipeline
 
     from ..tabular.preprocessing import Preprocessor
 
-    return Pipeline([("preprocess", Preprocessor()), (MLP_STEP, estimator)])
+    return Pipeline([("preprocess", preprocessor or Preprocessor()), (MLP_STEP, estimator)])
 
 
 def _step_grid(grid: dict) -> dict:
