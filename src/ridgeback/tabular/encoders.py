@@ -104,7 +104,7 @@ def datetime_parts(series: pd.Series, parts=DATETIME_PARTS) -> tuple:
     available = {
         "year": lambda s: s.dt.year,
         "month": lambda s: s.dt.month,
-        "weekday": lambda s: s.dt.dayofweek,
+        "weekday": lambda s: s.dt.day_of_week,
         "hour": lambda s: s.dt.hour + s.dt.minute / 60.0,
         "epoch_days": lambda s: (s - pd.Timestamp("1970-01-01", tz="UTC")) / pd.Timedelta(days=1),
     }
