@@ -498,7 +498,7 @@ def test_tune_fits_preprocessing_inside_each_fold(table, tmp_path, capsys, monke
 
 def test_tune_shows_a_fold_progress_bar_on_a_terminal(table, tmp_path, capsys, monkeypatch):
     import ridgeback.cli.progress
-    import ridgeback.cli.tune as cli_tune
+    import ridgeback.cli.search_helpers as cli_tune
     import ridgeback.report.document
 
     path, _ = table
@@ -540,3 +540,25 @@ def test_version_says_what_runs_adams_update(capsys, monkeypatch, enabled):
     assert out == f"ridgeback {__version__} (Adam's update: {expected})\n"
     if not enabled:
         assert expected == "NumPy"
+
+
+
+def test_help_lists_the_exit_codes_and_main_returns_plain_ints(tmp_path, capsys):
+    from ridgeback.cli.exit_codes import ExitCode
+
+    assert [int(c) for c in ExitCode] == [0, 2, 3, 130]
+    help_text = build_parser().format_help()
+    assert "exit codes: 0 ok, 2 bad usage or input, 3 training diverged, 130 interrupted" in help_text
+    missing = str(tmp_path / "missing.csv")
+    code, _, err = _run(capsys, "train", missing, "--target", "y", "--out", str(tmp_path / "m"))
+    assert code == ExitCode.USAGE and type(code) is int and err.startswith("ridgeback train: error:")
+
+
+@pytest.mark.parametrize("command, other", [("demo", "tune"), ("tune", "demo")])
+def test_the_demo_and_tune_commands_do_not_import_each_other(command, other):
+    import subprocess
+    import sys
+
+    probe = f"import sys, ridgeback.cli.{command}; print('ridgeback.cli.{other}' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -10,8 +10,8 @@ import pytest
 
 from ridgeback import L1, L2, Adam, AdamW, CrossEntropy, ElasticNet, Parameter, Trainer, mlp
 from ridgeback.engine import fastpaths as _kernels
-from ridgeback.engine.optimizers import CHUNK
-from ridgeback.engine.trainer import penalty_gradient
+from ridgeback.engine.fastpaths import CHUNK
+from ridgeback.engine.penalty_gradient import PenaltyGradient as penalty_gradient
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from ridgeback import L2, SGD, Adam, AdamW, Dense, MeanSquaredError, Parameter, RMSprop, Sequential, Trainer
-from ridgeback.engine.optimizers import CHUNK, get
+from ridgeback.engine.fastpaths import CHUNK
+from ridgeback.engine.optimizers import get
 
 CASES = {
     "sgd": (SGD, "SGD", dict(lr=0.05)),
@@ -247,7 +248,7 @@ def test_gradient_added_during_the_step_is_bit_identical_to_adding_it_before(nam
 
 @pytest.mark.parametrize("with_l2", [False, True])
 def test_adam_rejects_a_non_contiguous_parameter(adam_backend, with_l2):
-    from ridgeback.engine.trainer import penalty_gradient
+    from ridgeback.engine.penalty_gradient import PenaltyGradient as penalty_gradient
 
     p = Parameter(np.zeros((4, 3), dtype=np.float32).T)  # a transposed view: not C-contiguous
     # with an L2 penalty gradient, the compiled update walks L2 stretches instead of chunks
@@ -302,3 +303,31 @@ def test_adam_follows_settings_changed_between_steps(cls, adam_backend):
         other.step([q])
         state = other.state_arrays([q])
         assert q.data.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("case", ["adam", "rmsprop_centered"])
+def test_state_holds_no_working_memory_and_loading_state_replaces_it(case, adam_backend):
+    # scratch rows and cached views live apart from the state: never saved, and rebuilt after
+    # a load (views of the replaced moments would update arrays the state no longer holds)
+    cls, _, kwargs = CASES[case]
+    rng = np.random.default_rng(4)
+    grads = rng.standard_normal((5, 30)).astype(np.float32)
+    p, q = Parameter(np.zeros(30, dtype=np.float32)), Parameter(np.zeros(30, dtype=np.float32))
+    opt, reference = cls(**kwargs), cls(**kwargs)
+    for g in grads[:2]:
+        q.grad[...] = g
+        reference.step([q])
+    saved = reference.state_arrays([q])
+    assert sorted(saved) == sorted(f"0.{name}" for name in reference.state[id(q)])
+    assert not {"denom", "scratch", "chunks"} & set(reference.state[id(q)])
+    for g in grads[2:4]:  # p's own history, then q's state loaded into the same optimizer
+        p.grad[...] = g
+        opt.step([p])
+    p.data[...] = q.data
+    opt.load_state_arrays([p], saved)
+    for g in grads[2:]:
+        p.grad[...] = q.grad[...] = g
+        opt.step([p])
+        reference.step([q])
+    assert p.data.tobytes() == q.data.tobytes()
+    np.testing.assert_array_equal(opt.step_size(p), reference.step_size(q))

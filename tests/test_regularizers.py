@@ -254,3 +254,15 @@ def test_gradients_and_proximal_steps_keep_float32(name):
     reg.prox(w, np.full(w.shape, 0.01, dtype=np.float32))  # an Adam-like per-coordinate step
     reg.prox(w, 0.01)
     assert w.dtype == np.float32
+
+
+def test_only_a_plain_l2_penalty_has_an_l2_coefficient():
+    # the coefficient c of a gradient that is exactly w * c, which an optimizer may fuse into its update
+    assert L2(0.25).l2_coefficient == 0.5 and L2(0.0).l2_coefficient == 0.0
+    for reg in (L1(0.1), L1(0.1, proximal=False), ElasticNet(0.1, 0.2, proximal=False), GroupL1(0.1),
+                L2(0.1) + L2(0.2)):
+        assert reg.l2_coefficient is None
+    w = np.random.default_rng(0).standard_normal((3, 4))
+    grad = np.zeros_like(w)
+    L2(0.25).add_gradient(w, grad)
+    np.testing.assert_array_equal(grad, w * L2(0.25).l2_coefficient)

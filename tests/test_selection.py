@@ -9,7 +9,8 @@ from sklearn.pipeline import make_pipeline
 
 from ridgeback import MLPClassifier, MLPRegressor, regularization_path, selected_features, tune
 from ridgeback.selection.crossval import make_folds
-from ridgeback.selection.search import lambda_max, one_se_index, regularization_rank
+from ridgeback.selection.rules import score_ranks
+from ridgeback.selection.search import TuneResult, lambda_max, one_se_index, regularization_rank
 
 pytestmark = pytest.mark.filterwarnings("ignore:batch_size=.* is larger than")
 
@@ -157,10 +158,47 @@ def test_tune_refit_1se_picks_within_one_se(blobs):
     mean = np.array([r["mean_score"] for r in result.results_])
     std = np.array([r["std_score"] for r in result.results_])
     best = result.best_score_index_
-    assert mean[result.best_index_] >= mean[best] - std[best] / np.sqrt(3)
+    assert mean[result.refit_index_] >= mean[best] - std[best] / np.sqrt(3)
     eligible = [i for i in range(3) if mean[i] >= mean[best] - std[best] / np.sqrt(3)]
-    assert result.best_index_ == max(eligible)  # larger l2 is more regularized
+    assert result.refit_index_ == max(eligible)  # larger l2 is more regularized
 
+
+def test_tune_result_says_the_best_and_the_one_se_answer(blobs):
+    X, y = blobs
+    grid = {"l2": [0.0, 1e-3, 3.0]}
+    result = tune(small_classifier(), X, y, grid, cv=3, random_state=0, refit="1se")
+    mean = np.array([r["mean_score"] for r in result.results_])
+    std = np.array([r["std_score"] for r in result.results_])
+    best, one_se = one_se_index(mean, std, 3, regularization_rank([r["params"] for r in result.results_]))
+    assert (result.best_index_, result.one_se_index_, result.refit_index_) == (best, one_se, one_se)
+    assert result.best_index_ == int(np.argmax(mean)) and result.best_score_index_ == result.best_index_
+    assert result.best_score_ == mean[best] and result.refit_score_ == mean[one_se]
+    assert result.best_params_ == result.results_[best]["params"]
+    assert result.one_se_params_ == result.refit_params_ == result.results_[one_se]["params"]
+    assert result.best_estimator_.get_params()["l2"] == result.one_se_params_["l2"]
+    summary = json.loads(json.dumps(result.to_dict()))
+    assert (summary["best_index"], summary["one_se_index"], summary["refit_index"]) == (best, one_se, one_se)
+    assert summary["best_params"] == {"l2": result.best_params_["l2"]}
+    assert summary["one_se_params"] == {"l2": result.one_se_params_["l2"]}
+    # the same search without a refit: the same answers, and refit_index_ is the best one
+    unrefitted = tune(small_classifier(), X, y, grid, cv=3, random_state=0, refit=False)
+    assert (unrefitted.best_index_, unrefitted.one_se_index_) == (best, one_se)
+    assert unrefitted.refit_index_ == best and unrefitted.best_estimator_ is None
+
+
+def test_tune_result_from_pooled_rows_ranks_them_and_finds_both_answers():
+    rows = [{"params": {"l2": 0.0}, "mean_score": 0.90, "std_score": 0.02},
+            {"params": {"l2": 0.1}, "mean_score": float("nan"), "std_score": float("nan")},
+            {"params": {"l2": 0.1}, "mean_score": 0.92, "std_score": 0.02},
+            {"params": {"l2": 1.0}, "mean_score": 0.91, "std_score": 0.02}]
+    pooled = TuneResult.from_results(rows, n_folds=4)
+    assert pooled.results_ is rows and [r["rank"] for r in rows] == [3, 4, 1, 2]
+    assert (pooled.best_index_, pooled.one_se_index_, pooled.refit_index_) == (2, 3, 2)
+    assert pooled.one_se_params_ == {"l2": 1.0} and pooled.best_estimator_ is None and pooled.refit == "none"
+
+
+def test_score_ranks_put_ties_in_order_and_failures_last():
+    np.testing.assert_array_equal(score_ranks([0.5, np.nan, 0.9, 0.5]), [2, 4, 1, 3])
 
 def test_random_search_is_seeded(blobs):
     X, y = blobs

@@ -23,6 +23,7 @@ MODULE_TITLES = {
     "engine.regularizers": "Regularizers and constraints",
     "engine.optimizers": "Optimizers",
     "engine.trainer": "Training",
+    "engine.history": "Training: history, early stopping, divergence",
     "engine.gradcheck": "Gradient checking",
     "engine.inspection": "Inspection",
     "engine.uncertainty": "Uncertainty (Monte-Carlo dropout)",

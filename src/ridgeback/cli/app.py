@@ -1,9 +1,9 @@
 """The ``ridgeback`` command line: train, tune, predict, evaluate, report, export, demo, datasets.
 
-Exit codes: 0 success; 2 bad usage or bad input (one line on stderr, no traceback);
-3 training diverged; 130 interrupted (Ctrl-C). Only this module knows about argv,
-exit codes and terminals; the commands themselves live in ``_cli_commands`` and
-``_cli_tune``.
+This module parses argv, routes each command to its module and turns errors into exit codes
+(:mod:`.exit_codes`): bad usage or bad input is one line on stderr, no traceback. The commands
+live in ``train``, ``tune``, ``demo`` and ``commands`` (predict, evaluate, report, export,
+datasets).
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ import sys
 
 from .._version import __version__
 from .common import add_hyperparameter_args
+from .exit_codes import ExitCode, help_line
 
-__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_USAGE", "EXIT_DIVERGED", "EXIT_INTERRUPTED"]
-
-EXIT_OK, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
+__all__ = ["main", "build_parser"]
 
 
 class UsageError(Exception):
@@ -91,6 +90,7 @@ class _Version(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``ridgeback`` parser: one subcommand per command, each with its examples."""
     parser = _Parser(
         prog="ridgeback",
         formatter_class=_FORMATTER,
@@ -98,13 +98,18 @@ def build_parser() -> argparse.ArgumentParser:
         "tuned by cross-validation.",
         epilog="examples:\n  ridgeback demo\n  ridgeback datasets\n"
         "  ridgeback train builtin:iris --target target --out model\n"
-        "  ridgeback predict model new.csv --out preds.csv\n\n"
-        "exit codes: 0 ok, 2 bad usage or input, 3 training diverged, 130 interrupted",
+        "  ridgeback predict model new.csv --out preds.csv\n\n" + help_line(),
     )
     parser.add_argument("--version", action=_Version, nargs=0,
                         help="show the version and what runs Adam's update, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in (_add_train, _add_tune, _add_predict, _add_evaluate, _add_report, _add_export, _add_demo,
+                _add_datasets):
+        add(sub)
+    return parser
 
+
+def _add_train(sub):
     p = sub.add_parser(
         "train", help="train a model on a table", formatter_class=_FORMATTER, epilog=TRAIN_EXAMPLES
     )
@@ -116,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="MODELDIR", help="directory to save the model to")
     _add_common(p)
 
+
+def _add_tune(sub):
     p = sub.add_parser(
         "tune",
         help="cross-validated search over regularization",
@@ -138,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="RUNDIR", help="directory for the model and the report")
     _add_common(p)
 
+
+def _add_predict(sub):
     p = sub.add_parser(
         "predict",
         help="predict with a saved model",
@@ -155,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the dropout masks (default 0)")
     _add_common(p)
 
+
+def _add_evaluate(sub):
     p = sub.add_parser(
         "evaluate",
         help="score a saved model on labelled data",
@@ -167,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_args(p)
     _add_common(p)
 
+
+def _add_report(sub):
     p = sub.add_parser(
         "report",
         help="re-render RUNDIR/report.html from RUNDIR/run.json",
@@ -176,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("rundir", metavar="RUNDIR")
     _add_common(p)
 
+
+def _add_export(sub):
     p = sub.add_parser(
         "export",
         help="export a saved model to ONNX",
@@ -187,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--onnx", required=True, metavar="FILE")
     _add_common(p)
 
+
+def _add_demo(sub):
     p = sub.add_parser(
         "demo",
         help="L1/L2/dropout tuned on built-in digits, with a report",
@@ -199,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-jobs", type=int, metavar="N")
     _add_common(p)
 
+
+def _add_datasets(sub):
     p = sub.add_parser(
         "datasets",
         help="list the built-in datasets",
@@ -207,7 +226,6 @@ def build_parser() -> argparse.ArgumentParser:
         "  ridgeback train builtin:breast_cancer --target target --out model",
     )
     _add_common(p)
-    return parser
 
 
 def _one_line(exc) -> str:
@@ -224,46 +242,63 @@ def main(argv=None) -> int:
     name...
     0
     """
-    from ..engine.trainer import TrainingDiverged
-
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:
         print(_one_line(exc), file=sys.stderr)
-        return EXIT_USAGE
+        return int(ExitCode.USAGE)
     if args.command is None:
         parser.print_help()
-        return EXIT_USAGE
-    from . import commands as _cli_commands
-    from . import tune as _cli_tune
+        return int(ExitCode.USAGE)
+    return int(_run_command(args))
 
-    handlers = {
-        "train": _cli_commands.cmd_train,
-        "predict": _cli_commands.cmd_predict,
-        "evaluate": _cli_commands.cmd_evaluate,
-        "report": _cli_commands.cmd_report,
-        "export": _cli_commands.cmd_export,
-        "datasets": _cli_commands.cmd_datasets,
-        "tune": _cli_tune.cmd_tune,
-        "demo": _cli_tune.cmd_demo,
-    }
+
+def _handler(command: str):
+    """The function that runs ``command``, imported from its module only when asked."""
+    if command == "train":
+        from .train import cmd_train
+
+        return cmd_train
+    if command == "tune":
+        from .tune import cmd_tune
+
+        return cmd_tune
+    if command == "demo":
+        from .demo import run_demo
+
+        return run_demo
+    from . import commands
+
+    return {
+        "predict": commands.cmd_predict,
+        "evaluate": commands.cmd_evaluate,
+        "report": commands.cmd_report,
+        "export": commands.cmd_export,
+        "datasets": commands.cmd_datasets,
+    }[command]
+
+
+def _run_command(args) -> ExitCode:
+    """Run the parsed command; errors the user can act on become one line on stderr and a code."""
+    from ..engine.trainer import TrainingDiverged
+
     try:
-        return handlers[args.command](args)
+        return _handler(args.command)(args)
     except TrainingDiverged as exc:
         print(f"ridgeback {args.command}: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_DIVERGED
+        return ExitCode.DIVERGED
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): the work is done, stop writing without a traceback
         import os
 
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+        return ExitCode.OK
     except KeyboardInterrupt:
         print(f"ridgeback {args.command}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except (
         ValueError,
         UsageError,
@@ -274,9 +309,4 @@ def main(argv=None) -> int:
         OSError,  # e.g. an unreachable --scheduler: say so in one line, no traceback
     ) as exc:
         print(f"ridgeback {args.command}: error: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_USAGE
-
-
-def run() -> None:
-    """Console-script entry point: exit with :func:`main`'s code."""
-    sys.exit(main())
+        return ExitCode.USAGE

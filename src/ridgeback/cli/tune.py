@@ -1,13 +1,13 @@
-"""``ridgeback tune`` and ``ridgeback demo``: cross-validated choice of L1, L2 and dropout."""
+"""``ridgeback tune``: cross-validated choice of L1, L2, dropout and the network's size."""
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from .._util.text import format_params
 from .common import (
     emit,
     estimator_params,
@@ -18,9 +18,8 @@ from .common import (
     parse_grid,
     resolve_settings,
 )
-from .progress import progress_enabled
-
-EXIT_OK = 0
+from .exit_codes import ExitCode
+from .search_helpers import fold_progress, pipeline, report_context, status, step_grid, strip_step
 
 #: searched by ``tune`` without --grid: random candidates from these lists (a laptop budget)
 DEFAULT_SPACE = {
@@ -34,22 +33,15 @@ DEFAULT_N_ITER = 12
 TUNE_EPOCHS = 50
 
 
-def _status(args, text):
-    if progress_enabled(args.quiet):
-        print(text, file=sys.stderr, flush=True)
-
-
 def _params_text(params: dict) -> str:
-    return (
-        " ".join(f"{k.replace('hidden_layer_sizes', 'hidden')}={v}" for k, v in params.items())
-        or "(defaults)"
-    )
+    return format_params(params, empty="(defaults)", aliases={"hidden_layer_sizes": "hidden"})
 
 
-def _results_table(results, chosen: dict) -> str:
+def _results_table(result) -> str:
+    """Every candidate by rank; ``*`` marks the best mean score, ``1se`` the one-standard-error choice."""
     rows = []
-    for i, r in enumerate(results):
-        mark = "".join(m for m, idx in (("*", chosen["best"]), ("1se", chosen["one_se"])) if idx == i)
+    for i, r in enumerate(result.results_):
+        mark = "".join(m for m, idx in (("*", result.best_index_), ("1se", result.one_se_index_)) if idx == i)
         rows.append(
             {
                 "rank": r.get("rank"),
@@ -74,157 +66,104 @@ def _results_table(results, chosen: dict) -> str:
     )
 
 
-def _choices(result):
-    from ..selection.search import one_se_index, regularization_rank
-
-    mean = np.array([r["mean_score"] for r in result.results_], dtype=float)
-    std = np.array([r["std_score"] for r in result.results_], dtype=float)
-    if np.all(np.isnan(mean)):
-        raise ValueError(
-            "Every candidate diverged in cross-validation; lower the learning rate (--lr). "
-            f"Received: candidates={len(mean)}"
-        )
-    best, one_se = one_se_index(
-        mean, std, result.n_folds, regularization_rank([r["params"] for r in result.results_])
-    )
-    return {"best": int(best), "one_se": int(one_se)}
-
-
-#: the network's step name in the pipeline that ``tune`` cross-validates
-MLP_STEP = "mlp"
-
-
-def _pipeline(estimator, preprocessor=None):
-    """Preprocessing and network in one estimator: ``tune`` clones it per fold, so every fold
-    fits its own imputation, scaling and one-hot categories on its training rows only."""
-    from sklearn.pipeline import Pipeline
-
-    from ..tabular.preprocessing import Preprocessor
-
-    return Pipeline([("preprocess", preprocessor or Preprocessor()), (MLP_STEP, estimator)])
-
-
-def _step_grid(grid: dict) -> dict:
-    return {f"{MLP_STEP}__{k}": v for k, v in grid.items()}
-
-
-def _strip_step(result):
-    """The search's parameter names back without the pipeline prefix (``mlp__l2`` -> ``l2``)."""
-    prefix = f"{MLP_STEP}__"
-    for row in result.results_:
-        row["params"] = {k.removeprefix(prefix): v for k, v in row["params"].items()}
-    result.best_params_ = {k.removeprefix(prefix): v for k, v in result.best_params_.items()}
-    return result
-
-
-def fold_progress(args, description="folds"):
-    """``(bar, callback)``: a bar advanced once per finished (candidate, fold) fit; silent when
-    stderr is not a terminal or with --quiet."""
-    from .progress import ProgressBar
-
-    state = {}
-
-    def callback(done, total):
-        if "bar" not in state:
-            state["bar"] = ProgressBar(total, description, enabled=progress_enabled(args.quiet))
-        state["bar"].update(done - state["bar"].count)
-
-    def close():
-        if "bar" in state:
-            state["bar"].close()
-
-    return callback, close
-
-
-def _report_context(
-    title, dataset, settings, model, metric, tune=None, path=None, comparison=None, image_shape=None, notes=()
-):
-    from ..report.document import model_context
-
-    context = {
-        "title": title,
-        "metric": metric,
-        "dataset": dataset,
-        "settings": settings,
-        "history": model.estimator.history_.to_dict(),
-    }
-    context.update(model_context(model.estimator, list(model.feature_names_out_), image_shape=image_shape))
-    if tune is not None:
-        context["tune"] = tune
-    if path is not None:
-        context["path"] = path
-    if comparison is not None:
-        context["comparison"] = comparison
-    imputed = list(model.preprocessor.imputed_columns_)
-    notes = list(notes)
-    notes.append(f"Missing values imputed in: {', '.join(imputed)}." if imputed else "No missing values.")
-    context["notes"] = notes
-    return context
-
-
 def cmd_tune(args) -> int:
-    from ..persist.model_dir import save
-    from ..report.document import write_report
-    from ..selection.search import tune
-    from ..tabular.data import infer_task, split_target
-    from ..tabular.model import TabularModel
-
+    """Search, refit the choice (--refit) on all rows, save it with its report, print the table."""
     # fewer epochs than `train`: every candidate is fitted once per fold (early stopping still applies)
     settings = resolve_settings(args, defaults={"epochs": TUNE_EPOCHS})
     base = estimator_params(settings)
-    grid = parse_grid(args.grid) if args.grid else DEFAULT_SPACE
-    n_iter = args.n_iter if args.n_iter is not None else (None if args.grid else DEFAULT_N_ITER)
-    if args.cv < 2:
-        raise ValueError(f"`--cv` must be at least 2 folds. Received: cv={args.cv}")
-    df = load_data(args.data)
-    X, y = split_target(df, args.target, task=settings.get("task"))
-    task = settings.get("task") or infer_task(y)
+    grid, n_iter = _search_space(args)
+    X, y, task = _load_table(args, settings)
     estimator = make_estimator(task, base)
     for name, values in grid.items():  # check every candidate value before hours of fitting
         for value in values:
             make_estimator(task, {**base, name: value})
     n_candidates = n_iter or int(np.prod([len(v) for v in grid.values()]))
-    _status(args, f"tuning {n_candidates} candidates x {args.cv} folds ...")
+    status(args, f"tuning {n_candidates} candidates x {args.cv} folds ...")
     start = time.perf_counter()
-    progress, close_progress = fold_progress(args)
     with notes_on_stderr(args.quiet):
-        try:
-            result = tune(
-                _pipeline(estimator),
-                X,
-                y.to_numpy(),
-                _step_grid(grid),
-                cv=args.cv,
-                n_iter=n_iter,
-                n_jobs=args.n_jobs,
-                backend="dask" if args.scheduler else None,
-                scheduler=args.scheduler,
-                random_state=settings.get("seed", 0),
-                refit=False,
-                progress=progress,
-            )
-        finally:
-            close_progress()
-        _strip_step(result)
-        chosen = _choices(result)
-        which = chosen["one_se" if args.refit == "1se" else "best"]
-        params = dict(result.results_[which]["params"])
-        _status(args, f"refitting {_params_text(params)} on all {len(X)} rows ...")
-        model = TabularModel(make_estimator(task, {**base, **params})).fit(X, y)
-        out = Path(args.out)
-        save(model, out)
+        result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0))
+        params = result.one_se_params_ if args.refit == "1se" else result.best_params_
+        model, out = _refit_and_save(args, task, base, params, X, y)
     elapsed = time.perf_counter() - start
     metric = "accuracy" if task == "classification" else "r2"
-    tune_ctx = result.to_dict()
-    tune_ctx.update(
+    tune_ctx = {**result.to_dict(), "metric": metric}
+    report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx)
+    emit(
+        args,
         {
-            "best_params": result.results_[chosen["best"]]["params"],
-            "best_index": chosen["best"],
-            "best_score_index": chosen["best"],
-            "one_se_params": result.results_[chosen["one_se"]]["params"],
-            "metric": metric,
-        }
+            "tune": tune_ctx,
+            "refit": args.refit,
+            "refit_params": params,
+            "model_dir": str(out),
+            "report": str(report),
+            "seconds": elapsed,
+        },
+        _summary_text(args, result, metric, out, report, elapsed),
     )
+    return ExitCode.OK
+
+
+def _search_space(args):
+    """``(grid, n_iter)``: --grid searched in full, else --n-iter random candidates of ``DEFAULT_SPACE``."""
+    grid = parse_grid(args.grid) if args.grid else DEFAULT_SPACE
+    n_iter = args.n_iter if args.n_iter is not None else (None if args.grid else DEFAULT_N_ITER)
+    if args.cv < 2:
+        raise ValueError(f"`--cv` must be at least 2 folds. Received: cv={args.cv}")
+    return grid, n_iter
+
+
+def _load_table(args, settings):
+    """``(X, y, task)`` of DATA, the task from the settings or inferred from the target."""
+    from ..tabular.data import infer_task, split_target
+
+    df = load_data(args.data)
+    X, y = split_target(df, args.target, task=settings.get("task"))
+    return X, y, settings.get("task") or infer_task(y)
+
+
+def _search(args, estimator, X, y, grid, n_iter, seed):
+    """The cross-validated search (no refit: the CLI refits a TabularModel), parameter names
+    without the pipeline's prefix."""
+    from ..selection.search import tune
+
+    progress, close_progress = fold_progress(args)
+    try:
+        result = tune(
+            pipeline(estimator),
+            X,
+            y.to_numpy(),
+            step_grid(grid),
+            cv=args.cv,
+            n_iter=n_iter,
+            n_jobs=args.n_jobs,
+            backend="dask" if args.scheduler else None,
+            scheduler=args.scheduler,
+            random_state=seed,
+            refit=False,
+            progress=progress,
+        )
+    finally:
+        close_progress()
+    return strip_step(result)
+
+
+def _refit_and_save(args, task, base, params, X, y):
+    """``(model, out)``: the chosen ``params`` over the ``base`` settings, refitted on all rows as a
+    TabularModel and saved in --out."""
+    from ..persist.model_dir import save
+    from ..tabular.model import TabularModel
+
+    status(args, f"refitting {_params_text(params)} on all {len(X)} rows ...")
+    model = TabularModel(make_estimator(task, {**base, **params})).fit(X, y)
+    out = Path(args.out)
+    save(model, out)
+    return model, out
+
+
+def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx) -> Path:
+    """RUNDIR/run.json and RUNDIR/report.html: the data set, the run's settings and the search."""
+    from ..report.document import write_report
+
     dataset = {
         "name": str(args.data),
         "n_rows": int(len(X)),
@@ -239,14 +178,18 @@ def cmd_tune(args) -> int:
         "refit": args.refit,
         "grid": {k: [list(v) if isinstance(v, tuple) else v for v in vals] for k, vals in grid.items()},
     }
-    report = write_report(
+    return write_report(
         out,
-        _report_context(f"ridgeback tune: {args.data}", dataset, run_settings, model, metric, tune=tune_ctx),
+        report_context(f"ridgeback tune: {args.data}", dataset, run_settings, model, metric, tune=tune_ctx),
     )
-    best, one_se = (result.results_[chosen[k]] for k in ("best", "one_se"))
-    text = "\n".join(
+
+
+def _summary_text(args, result, metric, out, report, elapsed) -> str:
+    """The candidates' table, both answers and where the model and the report went."""
+    best, one_se = result.results_[result.best_index_], result.results_[result.one_se_index_]
+    return "\n".join(
         [
-            _results_table(result.results_, chosen),
+            _results_table(result),
             "",
             f"best (*):  {_params_text(best['params'])}  cv {metric} {best['mean_score']:.4f} "
             f"± {best['std_score']:.4f}",
@@ -256,22 +199,3 @@ def cmd_tune(args) -> int:
             f"report: {report}",
         ]
     )
-    emit(
-        args,
-        {
-            "tune": tune_ctx,
-            "refit": args.refit,
-            "refit_params": params,
-            "model_dir": str(out),
-            "report": str(report),
-            "seconds": elapsed,
-        },
-        text,
-    )
-    return EXIT_OK
-
-
-def cmd_demo(args) -> int:
-    from .demo import run_demo
-
-    return run_demo(args)

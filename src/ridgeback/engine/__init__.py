@@ -1,23 +1,29 @@
-"""The engine: NumPy only. Parameters, layers, networks, losses, regularizers, optimizers (and
-their fast paths), the Trainer and lockstep training, gradient checks, inspection and
-Monte-Carlo dropout. It knows nothing of scikit-learn's estimator API, files or argv."""
+"""The engine: NumPy only. Parameters (and their packing into one vector), layers, networks,
+losses, regularizers, optimizers (and their fast paths), the step plan, the Trainer and
+lockstep training, gradient checks, inspection and Monte-Carlo dropout. It knows nothing of
+scikit-learn's estimator API, files or argv."""
 
 from .gradcheck import check_gradients
+from .history import EarlyStopping, History, TrainingDiverged
 from .inspection import SelectedFeatures, layer_summary, selected_features
-from .layers import Dense, Dropout, Layer, LeakyReLU, Parameter, ReLU, Sigmoid, Tanh
+from .layers import Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss, MeanSquaredError
 from .network import Sequential, mlp
 from .optimizers import SGD, Adam, AdamW, Optimizer, RMSprop
+from .parameters import FlatParameters, Parameter, pack_parameters
+from .penalty_gradient import PenaltyGradient
 from .regularizers import L1, L2, Constraint, ElasticNet, GroupL1, MaxNorm, Regularizer
-from .trainer import EarlyStopping, History, Trainer, TrainingDiverged
+from .step_plan import StepPlan
+from .trainer import Trainer
 from .uncertainty import mc_dropout_predict
 
 __all__ = [
-    "Parameter", "Layer", "Dense", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Dropout",
+    "Parameter", "FlatParameters", "pack_parameters",
+    "Layer", "Dense", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Dropout",
     "Sequential", "mlp",
     "Loss", "CrossEntropy", "BinaryCrossEntropy", "MeanSquaredError",
     "Regularizer", "L1", "L2", "ElasticNet", "GroupL1", "Constraint", "MaxNorm",
     "Optimizer", "SGD", "Adam", "AdamW", "RMSprop",
-    "Trainer", "History", "EarlyStopping", "TrainingDiverged",
+    "StepPlan", "PenaltyGradient", "Trainer", "History", "EarlyStopping", "TrainingDiverged",
     "check_gradients", "layer_summary", "selected_features", "SelectedFeatures", "mc_dropout_predict",
 ]

@@ -1,4 +1,4 @@
-"""Adam's update as one compiled loop (numba), for :mod:`ridgeback._kernels`, which imports
+"""Adam's update as one compiled loop (numba), for :mod:`ridgeback.engine.fastpaths`, which imports
 this module only where numba is installed and enabled.
 
 Defined at module level so that numba's on-disk cache can key them by this file: a process
@@ -33,7 +33,7 @@ def _moments_and_step(gi, mi, vi, b1, b2, c1, c2, bias2_sqrt, eps, step):  # pra
 @_jit
 def adam(theta, g, m, v, b1, b2, c1, c2, bias2_sqrt, eps, step, decay, mode):  # pragma: no cover
     """Adam's update of ``theta, m, v`` in place: the NumPy update's operations, element by
-    element (see :mod:`ridgeback._kernels`). ``mode``: 0 no weight decay, 1 coupled
+    element (see :mod:`ridgeback.engine.fastpaths`). ``mode``: 0 no weight decay, 1 coupled
     (g + theta * decay), 2 decoupled (theta * decay first). One loop per mode, so that the
     test is outside the loops."""
     if mode == 0:

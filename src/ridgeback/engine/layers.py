@@ -18,9 +18,9 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from .._util.validation import check_int, check_one_of, check_positive, check_rate, resolve_dtype
+from .parameters import Parameter
 
 __all__ = [
-    "Parameter",
     "Layer",
     "Dense",
     "ReLU",
@@ -28,74 +28,8 @@ __all__ = [
     "Tanh",
     "Sigmoid",
     "Dropout",
-    "pack_parameters",
     "LAYERS",
 ]
-
-
-class Parameter:
-    """A trainable array and its gradient.
-
-    Parameters
-    ----------
-    data : ndarray
-        The values. ``grad`` is created with the same shape and dtype.
-    name : str
-        Name within its layer (``"weight"``, ``"bias"``).
-    regularize : bool
-        Whether the model-wide regularizer applies (True for weights, False for biases).
-
-    Attributes
-    ----------
-    regularizer : Regularizer or None
-        A per-parameter regularizer that overrides the model-wide one.
-    constraint : Constraint or None
-        A projection applied after every optimizer step.
-    """
-
-    def __init__(self, data: np.ndarray, name: str = "", *, regularize: bool = True):
-        self.data = data
-        self.grad = np.zeros_like(data)
-        self.name = name
-        self.regularize = regularize
-        self.regularizer = None
-        self.constraint = None
-
-    @property
-    def shape(self):
-        return self.data.shape
-
-    def __repr__(self):
-        return f"Parameter(name={self.name!r}, shape={self.data.shape}, dtype={self.data.dtype})"
-
-
-def pack_parameters(params: list[Parameter]) -> tuple[np.ndarray, np.ndarray]:
-    """Move the parameters into two contiguous vectors and make each one a view of them.
-
-    Weights (``regularize=True``) are laid out first and biases after them, so that a
-    model-wide regularizer covers one contiguous slice. Optimizers then update every
-    parameter with a handful of large array operations instead of a few per array.
-
-    Returns
-    -------
-    data, grad : ndarray
-        The flat storage; ``params[i].data`` and ``.grad`` are views into them.
-    """
-    dtypes = {p.data.dtype for p in params}
-    if len(dtypes) != 1:
-        raise ValueError(f"All parameters must share one dtype. Received: dtypes={sorted(map(str, dtypes))}")
-    ordered = [p for p in params if p.regularize] + [p for p in params if not p.regularize]
-    total = sum(p.data.size for p in ordered)
-    data = np.empty(total, dtype=dtypes.pop())
-    grad = np.zeros_like(data)
-    offset = 0
-    for p in ordered:
-        end = offset + p.data.size
-        data[offset:end] = p.data.ravel()
-        p.data = data[offset:end].reshape(p.data.shape)
-        p.grad = grad[offset:end].reshape(p.data.shape)
-        offset = end
-    return data, grad
 
 
 class Layer(ABC):

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers import Parameter
-from .trainer import History, penalty_gradient
+from .history import History
+from .parameters import FlatParameters
+from .penalty_gradient import PenaltyGradient
 
 __all__ = ["fit_in_lockstep", "lockstep_problem"]
 
@@ -40,7 +41,7 @@ def lockstep_problem(trainers) -> str | None:
             return f"trainer {i}'s optimizer has state already (lockstep starts fresh)"
         if t.callbacks:
             return f"trainer {i} has callbacks"
-        if t._resume is not None:
+        if t.resuming:
             return f"trainer {i} is resuming"
         if t.model.dtype != first.model.dtype or t.model.n_inputs != first.model.n_inputs:
             return f"trainer {i}'s network takes other inputs (dtype or width)"
@@ -49,33 +50,6 @@ def lockstep_problem(trainers) -> str | None:
     if len({id(t.optimizer) for t in trainers}) < len(trainers):
         return "two trainers share one optimizer"
     return None
-
-
-def _pack_together(trainers):
-    """One flat vector for all the trainers' parameters, each trainer's stretch contiguous and
-    laid out as its own packing (weights, then biases); every trainer's flat vector becomes a
-    view of its stretch. Returns the shared Parameter and each stretch's ``(start, stop)``."""
-    for t in trainers:
-        t._pack()
-    data = np.concatenate([t._flat.data for t in trainers])
-    grad = np.zeros_like(data)
-    itemsize, bounds, start = data.itemsize, [], 0
-    for t in trainers:
-        stop = start + t._flat.data.size
-        base = t._flat.data.__array_interface__["data"][0]
-        for p in t.model.parameters():
-            lo = start + (p.data.__array_interface__["data"][0] - base) // itemsize
-            shape = p.data.shape
-            p.data = data[lo:lo + p.data.size].reshape(shape)
-            p.grad = grad[lo:lo + p.grad.size].reshape(shape)
-        flat = Parameter(data[start:stop], "flat")
-        flat.grad = grad[start:stop]
-        t._flat, t._packed = flat, (flat, [id(p) for p in t.model.parameters()])
-        bounds.append((start, stop))
-        start = stop
-    shared = Parameter(data, "lockstep")
-    shared.grad = grad
-    return shared, bounds
 
 
 def fit_in_lockstep(trainers, X, y, validation_data=None) -> list[History]:
@@ -104,82 +78,122 @@ def fit_in_lockstep(trainers, X, y, validation_data=None) -> list[History]:
     if problem is not None:
         raise ValueError(f"These trainers cannot be trained in lockstep: {problem}. "
                          f"Received: {len(trainers)} trainer(s)")
-    data = [t._check_data(X, y) for t in trainers]
+    data = [t.check_data(X, y, validation_data) for t in trainers]
     X0 = data[0][0]
-    val = [t._check_data(*validation_data, name="X_val") if validation_data is not None else (None, None)
-           for t in trainers]
-    shared, bounds = _pack_together(trainers)
-    fused_all, plans = [], []
-    for t, (start, _) in zip(trainers, bounds, strict=True):
-        t._start()
-        fused, before_step, proximal = t._step_plan()
-        fused_all += [(reg, start + lo, start + hi) for reg, lo, hi in fused]
-        plans.append((before_step, proximal, bool(proximal or t._constraints)))
-    first = trainers[0]
-    optimizer = first.optimizer  # one optimizer for the shared vector; the others get its state at the end
-    add_gradient = penalty_gradient(fused_all, shared.data, shared.grad) if fused_all else None
-    any_proximal = any(plan[1] for plan in plans)
-    n, bs = X0.shape[0], first.batch_size
-    first._warn_full_batch(n)
+    group = _Lockstep(trainers, [y_i for _, y_i, _, _ in data])
+    trainers[0].warn_if_full_batch(X0.shape[0])
     active = list(range(len(trainers)))
-    frozen = {}  # trainer index -> (weights, optimizer state) when it left the loop
-    for epoch in range(first.epochs):
-        # every trainer's generator was seeded alike and gives the same order; each draws it,
-        # so that each one's generator ends where its own fit would leave it
-        order = [trainers[i]._rng.permutation(n) for i in active][0]
-        for i in active:
-            trainers[i]._epoch, trainers[i]._order = epoch, order
-        sums = {i: [0.0, 0, 0] for i in active}
-        step = 0
-        for start in range(0, n, bs):
-            idx = order[start:start + bs]
-            xb = X0.take(idx, axis=0)
-            targets = {}
-            for i in active:
-                y_i = data[i][1]
-                yb = targets.get(id(y_i))
-                if yb is None:
-                    yb = targets[id(y_i)] = y_i.take(idx, axis=0)
-                value, hits = trainers[i]._forward_backward(xb, yb, plans[i][0], epoch, step)
-                total = sums[i]
-                total[0] += value * len(idx)
-                total[1] += hits
-                total[2] += len(idx)
-            optimizer.step([shared], add_gradient)
-            step_size = optimizer.step_size(shared) if any_proximal else None
-            for i in active:
-                _, proximal, after_step = plans[i]
-                if after_step:
-                    lo, hi = bounds[i]
-                    own = step_size if np.ndim(step_size) == 0 else step_size[lo:hi]
-                    trainers[i]._after_step(proximal, own)
-            step += 1
-        still = []
-        for i in active:
-            t, (total_loss, correct, seen) = trainers[i], sums[i]
-            t._check_finite_weights(epoch, step)
-            if t._end_epoch(epoch, total_loss / max(seen, 1), correct / max(seen, 1), *val[i]):
-                # it leaves the loop here, as its own fit would: keep its weights and state
-                frozen[i] = (t._flat.data.copy(), _state_slice(optimizer, shared, bounds[i]))
-            else:
-                still.append(i)
-        active = still
+    for epoch in range(trainers[0].epochs):
+        sums, steps = group.run_epoch(X0, epoch, active)
+        active = group.end_epoch(epoch, steps, sums, [d[2:] for d in data], active)
         if not active:
             break
-    # each trainer ends as its own fit would: its weights (the best epoch's with restore_best)
-    # and its stretch of the optimizer's state, in its own optimizer
-    states = [frozen[i][1] if i in frozen else _state_slice(optimizer, shared, bounds[i])
-              for i in range(len(trainers))]
-    for i, t in enumerate(trainers):
-        if i in frozen:
-            t._flat.data[...] = frozen[i][0]
-        t._restore_best()
-        t.optimizer.load_state_arrays([t._flat], states[i])
+    group.finish()
     return [t.history for t in trainers]
 
 
-def _state_slice(optimizer, shared, bounds):
-    """A copy of the optimizer's state arrays for the shared vector, cut to one trainer's stretch."""
-    lo, hi = bounds
-    return {key: value if np.ndim(value) == 0 else value[lo:hi].copy()
-            for key, value in optimizer.state_arrays([shared]).items()}
+class _Lockstep:
+    """The trainers' shared parameter vector, with one optimizer and one penalty gradient
+    over it, and the steps of the loop.
+
+    Each trainer's :class:`~ridgeback.engine.step_plan.StepPlan` does its own forward and
+    backward pass, proximal steps and constraints; the update between them is one step of
+    the first trainer's optimizer over the shared vector, and each trainer's optimizer gets
+    its stretch of that state at the end.
+    """
+
+    def __init__(self, trainers, targets):
+        self.trainers, self.targets = trainers, targets
+        self.shared, self.bounds = _pack_together(trainers)
+        self.plans = [t.start() for t in trainers]
+        self.optimizer = trainers[0].optimizer
+        terms = [(reg, start + lo, start + hi)
+                 for plan, (start, _) in zip(self.plans, self.bounds, strict=True)
+                 for reg, lo, hi in plan.elementwise]
+        self.penalty_gradient = PenaltyGradient(terms, self.shared.data, self.shared.grad) if terms else None
+        self.needs_step_size = any(plan.needs_step_size for plan in self.plans)
+        self.frozen = {}  # trainer index -> (weights, optimizer state) when it left the loop
+
+    def run_epoch(self, X, epoch, active):
+        """One epoch's steps for the ``active`` trainers; returns each one's running sums
+        ``[loss * rows, correct, rows]`` and the number of steps."""
+        n, bs = X.shape[0], self.trainers[0].batch_size
+        # every trainer's generator was seeded alike and gives the same order; each draws it,
+        # so that each one's generator ends where its own fit would leave it
+        order = [self.trainers[i].begin_epoch(epoch, n) for i in active][0]
+        sums = {i: [0.0, 0, 0] for i in active}
+        starts = range(0, n, bs)
+        for step, start in enumerate(starts):
+            idx = order[start:start + bs]
+            self._step(X.take(idx, axis=0), idx, epoch, step, active, sums)
+        return sums, len(starts)
+
+    def _step(self, xb, idx, epoch, step, active, sums):
+        """Each trainer's forward and backward pass, one update of the shared vector, each
+        trainer's proximal steps and constraints."""
+        taken = {}  # trainers that share a target array share its minibatch
+        for i in active:
+            y_i = self.targets[i]
+            yb = taken.get(id(y_i))
+            if yb is None:
+                yb = taken[id(y_i)] = y_i.take(idx, axis=0)
+            value, hits = self.trainers[i].forward_backward(xb, yb, epoch, step)
+            total = sums[i]
+            total[0] += value * len(idx)
+            total[1] += hits
+            total[2] += len(idx)
+        self.optimizer.step([self.shared], self.penalty_gradient)
+        step_size = self.optimizer.step_size(self.shared) if self.needs_step_size else None
+        for i in active:
+            plan = self.plans[i]
+            if plan.has_after_step:
+                lo, hi = self.bounds[i]
+                plan.after_step(step_size if np.ndim(step_size) == 0 else step_size[lo:hi])
+
+    def end_epoch(self, epoch, steps, sums, validation, active):
+        """Each active trainer's end of epoch; returns those that go on. One whose early
+        stopping fires leaves the loop here, as its own fit would: its weights and optimizer
+        state are kept as they are now."""
+        still = []
+        for i in active:
+            t, (total_loss, correct, seen) = self.trainers[i], sums[i]
+            if t.end_epoch(epoch, steps, total_loss / max(seen, 1), correct / max(seen, 1), *validation[i]):
+                self.frozen[i] = (t.step_plan.flat.data.copy(), self._state_slice(i))
+            else:
+                still.append(i)
+        return still
+
+    def finish(self):
+        """Each trainer ends as its own fit would: its weights (the best epoch's with
+        ``restore_best``) and its stretch of the optimizer's state, in its own optimizer."""
+        frozen = self.frozen
+        states = [frozen[i][1] if i in frozen else self._state_slice(i) for i in range(len(self.trainers))]
+        for i, t in enumerate(self.trainers):
+            if i in frozen:
+                t.step_plan.flat.data[...] = frozen[i][0]
+            t.finish()
+            t.optimizer.load_state_arrays([t.step_plan.flat], states[i])
+
+    def _state_slice(self, i):
+        """A copy of the optimizer's state arrays for the shared vector, cut to trainer ``i``'s
+        stretch."""
+        lo, hi = self.bounds[i]
+        return {key: value if np.ndim(value) == 0 else value[lo:hi].copy()
+                for key, value in self.optimizer.state_arrays([self.shared]).items()}
+
+
+def _pack_together(trainers):
+    """One flat vector for all the trainers' parameters, each trainer's stretch contiguous and
+    laid out as its own packing (weights, then biases); each trainer packs into its stretch.
+    Returns the shared vector and each stretch's ``(start, stop)``."""
+    sizes = [sum(p.data.size for p in t.model.parameters()) for t in trainers]
+    data = np.empty(sum(sizes), dtype=trainers[0].model.dtype)
+    grad = np.zeros_like(data)
+    bounds, members, offsets, start = [], [], [], 0
+    for t, size in zip(trainers, sizes, strict=True):
+        flat = t.pack(data[start:start + size], grad[start:start + size])
+        members += flat.members
+        offsets += [(start + lo, start + hi) for lo, hi in flat.offsets]
+        bounds.append((start, start + size))
+        start += size
+    return FlatParameters(data, grad, members, offsets), bounds

@@ -5,7 +5,7 @@ Each optimizer updates ``p.data`` in place from ``p.grad`` for every parameter p
 :math:`\theta_t` parameter, :math:`\gamma` learning rate, :math:`\lambda` weight decay.
 
 :meth:`Optimizer.step_size` gives the step each coordinate just took per unit of
-gradient; proximal regularizers threshold with it (see :mod:`ridgeback.regularizers`).
+gradient; proximal regularizers threshold with it (see :mod:`ridgeback.engine.regularizers`).
 """
 
 from __future__ import annotations
@@ -16,19 +16,25 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from .._util.validation import check_in_range, check_nonnegative, check_positive
-from .fastpaths import adam_kernel
-
-CHUNK = 1 << 16  # elements per chunk of the flat vectors (see Adam._update)
+from .fastpaths import adam_kernel, chunk_views, stretch_views
+from .penalty_gradient import PenaltyGradient
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "OPTIMIZERS", "get"]
 
 
 class Optimizer(ABC):
-    """Base class: ``step(params)`` applies one update; state lives in ``self.state``."""
+    """Base class: ``step(params)`` applies one update.
+
+    The state that an update carries to the next (step counts, moments) lives in
+    ``self.state``, one dict per parameter: it is what :meth:`state_arrays` saves. Working
+    memory that an update only reuses (scratch rows, cached views) lives apart from it, is
+    rebuilt when missing, and is never saved.
+    """
 
     def __init__(self, lr):
         self.lr = check_positive("lr", lr)
         self.state: dict[int, dict] = {}
+        self._workspace: dict[int, dict] = {}
 
     def _state(self, p) -> dict:
         # keyed by identity: a Parameter object is one trainable array for its whole life
@@ -45,52 +51,53 @@ class Optimizer(ABC):
 
         Parameters
         ----------
-        params : list of Parameter
-        add_gradient : callable or None
+        params : list of Parameter or FlatParameters
+        add_gradient : PenaltyGradient, callable or None
             ``add_gradient(p, lo, hi)`` adds further terms (a penalty's gradient) into
             ``p.grad.reshape(-1)[lo:hi]`` just before the update reads them. A chunked optimizer
             (:class:`Adam`) calls it once per chunk, while that chunk of weights and gradient is
             in cache; the others call it once for the whole parameter. Either way each element
-            gets the same arithmetic as adding the terms before ``step``. When the terms are L2
-            gradients and ``add_gradient.l2`` lists them as ``(start, stop, 2 * strength)``
-            (see :func:`ridgeback.engine.trainer.penalty_gradient`), Adam's compiled update adds them
-            inside its loop instead, with the same arithmetic, and leaves ``p.grad`` unchanged.
+            gets the same arithmetic as adding the terms before ``step``.
+            A :class:`~ridgeback.engine.penalty_gradient.PenaltyGradient` (for a step over one
+            flat vector) also describes its terms: when they are all L2 penalties, its ``l2``
+            lists them as ``(start, stop, coefficient)``, and Adam's compiled update adds them
+            inside its loop instead, with the same arithmetic, leaving ``p.grad`` unchanged.
         """
+        coupled_l2 = add_gradient.l2 if isinstance(add_gradient, PenaltyGradient) else None
         for p in params:
             st = self._state(p)
             st["step"] += 1
+            work = self._workspace.setdefault(id(p), {})
             if add_gradient is None:
-                self._update(p.data, p.grad, st)
+                self._update(p.data, p.grad, st, work)
             elif self.chunked:
-                self._update(p.data, p.grad, st, lambda lo, hi, p=p: add_gradient(p, lo, hi),
-                             getattr(add_gradient, "l2", None))
+                self._update(p.data, p.grad, st, work, lambda lo, hi, p=p: add_gradient(p, lo, hi),
+                             coupled_l2)
             else:
                 add_gradient(p, 0, p.data.size)
-                self._update(p.data, p.grad, st)
+                self._update(p.data, p.grad, st, work)
 
     @abstractmethod
-    def _update(self, theta, g, st):
-        ...
+    def _update(self, theta, g, st, work):
+        """Update ``theta`` in place from ``g``; ``st``: the parameter's state, ``work``: its
+        working memory (a dict the update may fill and reuse)."""
 
     def step_size(self, p):
         """Per-unit-gradient step of the last update: a scalar, or an array shaped like ``p``."""
         return self.lr
-
-    #: entries of a parameter's state that are working memory, rebuilt as needed, never saved
-    _working: tuple = ()
 
     def state_arrays(self, params) -> dict:
         """The optimizer's state for ``params`` as named arrays (for checkpoints)."""
         out = {}
         for i, p in enumerate(params):
             for name, value in self.state.get(id(p), {}).items():
-                if name not in self._working:
-                    out[f"{i}.{name}"] = np.asarray(value)
+                out[f"{i}.{name}"] = np.asarray(value)
         return out
 
     def load_state_arrays(self, params, arrays: dict) -> None:
         """Inverse of :meth:`state_arrays`."""
         self.state = {}
+        self._workspace = {}  # it may hold views of the state arrays being replaced
         for key, value in arrays.items():
             index, name = key.split(".", 1)
             st = self._state(params[int(index)])
@@ -130,7 +137,7 @@ class SGD(Optimizer):
                 f"Received: momentum={momentum!r}, dampening={dampening!r}"
             )
 
-    def _update(self, theta, g, st):
+    def _update(self, theta, g, st, work):
         if self.weight_decay:
             g = g + theta * theta.dtype.type(self.weight_decay)
         if self.momentum:
@@ -161,17 +168,17 @@ class Adam(Optimizer):
     Coupled decay is an L2 penalty of strength ``weight_decay / 2`` and is rescaled by
     :math:`\sqrt{v_t}` like the rest of the gradient: use :class:`AdamW` for decoupled decay.
 
-    The update walks each parameter as a flat vector in chunks of ``CHUNK`` elements (the
-    same operations per element as on the whole vector), so parameters and gradients must be
-    C-contiguous arrays, as the Trainer's packed parameter vector is. With numba installed
-    (``pip install "ridgeback[fast]"``), each chunk's operations run as one compiled loop
-    instead of a dozen NumPy passes, with bit-identical results; ``RIDGEBACK_NUMBA=0`` turns
-    it off (see docs/performance.md).
+    The update walks each parameter as a flat vector in chunks of
+    :data:`~ridgeback.engine.fastpaths.CHUNK` elements (the same operations per element as on
+    the whole vector), so parameters and gradients must be C-contiguous arrays, as the
+    Trainer's packed parameter vector is. With numba installed (``pip install
+    "ridgeback[fast]"``), each chunk's operations run as one compiled loop instead of a dozen
+    NumPy passes, with bit-identical results; ``RIDGEBACK_NUMBA=0`` turns it off (see
+    docs/performance.md and :mod:`ridgeback.engine.fastpaths`).
     """
 
     decoupled = False
     chunked = True
-    _working = ("scratch", "chunks", "l2_parts")
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(lr)
@@ -187,28 +194,10 @@ class Adam(Optimizer):
         self._cached = None
         adam_kernel()  # numba's import and the kernel's load (once per process) here, not in the first step
 
-    def _chunks(self, theta, g, st):
-        """Views of theta, g, m, v and three scratch rows (denominator, two temporaries), one
-        tuple per chunk.
-
-        Built once and reused while ``theta`` and ``g`` are the same arrays (the cache holds
-        them, so their identities cannot be recycled); slicing a dozen views every step would
-        cost more than the whole update of a small network.
-        """
-        _check_contiguous(theta, g)
-        n = theta.size
-        size = max(1, min(n, CHUNK))
-        # scratch is working memory, not state: never saved (see state_arrays)
-        scratch = st["scratch"] = np.empty((3, size), dtype=theta.dtype)
-        flat = [a.reshape(-1) for a in (theta, g, st["exp_avg"], st["exp_avg_sq"])]
-        views = []
-        for lo in range(0, n, size):
-            part = [a[lo:lo + size] for a in flat]  # the last chunk may be shorter
-            views.append((lo, *part, *(row[:len(part[0])] for row in scratch)))
-        st["chunks"] = (theta, g, views)
-        return views
-
-    def _update(self, theta, g, st, add_gradient=None, l2=None):
+    def _update(self, theta, g, st, work, add_gradient=None, coupled_l2=None):
+        """One Adam step of ``theta``, dispatched to one of three paths with bit-identical
+        results: the compiled loop with the L2 gradient inside it (``coupled_l2``, no weight
+        decay of its own), the compiled loop per chunk, or NumPy per chunk."""
         b1, b2 = self.betas
         t = st["step"]
         if "exp_avg" not in st:
@@ -218,32 +207,38 @@ class Adam(Optimizer):
         b1_, b2_, c1, c2, eps, decay = self._constants(dt)
         bias2_sqrt = dt(math.sqrt(1 - b2**t))  # math.sqrt: the same double, without NumPy's scalar overhead
         step = dt(self.lr / (1 - b1**t))
+        moments = (b1_, b2_, c1, c2, bias2_sqrt, eps, step)
         kernel = adam_kernel() if dt in (np.float32, np.float64) else None
-        if kernel is not None and l2 is not None and not self.weight_decay:
-            # the L2 gradient 2λθ inside the compiled loop, as coupled decay: g + θ·2λ, the same
-            # float operations as adding it into g first, without a pass of its own
-            for th, gc, m, v, coefficient in self._l2_parts(theta, g, st, l2):
-                if coefficient is None:
-                    kernel(th, gc, m, v, b1_, b2_, c1, c2, bias2_sqrt, eps, step, decay, 0)
-                else:
-                    kernel(th, gc, m, v, b1_, b2_, c1, c2, bias2_sqrt, eps, step, coefficient, 1)
-            return
-        # m, v, denom and theta are read and written about a dozen times per element; walking
-        # the flat vectors in cache-sized chunks keeps those passes in cache instead of
-        # streaming the whole model through memory each time. Every element still goes through
-        # exactly the same float32 operations in the same order, so the result is bit-identical.
-        cached = st.get("chunks")
-        if cached is not None and cached[0] is theta and cached[1] is g:
-            views = cached[2]
+        if kernel is not None and coupled_l2 is not None and not self.weight_decay:
+            self._update_compiled_l2(kernel, self._stretches(theta, g, st, work, coupled_l2), moments, decay)
+        elif kernel is not None:
+            self._update_compiled(kernel, self._chunks(theta, g, st, work), moments, decay, add_gradient)
         else:
-            views = self._chunks(theta, g, st)
-        if kernel is not None:  # the loop below fused into one pass per chunk (see _kernels)
-            mode = 2 if self.decoupled and self.weight_decay else 1 if self.weight_decay else 0
-            for lo, th, gc, m, v, *_ in views:
-                if add_gradient is not None:
-                    add_gradient(lo, lo + len(th))
-                kernel(th, gc, m, v, b1_, b2_, c1, c2, bias2_sqrt, eps, step, decay, mode)
-            return
+            self._update_numpy(self._chunks(theta, g, st, work), moments, decay, add_gradient)
+
+    @staticmethod
+    def _update_compiled_l2(kernel, stretches, moments, decay):
+        # the L2 gradient c·θ inside the compiled loop, as coupled decay: g + θ·c, the same float
+        # operations as adding it into g first, without a pass of its own
+        for th, gc, m, v, coefficient in stretches:
+            if coefficient is None:
+                kernel(th, gc, m, v, *moments, decay, 0)
+            else:
+                kernel(th, gc, m, v, *moments, coefficient, 1)
+
+    def _update_compiled(self, kernel, views, moments, decay, add_gradient):
+        # the NumPy loop below fused into one pass per chunk (see fastpaths)
+        mode = 2 if self.decoupled and self.weight_decay else 1 if self.weight_decay else 0
+        for lo, th, gc, m, v, *_ in views:
+            if add_gradient is not None:
+                add_gradient(lo, lo + len(th))
+            kernel(th, gc, m, v, *moments, decay, mode)
+
+    def _update_numpy(self, views, moments, decay, add_gradient):
+        # m, v, denom and theta are read and written about a dozen times per element; walking
+        # the flat vectors in cache-sized chunks keeps those passes in cache. Every element still
+        # goes through exactly the same float operations in the same order: bit-identical.
+        b1_, b2_, c1, c2, bias2_sqrt, eps, step = moments
         for lo, th, gc, m, v, denom, tmp, gwd in views:
             if add_gradient is not None:
                 add_gradient(lo, lo + len(th))
@@ -265,27 +260,25 @@ class Adam(Optimizer):
             th -= tmp
 
     @staticmethod
-    def _l2_parts(theta, g, st, l2):
-        """Views of theta, g, m, v over consecutive stretches covering the vector, each with its
-        L2 coefficient ``2λ`` in theta's float type, or None where no L2 applies; built once
-        while theta, g and the stretches stay the same."""
-        cached = st.get("l2_parts")
-        if cached is not None and cached[0] is theta and cached[1] is g and cached[2] == l2:
-            return cached[3]
-        _check_contiguous(theta, g)
-        dt = theta.dtype.type
-        flat = [a.reshape(-1) for a in (theta, g, st["exp_avg"], st["exp_avg_sq"])]
-        bounds, position = [], 0
-        for start, stop, coefficient in l2:
-            if start > position:
-                bounds.append((position, start, None))
-            bounds.append((start, stop, dt(coefficient)))
-            position = stop
-        if position < theta.size:
-            bounds.append((position, theta.size, None))
-        parts = [(*(a[lo:hi] for a in flat), c) for lo, hi, c in bounds]
-        st["l2_parts"] = (theta, g, l2, parts)
-        return parts
+    def _chunks(theta, g, st, work):
+        """:func:`~ridgeback.engine.fastpaths.chunk_views`, built once and reused while theta,
+        g and the moments are the same arrays (the cache holds them, so their identities
+        cannot be recycled)."""
+        arrays = (theta, g, st["exp_avg"], st["exp_avg_sq"])
+        cached = work.get("chunks")
+        if cached is None or not _same(cached[0], arrays):
+            cached = work["chunks"] = (arrays, chunk_views(*arrays))
+        return cached[1]
+
+    @staticmethod
+    def _stretches(theta, g, st, work, l2):
+        """:func:`~ridgeback.engine.fastpaths.stretch_views`, built once and reused while the
+        arrays and the L2 stretches stay the same."""
+        arrays = (theta, g, st["exp_avg"], st["exp_avg_sq"])
+        cached = work.get("stretches")
+        if cached is None or not _same(cached[0], arrays) or cached[1] != l2:
+            cached = work["stretches"] = (arrays, l2, stretch_views(*arrays, l2))
+        return cached[2]
 
     def _constants(self, dt):
         """beta1, beta2, 1 - beta1, 1 - beta2, eps and the decay factor in the parameters' float
@@ -322,12 +315,8 @@ class Adam(Optimizer):
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay}
 
 
-def _check_contiguous(theta, g):
-    """Adam walks parameters and gradients as flat views: a copy would be updated instead."""
-    if not (theta.flags.c_contiguous and g.flags.c_contiguous):
-        raise ValueError(f"Adam updates parameters and gradients as flat vectors, so both must be "
-                         f"C-contiguous arrays. Received: theta.flags.c_contiguous="
-                         f"{theta.flags.c_contiguous}, grad.flags.c_contiguous={g.flags.c_contiguous}")
+def _same(cached, arrays) -> bool:
+    return all(a is b for a, b in zip(cached, arrays, strict=True))
 
 
 class AdamW(Adam):
@@ -362,8 +351,6 @@ class RMSprop(Optimizer):
             \quad (\text{or } \gamma g_t/(\sqrt{\tilde s_t}+\epsilon) \text{ when } \mu = 0)
     """
 
-    _working = ("denom",)
-
     def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
         super().__init__(lr)
         self.alpha = check_in_range("alpha", alpha, 0.0, 1.0)
@@ -372,19 +359,21 @@ class RMSprop(Optimizer):
         self.momentum = check_nonnegative("momentum", momentum)
         self.centered = bool(centered)
 
-    def _update(self, theta, g, st):
+    def _update(self, theta, g, st, work):
         dt = theta.dtype.type
         a = self.alpha
         if "square_avg" not in st:
             st["square_avg"] = np.zeros_like(theta)
-            st["denom"] = np.empty_like(theta)
             if self.centered:
                 st["grad_avg"] = np.zeros_like(theta)
             if self.momentum:
                 st["momentum_buffer"] = np.zeros_like(theta)
         if self.weight_decay:
             g = g + theta * dt(self.weight_decay)
-        sq, denom = st["square_avg"], st["denom"]
+        sq = st["square_avg"]
+        denom = work.get("denom")
+        if denom is None or denom.shape != theta.shape:
+            denom = work["denom"] = np.empty_like(theta)
         sq *= dt(a)
         sq += np.square(g) * dt(1 - a)
         if self.centered:
@@ -405,14 +394,7 @@ class RMSprop(Optimizer):
             theta -= (g / denom) * dt(self.lr)
 
     def step_size(self, p):
-        return self.lr / self.state[id(p)]["denom"]
-
-    def load_state_arrays(self, params, arrays):
-        super().load_state_arrays(params, arrays)
-        for p in params:
-            st = self.state.get(id(p))
-            if st and "square_avg" in st:
-                st["denom"] = np.empty_like(p.data)
+        return self.lr / self._workspace[id(p)]["denom"]
 
     def get_config(self):
         return {"lr": self.lr, "alpha": self.alpha, "eps": self.eps, "weight_decay": self.weight_decay,

@@ -36,7 +36,9 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from .._util.validation import check_nonnegative, check_positive
-from .optimizers import CHUNK as _CHUNK
+
+#: elements per block of L2's gradient product: its temporary stays cache-sized
+_BLOCK = 1 << 16
 
 __all__ = [
     "Regularizer",
@@ -68,12 +70,23 @@ class Regularizer(ABC):
     Subclasses define ``penalty``, ``gradient`` and, when ``proximal`` is True, ``prox``.
     ``elementwise`` regularizers act on each weight independently, so the Trainer may
     apply them to several weight arrays at once, or to any slice of them (it adds their
-    gradient inside the optimizer's step, one cache-sized chunk of the flat parameter vector
-    at a time). A penalty that couples weights (e.g. by rows) must set ``elementwise = False``.
+    gradient inside the optimizer's step, a slice of the flat parameter vector at a time).
+    A penalty that couples weights (e.g. by rows) must set ``elementwise = False``.
     """
 
     proximal = False
     elementwise = True
+
+    @property
+    def l2_coefficient(self) -> float | None:
+        r"""The coefficient :math:`c` when :meth:`add_gradient` adds exactly ``w * c`` to each
+        element's gradient (an L2 penalty, :math:`c = 2\lambda`), else None.
+
+        An optimizer may then add this gradient inside its own update, as coupled weight
+        decay, with the same arithmetic (Adam's compiled update does). A subclass that changes
+        the gradient of a regularizer that has a coefficient must override this.
+        """
+        return None
 
     @property
     def smooth(self) -> bool:
@@ -170,16 +183,20 @@ class L2(Regularizer):
     def gradient(self, w):
         return w * w.dtype.type(2.0 * self.strength)
 
+    @property
+    def l2_coefficient(self):
+        return 2.0 * self.strength
+
     def add_gradient(self, w, grad):
         # grad += 2λw; on a large array a block of rows at a time, so that the product's
         # temporary stays cache-sized instead of being a fresh model-sized allocation every
-        # step (same arithmetic per element). The Trainer calls it on chunks of <= _CHUNK.
+        # step (same arithmetic per element, whatever the block)
         if self.strength > 0:
-            c = w.dtype.type(2.0 * self.strength)
-            if w.size <= _CHUNK:
+            c = w.dtype.type(self.l2_coefficient)
+            if w.size <= _BLOCK:
                 grad += w * c
                 return
-            rows = _CHUNK // (w.size // len(w)) + 1
+            rows = _BLOCK // (w.size // len(w)) + 1
             for lo in range(0, len(w), rows):
                 grad[lo:lo + rows] += w[lo:lo + rows] * c
 

@@ -1,114 +1,35 @@
 r"""The training loop: minibatches, cost = data loss + penalty, early stopping, history.
 
-One step on a minibatch :math:`(X_B, y_B)`:
+What one step does, and in which order, is the :class:`~ridgeback.engine.step_plan.StepPlan`:
+forward pass, loss, backward pass, penalty gradients, the optimizer's update (with the
+elementwise penalties' gradients added inside it), proximal steps, constraints. The
+:class:`Trainer` runs the plan over minibatches and epochs, and keeps what belongs to a
+training run: the shuffling generator, the history, early stopping, divergence checks and
+resumable state. Lockstep training (:mod:`ridgeback.engine.lockstep`) runs the same pieces
+through the Trainer's public methods.
 
-1. forward pass :math:`z = f(X_B; \theta)` with dropout active;
-2. data loss :math:`L(z, y_B)` and its gradient :math:`\partial L/\partial z` (the error at the output);
-3. backward pass through the layers, last to first, filling every ``.grad``;
-4. the smooth penalty's gradient is added to the weights' gradients
-   (cost :math:`C = L + R(\theta)`);
-5. the optimizer step. (An elementwise penalty such as L2 is added inside the step, chunk by
-   chunk, just before the optimizer reads each chunk: the same arithmetic as step 4, done while
-   the chunk is in cache.)
-6. proximal steps (L1, elastic net, group L1) and constraints (max-norm).
-
-Parameters are packed into one contiguous vector (weights first, then biases) so that
-the optimizer and a model-wide regularizer each act in a few large array operations.
+Parameters are packed into one contiguous vector (weights first, then biases;
+:class:`~ridgeback.engine.parameters.FlatParameters`) so that the optimizer and a
+model-wide regularizer each act in a few large array operations.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._util.validation import check_array_2d, check_int, check_nonnegative
-from .layers import Dropout, Parameter, pack_parameters
+from .._util.validation import check_array_2d, check_int
+from .history import EarlyStopping, History, TrainingDiverged
+from .layers import Dropout
 from .losses import Loss
 from .optimizers import Optimizer
-from .regularizers import L2, Constraint, Regularizer
+from .parameters import FlatParameters, pack_parameters
+from .regularizers import Constraint, Regularizer
+from .step_plan import StepPlan
 
 __all__ = ["Trainer", "History", "EarlyStopping", "TrainingDiverged", "predict_in_batches"]
-
-
-class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite. The last good weights have been restored."""
-
-    def __init__(self, epoch: int, step: int, value: float):
-        self.epoch, self.step, self.value = epoch, step, value
-        super().__init__(
-            f"Training diverged at epoch {epoch + 1} (step {step}): the loss became {value}. "
-            f"The last good weights were restored. Hint: lower the learning rate, or scale the inputs."
-        )
-
-
-@dataclass
-class History:
-    """Per-epoch record of a training run.
-
-    ``train_loss`` is the mean data loss over the epoch's minibatches (dropout active);
-    ``penalty`` is the regularization penalty at the end of the epoch; ``cost`` is their sum.
-    ``val_loss`` and the accuracies are filled when they apply.
-    """
-
-    train_loss: list = field(default_factory=list)
-    val_loss: list = field(default_factory=list)
-    penalty: list = field(default_factory=list)
-    train_accuracy: list = field(default_factory=list)
-    val_accuracy: list = field(default_factory=list)
-    best_epoch: int | None = None
-    stopped_early: bool = False
-    interrupted: bool = False
-
-    @property
-    def epochs(self) -> int:
-        return len(self.train_loss)
-
-    @property
-    def cost(self) -> list:
-        return [a + b for a, b in zip(self.train_loss, self.penalty, strict=True)]
-
-    def to_dict(self) -> dict:
-        return {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()}
-
-
-class EarlyStopping:
-    """Stop when the monitored loss has not improved by ``min_delta`` for ``patience`` epochs.
-
-    The validation loss is monitored when validation data is given, else the training
-    cost. With ``restore_best`` the weights of the best epoch are put back however
-    training ends (early stop, last epoch, interruption or divergence).
-    """
-
-    def __init__(self, patience=10, min_delta=0.0, restore_best=True):
-        self.patience = check_int("patience", patience, minimum=0)
-        self.min_delta = check_nonnegative("min_delta", min_delta)
-        self.restore_best = bool(restore_best)
-        self.reset()
-
-    def reset(self):
-        self.best = math.inf
-        self.best_epoch = None
-        self.best_weights = None
-        self.wait = 0
-
-    def update(self, epoch: int, value: float, weights: np.ndarray) -> bool:
-        """Record an epoch; return True when training should stop."""
-        if value < self.best - self.min_delta:
-            self.best, self.best_epoch, self.wait = value, epoch, 0
-            if self.restore_best:
-                if self.best_weights is None:
-                    self.best_weights = weights.copy()
-                else:
-                    self.best_weights[...] = weights
-            return False
-        self.wait += 1
-        return self.wait > self.patience
-
-    def get_config(self):
-        return {"patience": self.patience, "min_delta": self.min_delta, "restore_best": self.restore_best}
 
 
 def predict_in_batches(model, X: np.ndarray, batch_size: int = 8192) -> np.ndarray:
@@ -117,49 +38,6 @@ def predict_in_batches(model, X: np.ndarray, batch_size: int = 8192) -> np.ndarr
         return model.forward(X, training=False)
     return np.concatenate([model.forward(X[i:i + batch_size], training=False)
                            for i in range(0, X.shape[0], batch_size)])
-
-
-class _Segment:
-    """A stretch of parameters that one regularizer acts on."""
-
-    __slots__ = ("regularizer", "data", "grad", "flat")
-
-    def __init__(self, regularizer, data, grad, flat):
-        self.regularizer, self.data, self.grad, self.flat = regularizer, data, grad, flat
-
-
-def penalty_gradient(bounds, data, grad):
-    """``add_gradient(p, lo, hi)`` for :meth:`Optimizer.step`: the gradients of elementwise
-    smooth penalties on elements ``lo:hi`` of a flat parameter vector.
-
-    ``bounds`` lists ``(regularizer, start, stop)``: the regularizer acts on
-    ``data[start:stop]`` and adds its gradient into ``grad[start:stop]``.
-    """
-    return _PenaltyGradient(bounds, data, grad)
-
-
-class _PenaltyGradient:
-    """See :func:`penalty_gradient`. ``l2``: when every penalty is a plain :class:`L2`, their
-    stretches as sorted ``(start, stop, 2 * strength)`` (strength 0 left out), which an
-    optimizer may fold into its own update instead of calling this (Adam's compiled loop
-    does); None otherwise."""
-
-    __slots__ = ("bounds", "data", "grad", "l2")
-
-    def __init__(self, bounds, data, grad):
-        self.bounds, self.data, self.grad = bounds, data, grad
-        self.l2 = None
-        if all(type(reg) is L2 for reg, _, _ in bounds):
-            l2 = sorted((start, stop, 2.0 * reg.strength) for reg, start, stop in bounds if reg.strength > 0)
-            if all(a[1] <= b[0] for a, b in zip(l2[:-1], l2[1:], strict=True)):  # no element penalized twice
-                self.l2 = tuple(l2)
-
-    def __call__(self, p, lo, hi):
-        data, grad = self.data, self.grad
-        for reg, start, stop in self.bounds:
-            a, b = max(lo, start), min(hi, stop)
-            if a < b:
-                reg.add_gradient(data[a:b], grad[a:b])
 
 
 class Trainer:
@@ -184,6 +62,20 @@ class Trainer:
         Objects with optional ``on_epoch_end(trainer, epoch, logs)`` and
         ``on_batch_end(trainer, epoch, position)`` methods. Setting
         ``trainer.stop_training = True`` ends training after the current batch.
+
+    Attributes
+    ----------
+    step_plan : StepPlan or None
+        What one step does to the network (made by :meth:`start` at every ``fit``).
+    history : History
+
+    Notes
+    -----
+    ``fit`` runs these public pieces: :meth:`check_data`, :meth:`start`; for each epoch
+    :meth:`begin_epoch`, then for each minibatch :meth:`forward_backward`, the optimizer's
+    ``step([flat], step_plan.penalty_gradient)`` and ``step_plan.after_step(step_size)``, and
+    :meth:`end_epoch`; at the end :meth:`finish`. :func:`~ridgeback.engine.lockstep.fit_in_lockstep`
+    runs the same pieces for several trainers around one shared update.
 
     Examples
     --------
@@ -225,50 +117,33 @@ class Trainer:
         self.callbacks = list(callbacks)
         self.stop_training = False
         self.history = History()
-        self._packed = None
+        self.step_plan: StepPlan | None = None  # made by start(), for each fit
+        self._flat: FlatParameters | None = None
         self._rng = None
         self._resume = None
 
     # ------------------------------------------------------------------ set-up
-    def _pack(self):
-        params = self.model.parameters()
-        if self._packed is not None and self._packed[1] == [id(p) for p in params]:
-            return
-        data, grad = pack_parameters(params)
-        flat = Parameter(data, "flat")
-        flat.grad = grad
-        self._flat = flat
-        self._packed = (flat, [id(p) for p in params])
+    def pack(self, data=None, grad=None) -> FlatParameters:
+        """The network's parameters packed into one flat vector.
 
-    def _plan(self):
-        """Group parameters by the regularizer that acts on them (merging contiguous stretches).
+        Packs on the first call, and again when the network's parameters have changed;
+        otherwise returns the current packing.
 
-        Re-done at every ``fit`` so that a changed ``regularizer`` or layer setting takes effect.
+        Parameters
+        ----------
+        data, grad : ndarray or None
+            Storage to pack into instead (always packs): a stretch of a vector shared with
+            other trainers, as :func:`~ridgeback.engine.lockstep.fit_in_lockstep` does. See
+            :func:`~ridgeback.engine.parameters.pack_parameters`.
+
+        Returns
+        -------
+        FlatParameters
         """
-        self._pack()
-        params, data = self.model.parameters(), self._flat.data
-        segments = []
-        constraints = []
-        base = data.__array_interface__["data"][0]
-        itemsize = data.itemsize
-        for p in sorted(params, key=lambda p: p.data.__array_interface__["data"][0]):
-            start = (p.data.__array_interface__["data"][0] - base) // itemsize
-            stop = start + p.data.size
-            reg = p.regularizer if p.regularizer is not None else (self.regularizer if p.regularize else None)
-            constraint = p.constraint if p.constraint is not None else (
-                self.constraint if p.regularize and p.data.ndim == 2 else None)
-            if constraint is not None:
-                constraints.append((constraint, p.data))
-            if reg is None:
-                continue
-            last = segments[-1] if segments else None
-            if (last is not None and reg.elementwise and last.regularizer is reg
-                    and last.flat.stop == start):
-                flat = slice(last.flat.start, stop)
-                segments[-1] = _Segment(reg, data[flat], self._flat.grad[flat], flat)
-            else:
-                segments.append(_Segment(reg, p.data, p.grad, slice(start, stop)))
-        self._segments, self._constraints = segments, constraints
+        params = self.model.parameters()
+        if data is not None or self._flat is None or not self._flat.holds(params):
+            self._flat = pack_parameters(params, data, grad)
+        return self._flat
 
     def _reseed(self):
         dropouts = [l for l in self.model.layers if isinstance(l, Dropout)]
@@ -280,13 +155,31 @@ class Trainer:
         for layer, child in zip(dropouts, children[1:], strict=True):
             layer.rng = np.random.default_rng(child)
 
+    def _new_plan(self) -> StepPlan:
+        """The step plan for the current packing and settings: made at every start of ``fit``,
+        so that a changed ``regularizer`` or layer setting takes effect."""
+        return StepPlan(self.model, self.loss, self.pack(), self.regularizer, self.constraint)
+
     def penalty(self) -> float:
         """The regularization penalty of the current weights."""
-        self._plan()
-        return float(sum(s.regularizer.penalty(s.data) for s in self._segments))
+        return self._new_plan().penalty()
 
     # ------------------------------------------------------------------ data
-    def _check_data(self, X, y, name="X"):
+    def check_data(self, X, y, validation_data=None):
+        """The training (and validation) data, validated and converted for this network.
+
+        Returns
+        -------
+        X, y, X_val, y_val : ndarray
+            ``X_val`` and ``y_val`` are None without ``validation_data``.
+        """
+        X, y = self._check_pair(X, y, "X")
+        X_val = y_val = None
+        if validation_data is not None:
+            X_val, y_val = self._check_pair(*validation_data, "X_val")
+        return X, y, X_val, y_val
+
+    def _check_pair(self, X, y, name):
         dtype = self.model.dtype
         X = check_array_2d(name, X, dtype)
         if X.shape[1] != self.model.n_inputs:
@@ -305,171 +198,173 @@ class Trainer:
             raise ValueError(str(exc).replace("`y`", f"`{yname}`")) from None
         return X, y_arr
 
+    def warn_if_full_batch(self, n_rows: int) -> None:
+        """Warn, at the caller of the function that calls this (``fit``, ``fit_in_lockstep``),
+        when a batch would be the whole training set of ``n_rows`` rows."""
+        if self.batch_size > n_rows:
+            warnings.warn(f"batch_size={self.batch_size} is larger than the {n_rows} training rows: "
+                          f"each step uses the whole training set.", stacklevel=3)
+
     # ------------------------------------------------------------------ loop
     def fit(self, X, y, validation_data=None) -> History:
         """Train on ``(X, y)``; continue from the current weights if called again.
 
         Returns the :class:`History`, which covers all epochs of this trainer.
         """
-        X, y = self._check_data(X, y)
-        X_val = y_val = None
-        if validation_data is not None:
-            X_val, y_val = self._check_data(*validation_data, name="X_val")
+        X, y, X_val, y_val = self.check_data(X, y, validation_data)
         n = X.shape[0]
-        self._warn_full_batch(n)
+        self.warn_if_full_batch(n)
         if self._resume is None:
-            self._start()
+            self.start()
             start_epoch, position, order = 0, 0, None
         else:
-            self._plan()
             start_epoch, position, order = self._resume
-            self._resume = None
-            self.stop_training = False
-            self._last_good = self._flat.data.copy()
+            self._continue()
         try:
             for epoch in range(start_epoch, self.epochs):
-                if order is None:
-                    order = self._rng.permutation(n)
-                self._epoch, self._order = epoch, order
+                order = self.begin_epoch(epoch, n, order)
                 stop = self._run_epoch(X, y, X_val, y_val, epoch, order, position)
                 order, position = None, 0
                 if stop or self.stop_training:
                     break
         finally:
-            self._restore_best()
+            self.finish()
         return self.history
 
-    def _warn_full_batch(self, n):
-        """Warn (at the caller of ``fit``) when a batch would be the whole training set."""
-        if self.batch_size > n:
-            warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training rows: "
-                          f"each step uses the whole training set.", stacklevel=3)
+    @property
+    def resuming(self) -> bool:
+        """Whether the next ``fit`` resumes from a state given to :meth:`load_state`."""
+        return self._resume is not None
 
-    def _start(self):
-        """A fresh start of ``fit``: penalties planned, generators reseeded, history and early
-        stopping reset."""
-        self._plan()
+    def start(self) -> StepPlan:
+        """A fresh start of training: the step plan made, the generators reseeded, history and
+        early stopping reset. Returns the plan (also ``self.step_plan``)."""
+        self.step_plan = self._new_plan()
         self._reseed()
         self.history = History()
         if self.early_stopping is not None:
             self.early_stopping.reset()
         self.stop_training = False
-        self._last_good = self._flat.data.copy()
+        self._last_good = self.step_plan.flat.data.copy()
+        return self.step_plan
 
-    def _restore_best(self):
-        """The end of ``fit``: early stopping's best weights put back (with ``restore_best``)."""
-        es = self.early_stopping
-        if es is not None and es.restore_best and es.best_weights is not None:
-            self._flat.data[...] = es.best_weights
-            self.history.best_epoch = es.best_epoch
+    def _continue(self):
+        """A resumed start (after :meth:`load_state`): the plan made again, the generators,
+        history and early stopping as loaded."""
+        self.step_plan = self._new_plan()
+        self._resume = None
+        self.stop_training = False
+        self._last_good = self.step_plan.flat.data.copy()
+
+    def begin_epoch(self, epoch: int, n_rows: int, order=None) -> np.ndarray:
+        """The order of the rows in epoch ``epoch``: ``order`` when given (a resumed epoch),
+        else a permutation of ``n_rows`` drawn from the trainer's generator. Recorded for
+        :meth:`state`."""
+        if order is None:
+            order = self._rng.permutation(n_rows)
+        self._epoch, self._order = epoch, order
+        return order
 
     def _run_epoch(self, X, y, X_val, y_val, epoch, order, position):
-        flat = self._flat
+        plan, optimizer = self.step_plan, self.optimizer
+        flat = plan.flat
         n, bs = X.shape[0], self.batch_size
-        fused, before_step, proximal = self._step_plan()
-        add_gradient = penalty_gradient(fused, flat.data, flat.grad) if fused else None
-        after_step = bool(proximal or self._constraints)
         batch_callbacks = [c for c in self.callbacks if hasattr(c, "on_batch_end")]
         # running sums of the epoch; a resumed epoch continues those saved with the state
         total_loss, correct, seen = self._running if position else (0.0, 0, 0)
         step = position // bs
         for start in range(position, n, bs):
             idx = order[start:start + bs]
-            xb = X.take(idx, axis=0)
-            yb = y.take(idx, axis=0)
-            value, hits = self._forward_backward(xb, yb, before_step, epoch, step)
-            self.optimizer.step([flat], add_gradient)
-            if after_step:
-                self._after_step(proximal, self.optimizer.step_size(flat) if proximal else None)
+            value, hits = self.forward_backward(X.take(idx, axis=0), y.take(idx, axis=0), epoch, step)
+            optimizer.step([flat], plan.penalty_gradient)
+            if plan.has_after_step:
+                plan.after_step(optimizer.step_size(flat) if plan.needs_step_size else None)
             total_loss += value * len(idx)
             correct += hits
             seen += len(idx)
             step += 1
             self._running = (total_loss, correct, seen)
-            if batch_callbacks:
-                for c in batch_callbacks:
-                    c.on_batch_end(self, epoch, start + len(idx))
+            for c in batch_callbacks:
+                c.on_batch_end(self, epoch, start + len(idx))
             if self.stop_training and start + bs < n:
                 # interrupted mid-epoch: no history entry for a partial epoch (a resume completes it)
                 self.history.interrupted = True
                 return True
-        self._check_finite_weights(epoch, step)
-        if self.stop_training:
-            self.history.interrupted = True
-        return self._end_epoch(epoch, total_loss / max(seen, 1), correct / max(seen, 1), X_val, y_val)
+        return self.end_epoch(epoch, step, total_loss / max(seen, 1), correct / max(seen, 1), X_val, y_val)
 
-    # One step, in the pieces that lockstep training (``_lockstep.py``) shares with ``fit``.
-    def _step_plan(self):
-        """The penalties of a step, sorted once per epoch: ``(fused, before_step, proximal)``.
+    def forward_backward(self, xb, yb, epoch: int, step: int) -> tuple[float, int]:
+        """Steps 1-4 of the step plan on one minibatch (:meth:`StepPlan.forward_backward
+        <ridgeback.engine.step_plan.StepPlan.forward_backward>`); returns the loss and the
+        number of correct predictions.
 
-        ``fused``: ``(regularizer, start, stop)`` in the flat vector for the elementwise smooth
-        penalties, which go into the gradient inside the optimizer's step, a chunk at a time
-        while it is in cache; ``before_step``: segments of the other smooth ones (a group
-        penalty's rows), added before the step; ``proximal``: segments with a proximal step.
+        Raises
+        ------
+        TrainingDiverged
+            When the loss is not finite (``epoch`` and ``step`` say where); the weights of the
+            last completed epoch are put back first.
         """
-        smooth = [s for s in self._segments if s.regularizer.smooth]
-        fused = [(s.regularizer, s.flat.start, s.flat.stop) for s in smooth if s.regularizer.elementwise]
-        before_step = [s for s in smooth if not s.regularizer.elementwise]
-        proximal = [s for s in self._segments if s.regularizer.proximal]
-        return fused, before_step, proximal
-
-    def _forward_backward(self, xb, yb, before_step, epoch, step):
-        """Forward pass, loss, backward pass and the non-fused penalties' gradients on one
-        minibatch; returns the loss and the number of correct predictions (0 for regression)."""
-        model, loss = self.model, self.loss
-        out = model.forward(xb, training=True)
-        value = loss.forward(out, yb)
-        hits = 0
-        if loss.classification:  # after forward: CrossEntropy reuses the argmax it took there
-            hits = int(np.count_nonzero(loss.predict(out).reshape(yb.shape) == yb))
+        value, hits = self.step_plan.forward_backward(xb, yb)
         if not math.isfinite(value):
-            self._flat.data[...] = self._last_good
+            self.step_plan.flat.data[...] = self._last_good
             raise TrainingDiverged(epoch, step, value)
-        model.backward(loss.backward(), input_grad=False)
-        for s in before_step:
-            s.regularizer.add_gradient(s.data, s.grad)
         return value, hits
 
-    def _after_step(self, proximal, step_size):
-        """Proximal steps (``step_size``: the optimizer's, for this flat vector) and constraints."""
-        for s in proximal:
-            t = step_size if np.ndim(step_size) == 0 else step_size[s.flat].reshape(s.data.shape)
-            s.regularizer.prox(s.data, t)
-        for constraint, w in self._constraints:
-            constraint.project(w)
+    def end_epoch(self, epoch: int, step: int, train_loss: float, train_accuracy: float,
+                  X_val=None, y_val=None) -> bool:
+        """The end of epoch ``epoch`` (after ``step`` steps): the weights checked, the history,
+        validation, early stopping and callbacks updated. Returns whether to stop.
 
-    def _check_finite_weights(self, epoch, step):
-        if not np.isfinite(self._flat.data).all():  # finite losses but weights blew up (e.g. huge lr)
-            self._flat.data[...] = self._last_good
+        Raises
+        ------
+        TrainingDiverged
+            When the loss stayed finite but a weight did not; the weights of the last
+            completed epoch are put back first.
+        """
+        flat = self.step_plan.flat
+        if not np.isfinite(flat.data).all():  # finite losses but weights blew up (e.g. huge lr)
+            flat.data[...] = self._last_good
             raise TrainingDiverged(epoch, step, float("nan"))
-
-    def _end_epoch(self, epoch, train_loss, train_acc, X_val, y_val):
         h = self.history
+        if self.stop_training:
+            h.interrupted = True
         h.train_loss.append(train_loss)
-        h.penalty.append(float(sum(s.regularizer.penalty(s.data) for s in self._segments)))
+        h.penalty.append(self.step_plan.penalty())
         if self.loss.classification:
-            h.train_accuracy.append(train_acc)
+            h.train_accuracy.append(train_accuracy)
         logs = {"epoch": epoch, "train_loss": train_loss, "penalty": h.penalty[-1]}
         monitored = h.cost[-1]
         if X_val is not None:
-            out = predict_in_batches(self.model, X_val)
-            val_loss = self.loss.forward(out, y_val)
-            h.val_loss.append(val_loss)
-            logs["val_loss"] = val_loss
-            monitored = val_loss  # held-out data loss: the penalty is not part of generalization
-            if self.loss.classification:
-                acc = float(np.mean(self.loss.predict(out).reshape(y_val.shape) == y_val))
-                h.val_accuracy.append(acc)
-                logs["val_accuracy"] = acc
-        self._last_good[...] = self._flat.data
+            monitored = self._validate(X_val, y_val, logs)  # held-out data loss: no penalty in it
+        self._last_good[...] = flat.data
         stop = False
         if self.early_stopping is not None and math.isfinite(monitored):
-            stop = self.early_stopping.update(epoch, monitored, self._flat.data)
+            stop = self.early_stopping.update(epoch, monitored, flat.data)
             h.stopped_early = stop
         for c in self.callbacks:
             if hasattr(c, "on_epoch_end"):
                 c.on_epoch_end(self, epoch, logs)
         return stop
+
+    def _validate(self, X_val, y_val, logs) -> float:
+        """The validation loss (and accuracy), recorded in the history and ``logs``."""
+        h = self.history
+        out = predict_in_batches(self.model, X_val)
+        val_loss = self.loss.forward(out, y_val)
+        h.val_loss.append(val_loss)
+        logs["val_loss"] = val_loss
+        if self.loss.classification:
+            acc = float(np.mean(self.loss.predict(out).reshape(y_val.shape) == y_val))
+            h.val_accuracy.append(acc)
+            logs["val_accuracy"] = acc
+        return val_loss
+
+    def finish(self) -> None:
+        """The end of training, however it ends: early stopping's best weights put back (with
+        ``restore_best``)."""
+        es = self.early_stopping
+        if es is not None and es.restore_best and es.best_weights is not None:
+            self.step_plan.flat.data[...] = es.best_weights
+            self.history.best_epoch = es.best_epoch
 
     # ------------------------------------------------------------------ state
     def state(self) -> dict:
@@ -481,12 +376,12 @@ class Trainer:
         ``running`` holds the current epoch's sums (loss, correct predictions, rows), so a
         resumed epoch's history entry covers the whole epoch.
         """
-        self._pack()
+        flat = self.pack()
         dropouts = [l for l in self.model.layers if isinstance(l, Dropout)]
         es = self.early_stopping
         return {
-            "weights": self._flat.data.copy(),
-            "optimizer": self.optimizer.state_arrays([self._flat]),
+            "weights": flat.data.copy(),
+            "optimizer": self.optimizer.state_arrays([flat]),
             "rng": self._rng.bit_generator.state if self._rng is not None else None,
             "dropout_rngs": [l.rng.bit_generator.state for l in dropouts],
             "epoch": getattr(self, "_epoch", 0),
@@ -500,9 +395,9 @@ class Trainer:
 
     def load_state(self, state: dict, position: int = 0) -> None:
         """Restore :meth:`state`; the next ``fit`` resumes at ``state["epoch"]``, row ``position``."""
-        self._pack()
-        self._flat.data[...] = state["weights"]
-        self.optimizer.load_state_arrays([self._flat], state["optimizer"])
+        flat = self.pack()
+        flat.data[...] = state["weights"]
+        self.optimizer.load_state_arrays([flat], state["optimizer"])
         self._rng = np.random.default_rng()
         if state["rng"] is not None:
             self._rng.bit_generator.state = state["rng"]

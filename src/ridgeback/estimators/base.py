@@ -21,11 +21,12 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..engine.history import EarlyStopping, History
 from ..engine.lockstep import fit_in_lockstep, lockstep_problem
 from ..engine.network import mlp
 from ..engine.optimizers import SGD, Adam, AdamW, RMSprop
 from ..engine.regularizers import L1, L2, GroupL1
-from ..engine.trainer import EarlyStopping, History, Trainer, predict_in_batches
+from ..engine.trainer import Trainer, predict_in_batches
 from .hyperparams import PARAMETERS
 
 __all__ = ["softmax", "fit_together"]

@@ -40,9 +40,9 @@ import numpy as np
 from .._util.files import atomic_write_bytes, atomic_write_text, fsync_dir
 from .._util.jsonify import to_json
 from .._version import __version__
+from ..engine.history import History
 from ..engine.inspection import final_step, network_of
 from ..engine.network import Sequential
-from ..engine.trainer import History
 from .npz import ModelFormatError, fail, npz_bytes, read_bounded, read_npz
 
 __all__ = ["FORMAT_VERSION", "ModelFormatError", "save", "load"]

@@ -1,4 +1,4 @@
-"""Cross-validation machinery: folds, seeds, fitting one task, parallel execution, the 1-SE choice.
+"""Cross-validation machinery: folds, seeds, fitting one task, parallel execution.
 
 A task is a pure function of its arguments: its seed is derived from the search's
 ``random_state`` and the task's coordinates alone, never from a shared generator, so the
@@ -23,12 +23,11 @@ from sklearn.utils.validation import _num_samples
 
 from .._util.jsonify import to_json
 from .._util.validation import check_int, check_one_of
+from ..engine.history import TrainingDiverged
 from ..engine.inspection import final_step
-from ..engine.trainer import TrainingDiverged
 
 __all__ = ["make_folds", "resolve_entropy", "derive_seed", "seed_estimator", "run_tasks", "fit_and_score",
-           "score_fitted", "check_n_jobs", "check_grid", "resolve_param", "final_step", "jsonable",
-           "one_se_index"]
+           "score_fitted", "check_n_jobs", "check_grid", "resolve_param", "final_step", "jsonable"]
 
 BACKENDS = (None, "loky", "threading", "multiprocessing", "dask")
 
@@ -256,17 +255,3 @@ def resolve_param(estimator, param):
     raise ValueError(f"Unknown parameter {param!r} for {type(estimator).__name__}; expected one of "
                      f"{sorted(valid)}. Received: param={param!r}")
 
-
-def one_se_index(mean, std, n_folds, preference) -> tuple[int, int]:
-    """``(best, chosen)``: the best mean score's index, and among the candidates within one
-    standard error of it the one with the highest ``preference`` (ties: higher score, then the
-    earlier candidate)."""
-    mean = np.asarray(mean, dtype=float)
-    if np.all(np.isnan(mean)):
-        raise ValueError("Every candidate failed (diverged) in every fold; lower the learning rate. "
-                         "Received: mean_score=all NaN")
-    best = int(np.nanargmax(mean))
-    threshold = mean[best] - std[best] / np.sqrt(n_folds)
-    within = [i for i in range(len(mean)) if mean[i] >= threshold]
-    chosen = max(within, key=lambda i: (preference[i], mean[i], -i))
-    return best, int(chosen)

@@ -18,12 +18,12 @@ from .crossval import (
     fit_and_score,
     jsonable,
     make_folds,
-    one_se_index,
     resolve_entropy,
     resolve_param,
     run_tasks,
     seed_estimator,
 )
+from .rules import one_se_index
 
 __all__ = ["regularization_path", "RegularizationPath", "lambda_max"]
 
@@ -31,13 +31,10 @@ __all__ = ["regularization_path", "RegularizationPath", "lambda_max"]
 def _path_task(estimator, X, y, key, values, train, test, seed, scoring, warm_epochs):
     """One fold's path, rows in the order of ``values`` (descending); fitted from the weakest
     strength (from scratch) up, each next one warm-started."""
-    prefix = key[: -len(key.rsplit("__", 1)[-1])]
     est = clone(estimator)
     rows = []
     for j, value in enumerate(values[::-1]):
-        if j == 1:
-            est.set_params(**{f"{prefix}warm_start": True, f"{prefix}max_epochs": warm_epochs})
-        est.set_params(**{key: value})
+        _set_strength(est, key, value, j, warm_epochs)
         outcome, fitted = fit_and_score(est, X, y, train, test, seed, scoring)
         if fitted is None:  # diverged: the rest of this fold's path is lost too
             rows.extend([outcome | {"n_nonzero": None, "n_active": None}] * (len(values) - j))
@@ -45,6 +42,15 @@ def _path_task(estimator, X, y, key, values, train, test, seed, scoring, warm_ep
         outcome["n_nonzero"], outcome["n_active"] = _sparsity(fitted)
         rows.append(outcome)
     return rows[::-1]
+
+
+def _set_strength(estimator, key, value, j, warm_epochs):
+    """Set ``key`` to ``value`` for the ``j``-th fit along the path (weakest first): from the
+    second on, the fit starts from the previous weights for ``warm_epochs`` epochs."""
+    if j == 1:
+        prefix = key[: -len(key.rsplit("__", 1)[-1])]
+        estimator.set_params(**{f"{prefix}warm_start": True, f"{prefix}max_epochs": warm_epochs})
+    estimator.set_params(**{key: value})
 
 
 def _sparsity(estimator):
@@ -194,31 +200,47 @@ def regularization_path(estimator, X, y, *, param="l1", values=None, n_values=20
     """
     check_one_of("refit", refit, ("1se", "min", False))
     key = resolve_param(estimator, param)
-    prefix = key[: -len(key.rsplit("__", 1)[-1])]
     if early_stopping is not None:
+        prefix = key[: -len(key.rsplit("__", 1)[-1])]
         estimator = clone(estimator).set_params(**{f"{prefix}early_stopping": bool(early_stopping)})
     entropy = resolve_entropy(random_state)
     folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
-    if values is None:
-        n_values = check_int("n_values", n_values, minimum=2)
-        if not 0 < min_ratio < 1:
-            raise ValueError(f"`min_ratio` must be in (0, 1). Received: min_ratio={min_ratio!r}")
-        top = lambda_max(estimator, X, y, param, seed=derive_seed(entropy, 4))
-        values = np.geomspace(top, top * min_ratio, n_values)
-    values = np.asarray(values, dtype=float)
-    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 0):
-        raise ValueError(f"`values` must be a non-empty list of finite numbers >= 0. "
-                         f"Received: values={values!r}")
-    values = np.sort(values)[::-1]
-    mlp_est = final_step(estimator)
+    values = _strengths(estimator, X, y, param, values, n_values, min_ratio, derive_seed(entropy, 4))
     if warm_epochs is None:
-        warm_epochs = max(1, int(mlp_est.get_params()["max_epochs"]) // 4)
+        warm_epochs = max(1, int(final_step(estimator).get_params()["max_epochs"]) // 4)
     warm_epochs = check_int("warm_epochs", warm_epochs)
     tasks = [(key, values, train, test, derive_seed(entropy, 1, k), scoring, warm_epochs)
              for k, (train, test) in enumerate(folds)]
     paths = run_tasks(_path_task, (estimator, X, y), tasks, n_jobs=n_jobs, backend=backend,
                       scheduler=scheduler, progress=progress)
-    k = len(folds)
+    result = _summarize(paths, key, values, refit)
+    if refit:
+        stop = result.index_1se if refit == "1se" else result.index_min
+        result.best_estimator_ = _refit_along(estimator, X, y, key, values[stop:],
+                                              warm_epochs, derive_seed(entropy, 3))
+    return result
+
+
+def _strengths(estimator, X, y, param, values, n_values, min_ratio, seed) -> np.ndarray:
+    """The path's strengths, descending: ``values`` checked, or ``n_values`` geometrically spaced
+    from :func:`lambda_max` (fitted with ``seed``) down to ``min_ratio`` times it."""
+    if values is None:
+        n_values = check_int("n_values", n_values, minimum=2)
+        if not 0 < min_ratio < 1:
+            raise ValueError(f"`min_ratio` must be in (0, 1). Received: min_ratio={min_ratio!r}")
+        top = lambda_max(estimator, X, y, param, seed=seed)
+        values = np.geomspace(top, top * min_ratio, n_values)
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ValueError(f"`values` must be a non-empty list of finite numbers >= 0. "
+                         f"Received: values={values!r}")
+    return np.sort(values)[::-1]
+
+
+def _summarize(paths, key, values, refit) -> RegularizationPath:
+    """The folds' paths (one list of rows per fold, in the order of ``values``) as one
+    :class:`RegularizationPath`, with λ_min and λ_1se."""
+    k = len(paths)
     scores = np.array([[row["test_score"] for row in path] for path in paths]).T  # (n_values, k)
     mean, std = scores.mean(axis=1), scores.std(axis=1)
 
@@ -228,17 +250,16 @@ def regularization_path(estimator, X, y, *, param="l1", values=None, n_values=20
 
     # larger strengths come first: preferring the smaller index picks the largest value within 1 SE
     best, one_se = one_se_index(mean, std, k, -np.arange(values.size))
-    result = RegularizationPath(param=key, values=values, mean_score=mean, std_score=std, fold_scores=scores,
-                                mean_train_score=fold_mean("train_score"), n_nonzero=fold_mean("n_nonzero"),
-                                n_active_features=fold_mean("n_active"), index_min=best, index_1se=one_se,
-                                refit=refit or "none", n_folds=k)
-    if refit:
-        stop = one_se if refit == "1se" else best
-        est = seed_estimator(clone(estimator), derive_seed(entropy, 3))
-        for j, value in enumerate(values[stop:][::-1]):
-            if j == 1:
-                est.set_params(**{f"{prefix}warm_start": True, f"{prefix}max_epochs": warm_epochs})
-            est.set_params(**{key: value})
-            est.fit(X, y)
-        result.best_estimator_ = est
-    return result
+    return RegularizationPath(param=key, values=values, mean_score=mean, std_score=std, fold_scores=scores,
+                              mean_train_score=fold_mean("train_score"), n_nonzero=fold_mean("n_nonzero"),
+                              n_active_features=fold_mean("n_active"), index_min=best, index_1se=one_se,
+                              refit=refit or "none", n_folds=k)
+
+
+def _refit_along(estimator, X, y, key, values, warm_epochs, seed):
+    """Refit on all data along ``values`` (descending), from the weakest up, as in each fold."""
+    est = seed_estimator(clone(estimator), seed)
+    for j, value in enumerate(values[::-1]):
+        _set_strength(est, key, value, j, warm_epochs)
+        est.fit(X, y)
+    return est

@@ -21,9 +21,8 @@ depends on nothing else, so serial, ``n_jobs`` and Dask runs give identical resu
 
 from __future__ import annotations
 
-import numbers
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import accumulate
 
 import numpy as np
@@ -34,7 +33,7 @@ from sklearn.utils import _safe_indexing
 from .._util.validation import check_int, check_one_of
 from ..engine.trainer import TrainingDiverged
 from ..estimators.base import _BaseMLP, fit_together
-from ..estimators.hyperparams import lockstep_free, regularizing
+from ..estimators.hyperparams import lockstep_free
 from .crossval import (
     check_grid,
     check_n_jobs,
@@ -43,19 +42,16 @@ from .crossval import (
     fit_and_score,
     jsonable,
     make_folds,
-    one_se_index,
     resolve_entropy,
     run_tasks,
     score_fitted,
     seed_estimator,
 )
 from .path import RegularizationPath, lambda_max, regularization_path  # public here; own module for size
+from .rules import REGULARIZATION_PARAMS, one_se_index, regularization_rank, score_ranks
 
 __all__ = ["tune", "TuneResult", "regularization_path", "RegularizationPath", "lambda_max",
            "regularization_rank", "one_se_index", "REGULARIZATION_PARAMS"]
-
-#: parameters that regularize (larger ``l2``; smaller ``max_norm`` and layer sizes), from the table
-REGULARIZATION_PARAMS = tuple(regularizing())
 
 #: parameters in which candidates may differ and still be trained together in lockstep
 #: (each has its own network, penalties and dropout masks; see :mod:`ridgeback.engine.lockstep`)
@@ -137,51 +133,69 @@ def _lockstep_groups(estimator, candidates, n_tasks, workers):
             for chunk in np.array_split(members, -(-len(members) // size))]
 
 
-def _strength(name, value):
-    """A number that grows with how strongly ``value`` of parameter ``name`` regularizes."""
-    base = name.rsplit("__", 1)[-1]
-    if base == "max_norm":
-        return -np.inf if value is None else -float(value)
-    if base == "hidden_layer_sizes":
-        sizes = (value,) if isinstance(value, numbers.Integral) else tuple(value)
-        return -float(sum(sizes))
-    return float(value)
-
-
-def regularization_rank(candidates: list) -> np.ndarray:
-    """How regularized each candidate is: the sum, over regularization parameters, of its
-    value's rank among the distinct values searched (0 = weakest, 1 = strongest).
-
-    Larger ``l1``, ``l2``, ``group_l1``, ``dropout``, ``input_dropout`` and ``weight_decay``
-    regularize more; so do smaller ``max_norm`` (``None`` = no constraint = weakest) and fewer
-    hidden units in total. Parameters are matched by name, pipeline prefixes ignored.
-    """
-    names = sorted({k for c in candidates for k in c if k.rsplit("__", 1)[-1] in REGULARIZATION_PARAMS})
-    rank = np.zeros(len(candidates))
-    for name in names:
-        strengths = [_strength(name, c[name]) if name in c else None for c in candidates]
-        levels = sorted({s for s in strengths if s is not None})
-        if len(levels) < 2:
-            continue
-        for i, s in enumerate(strengths):
-            if s is not None:
-                rank[i] += levels.index(s) / (len(levels) - 1)
-    return rank
-
-
 @dataclass
 class TuneResult:
-    """What :func:`tune` found. ``results_`` holds one dict per candidate."""
+    """What :func:`tune` found: both answers of the search, and the one that was refitted.
 
-    best_params_: dict
-    best_index_: int
-    best_score_: float
-    best_estimator_: object
+    ``results_`` holds one dict per candidate (its ``params``, ``mean_score``, ``std_score``,
+    ``fold_scores``, ``rank``...). ``best_index_`` is the candidate with the best mean score,
+    ``one_se_index_`` the most regularized one within one standard error of it (see
+    :func:`regularization_rank`), and ``refit_index_`` the one ``refit`` chose: ``best_index_``
+    under ``refit="best"`` (or no refit), ``one_se_index_`` under ``refit="1se"``.
+    ``best_params_``, ``best_score_``, ``one_se_params_``, ``refit_params_`` and
+    ``refit_score_`` are read from ``results_`` at these indices.
+    """
+
     results_: list
+    best_index_: int
+    one_se_index_: int
+    refit_index_: int
+    best_estimator_: object
     refit: str
     n_folds: int
     scoring: str | None
-    best_score_index_: int = field(default=0)
+
+    @classmethod
+    def from_results(cls, results: list, n_folds: int, scoring: str | None = None) -> TuneResult:
+        """An unrefitted result for candidate rows scored on the same ``n_folds`` folds (e.g. the
+        rows of several searches pooled): each row gets its ``rank``, and both answers are found.
+
+        Every row needs ``params``, ``mean_score`` and ``std_score``; ``refit_index_`` is then
+        ``best_index_`` and ``best_estimator_`` is None.
+        """
+        best, one_se = _rank_and_choose(results, n_folds)
+        return cls(results_=results, best_index_=best, one_se_index_=one_se, refit_index_=best,
+                   best_estimator_=None, refit="none", n_folds=n_folds, scoring=scoring)
+
+    @property
+    def best_params_(self) -> dict:
+        """Parameters of the candidate with the best mean score."""
+        return dict(self.results_[self.best_index_]["params"])
+
+    @property
+    def best_score_(self) -> float:
+        """The best mean score."""
+        return float(self.results_[self.best_index_]["mean_score"])
+
+    @property
+    def best_score_index_(self) -> int:
+        """``best_index_`` under its former name."""
+        return self.best_index_
+
+    @property
+    def one_se_params_(self) -> dict:
+        """Parameters of the one-standard-error choice."""
+        return dict(self.results_[self.one_se_index_]["params"])
+
+    @property
+    def refit_params_(self) -> dict:
+        """Parameters of the candidate ``refit`` chose."""
+        return dict(self.results_[self.refit_index_]["params"])
+
+    @property
+    def refit_score_(self) -> float:
+        """Mean score of the candidate ``refit`` chose."""
+        return float(self.results_[self.refit_index_]["mean_score"])
 
     def to_frame(self):
         """``results_`` as a pandas DataFrame, one row per candidate, parameters as columns."""
@@ -197,9 +211,19 @@ class TuneResult:
     def to_dict(self) -> dict:
         """JSON-ready summary (no estimator)."""
         return jsonable({"best_params": self.best_params_, "best_index": self.best_index_,
-                         "best_score": self.best_score_, "best_score_index": self.best_score_index_,
-                         "refit": self.refit, "n_folds": self.n_folds, "scoring": self.scoring,
-                         "results": self.results_})
+                         "best_score": self.best_score_, "best_score_index": self.best_index_,
+                         "one_se_index": self.one_se_index_, "one_se_params": self.one_se_params_,
+                         "refit_index": self.refit_index_, "refit": self.refit, "n_folds": self.n_folds,
+                         "scoring": self.scoring, "results": self.results_})
+
+
+def _rank_and_choose(results: list, n_folds: int) -> tuple[int, int]:
+    """Give every candidate row its ``rank`` by mean score; return ``(best, one_se)``."""
+    mean = np.array([r["mean_score"] for r in results], dtype=float)
+    std = np.array([r["std_score"] for r in results], dtype=float)
+    for row, rank in zip(results, score_ranks(mean), strict=True):
+        row["rank"] = int(rank)
+    return one_se_index(mean, std, n_folds, regularization_rank([r["params"] for r in results]))
 
 
 def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None, scheduler=None,
@@ -249,6 +273,8 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     Returns
     -------
     TuneResult
+        Both answers: ``best_index_`` (the best mean score) and ``one_se_index_`` (the 1-SE
+        choice), with ``refit_index_`` the one refitted (``best_index_`` when ``refit=False``).
 
     Examples
     --------
@@ -263,12 +289,39 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     check_one_of("refit", refit, ("best", "1se", False))
     grids = check_grid(estimator, grid, random=n_iter is not None)
     entropy = resolve_entropy(random_state)
-    if n_iter is None:
-        candidates = list(ParameterGrid(grids))
-    else:
-        n_iter = check_int("n_iter", n_iter)
-        candidates = list(ParameterSampler(grids, n_iter, random_state=derive_seed(entropy, 2)))
+    candidates = _candidates(grids, n_iter, entropy)
     folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
+    outcomes = _cross_validate(estimator, X, y, candidates, folds, entropy, scoring,
+                               n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress,
+                               lockstep=lockstep)
+    k = len(folds)
+    results = [_candidate_result(params, outcomes[i * k:(i + 1) * k]) for i, params in enumerate(candidates)]
+    best, one_se = _rank_and_choose(results, k)
+    chosen = one_se if refit == "1se" else best
+    refitted = None
+    if refit:
+        refitted = seed_estimator(clone(estimator).set_params(**candidates[chosen]), derive_seed(entropy, 3))
+        refitted.fit(X, y)
+    return TuneResult(results_=results, best_index_=best, one_se_index_=one_se, refit_index_=chosen,
+                      best_estimator_=refitted, refit=refit or "none", n_folds=k,
+                      scoring=scoring if isinstance(scoring, str) or scoring is None else repr(scoring))
+
+
+def _candidates(grids, n_iter, entropy) -> list:
+    """Every combination of the checked ``grids``, or ``n_iter`` random ones."""
+    if n_iter is None:
+        return list(ParameterGrid(grids))
+    n_iter = check_int("n_iter", n_iter)
+    return list(ParameterSampler(grids, n_iter, random_state=derive_seed(entropy, 2)))
+
+
+def _cross_validate(estimator, X, y, candidates, folds, entropy, scoring, *, n_jobs, backend, scheduler,
+                    progress, lockstep) -> list:
+    """The outcome of every (candidate, fold) fit, candidate-major: ``outcomes[i * n_folds + k]``.
+
+    The tasks are lockstep groups of candidates on one fold; fold ``k`` is seeded with
+    ``derive_seed(entropy, 1, k)`` whatever the candidate.
+    """
     k = len(folds)
     n_fits = len(candidates) * k
     groups = (_lockstep_groups(estimator, candidates, n_fits, _workers(n_jobs, backend, scheduler, n_fits))
@@ -284,37 +337,22 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     for (group, fold), group_outcomes in zip(plan, grouped, strict=True):
         for i, outcome in zip(group, group_outcomes, strict=True):
             outcomes[i * k + fold] = outcome
-    results = []
-    for i, params in enumerate(candidates):
-        runs = outcomes[i * k:(i + 1) * k]
-        test = np.array([r["test_score"] for r in runs])
-        train = np.array([r["train_score"] for r in runs])
-        failed = bool(np.isnan(test).any())
-        results.append({
-            "params": dict(params),
-            "mean_score": float("nan") if failed else float(test.mean()),
-            "std_score": float("nan") if failed else float(test.std()),
-            "fold_scores": test.tolist(),
-            "mean_train_score": float("nan") if failed else float(train.mean()),
-            "train_scores": train.tolist(),
-            "mean_fit_time": float(np.mean([r["fit_time"] for r in runs])),
-            "n_iter": [r["n_iter"] for r in runs],
-            "errors": [r["error"] for r in runs if r["error"]],
-        })
-    mean = np.array([r["mean_score"] for r in results])
-    std = np.array([r["std_score"] for r in results])
-    order = np.argsort(-np.nan_to_num(mean, nan=-np.inf), kind="stable")
-    for rank, i in enumerate(order, start=1):
-        results[i]["rank"] = rank
-    best, one_se = one_se_index(mean, std, k, regularization_rank(candidates))
-    chosen = one_se if refit == "1se" else best
-    best_estimator = None
-    if refit:
-        best_estimator = clone(estimator).set_params(**candidates[chosen])
-        seed_estimator(best_estimator, derive_seed(entropy, 3))
-        best_estimator.fit(X, y)
-    return TuneResult(best_params_=dict(candidates[chosen]), best_index_=chosen,
-                      best_score_=float(mean[chosen]), best_estimator_=best_estimator, results_=results,
-                      refit=refit or "none", n_folds=k,
-                      scoring=scoring if isinstance(scoring, str) or scoring is None else repr(scoring),
-                      best_score_index_=best)
+    return outcomes
+
+
+def _candidate_result(params, runs) -> dict:
+    """A candidate's row of ``results_`` from its fold outcomes (scores NaN if a fold failed)."""
+    test = np.array([r["test_score"] for r in runs])
+    train = np.array([r["train_score"] for r in runs])
+    failed = bool(np.isnan(test).any())
+    return {
+        "params": dict(params),
+        "mean_score": float("nan") if failed else float(test.mean()),
+        "std_score": float("nan") if failed else float(test.std()),
+        "fold_scores": test.tolist(),
+        "mean_train_score": float("nan") if failed else float(train.mean()),
+        "train_scores": train.tolist(),
+        "mean_fit_time": float(np.mean([r["fit_time"] for r in runs])),
+        "n_iter": [r["n_iter"] for r in runs],
+        "errors": [r["error"] for r in runs if r["error"]],
+    }

@@ -1,0 +1,85 @@
+r"""The selection rules: candidates ranked by mean score, how regularized each candidate is, and
+the one-standard-error choice.
+
+Scores are "higher is better". A candidate whose folds did not all finish (a diverged fit
+scores NaN) has a NaN mean: it ranks last and is never chosen.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..estimators.hyperparams import PARAMETERS, regularizing
+
+__all__ = ["score_ranks", "one_se_index", "regularization_rank", "REGULARIZATION_PARAMS"]
+
+#: parameter -> 1 when larger values regularize more (``l2``), -1 when smaller ones do
+#: (``max_norm``, layer sizes): the hyper-parameter table's ``regularizes`` column
+_DIRECTION = regularizing()
+REGULARIZATION_PARAMS = tuple(_DIRECTION)
+
+
+def score_ranks(mean) -> np.ndarray:
+    """Rank of each candidate by mean score: 1 is the best, ties keep the candidates' order,
+    NaN means come last."""
+    order = np.argsort(-np.nan_to_num(np.asarray(mean, dtype=float), nan=-np.inf), kind="stable")
+    ranks = np.empty(len(order), dtype=int)
+    ranks[order] = np.arange(1, len(order) + 1)
+    return ranks
+
+
+def one_se_index(mean, std, n_folds, preference) -> tuple[int, int]:
+    r"""``(best, chosen)``: the best mean score's index, and among the candidates within one
+    standard error of it the one with the highest ``preference`` (ties: higher score, then the
+    earlier candidate).
+
+    The standard error is :math:`\mathrm{std}_{\text{best}}/\sqrt{K}` for ``n_folds`` :math:`K`.
+
+    Examples
+    --------
+    >>> one_se_index([0.90, 0.92, 0.91, 0.80], [0.02] * 4, 4, [0.0, 0.5, 1.5, 2.0])
+    (1, 2)
+    """
+    mean = np.asarray(mean, dtype=float)
+    if np.all(np.isnan(mean)):
+        raise ValueError("Every candidate failed (diverged) in every fold; lower the learning rate. "
+                         "Received: mean_score=all NaN")
+    best = int(np.nanargmax(mean))
+    threshold = mean[best] - std[best] / np.sqrt(n_folds)
+    within = [i for i in range(len(mean)) if mean[i] >= threshold]
+    chosen = max(within, key=lambda i: (preference[i], mean[i], -i))
+    return best, int(chosen)
+
+
+def _strength(name, value) -> float:
+    """A number that grows with how strongly ``value`` of parameter ``name`` regularizes."""
+    base = name.rsplit("__", 1)[-1]
+    if value is None:  # no constraint (``max_norm=None``): the weakest setting
+        return -np.inf
+    if PARAMETERS[base].kind == "sizes":  # layer widths: their total
+        value = sum((value,) if isinstance(value, numbers.Integral) else tuple(value))
+    return _DIRECTION[base] * float(value)
+
+
+def regularization_rank(candidates: list) -> np.ndarray:
+    """How regularized each candidate is: the sum, over regularization parameters, of its
+    value's rank among the distinct values searched (0 = weakest, 1 = strongest).
+
+    Larger ``l1``, ``l2``, ``group_l1``, ``dropout``, ``input_dropout`` and ``weight_decay``
+    regularize more; so do smaller ``max_norm`` (``None`` = no constraint = weakest) and fewer
+    hidden units in total (the table's ``regularizes`` column). Parameters are matched by
+    name, pipeline prefixes ignored.
+    """
+    names = sorted({k for c in candidates for k in c if k.rsplit("__", 1)[-1] in _DIRECTION})
+    rank = np.zeros(len(candidates))
+    for name in names:
+        strengths = [_strength(name, c[name]) if name in c else None for c in candidates]
+        levels = sorted({s for s in strengths if s is not None})
+        if len(levels) < 2:
+            continue
+        for i, s in enumerate(strengths):
+            if s is not None:
+                rank[i] += levels.index(s) / (len(levels) - 1)
+    return rank
