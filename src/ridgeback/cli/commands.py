@@ -52,7 +52,8 @@ def cmd_predict(args) -> int:
     atomic_write_text(args.out, frame.to_csv(index=False))
     emit(
         args,
-        {"rows": len(frame), "out": str(args.out), "columns": list(frame.columns), "warnings": notes},
+        {"rows": len(frame), "out": str(args.out), "columns": list(frame.columns),
+         **({"warnings": notes} if notes else {})},
         f"wrote {len(frame)} predictions to {args.out}",
     )
     return ExitCode.OK
@@ -68,7 +69,9 @@ def cmd_evaluate(args) -> int:
         )
     with notes_on_stderr(args.quiet) as notes:
         scores = model.evaluate(df.drop(columns=[args.target]), df[args.target])
-    emit(args, {**scores, "warnings": notes}, "\n".join(f"{k:9s} {v:.6g}" for k, v in scores.items()))
+    # `warnings` only when there is something to say, so that the scores' keys stay as they were
+    text = "\n".join(f"{k:9s} {v:.6g}" for k, v in scores.items())
+    emit(args, {**scores, **({"warnings": notes} if notes else {})}, text)
     return ExitCode.OK
 
 

@@ -40,7 +40,11 @@ class UnseenValuesWarning(UserWarning):
     one note and put ``counts`` in its JSON output.
     """
 
-    def __init__(self, counts: dict):
+    def __init__(self, counts):
+        if isinstance(counts, str):  # rebuilt from its message alone (unpickling, pytest-xdist)
+            super().__init__(counts)
+            self.counts = {}
+            return
         self.counts = {str(c): dict(k) for c, k in counts.items()}
         parts = [f"{c}: " + ", ".join(f"{n} {kind}" for kind, n in kinds.items())
                  for c, kinds in self.counts.items()]
