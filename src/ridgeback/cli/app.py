@@ -1,4 +1,4 @@
-"""The ``ridgeback`` command line: train, tune, predict, evaluate, report, export, demo, datasets.
+"""The ``ridgeback`` command line: train, tune, describe, predict, evaluate, report, export, demo, datasets.
 
 This module parses argv, routes each command to its module and turns errors into exit codes
 (:mod:`.exit_codes`): bad usage or bad input is one line on stderr, no traceback. The commands
@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from .._version import __version__
-from .common import add_hyperparameter_args
+from .common import add_column_args, add_hyperparameter_args
 from .exit_codes import ExitCode, help_line
 
 __all__ = ["main", "build_parser"]
@@ -50,6 +50,7 @@ def _add_model_args(p):
     )
     add_hyperparameter_args(g)  # one flag per row of the hyper-parameter table
     g.add_argument("--config", metavar="FILE", help="TOML file with any of these options (flags win)")
+    add_column_args(p)
 
 
 TRAIN_EXAMPLES = """examples:
@@ -103,8 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Version, nargs=0,
                         help="show the version and what runs Adam's update, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for add in (_add_train, _add_tune, _add_predict, _add_evaluate, _add_report, _add_export, _add_demo,
-                _add_datasets):
+    for add in (_add_train, _add_tune, _add_describe, _add_predict, _add_evaluate, _add_report, _add_export,
+                _add_demo, _add_datasets):
         add(sub)
     return parser
 
@@ -143,6 +144,21 @@ def _add_tune(sub):
         help="refit the best candidate or the most regularized one within 1 SE (default best)",
     )
     p.add_argument("--out", required=True, metavar="RUNDIR", help="directory for the model and the report")
+    _add_common(p)
+
+
+def _add_describe(sub):
+    p = sub.add_parser(
+        "describe",
+        help="show what would be done with each column of a table",
+        formatter_class=_FORMATTER,
+        epilog="examples:\n  ridgeback describe data.csv --target label\n"
+        "  ridgeback describe data.csv --target y --categorical zip_code --drop notes\n\n"
+        "Prints each column's role (numeric, categorical, text, datetime, id, drop), its number\n"
+        "of distinct values, its share of missing values and what train and tune will do with it.",
+    )
+    _add_data_args(p)
+    add_column_args(p)
     _add_common(p)
 
 
@@ -272,6 +288,7 @@ def _handler(command: str):
     from . import commands
 
     return {
+        "describe": commands.cmd_describe,
         "predict": commands.cmd_predict,
         "evaluate": commands.cmd_evaluate,
         "report": commands.cmd_report,

@@ -14,7 +14,42 @@ from ..estimators.hyperparams import cli_parameters, parse_hidden, searchable
 #: from the estimator's: both from the hyper-parameter table
 OPTIONS = {row.option: row.name for row in cli_parameters()}
 DEFAULTS = {row.option: row.cli_default for row in cli_parameters() if row.cli_default is not None}
-CONFIG_ONLY = ("task",)
+#: --drop, --categorical, --numeric, --datetime, --id: the Preprocessor's column-role overrides
+COLUMN_OPTIONS = ("drop", "categorical", "numeric", "datetime", "id")
+CONFIG_ONLY = ("task", *COLUMN_OPTIONS)
+
+
+def _column_list(text: str) -> list:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def add_column_args(p) -> None:
+    """The column-role overrides; each takes COL[,COL] and may be repeated."""
+    g = p.add_argument_group("column roles (default: inferred; see `ridgeback describe`)")
+    helps = {"drop": "leave these columns out", "categorical": "one-hot encode these columns",
+             "numeric": "read these as numbers (text that is not a number becomes missing)",
+             "datetime": "read these as dates (year, month, weekday, hour, epoch)",
+             "id": "these are identifiers: leave them out"}
+    for option, text in helps.items():
+        g.add_argument(f"--{option}", action="extend", type=_column_list, metavar="COL[,COL]", help=text)
+
+
+def make_preprocessor(settings: dict):
+    """A Preprocessor with the column-role overrides of the settings (flags or TOML keys)."""
+    from ..tabular.preprocessing import Preprocessor
+
+    overrides = {}
+    for option in COLUMN_OPTIONS:
+        value = settings.get(option)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = _column_list(value)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"`{option}` must be a list of column names or a string COL[,COL]. "
+                             f"Received: {option}={value!r}")
+        overrides[option] = value
+    return Preprocessor(**overrides)
 
 
 def add_hyperparameter_args(group) -> None:
@@ -168,14 +203,20 @@ def load_data(source):
 
 @contextmanager
 def notes_on_stderr(quiet: bool):
-    """Turn Python warnings raised inside into one-line notes on stderr (never a multi-line warning)."""
+    """Turn Python warnings raised inside into one-line notes on stderr (never a multi-line warning);
+    the list it yields receives the counts of unseen values (for ``warnings`` in --json)."""
+    from ..tabular.limits import UnseenValuesWarning
+
+    notes = []  # the unseen values' counts, for `warnings` in --json
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        yield
+        yield notes
     seen = set()
     for w in caught:
         if issubclass(w.category, DeprecationWarning):
             continue
+        if isinstance(w.message, UnseenValuesWarning):
+            notes.append({"kind": "unseen values", "counts": w.message.counts})
         text = " ".join(str(w.message).split())
         if text not in seen and not quiet:
             print(f"note: {text}", file=sys.stderr)

@@ -19,14 +19,14 @@ def status(args, text):
         print(text, file=sys.stderr, flush=True)
 
 
-def pipeline(estimator):
+def pipeline(estimator, preprocessor=None):
     """Preprocessing and network in one estimator: ``tune`` clones it per fold, so every fold
     fits its own imputation, scaling and one-hot categories on its training rows only."""
     from sklearn.pipeline import Pipeline
 
     from ..tabular.preprocessing import Preprocessor
 
-    return Pipeline([("preprocess", Preprocessor()), (MLP_STEP, estimator)])
+    return Pipeline([("preprocess", preprocessor or Preprocessor()), (MLP_STEP, estimator)])
 
 
 def step_grid(grid: dict) -> dict:

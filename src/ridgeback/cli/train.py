@@ -18,6 +18,7 @@ from .common import (
     estimator_params,
     load_data,
     make_estimator,
+    make_preprocessor,
     notes_on_stderr,
     resolve_settings,
 )
@@ -127,6 +128,8 @@ def _summary(model, X, y, estimator) -> dict:
         "active_inputs": layers[0]["active_inputs"] if layers else None,
         "imputed_columns": list(model.preprocessor.imputed_columns_),
         "categorical_columns": list(model.preprocessor.categorical_columns_),
+        "columns": model.preprocessor.plan_.summary(),
+        "plan": model.preprocessor.plan_.to_list(),
     }
 
 
@@ -144,9 +147,11 @@ def _summary_text(s: dict, out) -> str:
     lines.append(
         f"exactly-zero weights: {100 * s['zero_weight_share']:.1f}%; active inputs: {s['active_inputs']}"
     )
+    lines.append(s["columns"])
     if s["imputed_columns"]:
         lines.append(
-            f"missing values imputed (median / most frequent) in columns: {', '.join(s['imputed_columns'])}"
+            f"missing values imputed (median with a missing indicator / a '<missing>' level) in columns: "
+            f"{', '.join(s['imputed_columns'])}"
         )
     else:
         lines.append("no missing values: nothing imputed")
@@ -187,7 +192,7 @@ def cmd_train(args) -> int:
     progress = EpochProgress(params.get("max_epochs", 200), enabled=progress_enabled(args.quiet))
     with _Interrupt() as interrupt, notes_on_stderr(args.quiet):
         checkpointer = _Checkpointer(run.out / CHECKPOINT_DIR, run.every, extra, interrupt)
-        model = TabularModel(estimator)
+        model = TabularModel(estimator, make_preprocessor(run.settings))
         try:
             model.fit(X, y, callbacks=[checkpointer, progress], resume_state=run.state)
         finally:

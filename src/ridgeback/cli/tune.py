@@ -14,6 +14,7 @@ from .common import (
     format_table,
     load_data,
     make_estimator,
+    make_preprocessor,
     notes_on_stderr,
     parse_grid,
     resolve_settings,
@@ -70,6 +71,7 @@ def cmd_tune(args) -> int:
     """Search, refit the choice (--refit) on all rows, save it with its report, print the table."""
     # fewer epochs than `train`: every candidate is fitted once per fold (early stopping still applies)
     settings = resolve_settings(args, defaults={"epochs": TUNE_EPOCHS})
+    args.settings = settings  # the column-role overrides reach the search and the refit
     base = estimator_params(settings)
     grid, n_iter = _search_space(args)
     X, y, task = _load_table(args, settings)
@@ -86,6 +88,7 @@ def cmd_tune(args) -> int:
         params = result.results_[refit_index]["params"]
         model, out = _refit_and_save(args, task, base, params, X, y)
     elapsed = time.perf_counter() - start
+    args.columns = model.preprocessor.plan_.summary()
     metric = "accuracy" if task == "classification" else "r2"
     # the search ran without a refit; the CLI refitted `refit_index` as a TabularModel: say so
     tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric}
@@ -98,6 +101,8 @@ def cmd_tune(args) -> int:
             "refit_params": params,
             "model_dir": str(out),
             "report": str(report),
+            "columns": model.preprocessor.plan_.summary(),
+            "plan": model.preprocessor.plan_.to_list(),
             "seconds": elapsed,
         },
         _summary_text(args, result, metric, out, report, elapsed),
@@ -131,7 +136,7 @@ def _search(args, estimator, X, y, grid, n_iter, seed):
     progress, close_progress = fold_progress(args)
     try:
         result = tune(
-            pipeline(estimator),
+            pipeline(estimator, make_preprocessor(args.settings)),
             X,
             y.to_numpy(),
             step_grid(grid),
@@ -156,7 +161,8 @@ def _refit_and_save(args, task, base, params, X, y):
     from ..tabular.model import TabularModel
 
     status(args, f"refitting {_params_text(params)} on all {len(X)} rows ...")
-    model = TabularModel(make_estimator(task, {**base, **params})).fit(X, y)
+    estimator = make_estimator(task, {**base, **params})
+    model = TabularModel(estimator, make_preprocessor(args.settings)).fit(X, y)
     out = Path(args.out)
     save(model, out)
     return model, out
@@ -197,6 +203,7 @@ def _summary_text(args, result, metric, out, report, elapsed) -> str:
             f"± {best['std_score']:.4f}",
             f"1-SE:      {_params_text(one_se['params'])}  cv {metric} {one_se['mean_score']:.4f} "
             f"(most regularized within one standard error of the best)",
+            args.columns,
             f"refit on all data: {args.refit} -> model saved in {out} ({elapsed:.1f}s)",
             f"report: {report}",
         ]

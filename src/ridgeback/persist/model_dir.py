@@ -59,6 +59,8 @@ MAX_TOTAL_ELEMENTS = 2**27
 MAX_LAYERS = 1000
 _DTYPES = ("float32", "float64")
 _CLASS_DTYPES = r"object|[<>|=]?([biuf]\d{1,2}|U\d{1,6})"
+#: names of the preprocessor's arrays in weights.npz start with this
+PRE_PREFIX = "preprocessing."
 
 
 # --------------------------------------------------------------------------- save
@@ -137,6 +139,9 @@ def save(model, path) -> Path:
         if not np.all(np.isfinite(array)):
             raise ValueError(f"Parameter {name!r} holds NaN or infinity; refusing to save a broken model. "
                              f"Received: {name} with {int(np.sum(~np.isfinite(array)))} non-finite values")
+    if kind == "tabular":
+        # what the preprocessor learned as arrays (text encodings) sits beside the weights
+        arrays.update({PRE_PREFIX + name: a for name, a in model.preprocessor.get_arrays().items()})
     weights = npz_bytes(arrays)
     doc["architecture"] = network.get_config()
     if estimator is not None:
@@ -263,6 +268,25 @@ def _declared_arrays(spec, i, where) -> dict:
              f"config={spec.get('config')!r}"[:300])
 
 
+def _preprocessing_arrays(section, where) -> dict:
+    """The arrays the preprocessing config declares (none in models saved before column plans)."""
+    declared = section.get("preprocessing", {}).get("arrays", {}) if isinstance(section, dict) and \
+        isinstance(section.get("preprocessing"), dict) else {}
+    if not isinstance(declared, dict):
+        fail(where, "\"tabular.preprocessing.arrays\" must be an object {name: {shape, dtype}}",
+             f"arrays={declared!r}"[:300])
+    expected = {}
+    for name, entry in declared.items():
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        if (not isinstance(name, str) or not isinstance(shape, list) or not 1 <= len(shape) <= 2
+                or not all(type(d) is int and 0 < d <= MAX_ARRAY_ELEMENTS for d in shape)
+                or math.prod(shape) > MAX_ARRAY_ELEMENTS or entry.get("dtype") != "float64"):
+            fail(where, f"preprocessing array {name!r} needs a 1-D or 2-D float64 shape within "
+                        f"{MAX_ARRAY_ELEMENTS} elements", f"{name}={entry!r}"[:300])
+        expected[PRE_PREFIX + name] = (tuple(shape), np.dtype("float64"))
+    return expected
+
+
 def _check_manifest(manifest, expected, where):
     if not isinstance(manifest, dict):
         fail(where, "\"arrays\" must be an object {name: {shape, dtype}}", f"arrays={manifest!r}")
@@ -362,6 +386,8 @@ def load(path):
     if kind not in ("sequential", "estimator", "tabular"):
         fail(where, "\"kind\" must be 'sequential', 'estimator' or 'tabular'", f"kind={kind!r}")
     expected = _check_architecture(doc.get("architecture"), where)
+    if kind == "tabular":
+        expected.update(_preprocessing_arrays(doc.get("tabular"), where))
     _check_manifest(doc.get("arrays"), expected, where)
     # the weights are read and checked before the network is built, so that building it
     # allocates no more than a real weights file of that size holds
@@ -372,6 +398,8 @@ def load(path):
         fail(where, f"invalid architecture ({type(exc).__name__}: {str(exc)[:300]})", "architecture")
     targets = {name: p.data for name, p in network.named_parameters()}
     targets.update(network.named_buffers())
+    pre_arrays = {name[len(PRE_PREFIX):]: arrays.pop(name) for name in list(arrays)
+                  if name.startswith(PRE_PREFIX)}
     if set(targets) != set(arrays):
         fail(where, "the built network's parameters differ from the architecture's arrays",
               f"parameters={sorted(targets)}")
@@ -389,7 +417,7 @@ def load(path):
         section = doc.get("tabular")
         if not isinstance(section, dict):
             fail(where, "\"tabular\" must be an object", f"tabular={section!r}")
-        pre = Preprocessor.from_config(section.get("preprocessing"))
+        pre = Preprocessor.from_config(section.get("preprocessing"), pre_arrays)
         if len(pre.feature_names_out_) != network.n_inputs:
             fail(where, f"the preprocessing gives {len(pre.feature_names_out_)} columns but the "
                          f"network takes "

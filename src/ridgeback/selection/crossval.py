@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numbers
 import time
+import warnings
 
 import numpy as np
 from sklearn.base import is_classifier
@@ -82,14 +83,24 @@ def make_folds(estimator, X, y, cv, seed: int) -> list:
                              f"Received: n_samples={n}")
         if is_classifier(estimator):
             labels, counts = np.unique(np.asarray(y), return_counts=True)
-            if counts.min() < cv:
-                smallest = labels[np.argmin(counts)]
-                smallest = smallest.item() if isinstance(smallest, np.generic) else smallest
-                raise ValueError(f"`cv` must not exceed the number of rows of the smallest class "
-                                 f"(class {smallest!r} has {counts.min()}). Received: cv={cv}")
+            if counts.max() < cv:
+                raise ValueError(f"`cv`={cv} folds need a class with at least {cv} rows; the largest has "
+                                 f"{counts.max()}. Use fewer folds (--cv {max(2, int(counts.max()))}). "
+                                 f"Received: cv={cv}")
+            rare = [(lab.item() if isinstance(lab, np.generic) else lab, int(c))
+                    for lab, c in zip(labels, counts, strict=True) if c < cv]
+            if rare:
+                # as StratifiedKFold does: warn and go on; such a class is missing from the test rows
+                # of some folds (and, with one row, from the training rows of one)
+                shown = ", ".join(f"{lab!r} ({c} row{'s' if c > 1 else ''})" for lab, c in rare[:5])
+                warnings.warn(f"Classes with fewer rows than cv={cv}: {shown}; some folds will not test "
+                              f"them. Use --cv {max(2, min(c for _, c in rare))} to test them in every fold, "
+                              f"or drop their rows.", UserWarning, stacklevel=2)
             splitter = StratifiedKFold(cv, shuffle=True, random_state=seed)
-        else:
-            splitter = KFold(cv, shuffle=True, random_state=seed)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+                return list(splitter.split(np.zeros((n, 1)), np.asarray(y)))
+        splitter = KFold(cv, shuffle=True, random_state=seed)
         return list(splitter.split(np.zeros((n, 1)), np.asarray(y)))
     if hasattr(cv, "split"):
         folds = list(cv.split(X, y))
