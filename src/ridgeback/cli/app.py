@@ -143,6 +143,12 @@ def _add_tune(sub):
         default="best",
         help="refit the best candidate or the most regularized one within 1 SE (default best)",
     )
+    p.add_argument(
+        "--ensemble",
+        choices=("none", "folds"),
+        help="folds: save the chosen candidate's cross-validation fold models, averaged, instead of "
+        "a refit; 20%% of the rows are held out to measure its gain over a single refit (default none)",
+    )
     p.add_argument("--out", required=True, metavar="RUNDIR", help="directory for the model and the report")
     _add_common(p)
 

@@ -18,7 +18,8 @@ _ROW_DEFAULTS = {row.name: row.default for row in cli_parameters()}
 DEFAULTS = {row.option: row.cli_default for row in cli_parameters() if row.cli_default is not None}
 #: --drop, --categorical, --numeric, --datetime, --id: the Preprocessor's column-role overrides
 COLUMN_OPTIONS = ("drop", "categorical", "numeric", "datetime", "id")
-CONFIG_ONLY = ("task", *COLUMN_OPTIONS)
+#: options read from flags or TOML keys that are no estimator parameter (--ensemble: tune's)
+CONFIG_ONLY = ("task", "ensemble", *COLUMN_OPTIONS)
 
 
 def _column_list(text: str) -> list:
