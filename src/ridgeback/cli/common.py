@@ -140,6 +140,9 @@ def make_estimator(task: str, params: dict):
     from ..estimators.mlp import MLPClassifier, MLPRegressor
 
     cls = MLPClassifier if task == "classification" else MLPRegressor
+    if cls is MLPRegressor and params.get("class_weight") is not None:
+        raise ValueError(f"--class-weight applies to classification only; this target is a regression "
+                         f"target. Received: class_weight={params['class_weight']!r}")
     estimator = cls(**params)
     estimator.checked_params()  # fail on a bad value before any file is read further or written
     return estimator

@@ -39,7 +39,7 @@ from .._util.validation import (
 from ..engine.network import ACTIVATIONS
 from ..engine.optimizers import OPTIMIZERS
 
-__all__ = ["HyperParameter", "PARAMETERS", "by_option", "cli_parameters", "searchable", "lockstep_free",
+__all__ = ["HyperParameter", "PARAMETERS", "CLASS_WEIGHT", "by_option", "cli_parameters", "searchable", "lockstep_free",
            "regularizing", "label", "parse_hidden", "check_boolean"]
 
 
@@ -264,6 +264,25 @@ SCALE_TARGET = HyperParameter("scale_target", True, check_boolean,
                               "standardize the target for training", "target scaling")
 
 
+def check_class_weight(name, value):
+    """None, ``"balanced"`` or a dict class label -> weight >= 0 (scikit-learn's meanings)."""
+    if value is None or (isinstance(value, str) and value == "balanced"):
+        return value
+    if isinstance(value, dict) and all(
+            isinstance(w, numbers.Real) and not isinstance(w, bool) and np.isfinite(w) and w >= 0
+            for w in value.values()):
+        return dict(value)
+    raise ValueError(f"`{name}` must be None, 'balanced' or a dict of class label -> weight >= 0. "
+                     f"Received: {name}={value!r}")
+
+
+#: :class:`MLPClassifier` only; the command line takes ``--class-weight balanced``
+CLASS_WEIGHT = HyperParameter("class_weight", None, check_class_weight,
+                              "weigh classes: 'balanced' weighs each class by n / (k * its count)",
+                              "class weights", option="class_weight", parse=str, kind="choice",
+                              choices=("balanced",))
+
+
 def by_option(option: str) -> HyperParameter | None:
     """The row whose command-line option or ``--grid`` name is ``option`` (dashes allowed)."""
     key = option.replace("-", "_")
@@ -274,8 +293,8 @@ def by_option(option: str) -> HyperParameter | None:
 
 
 def cli_parameters() -> list[HyperParameter]:
-    """Rows with a command-line option, in ``--help`` order."""
-    return [row for row in _ROWS if row.option is not None]
+    """Rows with a command-line option, in ``--help`` order (``--class-weight`` last: classifiers only)."""
+    return [row for row in (*_ROWS, CLASS_WEIGHT) if row.option is not None]
 
 
 def searchable() -> dict[str, HyperParameter]:
@@ -300,7 +319,8 @@ def _base(name: str) -> str:
 
 def label(name: str) -> str:
     """The report's label for a parameter (pipeline prefixes ignored; unknown names as they are)."""
-    row = PARAMETERS.get(_base(name)) or by_option(_base(name))
+    row = PARAMETERS.get(_base(name)) or by_option(_base(name)) or (
+        CLASS_WEIGHT if _base(name) == CLASS_WEIGHT.name else None)
     return name if row is None else row.label
 
 
