@@ -39,8 +39,8 @@ from .._util.validation import (
 from ..engine.network import ACTIVATIONS
 from ..engine.optimizers import OPTIMIZERS
 
-__all__ = ["HyperParameter", "PARAMETERS", "CLASS_WEIGHT", "by_option", "cli_parameters", "searchable", "lockstep_free",
-           "regularizing", "label", "parse_hidden", "check_boolean"]
+__all__ = ["HyperParameter", "PARAMETERS", "CLASS_WEIGHT", "by_option", "cli_parameters", "searchable",
+           "lockstep_free", "regularizing", "label", "parse_hidden", "check_boolean"]
 
 
 # ---------------------------------------------------------------- checks: (name, value) -> value
