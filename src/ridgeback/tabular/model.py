@@ -102,8 +102,9 @@ class TabularModel:
         """Mean and standard deviation of probabilities / values over ``samples`` dropout masks."""
         return self.estimator.predict_mc(self.transform(X), samples=samples, seed=seed)
 
-    def evaluate(self, X, y) -> dict:
-        """Scores on ``(X, y)``: accuracy, log_loss and macro F1, or rmse, mae and r2.
+    def evaluate(self, X, y, sample_weight=None) -> dict:
+        """Scores on ``(X, y)`` (:func:`ridgeback.metrics.scores`): accuracy, log_loss, macro F1
+        (``f1``), roc_auc, average_precision and balanced_accuracy, or rmse, mae and r2.
 
         Examples
         --------
@@ -114,7 +115,7 @@ class TabularModel:
         >>> sorted(model.evaluate(X, y))
         ['mae', 'r2', 'rmse']
         """
-        from sklearn import metrics
+        from ..metrics import scores
 
         self._check_fitted()
         if self.task == "regression":
@@ -126,10 +127,7 @@ class TabularModel:
                              f"y rows={len(y)}")
         if self.task == "regression":
             pred = np.asarray(self.predict(X), dtype=np.float64).ravel()
-            truth = y.to_numpy(dtype=np.float64)
-            return {"rmse": float(np.sqrt(metrics.mean_squared_error(truth, pred))),
-                    "mae": float(metrics.mean_absolute_error(truth, pred)),
-                    "r2": float(metrics.r2_score(truth, pred))}
+            return scores("regression", y.to_numpy(dtype=np.float64), pred, sample_weight=sample_weight)
         classes = np.asarray(self.classes_)
         known = {_key(c) for c in classes}
         unseen = sorted({str(v) for v in y if _key(v) not in known})
@@ -137,11 +135,7 @@ class TabularModel:
             raise ValueError(f"Labels never seen in training: {unseen}; the model knows {classes.tolist()}. "
                              f"Received: labels={unseen}")
         truth = np.array([classes[[_key(c) for c in classes].index(_key(v))] for v in y], dtype=classes.dtype)
-        proba = self.predict_proba(X)
-        pred = classes[np.argmax(proba, axis=1)]
-        return {"accuracy": float(metrics.accuracy_score(truth, pred)),
-                "log_loss": float(metrics.log_loss(truth, proba, labels=classes)),
-                "f1": float(metrics.f1_score(truth, pred, average="macro", labels=classes, zero_division=0))}
+        return scores("classification", truth, self.predict_proba(X), classes, sample_weight)
 
     def __repr__(self):
         return f"TabularModel({self.estimator!r}, {self.preprocessor!r})"
