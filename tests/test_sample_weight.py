@@ -144,3 +144,32 @@ def test_sample_weight_through_a_pipeline(data):
     direct = MLPClassifier((4,), max_epochs=3, random_state=0).fit(StandardScaler().fit_transform(X), y,
                                                                     sample_weight=w)
     assert all(np.array_equal(p, q) for p, q in zip(_weights(pipe[-1]), _weights(direct), strict=True))
+
+
+def test_early_stopping_on_a_metric_records_and_watches_it(data):
+    from sklearn.metrics import roc_auc_score
+
+    X, y = data
+    clf = MLPClassifier((8,), max_epochs=30, random_state=0, scoring="roc_auc", patience=3,
+                        learning_rate=1e-2).fit(X, y)
+    h = clf.history_
+    assert len(h.val_score) == h.epochs and clf.validation_scores_ == h.val_score
+    assert h.best_epoch == int(np.argmax(h.val_score))  # the first best, as early stopping keeps it
+    # the recorded score is the AUC of the kept network on the validation rows
+    _, val = clf._split(np.searchsorted(clf.classes_, y), 0.1, clf._seeds(0)[2], True)
+    assert roc_auc_score(y[val], clf.predict_proba(X[val])[:, 1]) == pytest.approx(h.val_score[h.best_epoch],
+                                                                                  abs=1e-6)
+    plain = MLPClassifier((8,), max_epochs=30, random_state=0, patience=3, learning_rate=1e-2).fit(X, y)
+    assert plain.history_.val_score == [] and "val_score" not in plain.history_.to_dict()
+
+
+def test_regressor_early_stopping_metric_is_in_target_units(data):
+    X, _ = data
+    y = 100.0 + 50.0 * X[:, 0]
+    reg = MLPRegressor((8,), max_epochs=10, random_state=0, scoring="neg_root_mean_squared_error",
+                       learning_rate=1e-2).fit(X, y)
+    _, val = reg._split(np.zeros(len(X)), 0.1, reg._seeds(0)[2], False)
+    rmse = float(np.sqrt(np.mean((reg.predict(X[val]) - y[val]) ** 2)))
+    assert -reg.history_.val_score[reg.history_.best_epoch] == pytest.approx(rmse, rel=1e-5)
+    with pytest.raises(ValueError, match="regression metric"):
+        MLPRegressor((4,), max_epochs=1, scoring="roc_auc").fit(X, y)

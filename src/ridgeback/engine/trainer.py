@@ -58,6 +58,11 @@ class Trainer:
         Seeds the shuffling and every dropout mask: the same seed gives bit-identical weights.
     constraint : Constraint or None
         Applied to every weight that has no constraint of its own.
+    monitor : callable or None
+        ``monitor(output, y_val, w_val) -> float``, a validation metric (higher is better) of
+        the network's outputs on the validation rows (``w_val``: their weights or None): it is
+        recorded in ``history.val_score`` and ``logs["val_score"]``, and early stopping
+        watches it (its negative) instead of the validation loss. None: the validation loss.
     callbacks : list
         Objects with optional ``on_epoch_end(trainer, epoch, logs)`` and
         ``on_batch_end(trainer, epoch, position)`` methods. Setting
@@ -91,7 +96,7 @@ class Trainer:
     """
 
     def __init__(self, model, loss, optimizer, *, regularizer=None, batch_size=32, epochs=10,
-                 early_stopping=None, seed=None, constraint=None, callbacks=()):
+                 early_stopping=None, seed=None, constraint=None, callbacks=(), monitor=None):
         if not isinstance(loss, Loss):
             raise ValueError(f"`loss` must be a ridgeback Loss. Received: loss={loss!r}")
         if not isinstance(optimizer, Optimizer):
@@ -115,6 +120,10 @@ class Trainer:
         self.early_stopping = early_stopping
         self.seed = seed
         self.callbacks = list(callbacks)
+        if monitor is not None and not callable(monitor):
+            raise ValueError(f"`monitor` must be a callable (output, y_val, w_val) -> float or None. "
+                             f"Received: monitor={monitor!r}")
+        self.monitor = monitor
         self.stop_training = False
         self.history = History()
         self.step_plan: StepPlan | None = None  # made by start(), for each fit
@@ -384,6 +393,11 @@ class Trainer:
             acc = float(np.mean(self.loss.predict(out).reshape(y_val.shape) == y_val))
             h.val_accuracy.append(acc)
             logs["val_accuracy"] = acc
+        if self.monitor is not None:
+            score = float(self.monitor(out, y_val, w_val))
+            h.val_score.append(score)
+            logs["val_score"] = score
+            return -score if math.isfinite(score) else math.inf
         return val_loss
 
     def finish(self) -> None:

@@ -28,6 +28,7 @@ from ..engine.network import mlp
 from ..engine.optimizers import SGD, Adam, AdamW, RMSprop
 from ..engine.regularizers import L1, L2, GroupL1
 from ..engine.trainer import Trainer, predict_in_batches
+from ..metrics import check_metric
 from .hyperparams import PARAMETERS
 
 __all__ = ["softmax", "fit_together"]
@@ -57,7 +58,7 @@ class _BaseMLP(BaseEstimator):
                  dropout=0.0, input_dropout=0.0, max_norm=None, optimizer="adam", learning_rate=1e-3,
                  batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1, patience=10,
                  random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
-                 l1_proximal=True, tol=1e-4, dtype="float32", warm_start=False, verbose=0):
+                 l1_proximal=True, tol=1e-4, scoring="loss", dtype="float32", warm_start=False, verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.l1 = l1
@@ -79,6 +80,7 @@ class _BaseMLP(BaseEstimator):
         self.dropout_scale = dropout_scale
         self.l1_proximal = l1_proximal
         self.tol = tol
+        self.scoring = scoring
         self.dtype = dtype
         self.warm_start = warm_start
         self.verbose = verbose
@@ -227,9 +229,13 @@ class _BaseMLP(BaseEstimator):
         callbacks = list(callbacks or ())
         if p["verbose"]:
             callbacks.append(_Printer())
+        monitor = None
+        if p["scoring"] != "loss":
+            check_metric(p["scoring"], "classification" if self._classifier else "regression")
+            monitor = self._monitor(p["scoring"])
         trainer = Trainer(network, self._loss(target), self._optimizer(p), regularizer=regularizer,
                           batch_size=p["batch_size"], epochs=p["max_epochs"], early_stopping=stopper,
-                          seed=train_seed, callbacks=callbacks)
+                          seed=train_seed, callbacks=callbacks, monitor=monitor)
         if resume_state is not None:
             trainer.load_state(resume_state, int(resume_state.get("position", 0)))
         return SimpleNamespace(trainer=trainer, network=network, X=X_train, y=y_train, validation=validation,
@@ -271,7 +277,9 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_ = history.epochs
         self.best_epoch_ = history.best_epoch
         self.n_outputs_ = network.n_outputs
-        if history.val_loss:
+        if history.val_score:  # scoring= a metric: the metric early stopping watched
+            self.validation_scores_ = list(history.val_score)
+        elif history.val_loss:
             self.validation_scores_ = self._validation_scores(history, validation)
         elif hasattr(self, "validation_scores_"):  # from an earlier fit with early stopping
             del self.validation_scores_

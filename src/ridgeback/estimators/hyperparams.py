@@ -38,6 +38,7 @@ from .._util.validation import (
 )
 from ..engine.network import ACTIVATIONS
 from ..engine.optimizers import OPTIMIZERS
+from ..metrics import METRICS
 
 __all__ = ["HyperParameter", "PARAMETERS", "CLASS_WEIGHT", "by_option", "cli_parameters", "searchable",
            "lockstep_free", "regularizing", "label", "parse_hidden", "check_boolean"]
@@ -77,6 +78,12 @@ def _random_state(name, value):
     if value is None or isinstance(value, (np.random.Generator, np.random.RandomState)):
         return value
     return check_int(name, value, minimum=0)
+
+
+def _scoring(name, value):
+    if not isinstance(value, str) or (value != "loss" and value not in METRICS):
+        raise ValueError(f"`{name}` must be 'loss' or one of {', '.join(METRICS)}. Received: {name}={value!r}")
+    return value
 
 
 def _dtype(name, value):
@@ -250,6 +257,9 @@ _ROWS = (
     HyperParameter("l1_proximal", True, check_boolean, "L1 as a proximal step (exact zeros)",
                    "proximal L1", lockstep=True),
     HyperParameter("tol", 1e-4, check_nonnegative, "minimum validation-loss improvement", "tolerance"),
+    HyperParameter("scoring", "loss", _scoring,
+                   "what early stopping watches on the validation rows: 'loss' or a metric (--metric)",
+                   "early-stopping metric"),
     HyperParameter("dtype", "float32", _dtype, "float32 or float64", "dtype"),
     HyperParameter("warm_start", False, check_boolean, "start from the previous fit's weights",
                    "warm start"),

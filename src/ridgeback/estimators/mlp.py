@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._util.validation import resolve_dtype
 from ..engine.losses import CrossEntropy, MeanSquaredError
 from ..engine.uncertainty import mc_dropout_predict
+from ..metrics import metric_from_predictions
 from .base import _BaseMLP, softmax
 from .hyperparams import CLASS_WEIGHT, SCALE_TARGET, check_boolean
 
@@ -59,6 +60,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     l1_proximal : bool, default=True
     tol : float >= 0, default=1e-4
         Minimum improvement of the validation loss that resets the patience counter.
+    scoring : "loss" or a metric name, default="loss"
+        What early stopping watches on the validation rows: the validation loss, or a metric
+        of :mod:`ridgeback.metrics` (``"roc_auc"``, ``"neg_log_loss"``..., higher is better,
+        weighted by the validation rows' ``sample_weight``); ``validation_scores_`` then holds
+        that metric per epoch. ``tol`` applies to it.
     dtype : {"float32", "float64"}, default="float32"
     warm_start : bool, default=False
         Start from the fitted weights of the previous call to ``fit`` (same layer sizes).
@@ -110,14 +116,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                  dropout=0.0, input_dropout=0.0, max_norm=None, optimizer="adam", learning_rate=1e-3,
                  batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1, patience=10,
                  random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
-                 l1_proximal=True, tol=1e-4, dtype="float32", warm_start=False, verbose=0, class_weight=None):
+                 l1_proximal=True, tol=1e-4, scoring="loss", dtype="float32", warm_start=False, verbose=0,
+                 class_weight=None):
         super().__init__(hidden_layer_sizes, activation, l1=l1, l2=l2, group_l1=group_l1, dropout=dropout,
                          input_dropout=input_dropout, max_norm=max_norm, optimizer=optimizer,
                          learning_rate=learning_rate, batch_size=batch_size, max_epochs=max_epochs,
                          early_stopping=early_stopping, validation_fraction=validation_fraction,
                          patience=patience, random_state=random_state, weight_decay=weight_decay,
                          momentum=momentum, dropout_scale=dropout_scale, l1_proximal=l1_proximal, tol=tol,
-                         dtype=dtype, warm_start=warm_start, verbose=verbose)
+                         scoring=scoring, dtype=dtype, warm_start=warm_start, verbose=verbose)
         self.class_weight = class_weight
 
     def fit(self, X, y, sample_weight=None, *, callbacks=None, resume_state=None):
@@ -165,6 +172,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def _loss(self, target):
         self.class_weight_ = self._class_weights(target)
         return CrossEntropy(class_weight=self.class_weight_)
+
+    def _monitor(self, name):
+        classes = np.arange(self.classes_.size)
+
+        def monitor(output, y_val, w_val):
+            return metric_from_predictions(name, y_val, softmax(output), classes, w_val)
+
+        return monitor
 
     def _class_weights(self, target):
         """The classes' weights in the order of ``classes_`` (None when all are equal)."""
@@ -256,14 +271,15 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                  dropout=0.0, input_dropout=0.0, max_norm=None, optimizer="adam", learning_rate=1e-3,
                  batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1, patience=10,
                  random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
-                 l1_proximal=True, tol=1e-4, dtype="float32", warm_start=False, verbose=0, scale_target=True):
+                 l1_proximal=True, tol=1e-4, scoring="loss", dtype="float32", warm_start=False, verbose=0,
+                 scale_target=True):
         super().__init__(hidden_layer_sizes, activation, l1=l1, l2=l2, group_l1=group_l1, dropout=dropout,
                          input_dropout=input_dropout, max_norm=max_norm, optimizer=optimizer,
                          learning_rate=learning_rate, batch_size=batch_size, max_epochs=max_epochs,
                          early_stopping=early_stopping, validation_fraction=validation_fraction,
                          patience=patience, random_state=random_state, weight_decay=weight_decay,
                          momentum=momentum, dropout_scale=dropout_scale, l1_proximal=l1_proximal, tol=tol,
-                         dtype=dtype, warm_start=warm_start, verbose=verbose)
+                         scoring=scoring, dtype=dtype, warm_start=warm_start, verbose=verbose)
         self.scale_target = scale_target
 
     def fit(self, X, y, sample_weight=None, *, callbacks=None, resume_state=None):
@@ -301,6 +317,17 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if np.any(mean != 0) or np.any(scale != 1):
             y = ((y.reshape(len(y), -1) - mean) / scale).astype(y.dtype).reshape(y.shape)
         return y, n_out
+
+    def _monitor(self, name):
+        mean, scale = self.target_mean_, self.target_scale_
+
+        def monitor(output, y_val, w_val):
+            # in the target's units: the network trains (and y_val is held) in standardized ones
+            pred = output.reshape(len(output), -1).astype(np.float64) * scale + mean
+            truth = y_val.reshape(len(y_val), -1).astype(np.float64) * scale + mean
+            return metric_from_predictions(name, truth, pred, sample_weight=w_val)
+
+        return monitor
 
     def _output_to_training_units(self, network):
         out = network.dense_layers[-1]
