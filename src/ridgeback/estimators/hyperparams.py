@@ -82,7 +82,8 @@ def _random_state(name, value):
 
 def _scoring(name, value):
     if not isinstance(value, str) or (value != "loss" and value not in METRICS):
-        raise ValueError(f"`{name}` must be 'loss' or one of {', '.join(METRICS)}. Received: {name}={value!r}")
+        raise ValueError(f"`{name}` must be 'loss' or one of {', '.join(METRICS)}. "
+                         f"Received: {name}={value!r}")
     return value
 
 
