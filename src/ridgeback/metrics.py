@@ -64,12 +64,14 @@ def check_metric(name, task: str | None = None) -> str:
     return name
 
 
-def metric_from_predictions(name: str, truth, prediction, classes=None, sample_weight=None) -> float:
+def metric_from_predictions(name: str, truth, prediction, classes=None, sample_weight=None,
+                            labels=None) -> float:
     """The metric ``name`` (higher is better) of predictions on ``truth``.
 
     ``prediction`` holds class probabilities of shape (n, n_classes), columns in the order of
-    ``classes``, for classification, and values for regression. A metric that is undefined
-    on these rows (an AUC where one class is missing) is NaN.
+    ``classes``, for classification, and values for regression. The label metrics (accuracy,
+    F1...) use the predicted ``labels`` when given, else each row's most probable class. A
+    metric that is undefined on these rows (an AUC where one class is missing) is NaN.
     """
     from sklearn import metrics
 
@@ -86,7 +88,7 @@ def metric_from_predictions(name: str, truth, prediction, classes=None, sample_w
     classes = np.asarray(classes)
     proba = np.asarray(prediction, dtype=np.float64)
     truth = np.asarray(truth)
-    predicted = classes[np.argmax(proba, axis=1)]
+    predicted = classes[np.argmax(proba, axis=1)] if labels is None else np.asarray(labels)
     if name == "accuracy":
         return float(metrics.accuracy_score(truth, predicted, sample_weight=w))
     if name == "balanced_accuracy":
@@ -123,24 +125,28 @@ class Scorer:
     sample_weight=None)`` -> float, higher is better.
 
     Probabilistic metrics call ``estimator.predict_proba`` and read ``estimator.classes_``;
-    the others call ``estimator.predict`` (one-hot against ``classes_`` for classifiers).
+    the label metrics call ``estimator.predict`` (so ``accuracy`` and ``r2`` are exactly the
+    estimators' own ``score``).
     """
 
     def __init__(self, name: str):
         self.name = check_metric(name)
 
     def predictions(self, estimator, X):
-        """What the metric is computed from: probabilities (classifiers) or values."""
+        """The held-out predictions a report draws: probabilities (classifiers) or values."""
         if self.name in REGRESSION_METRICS:
             return np.asarray(estimator.predict(X), dtype=np.float64)
-        if self.name in _PROBABILISTIC or hasattr(estimator, "predict_proba"):
-            return estimator.predict_proba(X)
-        classes = np.asarray(estimator.classes_)
-        return (np.asarray(estimator.predict(X))[:, None] == classes[None, :]).astype(np.float64)
+        return estimator.predict_proba(X)
 
     def __call__(self, estimator, X, y, sample_weight=None) -> float:
-        classes = getattr(estimator, "classes_", None)
-        return metric_from_predictions(self.name, y, self.predictions(estimator, X), classes, sample_weight)
+        if self.name in REGRESSION_METRICS:
+            return metric_from_predictions(self.name, y, estimator.predict(X), sample_weight=sample_weight)
+        classes = np.asarray(estimator.classes_)
+        if self.name in _PROBABILISTIC:
+            return metric_from_predictions(self.name, y, estimator.predict_proba(X), classes, sample_weight)
+        labels = np.asarray(estimator.predict(X))
+        dummy = np.zeros((len(labels), classes.size))  # not read: the labels are given
+        return metric_from_predictions(self.name, y, dummy, classes, sample_weight, labels=labels)
 
     def __repr__(self):
         return f"Scorer({self.name!r})"

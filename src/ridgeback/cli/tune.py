@@ -17,6 +17,7 @@ from .common import (
     make_preprocessor,
     notes_on_stderr,
     parse_grid,
+    resolve_metric,
     resolve_settings,
 )
 from .exit_codes import ExitCode
@@ -75,6 +76,9 @@ def cmd_tune(args) -> int:
     base = estimator_params(settings)
     grid, n_iter = _search_space(args)
     X, y, task = _load_table(args, settings)
+    from ..metrics import DEFAULT_METRIC
+
+    metric = resolve_metric(settings, task, DEFAULT_METRIC[task])  # what picks the candidate
     estimator = make_estimator(task, base)
     for name, values in grid.items():  # check every candidate value before hours of fitting
         for value in values:
@@ -83,13 +87,12 @@ def cmd_tune(args) -> int:
     status(args, f"tuning {n_candidates} candidates x {args.cv} folds ...")
     start = time.perf_counter()
     with notes_on_stderr(args.quiet):
-        result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0))
+        result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), metric)
         refit_index = result.one_se_index_ if args.refit == "1se" else result.best_index_
         params = result.results_[refit_index]["params"]
         model, out = _refit_and_save(args, task, base, params, X, y)
     elapsed = time.perf_counter() - start
     args.columns = model.preprocessor.plan_.summary()
-    metric = "accuracy" if task == "classification" else "r2"
     # the search ran without a refit; the CLI refitted `refit_index` as a TabularModel: say so
     tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric}
     report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx)
@@ -128,7 +131,7 @@ def _load_table(args, settings):
     return X, y, settings.get("task") or infer_task(y)
 
 
-def _search(args, estimator, X, y, grid, n_iter, seed):
+def _search(args, estimator, X, y, grid, n_iter, seed, metric):
     """The cross-validated search (no refit: the CLI refits a TabularModel), parameter names
     without the pipeline's prefix."""
     from ..selection.search import tune
@@ -147,6 +150,7 @@ def _search(args, estimator, X, y, grid, n_iter, seed):
             scheduler=args.scheduler,
             random_state=seed,
             refit=False,
+            scoring=metric,
             progress=progress,
         )
     finally:
