@@ -65,6 +65,38 @@ def test_tune_metric_roc_auc_picks_by_auc_and_says_so(rare, tmp_path, capsys):
     assert results[context["tune"]["best_index"]]["fold_scores"][0] == pytest.approx(auc, abs=1e-9)
     html = (run / "report.html").read_text()
     assert "roc_auc" in html
+    # the errors of the chosen candidate on its held-out folds, and which rows they are
+    errors = context["errors"]
+    assert errors["task"] == "classification" and errors["classes"] == ["claim", "none"]
+    assert sum(map(sum, errors["confusion"])) == len(df) == errors["n_rows"]
+    roc = errors["roc"]
+    assert roc["fpr"][0] == roc["tpr"][0] == 0 and roc["fpr"][-1] == roc["tpr"][-1] == 1 and roc["auc"] > 0.5
+    assert errors["pr"]["prevalence"] == pytest.approx(np.mean(y == "none"))  # positive: classes[-1]
+    assert "out-of-fold" in errors["source"] and "Errors on held-out rows" in html
+    assert html.count("Drawn on the out-of-fold predictions") == 2  # both figures say so
+    from ridgeback.report.context import RunContext
+
+    assert RunContext.from_dict(context).to_dict() == context
+
+
+def test_tune_regression_report_shows_predicted_against_true(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"a": rng.standard_normal(120), "b": rng.standard_normal(120)})
+    df["y"] = 3 * df["a"] - df["b"] + 0.1 * rng.standard_normal(120)
+    df.to_csv(tmp_path / "r.csv", index=False)
+    run = tmp_path / "run"
+    code, out, err = _run(capsys, "tune", str(tmp_path / "r.csv"), "--target", "y", *FAST, "--cv", "3",
+                          "--grid", "l2=0,1e-2", "--metric", "neg_mean_absolute_error", "--out", str(run))
+    assert code == 0, err
+    context = json.loads((run / "run.json").read_text())
+    assert context["tune"]["metric"] == "neg_mean_absolute_error"
+    errors = context["errors"]
+    assert errors["task"] == "regression" and len(errors["truth"]) == len(errors["predicted"]) == 120
+    assert errors["truth"] == pytest.approx(df["y"].tolist())
+    best = context["tune"]["results"][context["tune"]["refit_index"]]
+    mae = np.mean(np.abs(np.subtract(errors["truth"], errors["predicted"])))
+    assert -best["mean_score"] == pytest.approx(mae, rel=0.05)  # folds' mean MAE ~ pooled MAE
+    assert "residuals" in (run / "report.html").read_text()
 
 
 def test_unknown_metric_exits_2_listing_the_valid_ones(rare, tmp_path, capsys):

@@ -95,7 +95,8 @@ def cmd_tune(args) -> int:
     args.columns = model.preprocessor.plan_.summary()
     # the search ran without a refit; the CLI refitted `refit_index` as a TabularModel: say so
     tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric}
-    report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx)
+    errors = _held_out_errors(result, refit_index, y.to_numpy(), task, args.cv)
+    report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, errors)
     emit(
         args,
         {
@@ -172,7 +173,21 @@ def _refit_and_save(args, task, base, params, X, y):
     return model, out
 
 
-def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx) -> Path:
+def _held_out_errors(result, index, y, task, n_folds):
+    """The report's errors part: the out-of-fold predictions of the refitted candidate (None when
+    the search kept none, e.g. a fold diverged)."""
+    from ..report.errors import held_out_errors
+
+    oof = (result.oof_predictions_ or {}).get(index)
+    if oof is None:
+        return None
+    source = (f"the out-of-fold predictions of candidate {index} (the one refitted): each row predicted "
+              f"by that candidate's model of the one fold, of {n_folds}, that held the row out")
+    classes = np.unique(y) if task == "classification" else None
+    return held_out_errors(task, y, oof, classes, source=source)
+
+
+def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, errors=None) -> Path:
     """RUNDIR/run.json and RUNDIR/report.html: the data set, the run's settings and the search."""
     from ..report.document import write_report
 
@@ -192,7 +207,8 @@ def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tun
     }
     return write_report(
         out,
-        report_context(f"ridgeback tune: {args.data}", dataset, run_settings, model, metric, tune=tune_ctx),
+        report_context(f"ridgeback tune: {args.data}", dataset, run_settings, model, metric, tune=tune_ctx,
+                       errors=errors),
     )
 
 

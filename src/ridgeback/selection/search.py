@@ -366,7 +366,10 @@ def _assemble_oof(runs, folds, n_rows):
     parts = [r.get("test_predictions") for r in runs]
     if any(p is None for p in parts):  # a fold diverged
         return None
-    width = 1 if parts[0].ndim == 1 else parts[0].shape[1]
+    widths = {1 if p.ndim == 1 else p.shape[1] for p in parts}
+    if len(widths) > 1:  # a fold trained without some class: its columns do not line up
+        return None
+    width = widths.pop()
     out = np.full((n_rows, width), np.nan, dtype=np.float32)
     for (_, test), part in zip(folds, parts, strict=True):
         out[test] = part.reshape(len(test), width)
