@@ -160,3 +160,16 @@ def test_the_default_metric_scores_exactly_as_the_estimators_own_score(cls, defa
     assert named.scoring == default
     assert [r["fold_scores"] for r in own.results_] == [r["fold_scores"] for r in named.results_]
     assert [r["train_scores"] for r in own.results_] == [r["train_scores"] for r in named.results_]
+
+
+def test_regularization_path_scores_by_the_named_metric_and_says_so():
+    from ridgeback import regularization_path
+
+    X, y = _imbalanced(120)
+    path = regularization_path(MLPClassifier((4,), max_epochs=4, random_state=0), X, y, param="l2",
+                               values=[1.0, 1e-2, 0.0], cv=3, random_state=0, scoring="neg_log_loss", refit=False)
+    assert path.to_dict()["scoring"] == "neg_log_loss"
+    assert np.all(path.mean_score < 0)  # minus log-losses
+    from ridgeback.report.context import PathSummary
+
+    assert PathSummary.from_dict(path.to_dict()).score_name == "neg_log_loss"
