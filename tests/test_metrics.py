@@ -167,7 +167,8 @@ def test_regularization_path_scores_by_the_named_metric_and_says_so():
 
     X, y = _imbalanced(120)
     path = regularization_path(MLPClassifier((4,), max_epochs=4, random_state=0), X, y, param="l2",
-                               values=[1.0, 1e-2, 0.0], cv=3, random_state=0, scoring="neg_log_loss", refit=False)
+                               values=[1.0, 1e-2, 0.0], cv=3, random_state=0, scoring="neg_log_loss",
+                               refit=False)
     assert path.to_dict()["scoring"] == "neg_log_loss"
     assert np.all(path.mean_score < 0)  # minus log-losses
     from ridgeback.report.context import PathSummary
