@@ -115,7 +115,7 @@ def test_train_metric_drives_early_stopping_and_evaluate_reports_every_metric(ra
                           "--out", str(tmp_path / "m"))
     assert code == 0, err
     summary = json.loads(out)
-    assert "average_precision" in summary["validation"]
+    assert "average_precision" in summary["validation"] and summary["metric"] == "average_precision"
     from ridgeback.persist.model_dir import load
 
     model = load(tmp_path / "m")

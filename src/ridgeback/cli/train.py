@@ -126,6 +126,8 @@ def _summary(model, X, y, estimator) -> dict:
         "stopped_early": history.stopped_early,
         "interrupted": history.interrupted,
         "train_metrics": model.evaluate(X, y),
+        # what early stopping watched on the validation rows: --metric, else the validation loss
+        "metric": estimator.scoring,
         "validation": val,
         "zero_weight_share": sum(r["n_zero"] for r in layers) / max(n_weights, 1),
         "active_inputs": layers[0]["active_inputs"] if layers else None,
