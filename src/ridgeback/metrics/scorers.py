@@ -2,7 +2,7 @@
 
 The names are scikit-learn's scorer names, and every score is "higher is better" (hence
 ``neg_log_loss``); :func:`scores` reports the plain quantities under their plain names
-(``log_loss``, ``rmse``). A module of its own below ``tabular`` and ``selection``, so that a
+(``log_loss``, ``rmse``). A layer of its own below ``tabular`` and ``selection``, so that a
 model's ``evaluate``, a search's scorer and the command line compute a metric one way.
 
 =================================  ===========================================================
