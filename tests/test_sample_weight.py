@@ -173,3 +173,20 @@ def test_regressor_early_stopping_metric_is_in_target_units(data):
     assert -reg.history_.val_score[reg.history_.best_epoch] == pytest.approx(rmse, rel=1e-5)
     with pytest.raises(ValueError, match="regression metric"):
         MLPRegressor((4,), max_epochs=1, scoring="roc_auc").fit(X, y)
+
+
+def test_tabular_model_passes_sample_weight_to_its_estimator(data):
+    import pandas as pd
+
+    from ridgeback.tabular.model import TabularModel
+
+    X, y = data
+    df = pd.DataFrame(X, columns=list("abcd"))
+    w = np.random.default_rng(4).uniform(0.5, 2, len(y))
+    kw = dict(hidden_layer_sizes=(4,), max_epochs=3, random_state=0)
+    plain = TabularModel(MLPClassifier(**kw)).fit(df, y)
+    ones = TabularModel(MLPClassifier(**kw)).fit(df, y, sample_weight=np.ones(len(y)))
+    weighted = TabularModel(MLPClassifier(**kw)).fit(df, y, sample_weight=w)
+    assert all(np.array_equal(p, q) for p, q in zip(_weights(plain.estimator), _weights(ones.estimator),
+                                                     strict=True))
+    assert not np.array_equal(_weights(plain.estimator)[0], _weights(weighted.estimator)[0])

@@ -192,32 +192,36 @@ class CrossEntropy(Loss):
         if self.class_weight is not None and self.class_weight.size != k:
             raise ValueError(f"`class_weight` must hold one weight per class ({k}). "
                              f"Received: class_weight with {self.class_weight.size} weights")
-        rows = np.arange(n)
+        rows = self._rows if len(self._rows) == n else np.arange(n)
         labels = output.argmax(axis=1)
         self._predicted = (output, labels)
         shifted = output - output[rows, labels][:, None]
         exp = np.exp(shifted)
-        sums = exp.sum(axis=1, keepdims=True)
-        neg_log_p = np.log(sums) - shifted  # -log softmax, (n, k)
+        sums = np.add.reduce(exp, axis=1, keepdims=True)
+        lse = np.log(sums)
         c = np.ones(k) if self.class_weight is None else self.class_weight
-        s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(n)
-        weight = s * c[target]  # each row's weight in the denominator
-        total = float(weight.sum())
-        scale = s / total if total > 0 else np.zeros(n)  # s_n / sum_m s_m c_{y_m}
+        picked_c = c[target] if self.class_weight is not None else 1.0
+        s = 1.0 if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(n)
+        weight = s * picked_c  # each row's weight in the denominator
+        total = float(np.add.reduce(np.broadcast_to(weight, (n,))))
+        # s_n / sum_m s_m c_{y_m}, per row
+        scale = np.broadcast_to(s / total if total > 0 else 0.0, (n,)).astype(np.float64)
         eps = self.label_smoothing
-        per_row = (1 - eps) * c[target] * neg_log_p[rows, target]
+        per_row = (1 - eps) * picked_c * (lse[:, 0] - shifted[rows, target])
         if eps:
-            per_row = per_row + eps / k * (neg_log_p @ c)
+            per_row = per_row + eps / k * ((lse - shifted) @ c)  # sum_k c_k (-log p_nk)
         loss = float(scale @ per_row)
-        self._probs = exp / sums
-        self._target, self._rows, self._weighted = target, rows, (scale, c)
+        exp /= sums
+        self._probs = exp
+        self._target, self._rows, self._weighted = target, rows, (scale, c, picked_c)
         return loss
 
     def _weighted_backward(self):
-        (scale, c), grad, target, rows = self._weighted, self._probs, self._target, self._rows
+        (scale, c, picked_c), grad, target, rows = self._weighted, self._probs, self._target, self._rows
         eps, k = self.label_smoothing, grad.shape[1]
-        picked = scale * (1 - eps) * c[target]
-        grad *= (picked + scale * (eps / k) * c.sum()).astype(grad.dtype)[:, None]
+        picked = scale * ((1 - eps) * picked_c)
+        factor = picked + scale * ((eps / k) * c.sum()) if eps else picked
+        grad *= factor.astype(grad.dtype)[:, None]
         grad[rows, target] -= picked.astype(grad.dtype)
         if eps:
             grad -= (scale[:, None] * (eps / k) * c[None, :]).astype(grad.dtype)
