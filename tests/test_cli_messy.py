@@ -91,3 +91,26 @@ def test_memory_limit_error_is_one_line_exit_2(capsys, tmp_path, monkeypatch):
     code, _, err = run(capsys, ["train", MESSY / "listings.csv", "--target", "sold", "--out", tmp_path / "m",
                                 "--categorical", "description", *FAST])
     assert code == 2 and "widest column is 'description'" in err and "--drop description" in err
+
+
+def test_tune_report_lists_each_columns_role_and_what_was_done(tmp_path):
+    """Issue 18: train/tune print one summary line; the report holds the details per column."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 120
+    df = pd.DataFrame({"row_id": np.arange(n), "age": rng.normal(40, 10, n),
+                       "colour": rng.choice(["r", "g"], n), "constant": 1.0, "y": rng.choice(["a", "b"], n)})
+    df.loc[:10, "age"] = np.nan
+    path = tmp_path / "t.csv"
+    df.to_csv(path, index=False)
+    out = tmp_path / "run"
+    code = main(["tune", str(path), "--target", "y", "--grid", "l2=1e-3", "--cv", "2", "--epochs", "2",
+                 "--quiet", "--out", str(out)])
+    assert code == 0
+    columns = {c["column"]: c for c in json.loads((out / "run.json").read_text())["columns"]}
+    assert columns["row_id"]["role"] == "id" and columns["constant"]["role"] == "drop"
+    assert columns["age"]["missing_share"] == pytest.approx(11 / n)
+    page = (out / "report.html").read_text()
+    assert '<section id="columns">' in page and "row_id" in page and "a missing category is a level" in page

@@ -91,6 +91,7 @@ def report_context(
         metric=metric,
         dataset=dataset,
         settings=settings,
+        columns=model.preprocessor.plan_.to_list() if hasattr(model.preprocessor, "plan_") else None,
         history=HistorySummary.from_dict(model.estimator.history_.to_dict()),
         model=model_summary(
             model.estimator, list(model.feature_names_out_), name=model_name, image_shape=image_shape

@@ -291,11 +291,12 @@ class ComparisonRow(_Part):
 # ---------------------------------------------------------------------------------- run context
 #: the keys a run context's dict may hold; any other is kept in ``extra``
 KNOWN_KEYS = frozenset(("title", "created", "ridgeback_version", "metric", "model", "dataset", "settings",
-                        "history", "tune", "path", "comparison", "layers", "weights", "selected_features",
-                        "models", "notes", "errors"))
+                        "columns", "history", "tune", "path", "comparison", "layers", "weights",
+                        "selected_features", "models", "notes", "errors"))
 #: the order ``RunContext.to_dict`` writes them in (that of ``ridgeback tune`` and ``demo``)
-_ORDER = ("title", "metric", "dataset", "settings", "history", "layers", "weights", "selected_features",
-          "tune", "errors", "path", "comparison", "notes", "model", "models", "created", "ridgeback_version")
+_ORDER = ("title", "metric", "dataset", "settings", "columns", "history", "layers", "weights",
+          "selected_features", "tune", "errors", "path", "comparison", "notes", "model", "models", "created",
+          "ridgeback_version")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -320,6 +321,7 @@ Received: context['notes']='imputed'
     metric: str | None = None
     dataset: dict | None = None
     settings: dict | None = None
+    columns: list[dict] | None = None
     notes: list[str] | None = None
     history: HistorySummary | None = None
     tune: SearchSummary | None = None
@@ -350,6 +352,9 @@ Received: context['notes']='imputed'
         if self.notes is not None and not (isinstance(self.notes, list) and all(isinstance(n, str)
                                                                                   for n in self.notes)):
             _fail("notes", "a list of strings", self.notes)
+        if self.columns is not None and not (isinstance(self.columns, list) and all(
+                isinstance(c, dict) and isinstance(c.get("column"), str) for c in self.columns)):
+            _fail("columns", "a list of column plans (dicts with a 'column' name)", self.columns)
 
     @classmethod
     def from_dict(cls, data: dict) -> RunContext:

@@ -46,7 +46,8 @@ background:#2ca02c;color:#fff;margin-left:4px}.tag.best{background:#d9822b}ul.na
 """
 
 _TITLES = {
-    "notes": "Notes", "settings": "Settings", "history": "Learning curves", "path": "Regularization path",
+    "notes": "Notes", "settings": "Settings", "columns": "Columns", "history": "Learning curves",
+    "path": "Regularization path",
     "tune": "Tuning results", "dropout": "Dropout-rate comparison", "errors": "Errors on held-out rows",
     "comparison": "Comparison",
     "weights": "Weights", "selected_features": "Selected input features",
@@ -394,6 +395,24 @@ def _metrics(ctx: RunContext) -> tuple[str, str]:
     return metric, (ctx.tune and ctx.tune.score_name) or metric
 
 
+#: sections that only some runs have (a table's column plan): not listed as absent when missing
+_OPTIONAL = ("columns",)
+
+
+def _columns(columns: list) -> str:
+    """The column plan: each input column's role, levels, share missing and what was done."""
+    def missing(c):
+        share = c.get("missing_share")
+        return _e(f"{100 * share:.1f}%") if isinstance(share, (int, float)) else "—"
+
+    rows = [[_e(c.get("column")), _e(c.get("role", "")), _fmt(c.get("cardinality")), missing(c),
+             _e(c.get("action", "")), _e(c.get("reason", ""))] for c in columns]
+    return ("<p>How each column of the table was read (roles are decided at fit from the training rows; "
+            "--drop, --categorical, --numeric, --datetime and --id override them). Imputation: numbers "
+            "by the median, with an indicator column; a missing category is a level of its own.</p>"
+            + _table(["column", "role", "levels", "missing", "action", "why"], rows))
+
+
 def _sections(ctx: RunContext, plots) -> dict:
     """Each present section's HTML, keyed as in ``_TITLES``."""
     metric, tune_metric = _metrics(ctx)
@@ -402,6 +421,8 @@ def _sections(ctx: RunContext, plots) -> dict:
         body["notes"] = "<ul>" + "".join(f"<li>{_e(n)}</li>" for n in ctx.notes) + "</ul>"
     if ctx.settings:
         body["settings"] = _table(["setting", "value"], _key_values(ctx.settings))
+    if ctx.columns:
+        body["columns"] = _columns(ctx.columns)
     if ctx.history is not None and not ctx.history.is_empty():
         body["history"] = _history(ctx.history, plots)
     if ctx.path is not None:
@@ -433,7 +454,7 @@ def render_html(context: RunContext | dict) -> str:
     meta = " · ".join(_e(x) for x in (ctx.created, ctx.ridgeback_version and
                                      f"ridgeback {ctx.ridgeback_version}") if x)
     nav = "".join(f'<a href="#{key}">{_e(_TITLES[key])}</a>' for key in _TITLES if key in body)
-    absent = [_TITLES[key] for key in _TITLES if key not in body]
+    absent = [_TITLES[key] for key in _TITLES if key not in body and key not in _OPTIONAL]
     unknown = sorted(ctx.extra)
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
