@@ -223,10 +223,22 @@ def aggregate(results: dict) -> dict:
             "wins": {m: int(np.sum(per[m] >= best - 1e-12)) for m in metrics},
             "vs_first": {m: float((per[m] - per[metrics[0]]).mean()) for m in metrics},
             "n_splits": {n: len(results[n]["splits"]) for n in names},
+            "paired": {m: _paired(results, names, m, metrics[0]) for m in metrics},
         }
         ranked = sorted(metrics, key=lambda m: (-out[task]["mean"][m], -out[task]["wins"][m]))
         out[task]["recommended"] = ranked[0]
     return out
+
+
+def _paired(results: dict, names: list, metric: str, first: str) -> tuple[int, int, int]:
+    """Over every (data set, split): how often selecting by ``metric`` gave a better, the same or a
+    worse held-out score than selecting by ``first``."""
+    d = [
+        s["choices"][metric]["test"] - s["choices"][first]["test"]
+        for n in names
+        for s in results[n]["splits"].values()
+    ]
+    return (sum(x > 1e-12 for x in d), sum(abs(x) <= 1e-12 for x in d), sum(x < -1e-12 for x in d))
 
 
 def markdown(results: dict, agg: dict, max_train: int, splits: int) -> str:
@@ -257,6 +269,11 @@ def markdown(results: dict, agg: dict, max_train: int, splits: int) -> str:
         lines.append("| best on (data sets) | | " + " | ".join(str(a["wins"][m]) for m in metrics) + " |")
         lines.append(
             f"| mean − `{metrics[0]}` | | " + " | ".join(f"{a['vs_first'][m]:+.4f}" for m in metrics) + " |"
+        )
+        lines.append(
+            f"| better / same / worse than `{metrics[0]}` (data set x split) | | "
+            + " | ".join("{} / {} / {}".format(*a["paired"][m]) for m in metrics)
+            + " |"
         )
         lines += ["", f"Measured best default for {task}: **`{a['recommended']}`**.", ""]
     return "\n".join(lines)
