@@ -34,7 +34,7 @@ $(STAMP_BENCH): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP_TEST) $(STAMP_RUN)
 
 # ridgeback tune (no hints) against LightGBM, scikit-learn's MLP, a CV linear model and RealMLP-TD,
-# then which metric tune should select by: writes benchmarks/QUALITY.md (about 40 minutes on 2 cores)
+# then which metric tune should select by: writes benchmarks/QUALITY.md (over an hour on a busy 2-core machine)
 bench-quality: $(STAMP_BENCH)
 	$(BIN)/python benchmarks/bench_quality.py --write
 	$(BIN)/python benchmarks/bench_metric.py --write

@@ -398,6 +398,7 @@ def main(argv=None) -> int:
         help="JSON cache of results (default: benchmarks/quality_results.json; --quick: a temporary file)",
     )
     ap.add_argument("--fresh", action="store_true", help="ignore cached results")
+    ap.add_argument("--report-only", action="store_true", help="run nothing: the table of the cached results")
     ap.add_argument("--write", action="store_true", help="update benchmarks/QUALITY.md")
     ap.add_argument("--quality-md", type=Path, default=HERE / "QUALITY.md")
     args = ap.parse_args(argv)
@@ -417,7 +418,7 @@ def main(argv=None) -> int:
     )
     results = {} if args.fresh or not results_path.exists() else json.loads(results_path.read_text())
     started = time.perf_counter()
-    for name in names:
+    for name in [] if args.report_only else names:
         ds = quality_data.load(name)
         entry = results.setdefault(name, {})
         entry["_meta"] = {
