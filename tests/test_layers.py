@@ -166,8 +166,11 @@ def test_no_layer_keeps_batch_sized_arrays_after_backward():
 @pytest.mark.parametrize("kind", sorted(LAYERS))
 def test_layers_keep_the_dtype_they_are_built_with(dtype, kind):
     x = np.random.default_rng(0).standard_normal((6, 4)).astype(dtype)
-    layer = Dense(4, 3, dtype=dtype, seed=0) if kind == "Dense" else (
-        Dropout(0.5, seed=0) if kind == "Dropout" else LAYERS[kind]())
+    sized = {"Dense": lambda: Dense(4, 3, dtype=dtype, seed=0), "Dropout": lambda: Dropout(0.5, seed=0),
+             "BatchNorm": lambda: LAYERS[kind](4, dtype=dtype),
+             "LayerNorm": lambda: LAYERS[kind](4, dtype=dtype),
+             "PeriodicEmbedding": lambda: LAYERS[kind](4, dtype=dtype, seed=0)}
+    layer = sized[kind]() if kind in sized else LAYERS[kind]()
     out = layer.forward(x, training=True)
     grad = layer.backward(np.ones_like(out))
     assert out.dtype == dtype and grad.dtype == dtype

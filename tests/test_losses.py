@@ -152,3 +152,57 @@ def test_cross_entropy_predict_reuses_forwards_argmax_only_for_that_array():
     expected /= expected.sum(axis=1, keepdims=True)
     expected[np.arange(7), target[:7]] -= 1
     np.testing.assert_allclose(ce.backward(), expected / 7, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.1, 0.35])
+def test_label_smoothing_matches_torch_in_value_and_gradient(eps):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(20)
+    z = rng.standard_normal((9, 4)) * 3
+    y = rng.integers(0, 4, 9)
+    loss = CrossEntropy(label_smoothing=eps)
+    value = loss.forward(z.copy(), y)
+    grad = loss.backward()
+    zt = torch.tensor(z, requires_grad=True)
+    ref = torch.nn.functional.cross_entropy(zt, torch.tensor(y), label_smoothing=eps)
+    ref.backward()
+    assert value == pytest.approx(ref.item(), rel=1e-13, abs=1e-14)
+    np.testing.assert_allclose(grad, zt.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(1, 6), st.integers(2, 5), st.floats(0.0, 0.9), st.integers(0, 2**16))
+def test_label_smoothing_gradient_matches_finite_differences(n, k, eps, seed):
+    rng = np.random.default_rng(seed)
+    z, y = rng.standard_normal((n, k)) * 3, rng.integers(0, k, n)
+    loss = CrossEntropy(label_smoothing=eps)
+    num = numeric_output_grad(loss, z, y)
+    loss.forward(z.copy(), y)
+    np.testing.assert_allclose(loss.backward(), num, rtol=1e-6, atol=1e-9)
+
+
+def test_label_smoothing_zero_is_the_plain_loss_bit_for_bit():
+    rng = np.random.default_rng(21)
+    z, y = rng.standard_normal((12, 3)).astype(np.float32), rng.integers(0, 3, 12)
+    plain, zero = CrossEntropy(), CrossEntropy(label_smoothing=0.0)
+    assert plain.forward(z.copy(), y) == zero.forward(z.copy(), y)
+    np.testing.assert_array_equal(plain.backward(), zero.backward())
+    assert plain.get_config() == {} and repr(plain) == "CrossEntropy()"
+
+
+def test_label_smoothing_config_round_trip_and_checks():
+    loss = CrossEntropy(label_smoothing=0.1)
+    assert loss.get_config() == {"label_smoothing": 0.1}
+    assert CrossEntropy.from_config(loss.get_config()).label_smoothing == 0.1
+    assert CrossEntropy.from_config(CrossEntropy().get_config()).label_smoothing == 0.0
+    for bad in (-0.1, 1.0, "0.1", True, float("nan")):
+        with pytest.raises(ValueError, match="Received: label_smoothing="):
+            CrossEntropy(label_smoothing=bad)
+
+
+def test_label_smoothing_keeps_float32_and_predictions():
+    z = np.array([[2.0, 0.0, -1.0], [0.0, 3.0, 1.0]], dtype=np.float32)
+    loss = CrossEntropy(label_smoothing=0.2)
+    loss.forward(z.copy(), np.array([0, 1]))
+    assert loss.backward().dtype == np.float32
+    assert loss.predict(z).tolist() == [0, 1]

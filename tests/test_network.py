@@ -155,7 +155,7 @@ def test_config_round_trip_rebuilds_the_same_architecture():
     (dict(sizes=[4]), r"Received: sizes=\[4\]"),
     (dict(sizes=[4, -3, 2]), r"Received: sizes\[1\]=-3"),
     (dict(sizes="abc"), r"Received: sizes='abc'"),
-    (dict(sizes=[4, 3, 2], activation="gelu"), r"Received: activation='gelu'"),
+    (dict(sizes=[4, 3, 2], activation="swish"), r"Received: activation='swish'"),
     (dict(sizes=[4, 3, 2], dropout=1.5), r"Received: dropout=1\.5"),
     (dict(sizes=[4, 3, 2], input_dropout=-0.2), r"Received: input_dropout=-0\.2"),
     (dict(sizes=[4, 3, 2], dtype="float16"), r"Received: dtype='float16'"),

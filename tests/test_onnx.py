@@ -74,3 +74,33 @@ def test_import_ridgeback_does_not_import_onnx():
     code = "import sys, ridgeback; print('onnx' in sys.modules, 'onnxruntime' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_new_layers_match_onnxruntime(tmp_path):
+    from ridgeback.engine.activations import GELU, SELU, Mish, SiLU
+    from ridgeback.engine.embeddings import PeriodicEmbedding
+    from ridgeback.engine.normalization import BatchNorm, LayerNorm
+
+    rng = np.random.default_rng(5)
+    emb = PeriodicEmbedding(5, 6, 0.5, 3, seed=0)
+    emb.bias.data[:] = rng.normal(size=emb.bias.data.shape)
+    bn, ln = BatchNorm(8), LayerNorm(8)
+    for layer in (bn, ln):
+        layer.weight.data[:] = rng.uniform(0.5, 2, 8)
+        layer.bias.data[:] = rng.normal(size=8)
+    net = Sequential(emb, Dense(15, 8, seed=1), bn, GELU(), Dense(8, 8, seed=2), ln, Mish(),
+                     Dense(8, 6, seed=3), SiLU(), Dense(6, 4, seed=4), SELU(), Dense(4, 2, seed=5))
+    for _ in range(3):  # running statistics away from their start
+        net.forward(rng.normal(size=(32, 5)).astype(np.float32) * 2 + 1, training=True)
+    x = rng.normal(size=(50, 5)).astype(np.float32) * 2
+    name, out = run(export_onnx(net, tmp_path / "net.onnx"), x)
+    np.testing.assert_allclose(out, net.forward(x), atol=2e-5, rtol=1e-5)
+
+
+def test_periodic_embedding_without_the_input_column_exports(tmp_path):
+    from ridgeback.engine.embeddings import PeriodicEmbedding
+
+    net = Sequential(PeriodicEmbedding(3, 4, 1.0, 2, include_input=False, seed=0), Dense(6, 1, seed=1))
+    x = np.random.default_rng(6).normal(size=(20, 3)).astype(np.float32)
+    _, out = run(export_onnx(net, tmp_path / "e.onnx"), x)
+    np.testing.assert_allclose(out, net.forward(x), atol=1e-5, rtol=1e-5)

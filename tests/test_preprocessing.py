@@ -40,8 +40,9 @@ def test_transform_equals_the_fitted_column_transformer(frame):
     reference = pre.column_transformer_.transform(sklearn_input(frame))
     assert ours.dtype == np.float32
     np.testing.assert_array_equal(ours, reference.astype(np.float32))
-    assert pre.feature_names_out_ == ["age", "count", "city=Lima", "city=Oslo", "city=Pune",
-                                      "member=False", "member=True"]
+    # issue 18: a missing number gets an indicator column, a missing category is its own level
+    assert pre.feature_names_out_ == ["age", "count", "age=<missing>", "city=<missing>", "city=Lima",
+                                      "city=Oslo", "city=Pune", "member=False", "member=True"]
     assert pre.imputed_columns_ == ["age", "city"]
     # the scaled numeric columns have mean 0 and unit variance on the training rows
     np.testing.assert_allclose(ours[:, :2].mean(axis=0), 0, atol=1e-6)
@@ -128,8 +129,9 @@ def test_unseen_category_gives_zeros(frame):
 
 
 def test_unreadable_columns_are_refused():
-    df = pd.DataFrame({"when": pd.date_range("2024-01-01", periods=3), "x": [1.0, 2.0, 3.0]})
-    with pytest.raises(ValueError, match=r"Column 'when' has dtype datetime64.*Received: when of dtype"):
+    # issue 18: a datetime column now has a role (test_messy.py); a duration still has none
+    df = pd.DataFrame({"when": pd.to_timedelta([1, 2, 3], unit="h"), "x": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match=r"Column 'when' has dtype timedelta64.*Received: when of dtype"):
         Preprocessor().fit(df)
     df = pd.DataFrame({"obj": [[1], [2], [3]], "x": [1.0, 2.0, 3.0]})
     with pytest.raises(ValueError, match=r"Column 'obj' holds a value of type list at row 0.*Received: "
@@ -174,11 +176,14 @@ def test_preprocessor_is_a_clonable_sklearn_transformer(frame):
     from sklearn.base import clone
 
     pre = Preprocessor(dtype=np.float64)
-    assert pre.get_params() == {"dtype": np.float64}
+    # issue 18 added the column-role overrides, scaling, cardinality_threshold and memory_limit
+    defaults = {"drop": None, "categorical": None, "numeric": None, "datetime": None, "id": None,
+                "scaling": "standard", "cardinality_threshold": 40, "memory_limit": None}
+    assert pre.get_params() == {"dtype": np.float64, **defaults}
     assert pre.set_params(dtype="float32").dtype == "float32"
     fitted = pre.fit(frame)
     copy = clone(fitted)
-    assert copy.get_params() == {"dtype": "float32"} and not hasattr(copy, "feature_names_in_")
+    assert copy.get_params() == {"dtype": "float32", **defaults} and not hasattr(copy, "feature_names_in_")
     assert fitted.get_feature_names_out().tolist() == fitted.feature_names_out_
     assert fitted.n_features_in_ == 4
     # fit_transform through TransformerMixin equals fit then transform

@@ -295,8 +295,10 @@ def test_bad_folds_and_options_raise_value_error(blobs):
     X, y = blobs
     y_small = y.copy()
     y_small[:27] = 1  # class 0 keeps 3 rows
-    with pytest.raises(ValueError, match=r"smallest class \(class 0 has 3\). Received: cv=5"):
-        tune(small_classifier(), X, y_small, {"l2": [0.0]}, cv=5)
+    # issue 18: a class smaller than cv warns and the search goes on, as StratifiedKFold does
+    with pytest.warns(UserWarning, match=r"fewer rows than cv=5: 0 \(3 rows\).*--cv 3"):
+        result = tune(small_classifier(), X, y_small, {"l2": [0.0]}, cv=5)
+    assert np.isfinite(result.best_score_)
     with pytest.raises(ValueError, match=r"Received: n_samples=1"):
         tune(MLPRegressor(), X[:1], [1.0], {"l2": [0.0]}, cv=5)
     with pytest.raises(ValueError, match=r"Received: cv=1"):

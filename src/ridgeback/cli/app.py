@@ -1,4 +1,4 @@
-"""The ``ridgeback`` command line: train, tune, predict, evaluate, report, export, demo, datasets.
+"""The ``ridgeback`` command line: train, tune, describe, predict, evaluate, report, export, demo, datasets.
 
 This module parses argv, routes each command to its module and turns errors into exit codes
 (:mod:`.exit_codes`): bad usage or bad input is one line on stderr, no traceback. The commands
@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from .._version import __version__
-from .common import add_hyperparameter_args
+from .common import add_column_args, add_hyperparameter_args, add_metric_arg
 from .exit_codes import ExitCode, help_line
 
 __all__ = ["main", "build_parser"]
@@ -50,6 +50,7 @@ def _add_model_args(p):
     )
     add_hyperparameter_args(g)  # one flag per row of the hyper-parameter table
     g.add_argument("--config", metavar="FILE", help="TOML file with any of these options (flags win)")
+    add_column_args(p)
 
 
 TRAIN_EXAMPLES = """examples:
@@ -103,8 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Version, nargs=0,
                         help="show the version and what runs Adam's update, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for add in (_add_train, _add_tune, _add_predict, _add_evaluate, _add_report, _add_export, _add_demo,
-                _add_datasets):
+    for add in (_add_train, _add_tune, _add_describe, _add_predict, _add_evaluate, _add_report, _add_export,
+                _add_demo, _add_datasets):
         add(sub)
     return parser
 
@@ -116,6 +117,7 @@ def _add_train(sub):
     p.add_argument("data", metavar="DATA", nargs="?", help="CSV or Parquet file, or builtin:NAME")
     p.add_argument("--target", metavar="COL", help="name of the target column (required unless --resume)")
     _add_model_args(p)
+    add_metric_arg(p, "what early stopping watches on the validation rows (default: the validation loss)")
     p.add_argument("--checkpoint-every", type=int, metavar="N", help="write a checkpoint every N epochs")
     p.add_argument("--resume", metavar="RUNDIR", help="resume the run saved in RUNDIR (its --out)")
     p.add_argument("--out", metavar="MODELDIR", help="directory to save the model to")
@@ -131,6 +133,7 @@ def _add_tune(sub):
     )
     _add_data_args(p)
     _add_model_args(p)
+    add_metric_arg(p, "the cross-validated score that picks the candidate (default: accuracy or r2)")
     p.add_argument("--cv", type=int, default=5, metavar="K", help="folds (default 5)")
     p.add_argument("--grid", metavar="SPEC", help='e.g. "l2=1e-6,1e-4,1e-2;dropout=0,0.2,0.5"')
     p.add_argument("--n-iter", type=int, metavar="N", help="random search with N candidates")
@@ -142,7 +145,28 @@ def _add_tune(sub):
         default="best",
         help="refit the best candidate or the most regularized one within 1 SE (default best)",
     )
+    p.add_argument(
+        "--ensemble",
+        choices=("none", "folds"),
+        help="folds: save the chosen candidate's cross-validation fold models, averaged, instead of "
+        "a refit; 20%% of the rows are held out to measure its gain over a single refit (default none)",
+    )
     p.add_argument("--out", required=True, metavar="RUNDIR", help="directory for the model and the report")
+    _add_common(p)
+
+
+def _add_describe(sub):
+    p = sub.add_parser(
+        "describe",
+        help="show what would be done with each column of a table",
+        formatter_class=_FORMATTER,
+        epilog="examples:\n  ridgeback describe data.csv --target label\n"
+        "  ridgeback describe data.csv --target y --categorical zip_code --drop notes\n\n"
+        "Prints each column's role (numeric, categorical, text, datetime, id, drop), its number\n"
+        "of distinct values, its share of missing values and what train and tune will do with it.",
+    )
+    _add_data_args(p)
+    add_column_args(p)
     _add_common(p)
 
 
@@ -172,10 +196,13 @@ def _add_evaluate(sub):
         formatter_class=_FORMATTER,
         epilog="examples:\n  ridgeback evaluate model test.csv --target label\n"
         "  ridgeback evaluate model test.csv --target y --json\n\n"
-        "Classification: accuracy, log-loss, macro F1. Regression: RMSE, MAE, R².",
+        "Classification: accuracy, log-loss, macro F1, ROC AUC (one-vs-rest for several classes),\n"
+        "average precision (macro) and balanced accuracy. Regression: RMSE, MAE, R².\n"
+        "--metric NAME also reports that scorer's value (higher is better) as `metric`/`score`.",
     )
     p.add_argument("model", metavar="MODELDIR")
     _add_data_args(p)
+    add_metric_arg(p, "also report this scorer's value")
     _add_common(p)
 
 
@@ -272,6 +299,7 @@ def _handler(command: str):
     from . import commands
 
     return {
+        "describe": commands.cmd_describe,
         "predict": commands.cmd_predict,
         "evaluate": commands.cmd_evaluate,
         "report": commands.cmd_report,

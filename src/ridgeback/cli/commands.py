@@ -6,16 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import emit, format_table, load_data, notes_on_stderr
+from .common import emit, format_table, load_data, make_preprocessor, notes_on_stderr
 from .exit_codes import ExitCode
 
 
 def _load_model(path):
     from ..persist.model_dir import load
+    from ..selection.ensemble import FoldEnsemble
     from ..tabular.model import TabularModel
 
     model = load(path)
-    if not isinstance(model, TabularModel):
+    tabular_ensemble = isinstance(model, FoldEnsemble) and isinstance(model.members[0], TabularModel)
+    if not isinstance(model, TabularModel) and not tabular_ensemble:
         raise ValueError(
             f"{path} holds a bare network, not a model trained on a table; the CLI needs one saved "
             f"by `ridgeback train` or `ridgeback tune`. Received: model={str(path)!r}"
@@ -28,7 +30,7 @@ def cmd_predict(args) -> int:
 
     model = _load_model(args.model)
     df = load_data(args.data)
-    with notes_on_stderr(args.quiet):
+    with notes_on_stderr(args.quiet) as notes:
         frame = pd.DataFrame(index=range(len(df)))
         if args.mc_samples is not None:
             if args.mc_samples < 1:
@@ -52,7 +54,8 @@ def cmd_predict(args) -> int:
     atomic_write_text(args.out, frame.to_csv(index=False))
     emit(
         args,
-        {"rows": len(frame), "out": str(args.out), "columns": list(frame.columns)},
+        {"rows": len(frame), "out": str(args.out), "columns": list(frame.columns),
+         **({"warnings": notes} if notes else {})},
         f"wrote {len(frame)} predictions to {args.out}",
     )
     return ExitCode.OK
@@ -66,9 +69,26 @@ def cmd_evaluate(args) -> int:
             f"Target column {args.target!r} not found; available columns: "
             f"{', '.join(map(str, list(df.columns)[:20]))}. Received: target={args.target!r}"
         )
-    with notes_on_stderr(args.quiet):
-        scores = model.evaluate(df.drop(columns=[args.target]), df[args.target])
-    emit(args, scores, "\n".join(f"{k:9s} {v:.6g}" for k, v in scores.items()))
+    with notes_on_stderr(args.quiet) as notes:
+        # with --metric, `metric` and `score` (its value, higher is better) lead the plain names
+        scores = model.evaluate(df.drop(columns=[args.target]), df[args.target],
+                                metric=getattr(args, "metric", None))
+    # `warnings` only when there is something to say, so that the scores' keys stay as they were
+    text = "\n".join(f"{k:9s} {v}" if isinstance(v, str) else f"{k:9s} {v:.6g}" for k, v in scores.items())
+    emit(args, {**scores, **({"warnings": notes} if notes else {})}, text)
+    return ExitCode.OK
+
+
+def cmd_describe(args) -> int:
+    """The column plan of DATA: each column's role, distinct values, share missing and action."""
+    from ..tabular.data import split_target
+
+    df = load_data(args.data)
+    X, _ = split_target(df, args.target)
+    plan = make_preprocessor(vars(args)).plan(X)
+    emit(args, {"rows": int(len(X)), "target": args.target, "summary": plan.summary(),
+                "columns": plan.to_list()},
+         f"{len(X)} rows, target {args.target!r}\n{plan.table()}\n{plan.summary()}")
     return ExitCode.OK
 
 

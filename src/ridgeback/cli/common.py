@@ -8,13 +8,67 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..estimators.hyperparams import cli_parameters, parse_hidden, searchable
+from ..estimators.hyperparams import cli_parameters, parse_hidden, searchable, task_parameters
 
 #: CLI option (also TOML key) -> estimator parameter, and the CLI's defaults where they differ
 #: from the estimator's: both from the hyper-parameter table
 OPTIONS = {row.option: row.name for row in cli_parameters()}
+_CHOICE_ROWS = {row.option: row for row in cli_parameters() if row.kind == "choice"}
+_ROW_DEFAULTS = {row.name: row.default for row in cli_parameters()}
 DEFAULTS = {row.option: row.cli_default for row in cli_parameters() if row.cli_default is not None}
-CONFIG_ONLY = ("task",)
+#: --drop, --categorical, --numeric, --datetime, --id: the Preprocessor's column-role overrides
+COLUMN_OPTIONS = ("drop", "categorical", "numeric", "datetime", "id")
+#: options read from flags or TOML keys that are no estimator parameter (--ensemble: tune's)
+CONFIG_ONLY = ("task", "ensemble", "metric", *COLUMN_OPTIONS)
+
+
+def _column_list(text: str) -> list:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def add_column_args(p) -> None:
+    """The column-role overrides; each takes COL[,COL] and may be repeated."""
+    g = p.add_argument_group("column roles (default: inferred; see `ridgeback describe`)")
+    helps = {"drop": "leave these columns out", "categorical": "one-hot encode these columns",
+             "numeric": "read these as numbers (text that is not a number becomes missing)",
+             "datetime": "read these as dates (year, month, weekday, hour, epoch)",
+             "id": "these are identifiers: leave them out"}
+    for option, text in helps.items():
+        g.add_argument(f"--{option}", action="extend", type=_column_list, metavar="COL[,COL]", help=text)
+
+
+def add_metric_arg(p, text: str) -> None:
+    """``--metric NAME``: a metric of :mod:`ridgeback.metrics` (checked by the command, so that an
+    unknown name exits 2 with the list of valid ones)."""
+    from ..metrics import METRICS
+
+    p.add_argument("--metric", metavar="NAME", help=f"{text}; one of {', '.join(METRICS)}")
+
+
+def resolve_metric(settings: dict, task: str, default=None):
+    """The run's metric: --metric (or the TOML key), else ``default``; checked against the task."""
+    from ..metrics import check_metric
+
+    name = settings.get("metric", default)
+    return None if name is None else check_metric(name, task)
+
+
+def make_preprocessor(settings: dict):
+    """A Preprocessor with the column-role overrides of the settings (flags or TOML keys)."""
+    from ..tabular.preprocessing import Preprocessor
+
+    overrides = {}
+    for option in COLUMN_OPTIONS:
+        value = settings.get(option)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = _column_list(value)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"`{option}` must be a list of column names or a string COL[,COL]. "
+                             f"Received: {option}={value!r}")
+        overrides[option] = value
+    return Preprocessor(**overrides)
 
 
 def add_hyperparameter_args(group) -> None:
@@ -86,6 +140,8 @@ def estimator_params(settings: dict) -> dict:
             continue
         if option == "hidden":
             value = parse_hidden(value)
+        if option in _CHOICE_ROWS and isinstance(value, str):  # "none" -> None (--normalization none)
+            value = _CHOICE_ROWS[option].parse(value)
         if option == "early_stopping":
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(
@@ -105,6 +161,13 @@ def make_estimator(task: str, params: dict):
     from ..estimators.mlp import MLPClassifier, MLPRegressor
 
     cls = MLPClassifier if task == "classification" else MLPRegressor
+    own = task_parameters(task)
+    for name in [n for n in params if n not in own]:  # another task's keyword (label_smoothing)
+        if params[name] != _ROW_DEFAULTS.get(name):
+            other = "regression" if task == "classification" else "classification"
+            raise ValueError(f"`{name}` applies to {other} only; this is a {task} task. "
+                             f"Received: {name}={params[name]!r}")
+        params = {k: v for k, v in params.items() if k != name}
     estimator = cls(**params)
     estimator.checked_params()  # fail on a bad value before any file is read further or written
     return estimator
@@ -168,14 +231,20 @@ def load_data(source):
 
 @contextmanager
 def notes_on_stderr(quiet: bool):
-    """Turn Python warnings raised inside into one-line notes on stderr (never a multi-line warning)."""
+    """Turn Python warnings raised inside into one-line notes on stderr (never a multi-line warning);
+    the list it yields receives the counts of unseen values (for ``warnings`` in --json)."""
+    from ..tabular.limits import UnseenValuesWarning
+
+    notes = []  # the unseen values' counts, for `warnings` in --json
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        yield
+        yield notes
     seen = set()
     for w in caught:
         if issubclass(w.category, DeprecationWarning):
             continue
+        if isinstance(w.message, UnseenValuesWarning):
+            notes.append({"kind": "unseen values", "counts": w.message.counts})
         text = " ".join(str(w.message).split())
         if text not in seen and not quiet:
             print(f"note: {text}", file=sys.stderr)

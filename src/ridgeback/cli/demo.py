@@ -42,6 +42,14 @@ def _row(name, cv_score, estimator, X_test, y_test, params):
     }
 
 
+def pixels(X):
+    """Every pixel stays an input, the blank border ones included (they would be dropped as
+    constant columns), so that the inputs remain an 8x8 image in the report."""
+    from ..tabular.preprocessing import Preprocessor
+
+    return Preprocessor(numeric=[str(c) for c in X.columns])
+
+
 def run_demo(args) -> int:
     """Tune each regularizer on three quarters of the digits, compare them on the last quarter,
     save the best combination with its report, and print the comparison."""
@@ -57,7 +65,8 @@ def run_demo(args) -> int:
         X_df, y_s.to_numpy(), test_size=0.25, stratify=y_s.to_numpy(), random_state=seed
     )
     # preprocessing inside the pipeline: every fold (and every refit) scales on its own training rows
-    run = _Searches(args, pipeline(MLPClassifier(**BASE, random_state=seed)), X_train, y_train, start)
+    run = _Searches(args, pipeline(MLPClassifier(**BASE, random_state=seed), pixels(X_df)), X_train, y_train,
+                    start)
     rows = []
     none = run.search("none", {"l2": [0.0]})
     rows.append(_row("none", none.best_score_, none.best_estimator_, X_test, y_test, {}))
@@ -145,7 +154,8 @@ def _save_final(args, params, X_train, y_train):
     from ..persist.model_dir import save
     from ..tabular.model import TabularModel
 
-    final = TabularModel(MLPClassifier(**{**BASE, **params}, random_state=args.seed)).fit(X_train, y_train)
+    final_mlp = MLPClassifier(**{**BASE, **params}, random_state=args.seed)
+    final = TabularModel(final_mlp, pixels(X_train)).fit(X_train, y_train)
     out = Path(args.out)
     save(final, out)
     return final, out

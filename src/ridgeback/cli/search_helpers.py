@@ -19,14 +19,14 @@ def status(args, text):
         print(text, file=sys.stderr, flush=True)
 
 
-def pipeline(estimator):
+def pipeline(estimator, preprocessor=None):
     """Preprocessing and network in one estimator: ``tune`` clones it per fold, so every fold
     fits its own imputation, scaling and one-hot categories on its training rows only."""
     from sklearn.pipeline import Pipeline
 
     from ..tabular.preprocessing import Preprocessor
 
-    return Pipeline([("preprocess", Preprocessor()), (MLP_STEP, estimator)])
+    return Pipeline([("preprocess", preprocessor or Preprocessor()), (MLP_STEP, estimator)])
 
 
 def step_grid(grid: dict) -> dict:
@@ -74,11 +74,13 @@ def report_context(
     notes=(),
     model_name=None,
     models=(),
+    errors=None,
 ):
     """The report's :class:`~ridgeback.report.context.RunContext` for a TabularModel ``model``: its
     training history, layers, weights and selected inputs (named ``model_name``), with the search
     (``tune``, as ``TuneResult.to_dict()`` writes it), ``path`` and ``comparison`` (dicts) when
-    given, and further ``models`` (:class:`~ridgeback.report.context.ModelSummary`)."""
+    given, further ``models`` (:class:`~ridgeback.report.context.ModelSummary`) and the held-out
+    ``errors`` (:class:`~ridgeback.report.errors.ErrorSummary`)."""
     from ..report.context import ComparisonRow, HistorySummary, PathSummary, RunContext, SearchSummary
     from ..report.document import model_summary
 
@@ -98,4 +100,5 @@ def report_context(
         comparison=None if comparison is None else [ComparisonRow.from_dict(row) for row in comparison],
         notes=notes,
         models=list(models) or None,
+        errors=errors,
     )

@@ -18,7 +18,9 @@ from .common import (
     estimator_params,
     load_data,
     make_estimator,
+    make_preprocessor,
     notes_on_stderr,
+    resolve_metric,
     resolve_settings,
 )
 from .exit_codes import ExitCode
@@ -110,8 +112,10 @@ def _summary(model, X, y, estimator) -> dict:
         val["loss"] = float(history.val_loss[best])
         if history.val_accuracy:
             val["accuracy"] = float(history.val_accuracy[best])
-        elif getattr(estimator, "validation_scores_", None):
+        elif getattr(estimator, "validation_scores_", None) and not history.val_score:
             val["r2"] = float(estimator.validation_scores_[best])
+        if history.val_score:  # --metric: the metric early stopping watched
+            val[estimator.scoring] = float(history.val_score[best])
     return {
         "task": model.task,
         "rows": int(len(X)),
@@ -122,11 +126,15 @@ def _summary(model, X, y, estimator) -> dict:
         "stopped_early": history.stopped_early,
         "interrupted": history.interrupted,
         "train_metrics": model.evaluate(X, y),
+        # what early stopping watched on the validation rows: --metric, else the validation loss
+        "metric": estimator.scoring,
         "validation": val,
         "zero_weight_share": sum(r["n_zero"] for r in layers) / max(n_weights, 1),
         "active_inputs": layers[0]["active_inputs"] if layers else None,
         "imputed_columns": list(model.preprocessor.imputed_columns_),
         "categorical_columns": list(model.preprocessor.categorical_columns_),
+        "columns": model.preprocessor.plan_.summary(),
+        "plan": model.preprocessor.plan_.to_list(),
     }
 
 
@@ -144,9 +152,11 @@ def _summary_text(s: dict, out) -> str:
     lines.append(
         f"exactly-zero weights: {100 * s['zero_weight_share']:.1f}%; active inputs: {s['active_inputs']}"
     )
+    lines.append(s["columns"])
     if s["imputed_columns"]:
         lines.append(
-            f"missing values imputed (median / most frequent) in columns: {', '.join(s['imputed_columns'])}"
+            f"missing values imputed (median with a missing indicator / a '<missing>' level) in columns: "
+            f"{', '.join(s['imputed_columns'])}"
         )
     else:
         lines.append("no missing values: nothing imputed")
@@ -168,6 +178,9 @@ def cmd_train(args) -> int:
     df = load_data(run.source)
     X, y = split_target(df, run.target, task=run.settings.get("task"))
     task = run.settings.get("task") or ("classification" if _is_class_target(y) else "regression")
+    metric = resolve_metric(run.settings, task)  # None: early stopping watches the validation loss
+    if metric is not None:
+        params["scoring"] = metric
     estimator = make_estimator(task, params)
     fingerprint = data_fingerprint(df)
     if run.state is not None and run.fingerprint != fingerprint:
@@ -187,7 +200,7 @@ def cmd_train(args) -> int:
     progress = EpochProgress(params.get("max_epochs", 200), enabled=progress_enabled(args.quiet))
     with _Interrupt() as interrupt, notes_on_stderr(args.quiet):
         checkpointer = _Checkpointer(run.out / CHECKPOINT_DIR, run.every, extra, interrupt)
-        model = TabularModel(estimator)
+        model = TabularModel(estimator, make_preprocessor(run.settings))
         try:
             model.fit(X, y, callbacks=[checkpointer, progress], resume_state=run.state)
         finally:

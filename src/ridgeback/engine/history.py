@@ -30,7 +30,9 @@ class History:
 
     ``train_loss`` is the mean data loss over the epoch's minibatches (dropout active);
     ``penalty`` is the regularization penalty at the end of the epoch; ``cost`` is their sum.
-    ``val_loss`` and the accuracies are filled when they apply.
+    ``val_loss`` and the accuracies are filled when they apply; ``val_score`` holds the
+    validation metric (higher is better) of a trainer with a ``monitor``, which early stopping
+    then watches instead of the validation loss.
     """
 
     train_loss: list = field(default_factory=list)
@@ -41,6 +43,7 @@ class History:
     best_epoch: int | None = None
     stopped_early: bool = False
     interrupted: bool = False
+    val_score: list = field(default_factory=list)
 
     @property
     def epochs(self) -> int:
@@ -51,7 +54,9 @@ class History:
         return [a + b for a, b in zip(self.train_loss, self.penalty, strict=True)]
 
     def to_dict(self) -> dict:
-        return {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()}
+        # val_score only when there is one: the dicts of runs without a monitor stay as they were
+        return {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()
+                if k != "val_score" or v}
 
 
 class EarlyStopping:
@@ -59,7 +64,9 @@ class EarlyStopping:
 
     The validation loss is monitored when validation data is given, else the training
     cost. With ``restore_best`` the weights of the best epoch are put back however
-    training ends (early stop, last epoch, interruption or divergence).
+    training ends (early stop, last epoch, interruption or divergence), and with them the
+    network's buffers of that epoch (``best_buffers``: BatchNorm's running statistics), when
+    the trainer passes them.
     """
 
     def __init__(self, patience=10, min_delta=0.0, restore_best=True):
@@ -72,10 +79,15 @@ class EarlyStopping:
         self.best = math.inf
         self.best_epoch = None
         self.best_weights = None
+        self.best_buffers = {}
         self.wait = 0
 
-    def update(self, epoch: int, value: float, weights: np.ndarray) -> bool:
-        """Record an epoch; return True when training should stop."""
+    def update(self, epoch: int, value: float, weights: np.ndarray, buffers=None) -> bool:
+        """Record an epoch; return True when training should stop.
+
+        ``buffers`` (``{name: array}``) are kept with the best weights; they are not copied, so
+        pass arrays that stay as they are (the trainer passes a fresh copy).
+        """
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best:
@@ -83,6 +95,7 @@ class EarlyStopping:
                     self.best_weights = weights.copy()
                 else:
                     self.best_weights[...] = weights
+                self.best_buffers = dict(buffers or {})
             return False
         self.wait += 1
         return self.wait > self.patience

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .embeddings import PeriodicEmbedding
+from .layers import Dense, Parameter
 from .network import Sequential
 
 __all__ = ["layer_summary", "selected_features", "SelectedFeatures", "active_inputs", "network_of",
-           "input_names", "final_step"]
+           "input_names", "final_step", "input_weight"]
 
 
 def final_step(model):
@@ -74,9 +76,29 @@ def input_names(model):
     return getattr(model, "feature_names_in_", None)
 
 
+def input_weight(model) -> Parameter:
+    """The weight whose first axis runs over the network's input columns.
+
+    The first Dense layer's ``(n_in, n_out)`` weight, or, for a network that starts with a
+    :class:`~ridgeback.engine.embeddings.PeriodicEmbedding`, the embedding's
+    ``(n_features, m, d)`` weight. Slice ``[j]`` holds every weight through which input ``j``
+    reaches the network: it is the group that :class:`~ridgeback.GroupL1` should act on to
+    remove whole inputs, and the one :func:`selected_features` reads.
+
+    Examples
+    --------
+    >>> from ridgeback import mlp
+    >>> input_weight(mlp([4, 3, 2], seed=0)).shape
+    (4, 3)
+    """
+    net = network_of(model)
+    return next(l for l in net.layers if isinstance(l, (Dense, PeriodicEmbedding))).weight
+
+
 def active_inputs(weight: np.ndarray) -> np.ndarray:
-    """Indices of the rows (input units) of ``weight`` that keep any non-zero weight."""
-    return np.flatnonzero(np.any(weight != 0, axis=1))
+    """Indices of the rows (input units) of ``weight`` that keep any non-zero weight; for a
+    weight of more than two axes, the slices along the first axis."""
+    return np.flatnonzero(np.any(weight.reshape(weight.shape[0], -1) != 0, axis=1))
 
 
 def layer_summary(model) -> list[dict]:
@@ -148,8 +170,7 @@ def selected_features(model, feature_names=None) -> SelectedFeatures:
     >>> selected_features(pipe).names
     ['size', 'city=a', 'city=b']
     """
-    net = network_of(model)
-    indices = active_inputs(net.dense_layers[0].weight.data)
+    indices = active_inputs(input_weight(model).data)
     if feature_names is None:
         feature_names = input_names(model)
     names = None if feature_names is None else [str(feature_names[i]) for i in indices]

@@ -46,6 +46,10 @@ class Layer(ABC):
     def parameters(self) -> list[Parameter]:
         return []
 
+    def buffers(self) -> dict[str, np.ndarray]:
+        """State saved with the model but not trained (BatchNorm's running statistics)."""
+        return {}
+
     def get_config(self) -> dict:
         return {}
 

@@ -37,6 +37,10 @@ def lockstep_problem(trainers) -> str | None:
         same_optimizer = type(t.optimizer) is type(first.optimizer)
         if not same_optimizer or t.optimizer.get_config() != first.optimizer.get_config():
             return f"trainer {i} has another optimizer or optimizer setting"
+        if t.lr_schedule != first.lr_schedule:
+            return f"trainer {i} has another learning-rate schedule (the update is shared)"
+        if t.has_batchnorm != first.has_batchnorm:
+            return f"trainer {i} splits the rows into other minibatches (BatchNorm merges a last single row)"
         if t.optimizer.state:
             return f"trainer {i}'s optimizer has state already (lockstep starts fresh)"
         if t.callbacks:
@@ -52,9 +56,9 @@ def lockstep_problem(trainers) -> str | None:
     return None
 
 
-def fit_in_lockstep(trainers, X, y, validation_data=None) -> list[History]:
+def fit_in_lockstep(trainers, X, y, validation_data=None, sample_weight=None) -> list[History]:
     """Train every trainer on ``(X, y)`` in one loop; the same results as
-    ``[t.fit(X, y, validation_data) for t in trainers]``, bit for bit.
+    ``[t.fit(X, y, validation_data, sample_weight) for t in trainers]``, bit for bit.
 
     Parameters
     ----------
@@ -62,7 +66,7 @@ def fit_in_lockstep(trainers, X, y, validation_data=None) -> list[History]:
         Fresh trainers (optimizers without state, no callbacks, not resuming) with one seed
         (not None), batch size, number of epochs and optimizer setting, on distinct networks
         with the same input width and dtype (see :func:`lockstep_problem`).
-    X, y, validation_data
+    X, y, validation_data, sample_weight
         As in :meth:`Trainer.fit`, shared by all.
 
     Returns
@@ -80,12 +84,15 @@ def fit_in_lockstep(trainers, X, y, validation_data=None) -> list[History]:
                          f"Received: {len(trainers)} trainer(s)")
     data = [t.check_data(X, y, validation_data) for t in trainers]
     X0 = data[0][0]
-    group = _Lockstep(trainers, [y_i for _, y_i, _, _ in data])
+    weights, w_val = trainers[0].check_weights(sample_weight, X0.shape[0], validation_data)
+    group = _Lockstep(trainers, [y_i for _, y_i, _, _ in data], weights)
     trainers[0].warn_if_full_batch(X0.shape[0])
+    for t in trainers:
+        t.plan_schedule(X0.shape[0])
     active = list(range(len(trainers)))
     for epoch in range(trainers[0].epochs):
         sums, steps = group.run_epoch(X0, epoch, active)
-        active = group.end_epoch(epoch, steps, sums, [d[2:] for d in data], active)
+        active = group.end_epoch(epoch, steps, sums, [(*d[2:], w_val) for d in data], active)
         if not active:
             break
     group.finish()
@@ -102,8 +109,10 @@ class _Lockstep:
     its stretch of that state at the end.
     """
 
-    def __init__(self, trainers, targets):
-        self.trainers, self.targets = trainers, targets
+    def __init__(self, trainers, targets, weights=None):
+        self.trainers, self.targets, self.weights = trainers, targets, weights
+        # as in Trainer._run_epoch: a weighted batch counts as its weight over the mean weight
+        self.mean_weight = None if weights is None else float(weights.mean())
         self.shared, self.bounds = _pack_together(trainers)
         self.plans = [t.start() for t in trainers]
         self.optimizer = trainers[0].optimizer
@@ -117,31 +126,35 @@ class _Lockstep:
     def run_epoch(self, X, epoch, active):
         """One epoch's steps for the ``active`` trainers; returns each one's running sums
         ``[loss * rows, correct, rows]`` and the number of steps."""
-        n, bs = X.shape[0], self.trainers[0].batch_size
+        n = X.shape[0]
         # every trainer's generator was seeded alike and gives the same order; each draws it,
         # so that each one's generator ends where its own fit would leave it
         order = [self.trainers[i].begin_epoch(epoch, n) for i in active][0]
         sums = {i: [0.0, 0, 0] for i in active}
-        starts = range(0, n, bs)
-        for step, start in enumerate(starts):
-            idx = order[start:start + bs]
+        bounds = self.trainers[0].batch_bounds(n)
+        for step, (start, stop) in enumerate(bounds):
+            idx = order[start:stop]
             self._step(X.take(idx, axis=0), idx, epoch, step, active, sums)
-        return sums, len(starts)
+        return sums, len(bounds)
 
     def _step(self, xb, idx, epoch, step, active, sums):
         """Each trainer's forward and backward pass, one update of the shared vector, each
         trainer's proximal steps and constraints."""
         taken = {}  # trainers that share a target array share its minibatch
+        wb = None if self.weights is None else self.weights.take(idx)
+        rows = len(idx) if wb is None else float(wb.sum()) / self.mean_weight
         for i in active:
             y_i = self.targets[i]
             yb = taken.get(id(y_i))
             if yb is None:
                 yb = taken[id(y_i)] = y_i.take(idx, axis=0)
-            value, hits = self.trainers[i].forward_backward(xb, yb, epoch, step)
+            value, hits = self.trainers[i].forward_backward(xb, yb, epoch, step, wb)
             total = sums[i]
-            total[0] += value * len(idx)
+            total[0] += value * rows
             total[1] += hits
             total[2] += len(idx)
+        # the shared optimizer is the first trainer's: its schedule (the same for all) sets the rate
+        self.trainers[0].schedule_lr(epoch, step)
         self.optimizer.step([self.shared], self.penalty_gradient)
         step_size = self.optimizer.step_size(self.shared) if self.needs_step_size else None
         for i in active:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from .._util.validation import check_int, check_one_of, check_positive, check_rate, resolve_dtype
+from .activations import GELU, SELU, Mish, SiLU
+from .embeddings import PeriodicEmbedding
 from .layers import LAYERS, Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
+from .normalization import BatchNorm, LayerNorm
 
-__all__ = ["Sequential", "mlp", "ACTIVATIONS"]
+__all__ = ["Sequential", "mlp", "ACTIVATIONS", "NORMALIZATIONS"]
 
-ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "tanh": Tanh, "sigmoid": Sigmoid,
+               "gelu": GELU, "silu": SiLU, "mish": Mish, "selu": SELU}
+NORMALIZATIONS = {"batch": BatchNorm, "layer": LayerNorm}
 
 
 class Sequential:
@@ -60,6 +65,11 @@ class Sequential:
         """``[("0.weight", Parameter), ...]``, the names used in saved models."""
         return [(f"{i}.{p.name}", p) for i, layer in enumerate(self.layers) for p in layer.parameters()]
 
+    def named_buffers(self):
+        """``[("1.running_mean", ndarray), ...]``: the untrained state saved with the model."""
+        return [(f"{i}.{name}", array) for i, layer in enumerate(self.layers)
+                for name, array in layer.buffers().items()]
+
     @property
     def dense_layers(self):
         return [layer for layer in self.layers if isinstance(layer, Dense)]
@@ -71,7 +81,9 @@ class Sequential:
 
     @property
     def n_inputs(self):
-        return self.dense_layers[0].n_in
+        # a leading PeriodicEmbedding takes the inputs; otherwise the first Dense layer does
+        first = next(l for l in self.layers if isinstance(l, (Dense, PeriodicEmbedding)))
+        return first.n_in
 
     @property
     def n_outputs(self):
@@ -96,14 +108,15 @@ class Sequential:
 
 
 def mlp(sizes, activation="relu", dropout=0.0, seed=None, *, input_dropout=0.0, init=None,
-        dtype=np.float32, dropout_scale="inverted", regularizer=None, constraint=None, max_norm=None):
-    """Build a multilayer perceptron ``Dense -> activation -> Dropout -> ... -> Dense``.
+        dtype=np.float32, dropout_scale="inverted", regularizer=None, constraint=None, max_norm=None,
+        normalization=None):
+    """Build a multilayer perceptron ``Dense -> [norm] -> activation -> Dropout -> ... -> Dense``.
 
     Parameters
     ----------
     sizes : sequence of int
         Widths from input to output, e.g. ``[64, 128, 10]``.
-    activation : {"relu", "leaky_relu", "tanh", "sigmoid"}
+    activation : {"relu", "leaky_relu", "tanh", "sigmoid", "gelu", "silu", "mish", "selu"}
     dropout : float in [0, 1)
         Rate of the dropout after each hidden activation.
     input_dropout : float in [0, 1)
@@ -111,11 +124,18 @@ def mlp(sizes, activation="relu", dropout=0.0, seed=None, *, input_dropout=0.0, 
     seed : int or None
         Seeds every weight initialization and dropout mask.
     init : {"he", "glorot"} or None
-        Default: "he" for ReLU-like activations, "glorot" for tanh and sigmoid.
+        Default: "he" for ReLU-like activations (relu, leaky_relu, gelu, silu, mish), "glorot" for
+        tanh, sigmoid and selu (whose fixed point assumes variance :math:`\approx 1/n_{in}`).
     dropout_scale : {"inverted", "inference"}
     regularizer, constraint : per-layer settings for every Dense layer (usually left to the Trainer).
     max_norm : float or None
         Shorthand for ``constraint=MaxNorm(max_norm)`` on every Dense layer.
+    normalization : {None, "batch", "layer"}
+        A :class:`BatchNorm` or :class:`LayerNorm` after each hidden Dense layer, before its
+        activation: ``Dense -> norm -> activation -> Dropout``. The activation then sees
+        standardized pre-activations (Ioffe & Szegedy's placement), so that its non-linear range
+        is used whatever the weights' scale; the dropout comes last so that batch statistics are
+        taken on the same, undropped units in training and at inference.
 
     Examples
     --------
@@ -133,11 +153,12 @@ def mlp(sizes, activation="relu", dropout=0.0, seed=None, *, input_dropout=0.0, 
     for i, s in enumerate(sizes):
         check_int(f"sizes[{i}]", s)
     check_one_of("activation", activation, tuple(ACTIVATIONS))
+    check_one_of("normalization", normalization, (None, *NORMALIZATIONS))
     dropout = check_rate("dropout", dropout)
     input_dropout = check_rate("input_dropout", input_dropout)
     dtype = resolve_dtype(dtype)
     if init is None:
-        init = "he" if activation in ("relu", "leaky_relu") else "glorot"
+        init = "he" if activation in ("relu", "leaky_relu", "gelu", "silu", "mish") else "glorot"
     if max_norm is not None:
         from .regularizers import MaxNorm
 
@@ -150,6 +171,8 @@ def mlp(sizes, activation="relu", dropout=0.0, seed=None, *, input_dropout=0.0, 
         layers.append(Dense(n_in, n_out, init=init, dtype=dtype, seed=np.random.default_rng(seeds[i]),
                             regularizer=regularizer, constraint=constraint))
         if i < len(sizes) - 2:
+            if normalization is not None:
+                layers.append(NORMALIZATIONS[normalization](n_out, dtype=dtype))
             layers.append(ACTIVATIONS[activation]())
             if dropout > 0:
                 layers.append(Dropout(dropout, scale=dropout_scale,

@@ -20,13 +20,15 @@ import warnings
 
 import numpy as np
 
-from .._util.validation import check_array_2d, check_int
+from .._util.validation import check_array_2d, check_int, check_sample_weight
 from .history import EarlyStopping, History, TrainingDiverged
 from .layers import Dropout
 from .losses import Loss
+from .normalization import BatchNorm
 from .optimizers import Optimizer
 from .parameters import FlatParameters, pack_parameters
 from .regularizers import Constraint, Regularizer
+from .schedules import get_schedule
 from .step_plan import StepPlan
 
 __all__ = ["Trainer", "History", "EarlyStopping", "TrainingDiverged", "predict_in_batches"]
@@ -58,10 +60,23 @@ class Trainer:
         Seeds the shuffling and every dropout mask: the same seed gives bit-identical weights.
     constraint : Constraint or None
         Applied to every weight that has no constraint of its own.
+    monitor : callable or None
+        ``monitor(output, y_val, w_val) -> float``, a validation metric (higher is better) of
+        the network's outputs on the validation rows (``w_val``: their weights or None): it is
+        recorded in ``history.val_score`` and ``logs["val_score"]``, and early stopping
+        watches it (its negative) instead of the validation loss. None: the validation loss.
     callbacks : list
         Objects with optional ``on_epoch_end(trainer, epoch, logs)`` and
         ``on_batch_end(trainer, epoch, position)`` methods. Setting
         ``trainer.stop_training = True`` ends training after the current batch.
+    lr_schedule : Schedule, str or None
+        A learning-rate schedule (:mod:`ridgeback.engine.schedules`, or its name), applied per
+        optimizer step: before update ``t`` of the planned ``T = epochs * batches_per_epoch``
+        (counted before early stopping can cut the run short), ``optimizer.lr = base_lr *
+        schedule(t, T)``, where ``base_lr`` is the optimizer's ``lr`` when training starts; the
+        optimizer's ``lr`` is set back to ``base_lr`` when training ends. ``t`` depends only on the
+        epoch and the batch, so a resumed run gets the same rates. None (the default) leaves the
+        rate alone.
 
     Attributes
     ----------
@@ -71,6 +86,16 @@ class Trainer:
 
     Notes
     -----
+    With a :class:`~ridgeback.BatchNorm` in the network, a training batch of one row has no
+    variance: when the rows of an epoch leave a last batch of one row, that row is **merged into
+    the batch before** (which then has ``batch_size + 1`` rows), rather than dropped. Merging
+    keeps every row in every epoch (dropping one would leave a random row out of each epoch, and
+    a table of ``batch_size + 1`` rows would lose a row in two); one batch a ``1/batch_size``
+    larger changes its gradient's noise negligibly. Networks without BatchNorm split the rows as
+    before. Early stopping's best epoch keeps the BatchNorm running statistics of that epoch
+    along with its weights, and :meth:`state` saves them, so a restored or resumed network
+    predicts as the trained one did.
+
     ``fit`` runs these public pieces: :meth:`check_data`, :meth:`start`; for each epoch
     :meth:`begin_epoch`, then for each minibatch :meth:`forward_backward`, the optimizer's
     ``step([flat], step_plan.penalty_gradient)`` and ``step_plan.after_step(step_size)``, and
@@ -91,7 +116,8 @@ class Trainer:
     """
 
     def __init__(self, model, loss, optimizer, *, regularizer=None, batch_size=32, epochs=10,
-                 early_stopping=None, seed=None, constraint=None, callbacks=()):
+                 early_stopping=None, seed=None, constraint=None, callbacks=(), lr_schedule=None,
+                 monitor=None):
         if not isinstance(loss, Loss):
             raise ValueError(f"`loss` must be a ridgeback Loss. Received: loss={loss!r}")
         if not isinstance(optimizer, Optimizer):
@@ -115,12 +141,64 @@ class Trainer:
         self.early_stopping = early_stopping
         self.seed = seed
         self.callbacks = list(callbacks)
+        self.lr_schedule = None if lr_schedule is None else get_schedule(lr_schedule)
+        if monitor is not None and not callable(monitor):
+            raise ValueError(f"`monitor` must be a callable (output, y_val, w_val) -> float or None. "
+                             f"Received: monitor={monitor!r}")
+        self.monitor = monitor
         self.stop_training = False
         self.history = History()
         self.step_plan: StepPlan | None = None  # made by start(), for each fit
         self._flat: FlatParameters | None = None
         self._rng = None
         self._resume = None
+        self._base_lr = None
+        self._steps_per_epoch = None
+
+    @property
+    def has_batchnorm(self) -> bool:
+        """Whether the network holds a BatchNorm (which needs two rows in every training batch)."""
+        return any(isinstance(l, BatchNorm) for l in self.model.layers)
+
+    def batch_bounds(self, n_rows: int) -> list[tuple[int, int]]:
+        """``(start, stop)`` of each minibatch of an epoch over ``n_rows`` shuffled rows.
+
+        Batches of ``batch_size`` rows, the last one shorter; with a BatchNorm a last batch of a
+        single row is merged into the one before (see the class notes).
+        """
+        bs = self.batch_size
+        bounds = [(start, min(start + bs, n_rows)) for start in range(0, n_rows, bs)]
+        if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1 and self.has_batchnorm:
+            bounds[-2:] = [(bounds[-2][0], n_rows)]
+        return bounds
+
+    def plan_schedule(self, n_rows: int) -> None:
+        """Record the number of steps per epoch over ``n_rows`` rows, which the schedule's
+        ``total_steps`` counts (called by :meth:`fit` and lockstep training before the first step)."""
+        self._steps_per_epoch = len(self.batch_bounds(n_rows))
+
+    def schedule_lr(self, epoch: int, step: int) -> None:
+        """Set the optimizer's rate for step ``step`` of epoch ``epoch`` (no-op without a schedule)."""
+        if self.lr_schedule is None:
+            return
+        per_epoch = self._steps_per_epoch
+        factor = self.lr_schedule(epoch * per_epoch + step, self.epochs * per_epoch)
+        self.optimizer.lr = self._base_lr * factor
+
+    def _buffers(self) -> dict:
+        """Copies of the network's buffers (BatchNorm's running statistics), by saved name."""
+        return {name: array.copy() for name, array in self.model.named_buffers()}
+
+    def _set_buffers(self, buffers) -> None:
+        """Write saved buffers back into the network's own arrays (checked by name and shape)."""
+        if not buffers:
+            return
+        own = dict(self.model.named_buffers())
+        if set(own) != set(buffers):
+            raise ValueError(f"The saved buffers must be the network's {sorted(own)}. "
+                             f"Received: buffers={sorted(buffers)}")
+        for name, array in own.items():
+            array[...] = buffers[name]
 
     # ------------------------------------------------------------------ set-up
     def pack(self, data=None, grad=None) -> FlatParameters:
@@ -168,6 +246,9 @@ class Trainer:
     def check_data(self, X, y, validation_data=None):
         """The training (and validation) data, validated and converted for this network.
 
+        ``validation_data`` is ``(X_val, y_val)`` or ``(X_val, y_val, w_val)``; its weights are
+        checked by :meth:`check_weights`.
+
         Returns
         -------
         X, y, X_val, y_val : ndarray
@@ -176,8 +257,19 @@ class Trainer:
         X, y = self._check_pair(X, y, "X")
         X_val = y_val = None
         if validation_data is not None:
-            X_val, y_val = self._check_pair(*validation_data, "X_val")
+            X_val, y_val = self._check_pair(*validation_data[:2], "X_val")
         return X, y, X_val, y_val
+
+    @staticmethod
+    def check_weights(sample_weight, n_rows, validation_data=None):
+        """The training and validation rows' weights, checked (``check_sample_weight``): None
+        where there are none, or where all are equal (the plain mean, computed the plain way)."""
+        w = check_sample_weight("sample_weight", sample_weight, n_rows)
+        w_val = None
+        if validation_data is not None and len(validation_data) > 2:
+            w_val = check_sample_weight("validation sample_weight", validation_data[2],
+                                        len(validation_data[0]))
+        return w, w_val
 
     def _check_pair(self, X, y, name):
         dtype = self.model.dtype
@@ -206,14 +298,22 @@ class Trainer:
                           f"each step uses the whole training set.", stacklevel=3)
 
     # ------------------------------------------------------------------ loop
-    def fit(self, X, y, validation_data=None) -> History:
-        """Train on ``(X, y)``; continue from the current weights if called again.
+    def fit(self, X, y, validation_data=None, sample_weight=None) -> History:
+        r"""Train on ``(X, y)``; continue from the current weights if called again.
+
+        ``sample_weight`` (one weight >= 0 per row) makes each minibatch's loss the weighted
+        mean :math:`\sum_i w_i \ell_i / \sum_i w_i`, and the epoch's training loss the weighted
+        mean over the epoch; ``validation_data=(X_val, y_val, w_val)`` weighs the validation
+        loss likewise. Weights that are all equal are dropped (the same results, bit for bit,
+        as no weights).
 
         Returns the :class:`History`, which covers all epochs of this trainer.
         """
         X, y, X_val, y_val = self.check_data(X, y, validation_data)
         n = X.shape[0]
+        self._weights = self.check_weights(sample_weight, n, validation_data)
         self.warn_if_full_batch(n)
+        self.plan_schedule(n)
         if self._resume is None:
             self.start()
             start_epoch, position, order = 0, 0, None
@@ -246,6 +346,8 @@ class Trainer:
             self.early_stopping.reset()
         self.stop_training = False
         self._last_good = self.step_plan.flat.data.copy()
+        self._last_good_buffers = self._buffers()
+        self._base_lr = self.optimizer.lr
         return self.step_plan
 
     def _continue(self):
@@ -255,6 +357,9 @@ class Trainer:
         self._resume = None
         self.stop_training = False
         self._last_good = self.step_plan.flat.data.copy()
+        self._last_good_buffers = self._buffers()
+        if self._base_lr is None:
+            self._base_lr = self.optimizer.lr
 
     def begin_epoch(self, epoch: int, n_rows: int, order=None) -> np.ndarray:
         """The order of the rows in epoch ``epoch``: ``order`` when given (a resumed epoch),
@@ -269,30 +374,38 @@ class Trainer:
         plan, optimizer = self.step_plan, self.optimizer
         flat = plan.flat
         n, bs = X.shape[0], self.batch_size
+        w, w_val = getattr(self, "_weights", (None, None))
+        # weighted: a batch's loss counts as its weight over the mean weight, so that the epoch's
+        # sum over `seen` (= n at its end) is the weighted mean of the rows' losses
+        mean_w = None if w is None else float(w.mean())
         batch_callbacks = [c for c in self.callbacks if hasattr(c, "on_batch_end")]
         # running sums of the epoch; a resumed epoch continues those saved with the state
         total_loss, correct, seen = self._running if position else (0.0, 0, 0)
-        step = position // bs
-        for start in range(position, n, bs):
-            idx = order[start:start + bs]
-            value, hits = self.forward_backward(X.take(idx, axis=0), y.take(idx, axis=0), epoch, step)
+        bounds = self.batch_bounds(n)
+        step = position // bs  # a checkpoint's position is a batch's end: a multiple of bs, or n
+        for start, stop in bounds[step:]:
+            idx = order[start:stop]
+            wb = None if w is None else w.take(idx)
+            value, hits = self.forward_backward(X.take(idx, axis=0), y.take(idx, axis=0), epoch, step, wb)
+            self.schedule_lr(epoch, step)
             optimizer.step([flat], plan.penalty_gradient)
             if plan.has_after_step:
                 plan.after_step(optimizer.step_size(flat) if plan.needs_step_size else None)
-            total_loss += value * len(idx)
+            total_loss += value * (len(idx) if wb is None else float(wb.sum()) / mean_w)
             correct += hits
             seen += len(idx)
             step += 1
             self._running = (total_loss, correct, seen)
             for c in batch_callbacks:
                 c.on_batch_end(self, epoch, start + len(idx))
-            if self.stop_training and start + bs < n:
+            if self.stop_training and stop < n:
                 # interrupted mid-epoch: no history entry for a partial epoch (a resume completes it)
                 self.history.interrupted = True
                 return True
-        return self.end_epoch(epoch, step, total_loss / max(seen, 1), correct / max(seen, 1), X_val, y_val)
+        return self.end_epoch(epoch, step, total_loss / max(seen, 1), correct / max(seen, 1), X_val, y_val,
+                              w_val)
 
-    def forward_backward(self, xb, yb, epoch: int, step: int) -> tuple[float, int]:
+    def forward_backward(self, xb, yb, epoch: int, step: int, wb=None) -> tuple[float, int]:
         """Steps 1-4 of the step plan on one minibatch (:meth:`StepPlan.forward_backward
         <ridgeback.engine.step_plan.StepPlan.forward_backward>`); returns the loss and the
         number of correct predictions.
@@ -303,16 +416,17 @@ class Trainer:
             When the loss is not finite (``epoch`` and ``step`` say where); the weights of the
             last completed epoch are put back first.
         """
-        value, hits = self.step_plan.forward_backward(xb, yb)
+        value, hits = self.step_plan.forward_backward(xb, yb, wb)
         if not math.isfinite(value):
-            self.step_plan.flat.data[...] = self._last_good
+            self._put_back_last_good()
             raise TrainingDiverged(epoch, step, value)
         return value, hits
 
     def end_epoch(self, epoch: int, step: int, train_loss: float, train_accuracy: float,
-                  X_val=None, y_val=None) -> bool:
+                  X_val=None, y_val=None, w_val=None) -> bool:
         """The end of epoch ``epoch`` (after ``step`` steps): the weights checked, the history,
-        validation, early stopping and callbacks updated. Returns whether to stop.
+        validation (weighted by ``w_val``), early stopping and callbacks updated. Returns
+        whether to stop.
 
         Raises
         ------
@@ -322,7 +436,7 @@ class Trainer:
         """
         flat = self.step_plan.flat
         if not np.isfinite(flat.data).all():  # finite losses but weights blew up (e.g. huge lr)
-            flat.data[...] = self._last_good
+            self._put_back_last_good()
             raise TrainingDiverged(epoch, step, float("nan"))
         h = self.history
         if self.stop_training:
@@ -334,28 +448,35 @@ class Trainer:
         logs = {"epoch": epoch, "train_loss": train_loss, "penalty": h.penalty[-1]}
         monitored = h.cost[-1]
         if X_val is not None:
-            monitored = self._validate(X_val, y_val, logs)  # held-out data loss: no penalty in it
+            monitored = self._validate(X_val, y_val, logs, w_val)  # held-out data loss: no penalty
         self._last_good[...] = flat.data
+        if self._last_good_buffers:
+            self._last_good_buffers = self._buffers()
         stop = False
         if self.early_stopping is not None and math.isfinite(monitored):
-            stop = self.early_stopping.update(epoch, monitored, flat.data)
+            stop = self.early_stopping.update(epoch, monitored, flat.data, self._last_good_buffers)
             h.stopped_early = stop
         for c in self.callbacks:
             if hasattr(c, "on_epoch_end"):
                 c.on_epoch_end(self, epoch, logs)
         return stop
 
-    def _validate(self, X_val, y_val, logs) -> float:
+    def _validate(self, X_val, y_val, logs, w_val=None) -> float:
         """The validation loss (and accuracy), recorded in the history and ``logs``."""
         h = self.history
         out = predict_in_batches(self.model, X_val)
-        val_loss = self.loss.forward(out, y_val)
+        val_loss = self.loss.forward(out, y_val) if w_val is None else self.loss.forward(out, y_val, w_val)
         h.val_loss.append(val_loss)
         logs["val_loss"] = val_loss
         if self.loss.classification:
             acc = float(np.mean(self.loss.predict(out).reshape(y_val.shape) == y_val))
             h.val_accuracy.append(acc)
             logs["val_accuracy"] = acc
+        if self.monitor is not None:
+            score = float(self.monitor(out, y_val, w_val))
+            h.val_score.append(score)
+            logs["val_score"] = score
+            return -score if math.isfinite(score) else math.inf
         return val_loss
 
     def finish(self) -> None:
@@ -364,7 +485,15 @@ class Trainer:
         es = self.early_stopping
         if es is not None and es.restore_best and es.best_weights is not None:
             self.step_plan.flat.data[...] = es.best_weights
+            self._set_buffers(es.best_buffers)
             self.history.best_epoch = es.best_epoch
+        if self.lr_schedule is not None and self._base_lr is not None:
+            self.optimizer.lr = self._base_lr
+
+    def _put_back_last_good(self):
+        """The weights (and buffers) of the last completed epoch, after a divergence."""
+        self.step_plan.flat.data[...] = self._last_good
+        self._set_buffers(self._last_good_buffers)
 
     # ------------------------------------------------------------------ state
     def state(self) -> dict:
@@ -374,7 +503,8 @@ class Trainer:
         given) or ``on_epoch_end``: after ``fit`` returns, early stopping may already have put
         the best epoch's weights back, and those are not the weights to resume from.
         ``running`` holds the current epoch's sums (loss, correct predictions, rows), so a
-        resumed epoch's history entry covers the whole epoch.
+        resumed epoch's history entry covers the whole epoch. ``buffers`` holds the network's
+        buffers (BatchNorm's running statistics) by name, ``base_lr`` the rate a schedule scales.
         """
         flat = self.pack()
         dropouts = [l for l in self.model.layers if isinstance(l, Dropout)]
@@ -388,9 +518,12 @@ class Trainer:
             "order": getattr(self, "_order", None),
             "history": self.history.to_dict(),
             "running": list(getattr(self, "_running", (0.0, 0, 0))),
+            "buffers": self._buffers(),
+            "base_lr": self.optimizer.lr if self._base_lr is None else self._base_lr,
             "early_stopping": None if es is None else {
                 "best": es.best, "best_epoch": es.best_epoch, "wait": es.wait,
-                "best_weights": None if es.best_weights is None else es.best_weights.copy()},
+                "best_weights": None if es.best_weights is None else es.best_weights.copy(),
+                "best_buffers": {k: v.copy() for k, v in (es.best_buffers or {}).items()}},
         }
 
     def load_state(self, state: dict, position: int = 0) -> None:
@@ -405,6 +538,8 @@ class Trainer:
         for layer, rng_state in zip(dropouts, state["dropout_rngs"], strict=True):
             layer.rng.bit_generator.state = rng_state
         self.history = History(**state["history"])
+        self._set_buffers(state.get("buffers"))
+        self._base_lr = state.get("base_lr")
         total, correct, seen = state.get("running") or (0.0, 0, 0)
         self._running = (float(total), int(correct), int(seen))
         es = self.early_stopping
@@ -412,4 +547,5 @@ class Trainer:
             saved = state["early_stopping"]
             es.best, es.best_epoch, es.wait = saved["best"], saved["best_epoch"], saved["wait"]
             es.best_weights = None if saved["best_weights"] is None else np.array(saved["best_weights"])
+            es.best_buffers = {k: np.array(v) for k, v in (saved.get("best_buffers") or {}).items()}
         self._resume = (int(state["epoch"]), int(position), state["order"])

@@ -6,9 +6,14 @@ An estimator turns its hyper-parameters into the core objects and hands them to 
 
 * ``l1`` and ``l2`` become one model-wide regularizer ``L1(l1) + L2(l2)`` on every weight
   (biases are never penalized); ``l1`` is proximal (exact zeros) unless ``l1_proximal=False``;
-* ``group_l1`` becomes a :class:`~ridgeback.GroupL1` on the *first* Dense layer only, where
-  each row is one input feature, so whole features are removed;
-* ``max_norm``, ``dropout`` and ``input_dropout`` go to :func:`~ridgeback.mlp`;
+* ``group_l1`` becomes a :class:`~ridgeback.GroupL1` on the weight through which the inputs
+  enter (:func:`~ridgeback.engine.inspection.input_weight`: the first Dense layer's, or the
+  numeric embedding's), one group per input column, so whole features are removed;
+* ``max_norm``, ``dropout``, ``input_dropout`` and ``normalization`` go to :func:`~ridgeback.mlp`;
+  ``numeric_embedding="periodic"`` puts a :class:`~ridgeback.PeriodicEmbedding` in front of it
+  (after the input dropout, so that input dropout still drops whole columns);
+* ``lr_schedule`` goes to the Trainer (per optimizer step; ``"constant"`` is no schedule at all),
+  ``beta_2`` to Adam and AdamW as their :math:`\beta_2` (the other optimizers have none);
 * with ``early_stopping`` a (stratified, for classifiers) share ``validation_fraction`` of the
   rows is held out, the validation loss is monitored and the best epoch's weights are kept.
 """
@@ -21,12 +26,16 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._util.validation import check_sample_weight
+from ..engine.embeddings import PeriodicEmbedding
 from ..engine.history import EarlyStopping, History
+from ..engine.inspection import input_weight
 from ..engine.lockstep import fit_in_lockstep, lockstep_problem
-from ..engine.network import mlp
+from ..engine.network import Sequential, mlp
 from ..engine.optimizers import SGD, Adam, AdamW, RMSprop
 from ..engine.regularizers import L1, L2, GroupL1
 from ..engine.trainer import Trainer, predict_in_batches
+from ..metrics import check_metric
 from .hyperparams import PARAMETERS
 
 __all__ = ["softmax", "fit_together"]
@@ -53,10 +62,11 @@ class _BaseMLP(BaseEstimator):
     _parameter_constraints = {name: row.check for name, row in PARAMETERS.items()}
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, l1=0.0, l2=0.0, group_l1=0.0,
-                 dropout=0.0, input_dropout=0.0, max_norm=None, optimizer="adam", learning_rate=1e-3,
+                 dropout=0.0, input_dropout=0.0, max_norm=None, normalization=None, numeric_embedding=None,
+                 optimizer="adam", learning_rate=1e-3, lr_schedule="constant", beta_2=0.999,
                  batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1, patience=10,
                  random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
-                 l1_proximal=True, tol=1e-4, dtype="float32", warm_start=False, verbose=0):
+                 l1_proximal=True, tol=1e-4, scoring="loss", dtype="float32", warm_start=False, verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.l1 = l1
@@ -65,8 +75,12 @@ class _BaseMLP(BaseEstimator):
         self.dropout = dropout
         self.input_dropout = input_dropout
         self.max_norm = max_norm
+        self.normalization = normalization
+        self.numeric_embedding = numeric_embedding
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.beta_2 = beta_2
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.early_stopping = early_stopping
@@ -78,6 +92,7 @@ class _BaseMLP(BaseEstimator):
         self.dropout_scale = dropout_scale
         self.l1_proximal = l1_proximal
         self.tol = tol
+        self.scoring = scoring
         self.dtype = dtype
         self.warm_start = warm_start
         self.verbose = verbose
@@ -116,14 +131,25 @@ class _BaseMLP(BaseEstimator):
         return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
     def _build_network(self, p, n_in, n_out, seed):
-        network = mlp([n_in, *p["hidden_layer_sizes"], n_out], activation=p["activation"],
+        embedding = None
+        if p["numeric_embedding"] == "periodic":
+            # its own seed, apart from mlp's children, so the network after it is mlp's as ever
+            embedding = PeriodicEmbedding(n_in, dtype=p["dtype"],
+                                          seed=np.random.default_rng(np.random.SeedSequence([seed, 1])))
+        width_in = n_in if embedding is None else embedding.n_out
+        network = mlp([width_in, *p["hidden_layer_sizes"], n_out], activation=p["activation"],
                       dropout=p["dropout"], seed=seed, input_dropout=p["input_dropout"], dtype=p["dtype"],
-                      dropout_scale=p["dropout_scale"], max_norm=p["max_norm"])
+                      dropout_scale=p["dropout_scale"], max_norm=p["max_norm"],
+                      normalization=p["normalization"])
+        if embedding is not None:
+            layers = network.layers
+            at = 1 if p["input_dropout"] > 0 else 0  # after the input dropout: it drops whole columns
+            network = Sequential(*layers[:at], embedding, *layers[at:])
         regularizer = self._regularizer(p)
         if p["group_l1"] > 0:
             # a per-layer regularizer replaces the global one on that layer: carry both
             group = GroupL1(p["group_l1"])
-            network.dense_layers[0].weight.regularizer = group if regularizer is None else regularizer + group
+            input_weight(network).regularizer = group if regularizer is None else regularizer + group
         return network, regularizer
 
     def initial_network(self, X, y):
@@ -140,16 +166,16 @@ class _BaseMLP(BaseEstimator):
         p = self.checked_params()
         target, n_out = self._encode_target(np.asarray(y), False)
         network, _ = self._build_network(p, np.shape(X)[1], n_out, self._seeds(p["random_state"])[0])
-        loss = self._loss()
+        loss = self._loss(target)
         return network, loss, loss.check_target(target, n_out, network.dtype)
 
     @staticmethod
     def _optimizer(p):
         lr, wd = p["learning_rate"], p["weight_decay"]
         if p["optimizer"] == "adam":
-            return Adam(lr, weight_decay=wd)
+            return Adam(lr, betas=(0.9, p["beta_2"]), weight_decay=wd)
         if p["optimizer"] == "adamw":
-            return AdamW(lr, weight_decay=wd)
+            return AdamW(lr, betas=(0.9, p["beta_2"]), weight_decay=wd)
         if p["optimizer"] == "sgd":
             return SGD(lr, momentum=p["momentum"], weight_decay=wd)
         return RMSprop(lr, momentum=p["momentum"], weight_decay=wd)
@@ -189,41 +215,55 @@ class _BaseMLP(BaseEstimator):
             raise ValueError(f"{exc} Received: {received}") from None
 
     # ------------------------------------------------------------ fitting
-    def _fit(self, X, y, callbacks, resume_state):
-        run = self._prepare_fit(X, y, callbacks, resume_state)
-        run.trainer.fit(run.X, run.y, validation_data=run.validation)
+    def _fit(self, X, y, callbacks, resume_state, sample_weight=None):
+        run = self._prepare_fit(X, y, callbacks, resume_state, sample_weight)
+        run.trainer.fit(run.X, run.y, validation_data=run.validation, sample_weight=run.weight)
         return self._finish_fit(run)
 
-    def _prepare_fit(self, X, y, callbacks, resume_state):
-        """Everything of a fit up to training: the checked data, the network and its Trainer."""
+    def _prepare_fit(self, X, y, callbacks, resume_state, sample_weight=None):
+        """Everything of a fit up to training: the checked data, the network and its Trainer.
+
+        ``sample_weight`` is split with the rows: the training rows' weights weigh the
+        training loss, the validation rows' weights the validation loss that early stopping
+        watches. Weights that are all equal are dropped (bit-identical to no weights).
+        """
         p = self.checked_params()
         warm = p["warm_start"] and resume_state is None and hasattr(self, "network_")
         X, y = self._check_X(X, y, reset=not warm, dtype=p["dtype"])
-        target, n_out = self._encode_target(y, warm)
+        weight = check_sample_weight("sample_weight", sample_weight, X.shape[0])
+        target, n_out = self._encode_target(y, warm, weight)
         net_seed, train_seed, split_seed = self._seeds(p["random_state"])
         network, regularizer = self._build_network(p, X.shape[1], n_out, net_seed)
         if warm:
             self._copy_weights(self.network_, network)
             self._output_to_training_units(network)
         validation = None
-        X_train, y_train = X, target
+        X_train, y_train, w_train = X, target, weight
         if p["early_stopping"]:
             train, val = self._split(target if self._classifier else np.zeros(len(X)),
                                      p["validation_fraction"], split_seed, self._classifier)
             X_train, y_train = X[train], target[train]
             validation = (X[val], target[val])
+            if weight is not None:
+                w_train, validation = weight[train], (*validation, weight[val])
         stopper = None
         if p["early_stopping"]:
             stopper = EarlyStopping(p["patience"], min_delta=p["tol"], restore_best=True)
         callbacks = list(callbacks or ())
         if p["verbose"]:
             callbacks.append(_Printer())
-        trainer = Trainer(network, self._loss(), self._optimizer(p), regularizer=regularizer,
+        schedule = None if p["lr_schedule"] == "constant" else p["lr_schedule"]
+        monitor = None
+        if p["scoring"] != "loss":
+            check_metric(p["scoring"], "classification" if self._classifier else "regression")
+            monitor = self._monitor(p["scoring"])
+        trainer = Trainer(network, self._loss(target), self._optimizer(p), regularizer=regularizer,
                           batch_size=p["batch_size"], epochs=p["max_epochs"], early_stopping=stopper,
-                          seed=train_seed, callbacks=callbacks)
+                          seed=train_seed, callbacks=callbacks, lr_schedule=schedule, monitor=monitor)
         if resume_state is not None:
             trainer.load_state(resume_state, int(resume_state.get("position", 0)))
-        return SimpleNamespace(trainer=trainer, network=network, X=X_train, y=y_train, validation=validation)
+        return SimpleNamespace(trainer=trainer, network=network, X=X_train, y=y_train, validation=validation,
+                               weight=w_train)
 
     def _finish_fit(self, run):
         # the fitted estimator outlives the run: let go of progress bars and checkpoint writers
@@ -236,15 +276,17 @@ class _BaseMLP(BaseEstimator):
 
     @staticmethod
     def _copy_weights(old, new):
-        old_shapes = [layer.weight.shape for layer in old.dense_layers]
-        new_shapes = [layer.weight.shape for layer in new.dense_layers]
+        """Every parameter and buffer (BatchNorm statistics) of ``old`` into ``new``."""
+        old_shapes = [(name, p.shape) for name, p in old.named_parameters()]
+        new_shapes = [(name, p.shape) for name, p in new.named_parameters()]
         if old_shapes != new_shapes:
             raise ValueError("warm_start=True needs the same layer sizes as the fitted network; "
                              f"set warm_start=False to start afresh (fitted weights: {old_shapes}). "
                              f"Received: weights of shapes {new_shapes}")
-        for a, b in zip(old.dense_layers, new.dense_layers, strict=True):
-            b.weight.data[...] = a.weight.data
-            b.bias.data[...] = a.bias.data
+        for (_, a), (_, b) in zip(old.named_parameters(), new.named_parameters(), strict=True):
+            b.data[...] = a.data
+        for (_, a), (_, b) in zip(old.named_buffers(), new.named_buffers(), strict=True):
+            b[...] = a
 
     # Hooks around training for a target that is trained in other units (MLPRegressor's
     # scale_target): the network is trained in those units and handed back in the target's.
@@ -261,7 +303,9 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_ = history.epochs
         self.best_epoch_ = history.best_epoch
         self.n_outputs_ = network.n_outputs
-        if history.val_loss:
+        if history.val_score:  # scoring= a metric: the metric early stopping watched
+            self.validation_scores_ = list(history.val_score)
+        elif history.val_loss:
             self.validation_scores_ = self._validation_scores(history, validation)
         elif hasattr(self, "validation_scores_"):  # from an earlier fit with early stopping
             del self.validation_scores_
@@ -306,26 +350,27 @@ class _BaseMLP(BaseEstimator):
     _restore_fitted = restore_fitted  # the name before it was public
 
 
-def fit_together(estimators, X, y) -> bool:
+def fit_together(estimators, X, y, sample_weight=None) -> bool:
     """Fit ridgeback MLP estimators on the same ``(X, y)`` in lockstep (see :mod:`ridgeback.engine.lockstep`):
-    the same fitted estimators as ``[e.fit(X, y) for e in estimators]``, bit for bit.
+    the same fitted estimators as ``[e.fit(X, y, sample_weight) for e in estimators]``, bit for bit.
 
     Returns False, having fitted nothing, when they cannot share the loop: other seeds, batch
     sizes, epochs or optimizer settings, verbose output, or different training rows, targets
     or validation split (e.g. another ``validation_fraction``).
     """
-    runs = [e._prepare_fit(X, y, None, None) for e in estimators]
+    runs = [e._prepare_fit(X, y, None, None, sample_weight) for e in estimators]
     if lockstep_problem([run.trainer for run in runs]) is not None:
         return False
     first = runs[0]
     def rows(run):
-        return (run.X, run.y) + (run.validation or ())
+        return (run.X, run.y) + (run.validation or ()) + (() if run.weight is None else (run.weight,))
 
     for run in runs[1:]:
         if len(rows(run)) != len(rows(first)) or not all(
                 np.array_equal(a, b) for a, b in zip(rows(run), rows(first), strict=True)):
             return False
-    fit_in_lockstep([run.trainer for run in runs], first.X, first.y, validation_data=first.validation)
+    fit_in_lockstep([run.trainer for run in runs], first.X, first.y, validation_data=first.validation,
+                    sample_weight=first.weight)
     for estimator, run in zip(estimators, runs, strict=True):
         estimator._finish_fit(run)
     return True

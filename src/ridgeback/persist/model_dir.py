@@ -8,8 +8,22 @@ Layout of a model directory::
                   output, already folded into the output layer; kept for warm starts),
                   the array manifest {name: {shape, dtype}} and the
                   SHA-256 of weights.npz
-    weights.npz   one ``NAME.npy`` member per parameter ("0.weight", "0.bias", ...), plain
-                  numeric dtypes, never pickle
+    weights.npz   one ``NAME.npy`` member per parameter ("0.weight", "0.bias", ...) and per
+                  buffer (a BatchNorm's "1.running_mean", "1.running_var"), plain numeric
+                  dtypes, never pickle
+
+A fold ensemble (``kind: "ensemble"``, :class:`~ridgeback.selection.ensemble.FoldEnsemble`) is
+a directory of member directories, each a complete model directory as above::
+
+    model.json    format_version, kind "ensemble", task, and the members in order, each
+                  {"dir": "member-K", "model_sha256": SHA-256 of its model.json}
+    member-0/     model.json + weights.npz of the first fold's model
+    member-1/     ...
+
+The members are written first, ``model.json`` last; a member's ``model.json`` records its
+weights' hash, and the ensemble's records each member's ``model.json`` hash, so a directory
+mixed from two saves is detected on load. Members are loaded and validated as any model
+directory; they must be of one kind (all TabularModels or all estimators) and one task.
 
 Saving writes ``weights.npz`` first and ``model.json`` last, each through a temporary file,
 fsync and rename; a new directory is assembled under a temporary name and renamed into place.
@@ -42,6 +56,7 @@ from .._util.jsonify import to_json
 from .._version import __version__
 from ..engine.history import History
 from ..engine.inspection import final_step, network_of
+from ..engine.layers import LAYERS
 from ..engine.network import Sequential
 from .npz import ModelFormatError, fail, npz_bytes, read_bounded, read_npz
 
@@ -55,15 +70,21 @@ MAX_JSON_BYTES = 16 * 2**20
 MAX_ARRAY_ELEMENTS = 2**26
 MAX_TOTAL_ELEMENTS = 2**27
 MAX_LAYERS = 1000
+MAX_MEMBERS = 100
 _DTYPES = ("float32", "float64")
 _CLASS_DTYPES = r"object|[<>|=]?([biuf]\d{1,2}|U\d{1,6})"
+#: names of the preprocessor's arrays in weights.npz start with this
+PRE_PREFIX = "preprocessing."
 
 
 # --------------------------------------------------------------------------- save
 
 def _kind(model):
+    from ..selection.ensemble import FoldEnsemble
     from ..tabular.model import TabularModel
 
+    if isinstance(model, FoldEnsemble):
+        return "ensemble"
     if isinstance(model, TabularModel):
         return "tabular"
     if isinstance(model, Sequential):
@@ -125,15 +146,21 @@ def save(model, path) -> Path:
     kind = _kind(model)
     doc = {"format": "ridgeback-model", "format_version": FORMAT_VERSION, "ridgeback_version": __version__,
            "kind": kind}
+    if kind == "ensemble":
+        return _save_ensemble(model, Path(path), doc)
     if kind == "tabular":
         model._check_fitted()
     network = network_of(model)
     estimator = None if kind == "sequential" else final_step(model)
     arrays = {name: p.data for name, p in network.named_parameters()}
+    arrays.update(network.named_buffers())
     for name, array in arrays.items():
         if not np.all(np.isfinite(array)):
             raise ValueError(f"Parameter {name!r} holds NaN or infinity; refusing to save a broken model. "
                              f"Received: {name} with {int(np.sum(~np.isfinite(array)))} non-finite values")
+    if kind == "tabular":
+        # what the preprocessor learned as arrays (text encodings) sits beside the weights
+        arrays.update({PRE_PREFIX + name: a for name, a in model.preprocessor.get_arrays().items()})
     weights = npz_bytes(arrays)
     doc["architecture"] = network.get_config()
     if estimator is not None:
@@ -145,6 +172,67 @@ def save(model, path) -> Path:
     doc["weights_sha256"] = hashlib.sha256(weights).hexdigest()
     text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     return _write_directory(Path(path), weights, text)
+
+
+def _save_ensemble(ensemble, target: Path, doc: dict) -> Path:
+    """Each member into ``member-K/`` (a model directory of its own), then ``model.json``."""
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"The model path exists and is not a directory. Received: path={str(target)!r}")
+    members = ensemble.members
+    if not 1 <= len(members) <= MAX_MEMBERS:
+        raise ValueError(f"An ensemble must have 1 to {MAX_MEMBERS} members. "
+                         f"Received: {len(members)} members")
+    kinds = {_kind(m) for m in members}
+    if not kinds <= {"tabular", "estimator"}:
+        raise ValueError(f"Ensemble members must be TabularModels or fitted MLP estimators (a Pipeline: "
+                         f"make it a TabularModel). Received: members of type {type(members[0]).__name__}")
+    target.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for k, member in enumerate(members):
+        directory = save(member, target / f"member-{k}")
+        digest = hashlib.sha256((directory / MODEL_FILE).read_bytes()).hexdigest()
+        entries.append({"dir": f"member-{k}", "model_sha256": digest})
+    for stale in target.glob("member-*"):  # members of an earlier, larger ensemble saved here
+        if stale.is_dir() and stale.name not in {e["dir"] for e in entries} and \
+                re.fullmatch(r"member-\d+", stale.name):
+            shutil.rmtree(stale, ignore_errors=True)
+    doc.update({"task": ensemble.task, "members": entries})
+    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    atomic_write_text(target / MODEL_FILE, text)
+    return target
+
+
+def _load_ensemble(directory: Path, doc: dict, where: str):
+    from ..selection.ensemble import FoldEnsemble
+
+    entries = doc.get("members")
+    if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_MEMBERS:
+        fail(where, f"\"members\" must be a list of 1 to {MAX_MEMBERS} members",
+             f"members={str(entries)[:200]}")
+    members = []
+    for k, entry in enumerate(entries):
+        if not isinstance(entry, dict) or entry.get("dir") != f"member-{k}" or \
+                not isinstance(entry.get("model_sha256"), str):
+            fail(where, f"member {k} must be {{\"dir\": \"member-{k}\", \"model_sha256\": ...}}",
+                 f"members[{k}]={str(entry)[:200]}")
+        member_dir = directory / entry["dir"]
+        raw = read_bounded(member_dir / MODEL_FILE, MAX_JSON_BYTES, "the member's model.json is missing",
+                           f"{MAX_JSON_BYTES} bytes")
+        if hashlib.sha256(raw).hexdigest() != entry["model_sha256"]:
+            fail(where, f"member {k}'s model.json does not match the SHA-256 recorded here (a directory "
+                        f"mixed from two saves?)", f"member={entry['dir']!r}")
+        member_doc = _read_json(member_dir / MODEL_FILE)
+        if member_doc.get("kind") not in ("tabular", "estimator"):
+            fail(where, f"member {k} must be a tabular model or an estimator",
+                 f"kind={member_doc.get('kind')!r}")
+        members.append(load(member_dir))
+    try:
+        ensemble = FoldEnsemble(members)
+    except ValueError as exc:
+        fail(where, f"the members do not form one ensemble ({exc})", f"members={len(members)}")
+    if doc.get("task") != ensemble.task:
+        fail(where, f"\"task\" must be the members' task {ensemble.task!r}", f"task={doc.get('task')!r}")
+    return ensemble
 
 
 def _write_directory(target: Path, weights: bytes, text: str) -> Path:
@@ -211,6 +299,13 @@ def _check_architecture(arch, where) -> dict:
         if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
             fail(where, f"layer {i} must be an object with a \"config\" object", f"layers[{i}]={spec!r}")
         if spec.get("class") != "Dense":
+            for name, (shape, dtype) in _declared_arrays(spec, i, where).items():
+                size = math.prod(shape)
+                if size > MAX_ARRAY_ELEMENTS:
+                    fail(where, f"layer {i} ({spec['class']}) declares {size} values in {name!r}, above "
+                                f"the bound {MAX_ARRAY_ELEMENTS}", f"shape={list(shape)}")
+                total += size
+                expected[f"{i}.{name}"] = (tuple(shape), dtype)
             continue
         cfg = spec.get("config", {})
         sizes = [cfg.get("n_in"), cfg.get("n_out")]
@@ -236,6 +331,39 @@ def _check_architecture(arch, where) -> dict:
     if total > MAX_TOTAL_ELEMENTS:
         fail(where, f"the architecture declares {total} parameters, above the bound {MAX_TOTAL_ELEMENTS}",
               f"parameters={total}")
+    return expected
+
+
+def _declared_arrays(spec, i, where) -> dict:
+    """The arrays a registered layer other than Dense declares for its config (BatchNorm's
+    weight, bias and running statistics, ...); {} for layers without arrays. An unknown class
+    is left to ``Sequential.from_config``, which names the known ones."""
+    cls = LAYERS.get(spec.get("class")) if isinstance(spec.get("class"), str) else None
+    if cls is None or not hasattr(cls, "declared_arrays"):
+        return {}
+    try:
+        return cls.declared_arrays(spec.get("config", {}))
+    except (ValueError, TypeError) as exc:
+        fail(where, f"layer {i} ({spec['class']}) has an invalid config ({str(exc)[:200]})",
+             f"config={spec.get('config')!r}"[:300])
+
+
+def _preprocessing_arrays(section, where) -> dict:
+    """The arrays the preprocessing config declares (none in models saved before column plans)."""
+    declared = section.get("preprocessing", {}).get("arrays", {}) if isinstance(section, dict) and \
+        isinstance(section.get("preprocessing"), dict) else {}
+    if not isinstance(declared, dict):
+        fail(where, "\"tabular.preprocessing.arrays\" must be an object {name: {shape, dtype}}",
+             f"arrays={declared!r}"[:300])
+    expected = {}
+    for name, entry in declared.items():
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        if (not isinstance(name, str) or not isinstance(shape, list) or not 1 <= len(shape) <= 2
+                or not all(type(d) is int and 0 < d <= MAX_ARRAY_ELEMENTS for d in shape)
+                or math.prod(shape) > MAX_ARRAY_ELEMENTS or entry.get("dtype") != "float64"):
+            fail(where, f"preprocessing array {name!r} needs a 1-D or 2-D float64 shape within "
+                        f"{MAX_ARRAY_ELEMENTS} elements", f"{name}={entry!r}"[:300])
+        expected[PRE_PREFIX + name] = (tuple(shape), np.dtype("float64"))
     return expected
 
 
@@ -313,7 +441,7 @@ def load(path):
 
     Returns
     -------
-    TabularModel, MLPClassifier, MLPRegressor or Sequential
+    TabularModel, MLPClassifier, MLPRegressor, Sequential or FoldEnsemble
         Whatever was saved, fitted and ready to predict.
 
     Raises
@@ -335,9 +463,13 @@ def load(path):
     where = str(json_path)
     doc = _read_json(json_path)
     kind = doc.get("kind")
-    if kind not in ("sequential", "estimator", "tabular"):
-        fail(where, "\"kind\" must be 'sequential', 'estimator' or 'tabular'", f"kind={kind!r}")
+    if kind not in ("sequential", "estimator", "tabular", "ensemble"):
+        fail(where, "\"kind\" must be 'sequential', 'estimator', 'tabular' or 'ensemble'", f"kind={kind!r}")
+    if kind == "ensemble":
+        return _load_ensemble(directory, doc, where)
     expected = _check_architecture(doc.get("architecture"), where)
+    if kind == "tabular":
+        expected.update(_preprocessing_arrays(doc.get("tabular"), where))
     _check_manifest(doc.get("arrays"), expected, where)
     # the weights are read and checked before the network is built, so that building it
     # allocates no more than a real weights file of that size holds
@@ -346,12 +478,15 @@ def load(path):
         network = Sequential.from_config(doc["architecture"])
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
         fail(where, f"invalid architecture ({type(exc).__name__}: {str(exc)[:300]})", "architecture")
-    params = dict(network.named_parameters())
-    if set(params) != set(arrays):
+    targets = {name: p.data for name, p in network.named_parameters()}
+    targets.update(network.named_buffers())
+    pre_arrays = {name[len(PRE_PREFIX):]: arrays.pop(name) for name in list(arrays)
+                  if name.startswith(PRE_PREFIX)}
+    if set(targets) != set(arrays):
         fail(where, "the built network's parameters differ from the architecture's arrays",
-              f"parameters={sorted(params)}")
-    for name, param in params.items():
-        param.data[...] = arrays[name]
+              f"parameters={sorted(targets)}")
+    for name, target in targets.items():
+        target[...] = arrays[name]
     if kind == "sequential":
         return network
     try:
@@ -364,7 +499,7 @@ def load(path):
         section = doc.get("tabular")
         if not isinstance(section, dict):
             fail(where, "\"tabular\" must be an object", f"tabular={section!r}")
-        pre = Preprocessor.from_config(section.get("preprocessing"))
+        pre = Preprocessor.from_config(section.get("preprocessing"), pre_arrays)
         if len(pre.feature_names_out_) != network.n_inputs:
             fail(where, f"the preprocessing gives {len(pre.feature_names_out_)} columns but the "
                          f"network takes "

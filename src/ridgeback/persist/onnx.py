@@ -1,4 +1,4 @@
-"""ONNX export of a trained network (the ``[onnx]`` extra: onnx + onnxruntime).
+r"""ONNX export of a trained network (the ``[onnx]`` extra: onnx + onnxruntime).
 
 The graph computes the network on the **preprocessed** matrix, not on raw table columns:
 
@@ -10,7 +10,17 @@ The graph computes the network on the **preprocessed** matrix, not on raw table 
 
 Layers map one to one: Dense → MatMul + Add, ReLU → Relu, LeakyReLU → LeakyRelu, Tanh → Tanh,
 Sigmoid → Sigmoid; Dropout is the identity at inference, or a Mul by the keep probability
-:math:`1-p` for ``scale="inference"``. Column names and class labels are stored as metadata
+:math:`1-p` for ``scale="inference"``. The newer layers are composed from standard opset-17
+operators: GELU → :math:`x \cdot \tfrac12(1 + \operatorname{Erf}(x/\sqrt2))`, SiLU →
+Sigmoid + Mul, Mish → Softplus + Tanh + Mul, SELU → Selu, BatchNorm → BatchNormalization
+(running statistics, as at inference), LayerNorm → LayerNormalization, PeriodicEmbedding →
+Unsqueeze, Mul, Cos, Sin, Concat, Einsum (one linear map per column), Add, Reshape.
+A :class:`~ridgeback.selection.ensemble.FoldEnsemble` becomes one graph: each member's network
+as above (initializers named ``m{k}_...``) on its own columns of the input (a ``Slice`` of
+``FoldEnsemble.transform``'s matrix, where each TabularModel member's preprocessed columns sit
+side by side; bare estimators share the whole input), its softmax for classifiers, then
+``Mean`` over the members.
+Column names and class labels are stored as metadata
 (``feature_names``, ``classes``) since the graph itself knows only positions.
 
 Both runtimes compute in float32 and may sum in different orders, so they agree to float32
@@ -27,9 +37,12 @@ from pathlib import Path
 import numpy as np
 
 from .._util.files import atomic_write_bytes
+from ..engine.activations import GELU, SELU, Mish, SiLU
+from ..engine.embeddings import PeriodicEmbedding
 from ..engine.inspection import network_of
 from ..engine.layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
 from ..engine.network import Sequential
+from ..engine.normalization import BatchNorm, LayerNorm
 
 __all__ = ["export_onnx", "OPSET"]
 
@@ -39,8 +52,18 @@ _IR_VERSION = 8
 
 
 def _parts(model):
-    """(network, classifier?, classes, feature names) of a TabularModel, estimator or Sequential."""
+    """(network, classifier?, classes, feature names) of a TabularModel, estimator or Sequential;
+    for a FoldEnsemble, the list of its members' networks."""
+    from ..selection.ensemble import FoldEnsemble
     from ..tabular.model import TabularModel
+
+    if isinstance(model, FoldEnsemble):
+        parts = [_parts(m) for m in model.members]
+        if any(p[1] and np.asarray(p[2]).tolist() != model.classes_.tolist() for p in parts):
+            raise ValueError("ONNX export of an ensemble needs members that know the same classes. "
+                             f"Received: classes={[np.asarray(p[2]).tolist() for p in parts]}")
+        return ([p[0] for p in parts], parts[0][1], getattr(model, "classes_", None),
+                model.feature_names_out_ or parts[0][3])
 
     if isinstance(model, TabularModel):
         model._check_fitted()
@@ -56,12 +79,166 @@ def _parts(model):
                      f"Received: model of type {type(model).__name__}")
 
 
+class _Graph:
+    """Nodes and initializers of the graph being built; ``current`` is the latest output."""
+
+    def __init__(self):
+        from onnx import helper, numpy_helper
+
+        self._helper, self._numpy_helper = helper, numpy_helper
+        self.nodes, self.initializers, self.current = [], [], "input"
+        self.prefix = ""  # an ensemble member's initializers: "m0_W0", ...
+
+    def add(self, op, inputs, **attrs) -> str:
+        out = f"t{len(self.nodes)}_{op.lower()}"
+        self.nodes.append(self._helper.make_node(op, inputs, [out], name=f"n{len(self.nodes)}_{op}", **attrs))
+        self.current = out
+        return out
+
+    def const(self, name, value, dtype=np.float32) -> str:
+        name = self.prefix + name
+        self.initializers.append(self._numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
+        return name
+
+
+def _dense(g, layer, i):
+    g.add("MatMul", [g.current, g.const(f"W{i}", layer.weight.data)])
+    g.add("Add", [g.current, g.const(f"b{i}", layer.bias.data)])
+
+
+def _gelu(g, layer, i):
+    x = g.current
+    g.add("Mul", [x, g.const(f"rsqrt2_{i}", 1 / np.sqrt(2.0))])
+    g.add("Erf", [g.current])
+    g.add("Add", [g.current, g.const(f"one{i}", 1.0)])
+    g.add("Mul", [g.current, g.const(f"half{i}", 0.5)])
+    g.add("Mul", [x, g.current])
+
+
+def _silu(g, layer, i):
+    x = g.current
+    g.add("Mul", [x, g.add("Sigmoid", [x])])
+
+
+def _mish(g, layer, i):
+    x = g.current
+    g.add("Mul", [x, g.add("Tanh", [g.add("Softplus", [x])])])
+
+
+def _batch_norm(g, layer, i):
+    g.add("BatchNormalization", [g.current, g.const(f"gamma{i}", layer.weight.data),
+                                 g.const(f"beta{i}", layer.bias.data),
+                                 g.const(f"mean{i}", layer.running_mean),
+                                 g.const(f"var{i}", layer.running_var)], epsilon=float(layer.eps))
+
+
+def _layer_norm(g, layer, i):
+    g.add("LayerNormalization", [g.current, g.const(f"gamma{i}", layer.weight.data),
+                                 g.const(f"beta{i}", layer.bias.data)], axis=-1, epsilon=float(layer.eps))
+
+
+def _periodic_embedding(g, layer, i):
+    x3 = g.add("Unsqueeze", [g.current, g.const(f"axis{i}", [2], np.int64)])  # (N, F, 1)
+    # (2 pi x) f, in the order forward multiplies
+    angles = g.add("Mul", [g.add("Mul", [x3, g.const(f"twopi{i}", 2 * np.pi)]),
+                           g.const(f"freq{i}", layer.frequencies.data)])
+    parts = [g.add("Cos", [angles]), g.add("Sin", [angles])] + ([x3] if layer.include_input else [])
+    g.add("Concat", parts, axis=2)
+    g.add("Einsum", [g.current, g.const(f"W{i}", layer.weight.data)], equation="nfm,fmd->nfd")
+    g.add("Add", [g.current, g.const(f"b{i}", layer.bias.data)])
+    g.add("Reshape", [g.current, g.const(f"shape{i}", [-1, layer.n_out], np.int64)])
+
+
+def _dropout(g, layer, i):
+    if layer.scale == "inference" and layer.rate > 0:  # identity at inference otherwise
+        g.add("Mul", [g.current, g.const(f"keep{i}", 1.0 - layer.rate)])
+
+
+#: layer class -> emitter(graph, layer, index); the first isinstance match is used
+_EMITTERS = (
+    (Dense, _dense),
+    (ReLU, lambda g, layer, i: g.add("Relu", [g.current])),
+    (LeakyReLU, lambda g, layer, i: g.add("LeakyRelu", [g.current], alpha=float(layer.negative_slope))),
+    (Tanh, lambda g, layer, i: g.add("Tanh", [g.current])),
+    (Sigmoid, lambda g, layer, i: g.add("Sigmoid", [g.current])),
+    (GELU, _gelu),
+    (SiLU, _silu),
+    (Mish, _mish),
+    (SELU, lambda g, layer, i: g.add("Selu", [g.current], alpha=float(layer.alpha),
+                                     gamma=float(layer.scale))),
+    (BatchNorm, _batch_norm),
+    (LayerNorm, _layer_norm),
+    (PeriodicEmbedding, _periodic_embedding),
+    (Dropout, _dropout),
+)
+
+
+def _model_proto(graph: _Graph, network, classifier: bool, classes, names, members=None, n_inputs=None):
+    """The ONNX model around the layers' graph: softmax (classifiers) or identity output (the
+    ``Mean`` of the ``members``' outputs for an ensemble), the input/output signatures, the
+    opset and IR version, and the metadata."""
+    from onnx import TensorProto, helper
+
+    output = "probabilities" if classifier else "predictions"
+    if members is not None:
+        graph.nodes.append(helper.make_node("Mean", members, [output], name="ensemble_mean"))
+    elif classifier:
+        graph.nodes.append(helper.make_node("Softmax", [graph.current], [output], name="softmax", axis=1))
+    else:
+        graph.nodes.append(helper.make_node("Identity", [graph.current], [output], name="output"))
+    proto = helper.make_graph(
+        graph.nodes, "ridgeback",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", n_inputs or network.n_inputs])],
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["N", network.n_outputs])],
+        initializer=graph.initializers,
+    )
+    onnx_model = helper.make_model(proto, opset_imports=[helper.make_opsetid("", OPSET)],
+                                   producer_name="ridgeback")
+    onnx_model.ir_version = _IR_VERSION
+    metadata = {"feature_names": names, "classes": None if classes is None else np.asarray(classes).tolist(),
+                "input": "preprocessed float32 matrix [N, n_features] (TabularModel.transform)"}
+    if members is not None:
+        metadata["ensemble_members"] = len(members)
+    helper.set_model_props(onnx_model, {k: json.dumps(v, default=str) for k, v in metadata.items()})
+    return onnx_model
+
+
+def _emit_network(graph: _Graph, network) -> None:
+    for i, layer in enumerate(network.layers):
+        emit = next((f for cls, f in _EMITTERS if isinstance(layer, cls)), None)
+        if emit is None:
+            raise ValueError(f"Layer {i} ({type(layer).__name__}) has no ONNX mapping. "
+                             f"Received: layer={type(layer).__name__}")
+        emit(graph, layer, i)
+
+
+def _emit_ensemble(graph: _Graph, networks, classifier: bool, sliced: bool):
+    """Each member's network (on its own columns of the input when ``sliced``), softmaxed for
+    classifiers; returns the members' outputs and the input's width."""
+    outputs, start = [], 0
+    for k, net in enumerate(networks):
+        graph.prefix, graph.current = f"m{k}_", "input"
+        if sliced:
+            stop = start + net.n_inputs
+            graph.add("Slice", [graph.current, graph.const("starts", [start], np.int64),
+                                graph.const("ends", [stop], np.int64), graph.const("axes", [1], np.int64)])
+            start = stop
+        _emit_network(graph, net)
+        if classifier:
+            graph.add("Softmax", [graph.current], axis=1)
+        outputs.append(graph.current)
+    graph.prefix = ""
+    return outputs, start if sliced else networks[0].n_inputs
+
+
 def export_onnx(model, path):
     """Write ``model`` as an ONNX graph to ``path`` (atomically) and return the path.
 
     Parameters
     ----------
-    model : TabularModel, MLPClassifier, MLPRegressor or Sequential
+    model : TabularModel, MLPClassifier, MLPRegressor, Sequential or FoldEnsemble
+        A FoldEnsemble's graph takes ``model.transform(df)`` (its members' preprocessed
+        columns side by side) or, for estimator members, their common input matrix.
     path : str or Path
 
     Examples
@@ -77,60 +254,18 @@ def export_onnx(model, path):
     """
     try:
         import onnx
-        from onnx import TensorProto, helper, numpy_helper
     except ImportError:
         raise ValueError("ONNX export needs the onnx package: pip install 'ridgeback[onnx]'. "
                          "Received: onnx not installed") from None
     network, classifier, classes, names = _parts(model)
-    nodes, initializers = [], []
-    current = "input"
-
-    def add(op, inputs, **attrs):
-        nonlocal current
-        out = f"t{len(nodes)}_{op.lower()}"
-        nodes.append(helper.make_node(op, inputs, [out], name=f"n{len(nodes)}_{op}", **attrs))
-        current = out
-
-    for i, layer in enumerate(network.layers):
-        if isinstance(layer, Dense):
-            initializers.append(numpy_helper.from_array(layer.weight.data.astype(np.float32), f"W{i}"))
-            initializers.append(numpy_helper.from_array(layer.bias.data.astype(np.float32), f"b{i}"))
-            add("MatMul", [current, f"W{i}"])
-            add("Add", [current, f"b{i}"])
-        elif isinstance(layer, ReLU):
-            add("Relu", [current])
-        elif isinstance(layer, LeakyReLU):
-            add("LeakyRelu", [current], alpha=float(layer.negative_slope))
-        elif isinstance(layer, Tanh):
-            add("Tanh", [current])
-        elif isinstance(layer, Sigmoid):
-            add("Sigmoid", [current])
-        elif isinstance(layer, Dropout):
-            if layer.scale == "inference" and layer.rate > 0:
-                initializers.append(numpy_helper.from_array(np.array(1.0 - layer.rate, dtype=np.float32),
-                                                            f"keep{i}"))
-                add("Mul", [current, f"keep{i}"])
-        else:
-            raise ValueError(f"Layer {i} ({type(layer).__name__}) has no ONNX mapping. "
-                             f"Received: layer={type(layer).__name__}")
-    output = "probabilities" if classifier else "predictions"
-    if classifier:
-        nodes.append(helper.make_node("Softmax", [current], [output], name="softmax", axis=1))
+    graph = _Graph()
+    if isinstance(network, list):  # a FoldEnsemble: one averaged graph
+        sliced = hasattr(model.members[0], "transform")
+        outputs, n_inputs = _emit_ensemble(graph, network, classifier, sliced)
+        onnx_model = _model_proto(graph, network[0], classifier, classes, names, outputs, n_inputs)
     else:
-        nodes.append(helper.make_node("Identity", [current], [output], name="output"))
-    n_in, n_out = network.n_inputs, network.n_outputs
-    graph = helper.make_graph(
-        nodes, "ridgeback",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", n_in])],
-        [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["N", n_out])],
-        initializer=initializers,
-    )
-    onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                                   producer_name="ridgeback")
-    onnx_model.ir_version = _IR_VERSION
-    metadata = {"feature_names": names, "classes": None if classes is None else np.asarray(classes).tolist(),
-                "input": "preprocessed float32 matrix [N, n_features] (TabularModel.transform)"}
-    helper.set_model_props(onnx_model, {k: json.dumps(v, default=str) for k, v in metadata.items()})
+        _emit_network(graph, network)
+        onnx_model = _model_proto(graph, network, classifier, classes, names)
     onnx.checker.check_model(onnx_model)
     path = Path(path)
     atomic_write_bytes(path, onnx_model.SerializeToString())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,6 +150,7 @@ def _read_csv_text(text: str, name: str, sep) -> pd.DataFrame:
         sep = _sniff_separator(text)
     elif not isinstance(sep, str) or len(sep) != 1:
         raise ValueError(f"`sep` must be a single character or None (sniff). Received: sep={sep!r}")
+    _check_records(text, name, sep)
     try:
         df = pd.read_csv(io.StringIO(text), sep=sep, engine="c", skipinitialspace=False)
     except pd.errors.EmptyDataError as exc:
@@ -161,6 +163,44 @@ def _read_csv_text(text: str, name: str, sep) -> pd.DataFrame:
         raise ValueError(f"The data file {name} has a header but no data rows (columns: "
                          f"{', '.join(map(str, df.columns[:10]))}). Received: source={name!r}")
     return df
+
+
+def _check_records(text: str, name: str, sep: str):
+    """Refuse what pandas would read silently wrong: a header naming a column twice (pandas
+    renames the second ``wt`` to ``wt.1``), a bare carriage return inside an unquoted field
+    (it splits the row in two) and a row with more or fewer fields than the header (pandas
+    pads it with missing values, or takes the first field as the index). Rows are counted
+    from 0 after the header, lines from 1, as an editor shows them."""
+    bare_cr = re.search(r"\r(?!\n)", text)
+    if bare_cr and "\n" in text and text.count('"', 0, bare_cr.start()) % 2 == 0:
+        line = text.count("\n", 0, bare_cr.start()) + 1
+        raise ValueError(f"The data file {name} has a carriage return (\\r) inside an unquoted field on "
+                         f"line {line}, which would split that row in two; quote the field or remove the "
+                         f"character. Received: line={line}")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"')
+    try:
+        header = next(reader)
+        duplicated = sorted({n for n in header if header.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"The data file {name} names the column(s) {duplicated} more than once in "
+                             f"its header; rename or remove the copies. Received: duplicated columns "
+                             f"{duplicated}")
+        row, start = 0, reader.line_num + 1
+        for record in reader:
+            if record and len(record) != len(header) and not (len(record) == 1 and not record[0].strip()):
+                span = f"lines {start} to {reader.line_num}" if reader.line_num > start else f"line {start}"
+                hint = " (a quote opened there is not closed where expected)" if reader.line_num > start \
+                    else ""
+                raise ValueError(f"Cannot parse {name} as CSV with separator {sep!r}: row {row} ({span}) "
+                                 f"has {len(record)} fields{hint}. Expected {len(header)} fields, as in the "
+                                 f"header. Received: row={row}")
+            row += bool(record)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ValueError(f"Cannot parse {name} as CSV near line {reader.line_num}: {exc}. "
+                         f"Received: line={reader.line_num}") from None
+    except StopIteration:
+        return
 
 
 def read_table(source, *, sep=None):

@@ -1,22 +1,38 @@
-r"""``Preprocessor``: raw DataFrame columns in, a float32 matrix for the network out.
+r"""``Preprocessor``: raw DataFrame columns in, a float matrix for the network out.
 
-Fitted on the training rows only, with scikit-learn's ``ColumnTransformer``:
+First every column gets a role (:mod:`ridgeback.tabular.columns`: numeric, categorical,
+text, datetime, identifier or dropped, overridable by name). Then, fitted on the training
+rows only:
 
-* numeric columns: ``SimpleImputer(strategy="median")`` then ``StandardScaler``,
-  :math:`z = (x - \mu) / \sigma` (a zero :math:`\sigma` is taken as 1);
-* categorical columns (object, string, category, bool): ``SimpleImputer("most_frequent")``
-  then ``OneHotEncoder(handle_unknown="ignore")`` (an unseen category gives all zeros).
-  Categorical values are compared as strings, so ``1`` and ``"1"`` are one category.
+* numeric columns, and the parts of datetime columns: ``SimpleImputer(strategy="median")``
+  then ``StandardScaler``, :math:`z = (x - \mu) / \sigma` (a zero :math:`\sigma` is taken as 1),
+  or with ``scaling="robust"`` ``RobustScaler`` (median, interquartile range) followed by
+  the smooth clip :math:`z / \sqrt{1 + (z/3)^2}`, which keeps outliers within about
+  :math:`\pm 3`. A column that had missing values in training also gets a 0/1 indicator
+  column ``"name=<missing>"``: missing is information, not just a hole to fill;
+* categorical columns: a missing value is its own level ``"<missing>"``, then
+  ``OneHotEncoder(handle_unknown="ignore")``. Values are compared as strings, so ``1`` and
+  ``"1"`` are one level; a boolean column arriving as 0/1, or codes arriving as numbers, are
+  mapped back and counted;
+* text columns: a fixed-width code (:mod:`ridgeback.tabular.encoders`).
 
-What was learned (medians, means, scales, categories) is then read off the fitted
-transformers into plain lists: ``transform`` applies those numbers, and ``get_config()`` /
-``from_config()`` carry them through JSON, so a loaded preprocessor transforms exactly as
-the fitted one did. The tests check that this equals the ``ColumnTransformer``'s output.
+What was learned (medians, means, scales, categories, text arrays) is then read off into
+plain lists and arrays: ``transform`` applies those numbers, and ``get_config()`` /
+``get_arrays()`` / ``from_config()`` carry them through JSON and ``.npz``, so a loaded
+preprocessor transforms exactly as the fitted one did. ``column_transformer_`` is the fitted
+scikit-learn object of the numeric, indicator and categorical blocks: the tests check that
+our numbers reproduce its output.
+
+At transform time, unseen levels and type changes are counted per column and reported in
+one :class:`~ridgeback.tabular.limits.UnseenValuesWarning`; a value that cannot be mapped
+raises ``ValueError`` naming the column and row. Before allocating its output the
+preprocessor estimates its size and raises
+:class:`~ridgeback.tabular.limits.MemoryLimitError` above ``memory_limit``.
 """
 
 from __future__ import annotations
 
-import math
+import numbers
 import warnings
 
 import numpy as np
@@ -24,62 +40,64 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._util.validation import resolve_dtype
+from .columns import (
+    CARDINALITY_THRESHOLD,
+    Plan,
+    is_categorical_dtype,
+    plan_columns,
+)
+from .config import read_config, write_config
+from .encoders import TEXT_COMPONENTS, encode_text, fit_text, text_strings
+from .limits import UnseenValuesWarning, check_memory, output_widths
+from .values import (
+    as_frame,
+    categorical_strings,
+    datetime_values,
+    numeric_column,
+    read_columns,
+    smooth_clip,
+    training_frame,
+)
 
-__all__ = ["Preprocessor"]
+__all__ = ["Preprocessor", "MISSING"]
 
-#: an object column whose values are at least this share numbers is taken as a numeric column gone wrong
-_NUMERIC_SHARE = 0.5
-
-
-def _as_frame(X, columns=None) -> pd.DataFrame:
-    if isinstance(X, pd.DataFrame):
-        return X
-    array = np.asarray(X)
-    if array.ndim != 2:
-        raise ValueError(f"`X` must be a DataFrame or a 2-D array. Received: X with shape {array.shape}")
-    names = columns if columns is not None and len(columns) == array.shape[1] else [
-        f"x{i}" for i in range(array.shape[1])]
-    return pd.DataFrame(array, columns=names)
-
-
-def _is_categorical(series: pd.Series) -> bool:
-    dtype = series.dtype
-    return (isinstance(dtype, pd.CategoricalDtype) or dtype.kind in "bOSU"
-            or pd.api.types.is_string_dtype(dtype))
-
-
-def _categorical_strings(series: pd.Series) -> np.ndarray:
-    """Values as an object array of str, missing values as NaN."""
-    values = series.astype(object).to_numpy()
-    missing = pd.isna(values)
-    return np.array([np.nan if m else str(v) for v, m in zip(values, missing, strict=True)], dtype=object)
+#: the level a missing categorical value becomes, and the suffix of a missing-indicator column
+MISSING = "<missing>"
+SCALINGS = ("standard", "robust")
 
 
-def _numeric_column(series: pd.Series, name) -> np.ndarray:
-    """The column as float64, refusing text that is not a number and infinities (naming the row)."""
-    if series.dtype.kind in "iuf":
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        coerced = pd.to_numeric(series, errors="coerce")
-        bad = coerced.isna().to_numpy() & ~series.isna().to_numpy()
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"Column {name!r} is numeric but row {row} holds {series.iloc[row]!r}, which is "
-                             f"not a number ({int(bad.sum())} row(s) like this). "
-                             f"Received: {name}={series.iloc[row]!r}")
-        values = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
-    inf = np.isinf(values)
-    if inf.any():
-        row = int(np.flatnonzero(inf)[0])
-        raise ValueError(f"Column {name!r} has an infinite value at row {row}; expected finite numbers or "
-                         f"missing values. Received: {name}={values[row]}")
-    return values
+def _fit_column_transformer(scaling, read, features, indicators):
+    """The scikit-learn blocks fitted on the training columns (None when there are none): numeric
+    (impute, scale), missing indicators, categorical (impute ``MISSING``, one-hot)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import MissingIndicator, SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, RobustScaler, StandardScaler
+
+    scaler = [StandardScaler()] if scaling == "standard" else [
+        RobustScaler(), FunctionTransformer(smooth_clip, feature_names_out="one-to-one")]
+    categorical = read.categorical
+    data = pd.DataFrame({c: pd.Series(read.frame[c], dtype=read.frame[c].dtype)
+                         for c in features + categorical})
+    transformers = []
+    if features:
+        transformers.append(("num", make_pipeline(
+            SimpleImputer(strategy="median", keep_empty_features=True), *scaler), features))
+    if indicators:
+        transformers.append(("ind", MissingIndicator(features="all"), indicators))
+    if categorical:
+        transformers.append(("cat", make_pipeline(
+            SimpleImputer(strategy="constant", fill_value=MISSING, keep_empty_features=True),
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64)), categorical))
+    if not transformers:
+        return None
+    return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0).fit(data)
 
 
 class Preprocessor(TransformerMixin, BaseEstimator):
-    """Impute, scale and one-hot encode a DataFrame's columns into a float matrix.
+    """Give every column a role, then impute, scale, one-hot and encode into a float matrix.
 
-    A scikit-learn transformer: ``__init__`` only stores ``dtype``, so ``clone``,
+    A scikit-learn transformer: ``__init__`` only stores its arguments, so ``clone``,
     ``get_params`` / ``set_params`` and ``Pipeline`` work. Inside a cross-validation search,
     put it in a ``Pipeline`` before the network so that every fold fits its own medians,
     means, scales and categories on its training rows only (no leakage into the held-out fold).
@@ -88,19 +106,38 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     ----------
     dtype : float32 or float64
         Dtype of the output matrix.
+    drop, categorical, numeric, datetime, id : list of str, optional
+        Columns whose role is set by hand (see :func:`~ridgeback.tabular.columns.plan_columns`):
+        ``drop`` and ``id`` are left out; ``categorical`` is one-hot encoded whatever its
+        number of levels; ``numeric`` and ``datetime`` read values that are not numbers /
+        dates as missing instead of refusing them.
+    scaling : {"standard", "robust"}
+        ``"standard"``: mean and standard deviation. ``"robust"``: median and interquartile
+        range, then the smooth clip :math:`z / \\sqrt{1 + (z/3)^2}`.
+    cardinality_threshold : int
+        A string column with more distinct values than this is encoded as text, not one-hot.
+    memory_limit : int or None
+        Bytes the output matrix may take; None: a quarter of the machine's memory
+        (:func:`~ridgeback.tabular.limits.default_memory_limit`). Checked before allocating.
 
     Attributes
     ----------
+    plan_ : Plan
+        Every raw column's role, cardinality, share missing, action and reason.
     feature_names_in_ : list of str
         The raw columns, in the order seen at fit (``transform`` matches them by name).
-    numeric_columns_, categorical_columns_ : list of str
+    numeric_columns_, datetime_columns_, categorical_columns_, text_columns_ : list of str
+    dropped_columns_ : list of str
+        Identifiers, constant and all-missing columns, and those named in ``drop``.
     imputed_columns_ : list of str
-        Columns that had missing values in the training data (filled with the median or
-        the most frequent value).
+        Used columns that had missing values in the training data (see ``plan_.imputed()``).
     feature_names_out_ : list of str
-        Output columns: numeric names as they are, one-hot columns as ``"column=value"``.
+        Output columns: numeric names as they are, datetime parts as ``"column.part"``,
+        indicators and one-hot columns as ``"column=value"`` (``"column=<missing>"``), text
+        codes as ``"column.svdK"``.
     column_transformer_ : sklearn ColumnTransformer or None
-        The fitted scikit-learn object (None after ``from_config``).
+        The fitted scikit-learn object of the numeric and categorical blocks (None after
+        ``from_config``).
 
     Examples
     --------
@@ -108,104 +145,112 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     >>> df = pd.DataFrame({"age": [20.0, None, 40.0], "city": ["a", "b", "a"]})
     >>> pre = Preprocessor().fit(df)
     >>> pre.feature_names_out_, pre.imputed_columns_
-    (['age', 'city=a', 'city=b'], ['age'])
+    (['age', 'age=<missing>', 'city=a', 'city=b'], ['age'])
     >>> pre.transform(df).astype(float).round(3).tolist()
-    [[-1.225, 1.0, 0.0], [0.0, 0.0, 1.0], [1.225, 1.0, 0.0]]
+    [[-1.225, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0], [1.225, 0.0, 1.0, 0.0]]
     >>> from sklearn.base import clone
     >>> hasattr(clone(pre), "feature_names_in_")  # a clone is unfitted
     False
     """
 
-    def __init__(self, dtype=np.float32):
+    def __init__(self, dtype=np.float32, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
+                 scaling="standard", cardinality_threshold=CARDINALITY_THRESHOLD, memory_limit=None):
         self.dtype = dtype
+        self.drop = drop
+        self.categorical = categorical
+        self.numeric = numeric
+        self.datetime = datetime
+        self.id = id
+        self.scaling = scaling
+        self.cardinality_threshold = cardinality_threshold
+        self.memory_limit = memory_limit
+
+    def _check_params(self):
+        resolve_dtype(self.dtype)
+        if self.scaling not in SCALINGS:
+            raise ValueError(f"`scaling` must be one of {list(SCALINGS)}. Received: scaling={self.scaling!r}")
+        threshold = self.cardinality_threshold
+        if isinstance(threshold, bool) or not isinstance(threshold, numbers.Integral) or threshold < 1:
+            raise ValueError(f"`cardinality_threshold` must be an integer >= 1. "
+                             f"Received: cardinality_threshold={threshold!r}")
+        limit = self.memory_limit
+        bad_limit = isinstance(limit, bool) or not isinstance(limit, numbers.Real) or limit <= 0
+        if limit is not None and bad_limit:
+            raise ValueError(f"`memory_limit` must be a positive number of bytes or None. "
+                             f"Received: memory_limit={limit!r}")
+
+    def plan(self, X) -> Plan:
+        """The column plan for ``X`` with this preprocessor's overrides, without fitting."""
+        self._check_params()
+        return plan_columns(as_frame(X), drop=self.drop, categorical=self.categorical, numeric=self.numeric,
+                            datetime=self.datetime, id=self.id,
+                            cardinality_threshold=int(self.cardinality_threshold))
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
-        from sklearn.compose import ColumnTransformer
-        from sklearn.impute import SimpleImputer
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-        resolve_dtype(self.dtype)
-        df = _as_frame(X)
-        if df.shape[0] == 0 or df.shape[1] == 0:
-            raise ValueError(f"`X` needs at least one row and one column. Received: X with shape {df.shape}")
-        names = [str(c) for c in df.columns]
-        duplicated = sorted({n for n in names if names.count(n) > 1})
-        if duplicated:
-            raise ValueError(f"Column names must be unique. Received: duplicated columns {duplicated}")
-        numeric, categorical, frame = [], [], {}
-        for name, column in zip(names, df.columns, strict=True):
-            series = df[column].reset_index(drop=True)
-            if _is_categorical(series):
-                if series.dtype.kind == "O" and self._looks_numeric(series):
-                    frame[name] = _numeric_column(series, name)  # raises, naming the row that is not a number
-                    numeric.append(name)
-                    continue
-                self._check_readable(series, name)
-                frame[name] = _categorical_strings(series)
-                categorical.append(name)
-            elif series.dtype.kind in "iuf":
-                frame[name] = _numeric_column(series, name)
-                numeric.append(name)
-            else:
-                raise ValueError(f"Column {name!r} has dtype {series.dtype}, which cannot be read as "
-                                 f"numbers or "
-                                 f"categories; convert or drop it. Received: {name} of dtype {series.dtype}")
-        data = pd.DataFrame({n: pd.Series(frame[n], dtype=frame[n].dtype) for n in names})
-        transformers = []
-        if numeric:
-            transformers.append(("num", make_pipeline(
-                SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()), numeric))
-        if categorical:
-            transformers.append(("cat", make_pipeline(
-                SimpleImputer(strategy="most_frequent", keep_empty_features=True),
-                OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64)), categorical))
-        ct = ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
-        ct.fit(data)
+        self._check_params()
+        df, names = training_frame(X)
+        plan = self.plan(df)
+        read = read_columns(df, names, plan)
+        features = read.features()
+        indicators = read.indicators(features)
+        blocks = {name: int(pd.Series(read.frame[name]).nunique(dropna=False)) for name in read.categorical}
+        blocks.update({name: min(TEXT_COMPONENTS, max(1, len(set(read.text_values[name])) - 1))
+                       for name in read.text})
+        widths = output_widths(read.sources, features, indicators, blocks, names)
+        check_memory(df.shape[0], widths, resolve_dtype(self.dtype).itemsize, self.memory_limit)
+        ct = _fit_column_transformer(self.scaling, read, features, indicators)
         self.column_transformer_ = ct
-        self.feature_names_in_ = names
-        self.n_features_in_ = len(names)
-        self.numeric_columns_ = numeric
-        self.categorical_columns_ = categorical
-        self.imputed_columns_ = [n for n in names if pd.isna(data[n]).any()]
-        if numeric:
-            imputer, scaler = (step for _, step in ct.named_transformers_["num"].steps)
-            self.medians_ = [float(v) for v in imputer.statistics_]
-            self.means_ = [float(v) for v in scaler.mean_]
-            self.scales_ = [float(v) for v in scaler.scale_]
-        else:
-            self.medians_, self.means_, self.scales_ = [], [], []
-        if categorical:
-            imputer, encoder = (step for _, step in ct.named_transformers_["cat"].steps)
-            self.fill_values_ = [str(v) for v in imputer.statistics_]
-            self.categories_ = [[str(v) for v in cats] for cats in encoder.categories_]
-        else:
-            self.fill_values_, self.categories_ = [], []
+        self._set_columns(plan, names, read, features, indicators)
+        self._set_statistics(ct)
+        self.text_states_ = [fit_text(read.text_values[name], seed=0) for name in read.text]
         self._set_names_out()
         return self
 
-    @staticmethod
-    def _looks_numeric(series: pd.Series) -> bool:
-        present = series.dropna()
-        if present.empty or not all(isinstance(v, str) for v in present.iloc[:1000]):
-            return False
-        share = pd.to_numeric(present, errors="coerce").notna().mean()
-        return share >= _NUMERIC_SHARE
+    def _set_columns(self, plan, names, read, features, indicators):
+        self.plan_ = plan
+        self.feature_names_in_ = names
+        self.n_features_in_ = len(names)
+        self.input_kinds_ = read.kinds
+        self.numeric_columns_ = read.numeric
+        self.datetime_columns_ = read.dates
+        self.datetime_parts_ = read.date_parts
+        self.categorical_columns_ = read.categorical
+        self.text_columns_ = read.text
+        self.dropped_columns_ = [c.column for c in plan.columns if c.role in ("id", "drop")]
+        self.numeric_sources_ = read.sources
+        self.numeric_features_ = features
+        self.indicator_features_ = indicators
+        self.imputed_columns_ = [c.column for c in plan.columns
+                                 if c.role not in ("id", "drop") and c.missing_share > 0]
 
-    @staticmethod
-    def _check_readable(series: pd.Series, name):
-        for row, value in enumerate(series.to_numpy()):
-            if value is None or isinstance(value, (str, bool, np.bool_, int, float, np.integer, np.floating)):
-                continue
-            raise ValueError(f"Column {name!r} holds a value of type {type(value).__name__} at row "
-                             f"{row}, which "
-                             f"cannot be read as a number or category. Received: {name}={value!r}")
+    def _set_statistics(self, ct):
+        """Read the fitted medians, centres, scales and categories off ``ct`` into plain lists."""
+        if self.numeric_features_:
+            imputer, fitted = (step for _, step in ct.named_transformers_["num"].steps[:2])
+            centre = fitted.mean_ if self.scaling == "standard" else fitted.center_
+            self.medians_ = [float(v) for v in imputer.statistics_]
+            self.means_ = [float(v) for v in centre]
+            self.scales_ = [float(v) for v in fitted.scale_]
+        else:
+            self.medians_, self.means_, self.scales_ = [], [], []
+        if self.categorical_columns_:
+            encoder = ct.named_transformers_["cat"].steps[1][1]
+            self.fill_values_ = [MISSING] * len(self.categorical_columns_)
+            self.categories_ = [[str(v) for v in cats] for cats in encoder.categories_]
+        else:
+            self.fill_values_, self.categories_ = [], []
 
     def _set_names_out(self):
         pairs = zip(self.categorical_columns_, self.categories_, strict=True)
         one_hot = [f"{col}={cat}" for col, cats in pairs for cat in cats]
-        self.feature_names_out_ = list(self.numeric_columns_) + one_hot
+        missing = [f"{self._source_of(f)}={MISSING}" for f in self.indicator_features_]
+        text = [f"{col}.svd{k}" for col, state in zip(self.text_columns_, self.text_states_, strict=True)
+                for k in range(state["components"].shape[0])]
+        self.feature_names_out_ = list(self.numeric_features_) + missing + one_hot + text
+
+    def _source_of(self, feature):
+        return self.numeric_sources_[self.numeric_features_.index(feature)][0]
 
     def fit_transform(self, X, y=None):
         return self.fit(X).transform(X)
@@ -220,112 +265,147 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         if not hasattr(self, "feature_names_in_"):
             raise ValueError("This Preprocessor is not fitted yet; call fit(X) first. Received: fitted=False")
 
+    def _output_widths(self) -> dict:
+        pairs = zip(self.categorical_columns_, self.categories_, strict=True)
+        blocks = {name: len(cats) for name, cats in pairs}
+        blocks.update({name: state["components"].shape[0]
+                       for name, state in zip(self.text_columns_, self.text_states_, strict=True)})
+        return output_widths(self.numeric_sources_, self.numeric_features_, self.indicator_features_, blocks)
+
     def transform(self, X):
-        """The preprocessed matrix of ``X``; columns matched by name, extra ones ignored with a warning."""
+        """The preprocessed matrix of ``X``; columns matched by name, extra ones ignored with a warning.
+
+        Warns :class:`~ridgeback.tabular.limits.UnseenValuesWarning` once, with per-column
+        counts, when levels or types differ from those seen at fit.
+        """
         self._check_fitted()
-        df = _as_frame(X, self.feature_names_in_)
+        df = as_frame(X, self.feature_names_in_)
+        given, extra = self._match_columns(df)
+        if extra:
+            warnings.warn(f"Ignoring columns not seen at fit: {extra}", UserWarning, stacklevel=2)
+        dtype = resolve_dtype(self.dtype)
+        check_memory(df.shape[0], self._output_widths(), dtype.itemsize, self.memory_limit)
+        counts = {}
+        out = np.empty((df.shape[0], len(self.feature_names_out_)), dtype=dtype)
+        offset = self._encode_numeric(df, given, counts, out)
+        offset = self._encode_categorical(df, given, counts, out, offset)
+        for name, state in zip(self.text_columns_, self.text_states_, strict=True):
+            codes = encode_text(text_strings(df[given[name]].reset_index(drop=True)), state)
+            out[:, offset:offset + codes.shape[1]] = codes
+            offset += codes.shape[1]
+        counts = {c: k for c, k in counts.items() if k}
+        if counts:
+            warnings.warn(UnseenValuesWarning(counts), stacklevel=2)
+        return out
+
+    def _match_columns(self, df) -> tuple[dict, list]:
+        """``{name: column label}`` of ``df``, refusing missing columns, and the names not seen at fit."""
         if df.shape[0] == 0:
             raise ValueError(f"`X` has no rows. Received: X with shape {df.shape}")
         given = {str(c): c for c in df.columns}
-        missing = [n for n in self.feature_names_in_ if n not in given]
+        dropped = set(getattr(self, "dropped_columns_", []))
+        missing = [n for n in self.feature_names_in_ if n not in given and n not in dropped]
         if missing:
             raise ValueError(f"Columns seen at fit are missing: {missing}. Expected the columns "
-                             f"{self.feature_names_in_}. Received: columns={list(given)}")
-        extra = [n for n in given if n not in set(self.feature_names_in_)]
-        if extra:
-            warnings.warn(f"Ignoring columns not seen at fit: {extra}", UserWarning, stacklevel=2)
-        n = df.shape[0]
-        out = np.empty((n, len(self.feature_names_out_)), dtype=np.float64)
-        for j, name in enumerate(self.numeric_columns_):
+                             f"{[n for n in self.feature_names_in_ if n not in dropped]}. "
+                             f"Received: columns={list(given)}")
+        return given, [n for n in given if n not in set(self.feature_names_in_)]
+
+    def _read_numeric(self, df, given, counts) -> dict:
+        """``{column: {part: float64 values}}`` of the numeric and datetime columns, counting type changes."""
+        kinds = self.input_kinds_  # None for a model saved before column plans: nothing is mapped or counted
+        raw = {}
+        for name, part in self.numeric_sources_:
+            if name in raw:
+                continue
             series = df[given[name]].reset_index(drop=True)
-            if _is_categorical(series) and series.dtype.kind != "O":
-                raise ValueError(f"Column {name!r} was numeric at fit but holds {series.dtype} values. "
-                                 f"Received: {name} of dtype {series.dtype}")
-            column = _numeric_column(series, name)
-            column = np.where(np.isnan(column), self.medians_[j], column)
+            tally = counts.setdefault(name, {})
+            if part is None:
+                if kinds is None and is_categorical_dtype(series) and series.dtype.kind != "O":
+                    raise ValueError(f"Column {name!r} was numeric at fit but holds {series.dtype} values. "
+                                     f"Received: {name} of dtype {series.dtype}")
+                forced = kinds is not None and self._forced(name)
+                raw[name] = {None: numeric_column(series, name, coerce=forced, counts=tally,
+                                                  from_text=kinds is None or kinds[name] != "number")}
+            else:
+                parts = self.datetime_parts_[self.datetime_columns_.index(name)]
+                raw[name] = datetime_values(series, name, parts, coerce=self._forced(name), counts=tally)
+        return raw
+
+    def _encode_numeric(self, df, given, counts, out) -> int:
+        """Numeric features imputed, centred and scaled, then the missing indicators; the next free column."""
+        raw = self._read_numeric(df, given, counts)
+        for j, (name, part) in enumerate(self.numeric_sources_):
+            column = raw[name][part].copy()
+            holes = np.isnan(column)
+            expected = self.numeric_features_[j] in self.indicator_features_ or self.input_kinds_ is None
+            if holes.any() and not expected:
+                counts[name]["missing"] = counts[name].get("missing", 0) + int(holes.sum())
+            column = np.where(holes, self.medians_[j], column)
             column -= self.means_[j]
             column /= self.scales_[j]
+            if self.scaling == "robust":
+                column = smooth_clip(column)
             out[:, j] = column
-        offset = len(self.numeric_columns_)
+        offset = len(self.numeric_sources_)
+        for feature in self.indicator_features_:
+            name, part = self.numeric_sources_[self.numeric_features_.index(feature)]
+            out[:, offset] = np.isnan(raw[name][part])
+            offset += 1
+        return offset
+
+    def _encode_categorical(self, df, given, counts, out, offset) -> int:
+        """One-hot blocks from ``offset``, counting unseen levels; the next free column."""
+        kinds = self.input_kinds_
         blocks = zip(self.categorical_columns_, self.fill_values_, self.categories_, strict=True)
         for name, fill, cats in blocks:
-            values = _categorical_strings(df[given[name]].reset_index(drop=True))
-            values[pd.isna(values)] = fill
+            tally = counts.setdefault(name, {})
+            values = categorical_strings(df[given[name]].reset_index(drop=True),
+                                         None if kinds is None else kinds[name], name, tally)
+            holes = pd.isna(values)
+            values[holes] = fill
             lookup = {c: i for i, c in enumerate(cats)}
-            block = np.zeros((n, len(cats)))
             index = np.array([lookup.get(v, -1) for v in values], dtype=np.intp)
             known = index >= 0
+            if not known.all():
+                unseen = int((~known & ~holes).sum())
+                if unseen:
+                    tally["unseen level"] = unseen
+                if (~known & holes).any():
+                    tally["missing"] = int((~known & holes).sum())
+            block = out[:, offset:offset + len(cats)]
+            block[...] = 0.0
             block[np.flatnonzero(known), index[known]] = 1.0
-            out[:, offset:offset + len(cats)] = block
             offset += len(cats)
-        return out.astype(resolve_dtype(self.dtype), copy=False)
+        return offset
+
+    def _forced(self, name) -> bool:
+        return any(c.column == name and c.reason.startswith("set by") for c in self.plan_.columns)
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
-        """Everything learned, as a JSON-able dict (no pickle)."""
+        """Everything learned, as a JSON-able dict (no pickle); arrays are named, see :meth:`get_arrays`."""
         self._check_fitted()
-        return {
-            "dtype": resolve_dtype(self.dtype).name,
-            "feature_names_in": list(self.feature_names_in_),
-            "imputed_columns": list(self.imputed_columns_),
-            "numeric": {"columns": list(self.numeric_columns_), "medians": list(self.medians_),
-                        "means": list(self.means_), "scales": list(self.scales_)},
-            "categorical": {"columns": list(self.categorical_columns_),
-                            "fill_values": list(self.fill_values_),
-                            "categories": [list(c) for c in self.categories_]},
-        }
+        return write_config(self, self.get_arrays())
+
+    def get_arrays(self) -> dict:
+        """The learned arrays (text encodings), ``{name: float64 ndarray}``, for ``weights.npz``."""
+        self._check_fitted()
+        return {f"text.{i}.{key}": np.asarray(state[key], dtype=np.float64)
+                for i, state in enumerate(self.text_states_)
+                for key in ("idf", "components", "means", "scales")}
 
     @classmethod
-    def from_config(cls, config: dict) -> Preprocessor:
-        """Rebuild a fitted preprocessor from :meth:`get_config`'s dict, checking every field."""
-        def fail(field, expected, value):
-            raise ValueError(f"Invalid preprocessing config: `{field}` must be {expected}. "
-                             f"Received: {field}={value!r}"[:500])
-
-        def str_list(field, value):
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                fail(field, "a list of strings", value)
-            return list(value)
-
-        def number_list(field, value, n, positive=False):
-            if (not isinstance(value, list) or len(value) != n
-                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                               for v in value)):
-                fail(field, f"a list of {n} finite numbers", value)
-            if positive and any(v <= 0 for v in value):
-                fail(field, "positive", value)
-            return [float(v) for v in value]
-
-        if not isinstance(config, dict):
-            fail("preprocessing", "a dict", config)
-        num, cat = config.get("numeric"), config.get("categorical")
-        if not isinstance(num, dict) or not isinstance(cat, dict):
-            fail("numeric/categorical", "dicts", (type(num).__name__, type(cat).__name__))
-        dtype = config.get("dtype")
-        if dtype not in ("float32", "float64"):
-            fail("dtype", "'float32' or 'float64'", dtype)
-        self = cls(dtype=dtype)
-        self.feature_names_in_ = str_list("feature_names_in", config.get("feature_names_in"))
-        self.n_features_in_ = len(self.feature_names_in_)
-        self.imputed_columns_ = str_list("imputed_columns", config.get("imputed_columns"))
-        self.numeric_columns_ = str_list("numeric.columns", num.get("columns"))
-        k = len(self.numeric_columns_)
-        self.medians_ = number_list("numeric.medians", num.get("medians"), k)
-        self.means_ = number_list("numeric.means", num.get("means"), k)
-        self.scales_ = number_list("numeric.scales", num.get("scales"), k, positive=True)
-        self.categorical_columns_ = str_list("categorical.columns", cat.get("columns"))
-        m = len(self.categorical_columns_)
-        self.fill_values_ = str_list("categorical.fill_values", cat.get("fill_values"))
-        categories = cat.get("categories")
-        if not isinstance(categories, list) or len(categories) != m or len(self.fill_values_) != m:
-            fail("categorical.categories", f"a list of {m} lists", categories)
-        self.categories_ = [str_list(f"categorical.categories[{i}]", c) for i, c in enumerate(categories)]
-        if sorted(self.numeric_columns_ + self.categorical_columns_) != sorted(self.feature_names_in_) or \
-                len(set(self.feature_names_in_)) != len(self.feature_names_in_):
-            fail("feature_names_in", "the numeric and categorical columns, each once", self.feature_names_in_)
-        self.column_transformer_ = None
-        self._set_names_out()
-        return self
+    def from_config(cls, config: dict, arrays=None) -> Preprocessor:
+        """Rebuild a fitted preprocessor from :meth:`get_config`'s dict (and :meth:`get_arrays`'s
+        arrays), checking every field. Configs written before column plans (no ``version``) load
+        as they were: numeric and categorical columns, imputed and scaled as then."""
+        return read_config(cls, config, arrays or {})
 
     def __repr__(self):
-        return f"Preprocessor(dtype={resolve_dtype(self.dtype).name!r})"
+        shown = [f"dtype={resolve_dtype(self.dtype).name!r}"]
+        defaults = {"drop": None, "categorical": None, "numeric": None, "datetime": None, "id": None,
+                    "scaling": "standard", "cardinality_threshold": CARDINALITY_THRESHOLD,
+                    "memory_limit": None}
+        shown += [f"{k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v]
+        return f"Preprocessor({', '.join(shown)})"

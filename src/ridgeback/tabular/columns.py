@@ -1,0 +1,313 @@
+"""Column roles: what each raw column is, decided on purpose, and the plan that lists them.
+
+:func:`plan_columns` looks at a DataFrame once and gives every column one role:
+
+========== ============================================================ ==========================
+role       when                                                         what is done
+========== ============================================================ ==========================
+numeric    numbers (or text that is all numbers)                        impute the median, scale;
+                                                                        a missing indicator if any
+categorical at most ``cardinality_threshold`` levels (bool, strings,     one-hot; missing is a level
+           codes such as ZIP+4 ``98112-4729``)
+text       more levels than that: free text, names, many codes          hashed character n-grams,
+                                                                        tf-idf, SVD (fixed width)
+datetime   ISO 8601 timestamps, or a datetime dtype                     year, month, day of week,
+                                                                        hour, epoch days
+id         nearly every value unique and no spaces (``LIC-00123``), or  dropped, with a note
+           consecutive integers / a name such as ``id``, ``rownames``
+drop       constant, all missing, or named by the user                  dropped, with a note
+========== ============================================================ ==========================
+
+The user overrides any of this by naming columns (``drop=``, ``categorical=``, ``numeric=``,
+``datetime=``, ``id=``); an override is recorded as the reason. The plan is plain data
+(:class:`ColumnPlan` rows) so that ``ridgeback describe`` prints it and the model directory
+keeps it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ROLES", "OVERRIDES", "CARDINALITY_THRESHOLD", "ColumnPlan", "Plan", "plan_columns",
+           "check_overrides", "NotANumberError"]
+
+ROLES = ("numeric", "categorical", "text", "datetime", "id", "drop")
+#: override argument -> role it forces
+OVERRIDES = {"drop": "drop", "categorical": "categorical", "numeric": "numeric", "datetime": "datetime",
+             "id": "id"}
+#: more distinct values than this and a string column is encoded as text, not one-hot (skrub's default)
+CARDINALITY_THRESHOLD = 40
+#: an object column whose values are at least this share numbers is numeric, or codes such as ZIP+4
+NUMERIC_SHARE = 0.5
+#: nearly all values distinct: an identifier (with no spaces) rather than a category
+ID_UNIQUE_SHARE = 0.95
+_ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|rownames?)$|^unnamed: ?\d+$|^$", re.IGNORECASE)
+_ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+                       r"\s*(Z|[+-]\d{2}:?\d{2})?\s*$")
+_SAMPLE = 2000
+
+
+class NotANumberError(ValueError):
+    """A column read as numeric holds text that is not a number (its row and value are named)."""
+
+
+@dataclass
+class ColumnPlan:
+    """One raw column: its role and why, how many distinct values, what share is missing."""
+
+    column: str
+    role: str
+    cardinality: int
+    missing_share: float
+    action: str
+    reason: str
+    #: values that could not be read in this role and were taken as missing (forced numeric/datetime)
+    coerced: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Plan:
+    """The column plan of a table: one :class:`ColumnPlan` per raw column, in the table's order."""
+
+    columns: list = field(default_factory=list)
+
+    def by_role(self, role) -> list:
+        return [c.column for c in self.columns if c.role == role]
+
+    def summary(self) -> str:
+        """One line: how many columns of each role, and which ones were dropped.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "k": ["a", "b", "a"], "c": [7, 7, 7]})
+        >>> plan_columns(df).summary()
+        'columns: 1 numeric, 1 categorical; dropped: c (constant)'
+        """
+        counts = [f"{len(self.by_role(r))} {r}" for r in ROLES[:4] if self.by_role(r)]
+        dropped = [f"{c.column} ({'identifier' if c.role == 'id' else c.reason.split(':')[0]})"
+                   for c in self.columns if c.role in ("id", "drop")]
+        line = "columns: " + (", ".join(counts) if counts else "none used")
+        if dropped:
+            shown = ", ".join(dropped[:6]) + (f" and {len(dropped) - 6} more" if len(dropped) > 6 else "")
+            line += f"; dropped: {shown}"
+        return line
+
+    def imputed(self) -> list:
+        """``(column, how)`` for every used column that had missing values in the data."""
+        how = {"numeric": "median, plus a missing-indicator column", "datetime": "median of each part, "
+               "plus a missing-indicator column", "categorical": "its own level '<missing>'",
+               "text": "the empty string"}
+        return [(c.column, how[c.role]) for c in self.columns if c.role in how and c.missing_share > 0]
+
+    def table(self) -> str:
+        """The plan as an aligned text table (what ``ridgeback describe`` prints)."""
+        header = ("column", "role", "distinct", "missing", "action")
+        rows = [(c.column, c.role, str(c.cardinality), f"{c.missing_share:.1%}",
+                 c.action + (f" ({c.reason})" if c.reason else "")) for c in self.columns]
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+        lines = ["  ".join(v.ljust(w) for v, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
+                 for r in [header, *rows]]
+        return "\n".join(line.rstrip() for line in lines)
+
+    def to_list(self) -> list:
+        return [c.to_dict() for c in self.columns]
+
+    @classmethod
+    def from_list(cls, rows) -> Plan:
+        fields = set(ColumnPlan.__dataclass_fields__)
+        if not isinstance(rows, list) or not all(isinstance(r, dict) and set(r) <= fields for r in rows):
+            raise ValueError(f"`plan` must be a list of column records with keys among {sorted(fields)}. "
+                             f"Received: plan={str(rows)[:200]}")
+        types = {"column": str, "role": str, "cardinality": int, "missing_share": (int, float), "action": str,
+                 "reason": str, "coerced": int}
+        for r in rows:
+            bad = [k for k, v in r.items() if not isinstance(v, types[k]) or isinstance(v, bool)]
+            if bad or r.get("role") not in ROLES or not fields - {"coerced"} <= set(r):
+                raise ValueError(f"`plan` records need a column name, a role among {list(ROLES)}, a "
+                                 f"cardinality, a missing share, an action and a reason. Received: "
+                                 f"{str(r)[:200]}")
+        return cls([ColumnPlan(**r) for r in rows])
+
+
+# --------------------------------------------------------------------------- checks
+
+def check_overrides(names, overrides: dict) -> dict:
+    """``{column: role}`` from the override lists, refusing unknown columns and a column named twice."""
+    forced = {}
+    for arg, role in OVERRIDES.items():
+        value = overrides.get(arg)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"`{arg}` must be a list of column names. Received: {arg}={value!r}")
+        for column in value:
+            if column not in names:
+                raise ValueError(f"`{arg}` names a column the data does not have; columns: "
+                                 f"{', '.join(names[:20])}. Received: {arg}={column!r}")
+            if column in forced and forced[column] != role:
+                raise ValueError(f"Column {column!r} is named by two overrides ({forced[column]} and "
+                                 f"{role}). Received: {arg}={column!r}")
+            forced[column] = role
+    return forced
+
+
+def is_categorical_dtype(series: pd.Series) -> bool:
+    dtype = series.dtype
+    return (isinstance(dtype, pd.CategoricalDtype) or dtype.kind in "bOSU"
+            or pd.api.types.is_string_dtype(dtype))
+
+
+def is_datetime_dtype(series: pd.Series) -> bool:
+    return series.dtype.kind == "M" or isinstance(series.dtype, pd.DatetimeTZDtype)
+
+
+def looks_like_iso_dates(present: pd.Series) -> bool:
+    """Every (sampled) value is a string in ISO 8601 form: ``2024-05-01``, ``2024-05-01T13:00:00Z``."""
+    sample = present.iloc[:_SAMPLE]
+    return bool(len(sample)) and all(isinstance(v, str) and _ISO_DATE.match(v) for v in sample)
+
+
+def number_share(present: pd.Series) -> float:
+    if not all(isinstance(v, str) for v in present.iloc[:1000]):
+        return 0.0
+    return float(pd.to_numeric(present, errors="coerce").notna().mean())
+
+
+def not_numbers(series: pd.Series) -> np.ndarray:
+    """Mask of the present values that do not parse as numbers."""
+    return pd.to_numeric(series, errors="coerce").isna().to_numpy() & ~series.isna().to_numpy()
+
+
+def _has_space(present: pd.Series) -> bool:
+    return bool(present.iloc[:_SAMPLE].astype(str).str.contains(r"\s", regex=True).any())
+
+
+# --------------------------------------------------------------------------- the plan
+
+def _row(name, role, n_distinct, missing, reason, coerced=0):
+    actions = {"numeric": "impute median, scale", "categorical": "one-hot", "datetime":
+               "year, month, weekday, hour, epoch", "text": "char n-gram tf-idf + SVD",
+               "id": "drop", "drop": "drop"}
+    action = actions[role]
+    if role in ("numeric", "datetime") and missing > 0:
+        action += ", missing indicator"
+    if role == "categorical" and missing > 0:
+        action += ", missing as a level"
+    return ColumnPlan(name, role, int(n_distinct), float(missing), action, reason, int(coerced))
+
+
+def _decide(name, series, threshold) -> tuple:
+    """(role, reason) for one column without overrides."""
+    n = len(series)
+    present = series.dropna()
+    if present.empty:
+        return "drop", "all missing"
+    n_distinct = int(present.astype(str).nunique()) if series.dtype.kind == "O" else int(present.nunique())
+    if n_distinct == 1 and len(present) == n:
+        return "drop", f"constant: every row holds {present.iloc[0]!r}"[:80]
+    if is_datetime_dtype(series):
+        return "datetime", "datetime dtype"
+    if series.dtype.kind in "iuf":
+        if series.dtype.kind in "iu" and n_distinct > threshold and n_distinct == len(present):
+            ordered = np.sort(present.to_numpy())
+            if _ID_NAME.search(name) or bool(np.all(np.diff(ordered) == 1)):
+                return "id", "identifier: distinct consecutive integers" if not _ID_NAME.search(name) else \
+                    "identifier: distinct integers in a column named like an id"
+        return "numeric", ""
+    if not is_categorical_dtype(series):
+        return "unreadable", ""
+    if series.dtype.kind == "O":
+        if looks_like_iso_dates(present):
+            return "datetime", "ISO 8601 timestamps"
+        share = number_share(present)
+        if share == 1.0:
+            return "numeric", "numbers written as text"
+        if share >= NUMERIC_SHARE:
+            bad = present[not_numbers(present)]
+            if all(re.search(r"\d", str(v)) for v in bad.iloc[:_SAMPLE]):
+                role = "categorical" if n_distinct <= threshold else "text"
+                return role, f"codes: mostly numbers, but also values like {bad.iloc[0]!r}"
+            return "not a number", ""
+    if n_distinct <= threshold:
+        return "categorical", ""
+    if (n_distinct >= ID_UNIQUE_SHARE * len(present) and not _has_space(present)) or _ID_NAME.search(name):
+        return "id", f"identifier: {n_distinct} distinct values in {len(present)} rows"
+    return "text", f"{n_distinct} distinct values (> {threshold})"
+
+
+def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
+                 cardinality_threshold=CARDINALITY_THRESHOLD) -> Plan:
+    """Decide every column's role (see the module docstring); overrides win.
+
+    Raises
+    ------
+    NotANumberError
+        A text column that is mostly numbers holds a value that is neither a number nor a
+        code with digits (``'forty'``): the row is named with the two fixes.
+    ValueError
+        A column of a dtype that is neither numbers, text nor dates.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"zip": ["98112", "98112-4729", "98105"], "n": [1, 2, 3]})
+    >>> [(c.column, c.role) for c in plan_columns(df).columns]
+    [('zip', 'categorical'), ('n', 'numeric')]
+    """
+    names = [str(c) for c in df.columns]
+    forced = check_overrides(names, {"drop": drop, "categorical": categorical, "numeric": numeric,
+                                     "datetime": datetime, "id": id})
+    plan = Plan()
+    for name, column in zip(names, df.columns, strict=True):
+        series = df[column].reset_index(drop=True)
+        missing = float(series.isna().mean())
+        present = series.dropna()
+        distinct = int(present.astype(str).nunique()) if len(present) else 0
+        if name in forced:
+            role = forced[name]
+            coerced = 0
+            if role == "numeric" and series.dtype.kind not in "iufb":
+                coerced = int(not_numbers(series).sum())
+            elif role == "datetime" and not is_datetime_dtype(series):
+                parsed = to_datetime(series)
+                coerced = int((parsed.isna() & series.notna()).sum())
+            note = f"{coerced} values that are not {'numbers' if role == 'numeric' else 'dates'} read " \
+                   f"as missing" if coerced else ""
+            reason = f"set by {'--' + role if role != 'drop' else '--drop'}" + (f"; {note}" if note else "")
+            plan.columns.append(_row(name, role, distinct, missing, reason, coerced))
+            continue
+        role, reason = _decide(name, series, cardinality_threshold)
+        if role == "unreadable":
+            raise ValueError(f"Column {name!r} has dtype {series.dtype}, which cannot be read as numbers, "
+                             f"categories or dates; convert or drop it (drop=[{name!r}], --drop {name}). "
+                             f"Received: {name} of dtype {series.dtype}")
+        if role == "not a number":
+            bad = not_numbers(series)
+            row = int(np.flatnonzero(bad)[0])
+            raise NotANumberError(
+                f"Column {name!r} is numeric but row {row} holds {series.iloc[row]!r}, which is not a number "
+                f"({int(bad.sum())} row(s) like this); declare it categorical (--categorical {name}) or "
+                f"numeric with such values read as missing (--numeric {name}). "
+                f"Received: {name}={series.iloc[row]!r}")
+        plan.columns.append(_row(name, role, distinct, missing, reason))
+    return plan
+
+
+def to_datetime(series: pd.Series) -> pd.Series:
+    """Timestamps in UTC (naive ones taken as UTC); what cannot be parsed becomes NaT."""
+    if is_datetime_dtype(series):
+        out = series
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            return series.dt.tz_convert("UTC")
+        return out.dt.tz_localize("UTC")
+    values = series.astype(object).where(series.notna(), None)
+    return pd.to_datetime(values.map(lambda v: v if isinstance(v, str) else None), format="ISO8601",
+                          errors="coerce", utc=True)

@@ -1,0 +1,244 @@
+"""A fitted :class:`~ridgeback.tabular.preprocessing.Preprocessor` as its JSON config and back:
+written by :func:`write_config`, rebuilt by :func:`read_config` from the config and its arrays,
+every field checked (a model directory is read with suspicion).
+
+Two layouts are read: version 2 (column plans, missing indicators, datetime and text
+columns, robust scaling) and the layout written before it (no ``version`` key: numeric and
+categorical columns only), which loads and transforms exactly as it did.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._util.validation import resolve_dtype
+from .columns import ColumnPlan, Plan
+from .encoders import DATETIME_PARTS, HASH_WIDTH, TEXT_COMPONENTS
+
+__all__ = ["write_config", "read_config", "CONFIG_VERSION"]
+
+CONFIG_VERSION = 2
+_KINDS = ("bool", "number", "string", "datetime")
+
+
+def _fail(field, expected, value):
+    raise ValueError(f"Invalid preprocessing config: `{field}` must be {expected}. "
+                     f"Received: {field}={value!r}"[:500])
+
+
+def _str_list(field, value):
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        _fail(field, "a list of strings", value)
+    return list(value)
+
+
+def _number_list(field, value, n, positive=False):
+    if (not isinstance(value, list) or len(value) != n
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                       for v in value)):
+        _fail(field, f"a list of {n} finite numbers", value)
+    if positive and any(v <= 0 for v in value):
+        _fail(field, "positive", value)
+    return [float(v) for v in value]
+
+
+def _categorical(self, cat):
+    self.categorical_columns_ = _str_list("categorical.columns", cat.get("columns"))
+    m = len(self.categorical_columns_)
+    self.fill_values_ = _str_list("categorical.fill_values", cat.get("fill_values"))
+    categories = cat.get("categories")
+    if not isinstance(categories, list) or len(categories) != m or len(self.fill_values_) != m:
+        _fail("categorical.categories", f"a list of {m} lists", categories)
+    self.categories_ = [_str_list(f"categorical.categories[{i}]", c) for i, c in enumerate(categories)]
+
+
+def _numbers(self, num, k):
+    self.medians_ = _number_list("numeric.medians", num.get("medians"), k)
+    self.means_ = _number_list("numeric.means", num.get("means"), k)
+    self.scales_ = _number_list("numeric.scales", num.get("scales"), k, positive=True)
+
+
+def _legacy(cls, config, num, cat):
+    """The layout before column plans: imputed (median / most frequent), scaled, one-hot."""
+    self = cls(dtype=config["dtype"])
+    self.feature_names_in_ = _str_list("feature_names_in", config.get("feature_names_in"))
+    self.imputed_columns_ = _str_list("imputed_columns", config.get("imputed_columns"))
+    self.numeric_columns_ = _str_list("numeric.columns", num.get("columns"))
+    _numbers(self, num, len(self.numeric_columns_))
+    _categorical(self, cat)
+    if sorted(self.numeric_columns_ + self.categorical_columns_) != sorted(self.feature_names_in_) or \
+            len(set(self.feature_names_in_)) != len(self.feature_names_in_):
+        _fail("feature_names_in", "the numeric and categorical columns, each once", self.feature_names_in_)
+    self.input_kinds_ = None
+    self.numeric_sources_ = [(c, None) for c in self.numeric_columns_]
+    self.numeric_features_ = list(self.numeric_columns_)
+    self.indicator_features_, self.datetime_columns_, self.datetime_parts_ = [], [], []
+    self.text_columns_, self.text_states_, self.dropped_columns_ = [], [], []
+    cardinality = dict(zip(self.categorical_columns_, map(len, self.categories_), strict=True))
+    self.plan_ = Plan([ColumnPlan(c, "numeric" if c in self.numeric_columns_ else "categorical",
+                                  cardinality.get(c, 0), 0.0, "impute, scale" if c in self.numeric_columns_
+                                  else "impute most frequent, one-hot", "saved before column plans")
+                       for c in self.feature_names_in_])
+    return self
+
+
+def write_config(pre, arrays) -> dict:
+    """A fitted preprocessor's learned state as the version-2 JSON layout; ``arrays`` (its
+    :meth:`~ridgeback.tabular.preprocessing.Preprocessor.get_arrays`) are listed by shape and dtype."""
+    return {
+        "version": CONFIG_VERSION,
+        "dtype": resolve_dtype(pre.dtype).name,
+        "params": {"drop": pre.drop, "categorical": pre.categorical, "numeric": pre.numeric,
+                   "datetime": pre.datetime, "id": pre.id, "scaling": pre.scaling,
+                   "cardinality_threshold": int(pre.cardinality_threshold),
+                   "memory_limit": None if pre.memory_limit is None else int(pre.memory_limit)},
+        "plan": pre.plan_.to_list(),
+        "feature_names_in": list(pre.feature_names_in_),
+        "input_kinds": dict(pre.input_kinds_),
+        "imputed_columns": list(pre.imputed_columns_),
+        "numeric": {"columns": list(pre.numeric_columns_),
+                    "sources": [[name, part] for name, part in pre.numeric_sources_],
+                    "medians": list(pre.medians_), "means": list(pre.means_),
+                    "scales": list(pre.scales_),
+                    "indicators": list(pre.indicator_features_)},
+        "datetime": {"columns": list(pre.datetime_columns_),
+                     "parts": [list(p) for p in pre.datetime_parts_]},
+        "categorical": {"columns": list(pre.categorical_columns_),
+                        "fill_values": list(pre.fill_values_),
+                        "categories": [list(c) for c in pre.categories_]},
+        "text": {"columns": list(pre.text_columns_), "hash_width": HASH_WIDTH},
+        "arrays": {name: {"shape": list(a.shape), "dtype": a.dtype.name} for name, a in arrays.items()},
+    }
+
+
+def read_config(cls, config, arrays):
+    if not isinstance(config, dict):
+        _fail("preprocessing", "a dict", config)
+    num, cat = config.get("numeric"), config.get("categorical")
+    if not isinstance(num, dict) or not isinstance(cat, dict):
+        _fail("numeric/categorical", "dicts", (type(num).__name__, type(cat).__name__))
+    if config.get("dtype") not in ("float32", "float64"):
+        _fail("dtype", "'float32' or 'float64'", config.get("dtype"))
+    if "version" not in config:
+        self = _legacy(cls, config, num, cat)
+    else:
+        self = _current(cls, config, num, cat, arrays)
+    self.n_features_in_ = len(self.feature_names_in_)
+    self.column_transformer_ = None
+    self._set_names_out()
+    return self
+
+
+def _current(cls, config, num, cat, arrays):
+    if config["version"] != CONFIG_VERSION:
+        _fail("version", str(CONFIG_VERSION), config["version"])
+    self = _with_params(cls, config)
+    _plan(self, config)
+    _numeric(self, num)
+    _datetime(self, config, num.get("sources"))
+    _categorical(self, cat)
+    text = config.get("text")
+    if not isinstance(text, dict) or text.get("hash_width") != HASH_WIDTH:
+        _fail("text", f"an object with hash_width {HASH_WIDTH}", text)
+    self.text_columns_ = _str_list("text.columns", text.get("columns"))
+    self.text_states_ = [_text_state(i, arrays) for i in range(len(self.text_columns_))]
+    _check_roles(self)
+    return self
+
+
+def _with_params(cls, config):
+    """An unfitted preprocessor with the saved constructor arguments, each checked."""
+    params = config.get("params")
+    if not isinstance(params, dict) or params.get("scaling") not in ("standard", "robust"):
+        _fail("params", "an object with scaling 'standard' or 'robust'", params)
+    overrides = {k: params.get(k) for k in ("drop", "categorical", "numeric", "datetime", "id")}
+    for key, value in overrides.items():
+        if value is not None:
+            _str_list(f"params.{key}", value)
+    threshold, limit = params.get("cardinality_threshold"), params.get("memory_limit")
+    limit_ok = limit is None or (type(limit) is int and limit > 0)
+    if type(threshold) is not int or threshold < 1 or not limit_ok:
+        _fail("params", "a positive cardinality_threshold and memory_limit", params)
+    return cls(dtype=config["dtype"], scaling=params["scaling"], cardinality_threshold=threshold,
+               memory_limit=limit, **overrides)
+
+
+def _plan(self, config):
+    """The column plan, the raw column names (one plan record each), their input kinds."""
+    self.plan_ = Plan.from_list(config.get("plan"))
+    self.feature_names_in_ = _str_list("feature_names_in", config.get("feature_names_in"))
+    if [c.column for c in self.plan_.columns] != self.feature_names_in_:
+        _fail("plan", "one record per column of feature_names_in", [c.column for c in self.plan_.columns])
+    kinds = config.get("input_kinds")
+    if not isinstance(kinds, dict) or not all(isinstance(v, str) and v in _KINDS for v in kinds.values()):
+        _fail("input_kinds", f"an object of kinds among {list(_KINDS)}", kinds)
+    self.input_kinds_ = dict(kinds)
+    self.imputed_columns_ = _str_list("imputed_columns", config.get("imputed_columns"))
+
+
+def _numeric(self, num):
+    """Numeric columns, the sources of the numeric features, their statistics and indicators."""
+    self.numeric_columns_ = _str_list("numeric.columns", num.get("columns"))
+    sources = num.get("sources")
+
+    def is_source(s):
+        return (isinstance(s, list) and len(s) == 2 and isinstance(s[0], str)
+                and s[1] in (None, *DATETIME_PARTS))
+
+    if not isinstance(sources, list) or not all(is_source(s) for s in sources):
+        _fail("numeric.sources", "a list of [column, part or null]", sources)
+    self.numeric_sources_ = [(name, part) for name, part in sources]
+    self.numeric_features_ = [name if part is None else f"{name}.{part}" for name, part in sources]
+    _numbers(self, num, len(sources))
+    self.indicator_features_ = _str_list("numeric.indicators", num.get("indicators"))
+    if not set(self.indicator_features_) <= set(self.numeric_features_):
+        _fail("numeric.indicators", "numeric features", self.indicator_features_)
+
+
+def _datetime(self, config, sources):
+    """Datetime columns and their parts; with the numeric columns, exactly the numeric sources."""
+    dates = config.get("datetime")
+    if not isinstance(dates, dict):
+        _fail("datetime", "an object", dates)
+    self.datetime_columns_ = _str_list("datetime.columns", dates.get("columns"))
+    parts = dates.get("parts")
+    if not isinstance(parts, list) or len(parts) != len(self.datetime_columns_):
+        _fail("datetime.parts", f"a list of {len(self.datetime_columns_)} lists", parts)
+    self.datetime_parts_ = [_str_list(f"datetime.parts[{i}]", p) for i, p in enumerate(parts)]
+    expected = [(c, None) for c in self.numeric_columns_] + [
+        (c, p) for c, ps in zip(self.datetime_columns_, self.datetime_parts_, strict=True) for p in ps]
+    if sorted(expected, key=str) != sorted(self.numeric_sources_, key=str):
+        _fail("numeric.sources", "the numeric columns and the datetime parts", sources)
+
+
+def _check_roles(self):
+    """Each role's columns are those the plan gives it; the dropped columns are the plan's."""
+    roles = {c.column: c.role for c in self.plan_.columns}
+    by_role = {"numeric": self.numeric_columns_, "datetime": self.datetime_columns_,
+               "categorical": self.categorical_columns_, "text": self.text_columns_}
+    for role, columns in by_role.items():
+        if sorted(columns) != sorted(c for c, r in roles.items() if r == role):
+            _fail(f"{role}.columns", f"the columns the plan gives the role {role!r}", columns)
+    if not set(self.input_kinds_) == {c for c, r in roles.items() if r not in ("id", "drop")}:
+        _fail("input_kinds", "one kind per used column", sorted(self.input_kinds_))
+    self.dropped_columns_ = [c for c, r in roles.items() if r in ("id", "drop")]
+
+
+def _text_state(i, arrays):
+    state = {}
+    for key in ("idf", "components", "means", "scales"):
+        name = f"text.{i}.{key}"
+        value = arrays.get(name)
+        if not isinstance(value, np.ndarray) or value.dtype != np.float64 or not np.all(np.isfinite(value)):
+            _fail(f"arrays[{name!r}]", "a finite float64 array", type(value).__name__)
+        state[key] = value
+    k = state["components"].shape[0]
+    if (state["idf"].shape != (HASH_WIDTH,) or state["components"].shape != (k, HASH_WIDTH)
+            or not 1 <= k <= TEXT_COMPONENTS or state["means"].shape != (k,) or state["scales"].shape != (k,)
+            or np.any(state["scales"] <= 0)):
+        _fail(f"text.{i}", f"idf ({HASH_WIDTH},), components (k, {HASH_WIDTH}), means and positive "
+              "scales (k,)",
+              {key: value.shape for key, value in state.items()})
+    return state

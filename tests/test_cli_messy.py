@@ -1,0 +1,93 @@
+"""Every CLI command on every messy fixture (issue 18): exit 0 or 2, never 1, never a traceback;
+the plan, the unseen-value note on stderr and `warnings` in --json."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ridgeback.cli import main
+
+MESSY = Path(__file__).parent / "fixtures" / "messy"
+TARGETS = {"listings.csv": "sold", "listings_new.csv": "sold", "rare_class.csv": "species",
+           "duplicate_header.csv": "mpg", "unbalanced_quote.csv": "cyl", "stray_cr.csv": "cyl"}
+FAST = ["--epochs", "3", "--hidden", "4", "--quiet"]
+
+
+def run(capsys, argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert code in (0, 2), (argv, code, err)
+    assert "Traceback" not in out + err
+    if code == 2:
+        assert len(err.strip().splitlines()) == 1, err
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("messy") / "model"
+    argv = ["train", MESSY / "listings.csv", "--target", "sold", "--out", out, *FAST]
+    assert main([str(a) for a in argv]) == 0
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_every_command_on_every_fixture_exits_0_or_2_in_one_line(capsys, tmp_path, trained, name):
+    data, target = MESSY / name, TARGETS[name]
+    run(capsys, ["describe", data, "--target", target])
+    run(capsys, ["train", data, "--target", target, "--out", tmp_path / "m", *FAST])
+    run(capsys, ["tune", data, "--target", target, "--out", tmp_path / "r", "--grid", "l2=0", "--cv", "3",
+                 *FAST])
+    run(capsys, ["predict", trained, data, "--out", tmp_path / "p.csv", "--quiet"])
+    run(capsys, ["evaluate", trained, data, "--target", target, "--quiet"])
+
+
+def test_malformed_files_name_the_problem(capsys):
+    _, _, err = run(capsys, ["describe", MESSY / "duplicate_header.csv", "--target", "mpg"])
+    assert "['wt'] more than once" in err
+    _, _, err = run(capsys, ["train", MESSY / "stray_cr.csv", "--target", "cyl", "--out", "x", *FAST])
+    assert "carriage return" in err and "line 3" in err
+
+
+def test_describe_prints_the_plan_and_honours_overrides(capsys):
+    code, out, _ = run(capsys, ["describe", MESSY / "listings.csv", "--target", "sold", "--drop",
+                                "description,area", "--id", "zip_code"])
+    assert code == 0
+    rows = {line.split()[0]: line.split()[1] for line in out.splitlines()[2:-1]}
+    assert rows["description"] == "drop" and rows["area"] == "drop" and rows["zip_code"] == "id"
+    assert rows["listed_at"] == "datetime" and rows["neighbourhood"] == "categorical"
+    code, out, _ = run(capsys, ["describe", MESSY / "listings.csv", "--target", "sold", "--json"])
+    doc = json.loads(out)
+    assert doc["summary"].startswith("columns: 1 numeric") and len(doc["columns"]) == 10
+
+
+def test_train_and_tune_print_the_plan_summary_and_take_toml_keys(capsys, tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text('drop = ["description"]\ncategorical = "zip_code"\n')
+    code, out, _ = run(capsys, ["train", MESSY / "listings.csv", "--target", "sold", "--out", tmp_path / "m",
+                                "--config", config, *FAST])
+    assert code == 0 and "dropped: Unnamed: 0 (identifier), licence_id (identifier), description" in out
+    code, out, err = run(capsys, ["tune", MESSY / "rare_class.csv", "--target", "species", "--out",
+                                  tmp_path / "r", "--grid", "l2=0", "--cv", "5", "--epochs", "3",
+                                  "--hidden", "4"])
+    assert code == 0 and "columns: 2 numeric" in out and "'rare' (2 rows)" in err
+
+
+def test_unseen_levels_are_one_note_on_stderr_and_warnings_in_json(capsys, tmp_path, trained):
+    new = MESSY / "listings_new.csv"
+    code, _, err = run(capsys, ["predict", trained, new, "--out", tmp_path / "p.csv"])
+    notes = [line for line in err.splitlines() if line.startswith("note: Values not seen at fit")]
+    assert code == 0 and len(notes) == 1 and "has_pool: 30 type change" in notes[0]
+    code, out, _ = run(capsys, ["evaluate", trained, new, "--target", "sold", "--json"])
+    (warning,) = json.loads(out)["warnings"]
+    assert warning["counts"]["neighbourhood"]["unseen level"] == 3
+
+
+def test_memory_limit_error_is_one_line_exit_2(capsys, tmp_path, monkeypatch):
+    import ridgeback.tabular.limits as limits
+
+    monkeypatch.setattr(limits, "default_memory_limit", lambda: 50_000)
+    code, _, err = run(capsys, ["train", MESSY / "listings.csv", "--target", "sold", "--out", tmp_path / "m",
+                                "--categorical", "description", *FAST])
+    assert code == 2 and "widest column is 'description'" in err and "--drop description" in err

@@ -1,0 +1,182 @@
+"""Messy real-looking tables (tests/fixtures/messy, issue 18): column roles, missing values as
+information, unseen levels and type changes, memory limits, malformed CSVs and rare classes."""
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import ridgeback as rb
+from ridgeback.tabular.columns import NotANumberError, plan_columns
+from ridgeback.tabular.data import read_table, split_target
+from ridgeback.tabular.limits import MemoryLimitError, UnseenValuesWarning
+from ridgeback.tabular.preprocessing import Preprocessor, smooth_clip
+
+MESSY = Path(__file__).parent / "fixtures" / "messy"
+
+
+@pytest.fixture(scope="module")
+def listings():
+    return split_target(read_table(MESSY / "listings.csv"), "sold")
+
+
+@pytest.fixture(scope="module")
+def model(listings):
+    X, y = listings
+    mlp = rb.MLPClassifier(hidden_layer_sizes=(8,), max_epochs=5, random_state=0)
+    return rb.TabularModel(mlp).fit(X, y)
+
+
+def test_every_column_gets_its_role_with_a_reason(listings):
+    X, _ = listings
+    plan = plan_columns(X)
+    roles = {c.column: c.role for c in plan.columns}
+    assert roles == {"Unnamed: 0": "id", "licence_id": "id", "neighbourhood": "categorical",
+                     "zip_code": "categorical", "area": "numeric", "has_pool": "categorical",
+                     "listed_at": "datetime", "description": "text", "country": "drop", "notes": "drop"}
+    reasons = {c.column: c.reason for c in plan.columns}
+    assert reasons["notes"] == "all missing" and reasons["country"].startswith("constant")
+    assert "98" in reasons["zip_code"] and reasons["zip_code"].startswith("codes")
+    assert plan.summary() == ("columns: 1 numeric, 3 categorical, 1 text, 1 datetime; dropped: "
+                              "Unnamed: 0 (identifier), licence_id (identifier), country (constant), "
+                              "notes (all missing)")
+    assert dict(plan.imputed()) == {"neighbourhood": "its own level '<missing>'",
+                                    "area": "median, plus a missing-indicator column"}
+    assert "listed_at" in plan.table() and "100.0%" in plan.table()
+
+
+def test_overrides_win_and_are_recorded(listings):
+    X, _ = listings
+    plan = plan_columns(X, drop=["description"], numeric=["zip_code"], categorical=["country"])
+    by = {c.column: c for c in plan.columns}
+    assert by["description"].role == "drop" and by["country"].role == "categorical"
+    assert by["zip_code"].role == "numeric" and by["zip_code"].coerced == (X["zip_code"].str.len() > 5).sum()
+    assert "set by --numeric" in by["zip_code"].reason
+    with pytest.raises(ValueError, match=r"`drop` names a column the data does not have.*drop='nope'"):
+        plan_columns(X, drop=["nope"])
+    with pytest.raises(ValueError, match=r"named by two overrides"):
+        plan_columns(X, drop=["area"], numeric=["area"])
+
+
+def test_text_among_numbers_names_row_and_both_fixes():
+    df = pd.DataFrame({"age": ["31", "45", "forty", "52"], "k": [1, 2, 3, 4]})
+    with pytest.raises(NotANumberError, match=r"row 2 holds 'forty'.*--categorical age.*--numeric age"):
+        Preprocessor().fit(df)
+    pre = Preprocessor(numeric=["age"]).fit(df)
+    out = pre.transform(df)
+    assert pre.feature_names_out_[:3] == ["age", "k", "age=<missing>"]
+    assert pre.medians_[0] == 45.0 and out[2, 2] == 1.0
+    assert out[2, 0] == pytest.approx((45.0 - pre.means_[0]) / pre.scales_[0])
+
+
+def test_fitted_model_is_compact_and_round_trips_bit_identically(tmp_path, listings, model):
+    X, _ = listings
+    pre = model.preprocessor
+    assert pre.dropped_columns_ == ["Unnamed: 0", "licence_id", "country", "notes"]
+    assert [n for n in pre.feature_names_out_ if n.startswith("listed_at.")] == [
+        "listed_at.year", "listed_at.month", "listed_at.weekday", "listed_at.hour", "listed_at.epoch_days"]
+    assert sum(n.startswith("description.svd") for n in pre.feature_names_out_) == 30
+    assert "neighbourhood=<missing>" in pre.feature_names_out_ and "area=<missing>" in pre.feature_names_out_
+    loaded = rb.load(rb.save(model, tmp_path / "m"))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert loaded.preprocessor.plan_ == pre.plan_
+    # dropped columns need not be present at prediction time
+    np.testing.assert_array_equal(loaded.predict_proba(X.drop(columns=["notes", "licence_id"])),
+                                  model.predict_proba(X))
+
+
+def test_unseen_levels_and_boolean_as_0_1_are_counted_in_one_warning(listings, model):
+    new = read_table(MESSY / "listings_new.csv").drop(columns="sold")
+    assert new["has_pool"].dtype.kind == "i"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        proba = model.predict_proba(new)
+    notes = [w.message for w in caught if isinstance(w.message, UnseenValuesWarning)]
+    assert len(notes) == 1
+    counts = notes[0].counts
+    assert counts["has_pool"] == {"type change": 30}
+    assert counts["neighbourhood"]["unseen level"] == 3
+    assert counts["zip_code"].get("unseen level", 0) >= 1
+    # the 0/1 column is mapped back to the TRUE/FALSE it was at fit: same predictions as written TRUE/FALSE
+    as_bool = new.assign(has_pool=new["has_pool"].astype(bool))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnseenValuesWarning)
+        np.testing.assert_array_equal(model.predict_proba(as_bool), proba)
+
+
+def test_values_that_cannot_be_mapped_name_the_column(listings, model):
+    X, _ = listings
+    with pytest.raises(ValueError, match=r"Column 'has_pool' was boolean at fit but row 0 holds 7"):
+        model.predict(X.assign(has_pool=7))
+    with pytest.raises(ValueError, match=r"Column 'listed_at' held dates at fit but row 0 holds 'soon'"):
+        model.predict(X.assign(listed_at="soon"))
+    with pytest.warns(UnseenValuesWarning, match=rf"area: {X['area'].notna().sum()} type change"):
+        model.predict(X.assign(area=X["area"].astype(str).replace("nan", None)))
+
+
+def test_missing_category_is_its_own_level(listings, model):
+    X, _ = listings
+    pre = model.preprocessor
+    out = pre.transform(X)
+    j = pre.feature_names_out_.index("neighbourhood=<missing>")
+    np.testing.assert_array_equal(out[:, j], X["neighbourhood"].isna().to_numpy())
+
+
+def test_robust_scaling_is_median_iqr_then_smooth_clip():
+    x = np.r_[np.arange(20.0), 1e6]
+    pre = Preprocessor(scaling="robust", dtype=np.float64).fit(pd.DataFrame({"x": x}))
+    q1, median, q3 = np.percentile(x, [25, 50, 75])
+    expected = smooth_clip((x - median) / (q3 - q1))
+    np.testing.assert_allclose(pre.transform(pd.DataFrame({"x": x}))[:, 0], expected)
+    assert pre.transform(pd.DataFrame({"x": [1e6]}))[0, 0] < 3.0
+    assert pre.column_transformer_.transform(pd.DataFrame({"x": x}))[-1, 0] == pytest.approx(
+        pre.transform(pd.DataFrame({"x": x}))[-1, 0])
+    with pytest.raises(ValueError, match=r"Received: scaling='minmax'"):
+        Preprocessor(scaling="minmax").fit(pd.DataFrame({"x": x}))
+
+
+def test_memory_is_estimated_before_allocating(listings):
+    X, _ = listings
+    with pytest.raises(MemoryLimitError, match=r"widest column is 'description' \(150 columns\).*--drop "
+                                               r"description.*Received: memory_limit=50000") as info:
+        Preprocessor(categorical=["description"], memory_limit=50_000).fit(X)
+    assert isinstance(info.value, ValueError) and info.value.column == "description"
+    pre = Preprocessor(memory_limit=200_000).fit(X)  # text stays 30 columns wide
+    with pytest.raises(MemoryLimitError, match="rows x"):
+        pre.transform(pd.concat([X] * 20, ignore_index=True))
+
+
+def test_text_codes_are_pinned_and_unseen_text_is_encoded():
+    from ridgeback.tabular.encoders import _hashed, encode_text, fit_text
+
+    # MurmurHash3 buckets of the n-grams: a change here would silently alter every saved text model
+    assert _hashed(np.array(["ab"], dtype=object)).indices.tolist() == [1662, 1848, 1935, 2209, 2726, 2881]
+    values = np.array(["red house", "blue house", "red car", "green tree", "blue car"], dtype=object)
+    state = fit_text(values, seed=0)
+    codes = encode_text(np.array(["red houses"], dtype=object), state)
+    assert codes.shape == (1, 4) and np.abs(codes).sum() > 0
+
+
+@pytest.mark.parametrize("name, message", [
+    ("duplicate_header.csv", r"names the column\(s\) \['wt'\] more than once"),
+    ("unbalanced_quote.csv", r"row 0 \(lines 2 to 4\) has 2 fields \(a quote opened there"),
+    ("stray_cr.csv", r"carriage return \(\\r\) inside an unquoted field on line 3"),
+])
+def test_malformed_csv_is_the_readers_error_naming_the_row(name, message):
+    with pytest.raises(ValueError, match=message):
+        read_table(MESSY / name)
+
+
+def test_a_rare_class_does_not_block_tuning():
+    X, y = split_target(read_table(MESSY / "rare_class.csv"), "species")
+    from sklearn.pipeline import Pipeline
+
+    from ridgeback.selection.search import tune
+
+    est = Pipeline([("pre", Preprocessor()), ("mlp", rb.MLPClassifier(hidden_layer_sizes=(4,), max_epochs=3,
+                                                                       random_state=0))])
+    with pytest.warns(UserWarning, match=r"'rare' \(2 rows\).*--cv 2"):
+        result = tune(est, X, y, {"mlp__l2": [0.0]}, cv=5, random_state=0)
+    assert np.isfinite(result.best_score_)
