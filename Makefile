@@ -3,8 +3,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
+STAMP_BENCH := $(VENV)/.installed-bench
 
-.PHONY: demo test bench docs lint clean
+.PHONY: demo test bench bench-quality docs lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,16 @@ test: $(STAMP_TEST)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python benchmarks/bench_training.py
+
+$(STAMP_BENCH): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $@ $(STAMP_TEST) $(STAMP_RUN)
+
+# ridgeback tune (no hints) against LightGBM, scikit-learn's MLP, a CV linear model and RealMLP-TD,
+# then which metric tune should select by: writes benchmarks/QUALITY.md (over an hour on a busy 2-core machine)
+bench-quality: $(STAMP_BENCH)
+	$(BIN)/python benchmarks/bench_quality.py --write
+	$(BIN)/python benchmarks/bench_metric.py --write
 
 docs: $(STAMP_TEST)
 	$(BIN)/python docs/experiments/run_all.py
