@@ -130,7 +130,8 @@ def check_n_jobs(n_jobs):
     return n_jobs
 
 
-def run_tasks(func, shared, tasks, *, n_jobs=None, backend=None, scheduler=None, progress=None) -> list:
+def run_tasks(func, shared, tasks, *, n_jobs=None, backend=None, scheduler=None, progress=None,
+              on_result=None) -> list:
     """``[func(*shared, *task) for task in tasks]``, serially, with joblib or on Dask.
 
     Parameters
@@ -149,11 +150,16 @@ def run_tasks(func, shared, tasks, *, n_jobs=None, backend=None, scheduler=None,
     progress : callable or None
         Called as ``progress(done, total)`` after each finished task, in the calling process
         (results are still returned in the order of ``tasks``).
+    on_result : callable or None
+        Called as ``on_result(index, result)`` as each task's result arrives, in task order, in
+        the calling process (e.g. to record it in a search journal before the others finish).
     """
     total = len(tasks)
 
     def report(results):
         for done, result in enumerate(results, start=1):
+            if on_result is not None:
+                on_result(done - 1, result)
             if progress is not None:
                 progress(done, total)
             yield result

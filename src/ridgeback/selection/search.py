@@ -43,6 +43,7 @@ from .crossval import (
     jsonable,
     make_folds,
     resolve_entropy,
+    resolve_param,
     run_tasks,
     score_fitted,
     seed_estimator,
@@ -154,6 +155,9 @@ class TuneResult:
     refit: str
     n_folds: int
     scoring: str | None
+    #: how the search ran, for searches other than the plain one (``search="halving"``, a time
+    #: budget, a journal): strategy, rungs, what was evaluated and skipped (see ``run_rungs``)
+    search: dict | None = None
 
     @classmethod
     def from_results(cls, results: list, n_folds: int, scoring: str | None = None) -> TuneResult:
@@ -214,7 +218,8 @@ class TuneResult:
                          "best_score": self.best_score_, "best_score_index": self.best_index_,
                          "one_se_index": self.one_se_index_, "one_se_params": self.one_se_params_,
                          "refit_index": self.refit_index_, "refit": self.refit, "n_folds": self.n_folds,
-                         "scoring": self.scoring, "results": self.results_})
+                         "scoring": self.scoring, "results": self.results_,
+                         **({"search": self.search} if self.search is not None else {})})
 
 
 def _rank_and_choose(results: list, n_folds: int) -> tuple[int, int]:
@@ -227,7 +232,8 @@ def _rank_and_choose(results: list, n_folds: int) -> tuple[int, int]:
 
 
 def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None, scheduler=None,
-         random_state=None, refit="best", scoring=None, progress=None, lockstep=True) -> TuneResult:
+         random_state=None, refit="best", scoring=None, progress=None, lockstep=True, search=None,
+         halving_factor=3, time_budget=None, journal=None) -> TuneResult:
     """Cross-validated grid or random search over any hyper-parameters, with the 1-SE rule.
 
     Parameters
@@ -272,6 +278,20 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         groups are kept small enough to leave at least two tasks per joblib worker, and Dask
         runs fit one candidate per task. ``mean_fit_time`` then shares a group's time out
         equally among its candidates.
+    search : {None, "grid", "random", "halving"}
+        ``None``: "grid" without ``n_iter``, "random" with it. ``"halving"``: successive halving
+        over epochs of the grid's (or ``n_iter`` random) candidates, ``halving_factor`` (η) at a
+        time: every candidate trains a few epochs on the same folds, the best 1/η resume their
+        fold models for η times as many, up to ``max_epochs`` (see
+        :mod:`ridgeback.selection.halving`). Rows then also hold ``rung`` and ``epochs``.
+    halving_factor : int >= 2, default=3
+    time_budget : float or None
+        Seconds: no new fit starts once they are spent, a fit running then is stopped and
+        dropped, and the best candidate evaluated so far is chosen (and refitted).
+        ``result.search`` says what was evaluated and what was skipped.
+    journal : SearchJournal or None
+        Records every finished (candidate, fold, rung) fit and skips those already recorded
+        (see :mod:`ridgeback.selection.journal`): a killed search resumes where it stopped.
 
     Returns
     -------
@@ -290,24 +310,53 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     (2, ['l2'])
     """
     check_one_of("refit", refit, ("best", "1se", False))
+    check_one_of("search", search, (None, "grid", "random", "halving"))
+    if search == "random" and n_iter is None:
+        raise ValueError("search='random' needs `n_iter` (how many candidates to draw). "
+                         "Received: n_iter=None")
+    if search == "grid" and n_iter is not None:
+        raise ValueError(f"search='grid' takes every combination; leave `n_iter` unset. "
+                         f"Received: n_iter={n_iter}")
     grids = check_grid(estimator, grid, random=n_iter is not None)
     entropy = resolve_entropy(random_state, estimator)
     candidates = _candidates(grids, n_iter, entropy)
     folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
+    if search == "halving" or time_budget is not None or journal is not None:
+        from .budget import deadline_from
+        from .halving import run_rungs
+
+        deadline = deadline_from(time_budget)
+        results, best, one_se, info = run_rungs(
+            estimator, X, y, candidates, folds, entropy, scoring, factor=halving_factor,
+            halving=search == "halving", n_jobs=n_jobs, backend=backend, scheduler=scheduler,
+            progress=progress, lockstep=lockstep, deadline=deadline, journal=journal)
+        info["time_budget"] = time_budget
+        return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, len(folds),
+                       scoring, info)
     outcomes = _cross_validate(estimator, X, y, candidates, folds, entropy, scoring,
                                n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress,
                                lockstep=lockstep)
     k = len(folds)
     results = [_candidate_result(params, outcomes[i * k:(i + 1) * k]) for i, params in enumerate(candidates)]
     best, one_se = _rank_and_choose(results, k)
+    return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring)
+
+
+def _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring, info=None):
+    """The TuneResult, with the chosen candidate refitted on all rows (for as many epochs as it
+    was evaluated with, when a halving search stopped it short of ``max_epochs``)."""
     chosen = one_se if refit == "1se" else best
     refitted = None
     if refit:
-        refitted = seed_estimator(clone(estimator).set_params(**candidates[chosen]), derive_seed(entropy, 3))
+        params = dict(candidates[chosen])
+        if results[chosen].get("epochs") is not None:
+            params[resolve_param(estimator, "max_epochs")] = results[chosen]["epochs"]
+        refitted = seed_estimator(clone(estimator).set_params(**params), derive_seed(entropy, 3))
         refitted.fit(X, y)
     return TuneResult(results_=results, best_index_=best, one_se_index_=one_se, refit_index_=chosen,
                       best_estimator_=refitted, refit=refit or "none", n_folds=k,
-                      scoring=scoring if isinstance(scoring, str) or scoring is None else repr(scoring))
+                      scoring=scoring if isinstance(scoring, str) or scoring is None else repr(scoring),
+                      search=info)
 
 
 def _candidates(grids, n_iter, entropy) -> list:
