@@ -113,7 +113,7 @@ def wait_for_records(out, n, proc, limit=300):
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("how, records", [("kill -9", 5), ("kill -9", 29), ("ctrl-c", 12)])
+@pytest.mark.parametrize("how, records", [("kill -9", 29), ("ctrl-c", 5)])
 def test_tune_resumes_after_a_kill_with_the_same_model(table, uninterrupted, tmp_path, how, records):
     out = tmp_path / "run"
     proc = start(command(table, out))

@@ -159,7 +159,8 @@ def _add_tune(sub):
         "--time-budget",
         type=float,
         metavar="SECONDS",
-        help="start no fit after SECONDS; the best candidate evaluated by then is refitted and saved",
+        help="start no fit after SECONDS; the best candidate evaluated by then is refitted and saved "
+        "(without --search and --grid, the search is then halving)",
     )
     p.add_argument(
         "--resume",

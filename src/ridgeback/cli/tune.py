@@ -188,6 +188,8 @@ def _search_kind(args, n_iter):
                          f"Received: --n-iter {args.n_iter}")
     if args.search == "random" and n_iter is None:
         raise ValueError("--search random needs --n-iter N. Received: --search random without --n-iter")
+    if args.search is None and args.time_budget is not None and not args.grid:
+        return "halving"  # a budget is best spent seeing every candidate briefly first
     return None if args.search in (None, "grid", "random") else args.search
 
 
