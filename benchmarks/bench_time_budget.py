@@ -57,7 +57,8 @@ def main():
         scores = json.loads(evaluate.stdout) if evaluate.returncode == 0 else evaluate.stderr
     print(f"{args.rows} rows, --time-budget {args.budget:g}: command ended after {wall:.1f} s "
           f"(search + refit {out['seconds']:.1f} s)")
-    print(f"rungs {[(r['candidates'], r['epochs'], r['tasks_done'], r['tasks_skipped']) for r in info['rungs']]} "
+    rungs = [(r["candidates"], r["epochs"], r["tasks_done"], r["tasks_skipped"]) for r in info["rungs"]]
+    print(f"rungs {rungs} "
           f"(candidates, epochs, fits done, fits skipped); evaluated {info['evaluated']} candidates, "
           f"skipped {info['skipped']} candidates / {info['skipped_tasks']} fits")
     print(f"refitted {out['refit_params']}; on 10,000 fresh rows: {scores}")

@@ -150,7 +150,9 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
     rows : list of dict
         One row per candidate, from its highest complete rung: the plain search's keys, plus
         ``rung`` (None: never evaluated), ``epochs`` (that rung's budget), ``rung_scores`` and
-        ``rung_epochs`` (its mean score at each rung it completed), ``status``.
+        ``rung_epochs`` (its mean score at each rung it completed), ``status`` ("evaluated";
+        "partial" or "skipped" when a time budget ran out before all its first-rung folds
+        finished: ``folds_done`` and ``partial_score`` then say what did).
     best, one_se : int
     info : dict
         ``strategy``, ``factor``, ``rungs`` (epochs, candidates, tasks done and skipped per rung),
@@ -231,7 +233,7 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
         if rung_info["tasks_skipped"]:
             info["stopped_by_budget"] = True
             break
-    rows = [_row(i, candidates[i], complete[i], outcomes, k, _candidate_result) for i in range(n)]
+    rows = [_row(i, candidates[i], complete[i], outcomes, k, budgets[0], _candidate_result) for i in range(n)]
     best, one_se = _choose(rows, k)
     info["evaluated"] = sum(row["rung"] is not None for row in rows)
     info["skipped"] = n - info["evaluated"]
@@ -276,12 +278,17 @@ def _promote(alive, complete, rung, size) -> list:
     return sorted(scored[j][0] for j in order[:size])
 
 
-def _row(i, params, complete, outcomes, k, candidate_result) -> dict:
+def _row(i, params, complete, outcomes, k, first_budget, candidate_result) -> dict:
     if not complete:
+        # not every fold of the first rung finished in time: no score, but the folds that did
+        # finish give a partial one, the last resort of a search whose budget ran out early
+        done = [o for f in range(k) if not (o := outcomes.get((i, f, 0), {"skipped": True}))["skipped"]]
         row = {"params": dict(params), "mean_score": float("nan"), "std_score": float("nan"),
                "fold_scores": [], "mean_train_score": float("nan"), "train_scores": [],
                "mean_fit_time": float("nan"), "n_iter": [], "errors": []}
-        row.update(rung=None, epochs=None, rung_scores=[], rung_epochs=[], status="skipped")
+        row.update(rung=None, epochs=first_budget, rung_scores=[], rung_epochs=[],
+                   status="partial" if done else "skipped", folds_done=len(done),
+                   partial_score=float(np.mean([o["test_score"] for o in done])) if done else float("nan"))
         return row
     last = complete[-1][0]
     runs = [outcomes[(i, f, last)] for f in range(k)]
@@ -307,8 +314,10 @@ def _choose(rows, k) -> tuple[int, int]:
         ranks[i] = int(shared[j])
     for row, rank in zip(rows, ranks, strict=True):
         row["rank"] = int(rank)
-    if rung.max() < 0:
-        return 0, 0
+    if rung.max() < 0:  # no candidate has all its folds: the best partial score, if any
+        partial = np.array([row["partial_score"] for row in rows], dtype=float)
+        best = 0 if np.all(np.isnan(partial)) else int(np.nanargmax(partial))
+        return best, best
     std = np.array([rows[i]["std_score"] for i in top], dtype=float)
     best, one_se = one_se_index(mean[top], std, k, regularization_rank([rows[i]["params"] for i in top]))
     return int(top[best]), int(top[one_se])
