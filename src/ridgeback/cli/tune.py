@@ -172,6 +172,7 @@ def _search(args, estimator, X, y, grid, n_iter, seed, journal=None):
             halving_factor=args.halving_factor,
             time_budget=args.time_budget,
             journal=journal,
+            baseline=True,
         )
     finally:
         close_progress()
@@ -228,7 +229,8 @@ def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tun
     }
     return write_report(
         out,
-        report_context(f"ridgeback tune: {args.data}", dataset, run_settings, model, metric, tune=tune_ctx),
+        report_context(f"ridgeback tune: {args.data}", dataset, run_settings, model, metric, tune=tune_ctx,
+                       notes=_baseline_lines(tune_ctx.get("baseline"), tune_ctx, metric)),
     )
 
 
@@ -244,6 +246,7 @@ def _summary_text(args, result, metric, out, report, elapsed) -> str:
             f"1-SE:      {_params_text(one_se['params'])}  cv {metric} {one_se['mean_score']:.4f} "
             f"(most regularized within one standard error of the best)",
             *_search_lines(result.search),
+            *_baseline_lines(result.baseline, result.to_dict(), metric),
             args.columns,
             f"refit on all data: {args.refit} -> model saved in {out} ({elapsed:.1f}s)",
             f"report: {report}",
@@ -265,3 +268,13 @@ def _search_lines(info) -> list:
         lines.append(f"time budget {info['time_budget']:g}s: evaluated {info['evaluated']} candidate(s), "
                      f"{left}")
     return lines
+
+
+def _baseline_lines(baseline, tune_ctx, metric) -> list:
+    """The linear baseline next to the chosen network, on the same folds."""
+    if not baseline:
+        return []
+    chosen = tune_ctx["results"][tune_ctx.get("refit_index", tune_ctx["best_index"])]["mean_score"]
+    gap = "" if chosen is None else f"; the network {chosen:.4f} ({chosen - baseline['mean_score']:+.4f})"
+    return [f"linear baseline ({baseline['model']} {baseline['param']}={baseline['value']:g}, same folds): "
+            f"cv {metric} {baseline['mean_score']:.4f} ± {baseline['std_score']:.4f}{gap}"]

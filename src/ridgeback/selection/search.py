@@ -158,6 +158,8 @@ class TuneResult:
     #: how the search ran, for searches other than the plain one (``search="halving"``, a time
     #: budget, a journal): strategy, rungs, what was evaluated and skipped (see ``run_rungs``)
     search: dict | None = None
+    #: the linear baseline on the same folds (``tune(baseline=True)``; see ``linear_baseline``)
+    baseline: dict | None = None
 
     @classmethod
     def from_results(cls, results: list, n_folds: int, scoring: str | None = None) -> TuneResult:
@@ -219,7 +221,8 @@ class TuneResult:
                          "one_se_index": self.one_se_index_, "one_se_params": self.one_se_params_,
                          "refit_index": self.refit_index_, "refit": self.refit, "n_folds": self.n_folds,
                          "scoring": self.scoring, "results": self.results_,
-                         **({"search": self.search} if self.search is not None else {})})
+                         **({"search": self.search} if self.search is not None else {}),
+                         **({"baseline": self.baseline} if self.baseline is not None else {})})
 
 
 def _rank_and_choose(results: list, n_folds: int) -> tuple[int, int]:
@@ -233,7 +236,7 @@ def _rank_and_choose(results: list, n_folds: int) -> tuple[int, int]:
 
 def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None, scheduler=None,
          random_state=None, refit="best", scoring=None, progress=None, lockstep=True, search=None,
-         halving_factor=3, time_budget=None, journal=None) -> TuneResult:
+         halving_factor=3, time_budget=None, journal=None, baseline=False) -> TuneResult:
     """Cross-validated grid or random search over any hyper-parameters, with the 1-SE rule.
 
     Parameters
@@ -292,6 +295,10 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     journal : SearchJournal or None
         Records every finished (candidate, fold, rung) fit and skips those already recorded
         (see :mod:`ridgeback.selection.journal`): a killed search resumes where it stopped.
+    baseline : bool, default=False
+        Also cross-validate a linear model (LogisticRegression or Ridge, a small grid of
+        strengths) in place of the network, on the same folds and preprocessing:
+        ``result.baseline`` (see :mod:`ridgeback.selection.baseline`).
 
     Returns
     -------
@@ -321,6 +328,11 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     entropy = resolve_entropy(random_state, estimator)
     candidates = _candidates(grids, n_iter, entropy)
     folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
+    linear = None
+    if baseline:
+        from .baseline import linear_baseline
+
+        linear = linear_baseline(estimator, X, y, folds, scoring)
     if search == "halving" or time_budget is not None or journal is not None:
         from .budget import deadline_from
         from .halving import run_rungs
@@ -332,17 +344,19 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
             progress=progress, lockstep=lockstep, deadline=deadline, journal=journal)
         info["time_budget"] = time_budget
         return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, len(folds),
-                       scoring, info)
+                       scoring, info, linear)
     outcomes = _cross_validate(estimator, X, y, candidates, folds, entropy, scoring,
                                n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress,
                                lockstep=lockstep)
     k = len(folds)
     results = [_candidate_result(params, outcomes[i * k:(i + 1) * k]) for i, params in enumerate(candidates)]
     best, one_se = _rank_and_choose(results, k)
-    return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring)
+    return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring,
+                   baseline=linear)
 
 
-def _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring, info=None):
+def _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring, info=None,
+            baseline=None):
     """The TuneResult, with the chosen candidate refitted on all rows (for as many epochs as it
     was evaluated with, when a halving search stopped it short of ``max_epochs``)."""
     chosen = one_se if refit == "1se" else best
@@ -356,7 +370,7 @@ def _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, 
     return TuneResult(results_=results, best_index_=best, one_se_index_=one_se, refit_index_=chosen,
                       best_estimator_=refitted, refit=refit or "none", n_folds=k,
                       scoring=scoring if isinstance(scoring, str) or scoring is None else repr(scoring),
-                      search=info)
+                      search=info, baseline=baseline)
 
 
 def _candidates(grids, n_iter, entropy) -> list:
