@@ -145,3 +145,45 @@ def test_time_budget_is_checked(problem):
     X, y = problem
     with pytest.raises(ValueError, match="time_budget.*Received: time_budget=0"):
         tune(classifier(), X, y, GRID, cv=3, time_budget=0)
+
+
+def test_progress_counts_every_fit_of_every_rung_and_hears_of_each_rung(problem):
+    X, y = problem
+    calls, stages = [], []
+
+    def progress(done, total):
+        calls.append((done, total))
+
+    progress.stage = lambda rung, n_rungs, epochs: stages.append((rung, n_rungs, epochs))
+    tune(classifier(), X, y, GRID, cv=3, search="halving", refit=False, progress=progress)
+    assert stages == [(0, 2, 3), (1, 2, 9)]
+    assert calls[-1] == (24, 24) and all(t == 24 for _, t in calls)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_the_cli_bar_shows_the_rung_and_an_eta(monkeypatch):
+    from argparse import Namespace
+
+    from ridgeback.cli import search_helpers
+
+    drawn = []
+
+    class Bar:
+        count = 0
+
+        def __init__(self, total, description, enabled):
+            pass
+
+        def update(self, n, postfix=""):
+            self.count += n
+            drawn.append(postfix)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr("ridgeback.cli.progress.ProgressBar", Bar)
+    callback, close = search_helpers.fold_progress(Namespace(quiet=False), "search")
+    callback.stage(1, 3, 17)
+    callback(2, 6)
+    close()
+    assert drawn[-1].startswith("rung 2/3 (17 epochs) ETA ")

@@ -215,7 +215,7 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
                 progress(min(done, total), total)
 
         if progress is not None and getattr(progress, "stage", None) is not None:
-            progress.stage(r, len(budgets), budget)
+            progress.stage(r, len(budgets), budget)  # a bar may show the rung (the CLI's does)
         run_tasks(rung_task, (estimator, X, y), tasks, n_jobs=n_jobs, backend=backend,
                   scheduler=scheduler, on_result=on_result)
         for i in alive:
