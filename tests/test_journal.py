@@ -143,3 +143,9 @@ def test_resume_with_other_arguments_or_data_is_refused(table, uninterrupted, tm
     data = run(command(changed, uninterrupted, "--resume"))
     assert data.returncode == 2 and "--resume needs the same data" in data.stderr
     assert data.stderr.strip().count("\n") == 0
+
+
+def test_the_report_draws_the_halving_rungs(uninterrupted):
+    html = (uninterrupted / "report.html").read_text()
+    assert 'alt="score against epochs reached at each halving rung"' in html
+    assert "linear baseline (LogisticRegression" in html
