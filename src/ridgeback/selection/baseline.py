@@ -36,6 +36,44 @@ def _linear(estimator, strength):
     return Pipeline([*steps, (estimator.steps[-1][0], model)]), classifier
 
 
+def fold_scores(estimator, X_train, y_train, X_test, y_test, scoring=None, fitted=None) -> list:
+    """The linear model's test score on one fold for each strength of the grid. ``fitted``: a
+    pipeline of the search already fitted on these training rows, whose preprocessing steps are
+    then used as they are (not fitted again)."""
+    classifier = _linear(estimator, 1.0)[1]
+    param = "C" if classifier else "alpha"
+    if hasattr(estimator, "steps"):
+        from sklearn.pipeline import Pipeline
+
+        steps = fitted.steps[:-1] if fitted is not None else [
+            (name, clone(step)) for name, step in estimator.steps[:-1]]
+        pre = Pipeline(steps)
+        X_train = pre.transform(X_train) if fitted is not None else pre.fit_transform(X_train, y_train)
+        X_test = pre.transform(X_test)
+    scores = []
+    for strength in LINEAR_GRID[param]:
+        model = LogisticRegression(C=strength, max_iter=1000) if classifier else Ridge(alpha=strength)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X_train, y_train)
+        scores.append(float(check_scoring(model, scoring=scoring)(model, X_test, y_test)))
+    return scores
+
+
+def summarize(estimator, per_fold: list, seconds: float) -> dict:
+    """The baseline's summary from each fold's :func:`fold_scores`: the best strength by mean."""
+    classifier = _linear(estimator, 1.0)[1]
+    param = "C" if classifier else "alpha"
+    table = np.array(per_fold, dtype=float)  # folds x strengths
+    means = table.mean(axis=0)
+    best = int(np.argmax(means))
+    return {"model": "LogisticRegression" if classifier else "Ridge", "param": param,
+            "value": LINEAR_GRID[param][best], "mean_score": float(means[best]),
+            "std_score": float(table[:, best].std()), "fold_scores": table[:, best].tolist(),
+            "scores": {str(s): float(m) for s, m in zip(LINEAR_GRID[param], means, strict=True)},
+            "seconds": seconds}
+
+
 def linear_baseline(estimator, X, y, folds, scoring=None) -> dict:
     """Cross-validate the linear baseline of ``estimator`` on ``folds``.
 
@@ -47,23 +85,7 @@ def linear_baseline(estimator, X, y, folds, scoring=None) -> dict:
         ``scores`` (mean score per strength) and ``seconds``.
     """
     start = time.perf_counter()
-    classifier = _linear(estimator, 1.0)[1]
-    param = "C" if classifier else "alpha"
-    rows = []
-    for strength in LINEAR_GRID[param]:
-        scores = []
-        for train, test in folds:
-            model = _linear(estimator, strength)[0]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(_safe_indexing(X, train), _safe_indexing(y, train))
-            scorer = check_scoring(model, scoring=scoring)
-            scores.append(float(scorer(model, _safe_indexing(X, test), _safe_indexing(y, test))))
-        rows.append((strength, scores))
-    means = [float(np.mean(s)) for _, s in rows]
-    best = int(np.argmax(means))
-    strength, scores = rows[best]
-    return {"model": "LogisticRegression" if classifier else "Ridge", "param": param, "value": strength,
-            "mean_score": means[best], "std_score": float(np.std(scores)), "fold_scores": scores,
-            "scores": dict(zip([str(s) for s, _ in rows], means, strict=True)),
-            "seconds": time.perf_counter() - start}
+    per_fold = [fold_scores(estimator, _safe_indexing(X, train), _safe_indexing(y, train),
+                            _safe_indexing(X, test), _safe_indexing(y, test), scoring)
+                for train, test in folds]
+    return summarize(estimator, per_fold, time.perf_counter() - start)

@@ -91,14 +91,32 @@ def _skipped() -> dict:
     return {"skipped": True, "state": None}
 
 
-def rung_task(estimator, X, y, members, train, test, seed, scoring, epochs_param, budget, deadline):
+def rung_task(estimator, X, y, members, train, test, seed, scoring, epochs_param, budget, deadline,
+              baseline=False):
     """Outcomes of ``members`` (``(params, state)`` pairs; ``state`` None for a fresh start) on
     one fold, trained up to ``budget`` epochs: fresh ones together in lockstep when they
-    allow it (no deadline), else one by one, resumed ones from their state."""
+    allow it (no deadline), else one by one, resumed ones from their state. With ``baseline``,
+    the first outcome also holds the linear baseline's scores on this fold
+    (``"baseline"``, see :mod:`ridgeback.selection.baseline`), on the first member's fitted
+    preprocessing."""
+    outcomes, fitted = _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_param,
+                                  budget, deadline)
+    if baseline and not outcomes[0]["skipped"]:
+        from .baseline import fold_scores
+
+        start = time.perf_counter()
+        scores = fold_scores(estimator, _safe_indexing(X, train), _safe_indexing(y, train),
+                             _safe_indexing(X, test), _safe_indexing(y, test), scoring, fitted)
+        outcomes[0]["baseline"] = {"scores": scores, "seconds": time.perf_counter() - start}
+    return outcomes
+
+
+def _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_param, budget, deadline):
+    """``(outcomes, fitted)``: :func:`rung_task`'s fits, and the first member fitted (or None)."""
     from .search import _fit_group  # the plain search's lockstep fitting, shared
 
     if passed(deadline):
-        return [_skipped() for _ in members]
+        return [_skipped() for _ in members], None
     X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
     data = (X_train, y_train, _safe_indexing(X, test), _safe_indexing(y, test))
 
@@ -114,8 +132,8 @@ def rung_task(estimator, X, y, members, train, test, seed, scoring, epochs_param
             together = False
         if together:
             fit_time = (time.perf_counter() - start) / len(group)
-            return [_record(m, data, scoring, fit_time) for m in group]
-    outcomes = []
+            return [_record(m, data, scoring, fit_time) for m in group], group[0]
+    outcomes, first = [], None
     for params, state in members:
         if passed(deadline):
             outcomes.append(_skipped())
@@ -136,13 +154,14 @@ def rung_task(estimator, X, y, members, train, test, seed, scoring, epochs_param
             continue
         final_step(model).trainer_.callbacks = []
         outcomes.append(_record(model, data, scoring, time.perf_counter() - start))
-    return outcomes
+        first = model if len(outcomes) == 1 else first
+    return outcomes, first
 
 
 # ---------------------------------------------------------------------- the rungs
 def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3, halving=True,
               n_jobs=None, backend=None, scheduler=None, progress=None, lockstep=True, deadline=None,
-              journal=None):
+              journal=None, baseline=False):
     """Cross-validate ``candidates`` rung by rung (see the module docstring).
 
     Returns
@@ -198,9 +217,11 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
                     continue
                 need.append((i, f))
         plan = _plan(need, alive, r, k, estimator, candidates, lockstep, n_jobs, backend, scheduler)
+        first_of_fold = {f: t for t, (_, f) in reversed(list(enumerate(plan)))}
         tasks = [([(candidates[i], (outcomes.get((i, f, r - 1)) or {}).get("state")) for i in group],
-                  *folds[f], derive_seed(entropy, 1, f), scoring, epochs_param, budget, deadline)
-                 for group, f in plan]
+                  *folds[f], derive_seed(entropy, 1, f), scoring, epochs_param, budget, deadline,
+                  baseline and r == 0 and first_of_fold[f] == t and not _has_baseline(outcomes, f, n))
+                 for t, (group, f) in enumerate(plan)]
         done += (len(alive) * k) - len(need)
 
         def on_result(t, results, plan=plan, r=r):
@@ -234,11 +255,29 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
             info["stopped_by_budget"] = True
             break
     rows = [_row(i, candidates[i], complete[i], outcomes, k, budgets[0], _candidate_result) for i in range(n)]
+    if baseline:
+        info["baseline"] = _baseline(estimator, outcomes, n, k)
     best, one_se = _choose(rows, k)
     info["evaluated"] = sum(row["rung"] is not None for row in rows)
     info["skipped"] = n - info["evaluated"]
     info["skipped_tasks"] = total - sum(ri["tasks_done"] for ri in info["rungs"]) - _carried(info, sizes, k)
     return rows, best, one_se, info
+
+
+def _has_baseline(outcomes, fold, n) -> bool:
+    return any("baseline" in outcomes.get((i, fold, 0), {}) for i in range(n))
+
+
+def _baseline(estimator, outcomes, n, k):
+    """The linear baseline from the first rung's outcomes (None when a fold lacks it: a time
+    budget ran out first)."""
+    from .baseline import summarize
+
+    per_fold = [next((outcomes[(i, f, 0)]["baseline"] for i in range(n)
+                      if "baseline" in outcomes.get((i, f, 0), {})), None) for f in range(k)]
+    if any(p is None for p in per_fold):
+        return None
+    return summarize(estimator, [p["scores"] for p in per_fold], sum(p["seconds"] for p in per_fold))
 
 
 def _carried(info, sizes, k) -> int:

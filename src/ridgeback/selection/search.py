@@ -328,11 +328,6 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     entropy = resolve_entropy(random_state, estimator)
     candidates = _candidates(grids, n_iter, entropy)
     folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
-    linear = None
-    if baseline:
-        from .baseline import linear_baseline
-
-        linear = linear_baseline(estimator, X, y, folds, scoring)
     if search == "halving" or time_budget is not None or journal is not None:
         from .budget import deadline_from
         from .halving import run_rungs
@@ -341,16 +336,21 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         results, best, one_se, info = run_rungs(
             estimator, X, y, candidates, folds, entropy, scoring, factor=halving_factor,
             halving=search == "halving", n_jobs=n_jobs, backend=backend, scheduler=scheduler,
-            progress=progress, lockstep=lockstep, deadline=deadline, journal=journal)
+            progress=progress, lockstep=lockstep, deadline=deadline, journal=journal, baseline=baseline)
         info["time_budget"] = time_budget
         return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, len(folds),
-                       scoring, info, linear)
+                       scoring, info, info.pop("baseline", None))
     outcomes = _cross_validate(estimator, X, y, candidates, folds, entropy, scoring,
                                n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress,
                                lockstep=lockstep)
     k = len(folds)
     results = [_candidate_result(params, outcomes[i * k:(i + 1) * k]) for i, params in enumerate(candidates)]
     best, one_se = _rank_and_choose(results, k)
+    linear = None
+    if baseline:
+        from .baseline import linear_baseline
+
+        linear = linear_baseline(estimator, X, y, folds, scoring)
     return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring,
                    baseline=linear)
 
