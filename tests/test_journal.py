@@ -43,7 +43,9 @@ def test_a_recorded_outcome_reads_back_exactly(tmp_path):
 
 
 def test_a_different_fingerprint_is_refused_on_resume(tmp_path):
-    SearchJournal(tmp_path, fingerprint(data=b"abc", arguments={"cv": 3}), resume=False)
+    first = SearchJournal(tmp_path, fingerprint(data=b"abc", arguments={"cv": 3}), resume=False)
+    assert not tmp_path.joinpath("journal.json").exists()  # nothing written before a first record
+    first.put(0, 0, 0, {"test_score": 1.0, "state": None, "skipped": False})
     with pytest.raises(ValueError, match="--resume needs the same arguments .*Received: different arguments"):
         SearchJournal(tmp_path, fingerprint(data=b"abc", arguments={"cv": 5}), resume=True)
     fresh = SearchJournal(tmp_path, fingerprint(data=b"abd", arguments={"cv": 5}), resume=False)

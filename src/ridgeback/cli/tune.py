@@ -153,7 +153,7 @@ def _search(args, estimator, X, y, grid, n_iter, seed, journal=None):
     without the pipeline's prefix."""
     from ..selection.search import tune
 
-    progress, close_progress = fold_progress(args, "search")
+    progress, close_progress = fold_progress(args)
     try:
         result = tune(
             pipeline(estimator, make_preprocessor(args.settings)),

@@ -235,7 +235,7 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
             if progress is not None:
                 progress(min(done, total), total)
 
-        if progress is not None and getattr(progress, "stage", None) is not None:
+        if progress is not None and getattr(progress, "stage", None) is not None and len(budgets) > 1:
             progress.stage(r, len(budgets), budget)  # a bar may show the rung (the CLI's does)
         run_tasks(rung_task, (estimator, X, y), tasks, n_jobs=n_jobs, backend=backend,
                   scheduler=scheduler, on_result=on_result)

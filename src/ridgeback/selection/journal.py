@@ -66,18 +66,29 @@ class SearchJournal:
                 raise ValueError(f"--resume needs the same {' and '.join(differ)} as the interrupted search "
                                  f"recorded in {self.directory}; run without --resume to start afresh. "
                                  f"Received: different {', '.join(differ)}")
+            self._started = True
         else:
-            if self.directory.is_dir():
-                for old in self.directory.glob("c*-f*-r*.*"):
-                    old.unlink()
-            atomic_write_text(header, json.dumps({"version": 1, "fingerprint": self.fingerprint}, indent=1))
-        self.resumed = len(list(self.directory.glob("c*-f*-r*.json")))
+            # nothing is written (nor removed) before the first fit is recorded: a search that
+            # fails on bad input leaves the run directory as it was
+            self._started = False
+        self.resumed = len(list(self.directory.glob("c*-f*-r*.json"))) if self._started else 0
+
+    def _start(self) -> None:
+        """A fresh journal: earlier records removed, the fingerprint written."""
+        if self.directory.is_dir():
+            for old in self.directory.glob("c*-f*-r*.*"):
+                old.unlink()
+        atomic_write_text(self.directory / HEADER,
+                          json.dumps({"version": 1, "fingerprint": self.fingerprint}, indent=1))
+        self._started = True
 
     def _stem(self, candidate, fold, rung) -> Path:
         return self.directory / f"c{candidate:06d}-f{fold:02d}-r{rung:02d}"
 
     def put(self, candidate: int, fold: int, rung: int, outcome: dict) -> None:
         """Record a finished fit's ``outcome`` (arrays and NumPy scalars anywhere inside)."""
+        if not self._started:
+            self._start()
         arrays: dict = {}
         plain = _split(outcome, arrays)
         stem = self._stem(candidate, fold, rung)
@@ -88,6 +99,8 @@ class SearchJournal:
 
     def get(self, candidate: int, fold: int, rung: int) -> dict | None:
         """The recorded outcome, or None."""
+        if not self._started:
+            return None
         stem = self._stem(candidate, fold, rung)
         try:
             plain = json.loads(stem.with_suffix(".json").read_text())
