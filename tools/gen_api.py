@@ -18,6 +18,9 @@ TARGET = ROOT / "docs" / "api.md"
 # sections in the order data flows through the library (ARCHITECTURE.md); other modules follow
 MODULE_TITLES = {
     "engine.layers": "Layers",
+    "engine.activations": "Activations",
+    "engine.normalization": "Normalization layers",
+    "engine.embeddings": "Numeric embeddings",
     "engine.network": "Networks",
     "engine.losses": "Losses",
     "engine.regularizers": "Regularizers and constraints",

@@ -3,12 +3,15 @@ losses, regularizers, optimizers (and their fast paths), the step plan, the Trai
 lockstep training, gradient checks, inspection and Monte-Carlo dropout. It knows nothing of
 scikit-learn's estimator API, files or argv."""
 
+from .activations import GELU, SELU, Mish, SiLU
+from .embeddings import PeriodicEmbedding
 from .gradcheck import check_gradients
 from .history import EarlyStopping, History, TrainingDiverged
 from .inspection import SelectedFeatures, layer_summary, selected_features
 from .layers import Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss, MeanSquaredError
 from .network import Sequential, mlp
+from .normalization import BatchNorm, LayerNorm
 from .optimizers import SGD, Adam, AdamW, Optimizer, RMSprop
 from .parameters import FlatParameters, Parameter, pack_parameters
 from .penalty_gradient import PenaltyGradient
@@ -20,6 +23,7 @@ from .uncertainty import mc_dropout_predict
 __all__ = [
     "Parameter", "FlatParameters", "pack_parameters",
     "Layer", "Dense", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Dropout",
+    "GELU", "SiLU", "Mish", "SELU", "BatchNorm", "LayerNorm", "PeriodicEmbedding",
     "Sequential", "mlp",
     "Loss", "CrossEntropy", "BinaryCrossEntropy", "MeanSquaredError",
     "Regularizer", "L1", "L2", "ElasticNet", "GroupL1", "Constraint", "MaxNorm",

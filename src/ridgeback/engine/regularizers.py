@@ -35,6 +35,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from .._util.configured import Configured
 from .._util.validation import check_nonnegative, check_positive
 
 #: elements per block of L2's gradient product: its temporary stays cache-sized
@@ -64,22 +65,7 @@ def _soft_threshold(w: np.ndarray, threshold) -> None:
     np.copysign(shrunk, w, out=w)
 
 
-class _Configured:
-    """Equality, hashing and ``repr`` from ``get_config()``: two regularizers (or constraints)
-    of one class with the same settings are the same object for every purpose."""
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self):
-        return hash((type(self).__name__, repr(sorted(self.get_config().items()))))
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
-
-
-class Regularizer(_Configured, ABC):
+class Regularizer(Configured, ABC):
     """Base class: a penalty :math:`R(w)` with its gradient and, optionally, a proximal step.
 
     Subclasses define ``penalty``, ``gradient`` and, when ``proximal`` is True, ``prox``.
@@ -345,7 +331,7 @@ class Sum(Regularizer):
         return f"Sum({', '.join(map(repr, self.terms))})"
 
 
-class Constraint(_Configured, ABC):
+class Constraint(Configured, ABC):
     """Base class: a projection applied to a weight after each optimizer step."""
 
     @abstractmethod

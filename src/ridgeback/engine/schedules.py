@@ -33,12 +33,13 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from .._util.configured import Configured
 from .._util.validation import check_in_range, check_int, check_positive
 
 __all__ = ["Schedule", "Constant", "Cosine", "OneCycle", "MultiCycle", "SCHEDULES", "get_schedule"]
 
 
-class Schedule(ABC):
+class Schedule(Configured, ABC):
     """Base class: ``schedule(step, total_steps)`` checks its arguments and returns the factor."""
 
     def __call__(self, step, total_steps) -> float:
@@ -63,16 +64,6 @@ class Schedule(ABC):
     @classmethod
     def from_config(cls, config: dict) -> Schedule:
         return cls(**config)
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self):
-        return hash((type(self).__name__, repr(sorted(self.get_config().items()))))
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class Constant(Schedule):

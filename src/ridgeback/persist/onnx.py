@@ -64,6 +64,123 @@ def _parts(model):
                      f"Received: model of type {type(model).__name__}")
 
 
+class _Graph:
+    """Nodes and initializers of the graph being built; ``current`` is the latest output."""
+
+    def __init__(self):
+        from onnx import helper, numpy_helper
+
+        self._helper, self._numpy_helper = helper, numpy_helper
+        self.nodes, self.initializers, self.current = [], [], "input"
+
+    def add(self, op, inputs, **attrs) -> str:
+        out = f"t{len(self.nodes)}_{op.lower()}"
+        self.nodes.append(self._helper.make_node(op, inputs, [out], name=f"n{len(self.nodes)}_{op}", **attrs))
+        self.current = out
+        return out
+
+    def const(self, name, value, dtype=np.float32) -> str:
+        self.initializers.append(self._numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
+        return name
+
+
+def _dense(g, layer, i):
+    g.add("MatMul", [g.current, g.const(f"W{i}", layer.weight.data)])
+    g.add("Add", [g.current, g.const(f"b{i}", layer.bias.data)])
+
+
+def _gelu(g, layer, i):
+    x = g.current
+    g.add("Mul", [x, g.const(f"rsqrt2_{i}", 1 / np.sqrt(2.0))])
+    g.add("Erf", [g.current])
+    g.add("Add", [g.current, g.const(f"one{i}", 1.0)])
+    g.add("Mul", [g.current, g.const(f"half{i}", 0.5)])
+    g.add("Mul", [x, g.current])
+
+
+def _silu(g, layer, i):
+    x = g.current
+    g.add("Mul", [x, g.add("Sigmoid", [x])])
+
+
+def _mish(g, layer, i):
+    x = g.current
+    g.add("Mul", [x, g.add("Tanh", [g.add("Softplus", [x])])])
+
+
+def _batch_norm(g, layer, i):
+    g.add("BatchNormalization", [g.current, g.const(f"gamma{i}", layer.weight.data),
+                                 g.const(f"beta{i}", layer.bias.data),
+                                 g.const(f"mean{i}", layer.running_mean),
+                                 g.const(f"var{i}", layer.running_var)], epsilon=float(layer.eps))
+
+
+def _layer_norm(g, layer, i):
+    g.add("LayerNormalization", [g.current, g.const(f"gamma{i}", layer.weight.data),
+                                 g.const(f"beta{i}", layer.bias.data)], axis=-1, epsilon=float(layer.eps))
+
+
+def _periodic_embedding(g, layer, i):
+    x3 = g.add("Unsqueeze", [g.current, g.const(f"axis{i}", [2], np.int64)])  # (N, F, 1)
+    # (2 pi x) f, in the order forward multiplies
+    angles = g.add("Mul", [g.add("Mul", [x3, g.const(f"twopi{i}", 2 * np.pi)]),
+                           g.const(f"freq{i}", layer.frequencies.data)])
+    parts = [g.add("Cos", [angles]), g.add("Sin", [angles])] + ([x3] if layer.include_input else [])
+    g.add("Concat", parts, axis=2)
+    g.add("Einsum", [g.current, g.const(f"W{i}", layer.weight.data)], equation="nfm,fmd->nfd")
+    g.add("Add", [g.current, g.const(f"b{i}", layer.bias.data)])
+    g.add("Reshape", [g.current, g.const(f"shape{i}", [-1, layer.n_out], np.int64)])
+
+
+def _dropout(g, layer, i):
+    if layer.scale == "inference" and layer.rate > 0:  # identity at inference otherwise
+        g.add("Mul", [g.current, g.const(f"keep{i}", 1.0 - layer.rate)])
+
+
+#: layer class -> emitter(graph, layer, index); the first isinstance match is used
+_EMITTERS = (
+    (Dense, _dense),
+    (ReLU, lambda g, layer, i: g.add("Relu", [g.current])),
+    (LeakyReLU, lambda g, layer, i: g.add("LeakyRelu", [g.current], alpha=float(layer.negative_slope))),
+    (Tanh, lambda g, layer, i: g.add("Tanh", [g.current])),
+    (Sigmoid, lambda g, layer, i: g.add("Sigmoid", [g.current])),
+    (GELU, _gelu),
+    (SiLU, _silu),
+    (Mish, _mish),
+    (SELU, lambda g, layer, i: g.add("Selu", [g.current], alpha=float(layer.alpha),
+                                     gamma=float(layer.scale))),
+    (BatchNorm, _batch_norm),
+    (LayerNorm, _layer_norm),
+    (PeriodicEmbedding, _periodic_embedding),
+    (Dropout, _dropout),
+)
+
+
+def _model_proto(graph: _Graph, network, classifier: bool, classes, names):
+    """The ONNX model around the layers' graph: softmax (classifiers) or identity output, the
+    input/output signatures, the opset and IR version, and the metadata."""
+    from onnx import TensorProto, helper
+
+    output = "probabilities" if classifier else "predictions"
+    if classifier:
+        graph.nodes.append(helper.make_node("Softmax", [graph.current], [output], name="softmax", axis=1))
+    else:
+        graph.nodes.append(helper.make_node("Identity", [graph.current], [output], name="output"))
+    proto = helper.make_graph(
+        graph.nodes, "ridgeback",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", network.n_inputs])],
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["N", network.n_outputs])],
+        initializer=graph.initializers,
+    )
+    onnx_model = helper.make_model(proto, opset_imports=[helper.make_opsetid("", OPSET)],
+                                   producer_name="ridgeback")
+    onnx_model.ir_version = _IR_VERSION
+    metadata = {"feature_names": names, "classes": None if classes is None else np.asarray(classes).tolist(),
+                "input": "preprocessed float32 matrix [N, n_features] (TabularModel.transform)"}
+    helper.set_model_props(onnx_model, {k: json.dumps(v, default=str) for k, v in metadata.items()})
+    return onnx_model
+
+
 def export_onnx(model, path):
     """Write ``model`` as an ONNX graph to ``path`` (atomically) and return the path.
 
@@ -85,98 +202,18 @@ def export_onnx(model, path):
     """
     try:
         import onnx
-        from onnx import TensorProto, helper, numpy_helper
     except ImportError:
         raise ValueError("ONNX export needs the onnx package: pip install 'ridgeback[onnx]'. "
                          "Received: onnx not installed") from None
     network, classifier, classes, names = _parts(model)
-    nodes, initializers = [], []
-    current = "input"
-
-    def add(op, inputs, **attrs):
-        nonlocal current
-        out = f"t{len(nodes)}_{op.lower()}"
-        nodes.append(helper.make_node(op, inputs, [out], name=f"n{len(nodes)}_{op}", **attrs))
-        current = out
-        return out
-
-    def const(name, value, dtype=np.float32):
-        initializers.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
-        return name
-
+    graph = _Graph()
     for i, layer in enumerate(network.layers):
-        if isinstance(layer, Dense):
-            initializers.append(numpy_helper.from_array(layer.weight.data.astype(np.float32), f"W{i}"))
-            initializers.append(numpy_helper.from_array(layer.bias.data.astype(np.float32), f"b{i}"))
-            add("MatMul", [current, f"W{i}"])
-            add("Add", [current, f"b{i}"])
-        elif isinstance(layer, ReLU):
-            add("Relu", [current])
-        elif isinstance(layer, LeakyReLU):
-            add("LeakyRelu", [current], alpha=float(layer.negative_slope))
-        elif isinstance(layer, Tanh):
-            add("Tanh", [current])
-        elif isinstance(layer, Sigmoid):
-            add("Sigmoid", [current])
-        elif isinstance(layer, GELU):
-            x = current
-            add("Mul", [x, const(f"rsqrt2_{i}", 1 / np.sqrt(2.0))])
-            add("Erf", [current])
-            add("Add", [current, const(f"one{i}", 1.0)])
-            add("Mul", [current, const(f"half{i}", 0.5)])
-            add("Mul", [x, current])
-        elif isinstance(layer, SiLU):
-            x = current
-            add("Mul", [x, add("Sigmoid", [x])])
-        elif isinstance(layer, Mish):
-            x = current
-            add("Mul", [x, add("Tanh", [add("Softplus", [x])])])
-        elif isinstance(layer, SELU):
-            add("Selu", [current], alpha=float(layer.alpha), gamma=float(layer.scale))
-        elif isinstance(layer, BatchNorm):
-            add("BatchNormalization", [current, const(f"gamma{i}", layer.weight.data),
-                                       const(f"beta{i}", layer.bias.data),
-                                       const(f"mean{i}", layer.running_mean),
-                                       const(f"var{i}", layer.running_var)], epsilon=float(layer.eps))
-        elif isinstance(layer, LayerNorm):
-            add("LayerNormalization", [current, const(f"gamma{i}", layer.weight.data),
-                                       const(f"beta{i}", layer.bias.data)], axis=-1, epsilon=float(layer.eps))
-        elif isinstance(layer, PeriodicEmbedding):
-            x3 = add("Unsqueeze", [current, const(f"axis{i}", [2], np.int64)])  # (N, F, 1)
-            # (2 pi x) f, in the order forward multiplies
-            angles = add("Mul", [add("Mul", [x3, const(f"twopi{i}", 2 * np.pi)]),
-                                 const(f"freq{i}", layer.frequencies.data)])
-            parts = [add("Cos", [angles]), add("Sin", [angles])] + ([x3] if layer.include_input else [])
-            add("Concat", parts, axis=2)
-            add("Einsum", [current, const(f"W{i}", layer.weight.data)], equation="nfm,fmd->nfd")
-            add("Add", [current, const(f"b{i}", layer.bias.data)])
-            add("Reshape", [current, const(f"shape{i}", [-1, layer.n_out], np.int64)])
-        elif isinstance(layer, Dropout):
-            if layer.scale == "inference" and layer.rate > 0:
-                initializers.append(numpy_helper.from_array(np.array(1.0 - layer.rate, dtype=np.float32),
-                                                            f"keep{i}"))
-                add("Mul", [current, f"keep{i}"])
-        else:
+        emit = next((f for cls, f in _EMITTERS if isinstance(layer, cls)), None)
+        if emit is None:
             raise ValueError(f"Layer {i} ({type(layer).__name__}) has no ONNX mapping. "
                              f"Received: layer={type(layer).__name__}")
-    output = "probabilities" if classifier else "predictions"
-    if classifier:
-        nodes.append(helper.make_node("Softmax", [current], [output], name="softmax", axis=1))
-    else:
-        nodes.append(helper.make_node("Identity", [current], [output], name="output"))
-    n_in, n_out = network.n_inputs, network.n_outputs
-    graph = helper.make_graph(
-        nodes, "ridgeback",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", n_in])],
-        [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["N", n_out])],
-        initializer=initializers,
-    )
-    onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                                   producer_name="ridgeback")
-    onnx_model.ir_version = _IR_VERSION
-    metadata = {"feature_names": names, "classes": None if classes is None else np.asarray(classes).tolist(),
-                "input": "preprocessed float32 matrix [N, n_features] (TabularModel.transform)"}
-    helper.set_model_props(onnx_model, {k: json.dumps(v, default=str) for k, v in metadata.items()})
+        emit(graph, layer, i)
+    onnx_model = _model_proto(graph, network, classifier, classes, names)
     onnx.checker.check_model(onnx_model)
     path = Path(path)
     atomic_write_bytes(path, onnx_model.SerializeToString())

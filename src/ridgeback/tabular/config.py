@@ -1,5 +1,6 @@
-"""A fitted :class:`~ridgeback.tabular.preprocessing.Preprocessor` rebuilt from its JSON config and
-arrays, every field checked (a model directory is read with suspicion).
+"""A fitted :class:`~ridgeback.tabular.preprocessing.Preprocessor` as its JSON config and back:
+written by :func:`write_config`, rebuilt by :func:`read_config` from the config and its arrays,
+every field checked (a model directory is read with suspicion).
 
 Two layouts are read: version 2 (column plans, missing indicators, datetime and text
 columns, robust scaling) and the layout written before it (no ``version`` key: numeric and
@@ -12,11 +13,13 @@ import math
 
 import numpy as np
 
+from .._util.validation import resolve_dtype
 from .columns import ColumnPlan, Plan
 from .encoders import DATETIME_PARTS, HASH_WIDTH, TEXT_COMPONENTS
 
-__all__ = ["read_config"]
+__all__ = ["write_config", "read_config", "CONFIG_VERSION"]
 
+CONFIG_VERSION = 2
 _KINDS = ("bool", "number", "string", "datetime")
 
 
@@ -81,6 +84,35 @@ def _legacy(cls, config, num, cat):
     return self
 
 
+def write_config(pre, arrays) -> dict:
+    """A fitted preprocessor's learned state as the version-2 JSON layout; ``arrays`` (its
+    :meth:`~ridgeback.tabular.preprocessing.Preprocessor.get_arrays`) are listed by shape and dtype."""
+    return {
+        "version": CONFIG_VERSION,
+        "dtype": resolve_dtype(pre.dtype).name,
+        "params": {"drop": pre.drop, "categorical": pre.categorical, "numeric": pre.numeric,
+                   "datetime": pre.datetime, "id": pre.id, "scaling": pre.scaling,
+                   "cardinality_threshold": int(pre.cardinality_threshold),
+                   "memory_limit": None if pre.memory_limit is None else int(pre.memory_limit)},
+        "plan": pre.plan_.to_list(),
+        "feature_names_in": list(pre.feature_names_in_),
+        "input_kinds": dict(pre.input_kinds_),
+        "imputed_columns": list(pre.imputed_columns_),
+        "numeric": {"columns": list(pre.numeric_columns_),
+                    "sources": [[name, part] for name, part in pre.numeric_sources_],
+                    "medians": list(pre.medians_), "means": list(pre.means_),
+                    "scales": list(pre.scales_),
+                    "indicators": list(pre.indicator_features_)},
+        "datetime": {"columns": list(pre.datetime_columns_),
+                     "parts": [list(p) for p in pre.datetime_parts_]},
+        "categorical": {"columns": list(pre.categorical_columns_),
+                        "fill_values": list(pre.fill_values_),
+                        "categories": [list(c) for c in pre.categories_]},
+        "text": {"columns": list(pre.text_columns_), "hash_width": HASH_WIDTH},
+        "arrays": {name: {"shape": list(a.shape), "dtype": a.dtype.name} for name, a in arrays.items()},
+    }
+
+
 def read_config(cls, config, arrays):
     if not isinstance(config, dict):
         _fail("preprocessing", "a dict", config)
@@ -100,8 +132,24 @@ def read_config(cls, config, arrays):
 
 
 def _current(cls, config, num, cat, arrays):
-    if config["version"] != 2:
-        _fail("version", "2", config["version"])
+    if config["version"] != CONFIG_VERSION:
+        _fail("version", str(CONFIG_VERSION), config["version"])
+    self = _with_params(cls, config)
+    _plan(self, config)
+    _numeric(self, num)
+    _datetime(self, config, num.get("sources"))
+    _categorical(self, cat)
+    text = config.get("text")
+    if not isinstance(text, dict) or text.get("hash_width") != HASH_WIDTH:
+        _fail("text", f"an object with hash_width {HASH_WIDTH}", text)
+    self.text_columns_ = _str_list("text.columns", text.get("columns"))
+    self.text_states_ = [_text_state(i, arrays) for i in range(len(self.text_columns_))]
+    _check_roles(self)
+    return self
+
+
+def _with_params(cls, config):
+    """An unfitted preprocessor with the saved constructor arguments, each checked."""
     params = config.get("params")
     if not isinstance(params, dict) or params.get("scaling") not in ("standard", "robust"):
         _fail("params", "an object with scaling 'standard' or 'robust'", params)
@@ -113,8 +161,12 @@ def _current(cls, config, num, cat, arrays):
     limit_ok = limit is None or (type(limit) is int and limit > 0)
     if type(threshold) is not int or threshold < 1 or not limit_ok:
         _fail("params", "a positive cardinality_threshold and memory_limit", params)
-    self = cls(dtype=config["dtype"], scaling=params["scaling"], cardinality_threshold=threshold,
+    return cls(dtype=config["dtype"], scaling=params["scaling"], cardinality_threshold=threshold,
                memory_limit=limit, **overrides)
+
+
+def _plan(self, config):
+    """The column plan, the raw column names (one plan record each), their input kinds."""
     self.plan_ = Plan.from_list(config.get("plan"))
     self.feature_names_in_ = _str_list("feature_names_in", config.get("feature_names_in"))
     if [c.column for c in self.plan_.columns] != self.feature_names_in_:
@@ -124,6 +176,10 @@ def _current(cls, config, num, cat, arrays):
         _fail("input_kinds", f"an object of kinds among {list(_KINDS)}", kinds)
     self.input_kinds_ = dict(kinds)
     self.imputed_columns_ = _str_list("imputed_columns", config.get("imputed_columns"))
+
+
+def _numeric(self, num):
+    """Numeric columns, the sources of the numeric features, their statistics and indicators."""
     self.numeric_columns_ = _str_list("numeric.columns", num.get("columns"))
     sources = num.get("sources")
 
@@ -139,6 +195,10 @@ def _current(cls, config, num, cat, arrays):
     self.indicator_features_ = _str_list("numeric.indicators", num.get("indicators"))
     if not set(self.indicator_features_) <= set(self.numeric_features_):
         _fail("numeric.indicators", "numeric features", self.indicator_features_)
+
+
+def _datetime(self, config, sources):
+    """Datetime columns and their parts; with the numeric columns, exactly the numeric sources."""
     dates = config.get("datetime")
     if not isinstance(dates, dict):
         _fail("datetime", "an object", dates)
@@ -151,12 +211,10 @@ def _current(cls, config, num, cat, arrays):
         (c, p) for c, ps in zip(self.datetime_columns_, self.datetime_parts_, strict=True) for p in ps]
     if sorted(expected, key=str) != sorted(self.numeric_sources_, key=str):
         _fail("numeric.sources", "the numeric columns and the datetime parts", sources)
-    _categorical(self, cat)
-    text = config.get("text")
-    if not isinstance(text, dict) or text.get("hash_width") != HASH_WIDTH:
-        _fail("text", f"an object with hash_width {HASH_WIDTH}", text)
-    self.text_columns_ = _str_list("text.columns", text.get("columns"))
-    self.text_states_ = [_text_state(i, arrays) for i in range(len(self.text_columns_))]
+
+
+def _check_roles(self):
+    """Each role's columns are those the plan gives it; the dropped columns are the plan's."""
     roles = {c.column: c.role for c in self.plan_.columns}
     by_role = {"numeric": self.numeric_columns_, "datetime": self.datetime_columns_,
                "categorical": self.categorical_columns_, "text": self.text_columns_}
@@ -166,7 +224,6 @@ def _current(cls, config, num, cat, arrays):
     if not set(self.input_kinds_) == {c for c, r in roles.items() if r not in ("id", "drop")}:
         _fail("input_kinds", "one kind per used column", sorted(self.input_kinds_))
     self.dropped_columns_ = [c for c, r in roles.items() if r in ("id", "drop")]
-    return self
 
 
 def _text_state(i, arrays):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 __all__ = ["MEMORY_FRACTION", "MemoryLimitError", "UnseenValuesWarning", "default_memory_limit",
-           "check_memory", "format_bytes"]
+           "check_memory", "output_widths", "format_bytes"]
 
 #: default limit on the preprocessed matrix: this share of the machine's physical memory
 MEMORY_FRACTION = 0.25
@@ -88,3 +88,13 @@ def check_memory(n_rows: int, widths: dict, itemsize: int, limit) -> int:
             f"`memory_limit`. "
             f"Received: memory_limit={limit}", needed=needed, limit=limit, column=widest)
     return needed
+
+
+def output_widths(sources, features, indicators, blocks, names=()) -> dict:
+    """Output columns per raw column: one per numeric feature (two with an indicator), then
+    ``blocks`` (categorical and text widths); ``names`` sets the order ties are broken in."""
+    widths = dict.fromkeys(names, 0)
+    for f, (name, _) in zip(features, sources, strict=True):
+        widths[name] = widths.get(name, 0) + 1 + (f in indicators)
+    widths.update(blocks)
+    return widths

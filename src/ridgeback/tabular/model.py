@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from .data import check_target
-from .preprocessing import Preprocessor, _as_frame
+from .preprocessing import Preprocessor
+from .values import as_frame
 
 __all__ = ["TabularModel", "is_classifier"]
 
@@ -59,7 +60,7 @@ class TabularModel:
 
     def fit(self, X, y, **fit_params):
         """Fit the preprocessor on ``X`` (training rows only) and the estimator on its output."""
-        X = _as_frame(X)
+        X = as_frame(X)
         if len(y) != X.shape[0]:
             raise ValueError(f"`X` and `y` must have the same number of rows. "
                              f"Received: X rows={X.shape[0]}, y rows={len(y)}")
