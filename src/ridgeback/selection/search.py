@@ -281,12 +281,14 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         groups are kept small enough to leave at least two tasks per joblib worker, and Dask
         runs fit one candidate per task. ``mean_fit_time`` then shares a group's time out
         equally among its candidates.
-    search : {None, "grid", "random", "halving"}
+    search : {None, "grid", "random", "halving", "tpe"}
         ``None``: "grid" without ``n_iter``, "random" with it. ``"halving"``: successive halving
         over epochs of the grid's (or ``n_iter`` random) candidates, ``halving_factor`` (η) at a
         time: every candidate trains a few epochs on the same folds, the best 1/η resume their
         fold models for η times as many, up to ``max_epochs`` (see
         :mod:`ridgeback.selection.halving`). Rows then also hold ``rung`` and ``epochs``.
+        ``"tpe"``: ``n_iter`` candidates proposed one at a time by Optuna's TPE sampler from the
+        scores of those before (the ``[optuna]`` extra; :mod:`ridgeback.selection.samplers`).
     halving_factor : int >= 2, default=3
     time_budget : float or None
         Seconds: no new fit starts once they are spent, a fit running then is stopped and
@@ -317,17 +319,20 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     (2, ['l2'])
     """
     check_one_of("refit", refit, ("best", "1se", False))
-    check_one_of("search", search, (None, "grid", "random", "halving"))
-    if search == "random" and n_iter is None:
-        raise ValueError("search='random' needs `n_iter` (how many candidates to draw). "
+    check_one_of("search", search, (None, "grid", "random", "halving", "tpe"))
+    if search in ("random", "tpe") and n_iter is None:
+        raise ValueError(f"search={search!r} needs `n_iter` (how many candidates to draw). "
                          "Received: n_iter=None")
     if search == "grid" and n_iter is not None:
         raise ValueError(f"search='grid' takes every combination; leave `n_iter` unset. "
                          f"Received: n_iter={n_iter}")
     grids = check_grid(estimator, grid, random=n_iter is not None)
     entropy = resolve_entropy(random_state, estimator)
-    candidates = _candidates(grids, n_iter, entropy)
     folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
+    if search == "tpe":
+        return _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_budget, journal,
+                    dict(n_jobs=n_jobs, backend=backend, scheduler=scheduler), progress)
+    candidates = _candidates(grids, n_iter, entropy)
     if search == "halving" or time_budget is not None or journal is not None:
         from .budget import deadline_from
         from .halving import run_rungs
@@ -371,6 +376,35 @@ def _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, 
                       best_estimator_=refitted, refit=refit or "none", n_folds=k,
                       scoring=scoring if isinstance(scoring, str) or scoring is None else repr(scoring),
                       search=info, baseline=baseline)
+
+
+def _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_budget, journal, run, progress):
+    """``search="tpe"``: candidates asked of Optuna's TPE sampler one at a time, each
+    cross-validated on ``folds`` (see :mod:`ridgeback.selection.samplers`)."""
+    from .budget import deadline_from
+    from .samplers import tpe_candidates
+
+    if journal is not None:
+        raise ValueError("search='tpe' keeps no journal (its candidates depend on the scores told back). "
+                         "Received: a journal")
+    n_iter, k, rows = check_int("n_iter", n_iter), len(folds), []
+
+    def evaluate(params):
+        outcomes = _cross_validate(estimator, X, y, [params], folds, entropy, scoring, progress=None,
+                                   lockstep=False, **run)
+        rows.append(_candidate_result(params, outcomes))
+        if progress is not None:
+            progress(len(rows) * k, n_iter * k)
+        return rows[-1]["mean_score"]
+
+    candidates = tpe_candidates(grids, n_iter, entropy, evaluate, deadline_from(time_budget))
+    if not rows:
+        raise ValueError(f"search='tpe' evaluated no candidate within the time budget. "
+                         f"Received: time_budget={time_budget!r}")
+    best, one_se = _rank_and_choose(rows, k)
+    info = {"strategy": "tpe", "evaluated": len(rows), "skipped": n_iter - len(rows),
+            "time_budget": time_budget, "stopped_by_budget": len(rows) < n_iter}
+    return _finish(estimator, X, y, rows, best, one_se, candidates, entropy, refit, k, scoring, info)
 
 
 def _candidates(grids, n_iter, entropy) -> list:
