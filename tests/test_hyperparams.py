@@ -11,6 +11,7 @@ from ridgeback.cli.common import DEFAULTS, OPTIONS, parse_grid, read_config
 from ridgeback.engine.network import ACTIVATIONS
 from ridgeback.engine.optimizers import OPTIMIZERS
 from ridgeback.estimators.hyperparams import (
+    LABEL_SMOOTHING,
     PARAMETERS,
     SCALE_TARGET,
     by_option,
@@ -20,15 +21,18 @@ from ridgeback.estimators.hyperparams import (
     lockstep_free,
     regularizing,
     searchable,
+    task_parameters,
 )
 
 
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
 def test_every_estimator_keyword_has_a_row_with_its_default(cls):
     signature = inspect.signature(cls.__init__).parameters
-    rows = {**PARAMETERS, SCALE_TARGET.name: SCALE_TARGET}
+    rows = {**PARAMETERS, SCALE_TARGET.name: SCALE_TARGET, LABEL_SMOOTHING.name: LABEL_SMOOTHING}
     names = [n for n in signature if n != "self"]
     assert set(names) == set(cls._parameter_constraints)
+    task = "classification" if cls is MLPClassifier else "regression"
+    assert set(names) == set(task_parameters(task))
     for name in names:
         assert rows[name].default == signature[name].default, name
         assert cls._parameter_constraints[name] is rows[name].check
@@ -77,9 +81,10 @@ def test_grid_accepts_the_option_and_the_keyword_of_every_searchable_row():
 
 def test_selection_vocabulary_comes_from_the_table():
     assert set(lockstep_free()) == {"hidden_layer_sizes", "activation", "l1", "l2", "group_l1", "dropout",
-                                    "input_dropout", "max_norm", "dropout_scale", "l1_proximal"}
+                                    "input_dropout", "max_norm", "dropout_scale", "l1_proximal",
+                                    "numeric_embedding", "label_smoothing"}
     assert regularizing() == {"hidden_layer_sizes": -1, "l1": 1, "l2": 1, "group_l1": 1, "dropout": 1,
-                              "input_dropout": 1, "max_norm": -1, "weight_decay": 1}
+                              "input_dropout": 1, "max_norm": -1, "weight_decay": 1, "label_smoothing": 1}
 
 
 def test_labels_and_log_scales_ignore_pipeline_prefixes():

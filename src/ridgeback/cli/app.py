@@ -167,6 +167,12 @@ def _add_tune(sub):
         action="store_true",
         help="continue the search recorded in --out (same data and arguments), skipping finished fits",
     )
+    p.add_argument(
+        "--ensemble",
+        choices=("none", "folds"),
+        help="folds: save the chosen candidate's cross-validation fold models, averaged, instead of "
+        "a refit; 20%% of the rows are held out to measure its gain over a single refit (default none)",
+    )
     p.add_argument("--out", required=True, metavar="RUNDIR", help="directory for the model and the report")
     _add_common(p)
 

@@ -12,10 +12,12 @@ from .exit_codes import ExitCode
 
 def _load_model(path):
     from ..persist.model_dir import load
+    from ..selection.ensemble import FoldEnsemble
     from ..tabular.model import TabularModel
 
     model = load(path)
-    if not isinstance(model, TabularModel):
+    tabular_ensemble = isinstance(model, FoldEnsemble) and isinstance(model.members[0], TabularModel)
+    if not isinstance(model, TabularModel) and not tabular_ensemble:
         raise ValueError(
             f"{path} holds a bare network, not a model trained on a table; the CLI needs one saved "
             f"by `ridgeback train` or `ridgeback tune`. Received: model={str(path)!r}"

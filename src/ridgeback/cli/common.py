@@ -8,15 +8,18 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..estimators.hyperparams import cli_parameters, parse_hidden, searchable
+from ..estimators.hyperparams import cli_parameters, parse_hidden, searchable, task_parameters
 
 #: CLI option (also TOML key) -> estimator parameter, and the CLI's defaults where they differ
 #: from the estimator's: both from the hyper-parameter table
 OPTIONS = {row.option: row.name for row in cli_parameters()}
+_CHOICE_ROWS = {row.option: row for row in cli_parameters() if row.kind == "choice"}
+_ROW_DEFAULTS = {row.name: row.default for row in cli_parameters()}
 DEFAULTS = {row.option: row.cli_default for row in cli_parameters() if row.cli_default is not None}
 #: --drop, --categorical, --numeric, --datetime, --id: the Preprocessor's column-role overrides
 COLUMN_OPTIONS = ("drop", "categorical", "numeric", "datetime", "id")
-CONFIG_ONLY = ("task", *COLUMN_OPTIONS)
+#: options read from flags or TOML keys that are no estimator parameter (--ensemble: tune's)
+CONFIG_ONLY = ("task", "ensemble", *COLUMN_OPTIONS)
 
 
 def _column_list(text: str) -> list:
@@ -121,6 +124,8 @@ def estimator_params(settings: dict) -> dict:
             continue
         if option == "hidden":
             value = parse_hidden(value)
+        if option in _CHOICE_ROWS and isinstance(value, str):  # "none" -> None (--normalization none)
+            value = _CHOICE_ROWS[option].parse(value)
         if option == "early_stopping":
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(
@@ -140,6 +145,13 @@ def make_estimator(task: str, params: dict):
     from ..estimators.mlp import MLPClassifier, MLPRegressor
 
     cls = MLPClassifier if task == "classification" else MLPRegressor
+    own = task_parameters(task)
+    for name in [n for n in params if n not in own]:  # another task's keyword (label_smoothing)
+        if params[name] != _ROW_DEFAULTS.get(name):
+            other = "regression" if task == "classification" else "classification"
+            raise ValueError(f"`{name}` applies to {other} only; this is a {task} task. "
+                             f"Received: {name}={params[name]!r}")
+        params = {k: v for k, v in params.items() if k != name}
     estimator = cls(**params)
     estimator.checked_params()  # fail on a bad value before any file is read further or written
     return estimator

@@ -76,6 +76,10 @@ def cmd_tune(args) -> int:
     base = estimator_params(settings)
     grid, n_iter = _search_space(args)
     X, y, task = _load_table(args, settings)
+    ensemble = _ensemble_setting(settings)
+    holdout = None
+    if ensemble == "folds":  # rows neither the search nor the models see: the ensemble's gain
+        X, y, holdout = _hold_out(X, y, task, settings.get("seed", 0))
     estimator = make_estimator(task, base)
     for name, values in grid.items():  # check every candidate value before hours of fitting
         for value in values:
@@ -83,19 +87,24 @@ def cmd_tune(args) -> int:
     n_candidates = n_iter or int(np.prod([len(v) for v in grid.values()]))
     status(args, f"tuning {n_candidates} candidates x {args.cv} folds ...")
     start = time.perf_counter()
+    metric = "accuracy" if task == "classification" else "r2"
     with notes_on_stderr(args.quiet):
-        journal = _journal(args, X, y)
-        result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), journal)
+        journal = _journal(args, X, y) if ensemble == "none" else None
+        result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), ensemble, journal)
         refit_index = result.one_se_index_ if args.refit == "1se" else result.best_index_
         params = result.results_[refit_index]["params"]
         epochs = result.results_[refit_index].get("epochs")  # halving or a budget: as evaluated
-        model, out = _refit_and_save(args, task, base, params, X, y, epochs)
+        model, out = _refit_and_save(args, task, base, params, X, y, epochs, save_it=ensemble == "none")
+        gain = None
+        if ensemble == "folds":
+            folds_model = _fold_ensemble(result.best_estimator_)
+            gain = _ensemble_gain(folds_model, model, holdout, metric)
+            _save(folds_model, out)
     elapsed = time.perf_counter() - start
     args.columns = model.preprocessor.plan_.summary()
-    metric = "accuracy" if task == "classification" else "r2"
     # the search ran without a refit; the CLI refitted `refit_index` as a TabularModel: say so
     tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric}
-    report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx)
+    report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain)
     emit(
         args,
         {
@@ -107,10 +116,59 @@ def cmd_tune(args) -> int:
             "columns": model.preprocessor.plan_.summary(),
             "plan": model.preprocessor.plan_.to_list(),
             "seconds": elapsed,
+            "ensemble": ensemble,
+            **({"ensemble_gain": gain} if gain is not None else {}),
         },
-        _summary_text(args, result, metric, out, report, elapsed),
+        _summary_text(args, result, metric, out, report, elapsed, gain),
     )
     return ExitCode.OK
+
+
+def _ensemble_setting(settings) -> str:
+    value = settings.get("ensemble") or "none"
+    if value not in ("none", "folds"):
+        raise ValueError(f"`ensemble` must be 'none' or 'folds'. Received: ensemble={value!r}")
+    return value
+
+
+#: share of the rows ``--ensemble folds`` holds out to measure the ensemble against a single refit
+ENSEMBLE_HOLDOUT = 0.2
+
+
+def _hold_out(X, y, task, seed):
+    """``(X_rest, y_rest, (X_held, y_held))``: a seeded (stratified, where every class allows)
+    share ``ENSEMBLE_HOLDOUT`` of the rows set aside."""
+    from sklearn.model_selection import train_test_split
+
+    counts = y.value_counts() if task == "classification" else None
+    stratify = y if counts is not None and counts.min() >= 2 else None
+    if len(X) < 10:
+        raise ValueError(f"--ensemble folds holds out {ENSEMBLE_HOLDOUT:.0%} of the rows and needs at least "
+                         f"10 rows. Received: {len(X)} rows")
+    X_rest, X_held, y_rest, y_held = train_test_split(X, y, test_size=ENSEMBLE_HOLDOUT, random_state=seed,
+                                                      stratify=stratify)
+    return X_rest.reset_index(drop=True), y_rest.reset_index(drop=True), (X_held, y_held)
+
+
+def _fold_ensemble(fold_ensemble):
+    """The search's FoldEnsemble of Pipelines as one of TabularModels (which save and load)."""
+    from ..selection.ensemble import FoldEnsemble
+    from ..tabular.model import TabularModel
+
+    members = []
+    for pipe in fold_ensemble.members:
+        member = TabularModel(pipe.steps[-1][1], pipe.steps[0][1])
+        member.feature_names_in_ = list(member.preprocessor.feature_names_in_)
+        members.append(member)
+    return FoldEnsemble(members)
+
+
+def _ensemble_gain(ensemble, single, holdout, metric) -> dict:
+    """The ensemble's and the single refit's scores on the held-out rows, and the gain."""
+    X_held, y_held = holdout
+    ens, one = ensemble.evaluate(X_held, y_held), single.evaluate(X_held, y_held)
+    return {"metric": metric, "n_members": ensemble.n_members, "holdout_rows": int(len(X_held)),
+            "ensemble": ens, "single_refit": one, "gain": ens[metric] - one[metric]}
 
 
 def _search_space(args):
@@ -148,9 +206,10 @@ def _journal(args, X, y):
                          resume=args.resume)
 
 
-def _search(args, estimator, X, y, grid, n_iter, seed, journal=None):
-    """The cross-validated search (no refit: the CLI refits a TabularModel), parameter names
-    without the pipeline's prefix."""
+def _search(args, estimator, X, y, grid, n_iter, seed, ensemble="none", journal=None):
+    """The cross-validated search (no refit: the CLI refits a TabularModel; with
+    ``ensemble="folds"`` the chosen candidate's fold models are kept), parameter names without
+    the pipeline's prefix; every finished fit recorded in ``journal``."""
     from ..selection.search import tune
 
     progress, close_progress = fold_progress(args)
@@ -166,8 +225,9 @@ def _search(args, estimator, X, y, grid, n_iter, seed, journal=None):
             backend="dask" if args.scheduler else None,
             scheduler=args.scheduler,
             random_state=seed,
-            refit=False,
+            refit=args.refit if ensemble == "folds" else False,
             progress=progress,
+            ensemble=ensemble,
             search=_search_kind(args, n_iter),
             halving_factor=args.halving_factor,
             time_budget=args.time_budget,
@@ -194,22 +254,28 @@ def _search_kind(args, n_iter):
     return None if args.search in (None, "grid", "random") else args.search
 
 
-def _refit_and_save(args, task, base, params, X, y, epochs=None):
+def _refit_and_save(args, task, base, params, X, y, epochs=None, save_it=True):
     """``(model, out)``: the chosen ``params`` over the ``base`` settings (trained for ``epochs``,
     as the search evaluated it, when given), refitted on all rows as a TabularModel and saved in
-    --out."""
-    from ..persist.model_dir import save
+    --out (unless ``save_it`` is False: a fold ensemble is saved)."""
     from ..tabular.model import TabularModel
 
     status(args, f"refitting {_params_text(params)} on all {len(X)} rows ...")
     estimator = make_estimator(task, {**base, **params, **({"max_epochs": epochs} if epochs else {})})
     model = TabularModel(estimator, make_preprocessor(args.settings)).fit(X, y)
     out = Path(args.out)
-    save(model, out)
+    if save_it:
+        _save(model, out)
     return model, out
 
 
-def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx) -> Path:
+def _save(model, out):
+    from ..persist.model_dir import save
+
+    save(model, out)
+
+
+def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain=None) -> Path:
     """RUNDIR/run.json and RUNDIR/report.html: the data set, the run's settings and the search."""
     from ..report.document import write_report
 
@@ -227,14 +293,26 @@ def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tun
         "refit": args.refit,
         "grid": {k: [list(v) if isinstance(v, tuple) else v for v in vals] for k, vals in grid.items()},
     }
+    comparison, notes = None, ()
+    if gain is not None:
+        run_settings["ensemble"] = "folds"
+        comparison = [{"name": f"fold ensemble ({gain['n_members']} models, saved)",
+                       "test_score": gain["ensemble"][metric]},
+                      {"name": "single refit", "test_score": gain["single_refit"][metric]}]
+        notes = (f"The saved model averages the chosen candidate's {gain['n_members']} cross-validation "
+                 f"fold models. On {gain['holdout_rows']} held-out rows (seen by neither) its {metric} is "
+                 f"{gain['ensemble'][metric]:.4f} against {gain['single_refit'][metric]:.4f} for a single "
+                 f"refit on the same rows: a gain of {gain['gain']:+.4f}. The model figures below show "
+                 f"the single refit.",)
     return write_report(
         out,
         report_context(f"ridgeback tune: {args.data}", dataset, run_settings, model, metric, tune=tune_ctx,
-                       notes=_baseline_lines(tune_ctx.get("baseline"), tune_ctx, metric)),
+                       comparison=comparison,
+                       notes=[*notes, *_baseline_lines(tune_ctx.get("baseline"), tune_ctx, metric)]),
     )
 
 
-def _summary_text(args, result, metric, out, report, elapsed) -> str:
+def _summary_text(args, result, metric, out, report, elapsed, gain=None) -> str:
     """The candidates' table, both answers and where the model and the report went."""
     best, one_se = result.results_[result.best_index_], result.results_[result.one_se_index_]
     return "\n".join(
@@ -248,7 +326,10 @@ def _summary_text(args, result, metric, out, report, elapsed) -> str:
             *_search_lines(result.search),
             *_baseline_lines(result.baseline, result.to_dict(), metric),
             args.columns,
-            f"refit on all data: {args.refit} -> model saved in {out} ({elapsed:.1f}s)",
+            f"refit on all data: {args.refit} -> model saved in {out} ({elapsed:.1f}s)" if gain is None else
+            f"fold ensemble of {gain['n_members']} models ({args.refit}) saved in {out} ({elapsed:.1f}s); "
+            f"held-out {metric} {gain['ensemble'][metric]:.4f} vs {gain['single_refit'][metric]:.4f} for a "
+            f"single refit ({gain['gain']:+.4f})",
             f"report: {report}",
         ]
     )

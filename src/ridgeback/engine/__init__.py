@@ -16,6 +16,7 @@ from .optimizers import SGD, Adam, AdamW, Optimizer, RMSprop
 from .parameters import FlatParameters, Parameter, pack_parameters
 from .penalty_gradient import PenaltyGradient
 from .regularizers import L1, L2, Constraint, ElasticNet, GroupL1, MaxNorm, Regularizer
+from .schedules import Constant, Cosine, MultiCycle, OneCycle, Schedule
 from .step_plan import StepPlan
 from .trainer import Trainer
 from .uncertainty import mc_dropout_predict
@@ -28,6 +29,7 @@ __all__ = [
     "Loss", "CrossEntropy", "BinaryCrossEntropy", "MeanSquaredError",
     "Regularizer", "L1", "L2", "ElasticNet", "GroupL1", "Constraint", "MaxNorm",
     "Optimizer", "SGD", "Adam", "AdamW", "RMSprop",
+    "Schedule", "Constant", "Cosine", "OneCycle", "MultiCycle",
     "StepPlan", "PenaltyGradient", "Trainer", "History", "EarlyStopping", "TrainingDiverged",
     "check_gradients", "layer_summary", "selected_features", "SelectedFeatures", "mc_dropout_predict",
 ]

@@ -59,7 +59,9 @@ class EarlyStopping:
 
     The validation loss is monitored when validation data is given, else the training
     cost. With ``restore_best`` the weights of the best epoch are put back however
-    training ends (early stop, last epoch, interruption or divergence).
+    training ends (early stop, last epoch, interruption or divergence), and with them the
+    network's buffers of that epoch (``best_buffers``: BatchNorm's running statistics), when
+    the trainer passes them.
     """
 
     def __init__(self, patience=10, min_delta=0.0, restore_best=True):
@@ -72,10 +74,15 @@ class EarlyStopping:
         self.best = math.inf
         self.best_epoch = None
         self.best_weights = None
+        self.best_buffers = {}
         self.wait = 0
 
-    def update(self, epoch: int, value: float, weights: np.ndarray) -> bool:
-        """Record an epoch; return True when training should stop."""
+    def update(self, epoch: int, value: float, weights: np.ndarray, buffers=None) -> bool:
+        """Record an epoch; return True when training should stop.
+
+        ``buffers`` (``{name: array}``) are kept with the best weights; they are not copied, so
+        pass arrays that stay as they are (the trainer passes a fresh copy).
+        """
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best:
@@ -83,6 +90,7 @@ class EarlyStopping:
                     self.best_weights = weights.copy()
                 else:
                     self.best_weights[...] = weights
+                self.best_buffers = dict(buffers or {})
             return False
         self.wait += 1
         return self.wait > self.patience

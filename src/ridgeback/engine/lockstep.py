@@ -37,6 +37,10 @@ def lockstep_problem(trainers) -> str | None:
         same_optimizer = type(t.optimizer) is type(first.optimizer)
         if not same_optimizer or t.optimizer.get_config() != first.optimizer.get_config():
             return f"trainer {i} has another optimizer or optimizer setting"
+        if t.lr_schedule != first.lr_schedule:
+            return f"trainer {i} has another learning-rate schedule (the update is shared)"
+        if t.has_batchnorm != first.has_batchnorm:
+            return f"trainer {i} splits the rows into other minibatches (BatchNorm merges a last single row)"
         if t.optimizer.state:
             return f"trainer {i}'s optimizer has state already (lockstep starts fresh)"
         if t.callbacks:
@@ -82,6 +86,8 @@ def fit_in_lockstep(trainers, X, y, validation_data=None) -> list[History]:
     X0 = data[0][0]
     group = _Lockstep(trainers, [y_i for _, y_i, _, _ in data])
     trainers[0].warn_if_full_batch(X0.shape[0])
+    for t in trainers:
+        t.plan_schedule(X0.shape[0])
     active = list(range(len(trainers)))
     for epoch in range(trainers[0].epochs):
         sums, steps = group.run_epoch(X0, epoch, active)
@@ -117,16 +123,16 @@ class _Lockstep:
     def run_epoch(self, X, epoch, active):
         """One epoch's steps for the ``active`` trainers; returns each one's running sums
         ``[loss * rows, correct, rows]`` and the number of steps."""
-        n, bs = X.shape[0], self.trainers[0].batch_size
+        n = X.shape[0]
         # every trainer's generator was seeded alike and gives the same order; each draws it,
         # so that each one's generator ends where its own fit would leave it
         order = [self.trainers[i].begin_epoch(epoch, n) for i in active][0]
         sums = {i: [0.0, 0, 0] for i in active}
-        starts = range(0, n, bs)
-        for step, start in enumerate(starts):
-            idx = order[start:start + bs]
+        bounds = self.trainers[0].batch_bounds(n)
+        for step, (start, stop) in enumerate(bounds):
+            idx = order[start:stop]
             self._step(X.take(idx, axis=0), idx, epoch, step, active, sums)
-        return sums, len(starts)
+        return sums, len(bounds)
 
     def _step(self, xb, idx, epoch, step, active, sums):
         """Each trainer's forward and backward pass, one update of the shared vector, each
@@ -142,6 +148,8 @@ class _Lockstep:
             total[0] += value * len(idx)
             total[1] += hits
             total[2] += len(idx)
+        # the shared optimizer is the first trainer's: its schedule (the same for all) sets the rate
+        self.trainers[0].schedule_lr(epoch, step)
         self.optimizer.step([self.shared], self.penalty_gradient)
         step_size = self.optimizer.step_size(self.shared) if self.needs_step_size else None
         for i in active:

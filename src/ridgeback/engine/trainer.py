@@ -24,9 +24,11 @@ from .._util.validation import check_array_2d, check_int
 from .history import EarlyStopping, History, TrainingDiverged
 from .layers import Dropout
 from .losses import Loss
+from .normalization import BatchNorm
 from .optimizers import Optimizer
 from .parameters import FlatParameters, pack_parameters
 from .regularizers import Constraint, Regularizer
+from .schedules import get_schedule
 from .step_plan import StepPlan
 
 __all__ = ["Trainer", "History", "EarlyStopping", "TrainingDiverged", "predict_in_batches"]
@@ -62,6 +64,14 @@ class Trainer:
         Objects with optional ``on_epoch_end(trainer, epoch, logs)`` and
         ``on_batch_end(trainer, epoch, position)`` methods. Setting
         ``trainer.stop_training = True`` ends training after the current batch.
+    lr_schedule : Schedule, str or None
+        A learning-rate schedule (:mod:`ridgeback.engine.schedules`, or its name), applied per
+        optimizer step: before update ``t`` of the planned ``T = epochs * batches_per_epoch``
+        (counted before early stopping can cut the run short), ``optimizer.lr = base_lr *
+        schedule(t, T)``, where ``base_lr`` is the optimizer's ``lr`` when training starts; the
+        optimizer's ``lr`` is set back to ``base_lr`` when training ends. ``t`` depends only on the
+        epoch and the batch, so a resumed run gets the same rates. None (the default) leaves the
+        rate alone.
 
     Attributes
     ----------
@@ -71,6 +81,16 @@ class Trainer:
 
     Notes
     -----
+    With a :class:`~ridgeback.BatchNorm` in the network, a training batch of one row has no
+    variance: when the rows of an epoch leave a last batch of one row, that row is **merged into
+    the batch before** (which then has ``batch_size + 1`` rows), rather than dropped. Merging
+    keeps every row in every epoch (dropping one would leave a random row out of each epoch, and
+    a table of ``batch_size + 1`` rows would lose a row in two); one batch a ``1/batch_size``
+    larger changes its gradient's noise negligibly. Networks without BatchNorm split the rows as
+    before. Early stopping's best epoch keeps the BatchNorm running statistics of that epoch
+    along with its weights, and :meth:`state` saves them, so a restored or resumed network
+    predicts as the trained one did.
+
     ``fit`` runs these public pieces: :meth:`check_data`, :meth:`start`; for each epoch
     :meth:`begin_epoch`, then for each minibatch :meth:`forward_backward`, the optimizer's
     ``step([flat], step_plan.penalty_gradient)`` and ``step_plan.after_step(step_size)``, and
@@ -91,7 +111,7 @@ class Trainer:
     """
 
     def __init__(self, model, loss, optimizer, *, regularizer=None, batch_size=32, epochs=10,
-                 early_stopping=None, seed=None, constraint=None, callbacks=()):
+                 early_stopping=None, seed=None, constraint=None, callbacks=(), lr_schedule=None):
         if not isinstance(loss, Loss):
             raise ValueError(f"`loss` must be a ridgeback Loss. Received: loss={loss!r}")
         if not isinstance(optimizer, Optimizer):
@@ -115,12 +135,60 @@ class Trainer:
         self.early_stopping = early_stopping
         self.seed = seed
         self.callbacks = list(callbacks)
+        self.lr_schedule = None if lr_schedule is None else get_schedule(lr_schedule)
         self.stop_training = False
         self.history = History()
         self.step_plan: StepPlan | None = None  # made by start(), for each fit
         self._flat: FlatParameters | None = None
         self._rng = None
         self._resume = None
+        self._base_lr = None
+        self._steps_per_epoch = None
+
+    @property
+    def has_batchnorm(self) -> bool:
+        """Whether the network holds a BatchNorm (which needs two rows in every training batch)."""
+        return any(isinstance(l, BatchNorm) for l in self.model.layers)
+
+    def batch_bounds(self, n_rows: int) -> list[tuple[int, int]]:
+        """``(start, stop)`` of each minibatch of an epoch over ``n_rows`` shuffled rows.
+
+        Batches of ``batch_size`` rows, the last one shorter; with a BatchNorm a last batch of a
+        single row is merged into the one before (see the class notes).
+        """
+        bs = self.batch_size
+        bounds = [(start, min(start + bs, n_rows)) for start in range(0, n_rows, bs)]
+        if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1 and self.has_batchnorm:
+            bounds[-2:] = [(bounds[-2][0], n_rows)]
+        return bounds
+
+    def plan_schedule(self, n_rows: int) -> None:
+        """Record the number of steps per epoch over ``n_rows`` rows, which the schedule's
+        ``total_steps`` counts (called by :meth:`fit` and lockstep training before the first step)."""
+        self._steps_per_epoch = len(self.batch_bounds(n_rows))
+
+    def schedule_lr(self, epoch: int, step: int) -> None:
+        """Set the optimizer's rate for step ``step`` of epoch ``epoch`` (no-op without a schedule)."""
+        if self.lr_schedule is None:
+            return
+        per_epoch = self._steps_per_epoch
+        factor = self.lr_schedule(epoch * per_epoch + step, self.epochs * per_epoch)
+        self.optimizer.lr = self._base_lr * factor
+
+    def _buffers(self) -> dict:
+        """Copies of the network's buffers (BatchNorm's running statistics), by saved name."""
+        return {name: array.copy() for name, array in self.model.named_buffers()}
+
+    def _set_buffers(self, buffers) -> None:
+        """Write saved buffers back into the network's own arrays (checked by name and shape)."""
+        if not buffers:
+            return
+        own = dict(self.model.named_buffers())
+        if set(own) != set(buffers):
+            raise ValueError(f"The saved buffers must be the network's {sorted(own)}. "
+                             f"Received: buffers={sorted(buffers)}")
+        for name, array in own.items():
+            array[...] = buffers[name]
 
     # ------------------------------------------------------------------ set-up
     def pack(self, data=None, grad=None) -> FlatParameters:
@@ -214,6 +282,7 @@ class Trainer:
         X, y, X_val, y_val = self.check_data(X, y, validation_data)
         n = X.shape[0]
         self.warn_if_full_batch(n)
+        self.plan_schedule(n)
         if self._resume is None:
             self.start()
             start_epoch, position, order = 0, 0, None
@@ -246,6 +315,8 @@ class Trainer:
             self.early_stopping.reset()
         self.stop_training = False
         self._last_good = self.step_plan.flat.data.copy()
+        self._last_good_buffers = self._buffers()
+        self._base_lr = self.optimizer.lr
         return self.step_plan
 
     def _continue(self):
@@ -255,6 +326,9 @@ class Trainer:
         self._resume = None
         self.stop_training = False
         self._last_good = self.step_plan.flat.data.copy()
+        self._last_good_buffers = self._buffers()
+        if self._base_lr is None:
+            self._base_lr = self.optimizer.lr
 
     def begin_epoch(self, epoch: int, n_rows: int, order=None) -> np.ndarray:
         """The order of the rows in epoch ``epoch``: ``order`` when given (a resumed epoch),
@@ -272,10 +346,12 @@ class Trainer:
         batch_callbacks = [c for c in self.callbacks if hasattr(c, "on_batch_end")]
         # running sums of the epoch; a resumed epoch continues those saved with the state
         total_loss, correct, seen = self._running if position else (0.0, 0, 0)
-        step = position // bs
-        for start in range(position, n, bs):
-            idx = order[start:start + bs]
+        bounds = self.batch_bounds(n)
+        step = position // bs  # a checkpoint's position is a batch's end: a multiple of bs, or n
+        for start, stop in bounds[step:]:
+            idx = order[start:stop]
             value, hits = self.forward_backward(X.take(idx, axis=0), y.take(idx, axis=0), epoch, step)
+            self.schedule_lr(epoch, step)
             optimizer.step([flat], plan.penalty_gradient)
             if plan.has_after_step:
                 plan.after_step(optimizer.step_size(flat) if plan.needs_step_size else None)
@@ -286,7 +362,7 @@ class Trainer:
             self._running = (total_loss, correct, seen)
             for c in batch_callbacks:
                 c.on_batch_end(self, epoch, start + len(idx))
-            if self.stop_training and start + bs < n:
+            if self.stop_training and stop < n:
                 # interrupted mid-epoch: no history entry for a partial epoch (a resume completes it)
                 self.history.interrupted = True
                 return True
@@ -305,7 +381,7 @@ class Trainer:
         """
         value, hits = self.step_plan.forward_backward(xb, yb)
         if not math.isfinite(value):
-            self.step_plan.flat.data[...] = self._last_good
+            self._put_back_last_good()
             raise TrainingDiverged(epoch, step, value)
         return value, hits
 
@@ -322,7 +398,7 @@ class Trainer:
         """
         flat = self.step_plan.flat
         if not np.isfinite(flat.data).all():  # finite losses but weights blew up (e.g. huge lr)
-            flat.data[...] = self._last_good
+            self._put_back_last_good()
             raise TrainingDiverged(epoch, step, float("nan"))
         h = self.history
         if self.stop_training:
@@ -336,9 +412,11 @@ class Trainer:
         if X_val is not None:
             monitored = self._validate(X_val, y_val, logs)  # held-out data loss: no penalty in it
         self._last_good[...] = flat.data
+        if self._last_good_buffers:
+            self._last_good_buffers = self._buffers()
         stop = False
         if self.early_stopping is not None and math.isfinite(monitored):
-            stop = self.early_stopping.update(epoch, monitored, flat.data)
+            stop = self.early_stopping.update(epoch, monitored, flat.data, self._last_good_buffers)
             h.stopped_early = stop
         for c in self.callbacks:
             if hasattr(c, "on_epoch_end"):
@@ -367,7 +445,15 @@ class Trainer:
         self._last_weights = self.step_plan.flat.data.copy()
         if es is not None and es.restore_best and es.best_weights is not None:
             self.step_plan.flat.data[...] = es.best_weights
+            self._set_buffers(es.best_buffers)
             self.history.best_epoch = es.best_epoch
+        if self.lr_schedule is not None and self._base_lr is not None:
+            self.optimizer.lr = self._base_lr
+
+    def _put_back_last_good(self):
+        """The weights (and buffers) of the last completed epoch, after a divergence."""
+        self.step_plan.flat.data[...] = self._last_good
+        self._set_buffers(self._last_good_buffers)
 
     # ------------------------------------------------------------------ state
     def state(self) -> dict:
@@ -377,7 +463,8 @@ class Trainer:
         given) or ``on_epoch_end``: after ``fit`` returns, early stopping may already have put
         the best epoch's weights back, and those are not the weights to resume from.
         ``running`` holds the current epoch's sums (loss, correct predictions, rows), so a
-        resumed epoch's history entry covers the whole epoch.
+        resumed epoch's history entry covers the whole epoch. ``buffers`` holds the network's
+        buffers (BatchNorm's running statistics) by name, ``base_lr`` the rate a schedule scales.
         """
         flat = self.pack()
         dropouts = [l for l in self.model.layers if isinstance(l, Dropout)]
@@ -391,9 +478,12 @@ class Trainer:
             "order": getattr(self, "_order", None),
             "history": self.history.to_dict(),
             "running": list(getattr(self, "_running", (0.0, 0, 0))),
+            "buffers": self._buffers(),
+            "base_lr": self.optimizer.lr if self._base_lr is None else self._base_lr,
             "early_stopping": None if es is None else {
                 "best": es.best, "best_epoch": es.best_epoch, "wait": es.wait,
-                "best_weights": None if es.best_weights is None else es.best_weights.copy()},
+                "best_weights": None if es.best_weights is None else es.best_weights.copy(),
+                "best_buffers": {k: v.copy() for k, v in (es.best_buffers or {}).items()}},
         }
 
     def continuation_state(self) -> dict:
@@ -424,6 +514,8 @@ class Trainer:
         for layer, rng_state in zip(dropouts, state["dropout_rngs"], strict=True):
             layer.rng.bit_generator.state = rng_state
         self.history = History(**state["history"])
+        self._set_buffers(state.get("buffers"))
+        self._base_lr = state.get("base_lr")
         total, correct, seen = state.get("running") or (0.0, 0, 0)
         self._running = (float(total), int(correct), int(seen))
         es = self.early_stopping
@@ -431,4 +523,5 @@ class Trainer:
             saved = state["early_stopping"]
             es.best, es.best_epoch, es.wait = saved["best"], saved["best_epoch"], saved["wait"]
             es.best_weights = None if saved["best_weights"] is None else np.array(saved["best_weights"])
+            es.best_buffers = {k: np.array(v) for k, v in (saved.get("best_buffers") or {}).items()}
         self._resume = (int(state["epoch"]), int(position), state["order"])

@@ -6,9 +6,14 @@ An estimator turns its hyper-parameters into the core objects and hands them to 
 
 * ``l1`` and ``l2`` become one model-wide regularizer ``L1(l1) + L2(l2)`` on every weight
   (biases are never penalized); ``l1`` is proximal (exact zeros) unless ``l1_proximal=False``;
-* ``group_l1`` becomes a :class:`~ridgeback.GroupL1` on the *first* Dense layer only, where
-  each row is one input feature, so whole features are removed;
-* ``max_norm``, ``dropout`` and ``input_dropout`` go to :func:`~ridgeback.mlp`;
+* ``group_l1`` becomes a :class:`~ridgeback.GroupL1` on the weight through which the inputs
+  enter (:func:`~ridgeback.engine.inspection.input_weight`: the first Dense layer's, or the
+  numeric embedding's), one group per input column, so whole features are removed;
+* ``max_norm``, ``dropout``, ``input_dropout`` and ``normalization`` go to :func:`~ridgeback.mlp`;
+  ``numeric_embedding="periodic"`` puts a :class:`~ridgeback.PeriodicEmbedding` in front of it
+  (after the input dropout, so that input dropout still drops whole columns);
+* ``lr_schedule`` goes to the Trainer (per optimizer step; ``"constant"`` is no schedule at all),
+  ``beta_2`` to Adam and AdamW as their :math:`\beta_2` (the other optimizers have none);
 * with ``early_stopping`` a (stratified, for classifiers) share ``validation_fraction`` of the
   rows is held out, the validation loss is monitored and the best epoch's weights are kept.
 """
@@ -21,9 +26,11 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..engine.embeddings import PeriodicEmbedding
 from ..engine.history import EarlyStopping, History
+from ..engine.inspection import input_weight
 from ..engine.lockstep import fit_in_lockstep, lockstep_problem
-from ..engine.network import mlp
+from ..engine.network import Sequential, mlp
 from ..engine.optimizers import SGD, Adam, AdamW, RMSprop
 from ..engine.regularizers import L1, L2, GroupL1
 from ..engine.trainer import Trainer, predict_in_batches
@@ -53,7 +60,8 @@ class _BaseMLP(BaseEstimator):
     _parameter_constraints = {name: row.check for name, row in PARAMETERS.items()}
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, l1=0.0, l2=0.0, group_l1=0.0,
-                 dropout=0.0, input_dropout=0.0, max_norm=None, optimizer="adam", learning_rate=1e-3,
+                 dropout=0.0, input_dropout=0.0, max_norm=None, normalization=None, numeric_embedding=None,
+                 optimizer="adam", learning_rate=1e-3, lr_schedule="constant", beta_2=0.999,
                  batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1, patience=10,
                  random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
                  l1_proximal=True, tol=1e-4, dtype="float32", warm_start=False, verbose=0):
@@ -65,8 +73,12 @@ class _BaseMLP(BaseEstimator):
         self.dropout = dropout
         self.input_dropout = input_dropout
         self.max_norm = max_norm
+        self.normalization = normalization
+        self.numeric_embedding = numeric_embedding
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.beta_2 = beta_2
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.early_stopping = early_stopping
@@ -116,14 +128,25 @@ class _BaseMLP(BaseEstimator):
         return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
     def _build_network(self, p, n_in, n_out, seed):
-        network = mlp([n_in, *p["hidden_layer_sizes"], n_out], activation=p["activation"],
+        embedding = None
+        if p["numeric_embedding"] == "periodic":
+            # its own seed, apart from mlp's children, so the network after it is mlp's as ever
+            embedding = PeriodicEmbedding(n_in, dtype=p["dtype"],
+                                          seed=np.random.default_rng(np.random.SeedSequence([seed, 1])))
+        width_in = n_in if embedding is None else embedding.n_out
+        network = mlp([width_in, *p["hidden_layer_sizes"], n_out], activation=p["activation"],
                       dropout=p["dropout"], seed=seed, input_dropout=p["input_dropout"], dtype=p["dtype"],
-                      dropout_scale=p["dropout_scale"], max_norm=p["max_norm"])
+                      dropout_scale=p["dropout_scale"], max_norm=p["max_norm"],
+                      normalization=p["normalization"])
+        if embedding is not None:
+            layers = network.layers
+            at = 1 if p["input_dropout"] > 0 else 0  # after the input dropout: it drops whole columns
+            network = Sequential(*layers[:at], embedding, *layers[at:])
         regularizer = self._regularizer(p)
         if p["group_l1"] > 0:
             # a per-layer regularizer replaces the global one on that layer: carry both
             group = GroupL1(p["group_l1"])
-            network.dense_layers[0].weight.regularizer = group if regularizer is None else regularizer + group
+            input_weight(network).regularizer = group if regularizer is None else regularizer + group
         return network, regularizer
 
     def initial_network(self, X, y):
@@ -147,9 +170,9 @@ class _BaseMLP(BaseEstimator):
     def _optimizer(p):
         lr, wd = p["learning_rate"], p["weight_decay"]
         if p["optimizer"] == "adam":
-            return Adam(lr, weight_decay=wd)
+            return Adam(lr, betas=(0.9, p["beta_2"]), weight_decay=wd)
         if p["optimizer"] == "adamw":
-            return AdamW(lr, weight_decay=wd)
+            return AdamW(lr, betas=(0.9, p["beta_2"]), weight_decay=wd)
         if p["optimizer"] == "sgd":
             return SGD(lr, momentum=p["momentum"], weight_decay=wd)
         return RMSprop(lr, momentum=p["momentum"], weight_decay=wd)
@@ -218,9 +241,10 @@ class _BaseMLP(BaseEstimator):
         callbacks = list(callbacks or ())
         if p["verbose"]:
             callbacks.append(_Printer())
+        schedule = None if p["lr_schedule"] == "constant" else p["lr_schedule"]
         trainer = Trainer(network, self._loss(), self._optimizer(p), regularizer=regularizer,
                           batch_size=p["batch_size"], epochs=p["max_epochs"], early_stopping=stopper,
-                          seed=train_seed, callbacks=callbacks)
+                          seed=train_seed, callbacks=callbacks, lr_schedule=schedule)
         if resume_state is not None:
             trainer.load_state(resume_state, int(resume_state.get("position", 0)))
         return SimpleNamespace(trainer=trainer, network=network, X=X_train, y=y_train, validation=validation)
@@ -236,15 +260,17 @@ class _BaseMLP(BaseEstimator):
 
     @staticmethod
     def _copy_weights(old, new):
-        old_shapes = [layer.weight.shape for layer in old.dense_layers]
-        new_shapes = [layer.weight.shape for layer in new.dense_layers]
+        """Every parameter and buffer (BatchNorm statistics) of ``old`` into ``new``."""
+        old_shapes = [(name, p.shape) for name, p in old.named_parameters()]
+        new_shapes = [(name, p.shape) for name, p in new.named_parameters()]
         if old_shapes != new_shapes:
             raise ValueError("warm_start=True needs the same layer sizes as the fitted network; "
                              f"set warm_start=False to start afresh (fitted weights: {old_shapes}). "
                              f"Received: weights of shapes {new_shapes}")
-        for a, b in zip(old.dense_layers, new.dense_layers, strict=True):
-            b.weight.data[...] = a.weight.data
-            b.bias.data[...] = a.bias.data
+        for (_, a), (_, b) in zip(old.named_parameters(), new.named_parameters(), strict=True):
+            b.data[...] = a.data
+        for (_, a), (_, b) in zip(old.named_buffers(), new.named_buffers(), strict=True):
+            b[...] = a
 
     # Hooks around training for a target that is trained in other units (MLPRegressor's
     # scale_target): the network is trained in those units and handed back in the target's.

@@ -36,10 +36,12 @@ from .._util.validation import (
     check_rate,
     resolve_dtype,
 )
-from ..engine.network import ACTIVATIONS
+from ..engine.network import ACTIVATIONS, NORMALIZATIONS
 from ..engine.optimizers import OPTIMIZERS
+from ..engine.schedules import SCHEDULES
 
-__all__ = ["HyperParameter", "PARAMETERS", "by_option", "cli_parameters", "searchable", "lockstep_free",
+__all__ = ["HyperParameter", "PARAMETERS", "SCALE_TARGET", "LABEL_SMOOTHING", "NUMERIC_EMBEDDINGS",
+           "task_parameters", "by_option", "cli_parameters", "searchable", "lockstep_free",
            "regularizing", "label", "parse_hidden", "check_boolean"]
 
 
@@ -81,6 +83,35 @@ def _random_state(name, value):
 
 def _dtype(name, value):
     return resolve_dtype(value)
+
+
+def _smoothing(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"`{name}` must be a number in [0, 1). Received: {name}={value!r}")
+    return float(value)
+
+
+def _beta(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"`{name}` must be a number in [0, 1) (Adam's second-moment decay). "
+                         f"Received: {name}={value!r}")
+    return float(value)
+
+
+def _optional_choice(options):
+    """None or one of ``options`` (the command line writes None as ``none``)."""
+    def check(name, value):
+        return check_one_of(name, value, (None, *options))
+
+    return check
+
+
+def _parse_optional_choice(text):
+    """``"none"`` -> None, else the text lower-cased (the row's check decides if it is allowed)."""
+    if text is None:
+        return None
+    text = str(text).strip()
+    return None if text.lower() == "none" else text.lower()
 
 
 def _choice(options):
@@ -130,6 +161,10 @@ def _optional_float(text: str):
     return None if text.strip().lower() == "none" else float(text)
 
 
+#: ``numeric_embedding`` choices: ``"periodic"`` puts a PeriodicEmbedding in front of the network
+NUMERIC_EMBEDDINGS = ("periodic",)
+
+
 @dataclass(frozen=True)
 class HyperParameter:
     """One hyper-parameter: its check, its command-line face and what it means to a search.
@@ -168,6 +203,9 @@ class HyperParameter:
     regularizes : {1, -1, 0}
         1: larger values regularize more (``l2``); -1: smaller values do (``max_norm``, layer
         sizes); 0: neither. The one-standard-error rule ranks candidates by it.
+    task : {None, "classification", "regression"}
+        A keyword of one estimator only (``label_smoothing``: the classifier's; ``scale_target``:
+        the regressor's); None: both.
     """
 
     name: str
@@ -185,6 +223,7 @@ class HyperParameter:
     log_scale: bool = False
     lockstep: bool = False
     regularizes: int = 0
+    task: str | None = None
 
     @property
     def flag(self) -> str | None:
@@ -223,10 +262,26 @@ _ROWS = (
     HyperParameter("max_norm", None, _optional_positive, "max-norm constraint on each unit's weights",
                    "max-norm", option="max_norm", parse=_optional_float, metavar="C", searchable=True,
                    lockstep=True, regularizes=-1),
+    # BatchNorm splits the rows differently (a last one-row batch is merged) and is not
+    # lockstep-free; a network with or without LayerNorm could be, but one flag per row
+    HyperParameter("normalization", None, _optional_choice(tuple(NORMALIZATIONS)),
+                   "normalization after each hidden Dense layer: none, batch or layer", "normalization",
+                   option="normalization", parse=_parse_optional_choice, kind="choice",
+                   choices=("none", *NORMALIZATIONS), searchable=True),
+    HyperParameter("numeric_embedding", None, _optional_choice(NUMERIC_EMBEDDINGS),
+                   "embed each input column first: none or periodic", "numeric embedding",
+                   option="numeric_embedding", parse=_parse_optional_choice, kind="choice",
+                   choices=("none", *NUMERIC_EMBEDDINGS), searchable=True, lockstep=True),
     HyperParameter("optimizer", "adam", _choice(tuple(OPTIMIZERS)), "the optimizer", "optimizer",
                    option="optimizer", parse=str, kind="choice", choices=tuple(OPTIMIZERS), searchable=True),
     HyperParameter("learning_rate", 1e-3, check_positive, "learning rate (default 1e-3)", "learning rate",
                    option="lr", cli_default=1e-3, searchable=True, log_scale=True),
+    # the schedule and beta_2 change the optimizer that lockstep candidates share: not lockstep-free
+    HyperParameter("lr_schedule", "constant", _choice(tuple(SCHEDULES)),
+                   "learning-rate schedule, per step (default constant)", "learning-rate schedule",
+                   option="lr_schedule", parse=str, kind="choice", choices=tuple(SCHEDULES), searchable=True),
+    HyperParameter("beta_2", 0.999, _beta, "Adam's second-moment decay β2 (default 0.999)", "Adam β2",
+                   option="beta_2", searchable=True),
     HyperParameter("max_epochs", 200, check_int, "maximum epochs (default 100; 50 for tune)", "epochs",
                    option="epochs", parse=int, kind="int", cli_default=100, metavar="N", searchable=True),
     HyperParameter("batch_size", 32, check_int, "minibatch size (default 32)", "batch size",
@@ -261,13 +316,27 @@ PARAMETERS: dict[str, HyperParameter] = {row.name: row for row in _ROWS}
 
 #: :class:`MLPRegressor` only
 SCALE_TARGET = HyperParameter("scale_target", True, check_boolean,
-                              "standardize the target for training", "target scaling")
+                              "standardize the target for training", "target scaling", task="regression")
+
+#: :class:`MLPClassifier` only; candidates may differ in it in lockstep (each has its own loss)
+LABEL_SMOOTHING = HyperParameter("label_smoothing", 0.0, _smoothing,
+                                 "label smoothing of the cross-entropy, in [0, 1) (classification)",
+                                 "label smoothing", option="label_smoothing", searchable=True, lockstep=True,
+                                 regularizes=1, task="classification")
+
+#: every row: the shared ones, then those of one estimator
+_ALL_ROWS = (*_ROWS, LABEL_SMOOTHING, SCALE_TARGET)
+
+
+def task_parameters(task: str) -> dict[str, HyperParameter]:
+    """Keyword -> row of the estimator for ``task`` ("classification" or "regression")."""
+    return {**PARAMETERS, **{row.name: row for row in _ALL_ROWS if row.task == task}}
 
 
 def by_option(option: str) -> HyperParameter | None:
     """The row whose command-line option or ``--grid`` name is ``option`` (dashes allowed)."""
     key = option.replace("-", "_")
-    for row in _ROWS:
+    for row in _ALL_ROWS:
         if key == row.option or key in row.grid_names:
             return row
     return None
@@ -275,22 +344,22 @@ def by_option(option: str) -> HyperParameter | None:
 
 def cli_parameters() -> list[HyperParameter]:
     """Rows with a command-line option, in ``--help`` order."""
-    return [row for row in _ROWS if row.option is not None]
+    return [row for row in _ALL_ROWS if row.option is not None]
 
 
 def searchable() -> dict[str, HyperParameter]:
     """``--grid`` name -> row (both the option and the keyword)."""
-    return {name: row for row in _ROWS for name in row.grid_names}
+    return {name: row for row in _ALL_ROWS for name in row.grid_names}
 
 
 def lockstep_free() -> tuple:
     """Keywords in which candidates may differ and still be trained together."""
-    return tuple(row.name for row in _ROWS if row.lockstep)
+    return tuple(row.name for row in _ALL_ROWS if row.lockstep)
 
 
 def regularizing() -> dict[str, int]:
     """Keyword -> direction (1: larger regularizes more; -1: smaller does), for the 1-SE rule."""
-    return {row.name: row.regularizes for row in _ROWS if row.regularizes}
+    return {row.name: row.regularizes for row in _ALL_ROWS if row.regularizes}
 
 
 def _base(name: str) -> str:

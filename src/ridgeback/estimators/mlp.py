@@ -17,7 +17,7 @@ from .._util.validation import resolve_dtype
 from ..engine.losses import CrossEntropy, MeanSquaredError
 from ..engine.uncertainty import mc_dropout_predict
 from .base import _BaseMLP, softmax
-from .hyperparams import SCALE_TARGET, check_boolean
+from .hyperparams import LABEL_SMOOTHING, SCALE_TARGET, check_boolean
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -29,7 +29,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     ----------
     hidden_layer_sizes : tuple of int, default=(100,)
         Widths of the hidden layers; ``()`` gives a (multinomial) logistic regression.
-    activation : {"relu", "leaky_relu", "tanh", "sigmoid"}, default="relu"
+    activation : {"relu", "leaky_relu", "tanh", "sigmoid", "gelu", "silu", "mish", "selu"}, default="relu"
+        The hidden layers' activation (:data:`ridgeback.engine.network.ACTIVATIONS`). SELU is
+        initialized for its self-normalizing fixed point (Glorot-scaled), the ReLU-like ones with He.
     l1, l2 : float >= 0, default=0.0
         Strengths of the penalties ``l1 * sum|w|`` and ``l2 * sum w**2`` on every weight, added
         to the *mean* data loss of a batch (not divided by the number of rows). ``l1`` is applied
@@ -40,8 +42,37 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Dropout rates after every hidden activation, and on the inputs.
     max_norm : float > 0 or None
         Each unit's incoming weight vector is projected back to norm <= ``max_norm``.
+    normalization : {None, "batch", "layer"}, default=None
+        A :class:`~ridgeback.BatchNorm` or :class:`~ridgeback.LayerNorm` after each hidden Dense
+        layer, before its activation and dropout (``Dense -> norm -> activation -> Dropout``).
+        With **dropout**: the normalization sees the units before they are dropped, so BatchNorm's
+        batch statistics in training and its running statistics at inference describe the same
+        distribution (dropout before a BatchNorm would shift its variance between the two).
+        With **weight decay / L2**: the normalization's own ``weight`` and ``bias`` are never
+        penalized; the Dense weights before it still are, but a normalization undoes their
+        scale, so shrinking them no longer shrinks the function: L2 then mostly raises the
+        effective learning rate (the gradient grows as the weights shrink) rather than
+        regularizing, and L1's exact zeros still remove inputs and units. BatchNorm makes each
+        row's output depend on the other rows of its batch in training (a mild regularizer of its
+        own, noisier with small ``batch_size``); a last batch of one row is merged into the one
+        before. LayerNorm normalizes each row on its own, the same in training and at inference.
+    numeric_embedding : {None, "periodic"}, default=None
+        ``"periodic"``: each input column first goes through a
+        :class:`~ridgeback.PeriodicEmbedding` (16 learned frequencies, 4 outputs per column;
+        Gorishniy et al. 2022), which helps with sharp or periodic dependence on one column.
+        ``group_l1`` then acts on the embedding's per-column weights, so ``selected_features``
+        still names input columns.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"}, default="adam"
     learning_rate : float > 0, default=1e-3
+        The base rate; ``lr_schedule`` scales it step by step.
+    lr_schedule : {"constant", "cosine", "onecycle", "multicycle"}, default="constant"
+        The learning-rate schedule (:mod:`ridgeback.engine.schedules`), a factor on
+        ``learning_rate`` at each optimizer step over the planned ``max_epochs`` (early stopping
+        may end the run before the schedule does). ``"multicycle"`` is RealMLP-TD's. With
+        "adamw" the decoupled decay follows the rate, as in PyTorch.
+    beta_2 : float in [0, 1), default=0.999
+        Adam's (and AdamW's) second-moment decay :math:`\beta_2` (RealMLP-TD uses 0.95); other
+        optimizers ignore it.
     batch_size : int >= 1, default=32
     max_epochs : int >= 1, default=200
     early_stopping : bool, default=True
@@ -64,6 +95,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Start from the fitted weights of the previous call to ``fit`` (same layer sizes).
     verbose : int, default=0
         ``1`` prints one line per epoch.
+    label_smoothing : float in [0, 1), default=0.0
+        The cross-entropy's target puts ``1 - label_smoothing`` on the true class and spreads
+        ``label_smoothing`` evenly over all classes (:class:`~ridgeback.CrossEntropy`; PyTorch's
+        ``label_smoothing``). The validation loss that early stopping watches is smoothed too.
 
     Attributes
     ----------
@@ -95,6 +130,25 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     """
 
     _classifier = True
+    _parameter_constraints = {**_BaseMLP._parameter_constraints, LABEL_SMOOTHING.name: LABEL_SMOOTHING.check}
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, l1=0.0, l2=0.0, group_l1=0.0,
+                 dropout=0.0, input_dropout=0.0, max_norm=None, normalization=None, numeric_embedding=None,
+                 optimizer="adam", learning_rate=1e-3, lr_schedule="constant", beta_2=0.999,
+                 batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1, patience=10,
+                 random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
+                 l1_proximal=True, tol=1e-4, dtype="float32", warm_start=False, verbose=0,
+                 label_smoothing=0.0):
+        super().__init__(hidden_layer_sizes, activation, l1=l1, l2=l2, group_l1=group_l1, dropout=dropout,
+                         input_dropout=input_dropout, max_norm=max_norm, normalization=normalization,
+                         numeric_embedding=numeric_embedding, optimizer=optimizer,
+                         learning_rate=learning_rate, lr_schedule=lr_schedule, beta_2=beta_2,
+                         batch_size=batch_size, max_epochs=max_epochs,
+                         early_stopping=early_stopping, validation_fraction=validation_fraction,
+                         patience=patience, random_state=random_state, weight_decay=weight_decay,
+                         momentum=momentum, dropout_scale=dropout_scale, l1_proximal=l1_proximal, tol=tol,
+                         dtype=dtype, warm_start=warm_start, verbose=verbose)
+        self.label_smoothing = label_smoothing
 
     def fit(self, X, y, *, callbacks=None, resume_state=None):
         """Train on ``(X, y)``.
@@ -130,9 +184,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.classes_ = classes
         return encoded.astype(np.intp), classes.size
 
-    @staticmethod
-    def _loss():
-        return CrossEntropy()
+    def _loss(self):
+        return CrossEntropy(label_smoothing=LABEL_SMOOTHING.check("label_smoothing", self.label_smoothing))
 
     @staticmethod
     def _validation_scores(history, validation):
@@ -166,8 +219,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     r"""Multilayer perceptron regressor (squared error) with L1, L2, group-L1, dropout and max-norm.
 
     The parameters and attributes are those of :class:`MLPClassifier`, except that there is
-    no ``classes_``, the target may have several columns, ``validation_scores_`` holds the
-    validation R² per epoch (variance-weighted over target columns), and:
+    no ``classes_`` and no ``label_smoothing``, the target may have several columns,
+    ``validation_scores_`` holds the validation R² per epoch (variance-weighted over target
+    columns), and:
 
     Parameters
     ----------
@@ -203,13 +257,16 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     _parameter_constraints = {**_BaseMLP._parameter_constraints, SCALE_TARGET.name: SCALE_TARGET.check}
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, l1=0.0, l2=0.0, group_l1=0.0,
-                 dropout=0.0, input_dropout=0.0, max_norm=None, optimizer="adam", learning_rate=1e-3,
+                 dropout=0.0, input_dropout=0.0, max_norm=None, normalization=None, numeric_embedding=None,
+                 optimizer="adam", learning_rate=1e-3, lr_schedule="constant", beta_2=0.999,
                  batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1, patience=10,
                  random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
                  l1_proximal=True, tol=1e-4, dtype="float32", warm_start=False, verbose=0, scale_target=True):
         super().__init__(hidden_layer_sizes, activation, l1=l1, l2=l2, group_l1=group_l1, dropout=dropout,
-                         input_dropout=input_dropout, max_norm=max_norm, optimizer=optimizer,
-                         learning_rate=learning_rate, batch_size=batch_size, max_epochs=max_epochs,
+                         input_dropout=input_dropout, max_norm=max_norm, normalization=normalization,
+                         numeric_embedding=numeric_embedding, optimizer=optimizer,
+                         learning_rate=learning_rate, lr_schedule=lr_schedule, beta_2=beta_2,
+                         batch_size=batch_size, max_epochs=max_epochs,
                          early_stopping=early_stopping, validation_fraction=validation_fraction,
                          patience=patience, random_state=random_state, weight_decay=weight_decay,
                          momentum=momentum, dropout_scale=dropout_scale, l1_proximal=l1_proximal, tol=tol,
@@ -268,8 +325,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                              f"scales. Received: target_scaling={scaling!r}")
         self.target_mean_, self.target_scale_ = mean, scale
 
-    @staticmethod
-    def _loss():
+    def _loss(self):
         return MeanSquaredError()
 
     @staticmethod

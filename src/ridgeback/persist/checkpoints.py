@@ -7,8 +7,11 @@ A checkpoint is two files in a run directory:
   history, the early-stopping counters, caller-supplied ``extra`` settings and the name and
   SHA-256 of the array file;
 * ``checkpoint-EEEEEE-PPPPPPPP.npz``: the packed weights, the optimizer state, the epoch's
-  shuffle order and early stopping's best weights (plain dtypes, loaded with
-  ``allow_pickle=False``).
+  shuffle order, the network's buffers (BatchNorm's running statistics, ``buffer.NAME``) and
+  early stopping's best weights and buffers (plain dtypes, loaded with ``allow_pickle=False``).
+
+The JSON also records ``base_lr``, the rate a learning-rate schedule scales. Checkpoints
+written before buffers and schedules existed have neither, and load as before.
 
 The array file is written first under a fresh name, then ``checkpoint.json`` is replaced
 (temporary file, fsync, rename): the JSON is the commit point, so a process killed at any
@@ -34,6 +37,8 @@ CHECKPOINT_FILE = "checkpoint.json"
 FORMAT = "ridgeback-checkpoint"
 FORMAT_VERSION = 1
 _OPT = "optimizer."
+_BUF = "buffer."
+_BEST_BUF = "early_stopping.best_buffer."
 
 
 def _history_from_json(history: dict) -> dict:
@@ -91,6 +96,8 @@ def save_checkpoint(rundir, trainer_state: dict, extra: dict | None = None, *, p
     arrays = {"weights": np.asarray(trainer_state["weights"])}
     for key, value in trainer_state["optimizer"].items():
         arrays[_OPT + key] = np.asarray(value)
+    for key, value in (trainer_state.get("buffers") or {}).items():
+        arrays[_BUF + key] = np.asarray(value)
     if trainer_state.get("order") is not None:
         arrays["order"] = np.asarray(trainer_state["order"], dtype=np.int64)
     es = trainer_state.get("early_stopping")
@@ -104,6 +111,8 @@ def save_checkpoint(rundir, trainer_state: dict, extra: dict | None = None, *, p
         }
         if es["best_weights"] is not None:
             arrays["early_stopping.best_weights"] = np.asarray(es["best_weights"])
+        for key, value in (es.get("best_buffers") or {}).items():
+            arrays[_BEST_BUF + key] = np.asarray(value)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     payload = buffer.getvalue()
@@ -120,6 +129,7 @@ def save_checkpoint(rundir, trainer_state: dict, extra: dict | None = None, *, p
         "dropout_rngs": _exact_json(trainer_state.get("dropout_rngs", []), "dropout_rngs"),
         "history": _exact_json(trainer_state.get("history", {}), "history"),
         "running": _exact_json(list(trainer_state.get("running", (0.0, 0, 0))), "running"),
+        "base_lr": _exact_json(trainer_state.get("base_lr"), "base_lr"),
         "early_stopping": es_json,
         "extra": _exact_json(extra or {}, "extra"),
     }
@@ -198,6 +208,7 @@ def load_checkpoint(rundir) -> tuple[dict, dict]:
             "best_epoch": es["best_epoch"],
             "wait": es["wait"],
             "best_weights": arrays.get("early_stopping.best_weights") if es["has_best_weights"] else None,
+            "best_buffers": {k[len(_BEST_BUF):]: v for k, v in arrays.items() if k.startswith(_BEST_BUF)},
         }
     state = {
         "weights": arrays["weights"],
@@ -209,6 +220,8 @@ def load_checkpoint(rundir) -> tuple[dict, dict]:
         "order": arrays.get("order"),
         "history": _history_from_json(meta["history"]),
         "running": meta.get("running") or [0.0, 0, 0],
+        "buffers": {k[len(_BUF):]: v for k, v in arrays.items() if k.startswith(_BUF)},
+        "base_lr": None if meta.get("base_lr") is None else float_from_json(meta["base_lr"]),
         "early_stopping": early,
     }
     return state, meta.get("extra", {})

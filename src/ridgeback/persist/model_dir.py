@@ -12,6 +12,19 @@ Layout of a model directory::
                   buffer (a BatchNorm's "1.running_mean", "1.running_var"), plain numeric
                   dtypes, never pickle
 
+A fold ensemble (``kind: "ensemble"``, :class:`~ridgeback.selection.ensemble.FoldEnsemble`) is
+a directory of member directories, each a complete model directory as above::
+
+    model.json    format_version, kind "ensemble", task, and the members in order, each
+                  {"dir": "member-K", "model_sha256": SHA-256 of its model.json}
+    member-0/     model.json + weights.npz of the first fold's model
+    member-1/     ...
+
+The members are written first, ``model.json`` last; a member's ``model.json`` records its
+weights' hash, and the ensemble's records each member's ``model.json`` hash, so a directory
+mixed from two saves is detected on load. Members are loaded and validated as any model
+directory; they must be of one kind (all TabularModels or all estimators) and one task.
+
 Saving writes ``weights.npz`` first and ``model.json`` last, each through a temporary file,
 fsync and rename; a new directory is assembled under a temporary name and renamed into place.
 Because the JSON records the weights' hash, a pair from two different saves (a crash between
@@ -57,6 +70,7 @@ MAX_JSON_BYTES = 16 * 2**20
 MAX_ARRAY_ELEMENTS = 2**26
 MAX_TOTAL_ELEMENTS = 2**27
 MAX_LAYERS = 1000
+MAX_MEMBERS = 100
 _DTYPES = ("float32", "float64")
 _CLASS_DTYPES = r"object|[<>|=]?([biuf]\d{1,2}|U\d{1,6})"
 #: names of the preprocessor's arrays in weights.npz start with this
@@ -66,8 +80,11 @@ PRE_PREFIX = "preprocessing."
 # --------------------------------------------------------------------------- save
 
 def _kind(model):
+    from ..selection.ensemble import FoldEnsemble
     from ..tabular.model import TabularModel
 
+    if isinstance(model, FoldEnsemble):
+        return "ensemble"
     if isinstance(model, TabularModel):
         return "tabular"
     if isinstance(model, Sequential):
@@ -129,6 +146,8 @@ def save(model, path) -> Path:
     kind = _kind(model)
     doc = {"format": "ridgeback-model", "format_version": FORMAT_VERSION, "ridgeback_version": __version__,
            "kind": kind}
+    if kind == "ensemble":
+        return _save_ensemble(model, Path(path), doc)
     if kind == "tabular":
         model._check_fitted()
     network = network_of(model)
@@ -153,6 +172,67 @@ def save(model, path) -> Path:
     doc["weights_sha256"] = hashlib.sha256(weights).hexdigest()
     text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     return _write_directory(Path(path), weights, text)
+
+
+def _save_ensemble(ensemble, target: Path, doc: dict) -> Path:
+    """Each member into ``member-K/`` (a model directory of its own), then ``model.json``."""
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"The model path exists and is not a directory. Received: path={str(target)!r}")
+    members = ensemble.members
+    if not 1 <= len(members) <= MAX_MEMBERS:
+        raise ValueError(f"An ensemble must have 1 to {MAX_MEMBERS} members. "
+                         f"Received: {len(members)} members")
+    kinds = {_kind(m) for m in members}
+    if not kinds <= {"tabular", "estimator"}:
+        raise ValueError(f"Ensemble members must be TabularModels or fitted MLP estimators (a Pipeline: "
+                         f"make it a TabularModel). Received: members of type {type(members[0]).__name__}")
+    target.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for k, member in enumerate(members):
+        directory = save(member, target / f"member-{k}")
+        digest = hashlib.sha256((directory / MODEL_FILE).read_bytes()).hexdigest()
+        entries.append({"dir": f"member-{k}", "model_sha256": digest})
+    for stale in target.glob("member-*"):  # members of an earlier, larger ensemble saved here
+        if stale.is_dir() and stale.name not in {e["dir"] for e in entries} and \
+                re.fullmatch(r"member-\d+", stale.name):
+            shutil.rmtree(stale, ignore_errors=True)
+    doc.update({"task": ensemble.task, "members": entries})
+    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    atomic_write_text(target / MODEL_FILE, text)
+    return target
+
+
+def _load_ensemble(directory: Path, doc: dict, where: str):
+    from ..selection.ensemble import FoldEnsemble
+
+    entries = doc.get("members")
+    if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_MEMBERS:
+        fail(where, f"\"members\" must be a list of 1 to {MAX_MEMBERS} members",
+             f"members={str(entries)[:200]}")
+    members = []
+    for k, entry in enumerate(entries):
+        if not isinstance(entry, dict) or entry.get("dir") != f"member-{k}" or \
+                not isinstance(entry.get("model_sha256"), str):
+            fail(where, f"member {k} must be {{\"dir\": \"member-{k}\", \"model_sha256\": ...}}",
+                 f"members[{k}]={str(entry)[:200]}")
+        member_dir = directory / entry["dir"]
+        raw = read_bounded(member_dir / MODEL_FILE, MAX_JSON_BYTES, "the member's model.json is missing",
+                           f"{MAX_JSON_BYTES} bytes")
+        if hashlib.sha256(raw).hexdigest() != entry["model_sha256"]:
+            fail(where, f"member {k}'s model.json does not match the SHA-256 recorded here (a directory "
+                        f"mixed from two saves?)", f"member={entry['dir']!r}")
+        member_doc = _read_json(member_dir / MODEL_FILE)
+        if member_doc.get("kind") not in ("tabular", "estimator"):
+            fail(where, f"member {k} must be a tabular model or an estimator",
+                 f"kind={member_doc.get('kind')!r}")
+        members.append(load(member_dir))
+    try:
+        ensemble = FoldEnsemble(members)
+    except ValueError as exc:
+        fail(where, f"the members do not form one ensemble ({exc})", f"members={len(members)}")
+    if doc.get("task") != ensemble.task:
+        fail(where, f"\"task\" must be the members' task {ensemble.task!r}", f"task={doc.get('task')!r}")
+    return ensemble
 
 
 def _write_directory(target: Path, weights: bytes, text: str) -> Path:
@@ -361,7 +441,7 @@ def load(path):
 
     Returns
     -------
-    TabularModel, MLPClassifier, MLPRegressor or Sequential
+    TabularModel, MLPClassifier, MLPRegressor, Sequential or FoldEnsemble
         Whatever was saved, fitted and ready to predict.
 
     Raises
@@ -383,8 +463,10 @@ def load(path):
     where = str(json_path)
     doc = _read_json(json_path)
     kind = doc.get("kind")
-    if kind not in ("sequential", "estimator", "tabular"):
-        fail(where, "\"kind\" must be 'sequential', 'estimator' or 'tabular'", f"kind={kind!r}")
+    if kind not in ("sequential", "estimator", "tabular", "ensemble"):
+        fail(where, "\"kind\" must be 'sequential', 'estimator', 'tabular' or 'ensemble'", f"kind={kind!r}")
+    if kind == "ensemble":
+        return _load_ensemble(directory, doc, where)
     expected = _check_architecture(doc.get("architecture"), where)
     if kind == "tabular":
         expected.update(_preprocessing_arrays(doc.get("tabular"), where))

@@ -15,6 +15,11 @@ operators: GELU → :math:`x \cdot \tfrac12(1 + \operatorname{Erf}(x/\sqrt2))`, 
 Sigmoid + Mul, Mish → Softplus + Tanh + Mul, SELU → Selu, BatchNorm → BatchNormalization
 (running statistics, as at inference), LayerNorm → LayerNormalization, PeriodicEmbedding →
 Unsqueeze, Mul, Cos, Sin, Concat, Einsum (one linear map per column), Add, Reshape.
+A :class:`~ridgeback.selection.ensemble.FoldEnsemble` becomes one graph: each member's network
+as above (initializers named ``m{k}_...``) on its own columns of the input (a ``Slice`` of
+``FoldEnsemble.transform``'s matrix, where each TabularModel member's preprocessed columns sit
+side by side; bare estimators share the whole input), its softmax for classifiers, then
+``Mean`` over the members.
 Column names and class labels are stored as metadata
 (``feature_names``, ``classes``) since the graph itself knows only positions.
 
@@ -47,8 +52,18 @@ _IR_VERSION = 8
 
 
 def _parts(model):
-    """(network, classifier?, classes, feature names) of a TabularModel, estimator or Sequential."""
+    """(network, classifier?, classes, feature names) of a TabularModel, estimator or Sequential;
+    for a FoldEnsemble, the list of its members' networks."""
+    from ..selection.ensemble import FoldEnsemble
     from ..tabular.model import TabularModel
+
+    if isinstance(model, FoldEnsemble):
+        parts = [_parts(m) for m in model.members]
+        if any(p[1] and np.asarray(p[2]).tolist() != model.classes_.tolist() for p in parts):
+            raise ValueError("ONNX export of an ensemble needs members that know the same classes. "
+                             f"Received: classes={[np.asarray(p[2]).tolist() for p in parts]}")
+        return ([p[0] for p in parts], parts[0][1], getattr(model, "classes_", None),
+                model.feature_names_out_ or parts[0][3])
 
     if isinstance(model, TabularModel):
         model._check_fitted()
@@ -72,6 +87,7 @@ class _Graph:
 
         self._helper, self._numpy_helper = helper, numpy_helper
         self.nodes, self.initializers, self.current = [], [], "input"
+        self.prefix = ""  # an ensemble member's initializers: "m0_W0", ...
 
     def add(self, op, inputs, **attrs) -> str:
         out = f"t{len(self.nodes)}_{op.lower()}"
@@ -80,6 +96,7 @@ class _Graph:
         return out
 
     def const(self, name, value, dtype=np.float32) -> str:
+        name = self.prefix + name
         self.initializers.append(self._numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
         return name
 
@@ -156,19 +173,22 @@ _EMITTERS = (
 )
 
 
-def _model_proto(graph: _Graph, network, classifier: bool, classes, names):
-    """The ONNX model around the layers' graph: softmax (classifiers) or identity output, the
-    input/output signatures, the opset and IR version, and the metadata."""
+def _model_proto(graph: _Graph, network, classifier: bool, classes, names, members=None, n_inputs=None):
+    """The ONNX model around the layers' graph: softmax (classifiers) or identity output (the
+    ``Mean`` of the ``members``' outputs for an ensemble), the input/output signatures, the
+    opset and IR version, and the metadata."""
     from onnx import TensorProto, helper
 
     output = "probabilities" if classifier else "predictions"
-    if classifier:
+    if members is not None:
+        graph.nodes.append(helper.make_node("Mean", members, [output], name="ensemble_mean"))
+    elif classifier:
         graph.nodes.append(helper.make_node("Softmax", [graph.current], [output], name="softmax", axis=1))
     else:
         graph.nodes.append(helper.make_node("Identity", [graph.current], [output], name="output"))
     proto = helper.make_graph(
         graph.nodes, "ridgeback",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", network.n_inputs])],
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", n_inputs or network.n_inputs])],
         [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["N", network.n_outputs])],
         initializer=graph.initializers,
     )
@@ -177,8 +197,38 @@ def _model_proto(graph: _Graph, network, classifier: bool, classes, names):
     onnx_model.ir_version = _IR_VERSION
     metadata = {"feature_names": names, "classes": None if classes is None else np.asarray(classes).tolist(),
                 "input": "preprocessed float32 matrix [N, n_features] (TabularModel.transform)"}
+    if members is not None:
+        metadata["ensemble_members"] = len(members)
     helper.set_model_props(onnx_model, {k: json.dumps(v, default=str) for k, v in metadata.items()})
     return onnx_model
+
+
+def _emit_network(graph: _Graph, network) -> None:
+    for i, layer in enumerate(network.layers):
+        emit = next((f for cls, f in _EMITTERS if isinstance(layer, cls)), None)
+        if emit is None:
+            raise ValueError(f"Layer {i} ({type(layer).__name__}) has no ONNX mapping. "
+                             f"Received: layer={type(layer).__name__}")
+        emit(graph, layer, i)
+
+
+def _emit_ensemble(graph: _Graph, networks, classifier: bool, sliced: bool):
+    """Each member's network (on its own columns of the input when ``sliced``), softmaxed for
+    classifiers; returns the members' outputs and the input's width."""
+    outputs, start = [], 0
+    for k, net in enumerate(networks):
+        graph.prefix, graph.current = f"m{k}_", "input"
+        if sliced:
+            stop = start + net.n_inputs
+            graph.add("Slice", [graph.current, graph.const("starts", [start], np.int64),
+                                graph.const("ends", [stop], np.int64), graph.const("axes", [1], np.int64)])
+            start = stop
+        _emit_network(graph, net)
+        if classifier:
+            graph.add("Softmax", [graph.current], axis=1)
+        outputs.append(graph.current)
+    graph.prefix = ""
+    return outputs, start if sliced else networks[0].n_inputs
 
 
 def export_onnx(model, path):
@@ -186,7 +236,9 @@ def export_onnx(model, path):
 
     Parameters
     ----------
-    model : TabularModel, MLPClassifier, MLPRegressor or Sequential
+    model : TabularModel, MLPClassifier, MLPRegressor, Sequential or FoldEnsemble
+        A FoldEnsemble's graph takes ``model.transform(df)`` (its members' preprocessed
+        columns side by side) or, for estimator members, their common input matrix.
     path : str or Path
 
     Examples
@@ -207,13 +259,13 @@ def export_onnx(model, path):
                          "Received: onnx not installed") from None
     network, classifier, classes, names = _parts(model)
     graph = _Graph()
-    for i, layer in enumerate(network.layers):
-        emit = next((f for cls, f in _EMITTERS if isinstance(layer, cls)), None)
-        if emit is None:
-            raise ValueError(f"Layer {i} ({type(layer).__name__}) has no ONNX mapping. "
-                             f"Received: layer={type(layer).__name__}")
-        emit(graph, layer, i)
-    onnx_model = _model_proto(graph, network, classifier, classes, names)
+    if isinstance(network, list):  # a FoldEnsemble: one averaged graph
+        sliced = hasattr(model.members[0], "transform")
+        outputs, n_inputs = _emit_ensemble(graph, network, classifier, sliced)
+        onnx_model = _model_proto(graph, network[0], classifier, classes, names, outputs, n_inputs)
+    else:
+        _emit_network(graph, network)
+        onnx_model = _model_proto(graph, network, classifier, classes, names)
     onnx.checker.check_model(onnx_model)
     path = Path(path)
     atomic_write_bytes(path, onnx_model.SerializeToString())

@@ -21,7 +21,7 @@ import numpy as np
 from .._util.files import atomic_write_text
 from .._util.jsonify import to_json
 from .._version import __version__
-from ..engine.inspection import input_names, layer_summary, network_of, selected_features
+from ..engine.inspection import input_names, input_weight, layer_summary, network_of, selected_features
 from .context import ModelSummary, RunContext, WeightHistogram
 from .html import render_html
 
@@ -149,7 +149,9 @@ def model_context(model, feature_names=None, *, image_shape=None, bins: int = 40
     if feature_names is None:
         feature_names = input_names(model)
     selected = selected_features(model, feature_names)
-    first = net.dense_layers[0].weight.data.astype(np.float64)
+    # one row per input column: the first Dense layer's weight, or a numeric embedding's
+    first = input_weight(net).data.astype(np.float64)
+    first = first.reshape(first.shape[0], -1)
     section = {"indices": selected.indices.tolist(), "names": selected.names, "n_inputs": int(first.shape[0]),
                "importance": np.sqrt((first ** 2).sum(axis=1)).tolist()}
     if feature_names is not None:

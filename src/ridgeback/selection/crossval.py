@@ -151,15 +151,16 @@ def run_tasks(func, shared, tasks, *, n_jobs=None, backend=None, scheduler=None,
         Called as ``progress(done, total)`` after each finished task, in the calling process
         (results are still returned in the order of ``tasks``).
     on_result : callable or None
-        Called as ``on_result(index, result)`` as each task's result arrives, in task order, in
-        the calling process (e.g. to record it in a search journal before the others finish).
+        Called as ``on_result(index, result)`` in the calling process as each result arrives,
+        in task order; what it returns is kept in the result's place (a fold ensemble takes the
+        fitted models out of the results this way, keeping only those it may need).
     """
     total = len(tasks)
 
     def report(results):
         for done, result in enumerate(results, start=1):
             if on_result is not None:
-                on_result(done - 1, result)
+                result = on_result(done - 1, result)
             if progress is not None:
                 progress(done, total)
             yield result

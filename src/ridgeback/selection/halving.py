@@ -234,6 +234,7 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
             done += len(group)
             if progress is not None:
                 progress(min(done, total), total)
+            return results
 
         if progress is not None and getattr(progress, "stage", None) is not None and len(budgets) > 1:
             progress.stage(r, len(budgets), budget)  # a bar may show the rung (the CLI's does)

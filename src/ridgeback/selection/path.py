@@ -54,18 +54,19 @@ def _set_strength(estimator, key, value, j, warm_epochs):
 
 
 def _sparsity(estimator):
-    from ..engine.inspection import active_inputs
+    from ..engine.inspection import active_inputs, input_weight
 
     net = final_step(estimator).network_
     n_nonzero = int(sum(np.count_nonzero(layer.weight.data) for layer in net.dense_layers))
-    return n_nonzero, int(active_inputs(net.dense_layers[0].weight.data).size)
+    return n_nonzero, int(active_inputs(input_weight(net).data).size)
 
 
 def lambda_max(estimator, X, y, param, *, seed=0, tries=4):
     r"""A strength of ``param`` ("l1", "group_l1" or "l2") that removes (nearly) every input.
 
     Heuristic, in two steps. (1) At the initial weights, with ``G`` the gradient of the mean
-    data loss over all of ``X`` with respect to the first layer's weights ``W``, a weight stays
+    data loss over all of ``X`` with respect to the input weights ``W`` (the first Dense layer's,
+    or the numeric embedding's, one row per input column), a weight stays
     at zero under a proximal L1 step when :math:`\lambda \ge |G_{ij}|`, so
     :math:`\lambda_{\max} = \max|G|` (group L1: the largest row norm :math:`\max_j\|G_{j,:}\|_2`;
     L2 has no exact zeros, and :math:`100\max|G| / (2\,\mathrm{rms}(W))` is the strength whose
@@ -88,8 +89,12 @@ def lambda_max(estimator, X, y, param, *, seed=0, tries=4):
     Xt = np.asarray(Xt, dtype=network.dtype)
     loss.forward(network.forward(Xt, training=False), target)
     network.backward(loss.backward(), input_grad=False)
-    first = network.dense_layers[0].weight
-    grad = first.grad.astype(np.float64)
+    from ..engine.inspection import input_weight
+
+    # the weight through which the inputs enter: the first Dense layer's, or a numeric
+    # embedding's (n_features, m, d), one row per input after flattening
+    first = input_weight(network)
+    grad = first.grad.astype(np.float64).reshape(first.shape[0], -1)
     if base == "l2":
         return float(100 * np.abs(grad).max() / (2 * np.sqrt(np.mean(first.data.astype(np.float64) ** 2))))
     strength = float(np.linalg.norm(grad, axis=1).max() if base == "group_l1" else np.abs(grad).max())

@@ -58,7 +58,8 @@ def _strength(name, value) -> float:
     base = name.rsplit("__", 1)[-1]
     if value is None:  # no constraint (``max_norm=None``): the weakest setting
         return -np.inf
-    if PARAMETERS[base].kind == "sizes":  # layer widths: their total
+    row = PARAMETERS.get(base)  # (label_smoothing, the classifier's own, is no shared row)
+    if row is not None and row.kind == "sizes":  # layer widths: their total
         value = sum((value,) if isinstance(value, numbers.Integral) else tuple(value))
     return _DIRECTION[base] * float(value)
 

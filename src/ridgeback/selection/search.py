@@ -48,6 +48,7 @@ from .crossval import (
     score_fitted,
     seed_estimator,
 )
+from .ensemble import ENSEMBLES, FoldEnsemble, FoldKeeper
 from .path import RegularizationPath, lambda_max, regularization_path  # public here; own module for size
 from .rules import REGULARIZATION_PARAMS, one_se_index, regularization_rank, score_ranks
 
@@ -62,13 +63,25 @@ LOCKSTEP_FREE = lockstep_free()
 LOCKSTEP_GROUP = 4
 
 
-def _candidate_task(estimator, X, y, params, train, test, seed, scoring):
-    return fit_and_score(clone(estimator).set_params(**params), X, y, train, test, seed, scoring)[0]
+def _candidate_task(estimator, X, y, params, train, test, seed, scoring, keep=False):
+    outcome, fitted = fit_and_score(clone(estimator).set_params(**params), X, y, train, test, seed, scoring)
+    return _with_model(outcome, fitted, keep)
 
 
-def _group_task(estimator, X, y, group, train, test, seed, scoring):
+def _with_model(outcome, fitted, keep):
+    """The outcome, with the fitted model under ``"model"`` when it is to be kept (a fold
+    ensemble); the model's trainer (optimizer state, early stopping's copies) is let go."""
+    if keep:
+        if fitted is not None:
+            final_step(fitted).trainer_ = None
+        outcome = {**outcome, "model": fitted}
+    return outcome
+
+
+def _group_task(estimator, X, y, group, train, test, seed, scoring, keep=False):
     """Outcomes of the candidates ``group`` (parameter dicts) on one fold: fitted together in
-    lockstep when they allow it, with the results of fitting them one by one, else one by one."""
+    lockstep when they allow it, with the results of fitting them one by one, else one by one.
+    With ``keep``, each outcome carries its fitted model (``"model"``)."""
     if len(group) > 1:
         X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
         members = [seed_estimator(clone(estimator).set_params(**params), seed) for params in group]
@@ -80,8 +93,9 @@ def _group_task(estimator, X, y, group, train, test, seed, scoring):
         if together:
             fit_time = (time.perf_counter() - start) / len(members)  # the group's time, shared out
             X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
-            return [score_fitted(m, X_train, y_train, X_test, y_test, scoring, fit_time) for m in members]
-    return [_candidate_task(estimator, X, y, params, train, test, seed, scoring) for params in group]
+            return [_with_model(score_fitted(m, X_train, y_train, X_test, y_test, scoring, fit_time), m, keep)
+                    for m in members]
+    return [_candidate_task(estimator, X, y, params, train, test, seed, scoring, keep) for params in group]
 
 
 def _fit_group(members, X, y) -> bool:
@@ -235,8 +249,9 @@ def _rank_and_choose(results: list, n_folds: int) -> tuple[int, int]:
 
 
 def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None, scheduler=None,
-         random_state=None, refit="best", scoring=None, progress=None, lockstep=True, search=None,
-         halving_factor=3, time_budget=None, journal=None, baseline=False) -> TuneResult:
+         random_state=None, refit="best", scoring=None, progress=None, lockstep=True,
+         ensemble="none", search=None, halving_factor=3, time_budget=None, journal=None,
+         baseline=False) -> TuneResult:
     """Cross-validated grid or random search over any hyper-parameters, with the 1-SE rule.
 
     Parameters
@@ -281,6 +296,14 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         groups are kept small enough to leave at least two tasks per joblib worker, and Dask
         runs fit one candidate per task. ``mean_fit_time`` then shares a group's time out
         equally among its candidates.
+    ensemble : {"none", "folds"}, default="none"
+        ``"folds"``: ``best_estimator_`` is a :class:`~ridgeback.selection.ensemble.FoldEnsemble`
+        of the chosen candidate's cross-validation fold models (already trained by the search;
+        their mean probability or value), instead of a refit on all rows. The candidate is the
+        one ``refit`` names (``"best"`` when ``refit=False``). Only the fold models of
+        candidates that can still be chosen are held while the search runs
+        (:class:`~ridgeback.selection.ensemble.FoldKeeper`); one let go too early is trained
+        again with its fold's seed, bit-identical to the one scored.
     search : {None, "grid", "random", "halving", "tpe"}
         ``None``: "grid" without ``n_iter``, "random" with it. ``"halving"``: successive halving
         over epochs of the grid's (or ``n_iter`` random) candidates, ``halving_factor`` (η) at a
@@ -319,6 +342,7 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     (2, ['l2'])
     """
     check_one_of("refit", refit, ("best", "1se", False))
+    check_one_of("ensemble", ensemble, ENSEMBLES)
     check_one_of("search", search, (None, "grid", "random", "halving", "tpe"))
     if search in ("random", "tpe") and n_iter is None:
         raise ValueError(f"search={search!r} needs `n_iter` (how many candidates to draw). "
@@ -326,6 +350,11 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     if search == "grid" and n_iter is not None:
         raise ValueError(f"search='grid' takes every combination; leave `n_iter` unset. "
                          f"Received: n_iter={n_iter}")
+    adaptive = search in ("halving", "tpe") or time_budget is not None or journal is not None
+    if ensemble == "folds" and adaptive:
+        raise ValueError("ensemble='folds' keeps the fold models of a plain grid or random search; a "
+                         "halving, TPE, budgeted or journaled search does not keep them. "
+                         f"Received: ensemble='folds' with search={search!r}")
     grids = check_grid(estimator, grid, random=n_iter is not None)
     entropy = resolve_entropy(random_state, estimator)
     folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
@@ -345,10 +374,11 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         info["time_budget"] = time_budget
         return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, len(folds),
                        scoring, info, info.pop("baseline", None))
+    k = len(folds)
+    keeper = FoldKeeper(k, "1se" if refit == "1se" else "best") if ensemble == "folds" else None
     outcomes = _cross_validate(estimator, X, y, candidates, folds, entropy, scoring,
                                n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress,
-                               lockstep=lockstep)
-    k = len(folds)
+                               lockstep=lockstep, keeper=keeper)
     results = [_candidate_result(params, outcomes[i * k:(i + 1) * k]) for i, params in enumerate(candidates)]
     best, one_se = _rank_and_choose(results, k)
     linear = None
@@ -357,16 +387,18 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
 
         linear = linear_baseline(estimator, X, y, folds, scoring)
     return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring,
-                   baseline=linear)
+                   baseline=linear, keeper=keeper, folds=folds)
 
 
 def _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring, info=None,
-            baseline=None):
+            baseline=None, keeper=None, folds=None):
     """The TuneResult, with the chosen candidate refitted on all rows (for as many epochs as it
     was evaluated with, when a halving search stopped it short of ``max_epochs``)."""
     chosen = one_se if refit == "1se" else best
     refitted = None
-    if refit:
+    if keeper is not None:
+        refitted = _fold_ensemble(estimator, X, y, candidates[chosen], folds, entropy, keeper.models(chosen))
+    elif refit:
         params = dict(candidates[chosen])
         if results[chosen].get("epochs") is not None:
             params[resolve_param(estimator, "max_epochs")] = results[chosen]["epochs"]
@@ -407,6 +439,19 @@ def _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_bu
     return _finish(estimator, X, y, rows, best, one_se, candidates, entropy, refit, k, scoring, info)
 
 
+def _fold_ensemble(estimator, X, y, params, folds, entropy, models) -> FoldEnsemble:
+    """The fold models of the candidate ``params`` as a FoldEnsemble: those the search kept, or
+    (let go too early) trained again on each fold with that fold's seed, as the search did."""
+    if models is None:
+        models = []
+        for fold, (train, _) in enumerate(folds):
+            member = seed_estimator(clone(estimator).set_params(**params), derive_seed(entropy, 1, fold))
+            member.fit(_safe_indexing(X, train), _safe_indexing(y, train))
+            final_step(member).trainer_ = None
+            models.append(member)
+    return FoldEnsemble(models)
+
+
 def _candidates(grids, n_iter, entropy) -> list:
     """Every combination of the checked ``grids``, or ``n_iter`` random ones."""
     if n_iter is None:
@@ -416,23 +461,33 @@ def _candidates(grids, n_iter, entropy) -> list:
 
 
 def _cross_validate(estimator, X, y, candidates, folds, entropy, scoring, *, n_jobs, backend, scheduler,
-                    progress, lockstep) -> list:
+                    progress, lockstep, keeper=None) -> list:
     """The outcome of every (candidate, fold) fit, candidate-major: ``outcomes[i * n_folds + k]``.
 
     The tasks are lockstep groups of candidates on one fold; fold ``k`` is seeded with
-    ``derive_seed(entropy, 1, k)`` whatever the candidate.
+    ``derive_seed(entropy, 1, k)`` whatever the candidate. With a ``keeper``
+    (:class:`FoldKeeper`), each task returns its fitted models, which are handed to the keeper
+    as they arrive and taken out of the outcomes.
     """
     k = len(folds)
     n_fits = len(candidates) * k
     groups = (_lockstep_groups(estimator, candidates, n_fits, _workers(n_jobs, backend, scheduler, n_fits))
               if lockstep else [[i] for i in range(len(candidates))])
     plan = [(group, fold) for group in groups for fold in range(k)]
-    tasks = [([candidates[i] for i in group], *folds[fold], derive_seed(entropy, 1, fold), scoring)
+    keep = keeper is not None
+    tasks = [([candidates[i] for i in group], *folds[fold], derive_seed(entropy, 1, fold), scoring, keep)
              for group, fold in plan]
     done_fits = list(accumulate(len(group) for group, _ in plan))
     report = None if progress is None else (lambda done, total: progress(done_fits[done - 1], n_fits))
+
+    def hand_over(index, group_outcomes):
+        group, fold = plan[index]
+        for i, outcome in zip(group, group_outcomes, strict=True):
+            keeper.add(i, fold, outcome.pop("model"), outcome["test_score"])
+        return group_outcomes
+
     grouped = run_tasks(_group_task, (estimator, X, y), tasks, n_jobs=n_jobs, backend=backend,
-                        scheduler=scheduler, progress=report)
+                        scheduler=scheduler, progress=report, on_result=hand_over if keep else None)
     outcomes = [None] * n_fits
     for (group, fold), group_outcomes in zip(plan, grouped, strict=True):
         for i, outcome in zip(group, group_outcomes, strict=True):
