@@ -42,6 +42,17 @@ def test_continuation_state_resumes_bit_identically_to_a_longer_fit(cls, maker):
     assert straight.history_.val_loss == resumed.history_.val_loss
 
 
+def test_continuation_keeps_the_last_epochs_batchnorm_statistics():
+    X, y = make_classification(n_samples=150, n_features=5, random_state=1)
+    kw = {"hidden_layer_sizes": (6,), "normalization": "batch", "random_state": 2, "patience": 2}
+    straight = MLPClassifier(max_epochs=8, **kw).fit(X, y)
+    short = MLPClassifier(max_epochs=3, **kw).fit(X, y)
+    resumed = MLPClassifier(max_epochs=8, **kw).fit(X, y, resume_state=short.trainer_.continuation_state())
+    pairs = zip(straight.network_.named_buffers(), resumed.network_.named_buffers(), strict=True)
+    for (_, a), (_, b) in pairs:
+        np.testing.assert_array_equal(a, b)
+
+
 def test_rung_budgets_and_sizes():
     assert rung_budgets(27, 50, 3) == [2, 6, 17, 50]
     assert rung_sizes(27, 4, 3) == [27, 9, 3, 1]

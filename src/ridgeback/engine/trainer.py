@@ -443,6 +443,7 @@ class Trainer:
         # kept for continuation_state(): the weights training would go on from are the last
         # epoch's, not the best ones put back below (nor those an estimator rescales afterwards)
         self._last_weights = self.step_plan.flat.data.copy()
+        self._last_buffers = self._buffers()
         if es is not None and es.restore_best and es.best_weights is not None:
             self.step_plan.flat.data[...] = es.best_weights
             self._set_buffers(es.best_buffers)
@@ -496,6 +497,7 @@ class Trainer:
         state = self.state()
         if getattr(self, "_last_weights", None) is not None:
             state["weights"] = self._last_weights.copy()
+            state["buffers"] = {k: v.copy() for k, v in self._last_buffers.items()}
         state["epoch"] = self.history.epochs
         state["order"] = None
         state["running"] = [0.0, 0, 0]

@@ -14,7 +14,10 @@ shuffling and dropout generators, early-stopping counters, the epoch reached, he
 schedule position), and the next rung's fit of that fold starts from it with the larger
 ``max_epochs``. Training is therefore never repeated, and a candidate's scores at rung
 :math:`i` are bit for bit those of a plain search with ``max_epochs`` set to that rung's
-budget. A fold whose early stopping has fired (or that diverged) is finished: its outcome
+budget. (That holds for the constant learning rate; a schedule whose shape depends on
+``max_epochs``, such as ``lr_schedule="cosine"`` or ``"onecycle"``, is laid out over each
+rung's budget, so a resumed candidate's schedule is not the one a longer fit would have had.)
+A fold whose early stopping has fired (or that diverged) is finished: its outcome
 carries over unchanged, as a longer fit would end the same way.
 
 Ranking. Rows are ranked by the rung reached, then by mean score; ``best_index_`` and the
