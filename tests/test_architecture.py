@@ -5,7 +5,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "ridgeback"
-LAYERS = ("cli", "report", "persist", "selection", "estimators", "tabular", "engine", "_util")
+LAYERS = ("cli", "report", "persist", "selection", "estimators", "tabular", "metrics", "engine", "_util")
 
 
 def test_only_entry_points_lie_at_the_top_of_the_package():

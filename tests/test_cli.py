@@ -62,7 +62,7 @@ def test_train_predict_evaluate_on_a_messy_csv(table, tmp_path, capsys):
     code, out, err = _run(capsys, "evaluate", str(tmp_path / "m"), str(path), "--target", "label", "--json")
     assert code == 0, err
     scores = json.loads(out)
-    assert set(scores) == {"accuracy", "log_loss", "f1"}
+    assert set(scores) == {"accuracy", "log_loss", "f1", "roc_auc", "average_precision", "balanced_accuracy"}
     assert scores == pytest.approx(model.evaluate(df.drop(columns=["label"]), df["label"]))
 
 

@@ -11,6 +11,7 @@ from ridgeback.cli.common import DEFAULTS, OPTIONS, parse_grid, read_config
 from ridgeback.engine.network import ACTIVATIONS
 from ridgeback.engine.optimizers import OPTIMIZERS
 from ridgeback.estimators.hyperparams import (
+    CLASS_WEIGHT,
     LABEL_SMOOTHING,
     PARAMETERS,
     SCALE_TARGET,
@@ -28,7 +29,8 @@ from ridgeback.estimators.hyperparams import (
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
 def test_every_estimator_keyword_has_a_row_with_its_default(cls):
     signature = inspect.signature(cls.__init__).parameters
-    rows = {**PARAMETERS, SCALE_TARGET.name: SCALE_TARGET, LABEL_SMOOTHING.name: LABEL_SMOOTHING}
+    rows = {**PARAMETERS, SCALE_TARGET.name: SCALE_TARGET, LABEL_SMOOTHING.name: LABEL_SMOOTHING,
+            CLASS_WEIGHT.name: CLASS_WEIGHT}
     names = [n for n in signature if n != "self"]
     assert set(names) == set(cls._parameter_constraints)
     task = "classification" if cls is MLPClassifier else "regression"

@@ -19,6 +19,7 @@ __all__ = [
     "check_one_of",
     "check_positive",
     "check_rate",
+    "check_sample_weight",
     "resolve_dtype",
 ]
 
@@ -118,3 +119,32 @@ def check_array_2d(name: str, X, dtype: np.dtype) -> np.ndarray:
     array = np.ascontiguousarray(array, dtype=dtype)
     check_finite(name, array)
     return array
+
+
+def check_sample_weight(name: str, weight, n_rows: int):
+    """Per-row weights as a float64 vector of length ``n_rows``: finite, >= 0, not all zero.
+
+    Returns None for ``None`` and for weights that are all equal: the weighted mean
+    :math:`\\sum_i w_i \\ell_i / \\sum_i w_i` is then the plain mean, and dropping the weights
+    keeps the unweighted code path, so all-equal weights give bit-identical results.
+    """
+    if weight is None:
+        return None
+    try:
+        w = np.asarray(weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"`{name}` must be an array of numbers. Received: {name} of type "
+                         f"{type(weight).__name__}") from None
+    if w.shape != (n_rows,):
+        raise ValueError(f"`{name}` must be a 1-D array with one weight per row ({n_rows}). "
+                         f"Received: {name} with shape {w.shape}")
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise ValueError(f"`{name}` must hold finite weights >= 0; row {row} is {w[row]}. "
+                         f"Received: {name}[{row}]={w[row]!r}")
+    if n_rows and not w.any():
+        raise ValueError(f"`{name}` must not be all zero. Received: {name} with {n_rows} zeros")
+    if n_rows == 0 or np.all(w == w[0]):
+        return None
+    return w

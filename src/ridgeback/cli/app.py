@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from .._version import __version__
-from .common import add_column_args, add_hyperparameter_args
+from .common import add_column_args, add_hyperparameter_args, add_metric_arg
 from .exit_codes import ExitCode, help_line
 
 __all__ = ["main", "build_parser"]
@@ -121,6 +121,7 @@ def _add_train(sub):
     p.add_argument("data", metavar="DATA", nargs="?", help="CSV or Parquet file, or builtin:NAME")
     p.add_argument("--target", metavar="COL", help="name of the target column (required unless --resume)")
     _add_model_args(p)
+    add_metric_arg(p, "what early stopping watches on the validation rows (default: the validation loss)")
     p.add_argument("--checkpoint-every", type=int, metavar="N", help="write a checkpoint every N epochs")
     p.add_argument("--resume", metavar="RUNDIR", help="resume the run saved in RUNDIR (its --out)")
     p.add_argument("--out", metavar="MODELDIR", help="directory to save the model to")
@@ -136,6 +137,7 @@ def _add_tune(sub):
     )
     _add_data_args(p)
     _add_model_args(p)
+    add_metric_arg(p, "the cross-validated score that picks the candidate (default: accuracy or r2)")
     p.add_argument("--cv", type=int, default=5, metavar="K", help="folds (default 5)")
     p.add_argument("--grid", metavar="SPEC", help='e.g. "l2=1e-6,1e-4,1e-2;dropout=0,0.2,0.5"')
     p.add_argument("--n-iter", type=int, metavar="N", help="random search with N candidates")
@@ -218,10 +220,13 @@ def _add_evaluate(sub):
         formatter_class=_FORMATTER,
         epilog="examples:\n  ridgeback evaluate model test.csv --target label\n"
         "  ridgeback evaluate model test.csv --target y --json\n\n"
-        "Classification: accuracy, log-loss, macro F1. Regression: RMSE, MAE, R².",
+        "Classification: accuracy, log-loss, macro F1, ROC AUC (one-vs-rest for several classes),\n"
+        "average precision (macro) and balanced accuracy. Regression: RMSE, MAE, R².\n"
+        "--metric NAME also reports that scorer's value (higher is better) as `metric`/`score`.",
     )
     p.add_argument("model", metavar="MODELDIR")
     _add_data_args(p)
+    add_metric_arg(p, "also report this scorer's value")
     _add_common(p)
 
 

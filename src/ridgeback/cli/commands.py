@@ -70,9 +70,11 @@ def cmd_evaluate(args) -> int:
             f"{', '.join(map(str, list(df.columns)[:20]))}. Received: target={args.target!r}"
         )
     with notes_on_stderr(args.quiet) as notes:
-        scores = model.evaluate(df.drop(columns=[args.target]), df[args.target])
+        # with --metric, `metric` and `score` (its value, higher is better) lead the plain names
+        scores = model.evaluate(df.drop(columns=[args.target]), df[args.target],
+                                metric=getattr(args, "metric", None))
     # `warnings` only when there is something to say, so that the scores' keys stay as they were
-    text = "\n".join(f"{k:9s} {v:.6g}" for k, v in scores.items())
+    text = "\n".join(f"{k:9s} {v}" if isinstance(v, str) else f"{k:9s} {v:.6g}" for k, v in scores.items())
     emit(args, {**scores, **({"warnings": notes} if notes else {})}, text)
     return ExitCode.OK
 

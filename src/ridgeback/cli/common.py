@@ -19,7 +19,7 @@ DEFAULTS = {row.option: row.cli_default for row in cli_parameters() if row.cli_d
 #: --drop, --categorical, --numeric, --datetime, --id: the Preprocessor's column-role overrides
 COLUMN_OPTIONS = ("drop", "categorical", "numeric", "datetime", "id")
 #: options read from flags or TOML keys that are no estimator parameter (--ensemble: tune's)
-CONFIG_ONLY = ("task", "ensemble", *COLUMN_OPTIONS)
+CONFIG_ONLY = ("task", "ensemble", "metric", *COLUMN_OPTIONS)
 
 
 def _column_list(text: str) -> list:
@@ -35,6 +35,22 @@ def add_column_args(p) -> None:
              "id": "these are identifiers: leave them out"}
     for option, text in helps.items():
         g.add_argument(f"--{option}", action="extend", type=_column_list, metavar="COL[,COL]", help=text)
+
+
+def add_metric_arg(p, text: str) -> None:
+    """``--metric NAME``: a metric of :mod:`ridgeback.metrics` (checked by the command, so that an
+    unknown name exits 2 with the list of valid ones)."""
+    from ..metrics import METRICS
+
+    p.add_argument("--metric", metavar="NAME", help=f"{text}; one of {', '.join(METRICS)}")
+
+
+def resolve_metric(settings: dict, task: str, default=None):
+    """The run's metric: --metric (or the TOML key), else ``default``; checked against the task."""
+    from ..metrics import check_metric
+
+    name = settings.get("metric", default)
+    return None if name is None else check_metric(name, task)
 
 
 def make_preprocessor(settings: dict):

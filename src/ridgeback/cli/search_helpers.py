@@ -85,11 +85,13 @@ def report_context(
     notes=(),
     model_name=None,
     models=(),
+    errors=None,
 ):
     """The report's :class:`~ridgeback.report.context.RunContext` for a TabularModel ``model``: its
     training history, layers, weights and selected inputs (named ``model_name``), with the search
     (``tune``, as ``TuneResult.to_dict()`` writes it), ``path`` and ``comparison`` (dicts) when
-    given, and further ``models`` (:class:`~ridgeback.report.context.ModelSummary`)."""
+    given, further ``models`` (:class:`~ridgeback.report.context.ModelSummary`) and the held-out
+    ``errors`` (:class:`~ridgeback.report.errors.ErrorSummary`)."""
     from ..report.context import ComparisonRow, HistorySummary, PathSummary, RunContext, SearchSummary
     from ..report.document import model_summary
 
@@ -109,4 +111,5 @@ def report_context(
         comparison=None if comparison is None else [ComparisonRow.from_dict(row) for row in comparison],
         notes=notes,
         models=list(models) or None,
+        errors=errors,
     )

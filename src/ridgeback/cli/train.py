@@ -20,6 +20,7 @@ from .common import (
     make_estimator,
     make_preprocessor,
     notes_on_stderr,
+    resolve_metric,
     resolve_settings,
 )
 from .exit_codes import ExitCode
@@ -111,8 +112,10 @@ def _summary(model, X, y, estimator) -> dict:
         val["loss"] = float(history.val_loss[best])
         if history.val_accuracy:
             val["accuracy"] = float(history.val_accuracy[best])
-        elif getattr(estimator, "validation_scores_", None):
+        elif getattr(estimator, "validation_scores_", None) and not history.val_score:
             val["r2"] = float(estimator.validation_scores_[best])
+        if history.val_score:  # --metric: the metric early stopping watched
+            val[estimator.scoring] = float(history.val_score[best])
     return {
         "task": model.task,
         "rows": int(len(X)),
@@ -123,6 +126,8 @@ def _summary(model, X, y, estimator) -> dict:
         "stopped_early": history.stopped_early,
         "interrupted": history.interrupted,
         "train_metrics": model.evaluate(X, y),
+        # what early stopping watched on the validation rows: --metric, else the validation loss
+        "metric": estimator.scoring,
         "validation": val,
         "zero_weight_share": sum(r["n_zero"] for r in layers) / max(n_weights, 1),
         "active_inputs": layers[0]["active_inputs"] if layers else None,
@@ -173,6 +178,9 @@ def cmd_train(args) -> int:
     df = load_data(run.source)
     X, y = split_target(df, run.target, task=run.settings.get("task"))
     task = run.settings.get("task") or ("classification" if _is_class_target(y) else "regression")
+    metric = resolve_metric(run.settings, task)  # None: early stopping watches the validation loss
+    if metric is not None:
+        params["scoring"] = metric
     estimator = make_estimator(task, params)
     fingerprint = data_fingerprint(df)
     if run.state is not None and run.fingerprint != fingerprint:

@@ -17,6 +17,7 @@ from .common import (
     make_preprocessor,
     notes_on_stderr,
     parse_grid,
+    resolve_metric,
     resolve_settings,
 )
 from .exit_codes import ExitCode
@@ -76,6 +77,9 @@ def cmd_tune(args) -> int:
     base = estimator_params(settings)
     grid, n_iter = _search_space(args)
     X, y, task = _load_table(args, settings)
+    from ..metrics import DEFAULT_METRIC
+
+    metric = resolve_metric(settings, task, DEFAULT_METRIC[task])  # what picks the candidate
     ensemble = _ensemble_setting(settings)
     holdout = None
     if ensemble == "folds":  # rows neither the search nor the models see: the ensemble's gain
@@ -87,10 +91,10 @@ def cmd_tune(args) -> int:
     n_candidates = n_iter or int(np.prod([len(v) for v in grid.values()]))
     status(args, f"tuning {n_candidates} candidates x {args.cv} folds ...")
     start = time.perf_counter()
-    metric = "accuracy" if task == "classification" else "r2"
     with notes_on_stderr(args.quiet):
         journal = _journal(args, X, y) if ensemble == "none" else None
-        result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), ensemble, journal)
+        result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), metric, ensemble,
+                         journal)
         refit_index = result.one_se_index_ if args.refit == "1se" else result.best_index_
         params = result.results_[refit_index]["params"]
         epochs = result.results_[refit_index].get("epochs")  # halving or a budget: as evaluated
@@ -98,13 +102,14 @@ def cmd_tune(args) -> int:
         gain = None
         if ensemble == "folds":
             folds_model = _fold_ensemble(result.best_estimator_)
-            gain = _ensemble_gain(folds_model, model, holdout, metric)
+            gain = _ensemble_gain(folds_model, model, holdout, DEFAULT_METRIC[task])
             _save(folds_model, out)
     elapsed = time.perf_counter() - start
     args.columns = model.preprocessor.plan_.summary()
     # the search ran without a refit; the CLI refitted `refit_index` as a TabularModel: say so
     tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric}
-    report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain)
+    errors = _held_out_errors(result, refit_index, y.to_numpy(), task, args.cv)
+    report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain, errors)
     emit(
         args,
         {
@@ -206,8 +211,8 @@ def _journal(args, X, y):
                          resume=args.resume)
 
 
-def _search(args, estimator, X, y, grid, n_iter, seed, ensemble="none", journal=None):
-    """The cross-validated search (no refit: the CLI refits a TabularModel; with
+def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none", journal=None):
+    """The cross-validated search by ``metric`` (no refit: the CLI refits a TabularModel; with
     ``ensemble="folds"`` the chosen candidate's fold models are kept), parameter names without
     the pipeline's prefix; every finished fit recorded in ``journal``."""
     from ..selection.search import tune
@@ -226,6 +231,7 @@ def _search(args, estimator, X, y, grid, n_iter, seed, ensemble="none", journal=
             scheduler=args.scheduler,
             random_state=seed,
             refit=args.refit if ensemble == "folds" else False,
+            scoring=metric,
             progress=progress,
             ensemble=ensemble,
             search=_search_kind(args, n_iter),
@@ -275,7 +281,23 @@ def _save(model, out):
     save(model, out)
 
 
-def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain=None) -> Path:
+
+def _held_out_errors(result, index, y, task, n_folds):
+    """The report's errors part: the out-of-fold predictions of the refitted candidate (None when
+    the search kept none, e.g. a fold diverged)."""
+    from ..report.errors import held_out_errors
+
+    oof = (result.oof_predictions_ or {}).get(index)
+    if oof is None:
+        return None
+    source = (f"the out-of-fold predictions of candidate {index} (the one refitted): each row predicted "
+              f"by that candidate's model of the one fold, of {n_folds}, that held the row out")
+    classes = np.unique(y) if task == "classification" else None
+    return held_out_errors(task, y, oof, classes, source=source)
+
+
+def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain=None,
+                  errors=None) -> Path:
     """RUNDIR/run.json and RUNDIR/report.html: the data set, the run's settings and the search."""
     from ..report.document import write_report
 
@@ -307,7 +329,7 @@ def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tun
     return write_report(
         out,
         report_context(f"ridgeback tune: {args.data}", dataset, run_settings, model, metric, tune=tune_ctx,
-                       comparison=comparison,
+                       comparison=comparison, errors=errors,
                        notes=[*notes, *_baseline_lines(tune_ctx.get("baseline"), tune_ctx, metric)]),
     )
 

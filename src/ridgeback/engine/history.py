@@ -30,7 +30,9 @@ class History:
 
     ``train_loss`` is the mean data loss over the epoch's minibatches (dropout active);
     ``penalty`` is the regularization penalty at the end of the epoch; ``cost`` is their sum.
-    ``val_loss`` and the accuracies are filled when they apply.
+    ``val_loss`` and the accuracies are filled when they apply; ``val_score`` holds the
+    validation metric (higher is better) of a trainer with a ``monitor``, which early stopping
+    then watches instead of the validation loss.
     """
 
     train_loss: list = field(default_factory=list)
@@ -41,6 +43,7 @@ class History:
     best_epoch: int | None = None
     stopped_early: bool = False
     interrupted: bool = False
+    val_score: list = field(default_factory=list)
 
     @property
     def epochs(self) -> int:
@@ -51,7 +54,9 @@ class History:
         return [a + b for a, b in zip(self.train_loss, self.penalty, strict=True)]
 
     def to_dict(self) -> dict:
-        return {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()}
+        # val_score only when there is one: the dicts of runs without a monitor stay as they were
+        return {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()
+                if k != "val_score" or v}
 
 
 class EarlyStopping:

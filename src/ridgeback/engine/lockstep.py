@@ -56,9 +56,9 @@ def lockstep_problem(trainers) -> str | None:
     return None
 
 
-def fit_in_lockstep(trainers, X, y, validation_data=None) -> list[History]:
+def fit_in_lockstep(trainers, X, y, validation_data=None, sample_weight=None) -> list[History]:
     """Train every trainer on ``(X, y)`` in one loop; the same results as
-    ``[t.fit(X, y, validation_data) for t in trainers]``, bit for bit.
+    ``[t.fit(X, y, validation_data, sample_weight) for t in trainers]``, bit for bit.
 
     Parameters
     ----------
@@ -66,7 +66,7 @@ def fit_in_lockstep(trainers, X, y, validation_data=None) -> list[History]:
         Fresh trainers (optimizers without state, no callbacks, not resuming) with one seed
         (not None), batch size, number of epochs and optimizer setting, on distinct networks
         with the same input width and dtype (see :func:`lockstep_problem`).
-    X, y, validation_data
+    X, y, validation_data, sample_weight
         As in :meth:`Trainer.fit`, shared by all.
 
     Returns
@@ -84,14 +84,15 @@ def fit_in_lockstep(trainers, X, y, validation_data=None) -> list[History]:
                          f"Received: {len(trainers)} trainer(s)")
     data = [t.check_data(X, y, validation_data) for t in trainers]
     X0 = data[0][0]
-    group = _Lockstep(trainers, [y_i for _, y_i, _, _ in data])
+    weights, w_val = trainers[0].check_weights(sample_weight, X0.shape[0], validation_data)
+    group = _Lockstep(trainers, [y_i for _, y_i, _, _ in data], weights)
     trainers[0].warn_if_full_batch(X0.shape[0])
     for t in trainers:
         t.plan_schedule(X0.shape[0])
     active = list(range(len(trainers)))
     for epoch in range(trainers[0].epochs):
         sums, steps = group.run_epoch(X0, epoch, active)
-        active = group.end_epoch(epoch, steps, sums, [d[2:] for d in data], active)
+        active = group.end_epoch(epoch, steps, sums, [(*d[2:], w_val) for d in data], active)
         if not active:
             break
     group.finish()
@@ -108,8 +109,10 @@ class _Lockstep:
     its stretch of that state at the end.
     """
 
-    def __init__(self, trainers, targets):
-        self.trainers, self.targets = trainers, targets
+    def __init__(self, trainers, targets, weights=None):
+        self.trainers, self.targets, self.weights = trainers, targets, weights
+        # as in Trainer._run_epoch: a weighted batch counts as its weight over the mean weight
+        self.mean_weight = None if weights is None else float(weights.mean())
         self.shared, self.bounds = _pack_together(trainers)
         self.plans = [t.start() for t in trainers]
         self.optimizer = trainers[0].optimizer
@@ -138,14 +141,16 @@ class _Lockstep:
         """Each trainer's forward and backward pass, one update of the shared vector, each
         trainer's proximal steps and constraints."""
         taken = {}  # trainers that share a target array share its minibatch
+        wb = None if self.weights is None else self.weights.take(idx)
+        rows = len(idx) if wb is None else float(wb.sum()) / self.mean_weight
         for i in active:
             y_i = self.targets[i]
             yb = taken.get(id(y_i))
             if yb is None:
                 yb = taken[id(y_i)] = y_i.take(idx, axis=0)
-            value, hits = self.trainers[i].forward_backward(xb, yb, epoch, step)
+            value, hits = self.trainers[i].forward_backward(xb, yb, epoch, step, wb)
             total = sums[i]
-            total[0] += value * len(idx)
+            total[0] += value * rows
             total[1] += hits
             total[2] += len(idx)
         # the shared optimizer is the first trainer's: its schedule (the same for all) sets the rate

@@ -1,7 +1,9 @@
 r"""Losses on raw network outputs (logits), each with its gradient.
 
-``forward(output, target)`` returns the mean loss over the batch as a Python float and
-caches what ``backward()`` needs; ``backward()`` returns :math:`\partial L / \partial\,\text{output}`
+``forward(output, target, sample_weight=None)`` returns the mean loss over the batch as a
+Python float and caches what ``backward()`` needs; with per-row weights :math:`s_i` the mean
+is the weighted one, :math:`\sum_i s_i \ell_i / \sum_i s_i` (a batch whose weights are all
+zero has loss 0 and gradient 0); ``backward()`` returns :math:`\partial L / \partial\,\text{output}`
 in the output's dtype. The backward pass of a network starts here.
 """
 
@@ -22,7 +24,7 @@ class Loss(ABC):
     classification = False
 
     @abstractmethod
-    def forward(self, output: np.ndarray, target: np.ndarray) -> float:
+    def forward(self, output: np.ndarray, target: np.ndarray, sample_weight=None) -> float:
         ...
 
     @abstractmethod
@@ -45,8 +47,10 @@ class Loss(ABC):
     def from_config(cls, config: dict) -> Loss:
         return cls(**config)
 
-    def __call__(self, output, target):
-        return self.forward(output, target)
+    def __call__(self, output, target, sample_weight=None):
+        if sample_weight is None:
+            return self.forward(output, target)
+        return self.forward(output, target, sample_weight)
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -60,6 +64,26 @@ def _finite_target(y):
         raise ValueError(f"`y` must not contain NaN or infinity; found {y.ravel()[row]} at row {row}. "
                          f"Received: y with shape {y.shape}")
     return y
+
+
+def _row_scale(sample_weight, n):
+    """``s_i / sum(s)`` per row (zeros when every weight is zero), float64."""
+    w = np.asarray(sample_weight, dtype=np.float64).reshape(n)
+    total = float(np.add.reduce(w))
+    return w / total if total > 0 else np.zeros(n)
+
+
+def _check_class_weight(value):
+    if value is None:
+        return None
+    try:
+        w = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        w = None
+    if w is None or w.ndim != 1 or w.size < 1 or not np.all(np.isfinite(w)) or np.any(w < 0) or not w.any():
+        raise ValueError(f"`class_weight` must be None or a 1-D array of finite weights >= 0, one per class, "
+                         f"not all zero. Received: class_weight={value!r}")
+    return w
 
 
 class CrossEntropy(Loss):
@@ -80,10 +104,25 @@ class CrossEntropy(Loss):
             - \frac{\varepsilon}{K}\sum_k z_{nk}\Big),\qquad
         \frac{\partial L}{\partial z_{nk}} = \frac{\operatorname{softmax}(z_n)_k - q_k}{N}
 
+    With class weights :math:`c_k` and row weights :math:`s_n` the loss is the weighted mean
+    of ``torch.nn.functional.cross_entropy(..., weight=c)`` (row weights 1 give exactly torch's):
+
+    .. math::
+        L = \frac{\sum_n s_n \big((1-\varepsilon)\, c_{y_n} \ell_{n,y_n}
+            + \frac{\varepsilon}{K}\sum_k c_k \ell_{nk}\big)}{\sum_n s_n c_{y_n}},\qquad
+        \ell_{nk} = -\log\operatorname{softmax}(z_n)_k,
+
+    .. math::
+        \frac{\partial L}{\partial z_{nk}} = \frac{s_n}{\sum_m s_m c_{y_m}}
+            \Big((1-\varepsilon)\, c_{y_n} (p_{nk} - [k = y_n])
+            + \frac{\varepsilon}{K}\big(p_{nk} \textstyle\sum_j c_j - c_k\big)\Big).
+
     Parameters
     ----------
     label_smoothing : float in [0, 1)
         :math:`\varepsilon`; 0 is the plain cross-entropy (RealMLP-TD uses 0.1).
+    class_weight : array-like of shape (n_classes,) or None
+        :math:`c_k`, one weight >= 0 per class (output); None weighs every class 1.
 
     Examples
     --------
@@ -98,14 +137,19 @@ class CrossEntropy(Loss):
     _rows = np.arange(0)
     _predicted = (None, None)  # (the output forward last saw, its argmax): reused by predict
 
-    def __init__(self, label_smoothing=0.0):
+    def __init__(self, label_smoothing=0.0, class_weight=None):
         if (isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real)
                 or not 0.0 <= label_smoothing < 1.0):
             raise ValueError(f"`label_smoothing` must be a number in [0, 1). "
                              f"Received: label_smoothing={label_smoothing!r}")
         self.label_smoothing = float(label_smoothing)
+        self.class_weight = _check_class_weight(class_weight)
+        self._weighted = None  # (row scale, class weights) of the last weighted forward, for backward
 
-    def forward(self, output, target):
+    def forward(self, output, target, sample_weight=None):
+        if sample_weight is not None or self.class_weight is not None:
+            return self._weighted_forward(output, target, sample_weight)
+        self._weighted = None
         if self.label_smoothing:
             return self._smoothed_forward(output, target)
         n = output.shape[0]
@@ -142,7 +186,52 @@ class CrossEntropy(Loss):
         self._probs, self._target, self._rows = exp, target, rows
         return loss
 
+    def _weighted_forward(self, output, target, sample_weight):
+        """The weighted mean (class and/or row weights); the unweighted paths are kept apart."""
+        n, k = output.shape
+        if self.class_weight is not None and self.class_weight.size != k:
+            raise ValueError(f"`class_weight` must hold one weight per class ({k}). "
+                             f"Received: class_weight with {self.class_weight.size} weights")
+        rows = self._rows if len(self._rows) == n else np.arange(n)
+        labels = output.argmax(axis=1)
+        self._predicted = (output, labels)
+        shifted = output - output[rows, labels][:, None]
+        exp = np.exp(shifted)
+        sums = np.add.reduce(exp, axis=1, keepdims=True)
+        lse = np.log(sums)
+        c = np.ones(k) if self.class_weight is None else self.class_weight
+        picked_c = c[target] if self.class_weight is not None else 1.0
+        s = 1.0 if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(n)
+        weight = s * picked_c  # each row's weight in the denominator
+        total = float(np.add.reduce(np.broadcast_to(weight, (n,))))
+        # s_n / sum_m s_m c_{y_m}, per row
+        scale = np.broadcast_to(s / total if total > 0 else 0.0, (n,)).astype(np.float64)
+        eps = self.label_smoothing
+        per_row = (1 - eps) * picked_c * (lse[:, 0] - shifted[rows, target])
+        if eps:
+            per_row = per_row + eps / k * ((lse - shifted) @ c)  # sum_k c_k (-log p_nk)
+        loss = float(scale @ per_row)
+        exp /= sums
+        self._probs = exp
+        self._target, self._rows, self._weighted = target, rows, (scale, c, picked_c)
+        return loss
+
+    def _weighted_backward(self):
+        (scale, c, picked_c), grad, target, rows = self._weighted, self._probs, self._target, self._rows
+        eps, k = self.label_smoothing, grad.shape[1]
+        picked = scale * ((1 - eps) * picked_c)
+        factor = picked + scale * ((eps / k) * c.sum()) if eps else picked
+        grad *= factor.astype(grad.dtype)[:, None]
+        grad[rows, target] -= picked.astype(grad.dtype)
+        if eps:
+            grad -= (scale[:, None] * (eps / k) * c[None, :]).astype(grad.dtype)
+        self._probs, self._weighted = None, None
+        self._predicted = (None, None)
+        return grad
+
     def backward(self):
+        if self._weighted is not None:
+            return self._weighted_backward()
         grad = self._probs
         if self.label_smoothing:
             eps = self.label_smoothing
@@ -179,8 +268,11 @@ class CrossEntropy(Loss):
         return labels if output is seen else output.argmax(axis=1)
 
     def get_config(self):
-        # the default is left out: a plain CrossEntropy reads and saves as before
-        return {"label_smoothing": self.label_smoothing} if self.label_smoothing else {}
+        # the defaults are left out: a plain CrossEntropy reads and saves as before
+        config = {"label_smoothing": self.label_smoothing} if self.label_smoothing else {}
+        if self.class_weight is not None:
+            config["class_weight"] = self.class_weight.tolist()
+        return config
 
 
 class BinaryCrossEntropy(Loss):
@@ -191,22 +283,33 @@ class BinaryCrossEntropy(Loss):
         \frac{\partial L}{\partial z} = \frac{\sigma(z) - y}{N K}
 
     averaged over every element, as ``torch.nn.BCEWithLogitsLoss``. Targets of shape
-    ``(N,)`` are matched to outputs of shape ``(N, 1)``.
+    ``(N,)`` are matched to outputs of shape ``(N, 1)``. With row weights :math:`s_n` the
+    mean over rows is weighted: :math:`\sum_n s_n \sum_k \ell_{nk} / (K \sum_n s_n)`.
     """
 
     classification = True
 
-    def forward(self, output, target):
+    _scale = None  # the rows' weights s_i / (K sum s) of a weighted forward
+
+    def forward(self, output, target, sample_weight=None):
         target = target.reshape(output.shape)
         loss = np.maximum(output, 0) - output * target + np.log1p(np.exp(-np.abs(output)))
-        self._output, self._target = output, target
+        self._output, self._target, self._scale = output, target, None
+        if sample_weight is not None:
+            n = output.shape[0]
+            self._scale = _row_scale(sample_weight, n) / (output.size // n)
+            return float(self._scale @ loss.reshape(n, -1).sum(axis=1))
         return float(loss.mean())
 
     def backward(self):
         z = self._output
         grad = 0.5 * (np.tanh(0.5 * z) + 1)  # sigmoid without overflow
         grad -= self._target
-        grad *= grad.dtype.type(1.0 / z.size)
+        if self._scale is not None:
+            grad *= self._scale.astype(grad.dtype).reshape((-1,) + (1,) * (grad.ndim - 1))
+            self._scale = None
+        else:
+            grad *= grad.dtype.type(1.0 / z.size)
         self._output = self._target = None
         return grad
 
@@ -232,15 +335,28 @@ class MeanSquaredError(Loss):
 
     .. math::
         L = \frac1{NK}\sum (z - y)^2,\qquad \frac{\partial L}{\partial z} = \frac{2(z - y)}{NK}
+
+    With row weights :math:`s_n`: :math:`L = \sum_n s_n \sum_k (z_{nk} - y_{nk})^2 / (K \sum_n s_n)`.
     """
 
-    def forward(self, output, target):
-        self._diff = output - target.reshape(output.shape)
+    _scale = None  # the rows' weights s_i / (K sum s) of a weighted forward
+
+    def forward(self, output, target, sample_weight=None):
+        self._diff, self._scale = output - target.reshape(output.shape), None
+        if sample_weight is not None:
+            n = output.shape[0]
+            self._scale = _row_scale(sample_weight, n) / (output.size // n)
+            squares = (self._diff * self._diff).reshape(n, -1).sum(axis=1)
+            return float(self._scale @ squares)
         return float(np.vdot(self._diff, self._diff)) / self._diff.size
 
     def backward(self):
         grad = self._diff
-        grad *= grad.dtype.type(2.0 / grad.size)
+        if self._scale is not None:
+            grad *= (2.0 * self._scale).astype(grad.dtype).reshape((-1,) + (1,) * (grad.ndim - 1))
+            self._scale = None
+        else:
+            grad *= grad.dtype.type(2.0 / grad.size)
         self._diff = None
         return grad
 

@@ -82,9 +82,10 @@ class StepPlan:
         self.needs_step_size = bool(self._proximal)
         self.has_after_step = bool(self._proximal or self._constraints)
 
-    def forward_backward(self, xb, yb) -> tuple[float, int]:
+    def forward_backward(self, xb, yb, wb=None) -> tuple[float, int]:
         """Steps 1-4 on one minibatch: forward, loss, and, when the loss is finite, backward
-        and the coupled penalties' gradients.
+        and the coupled penalties' gradients. ``wb``: the rows' weights (None: unweighted),
+        which make the loss the weighted mean.
 
         Returns
         -------
@@ -95,7 +96,7 @@ class StepPlan:
         """
         model, loss = self.model, self.loss
         out = model.forward(xb, training=True)
-        value = loss.forward(out, yb)
+        value = loss.forward(out, yb) if wb is None else loss.forward(out, yb, wb)
         hits = 0
         if loss.classification:  # after forward: CrossEntropy reuses the argmax it took there
             hits = int(np.count_nonzero(loss.predict(out).reshape(yb.shape) == yb))

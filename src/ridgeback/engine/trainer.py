@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from .._util.validation import check_array_2d, check_int
+from .._util.validation import check_array_2d, check_int, check_sample_weight
 from .history import EarlyStopping, History, TrainingDiverged
 from .layers import Dropout
 from .losses import Loss
@@ -60,6 +60,11 @@ class Trainer:
         Seeds the shuffling and every dropout mask: the same seed gives bit-identical weights.
     constraint : Constraint or None
         Applied to every weight that has no constraint of its own.
+    monitor : callable or None
+        ``monitor(output, y_val, w_val) -> float``, a validation metric (higher is better) of
+        the network's outputs on the validation rows (``w_val``: their weights or None): it is
+        recorded in ``history.val_score`` and ``logs["val_score"]``, and early stopping
+        watches it (its negative) instead of the validation loss. None: the validation loss.
     callbacks : list
         Objects with optional ``on_epoch_end(trainer, epoch, logs)`` and
         ``on_batch_end(trainer, epoch, position)`` methods. Setting
@@ -111,7 +116,8 @@ class Trainer:
     """
 
     def __init__(self, model, loss, optimizer, *, regularizer=None, batch_size=32, epochs=10,
-                 early_stopping=None, seed=None, constraint=None, callbacks=(), lr_schedule=None):
+                 early_stopping=None, seed=None, constraint=None, callbacks=(), lr_schedule=None,
+                 monitor=None):
         if not isinstance(loss, Loss):
             raise ValueError(f"`loss` must be a ridgeback Loss. Received: loss={loss!r}")
         if not isinstance(optimizer, Optimizer):
@@ -136,6 +142,10 @@ class Trainer:
         self.seed = seed
         self.callbacks = list(callbacks)
         self.lr_schedule = None if lr_schedule is None else get_schedule(lr_schedule)
+        if monitor is not None and not callable(monitor):
+            raise ValueError(f"`monitor` must be a callable (output, y_val, w_val) -> float or None. "
+                             f"Received: monitor={monitor!r}")
+        self.monitor = monitor
         self.stop_training = False
         self.history = History()
         self.step_plan: StepPlan | None = None  # made by start(), for each fit
@@ -236,6 +246,9 @@ class Trainer:
     def check_data(self, X, y, validation_data=None):
         """The training (and validation) data, validated and converted for this network.
 
+        ``validation_data`` is ``(X_val, y_val)`` or ``(X_val, y_val, w_val)``; its weights are
+        checked by :meth:`check_weights`.
+
         Returns
         -------
         X, y, X_val, y_val : ndarray
@@ -244,8 +257,19 @@ class Trainer:
         X, y = self._check_pair(X, y, "X")
         X_val = y_val = None
         if validation_data is not None:
-            X_val, y_val = self._check_pair(*validation_data, "X_val")
+            X_val, y_val = self._check_pair(*validation_data[:2], "X_val")
         return X, y, X_val, y_val
+
+    @staticmethod
+    def check_weights(sample_weight, n_rows, validation_data=None):
+        """The training and validation rows' weights, checked (``check_sample_weight``): None
+        where there are none, or where all are equal (the plain mean, computed the plain way)."""
+        w = check_sample_weight("sample_weight", sample_weight, n_rows)
+        w_val = None
+        if validation_data is not None and len(validation_data) > 2:
+            w_val = check_sample_weight("validation sample_weight", validation_data[2],
+                                        len(validation_data[0]))
+        return w, w_val
 
     def _check_pair(self, X, y, name):
         dtype = self.model.dtype
@@ -274,13 +298,20 @@ class Trainer:
                           f"each step uses the whole training set.", stacklevel=3)
 
     # ------------------------------------------------------------------ loop
-    def fit(self, X, y, validation_data=None) -> History:
-        """Train on ``(X, y)``; continue from the current weights if called again.
+    def fit(self, X, y, validation_data=None, sample_weight=None) -> History:
+        r"""Train on ``(X, y)``; continue from the current weights if called again.
+
+        ``sample_weight`` (one weight >= 0 per row) makes each minibatch's loss the weighted
+        mean :math:`\sum_i w_i \ell_i / \sum_i w_i`, and the epoch's training loss the weighted
+        mean over the epoch; ``validation_data=(X_val, y_val, w_val)`` weighs the validation
+        loss likewise. Weights that are all equal are dropped (the same results, bit for bit,
+        as no weights).
 
         Returns the :class:`History`, which covers all epochs of this trainer.
         """
         X, y, X_val, y_val = self.check_data(X, y, validation_data)
         n = X.shape[0]
+        self._weights = self.check_weights(sample_weight, n, validation_data)
         self.warn_if_full_batch(n)
         self.plan_schedule(n)
         if self._resume is None:
@@ -343,6 +374,10 @@ class Trainer:
         plan, optimizer = self.step_plan, self.optimizer
         flat = plan.flat
         n, bs = X.shape[0], self.batch_size
+        w, w_val = getattr(self, "_weights", (None, None))
+        # weighted: a batch's loss counts as its weight over the mean weight, so that the epoch's
+        # sum over `seen` (= n at its end) is the weighted mean of the rows' losses
+        mean_w = None if w is None else float(w.mean())
         batch_callbacks = [c for c in self.callbacks if hasattr(c, "on_batch_end")]
         # running sums of the epoch; a resumed epoch continues those saved with the state
         total_loss, correct, seen = self._running if position else (0.0, 0, 0)
@@ -350,12 +385,13 @@ class Trainer:
         step = position // bs  # a checkpoint's position is a batch's end: a multiple of bs, or n
         for start, stop in bounds[step:]:
             idx = order[start:stop]
-            value, hits = self.forward_backward(X.take(idx, axis=0), y.take(idx, axis=0), epoch, step)
+            wb = None if w is None else w.take(idx)
+            value, hits = self.forward_backward(X.take(idx, axis=0), y.take(idx, axis=0), epoch, step, wb)
             self.schedule_lr(epoch, step)
             optimizer.step([flat], plan.penalty_gradient)
             if plan.has_after_step:
                 plan.after_step(optimizer.step_size(flat) if plan.needs_step_size else None)
-            total_loss += value * len(idx)
+            total_loss += value * (len(idx) if wb is None else float(wb.sum()) / mean_w)
             correct += hits
             seen += len(idx)
             step += 1
@@ -366,9 +402,10 @@ class Trainer:
                 # interrupted mid-epoch: no history entry for a partial epoch (a resume completes it)
                 self.history.interrupted = True
                 return True
-        return self.end_epoch(epoch, step, total_loss / max(seen, 1), correct / max(seen, 1), X_val, y_val)
+        return self.end_epoch(epoch, step, total_loss / max(seen, 1), correct / max(seen, 1), X_val, y_val,
+                              w_val)
 
-    def forward_backward(self, xb, yb, epoch: int, step: int) -> tuple[float, int]:
+    def forward_backward(self, xb, yb, epoch: int, step: int, wb=None) -> tuple[float, int]:
         """Steps 1-4 of the step plan on one minibatch (:meth:`StepPlan.forward_backward
         <ridgeback.engine.step_plan.StepPlan.forward_backward>`); returns the loss and the
         number of correct predictions.
@@ -379,16 +416,17 @@ class Trainer:
             When the loss is not finite (``epoch`` and ``step`` say where); the weights of the
             last completed epoch are put back first.
         """
-        value, hits = self.step_plan.forward_backward(xb, yb)
+        value, hits = self.step_plan.forward_backward(xb, yb, wb)
         if not math.isfinite(value):
             self._put_back_last_good()
             raise TrainingDiverged(epoch, step, value)
         return value, hits
 
     def end_epoch(self, epoch: int, step: int, train_loss: float, train_accuracy: float,
-                  X_val=None, y_val=None) -> bool:
+                  X_val=None, y_val=None, w_val=None) -> bool:
         """The end of epoch ``epoch`` (after ``step`` steps): the weights checked, the history,
-        validation, early stopping and callbacks updated. Returns whether to stop.
+        validation (weighted by ``w_val``), early stopping and callbacks updated. Returns
+        whether to stop.
 
         Raises
         ------
@@ -410,7 +448,7 @@ class Trainer:
         logs = {"epoch": epoch, "train_loss": train_loss, "penalty": h.penalty[-1]}
         monitored = h.cost[-1]
         if X_val is not None:
-            monitored = self._validate(X_val, y_val, logs)  # held-out data loss: no penalty in it
+            monitored = self._validate(X_val, y_val, logs, w_val)  # held-out data loss: no penalty
         self._last_good[...] = flat.data
         if self._last_good_buffers:
             self._last_good_buffers = self._buffers()
@@ -423,17 +461,22 @@ class Trainer:
                 c.on_epoch_end(self, epoch, logs)
         return stop
 
-    def _validate(self, X_val, y_val, logs) -> float:
+    def _validate(self, X_val, y_val, logs, w_val=None) -> float:
         """The validation loss (and accuracy), recorded in the history and ``logs``."""
         h = self.history
         out = predict_in_batches(self.model, X_val)
-        val_loss = self.loss.forward(out, y_val)
+        val_loss = self.loss.forward(out, y_val) if w_val is None else self.loss.forward(out, y_val, w_val)
         h.val_loss.append(val_loss)
         logs["val_loss"] = val_loss
         if self.loss.classification:
             acc = float(np.mean(self.loss.predict(out).reshape(y_val.shape) == y_val))
             h.val_accuracy.append(acc)
             logs["val_accuracy"] = acc
+        if self.monitor is not None:
+            score = float(self.monitor(out, y_val, w_val))
+            h.val_score.append(score)
+            logs["val_score"] = score
+            return -score if math.isfinite(score) else math.inf
         return val_loss
 
     def finish(self) -> None:

@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._util.validation import check_sample_weight
 from ..engine.embeddings import PeriodicEmbedding
 from ..engine.history import EarlyStopping, History
 from ..engine.inspection import input_weight
@@ -34,6 +35,7 @@ from ..engine.network import Sequential, mlp
 from ..engine.optimizers import SGD, Adam, AdamW, RMSprop
 from ..engine.regularizers import L1, L2, GroupL1
 from ..engine.trainer import Trainer, predict_in_batches
+from ..metrics import check_metric
 from .hyperparams import PARAMETERS
 
 __all__ = ["softmax", "fit_together"]
@@ -64,7 +66,7 @@ class _BaseMLP(BaseEstimator):
                  optimizer="adam", learning_rate=1e-3, lr_schedule="constant", beta_2=0.999,
                  batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1, patience=10,
                  random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
-                 l1_proximal=True, tol=1e-4, dtype="float32", warm_start=False, verbose=0):
+                 l1_proximal=True, tol=1e-4, scoring="loss", dtype="float32", warm_start=False, verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.l1 = l1
@@ -90,6 +92,7 @@ class _BaseMLP(BaseEstimator):
         self.dropout_scale = dropout_scale
         self.l1_proximal = l1_proximal
         self.tol = tol
+        self.scoring = scoring
         self.dtype = dtype
         self.warm_start = warm_start
         self.verbose = verbose
@@ -163,7 +166,7 @@ class _BaseMLP(BaseEstimator):
         p = self.checked_params()
         target, n_out = self._encode_target(np.asarray(y), False)
         network, _ = self._build_network(p, np.shape(X)[1], n_out, self._seeds(p["random_state"])[0])
-        loss = self._loss()
+        loss = self._loss(target)
         return network, loss, loss.check_target(target, n_out, network.dtype)
 
     @staticmethod
@@ -212,29 +215,37 @@ class _BaseMLP(BaseEstimator):
             raise ValueError(f"{exc} Received: {received}") from None
 
     # ------------------------------------------------------------ fitting
-    def _fit(self, X, y, callbacks, resume_state):
-        run = self._prepare_fit(X, y, callbacks, resume_state)
-        run.trainer.fit(run.X, run.y, validation_data=run.validation)
+    def _fit(self, X, y, callbacks, resume_state, sample_weight=None):
+        run = self._prepare_fit(X, y, callbacks, resume_state, sample_weight)
+        run.trainer.fit(run.X, run.y, validation_data=run.validation, sample_weight=run.weight)
         return self._finish_fit(run)
 
-    def _prepare_fit(self, X, y, callbacks, resume_state):
-        """Everything of a fit up to training: the checked data, the network and its Trainer."""
+    def _prepare_fit(self, X, y, callbacks, resume_state, sample_weight=None):
+        """Everything of a fit up to training: the checked data, the network and its Trainer.
+
+        ``sample_weight`` is split with the rows: the training rows' weights weigh the
+        training loss, the validation rows' weights the validation loss that early stopping
+        watches. Weights that are all equal are dropped (bit-identical to no weights).
+        """
         p = self.checked_params()
         warm = p["warm_start"] and resume_state is None and hasattr(self, "network_")
         X, y = self._check_X(X, y, reset=not warm, dtype=p["dtype"])
-        target, n_out = self._encode_target(y, warm)
+        weight = check_sample_weight("sample_weight", sample_weight, X.shape[0])
+        target, n_out = self._encode_target(y, warm, weight)
         net_seed, train_seed, split_seed = self._seeds(p["random_state"])
         network, regularizer = self._build_network(p, X.shape[1], n_out, net_seed)
         if warm:
             self._copy_weights(self.network_, network)
             self._output_to_training_units(network)
         validation = None
-        X_train, y_train = X, target
+        X_train, y_train, w_train = X, target, weight
         if p["early_stopping"]:
             train, val = self._split(target if self._classifier else np.zeros(len(X)),
                                      p["validation_fraction"], split_seed, self._classifier)
             X_train, y_train = X[train], target[train]
             validation = (X[val], target[val])
+            if weight is not None:
+                w_train, validation = weight[train], (*validation, weight[val])
         stopper = None
         if p["early_stopping"]:
             stopper = EarlyStopping(p["patience"], min_delta=p["tol"], restore_best=True)
@@ -242,12 +253,17 @@ class _BaseMLP(BaseEstimator):
         if p["verbose"]:
             callbacks.append(_Printer())
         schedule = None if p["lr_schedule"] == "constant" else p["lr_schedule"]
-        trainer = Trainer(network, self._loss(), self._optimizer(p), regularizer=regularizer,
+        monitor = None
+        if p["scoring"] != "loss":
+            check_metric(p["scoring"], "classification" if self._classifier else "regression")
+            monitor = self._monitor(p["scoring"])
+        trainer = Trainer(network, self._loss(target), self._optimizer(p), regularizer=regularizer,
                           batch_size=p["batch_size"], epochs=p["max_epochs"], early_stopping=stopper,
-                          seed=train_seed, callbacks=callbacks, lr_schedule=schedule)
+                          seed=train_seed, callbacks=callbacks, lr_schedule=schedule, monitor=monitor)
         if resume_state is not None:
             trainer.load_state(resume_state, int(resume_state.get("position", 0)))
-        return SimpleNamespace(trainer=trainer, network=network, X=X_train, y=y_train, validation=validation)
+        return SimpleNamespace(trainer=trainer, network=network, X=X_train, y=y_train, validation=validation,
+                               weight=w_train)
 
     def _finish_fit(self, run):
         # the fitted estimator outlives the run: let go of progress bars and checkpoint writers
@@ -287,7 +303,9 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_ = history.epochs
         self.best_epoch_ = history.best_epoch
         self.n_outputs_ = network.n_outputs
-        if history.val_loss:
+        if history.val_score:  # scoring= a metric: the metric early stopping watched
+            self.validation_scores_ = list(history.val_score)
+        elif history.val_loss:
             self.validation_scores_ = self._validation_scores(history, validation)
         elif hasattr(self, "validation_scores_"):  # from an earlier fit with early stopping
             del self.validation_scores_
@@ -332,26 +350,27 @@ class _BaseMLP(BaseEstimator):
     _restore_fitted = restore_fitted  # the name before it was public
 
 
-def fit_together(estimators, X, y) -> bool:
+def fit_together(estimators, X, y, sample_weight=None) -> bool:
     """Fit ridgeback MLP estimators on the same ``(X, y)`` in lockstep (see :mod:`ridgeback.engine.lockstep`):
-    the same fitted estimators as ``[e.fit(X, y) for e in estimators]``, bit for bit.
+    the same fitted estimators as ``[e.fit(X, y, sample_weight) for e in estimators]``, bit for bit.
 
     Returns False, having fitted nothing, when they cannot share the loop: other seeds, batch
     sizes, epochs or optimizer settings, verbose output, or different training rows, targets
     or validation split (e.g. another ``validation_fraction``).
     """
-    runs = [e._prepare_fit(X, y, None, None) for e in estimators]
+    runs = [e._prepare_fit(X, y, None, None, sample_weight) for e in estimators]
     if lockstep_problem([run.trainer for run in runs]) is not None:
         return False
     first = runs[0]
     def rows(run):
-        return (run.X, run.y) + (run.validation or ())
+        return (run.X, run.y) + (run.validation or ()) + (() if run.weight is None else (run.weight,))
 
     for run in runs[1:]:
         if len(rows(run)) != len(rows(first)) or not all(
                 np.array_equal(a, b) for a, b in zip(rows(run), rows(first), strict=True)):
             return False
-    fit_in_lockstep([run.trainer for run in runs], first.X, first.y, validation_data=first.validation)
+    fit_in_lockstep([run.trainer for run in runs], first.X, first.y, validation_data=first.validation,
+                    sample_weight=first.weight)
     for estimator, run in zip(estimators, runs, strict=True):
         estimator._finish_fit(run)
     return True

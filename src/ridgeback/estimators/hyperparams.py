@@ -39,10 +39,11 @@ from .._util.validation import (
 from ..engine.network import ACTIVATIONS, NORMALIZATIONS
 from ..engine.optimizers import OPTIMIZERS
 from ..engine.schedules import SCHEDULES
+from ..metrics import METRICS
 
-__all__ = ["HyperParameter", "PARAMETERS", "SCALE_TARGET", "LABEL_SMOOTHING", "NUMERIC_EMBEDDINGS",
-           "task_parameters", "by_option", "cli_parameters", "searchable", "lockstep_free",
-           "regularizing", "label", "parse_hidden", "check_boolean"]
+__all__ = ["HyperParameter", "PARAMETERS", "SCALE_TARGET", "LABEL_SMOOTHING", "CLASS_WEIGHT",
+           "NUMERIC_EMBEDDINGS", "task_parameters", "by_option", "cli_parameters", "searchable",
+           "lockstep_free", "regularizing", "label", "parse_hidden", "check_boolean"]
 
 
 # ---------------------------------------------------------------- checks: (name, value) -> value
@@ -79,6 +80,13 @@ def _random_state(name, value):
     if value is None or isinstance(value, (np.random.Generator, np.random.RandomState)):
         return value
     return check_int(name, value, minimum=0)
+
+
+def _scoring(name, value):
+    if not isinstance(value, str) or (value != "loss" and value not in METRICS):
+        raise ValueError(f"`{name}` must be 'loss' or one of {', '.join(METRICS)}. "
+                         f"Received: {name}={value!r}")
+    return value
 
 
 def _dtype(name, value):
@@ -305,6 +313,9 @@ _ROWS = (
     HyperParameter("l1_proximal", True, check_boolean, "L1 as a proximal step (exact zeros)",
                    "proximal L1", lockstep=True),
     HyperParameter("tol", 1e-4, check_nonnegative, "minimum validation-loss improvement", "tolerance"),
+    HyperParameter("scoring", "loss", _scoring,
+                   "what early stopping watches on the validation rows: 'loss' or a metric (--metric)",
+                   "early-stopping metric"),
     HyperParameter("dtype", "float32", _dtype, "float32 or float64", "dtype"),
     HyperParameter("warm_start", False, check_boolean, "start from the previous fit's weights",
                    "warm start"),
@@ -324,8 +335,27 @@ LABEL_SMOOTHING = HyperParameter("label_smoothing", 0.0, _smoothing,
                                  "label smoothing", option="label_smoothing", searchable=True, lockstep=True,
                                  regularizes=1, task="classification")
 
+def check_class_weight(name, value):
+    """None, ``"balanced"`` or a dict class label -> weight >= 0 (scikit-learn's meanings)."""
+    if value is None or (isinstance(value, str) and value == "balanced"):
+        return value
+    if isinstance(value, dict) and all(
+            isinstance(w, numbers.Real) and not isinstance(w, bool) and np.isfinite(w) and w >= 0
+            for w in value.values()):
+        return dict(value)
+    raise ValueError(f"`{name}` must be None, 'balanced' or a dict of class label -> weight >= 0. "
+                     f"Received: {name}={value!r}")
+
+
+#: :class:`MLPClassifier` only; the command line takes ``--class-weight balanced``
+CLASS_WEIGHT = HyperParameter("class_weight", None, check_class_weight,
+                              "weigh classes: 'balanced' weighs each class by n / (k * its count)",
+                              "class weights", option="class_weight", parse=str, kind="choice",
+                              choices=("balanced",), task="classification")
+
+
 #: every row: the shared ones, then those of one estimator
-_ALL_ROWS = (*_ROWS, LABEL_SMOOTHING, SCALE_TARGET)
+_ALL_ROWS = (*_ROWS, LABEL_SMOOTHING, CLASS_WEIGHT, SCALE_TARGET)
 
 
 def task_parameters(task: str) -> dict[str, HyperParameter]:
@@ -369,7 +399,8 @@ def _base(name: str) -> str:
 
 def label(name: str) -> str:
     """The report's label for a parameter (pipeline prefixes ignored; unknown names as they are)."""
-    row = PARAMETERS.get(_base(name)) or by_option(_base(name))
+    row = PARAMETERS.get(_base(name)) or by_option(_base(name)) or (
+        CLASS_WEIGHT if _base(name) == CLASS_WEIGHT.name else None)
     return name if row is None else row.label
 
 

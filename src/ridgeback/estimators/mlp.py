@@ -16,14 +16,15 @@ from sklearn.utils.validation import check_is_fitted
 from .._util.validation import resolve_dtype
 from ..engine.losses import CrossEntropy, MeanSquaredError
 from ..engine.uncertainty import mc_dropout_predict
+from ..metrics import metric_from_predictions
 from .base import _BaseMLP, softmax
-from .hyperparams import LABEL_SMOOTHING, SCALE_TARGET, check_boolean
+from .hyperparams import CLASS_WEIGHT, LABEL_SMOOTHING, SCALE_TARGET, check_boolean
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
-    """Multilayer perceptron classifier with L1, L2, group-L1, dropout and max-norm.
+    r"""Multilayer perceptron classifier with L1, L2, group-L1, dropout and max-norm.
 
     Parameters
     ----------
@@ -90,6 +91,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     l1_proximal : bool, default=True
     tol : float >= 0, default=1e-4
         Minimum improvement of the validation loss that resets the patience counter.
+    scoring : "loss" or a metric name, default="loss"
+        What early stopping watches on the validation rows: the validation loss, or a metric
+        of :mod:`ridgeback.metrics` (``"roc_auc"``, ``"neg_log_loss"``..., higher is better,
+        weighted by the validation rows' ``sample_weight``); ``validation_scores_`` then holds
+        that metric per epoch. ``tol`` applies to it.
     dtype : {"float32", "float64"}, default="float32"
     warm_start : bool, default=False
         Start from the fitted weights of the previous call to ``fit`` (same layer sizes).
@@ -99,11 +105,20 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         The cross-entropy's target puts ``1 - label_smoothing`` on the true class and spreads
         ``label_smoothing`` evenly over all classes (:class:`~ridgeback.CrossEntropy`; PyTorch's
         ``label_smoothing``). The validation loss that early stopping watches is smoothed too.
+    class_weight : None, "balanced" or dict, default=None
+        Weights of the classes in the loss, as in scikit-learn: ``"balanced"`` weighs class
+        :math:`k` by ``n_samples / (n_classes * count_k)`` (counts over the rows given to
+        ``fit``); a dict maps class labels to weights (missing classes weigh 1). They become
+        :class:`~ridgeback.CrossEntropy`'s ``class_weight``: each batch's loss is
+        :math:`\sum_i s_i c_{y_i} \ell_i / \sum_i s_i c_{y_i}`, with ``sample_weight``
+        :math:`s_i`. Weights that come out all equal (balanced classes) leave the loss as it is.
 
     Attributes
     ----------
     network_ : Sequential
     classes_ : ndarray of shape (n_classes,)
+    class_weight_ : ndarray of shape (n_classes,) or None
+        The class weights used (None: unweighted).
     n_features_in_ : int
     feature_names_in_ : ndarray of str (only when ``X`` had column names)
     history_ : History
@@ -130,15 +145,16 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     """
 
     _classifier = True
-    _parameter_constraints = {**_BaseMLP._parameter_constraints, LABEL_SMOOTHING.name: LABEL_SMOOTHING.check}
+    _parameter_constraints = {**_BaseMLP._parameter_constraints, LABEL_SMOOTHING.name: LABEL_SMOOTHING.check,
+                              CLASS_WEIGHT.name: CLASS_WEIGHT.check}
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, l1=0.0, l2=0.0, group_l1=0.0,
                  dropout=0.0, input_dropout=0.0, max_norm=None, normalization=None, numeric_embedding=None,
                  optimizer="adam", learning_rate=1e-3, lr_schedule="constant", beta_2=0.999,
                  batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1, patience=10,
                  random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
-                 l1_proximal=True, tol=1e-4, dtype="float32", warm_start=False, verbose=0,
-                 label_smoothing=0.0):
+                 l1_proximal=True, tol=1e-4, scoring="loss", dtype="float32", warm_start=False, verbose=0,
+                 label_smoothing=0.0, class_weight=None):
         super().__init__(hidden_layer_sizes, activation, l1=l1, l2=l2, group_l1=group_l1, dropout=dropout,
                          input_dropout=input_dropout, max_norm=max_norm, normalization=normalization,
                          numeric_embedding=numeric_embedding, optimizer=optimizer,
@@ -147,17 +163,22 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                          early_stopping=early_stopping, validation_fraction=validation_fraction,
                          patience=patience, random_state=random_state, weight_decay=weight_decay,
                          momentum=momentum, dropout_scale=dropout_scale, l1_proximal=l1_proximal, tol=tol,
-                         dtype=dtype, warm_start=warm_start, verbose=verbose)
+                         scoring=scoring, dtype=dtype, warm_start=warm_start, verbose=verbose)
         self.label_smoothing = label_smoothing
+        self.class_weight = class_weight
 
-    def fit(self, X, y, *, callbacks=None, resume_state=None):
-        """Train on ``(X, y)``.
+    def fit(self, X, y, sample_weight=None, *, callbacks=None, resume_state=None):
+        r"""Train on ``(X, y)``.
 
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
             Class labels of any type (integers, strings).
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights >= 0 of the rows: the loss is the weighted mean
+            :math:`\sum_i w_i \ell_i / \sum_i w_i` (training and validation rows alike). All
+            ones (or any all-equal weights) give the same model, bit for bit, as none.
         callbacks : list, optional
             Trainer callbacks (``on_epoch_end`` / ``on_batch_end``).
         resume_state : dict, optional
@@ -169,11 +190,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         -------
         self
         """
-        return self._fit(X, y, callbacks, resume_state)
+        return self._fit(X, y, callbacks, resume_state, sample_weight)
 
-    def _encode_target(self, y, warm):
+    def _encode_target(self, y, warm, sample_weight=None):
         check_classification_targets(y)
         classes, encoded = np.unique(y, return_inverse=True)
+        if sample_weight is not None and np.unique(encoded[sample_weight > 0]).size < 2:
+            raise ValueError(f"`y` must hold at least two classes with a non-zero sample_weight. "
+                             f"Received: classes with weight > 0="
+                             f"{classes[np.unique(encoded[sample_weight > 0])].tolist()!r}")
         if classes.size < 2:
             raise ValueError(f"`y` must hold at least two classes; found only one class. "
                              f"Received: classes={classes.tolist()!r}")
@@ -184,8 +209,36 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.classes_ = classes
         return encoded.astype(np.intp), classes.size
 
-    def _loss(self):
-        return CrossEntropy(label_smoothing=LABEL_SMOOTHING.check("label_smoothing", self.label_smoothing))
+    def _loss(self, target):
+        self.class_weight_ = self._class_weights(target)
+        return CrossEntropy(label_smoothing=LABEL_SMOOTHING.check("label_smoothing", self.label_smoothing),
+                            class_weight=self.class_weight_)
+
+    def _monitor(self, name):
+        classes = np.arange(self.classes_.size)
+
+        def monitor(output, y_val, w_val):
+            return metric_from_predictions(name, y_val, softmax(output), classes, w_val)
+
+        return monitor
+
+    def _class_weights(self, target):
+        """The classes' weights in the order of ``classes_`` (None when all are equal)."""
+        spec = CLASS_WEIGHT.check("class_weight", self.class_weight)
+        if spec is None:
+            return None
+        k = self.classes_.size
+        if spec == "balanced":
+            weights = len(target) / (k * np.bincount(target, minlength=k).astype(np.float64))
+        else:
+            unknown = [c for c in spec if c not in set(self.classes_.tolist())]
+            if unknown:
+                raise ValueError(f"`class_weight` names classes that are not in `y` "
+                                 f"{self.classes_.tolist()!r}. Received: class_weight={spec!r}")
+            weights = np.array([float(spec.get(c, 1.0)) for c in self.classes_.tolist()])
+        if not weights.any():
+            raise ValueError(f"`class_weight` must not weigh every class 0. Received: class_weight={spec!r}")
+        return None if np.all(weights == weights[0]) else weights
 
     @staticmethod
     def _validation_scores(history, validation):
@@ -261,7 +314,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                  optimizer="adam", learning_rate=1e-3, lr_schedule="constant", beta_2=0.999,
                  batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1, patience=10,
                  random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
-                 l1_proximal=True, tol=1e-4, dtype="float32", warm_start=False, verbose=0, scale_target=True):
+                 l1_proximal=True, tol=1e-4, scoring="loss", dtype="float32", warm_start=False, verbose=0,
+                 scale_target=True):
         super().__init__(hidden_layer_sizes, activation, l1=l1, l2=l2, group_l1=group_l1, dropout=dropout,
                          input_dropout=input_dropout, max_norm=max_norm, normalization=normalization,
                          numeric_embedding=numeric_embedding, optimizer=optimizer,
@@ -270,17 +324,19 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                          early_stopping=early_stopping, validation_fraction=validation_fraction,
                          patience=patience, random_state=random_state, weight_decay=weight_decay,
                          momentum=momentum, dropout_scale=dropout_scale, l1_proximal=l1_proximal, tol=tol,
-                         dtype=dtype, warm_start=warm_start, verbose=verbose)
+                         scoring=scoring, dtype=dtype, warm_start=warm_start, verbose=verbose)
         self.scale_target = scale_target
 
-    def fit(self, X, y, *, callbacks=None, resume_state=None):
+    def fit(self, X, y, sample_weight=None, *, callbacks=None, resume_state=None):
         """Train on ``(X, y)``; ``y`` of shape (n_samples,) or (n_samples, n_targets).
 
-        See :meth:`MLPClassifier.fit` for ``callbacks`` and ``resume_state``.
+        See :meth:`MLPClassifier.fit` for ``sample_weight``, ``callbacks`` and ``resume_state``;
+        with ``sample_weight`` the target is standardized by its weighted mean and standard
+        deviation.
         """
-        return self._fit(X, y, callbacks, resume_state)
+        return self._fit(X, y, callbacks, resume_state, sample_weight)
 
-    def _encode_target(self, y, warm):
+    def _encode_target(self, y, warm, sample_weight=None):
         y = np.asarray(y, dtype=resolve_dtype(self.dtype))
         n_out = 1 if y.ndim == 1 else y.shape[1]
         if warm and n_out != self.n_outputs_:
@@ -294,7 +350,11 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             # statistics in float64 (a float32 sum of large targets loses digits), of every row passed
             # to fit: the early-stopping rows are part of the training data here
             wide = y.reshape(len(y), -1).astype(np.float64)
-            mean, scale = wide.mean(axis=0), wide.std(axis=0)
+            if sample_weight is None:
+                mean, scale = wide.mean(axis=0), wide.std(axis=0)
+            else:
+                mean = np.average(wide, axis=0, weights=sample_weight)
+                scale = np.sqrt(np.average((wide - mean) ** 2, axis=0, weights=sample_weight))
             scale[scale == 0] = 1.0
         else:
             mean, scale = np.zeros(n_out), np.ones(n_out)
@@ -302,6 +362,17 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if np.any(mean != 0) or np.any(scale != 1):
             y = ((y.reshape(len(y), -1) - mean) / scale).astype(y.dtype).reshape(y.shape)
         return y, n_out
+
+    def _monitor(self, name):
+        mean, scale = self.target_mean_, self.target_scale_
+
+        def monitor(output, y_val, w_val):
+            # in the target's units: the network trains (and y_val is held) in standardized ones
+            pred = output.reshape(len(output), -1).astype(np.float64) * scale + mean
+            truth = y_val.reshape(len(y_val), -1).astype(np.float64) * scale + mean
+            return metric_from_predictions(name, truth, pred, sample_weight=w_val)
+
+        return monitor
 
     def _output_to_training_units(self, network):
         out = network.dense_layers[-1]
@@ -325,7 +396,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                              f"scales. Received: target_scaling={scaling!r}")
         self.target_mean_, self.target_scale_ = mean, scale
 
-    def _loss(self):
+    @staticmethod
+    def _loss(target=None):
         return MeanSquaredError()
 
     @staticmethod

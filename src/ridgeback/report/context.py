@@ -12,8 +12,10 @@ and infinity are stored as ``null``), drawn as a gap.
     ``settings`` (the run's settings; nested dicts are shown as ``a.b``), ``notes``,
     ``history`` (:class:`HistorySummary`), ``tune`` (:class:`SearchSummary`), ``path``
     (:class:`PathSummary`), ``comparison`` (:class:`ComparisonRow` per setting compared),
-    ``model`` (:class:`ModelSummary`: the main model's layers, weights and selected inputs)
-    and ``models`` (further models drawn after it, each named).
+    ``model`` (:class:`ModelSummary`: the main model's layers, weights and selected inputs),
+    ``models`` (further models drawn after it, each named) and ``errors``
+    (:class:`~ridgeback.report.errors.ErrorSummary`: the errors on held-out rows, and which
+    rows they are).
 
 Each part keeps the entries it does not know in ``extra``: they are written back to
 ``run.json`` and listed in the report, not drawn. A part read by ``from_dict`` writes its
@@ -35,6 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._util.jsonify import to_json
+from .errors import ErrorSummary
 from .model_summary import ModelSummary, SelectedFeatures, WeightHistogram
 from .parts import (
     ContextError,
@@ -52,7 +55,8 @@ from .parts import (
 )
 
 __all__ = ["RunContext", "HistorySummary", "SearchSummary", "Candidate", "PathSummary", "ComparisonRow",
-           "ModelSummary", "WeightHistogram", "SelectedFeatures", "ContextError", "KNOWN_KEYS"]
+           "ModelSummary", "WeightHistogram", "SelectedFeatures", "ErrorSummary", "ContextError",
+           "KNOWN_KEYS"]
 
 
 # -------------------------------------------------------------------------------------- history
@@ -288,10 +292,10 @@ class ComparisonRow(_Part):
 #: the keys a run context's dict may hold; any other is kept in ``extra``
 KNOWN_KEYS = frozenset(("title", "created", "ridgeback_version", "metric", "model", "dataset", "settings",
                         "history", "tune", "path", "comparison", "layers", "weights", "selected_features",
-                        "models", "notes"))
+                        "models", "notes", "errors"))
 #: the order ``RunContext.to_dict`` writes them in (that of ``ridgeback tune`` and ``demo``)
 _ORDER = ("title", "metric", "dataset", "settings", "history", "layers", "weights", "selected_features",
-          "tune", "path", "comparison", "notes", "model", "models", "created", "ridgeback_version")
+          "tune", "errors", "path", "comparison", "notes", "model", "models", "created", "ridgeback_version")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -323,11 +327,12 @@ Received: context['notes']='imputed'
     comparison: list[ComparisonRow] | None = None
     model: ModelSummary | None = None
     models: list[ModelSummary] | None = None
+    errors: ErrorSummary | None = None
 
     # "model" is built from the top-level keys by from_dict; a part all the same (not converted)
     _PARTS = {"history": HistorySummary.from_dict, "tune": SearchSummary.from_dict,
               "path": PathSummary.from_dict, "comparison": _rows(ComparisonRow),
-              "models": _rows(ModelSummary), "model": None}
+              "models": _rows(ModelSummary), "model": None, "errors": ErrorSummary.from_dict}
 
     def _check(self):
         for key in ("title", "created", "ridgeback_version", "metric"):
@@ -335,7 +340,7 @@ Received: context['notes']='imputed'
         for key in ("dataset", "settings"):
             _check_type(key, getattr(self, key), dict, "a dict")
         for key, kind in (("history", HistorySummary), ("tune", SearchSummary), ("path", PathSummary),
-                          ("model", ModelSummary)):
+                          ("model", ModelSummary), ("errors", ErrorSummary)):
             _check_type(key, getattr(self, key), kind, f"a {kind.__name__} or null")
         _check_rows("comparison", self.comparison, ComparisonRow, "a list of dicts")
         _check_rows("models", self.models, ModelSummary, "a list of model dicts")

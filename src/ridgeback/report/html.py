@@ -47,7 +47,8 @@ background:#2ca02c;color:#fff;margin-left:4px}.tag.best{background:#d9822b}ul.na
 
 _TITLES = {
     "notes": "Notes", "settings": "Settings", "history": "Learning curves", "path": "Regularization path",
-    "tune": "Tuning results", "dropout": "Dropout-rate comparison", "comparison": "Comparison",
+    "tune": "Tuning results", "dropout": "Dropout-rate comparison", "errors": "Errors on held-out rows",
+    "comparison": "Comparison",
     "weights": "Weights", "selected_features": "Selected input features",
 }
 _LOG_PARAMS = ("l1", "l2", "group_l1", "learning_rate", "lr", "weight_decay", "alpha")
@@ -281,6 +282,30 @@ def _tune_sections(t: SearchSummary, plots, metric) -> dict:
     return body
 
 
+def _errors(err, plots) -> str:
+    """The held-out errors' figures, each caption saying which rows they are drawn on."""
+    where = f"Drawn on {err.source}" + ("" if err.n_rows is None else f" ({err.n_rows} rows)")
+    if err.task == "regression":
+        shown = ("" if err.n_shown in (None, err.n_rows)
+                 else f"; {err.n_shown} of them, drawn at random, shown")
+        if not err.truth:
+            return f'<p class="absent">{_e(where)}: no rows to draw.</p>'
+        return _figure(plots.regression_errors_figure(err), "predicted against true values, and residuals",
+                       _e(f"{where}{shown}. Points on the dashed line are predicted exactly; a pattern "
+                          "in the residuals is an error the model makes systematically."))
+    parts = []
+    if err.confusion:
+        parts.append(_figure(plots.confusion_calibration_figure(err),
+                             "confusion matrix and reliability diagram",
+                             _e(f"{where}. Left: each row is a true class, each column the predicted one. "
+                                "Right: held-out rows binned by predicted probability; a calibrated model's "
+                                "points lie on the diagonal.")))
+    if err.roc is not None and err.pr is not None:
+        parts.append(_figure(plots.roc_pr_figure(err), "ROC and precision-recall curves",
+                             _e(f"{where}. The dashed lines are what ranking at random gives.")))
+    return "".join(parts) or f'<p class="absent">{_e(where)}: nothing to draw.</p>'
+
+
 def _comparison_cell(key: str, value) -> str:
     if key == "zero_fraction" and isinstance(value, (int, float)):
         return _e(f"{100 * value:.1f}%")
@@ -388,6 +413,8 @@ def _sections(ctx: RunContext, plots) -> dict:
         body["path"] = _path(ctx.path, plots, metric)
     if ctx.tune is not None and ctx.tune.results:
         body.update(_tune_sections(ctx.tune, plots, tune_metric))
+    if ctx.errors is not None:
+        body["errors"] = _errors(ctx.errors, plots)
     if ctx.comparison:
         body["comparison"] = _comparison(ctx.comparison, plots, metric)
     body.update(_model_sections(ctx, plots))

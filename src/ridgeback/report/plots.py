@@ -17,7 +17,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 __all__ = ["learning_curves", "path_figure", "hyperparameter_figure", "weights_figure", "features_figure",
-           "comparison_figure", "halving_figure"]
+           "comparison_figure", "confusion_calibration_figure", "roc_pr_figure", "regression_errors_figure",
+           "halving_figure"]
 
 TRAIN = "#1f77b4"
 VALID = "#d62728"
@@ -339,6 +340,86 @@ def comparison_figure(rows: list, metric: str) -> bytes:
     axes[1].set_ylabel("% of weights exactly zero")
     axes[1].set_title("sparsity by setting", fontsize=10)
     return _png(fig)
+
+
+def confusion_calibration_figure(errors) -> bytes:
+    """Confusion matrix (counts, rows the true class) and reliability diagram.
+
+    ``errors`` is a :class:`~ridgeback.report.errors.ErrorSummary` of a classifier.
+    """
+    fig, (left, right) = _new(10, 4.2, 2)
+    counts = np.array(errors.confusion, dtype=float)
+    names = list(errors.classes)
+    left.grid(False)
+    share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)  # colour: share of the true class
+    left.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    if len(names) <= 12:
+        for (i, j), c in np.ndenumerate(counts):
+            left.text(j, i, f"{int(c)}", ha="center", va="center", fontsize=8,
+                      color="white" if share[i, j] > 0.6 else "black")
+        left.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
+        left.set_yticks(range(len(names)), names, fontsize=8)
+    left.set_xlabel("predicted class")
+    left.set_ylabel("true class")
+    left.set_title("confusion matrix (colour: share of the true class)", fontsize=10)
+    cal = errors.calibration or {}
+    if cal.get("confidence"):
+        conf, obs, n = _floats(cal["confidence"]), _floats(cal["observed"]), _floats(cal["count"])
+        right.plot([0, 1], [0, 1], ls="--", color=MUTED, lw=1, label="perfectly calibrated")
+        right.plot(conf, obs, marker="o", color=VALID, label="held-out rows")
+        for x, y, c in zip(conf, obs, n, strict=True):
+            right.annotate(f"{int(c)}", (x, y), textcoords="offset points", xytext=(0, 6), ha="center",
+                           fontsize=7)
+        right.set_xlim(0, 1)
+        right.set_ylim(-0.02, 1.02)
+        right.legend(fontsize=8, loc="upper left")
+    right.set_xlabel(f"predicted {cal.get('what', 'probability')}")
+    right.set_ylabel("observed frequency")
+    right.set_title("reliability diagram (numbers: rows per bin)", fontsize=10)
+    return _png(fig)
+
+
+def roc_pr_figure(errors) -> bytes:
+    """ROC and precision-recall curves of a binary classifier (an ErrorSummary with ``roc`` and ``pr``)."""
+    fig, (left, right) = _new(10, 4.0, 2)
+    roc, pr = errors.roc, errors.pr
+    left.plot([0, 1], [0, 1], ls="--", color=MUTED, lw=1, label="chance (AUC 0.5)")
+    left.plot(_floats(roc["fpr"]), _floats(roc["tpr"]), color=VALID, label=f"AUC {roc['auc']:.3f}")
+    left.set_xlabel("false positive rate")
+    left.set_ylabel("true positive rate")
+    left.set_title(f"ROC curve (positive class: {errors.classes[-1]})", fontsize=10)
+    left.legend(fontsize=8, loc="lower right")
+    right.axhline(pr["prevalence"], ls="--", color=MUTED, lw=1, label=f"chance ({pr['prevalence']:.3f})")
+    right.plot(_floats(pr["recall"]), _floats(pr["precision"]), color=TRAIN,
+               label=f"average precision {pr['average_precision']:.3f}")
+    right.set_xlabel("recall")
+    right.set_ylabel("precision")
+    right.set_ylim(0, 1.02)
+    right.set_title(f"precision-recall curve (positive class: {errors.classes[-1]})", fontsize=10)
+    right.legend(fontsize=8, loc="lower left")
+    return _png(fig)
+
+
+def regression_errors_figure(errors) -> bytes:
+    """Predicted against true values, and residuals against predicted values."""
+    fig, (left, right) = _new(10, 4.0, 2)
+    truth, pred = _floats(errors.truth), _floats(errors.predicted)
+    alpha = 0.6 if len(truth) < 500 else 0.3
+    left.scatter(truth, pred, s=8, alpha=alpha, color=TRAIN)
+    finite = np.concatenate([truth, pred])
+    finite = finite[np.isfinite(finite)]
+    if finite.size:
+        lo, hi = finite.min(), finite.max()
+        left.plot([lo, hi], [lo, hi], ls="--", color=MUTED, lw=1, label="predicted = true")
+        left.legend(fontsize=8, loc="upper left")
+    left.set_xlabel("true value")
+    left.set_ylabel("predicted value")
+    left.set_title("predicted against true", fontsize=10)
+    right.scatter(pred, truth - pred, s=8, alpha=alpha, color=VALID)
+    right.axhline(0, ls="--", color=MUTED, lw=1)
+    right.set_xlabel("predicted value")
+    right.set_ylabel("residual (true - predicted)")
+    right.set_title("residuals", fontsize=10)
 
 
 def halving_figure(results: list, metric: str, best_index: int | None = None) -> bytes:

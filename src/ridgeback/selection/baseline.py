@@ -19,6 +19,8 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import check_scoring
 from sklearn.utils import _safe_indexing
 
+from ..metrics import get_scorer
+
 __all__ = ["linear_baseline", "LINEAR_GRID"]
 
 LINEAR_GRID = {"C": [0.01, 0.1, 1.0, 10.0], "alpha": [0.1, 1.0, 10.0, 100.0]}
@@ -56,7 +58,7 @@ def fold_scores(estimator, X_train, y_train, X_test, y_test, scoring=None, fitte
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X_train, y_train)
-        scores.append(float(check_scoring(model, scoring=scoring)(model, X_test, y_test)))
+        scores.append(float(check_scoring(model, scoring=get_scorer(scoring))(model, X_test, y_test)))
     return scores
 
 

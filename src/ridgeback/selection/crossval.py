@@ -25,9 +25,11 @@ from .._util.jsonify import to_json
 from .._util.validation import check_int, check_one_of
 from ..engine.history import TrainingDiverged
 from ..engine.inspection import final_step
+from ..metrics import get_scorer
 
 __all__ = ["make_folds", "resolve_entropy", "derive_seed", "seed_estimator", "run_tasks", "fit_and_score",
-           "score_fitted", "check_n_jobs", "check_grid", "resolve_param", "final_step", "jsonable"]
+           "score_fitted", "check_n_jobs", "check_grid", "resolve_param", "final_step", "jsonable",
+           "fit_params", "take_weights"]
 
 BACKENDS = (None, "loky", "threading", "multiprocessing", "dask")
 
@@ -220,28 +222,60 @@ def jsonable(value):
     return to_json(value, unknown="keep")
 
 
-def fit_and_score(estimator, X, y, train, test, seed, scoring):
-    """Fit a clone on the training rows, score it on both sides. Divergence scores NaN."""
+def fit_params(estimator, sample_weight) -> dict:
+    """``fit`` keyword arguments that pass ``sample_weight`` to the estimator (a pipeline's
+    last step: ``"<step>__sample_weight"``); empty without weights."""
+    if sample_weight is None:
+        return {}
+    if hasattr(estimator, "steps"):
+        return {f"{estimator.steps[-1][0]}__sample_weight": sample_weight}
+    return {"sample_weight": sample_weight}
+
+
+def take_weights(sample_weight, rows):
+    """The weights of ``rows`` (None without weights)."""
+    return None if sample_weight is None else np.asarray(sample_weight)[rows]
+
+
+def fit_and_score(estimator, X, y, train, test, seed, scoring, sample_weight=None, keep_predictions=False):
+    """Fit a clone on the training rows, score it on both sides. Divergence scores NaN.
+
+    ``sample_weight`` is split with the rows: the training rows' weights go to ``fit``, the
+    held-out rows' weights to the scorer."""
     X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
     X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
+    w_train, w_test = take_weights(sample_weight, train), take_weights(sample_weight, test)
     seed_estimator(estimator, seed)
     start = time.perf_counter()
     try:
-        estimator.fit(X_train, y_train)
+        estimator.fit(X_train, y_train, **fit_params(estimator, w_train))
     except TrainingDiverged as exc:
         return {"test_score": float("nan"), "train_score": float("nan"),
-                "fit_time": time.perf_counter() - start, "n_iter": None, "error": str(exc)}, None
+                "fit_time": time.perf_counter() - start, "n_iter": None, "error": str(exc),
+                **({"test_predictions": None} if keep_predictions else {})}, None
     return score_fitted(estimator, X_train, y_train, X_test, y_test, scoring,
-                        time.perf_counter() - start), estimator
+                        time.perf_counter() - start, w_train, w_test, keep_predictions), estimator
 
 
-def score_fitted(estimator, X_train, y_train, X_test, y_test, scoring, fit_time) -> dict:
-    """The outcome record of a fitted estimator: its scores on both sides and its fit time."""
-    scorer = check_scoring(estimator, scoring=scoring)
-    return {"test_score": float(scorer(estimator, X_test, y_test)),
-            "train_score": float(scorer(estimator, X_train, y_train)),
-            "fit_time": fit_time, "n_iter": getattr(final_step(estimator), "n_iter_", None),
-            "error": None}
+def score_fitted(estimator, X_train, y_train, X_test, y_test, scoring, fit_time, w_train=None, w_test=None,
+                 keep_predictions=False) -> dict:
+    """The outcome record of a fitted estimator: its scores on both sides (weighted by the
+    rows' weights when given) and its fit time; with ``keep_predictions`` (a metric of
+    :mod:`ridgeback.metrics`) also ``test_predictions``, what the score was computed from on
+    the held-out rows (probabilities or values), as float32."""
+    scorer = check_scoring(estimator, scoring=get_scorer(scoring))
+
+    def score(X_, y_, w_):
+        return float(scorer(estimator, X_, y_) if w_ is None else scorer(estimator, X_, y_, sample_weight=w_))
+
+    outcome = {"test_score": score(X_test, y_test, w_test), "train_score": score(X_train, y_train, w_train),
+               "fit_time": fit_time, "n_iter": getattr(final_step(estimator), "n_iter_", None),
+               "error": None}
+    if keep_predictions:
+        predictions = getattr(scorer, "predictions", None)
+        outcome["test_predictions"] = (None if predictions is None
+                                       else np.asarray(predictions(estimator, X_test), dtype=np.float32))
+    return outcome
 
 
 def check_grid(estimator, grid, *, random: bool) -> list:

@@ -170,12 +170,12 @@ class FoldEnsemble:
             return None
         return [f"m{k}:{name}" for k, m in enumerate(self.members) for name in m.feature_names_out_]
 
-    def evaluate(self, X, y) -> dict:
+    def evaluate(self, X, y, sample_weight=None, metric=None) -> dict:
         """Scores on ``(X, y)`` as :meth:`TabularModel.evaluate <ridgeback.TabularModel.evaluate>`
-        gives them (accuracy, log_loss and macro F1, or rmse, mae and r2), for the average."""
+        gives them (the same names, ``metric`` and ``sample_weight`` alike), for the average."""
         from ..tabular.model import TabularModel
 
-        return TabularModel.evaluate(self, X, y)
+        return TabularModel.evaluate(self, X, y, sample_weight=sample_weight, metric=metric)
 
     def __repr__(self):
         return f"FoldEnsemble({self.n_members} x {type(self.members[0]).__name__})"

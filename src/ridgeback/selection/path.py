@@ -124,6 +124,8 @@ class RegularizationPath:
     refit: str
     n_folds: int
     best_estimator_: object = None
+    #: the metric's name (``scoring`` when it was a string; None: the estimator's own score)
+    scoring: str | None = None
 
     @property
     def lambda_min(self) -> float:
@@ -141,7 +143,8 @@ class RegularizationPath:
                          "std_score": self.std_score, "fold_scores": self.fold_scores,
                          "mean_train_score": self.mean_train_score, "n_nonzero": self.n_nonzero,
                          "n_active_features": self.n_active_features, "lambda_min": self.lambda_min,
-                         "lambda_1se": self.lambda_1se, "refit": self.refit, "n_folds": self.n_folds})
+                         "lambda_1se": self.lambda_1se, "refit": self.refit, "n_folds": self.n_folds,
+                         **({"scoring": self.scoring} if self.scoring is not None else {})})
 
 
 def regularization_path(estimator, X, y, *, param="l1", values=None, n_values=20, min_ratio=1e-3, cv=5,
@@ -219,6 +222,7 @@ def regularization_path(estimator, X, y, *, param="l1", values=None, n_values=20
     paths = run_tasks(_path_task, (estimator, X, y), tasks, n_jobs=n_jobs, backend=backend,
                       scheduler=scheduler, progress=progress)
     result = _summarize(paths, key, values, refit)
+    result.scoring = scoring if isinstance(scoring, str) else None
     if refit:
         stop = result.index_1se if refit == "1se" else result.index_min
         result.best_estimator_ = _refit_along(estimator, X, y, key, values[stop:],

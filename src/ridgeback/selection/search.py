@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 from sklearn.model_selection import ParameterGrid, ParameterSampler
 from sklearn.utils import _safe_indexing
 
@@ -34,12 +34,14 @@ from .._util.validation import check_int, check_one_of
 from ..engine.trainer import TrainingDiverged
 from ..estimators.base import _BaseMLP, fit_together
 from ..estimators.hyperparams import lockstep_free
+from ..metrics import Scorer, get_scorer
 from .crossval import (
     check_grid,
     check_n_jobs,
     derive_seed,
     final_step,
     fit_and_score,
+    fit_params,
     jsonable,
     make_folds,
     resolve_entropy,
@@ -47,6 +49,7 @@ from .crossval import (
     run_tasks,
     score_fitted,
     seed_estimator,
+    take_weights,
 )
 from .ensemble import ENSEMBLES, FoldEnsemble, FoldKeeper
 from .path import RegularizationPath, lambda_max, regularization_path  # public here; own module for size
@@ -63,9 +66,11 @@ LOCKSTEP_FREE = lockstep_free()
 LOCKSTEP_GROUP = 4
 
 
-def _candidate_task(estimator, X, y, params, train, test, seed, scoring, keep=False):
-    outcome, fitted = fit_and_score(clone(estimator).set_params(**params), X, y, train, test, seed, scoring)
-    return _with_model(outcome, fitted, keep)
+def _candidate_task(estimator, X, y, sample_weight, params, train, test, seed, scoring,
+                    keep_predictions=False, keep_model=False):
+    outcome, fitted = fit_and_score(clone(estimator).set_params(**params), X, y, train, test, seed, scoring,
+                                    sample_weight, keep_predictions)
+    return _with_model(outcome, fitted, keep_model)
 
 
 def _with_model(outcome, fitted, keep):
@@ -78,37 +83,42 @@ def _with_model(outcome, fitted, keep):
     return outcome
 
 
-def _group_task(estimator, X, y, group, train, test, seed, scoring, keep=False):
+def _group_task(estimator, X, y, sample_weight, group, train, test, seed, scoring, keep_predictions=False,
+                keep_model=False):
     """Outcomes of the candidates ``group`` (parameter dicts) on one fold: fitted together in
     lockstep when they allow it, with the results of fitting them one by one, else one by one.
     With ``keep``, each outcome carries its fitted model (``"model"``)."""
     if len(group) > 1:
         X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
+        w_train, w_test = take_weights(sample_weight, train), take_weights(sample_weight, test)
         members = [seed_estimator(clone(estimator).set_params(**params), seed) for params in group]
         start = time.perf_counter()
         try:
-            together = _fit_group(members, X_train, y_train)
+            together = _fit_group(members, X_train, y_train, w_train)
         except TrainingDiverged:  # one of them diverged: one by one, it gets its NaN score there
             together = False
         if together:
             fit_time = (time.perf_counter() - start) / len(members)  # the group's time, shared out
             X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
-            return [_with_model(score_fitted(m, X_train, y_train, X_test, y_test, scoring, fit_time), m, keep)
+            return [_with_model(score_fitted(m, X_train, y_train, X_test, y_test, scoring, fit_time, w_train,
+                                             w_test, keep_predictions), m, keep_model)
                     for m in members]
-    return [_candidate_task(estimator, X, y, params, train, test, seed, scoring, keep) for params in group]
+    return [_candidate_task(estimator, X, y, sample_weight, params, train, test, seed, scoring,
+                            keep_predictions, keep_model) for params in group]
 
 
-def _fit_group(members, X, y) -> bool:
+def _fit_group(members, X, y, sample_weight=None) -> bool:
     """:func:`fit_together` for ridgeback estimators; for pipelines ending in one, whose other
     steps have the same parameters, those steps are fitted once, as each member's own fit would
     fit them, and shared, and the networks are trained together on their output."""
+    weights = () if sample_weight is None else (sample_weight,)
     if not hasattr(members[0], "steps"):
-        return fit_together(members, X, y)
+        return fit_together(members, X, y, *weights)
     from sklearn.pipeline import Pipeline
 
     shared = members[0].steps[:-1]
     Xt = Pipeline(shared).fit_transform(X, y)
-    if not fit_together([m.steps[-1][1] for m in members], Xt, y):
+    if not fit_together([m.steps[-1][1] for m in members], Xt, y, *weights):
         return False
     for m in members[1:]:
         m.steps[:-1] = shared
@@ -174,6 +184,10 @@ class TuneResult:
     search: dict | None = None
     #: the linear baseline on the same folds (``tune(baseline=True)``; see ``linear_baseline``)
     baseline: dict | None = None
+    #: candidate index -> its out-of-fold predictions, shape (n_samples, n_columns) float32
+    #: (probabilities or values; NaN for rows in no held-out fold), for the best and the
+    #: one-standard-error candidates when the scoring is a metric of :mod:`ridgeback.metrics`
+    oof_predictions_: dict | None = None
 
     @classmethod
     def from_results(cls, results: list, n_folds: int, scoring: str | None = None) -> TuneResult:
@@ -248,10 +262,16 @@ def _rank_and_choose(results: list, n_folds: int) -> tuple[int, int]:
     return one_se_index(mean, std, n_folds, regularization_rank([r["params"] for r in results]))
 
 
+#: at most this many bytes of held-out predictions are kept during a search (float32, every
+#: candidate); a bigger search refits the chosen candidates on the folds instead (k fits each,
+#: with the search's seeds, hence the same predictions)
+OOF_BUDGET_BYTES = 64 * 2**20
+
+
 def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None, scheduler=None,
          random_state=None, refit="best", scoring=None, progress=None, lockstep=True,
-         ensemble="none", search=None, halving_factor=3, time_budget=None, journal=None,
-         baseline=False) -> TuneResult:
+         ensemble="none", sample_weight=None, search=None, halving_factor=3, time_budget=None,
+         journal=None, baseline=False) -> TuneResult:
     """Cross-validated grid or random search over any hyper-parameters, with the 1-SE rule.
 
     Parameters
@@ -281,7 +301,10 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         most regularized candidate (see :func:`regularization_rank`) within one standard error
         of the best; ``False``: no refit (``best_estimator_`` is None).
     scoring : str, callable or None
-        A scikit-learn scorer; ``None`` uses ``estimator.score``.
+        A metric of :mod:`ridgeback.metrics` (``"roc_auc"``, ``"neg_log_loss"``...; its
+        held-out predictions of the best and the 1-SE candidates are then kept in
+        ``oof_predictions_``), another scikit-learn scorer; ``None`` uses ``estimator.score``.
+        The ranking, the one-standard-error rule and the refit all use it.
     progress : callable or None
         Called as ``progress(done, total)`` as (candidate, fold) fits finish, with
         ``total = n_candidates * n_folds`` (e.g. to advance a progress bar); fits done in
@@ -304,6 +327,10 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         candidates that can still be chosen are held while the search runs
         (:class:`~ridgeback.selection.ensemble.FoldKeeper`); one let go too early is trained
         again with its fold's seed, bit-identical to the one scored.
+    sample_weight : array-like of shape (n_samples,) or None
+        Row weights, split with the folds: each fit gets its training rows' weights (a
+        pipeline's last step receives them), each score its held-out rows' weights; the
+        refit gets them all.
     search : {None, "grid", "random", "halving", "tpe"}
         ``None``: "grid" without ``n_iter``, "random" with it. ``"halving"``: successive halving
         over epochs of the grid's (or ``n_iter`` random) candidates, ``halving_factor`` (η) at a
@@ -358,6 +385,14 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     grids = check_grid(estimator, grid, random=n_iter is not None)
     entropy = resolve_entropy(random_state, estimator)
     folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        if sample_weight.shape != (len(y),):
+            raise ValueError(f"`sample_weight` must hold one weight per row ({len(y)}). "
+                             f"Received: sample_weight with shape {sample_weight.shape}")
+    if sample_weight is not None and adaptive:
+        raise ValueError("sample_weight is not yet passed to a halving, TPE, budgeted or journaled search. "
+                         f"Received: sample_weight with search={search!r}")
     if search == "tpe":
         return _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_budget, journal,
                     dict(n_jobs=n_jobs, backend=backend, scheduler=scheduler), progress)
@@ -376,38 +411,52 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
                        scoring, info, info.pop("baseline", None))
     k = len(folds)
     keeper = FoldKeeper(k, "1se" if refit == "1se" else "best") if ensemble == "folds" else None
+    keep = isinstance(get_scorer(scoring), Scorer)
+    in_search = keep and _oof_bytes(estimator, y, len(candidates)) <= OOF_BUDGET_BYTES
     outcomes = _cross_validate(estimator, X, y, candidates, folds, entropy, scoring,
                                n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress,
-                               lockstep=lockstep, keeper=keeper)
+                               lockstep=lockstep, keeper=keeper, sample_weight=sample_weight,
+                               keep_predictions=in_search)
     results = [_candidate_result(params, outcomes[i * k:(i + 1) * k]) for i, params in enumerate(candidates)]
     best, one_se = _rank_and_choose(results, k)
+    oof = None
+    if keep:
+        oof = {}
+        for i in dict.fromkeys((best, one_se)):
+            runs = outcomes[i * k:(i + 1) * k] if in_search else [
+                fit_and_score(clone(estimator).set_params(**candidates[i]), X, y, *folds[f],
+                              derive_seed(entropy, 1, f), scoring, sample_weight, True)[0] for f in range(k)]
+            oof[i] = _assemble_oof(runs, folds, len(y))
+    for outcome in outcomes:  # the other candidates' predictions are let go here
+        outcome.pop("test_predictions", None)
     linear = None
     if baseline:
         from .baseline import linear_baseline
 
         linear = linear_baseline(estimator, X, y, folds, scoring)
     return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring,
-                   baseline=linear, keeper=keeper, folds=folds)
+                   baseline=linear, keeper=keeper, folds=folds, sample_weight=sample_weight, oof=oof)
 
 
 def _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring, info=None,
-            baseline=None, keeper=None, folds=None):
+            baseline=None, keeper=None, folds=None, sample_weight=None, oof=None):
     """The TuneResult, with the chosen candidate refitted on all rows (for as many epochs as it
     was evaluated with, when a halving search stopped it short of ``max_epochs``)."""
     chosen = one_se if refit == "1se" else best
     refitted = None
     if keeper is not None:
-        refitted = _fold_ensemble(estimator, X, y, candidates[chosen], folds, entropy, keeper.models(chosen))
+        refitted = _fold_ensemble(estimator, X, y, candidates[chosen], folds, entropy, keeper.models(chosen),
+                                  sample_weight)
     elif refit:
         params = dict(candidates[chosen])
         if results[chosen].get("epochs") is not None:
             params[resolve_param(estimator, "max_epochs")] = results[chosen]["epochs"]
         refitted = seed_estimator(clone(estimator).set_params(**params), derive_seed(entropy, 3))
-        refitted.fit(X, y)
+        refitted.fit(X, y, **fit_params(refitted, sample_weight))
     return TuneResult(results_=results, best_index_=best, one_se_index_=one_se, refit_index_=chosen,
                       best_estimator_=refitted, refit=refit or "none", n_folds=k,
                       scoring=scoring if isinstance(scoring, str) or scoring is None else repr(scoring),
-                      search=info, baseline=baseline)
+                      search=info, baseline=baseline, oof_predictions_=oof)
 
 
 def _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_budget, journal, run, progress):
@@ -439,14 +488,37 @@ def _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_bu
     return _finish(estimator, X, y, rows, best, one_se, candidates, entropy, refit, k, scoring, info)
 
 
-def _fold_ensemble(estimator, X, y, params, folds, entropy, models) -> FoldEnsemble:
+def _oof_bytes(estimator, y, n_candidates) -> int:
+    """Bytes of every candidate's held-out predictions as float32."""
+    width = np.unique(np.asarray(y)).size if is_classifier(estimator) else (
+        1 if np.ndim(y) == 1 else np.shape(y)[1])
+    return 4 * n_candidates * len(y) * width
+
+
+def _assemble_oof(runs, folds, n_rows):
+    """One candidate's held-out predictions, each row from the fold that held it out."""
+    parts = [r.get("test_predictions") for r in runs]
+    if any(p is None for p in parts):  # a fold diverged
+        return None
+    widths = {1 if p.ndim == 1 else p.shape[1] for p in parts}
+    if len(widths) > 1:  # a fold trained without some class: its columns do not line up
+        return None
+    width = widths.pop()
+    out = np.full((n_rows, width), np.nan, dtype=np.float32)
+    for (_, test), part in zip(folds, parts, strict=True):
+        out[test] = part.reshape(len(test), width)
+    return out
+
+
+def _fold_ensemble(estimator, X, y, params, folds, entropy, models, sample_weight=None) -> FoldEnsemble:
     """The fold models of the candidate ``params`` as a FoldEnsemble: those the search kept, or
     (let go too early) trained again on each fold with that fold's seed, as the search did."""
     if models is None:
         models = []
         for fold, (train, _) in enumerate(folds):
             member = seed_estimator(clone(estimator).set_params(**params), derive_seed(entropy, 1, fold))
-            member.fit(_safe_indexing(X, train), _safe_indexing(y, train))
+            member.fit(_safe_indexing(X, train), _safe_indexing(y, train),
+                       **fit_params(member, take_weights(sample_weight, train)))
             final_step(member).trainer_ = None
             models.append(member)
     return FoldEnsemble(models)
@@ -461,7 +533,7 @@ def _candidates(grids, n_iter, entropy) -> list:
 
 
 def _cross_validate(estimator, X, y, candidates, folds, entropy, scoring, *, n_jobs, backend, scheduler,
-                    progress, lockstep, keeper=None) -> list:
+                    progress, lockstep, keeper=None, sample_weight=None, keep_predictions=False) -> list:
     """The outcome of every (candidate, fold) fit, candidate-major: ``outcomes[i * n_folds + k]``.
 
     The tasks are lockstep groups of candidates on one fold; fold ``k`` is seeded with
@@ -474,9 +546,9 @@ def _cross_validate(estimator, X, y, candidates, folds, entropy, scoring, *, n_j
     groups = (_lockstep_groups(estimator, candidates, n_fits, _workers(n_jobs, backend, scheduler, n_fits))
               if lockstep else [[i] for i in range(len(candidates))])
     plan = [(group, fold) for group in groups for fold in range(k)]
-    keep = keeper is not None
-    tasks = [([candidates[i] for i in group], *folds[fold], derive_seed(entropy, 1, fold), scoring, keep)
-             for group, fold in plan]
+    keep_model = keeper is not None
+    tasks = [([candidates[i] for i in group], *folds[fold], derive_seed(entropy, 1, fold), scoring,
+              keep_predictions, keep_model) for group, fold in plan]
     done_fits = list(accumulate(len(group) for group, _ in plan))
     report = None if progress is None else (lambda done, total: progress(done_fits[done - 1], n_fits))
 
@@ -486,8 +558,8 @@ def _cross_validate(estimator, X, y, candidates, folds, entropy, scoring, *, n_j
             keeper.add(i, fold, outcome.pop("model"), outcome["test_score"])
         return group_outcomes
 
-    grouped = run_tasks(_group_task, (estimator, X, y), tasks, n_jobs=n_jobs, backend=backend,
-                        scheduler=scheduler, progress=report, on_result=hand_over if keep else None)
+    grouped = run_tasks(_group_task, (estimator, X, y, sample_weight), tasks, n_jobs=n_jobs, backend=backend,
+                        scheduler=scheduler, progress=report, on_result=hand_over if keep_model else None)
     outcomes = [None] * n_fits
     for (group, fold), group_outcomes in zip(plan, grouped, strict=True):
         for i, outcome in zip(group, group_outcomes, strict=True):

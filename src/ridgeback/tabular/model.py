@@ -103,8 +103,12 @@ class TabularModel:
         """Mean and standard deviation of probabilities / values over ``samples`` dropout masks."""
         return self.estimator.predict_mc(self.transform(X), samples=samples, seed=seed)
 
-    def evaluate(self, X, y) -> dict:
-        """Scores on ``(X, y)``: accuracy, log_loss and macro F1, or rmse, mae and r2.
+    def evaluate(self, X, y, sample_weight=None, metric=None) -> dict:
+        """Scores on ``(X, y)`` (:func:`ridgeback.metrics.scores`): accuracy, log_loss, macro F1
+        (``f1``), roc_auc, average_precision and balanced_accuracy, or rmse, mae and r2.
+
+        With ``metric`` (a name of :mod:`ridgeback.metrics`) the dict starts with ``metric``
+        (the name) and ``score`` (its value, higher is better).
 
         Examples
         --------
@@ -115,9 +119,11 @@ class TabularModel:
         >>> sorted(model.evaluate(X, y))
         ['mae', 'r2', 'rmse']
         """
-        from sklearn import metrics
+        from ..metrics import check_metric, metric_from_predictions, scores
 
         self._check_fitted()
+        if metric is not None:
+            check_metric(metric, self.task)
         if self.task == "regression":
             y = check_target(y, "regression")
         else:
@@ -128,9 +134,11 @@ class TabularModel:
         if self.task == "regression":
             pred = np.asarray(self.predict(X), dtype=np.float64).ravel()
             truth = y.to_numpy(dtype=np.float64)
-            return {"rmse": float(np.sqrt(metrics.mean_squared_error(truth, pred))),
-                    "mae": float(metrics.mean_absolute_error(truth, pred)),
-                    "r2": float(metrics.r2_score(truth, pred))}
+            out = scores("regression", truth, pred, sample_weight=sample_weight)
+            if metric is not None:
+                score = metric_from_predictions(metric, truth, pred, sample_weight=sample_weight)
+                out = {"metric": metric, "score": score, **out}
+            return out
         classes = np.asarray(self.classes_)
         known = {_key(c) for c in classes}
         unseen = sorted({str(v) for v in y if _key(v) not in known})
@@ -139,10 +147,11 @@ class TabularModel:
                              f"Received: labels={unseen}")
         truth = np.array([classes[[_key(c) for c in classes].index(_key(v))] for v in y], dtype=classes.dtype)
         proba = self.predict_proba(X)
-        pred = classes[np.argmax(proba, axis=1)]
-        return {"accuracy": float(metrics.accuracy_score(truth, pred)),
-                "log_loss": float(metrics.log_loss(truth, proba, labels=classes)),
-                "f1": float(metrics.f1_score(truth, pred, average="macro", labels=classes, zero_division=0))}
+        out = scores("classification", truth, proba, classes, sample_weight)
+        if metric is not None:
+            out = {"metric": metric,
+                   "score": metric_from_predictions(metric, truth, proba, classes, sample_weight), **out}
+        return out
 
     def __repr__(self):
         return f"TabularModel({self.estimator!r}, {self.preprocessor!r})"
