@@ -70,12 +70,16 @@ TUNE_EXAMPLES = """examples:
   ridgeback tune builtin:wine --target target --grid "l2=1e-6,1e-4,1e-2;dropout=0,0.2,0.5" --cv 3 --out run
   ridgeback tune data.csv --target y --n-iter 20 --n-jobs 2 --out run
   ridgeback tune data.csv --target y --scheduler tcp://10.0.0.5:8786 --out run
+  ridgeback tune data.csv --target y --search halving --n-iter 27 --time-budget 300 --out run
+  ridgeback tune data.csv --target y --search halving --n-iter 27 --out run --resume   # after a kill
 
 --grid: "name=v1,v2,...;name=..." with names l1, l2, group_l1, dropout, input_dropout, max_norm,
 lr, batch_size, hidden (sizes joined by 'x', e.g. hidden=64,128x64), activation, optimizer.
 Without --grid a random search (--n-iter, default 12) over L1/L2 strengths, dropout and
 input-dropout rates and hidden sizes. Writes RUNDIR/model.json + weights.npz (so that
 `ridgeback predict RUNDIR DATA` works), RUNDIR/run.json and RUNDIR/report.html.
+Every finished (candidate, fold, rung) fit is recorded in RUNDIR/search/ as it finishes: after a
+kill or Ctrl-C (exit 130), the same command with --resume skips them and ends with the same model.
 """
 
 
@@ -144,6 +148,26 @@ def _add_tune(sub):
         choices=("best", "1se"),
         default="best",
         help="refit the best candidate or the most regularized one within 1 SE (default best)",
+    )
+    p.add_argument(
+        "--search",
+        choices=("grid", "random", "halving"),
+        help="grid (every --grid combination), random (--n-iter candidates) or halving: every "
+        "candidate a few epochs, the best 1/ETA resumed for ETA times as many, up to --epochs "
+        "(default: grid with --grid, else random)",
+    )
+    p.add_argument("--halving-factor", type=int, default=3, metavar="ETA", help="halving's ETA (default 3)")
+    p.add_argument(
+        "--time-budget",
+        type=float,
+        metavar="SECONDS",
+        help="start no fit after SECONDS; the best candidate evaluated by then is refitted and saved "
+        "(without --search and --grid, the search is then halving)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the search recorded in --out (same data and arguments), skipping finished fits",
     )
     p.add_argument(
         "--ensemble",

@@ -43,16 +43,27 @@ def strip_step(result):
 
 
 def fold_progress(args, description="folds"):
-    """``(callback, close)``: a bar advanced once per finished (candidate, fold) fit; silent when
-    stderr is not a terminal or with --quiet."""
+    """``(callback, close)``: one bar for the whole search, advanced once per finished (candidate,
+    fold) fit, showing the halving rung (``callback.stage(rung, n_rungs, epochs)``, called by the
+    search) and an ETA; silent when stderr is not a terminal or with --quiet."""
+    import time
+
     from .progress import ProgressBar
 
-    state = {}
+    state = {"stage": "", "start": time.monotonic()}
 
     def callback(done, total):
         if "bar" not in state:
             state["bar"] = ProgressBar(total, description, enabled=progress_enabled(args.quiet))
-        state["bar"].update(done - state["bar"].count)
+        elapsed = time.monotonic() - state["start"]
+        # later rungs' fits are longer: the ETA is a lower bound while the first rung runs
+        eta = f"ETA {elapsed / done * (total - done):.0f}s" if done else ""
+        state["bar"].update(done - state["bar"].count, f"{state['stage']} {eta}".strip())
+
+    def stage(rung, n_rungs, epochs):
+        state["stage"] = f"rung {rung + 1}/{n_rungs} ({epochs} epochs)"
+
+    callback.stage = stage
 
     def close():
         if "bar" in state:

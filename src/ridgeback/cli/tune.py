@@ -51,21 +51,22 @@ def _results_table(result) -> str:
                 "score": r["mean_score"],
                 "std": r["std_score"],
                 "train": r.get("mean_train_score"),
+                "epochs": "-" if r.get("status") == "skipped" else r.get("epochs"),
                 "mark": mark,
             }
         )
     rows.sort(key=lambda r: r["rank"] if r["rank"] is not None else 10**9)
-    return format_table(
-        rows,
-        [
-            ("rank", "rank", ""),
-            ("cv score", "score", "{:.4f}"),
-            ("± std", "std", "{:.4f}"),
-            ("train", "train", "{:.4f}"),
-            ("", "mark", ""),
-            ("parameters", "params", ""),
-        ],
-    )
+    columns = [
+        ("rank", "rank", ""),
+        ("cv score", "score", "{:.4f}"),
+        ("± std", "std", "{:.4f}"),
+        ("train", "train", "{:.4f}"),
+        ("", "mark", ""),
+        ("parameters", "params", ""),
+    ]
+    if result.search is not None:  # halving and budgets: the epochs each candidate was scored at
+        columns.insert(4, ("epochs", "epochs", ""))
+    return format_table(rows, columns)
 
 
 def cmd_tune(args) -> int:
@@ -91,10 +92,13 @@ def cmd_tune(args) -> int:
     status(args, f"tuning {n_candidates} candidates x {args.cv} folds ...")
     start = time.perf_counter()
     with notes_on_stderr(args.quiet):
-        result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), metric, ensemble)
+        journal = _journal(args, X, y) if ensemble == "none" else None
+        result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), metric, ensemble,
+                         journal)
         refit_index = result.one_se_index_ if args.refit == "1se" else result.best_index_
         params = result.results_[refit_index]["params"]
-        model, out = _refit_and_save(args, task, base, params, X, y, save_it=ensemble == "none")
+        epochs = result.results_[refit_index].get("epochs")  # halving or a budget: as evaluated
+        model, out = _refit_and_save(args, task, base, params, X, y, epochs, save_it=ensemble == "none")
         gain = None
         if ensemble == "folds":
             folds_model = _fold_ensemble(result.best_estimator_)
@@ -190,10 +194,27 @@ def _load_table(args, settings):
     return X, y, settings.get("task") or infer_task(y)
 
 
-def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none"):
+def _journal(args, X, y):
+    """RUNDIR/search/: the search's journal, fingerprinted by the data and every argument that
+    changes a fit (not --n-jobs, --scheduler, --time-budget, --quiet, --json)."""
+    import pandas as pd
+
+    from ..selection.journal import SearchJournal, fingerprint
+
+    data = pd.util.hash_pandas_object(X, index=True).to_numpy().tobytes() + repr(list(X.columns)).encode()
+    data += pd.util.hash_pandas_object(pd.Series(y), index=False).to_numpy().tobytes()
+    # the data are hashed by content (a copy of the file resumes too), not by the path
+    ignored = {"data", "n_jobs", "scheduler", "time_budget", "quiet", "json", "resume", "settings", "columns",
+               "func"}
+    arguments = {k: v for k, v in sorted(vars(args).items()) if k not in ignored and not callable(v)}
+    return SearchJournal(Path(args.out) / "search", fingerprint(data=data, arguments=arguments),
+                         resume=args.resume)
+
+
+def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none", journal=None):
     """The cross-validated search by ``metric`` (no refit: the CLI refits a TabularModel; with
     ``ensemble="folds"`` the chosen candidate's fold models are kept), parameter names without
-    the pipeline's prefix."""
+    the pipeline's prefix; every finished fit recorded in ``journal``."""
     from ..selection.search import tune
 
     progress, close_progress = fold_progress(args)
@@ -213,19 +234,40 @@ def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none"):
             scoring=metric,
             progress=progress,
             ensemble=ensemble,
+            search=_search_kind(args, n_iter),
+            halving_factor=args.halving_factor,
+            time_budget=args.time_budget,
+            journal=journal,
+            baseline=True,
         )
     finally:
         close_progress()
     return strip_step(result)
 
 
-def _refit_and_save(args, task, base, params, X, y, save_it=True):
-    """``(model, out)``: the chosen ``params`` over the ``base`` settings, refitted on all rows as a
-    TabularModel and saved in --out (unless ``save_it`` is False: a fold ensemble is saved)."""
+def _search_kind(args, n_iter):
+    """tune's ``search``: --search, where a random search's --n-iter is set by default."""
+    if args.search == "grid" and n_iter is not None and not args.grid:
+        raise ValueError("--search grid needs --grid (the default space is searched at random). "
+                         "Received: --search grid without --grid")
+    if args.search == "grid" and args.n_iter is not None:
+        raise ValueError(f"--search grid takes every --grid combination; leave out --n-iter. "
+                         f"Received: --n-iter {args.n_iter}")
+    if args.search == "random" and n_iter is None:
+        raise ValueError("--search random needs --n-iter N. Received: --search random without --n-iter")
+    if args.search is None and args.time_budget is not None and not args.grid:
+        return "halving"  # a budget is best spent seeing every candidate briefly first
+    return None if args.search in (None, "grid", "random") else args.search
+
+
+def _refit_and_save(args, task, base, params, X, y, epochs=None, save_it=True):
+    """``(model, out)``: the chosen ``params`` over the ``base`` settings (trained for ``epochs``,
+    as the search evaluated it, when given), refitted on all rows as a TabularModel and saved in
+    --out (unless ``save_it`` is False: a fold ensemble is saved)."""
     from ..tabular.model import TabularModel
 
     status(args, f"refitting {_params_text(params)} on all {len(X)} rows ...")
-    estimator = make_estimator(task, {**base, **params})
+    estimator = make_estimator(task, {**base, **params, **({"max_epochs": epochs} if epochs else {})})
     model = TabularModel(estimator, make_preprocessor(args.settings)).fit(X, y)
     out = Path(args.out)
     if save_it:
@@ -287,7 +329,8 @@ def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tun
     return write_report(
         out,
         report_context(f"ridgeback tune: {args.data}", dataset, run_settings, model, metric, tune=tune_ctx,
-                       comparison=comparison, notes=notes, errors=errors),
+                       comparison=comparison, errors=errors,
+                       notes=[*notes, *_baseline_lines(tune_ctx.get("baseline"), tune_ctx, metric)]),
     )
 
 
@@ -302,6 +345,8 @@ def _summary_text(args, result, metric, out, report, elapsed, gain=None) -> str:
             f"± {best['std_score']:.4f}",
             f"1-SE:      {_params_text(one_se['params'])}  cv {metric} {one_se['mean_score']:.4f} "
             f"(most regularized within one standard error of the best)",
+            *_search_lines(result.search),
+            *_baseline_lines(result.baseline, result.to_dict(), metric),
             args.columns,
             f"refit on all data: {args.refit} -> model saved in {out} ({elapsed:.1f}s)" if gain is None else
             f"fold ensemble of {gain['n_members']} models ({args.refit}) saved in {out} ({elapsed:.1f}s); "
@@ -310,3 +355,29 @@ def _summary_text(args, result, metric, out, report, elapsed, gain=None) -> str:
             f"report: {report}",
         ]
     )
+
+
+def _search_lines(info) -> list:
+    """How the search ran: halving's rungs, and what a time budget left out."""
+    if not info:
+        return []
+    lines = []
+    if info["strategy"] == "halving":
+        rungs = ", ".join(f"{r['candidates']} x {r['epochs']} epochs" for r in info["rungs"])
+        lines.append(f"halving (eta {info['factor']}): {rungs}")
+    if info.get("time_budget") is not None:
+        left = (f"skipped {info['skipped']} candidate(s) and {info['skipped_tasks']} fit(s)"
+                if info["stopped_by_budget"] else "nothing skipped")
+        lines.append(f"time budget {info['time_budget']:g}s: evaluated {info['evaluated']} candidate(s), "
+                     f"{left}")
+    return lines
+
+
+def _baseline_lines(baseline, tune_ctx, metric) -> list:
+    """The linear baseline next to the chosen network, on the same folds."""
+    if not baseline:
+        return []
+    chosen = tune_ctx["results"][tune_ctx.get("refit_index", tune_ctx["best_index"])]["mean_score"]
+    gap = "" if chosen is None else f"; the network {chosen:.4f} ({chosen - baseline['mean_score']:+.4f})"
+    return [f"linear baseline ({baseline['model']} {baseline['param']}={baseline['value']:g}, same folds): "
+            f"cv {metric} {baseline['mean_score']:.4f} ± {baseline['std_score']:.4f}{gap}"]

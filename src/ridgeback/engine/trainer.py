@@ -483,6 +483,10 @@ class Trainer:
         """The end of training, however it ends: early stopping's best weights put back (with
         ``restore_best``)."""
         es = self.early_stopping
+        # kept for continuation_state(): the weights training would go on from are the last
+        # epoch's, not the best ones put back below (nor those an estimator rescales afterwards)
+        self._last_weights = self.step_plan.flat.data.copy()
+        self._last_buffers = self._buffers()
         if es is not None and es.restore_best and es.best_weights is not None:
             self.step_plan.flat.data[...] = es.best_weights
             self._set_buffers(es.best_buffers)
@@ -525,6 +529,23 @@ class Trainer:
                 "best_weights": None if es.best_weights is None else es.best_weights.copy(),
                 "best_buffers": {k: v.copy() for k, v in (es.best_buffers or {}).items()}},
         }
+
+    def continuation_state(self) -> dict:
+        """After ``fit`` returned at the end of an epoch: the :meth:`state` to train further from,
+        at the next epoch's first row, with the last epoch's weights (not the best epoch's that
+        early stopping put back). Give it to :meth:`load_state` (or as an estimator's
+        ``resume_state``) with more ``epochs``: training goes on bit-identically to a fit that
+        had those epochs from the start. Used by successive halving to continue candidates.
+        """
+        state = self.state()
+        if getattr(self, "_last_weights", None) is not None:
+            state["weights"] = self._last_weights.copy()
+            state["buffers"] = {k: v.copy() for k, v in self._last_buffers.items()}
+        state["epoch"] = self.history.epochs
+        state["order"] = None
+        state["running"] = [0.0, 0, 0]
+        state["position"] = 0
+        return state
 
     def load_state(self, state: dict, position: int = 0) -> None:
         """Restore :meth:`state`; the next ``fit`` resumes at ``state["epoch"]``, row ``position``."""

@@ -268,6 +268,11 @@ def _tune_sections(t: SearchSummary, plots, metric) -> dict:
         figure = _figure(plots.hyperparameter_figure(rows, others, metric, _LOG_PARAMS),
                          "score against each tuned hyper-parameter",
                          "Grey points: every candidate. Red: the best candidate at each value.")
+    if any(len(row.get("rung_epochs") or []) > 1 for row in rows):
+        figure += _figure(plots.halving_figure(rows, metric, t.best_index),
+                          "score against epochs reached at each halving rung",
+                          "Successive halving: each line is a candidate, its mean CV score at each rung "
+                          "it reached; the best third went on to train longer.")
     body = {"tune": figure + _tune(t, metric)}
     rates = _varied(t.results, _DROPOUT_PARAMS)
     if rates:

@@ -17,7 +17,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 __all__ = ["learning_curves", "path_figure", "hyperparameter_figure", "weights_figure", "features_figure",
-           "comparison_figure", "confusion_calibration_figure", "roc_pr_figure", "regression_errors_figure"]
+           "comparison_figure", "confusion_calibration_figure", "roc_pr_figure", "regression_errors_figure",
+           "halving_figure"]
 
 TRAIN = "#1f77b4"
 VALID = "#d62728"
@@ -419,4 +420,29 @@ def regression_errors_figure(errors) -> bytes:
     right.set_xlabel("predicted value")
     right.set_ylabel("residual (true - predicted)")
     right.set_title("residuals", fontsize=10)
+
+
+def halving_figure(results: list, metric: str, best_index: int | None = None) -> bytes:
+    """Successive halving's rungs: each candidate's CV score against the epochs it reached, one
+    line per candidate (the best in colour, the others grey)."""
+    fig, (ax,) = _new(6.4, 3.8)
+    for i, row in enumerate(results):
+        xs, ys = _floats(row.get("rung_epochs") or []), _floats(row.get("rung_scores") or [])
+        if xs.size == 0:
+            continue
+        best = i == best_index
+        ax.plot(xs, ys, marker="o", ms=4 if best else 3, lw=2.0 if best else 0.9,
+                color=VALID if best else MUTED, alpha=1.0 if best else 0.7, zorder=3 if best else 2,
+                label="chosen candidate" if best else None)
+    epochs = sorted({e for row in results for e in (row.get("rung_epochs") or [])})
+    if epochs:
+        ax.set_xscale("log")
+        ax.set_xticks(epochs)
+        ax.set_xticklabels([str(int(e)) for e in epochs])
+        ax.minorticks_off()
+    ax.set_xlabel("epochs reached (rung budget, log scale)")
+    ax.set_ylabel(f"CV {metric}")
+    ax.set_title(f"successive halving: {metric} at each rung", fontsize=10)
+    if best_index is not None:
+        ax.legend(loc="best", fontsize=8)
     return _png(fig)

@@ -204,8 +204,10 @@ def _run_dask(func, shared, tasks, scheduler, report):
         raise ValueError(f"`scheduler` must be an address such as 'tcp://host:8786' or a distributed.Client. "
                          f"Received: scheduler={scheduler!r}")
     try:
-        # a list would be scattered element by element: wrap each item so it travels whole
-        shared_futures = [client.scatter([item], broadcast=True)[0] for item in shared]
+        # a list would be scattered element by element: wrap each item so it travels whole; no
+        # content hash: a search scattering the same data again (a rung) would share the key of
+        # futures being released, and its tasks would be cancelled
+        shared_futures = [client.scatter([item], broadcast=True, hash=False)[0] for item in shared]
         futures = [client.submit(_single_threaded, func, *shared_futures, *task, pure=False)
                    for task in tasks]
         return list(report(future.result() for future in futures))

@@ -45,6 +45,7 @@ from .crossval import (
     jsonable,
     make_folds,
     resolve_entropy,
+    resolve_param,
     run_tasks,
     score_fitted,
     seed_estimator,
@@ -178,6 +179,11 @@ class TuneResult:
     refit: str
     n_folds: int
     scoring: str | None
+    #: how the search ran, for searches other than the plain one (``search="halving"``, a time
+    #: budget, a journal): strategy, rungs, what was evaluated and skipped (see ``run_rungs``)
+    search: dict | None = None
+    #: the linear baseline on the same folds (``tune(baseline=True)``; see ``linear_baseline``)
+    baseline: dict | None = None
     #: candidate index -> its out-of-fold predictions, shape (n_samples, n_columns) float32
     #: (probabilities or values; NaN for rows in no held-out fold), for the best and the
     #: one-standard-error candidates when the scoring is a metric of :mod:`ridgeback.metrics`
@@ -242,7 +248,9 @@ class TuneResult:
                          "best_score": self.best_score_, "best_score_index": self.best_index_,
                          "one_se_index": self.one_se_index_, "one_se_params": self.one_se_params_,
                          "refit_index": self.refit_index_, "refit": self.refit, "n_folds": self.n_folds,
-                         "scoring": self.scoring, "results": self.results_})
+                         "scoring": self.scoring, "results": self.results_,
+                         **({"search": self.search} if self.search is not None else {}),
+                         **({"baseline": self.baseline} if self.baseline is not None else {})})
 
 
 def _rank_and_choose(results: list, n_folds: int) -> tuple[int, int]:
@@ -262,7 +270,8 @@ OOF_BUDGET_BYTES = 64 * 2**20
 
 def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None, scheduler=None,
          random_state=None, refit="best", scoring=None, progress=None, lockstep=True,
-         ensemble="none", sample_weight=None) -> TuneResult:
+         ensemble="none", sample_weight=None, search=None, halving_factor=3, time_budget=None,
+         journal=None, baseline=False) -> TuneResult:
     """Cross-validated grid or random search over any hyper-parameters, with the 1-SE rule.
 
     Parameters
@@ -322,6 +331,26 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         Row weights, split with the folds: each fit gets its training rows' weights (a
         pipeline's last step receives them), each score its held-out rows' weights; the
         refit gets them all.
+    search : {None, "grid", "random", "halving", "tpe"}
+        ``None``: "grid" without ``n_iter``, "random" with it. ``"halving"``: successive halving
+        over epochs of the grid's (or ``n_iter`` random) candidates, ``halving_factor`` (η) at a
+        time: every candidate trains a few epochs on the same folds, the best 1/η resume their
+        fold models for η times as many, up to ``max_epochs`` (see
+        :mod:`ridgeback.selection.halving`). Rows then also hold ``rung`` and ``epochs``.
+        ``"tpe"``: ``n_iter`` candidates proposed one at a time by Optuna's TPE sampler from the
+        scores of those before (the ``[optuna]`` extra; :mod:`ridgeback.selection.samplers`).
+    halving_factor : int >= 2, default=3
+    time_budget : float or None
+        Seconds: no new fit starts once they are spent, a fit running then is stopped and
+        dropped, and the best candidate evaluated so far is chosen (and refitted).
+        ``result.search`` says what was evaluated and what was skipped.
+    journal : SearchJournal or None
+        Records every finished (candidate, fold, rung) fit and skips those already recorded
+        (see :mod:`ridgeback.selection.journal`): a killed search resumes where it stopped.
+    baseline : bool, default=False
+        Also cross-validate a linear model (LogisticRegression or Ridge, a small grid of
+        strengths) in place of the network, on the same folds and preprocessing:
+        ``result.baseline`` (see :mod:`ridgeback.selection.baseline`).
 
     Returns
     -------
@@ -341,15 +370,45 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     """
     check_one_of("refit", refit, ("best", "1se", False))
     check_one_of("ensemble", ensemble, ENSEMBLES)
+    check_one_of("search", search, (None, "grid", "random", "halving", "tpe"))
+    if search in ("random", "tpe") and n_iter is None:
+        raise ValueError(f"search={search!r} needs `n_iter` (how many candidates to draw). "
+                         "Received: n_iter=None")
+    if search == "grid" and n_iter is not None:
+        raise ValueError(f"search='grid' takes every combination; leave `n_iter` unset. "
+                         f"Received: n_iter={n_iter}")
+    adaptive = search in ("halving", "tpe") or time_budget is not None or journal is not None
+    if ensemble == "folds" and adaptive:
+        raise ValueError("ensemble='folds' keeps the fold models of a plain grid or random search; a "
+                         "halving, TPE, budgeted or journaled search does not keep them. "
+                         f"Received: ensemble='folds' with search={search!r}")
     grids = check_grid(estimator, grid, random=n_iter is not None)
     entropy = resolve_entropy(random_state, estimator)
-    candidates = _candidates(grids, n_iter, entropy)
     folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
         if sample_weight.shape != (len(y),):
             raise ValueError(f"`sample_weight` must hold one weight per row ({len(y)}). "
                              f"Received: sample_weight with shape {sample_weight.shape}")
+    if sample_weight is not None and adaptive:
+        raise ValueError("sample_weight is not yet passed to a halving, TPE, budgeted or journaled search. "
+                         f"Received: sample_weight with search={search!r}")
+    if search == "tpe":
+        return _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_budget, journal,
+                    dict(n_jobs=n_jobs, backend=backend, scheduler=scheduler), progress)
+    candidates = _candidates(grids, n_iter, entropy)
+    if search == "halving" or time_budget is not None or journal is not None:
+        from .budget import deadline_from
+        from .halving import run_rungs
+
+        deadline = deadline_from(time_budget)
+        results, best, one_se, info = run_rungs(
+            estimator, X, y, candidates, folds, entropy, scoring, factor=halving_factor,
+            halving=search == "halving", n_jobs=n_jobs, backend=backend, scheduler=scheduler,
+            progress=progress, lockstep=lockstep, deadline=deadline, journal=journal, baseline=baseline)
+        info["time_budget"] = time_budget
+        return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, len(folds),
+                       scoring, info, info.pop("baseline", None))
     k = len(folds)
     keeper = FoldKeeper(k, "1se" if refit == "1se" else "best") if ensemble == "folds" else None
     keep = isinstance(get_scorer(scoring), Scorer)
@@ -370,18 +429,63 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
             oof[i] = _assemble_oof(runs, folds, len(y))
     for outcome in outcomes:  # the other candidates' predictions are let go here
         outcome.pop("test_predictions", None)
+    linear = None
+    if baseline:
+        from .baseline import linear_baseline
+
+        linear = linear_baseline(estimator, X, y, folds, scoring)
+    return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring,
+                   baseline=linear, keeper=keeper, folds=folds, sample_weight=sample_weight, oof=oof)
+
+
+def _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring, info=None,
+            baseline=None, keeper=None, folds=None, sample_weight=None, oof=None):
+    """The TuneResult, with the chosen candidate refitted on all rows (for as many epochs as it
+    was evaluated with, when a halving search stopped it short of ``max_epochs``)."""
     chosen = one_se if refit == "1se" else best
     refitted = None
     if keeper is not None:
         refitted = _fold_ensemble(estimator, X, y, candidates[chosen], folds, entropy, keeper.models(chosen),
                                   sample_weight)
     elif refit:
-        refitted = seed_estimator(clone(estimator).set_params(**candidates[chosen]), derive_seed(entropy, 3))
+        params = dict(candidates[chosen])
+        if results[chosen].get("epochs") is not None:
+            params[resolve_param(estimator, "max_epochs")] = results[chosen]["epochs"]
+        refitted = seed_estimator(clone(estimator).set_params(**params), derive_seed(entropy, 3))
         refitted.fit(X, y, **fit_params(refitted, sample_weight))
     return TuneResult(results_=results, best_index_=best, one_se_index_=one_se, refit_index_=chosen,
                       best_estimator_=refitted, refit=refit or "none", n_folds=k,
                       scoring=scoring if isinstance(scoring, str) or scoring is None else repr(scoring),
-                      oof_predictions_=oof)
+                      search=info, baseline=baseline, oof_predictions_=oof)
+
+
+def _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_budget, journal, run, progress):
+    """``search="tpe"``: candidates asked of Optuna's TPE sampler one at a time, each
+    cross-validated on ``folds`` (see :mod:`ridgeback.selection.samplers`)."""
+    from .budget import deadline_from
+    from .samplers import tpe_candidates
+
+    if journal is not None:
+        raise ValueError("search='tpe' keeps no journal (its candidates depend on the scores told back). "
+                         "Received: a journal")
+    n_iter, k, rows = check_int("n_iter", n_iter), len(folds), []
+
+    def evaluate(params):
+        outcomes = _cross_validate(estimator, X, y, [params], folds, entropy, scoring, progress=None,
+                                   lockstep=False, **run)
+        rows.append(_candidate_result(params, outcomes))
+        if progress is not None:
+            progress(len(rows) * k, n_iter * k)
+        return rows[-1]["mean_score"]
+
+    candidates = tpe_candidates(grids, n_iter, entropy, evaluate, deadline_from(time_budget))
+    if not rows:
+        raise ValueError(f"search='tpe' evaluated no candidate within the time budget. "
+                         f"Received: time_budget={time_budget!r}")
+    best, one_se = _rank_and_choose(rows, k)
+    info = {"strategy": "tpe", "evaluated": len(rows), "skipped": n_iter - len(rows),
+            "time_budget": time_budget, "stopped_by_budget": len(rows) < n_iter}
+    return _finish(estimator, X, y, rows, best, one_se, candidates, entropy, refit, k, scoring, info)
 
 
 def _oof_bytes(estimator, y, n_candidates) -> int:

@@ -1,0 +1,93 @@
+"""A linear baseline on the search's own folds: does the network earn its keep?
+
+For a classifier, scikit-learn's ``LogisticRegression`` with ``C`` in ``LINEAR_GRID["C"]``; for a
+regressor, ``Ridge`` with ``alpha`` in ``LINEAR_GRID["alpha"]``. The model replaces the network
+as the last step of the same pipeline (so the same imputation, scaling and encoding are fitted
+inside each fold), is scored with the same ``scoring`` on the same folds, and the best
+strength is reported with its mean and standard deviation, next to the network's.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import check_scoring
+from sklearn.utils import _safe_indexing
+
+from ..metrics import get_scorer
+
+__all__ = ["linear_baseline", "LINEAR_GRID"]
+
+LINEAR_GRID = {"C": [0.01, 0.1, 1.0, 10.0], "alpha": [0.1, 1.0, 10.0, 100.0]}
+
+
+def _linear(estimator, strength):
+    """The pipeline (or bare estimator) with a linear model of ``strength`` as its last step."""
+    classifier = is_classifier(estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator)
+    model = LogisticRegression(C=strength, max_iter=1000) if classifier else Ridge(alpha=strength)
+    if not hasattr(estimator, "steps"):
+        return model, classifier
+    from sklearn.pipeline import Pipeline
+
+    steps = [(name, clone(step)) for name, step in estimator.steps[:-1]]
+    return Pipeline([*steps, (estimator.steps[-1][0], model)]), classifier
+
+
+def fold_scores(estimator, X_train, y_train, X_test, y_test, scoring=None, fitted=None) -> list:
+    """The linear model's test score on one fold for each strength of the grid. ``fitted``: a
+    pipeline of the search already fitted on these training rows, whose preprocessing steps are
+    then used as they are (not fitted again)."""
+    classifier = _linear(estimator, 1.0)[1]
+    param = "C" if classifier else "alpha"
+    if hasattr(estimator, "steps"):
+        from sklearn.pipeline import Pipeline
+
+        steps = fitted.steps[:-1] if fitted is not None else [
+            (name, clone(step)) for name, step in estimator.steps[:-1]]
+        pre = Pipeline(steps)
+        X_train = pre.transform(X_train) if fitted is not None else pre.fit_transform(X_train, y_train)
+        X_test = pre.transform(X_test)
+    scores = []
+    for strength in LINEAR_GRID[param]:
+        model = LogisticRegression(C=strength, max_iter=1000) if classifier else Ridge(alpha=strength)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X_train, y_train)
+        scores.append(float(check_scoring(model, scoring=get_scorer(scoring))(model, X_test, y_test)))
+    return scores
+
+
+def summarize(estimator, per_fold: list, seconds: float) -> dict:
+    """The baseline's summary from each fold's :func:`fold_scores`: the best strength by mean."""
+    classifier = _linear(estimator, 1.0)[1]
+    param = "C" if classifier else "alpha"
+    table = np.array(per_fold, dtype=float)  # folds x strengths
+    means = table.mean(axis=0)
+    best = int(np.argmax(means))
+    return {"model": "LogisticRegression" if classifier else "Ridge", "param": param,
+            "value": LINEAR_GRID[param][best], "mean_score": float(means[best]),
+            "std_score": float(table[:, best].std()), "fold_scores": table[:, best].tolist(),
+            "scores": {str(s): float(m) for s, m in zip(LINEAR_GRID[param], means, strict=True)},
+            "seconds": seconds}
+
+
+def linear_baseline(estimator, X, y, folds, scoring=None) -> dict:
+    """Cross-validate the linear baseline of ``estimator`` on ``folds``.
+
+    Returns
+    -------
+    dict
+        ``model`` ("LogisticRegression" or "Ridge"), ``param`` ("C" or "alpha"), ``value`` (the
+        best strength), ``mean_score``, ``std_score``, ``fold_scores`` (of the best),
+        ``scores`` (mean score per strength) and ``seconds``.
+    """
+    start = time.perf_counter()
+    per_fold = [fold_scores(estimator, _safe_indexing(X, train), _safe_indexing(y, train),
+                            _safe_indexing(X, test), _safe_indexing(y, test), scoring)
+                for train, test in folds]
+    return summarize(estimator, per_fold, time.perf_counter() - start)
