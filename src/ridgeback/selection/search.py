@@ -419,16 +419,8 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
                                keep_predictions=in_search)
     results = [_candidate_result(params, outcomes[i * k:(i + 1) * k]) for i, params in enumerate(candidates)]
     best, one_se = _rank_and_choose(results, k)
-    oof = None
-    if keep:
-        oof = {}
-        for i in dict.fromkeys((best, one_se)):
-            runs = outcomes[i * k:(i + 1) * k] if in_search else [
-                fit_and_score(clone(estimator).set_params(**candidates[i]), X, y, *folds[f],
-                              derive_seed(entropy, 1, f), scoring, sample_weight, True)[0] for f in range(k)]
-            oof[i] = _assemble_oof(runs, folds, len(y))
-    for outcome in outcomes:  # the other candidates' predictions are let go here
-        outcome.pop("test_predictions", None)
+    oof = _chosen_oof(estimator, X, y, candidates, folds, entropy, scoring, sample_weight, outcomes,
+                      (best, one_se), in_search) if keep else None
     linear = None
     if baseline:
         from .baseline import linear_baseline
@@ -486,6 +478,22 @@ def _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_bu
     info = {"strategy": "tpe", "evaluated": len(rows), "skipped": n_iter - len(rows),
             "time_budget": time_budget, "stopped_by_budget": len(rows) < n_iter}
     return _finish(estimator, X, y, rows, best, one_se, candidates, entropy, refit, k, scoring, info)
+
+
+def _chosen_oof(estimator, X, y, candidates, folds, entropy, scoring, sample_weight, outcomes, chosen,
+                in_search) -> dict:
+    """Candidate index -> its out-of-fold predictions, for the ``chosen`` (best, 1-SE) ones: from
+    the search's outcomes when it kept them, else fitted again on each fold with the search's
+    seeds (the same models). The other candidates' predictions are let go here."""
+    k, oof = len(folds), {}
+    for i in dict.fromkeys(chosen):
+        runs = outcomes[i * k:(i + 1) * k] if in_search else [
+            fit_and_score(clone(estimator).set_params(**candidates[i]), X, y, *folds[f],
+                          derive_seed(entropy, 1, f), scoring, sample_weight, True)[0] for f in range(k)]
+        oof[i] = _assemble_oof(runs, folds, len(y))
+    for outcome in outcomes:
+        outcome.pop("test_predictions", None)
+    return oof
 
 
 def _oof_bytes(estimator, y, n_candidates) -> int:
