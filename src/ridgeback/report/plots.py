@@ -420,6 +420,7 @@ def regression_errors_figure(errors) -> bytes:
     right.set_xlabel("predicted value")
     right.set_ylabel("residual (true - predicted)")
     right.set_title("residuals", fontsize=10)
+    return _png(fig)
 
 
 def halving_figure(results: list, metric: str, best_index: int | None = None) -> bytes:

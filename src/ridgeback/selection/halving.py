@@ -81,9 +81,9 @@ def _fit_kwargs(estimator, **kwargs) -> dict:
     return kwargs
 
 
-def _record(fitted, data, scoring, fit_time) -> dict:
+def _record(fitted, data, scoring, fit_time, keep_predictions=False) -> dict:
     """A fold outcome with the state to continue it from (None once it cannot go on)."""
-    out = score_fitted(fitted, *data, scoring, fit_time)
+    out = score_fitted(fitted, *data, scoring, fit_time, keep_predictions=keep_predictions)
     net = final_step(fitted)
     out["state"] = None if net.history_.stopped_early else net.trainer_.continuation_state()
     out["skipped"] = False
@@ -95,7 +95,7 @@ def _skipped() -> dict:
 
 
 def rung_task(estimator, X, y, members, train, test, seed, scoring, epochs_param, budget, deadline,
-              baseline=False):
+              baseline=False, keep_predictions=False):
     """Outcomes of ``members`` (``(params, state)`` pairs; ``state`` None for a fresh start) on
     one fold, trained up to ``budget`` epochs: fresh ones together in lockstep when they
     allow it (no deadline), else one by one, resumed ones from their state. With ``baseline``,
@@ -103,7 +103,7 @@ def rung_task(estimator, X, y, members, train, test, seed, scoring, epochs_param
     (``"baseline"``, see :mod:`ridgeback.selection.baseline`), on the first member's fitted
     preprocessing."""
     outcomes, fitted = _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_param,
-                                  budget, deadline)
+                                  budget, deadline, keep_predictions)
     if baseline and not outcomes[0]["skipped"]:
         from .baseline import fold_scores
 
@@ -114,7 +114,8 @@ def rung_task(estimator, X, y, members, train, test, seed, scoring, epochs_param
     return outcomes
 
 
-def _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_param, budget, deadline):
+def _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_param, budget, deadline,
+               keep_predictions=False):
     """``(outcomes, fitted)``: :func:`rung_task`'s fits, and the first member fitted (or None)."""
     from .search import _fit_group  # the plain search's lockstep fitting, shared
 
@@ -135,7 +136,7 @@ def _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_para
             together = False
         if together:
             fit_time = (time.perf_counter() - start) / len(group)
-            return [_record(m, data, scoring, fit_time) for m in group], group[0]
+            return [_record(m, data, scoring, fit_time, keep_predictions) for m in group], group[0]
     outcomes, first = [], None
     for params, state in members:
         if passed(deadline):
@@ -156,7 +157,7 @@ def _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_para
             outcomes.append(_skipped())
             continue
         final_step(model).trainer_.callbacks = []
-        outcomes.append(_record(model, data, scoring, time.perf_counter() - start))
+        outcomes.append(_record(model, data, scoring, time.perf_counter() - start, keep_predictions))
         first = model if len(outcomes) == 1 else first
     return outcomes, first
 
@@ -164,7 +165,7 @@ def _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_para
 # ---------------------------------------------------------------------- the rungs
 def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3, halving=True,
               n_jobs=None, backend=None, scheduler=None, progress=None, lockstep=True, deadline=None,
-              journal=None, baseline=False):
+              journal=None, baseline=False, keep_predictions=False):
     """Cross-validate ``candidates`` rung by rung (see the module docstring).
 
     Returns
@@ -223,7 +224,8 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
         first_of_fold = {f: t for t, (_, f) in reversed(list(enumerate(plan)))}
         tasks = [([(candidates[i], (outcomes.get((i, f, r - 1)) or {}).get("state")) for i in group],
                   *folds[f], derive_seed(entropy, 1, f), scoring, epochs_param, budget, deadline,
-                  baseline and r == 0 and first_of_fold[f] == t and not _has_baseline(outcomes, f, n))
+                  baseline and r == 0 and first_of_fold[f] == t and not _has_baseline(outcomes, f, n),
+                  keep_predictions)
                  for t, (group, f) in enumerate(plan)]
         done += (len(alive) * k) - len(need)
 
@@ -262,6 +264,9 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
     if baseline:
         info["baseline"] = _baseline(estimator, outcomes, n, k)
     best, one_se = _choose(rows, k)
+    if keep_predictions:  # the held-out predictions of both answers, at the rung they reached
+        info["oof_runs"] = {i: [outcomes[(i, f, rows[i]["rung"])] for f in range(k)]
+                            for i in dict.fromkeys((best, one_se)) if rows[i]["rung"] is not None}
     info["evaluated"] = sum(row["rung"] is not None for row in rows)
     info["skipped"] = n - info["evaluated"]
     info["skipped_tasks"] = total - sum(ri["tasks_done"] for ri in info["rungs"]) - _carried(info, sizes, k)

@@ -405,10 +405,12 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         results, best, one_se, info = run_rungs(
             estimator, X, y, candidates, folds, entropy, scoring, factor=halving_factor,
             halving=search == "halving", n_jobs=n_jobs, backend=backend, scheduler=scheduler,
-            progress=progress, lockstep=lockstep, deadline=deadline, journal=journal, baseline=baseline)
+            progress=progress, lockstep=lockstep, deadline=deadline, journal=journal, baseline=baseline,
+            keep_predictions=isinstance(get_scorer(scoring), Scorer))
         info["time_budget"] = time_budget
+        oof = {i: _assemble_oof(runs, folds, len(y)) for i, runs in info.pop("oof_runs", {}).items()} or None
         return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, len(folds),
-                       scoring, info, info.pop("baseline", None))
+                       scoring, info, info.pop("baseline", None), oof=oof)
     k = len(folds)
     keeper = FoldKeeper(k, "1se" if refit == "1se" else "best") if ensemble == "folds" else None
     keep = isinstance(get_scorer(scoring), Scorer)
