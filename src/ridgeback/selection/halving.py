@@ -208,18 +208,7 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
             info["stopped_by_budget"] = True
             rung_info["tasks_skipped"] = len(alive) * k
             break
-        need = []
-        for i in alive:
-            for f in range(k):
-                prev = outcomes.get((i, f, r - 1))
-                if prev is not None and prev["state"] is None:  # finished: stopped early or diverged
-                    outcomes[(i, f, r)] = {**prev, "fit_time": 0.0}
-                    continue
-                cached = None if journal is None else journal.get(i, f, r)
-                if cached is not None:
-                    outcomes[(i, f, r)] = cached
-                    continue
-                need.append((i, f))
+        need = _needed(alive, k, r, outcomes, journal)
         plan = _plan(need, alive, r, k, estimator, candidates, lockstep, n_jobs, backend, scheduler)
         first_of_fold = {f: t for t, (_, f) in reversed(list(enumerate(plan)))}
         tasks = [([(candidates[i], (outcomes.get((i, f, r - 1)) or {}).get("state")) for i in group],
@@ -245,18 +234,7 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
             progress.stage(r, len(budgets), budget)  # a bar may show the rung (the CLI's does)
         run_tasks(rung_task, (estimator, X, y), tasks, n_jobs=n_jobs, backend=backend,
                   scheduler=scheduler, on_result=on_result)
-        for i in alive:
-            runs = [outcomes[(i, f, r)] for f in range(k)]
-            skipped = sum(o["skipped"] for o in runs)
-            rung_info["tasks_skipped"] += skipped
-            rung_info["tasks_done"] += k - skipped
-            if not skipped:
-                mean = float(np.mean([o["test_score"] for o in runs]))
-                complete[i].append((r, budget, mean))
-        for i in range(n):  # the previous rung's states are no longer needed
-            for f in range(k):
-                if (i, f, r - 1) in outcomes:
-                    outcomes[(i, f, r - 1)]["state"] = None
+        _tally(alive, n, k, r, budget, outcomes, rung_info, complete)
         if rung_info["tasks_skipped"]:
             info["stopped_by_budget"] = True
             break
@@ -271,6 +249,42 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
     info["skipped"] = n - info["evaluated"]
     info["skipped_tasks"] = total - sum(ri["tasks_done"] for ri in info["rungs"]) - _carried(info, sizes, k)
     return rows, best, one_se, info
+
+
+def _needed(alive, k, r, outcomes, journal) -> list:
+    """The (candidate, fold) fits rung ``r`` must run. A fold that finished in the previous rung
+    (stopped early or diverged) is carried over as it is, and one the journal recorded is read
+    back; both are put in ``outcomes`` directly."""
+    need = []
+    for i in alive:
+        for f in range(k):
+            prev = outcomes.get((i, f, r - 1))
+            if prev is not None and prev["state"] is None:  # finished: stopped early or diverged
+                outcomes[(i, f, r)] = {**prev, "fit_time": 0.0}
+                continue
+            cached = None if journal is None else journal.get(i, f, r)
+            if cached is not None:
+                outcomes[(i, f, r)] = cached
+                continue
+            need.append((i, f))
+    return need
+
+
+def _tally(alive, n, k, r, budget, outcomes, rung_info, complete) -> None:
+    """After rung ``r``: count its done and skipped fits, record the mean score of each candidate
+    whose folds all finished, and let go of the previous rung's training states."""
+    for i in alive:
+        runs = [outcomes[(i, f, r)] for f in range(k)]
+        skipped = sum(o["skipped"] for o in runs)
+        rung_info["tasks_skipped"] += skipped
+        rung_info["tasks_done"] += k - skipped
+        if not skipped:
+            mean = float(np.mean([o["test_score"] for o in runs]))
+            complete[i].append((r, budget, mean))
+    for i in range(n):  # the previous rung's states are no longer needed
+        for f in range(k):
+            if (i, f, r - 1) in outcomes:
+                outcomes[(i, f, r - 1)]["state"] = None
 
 
 def _has_baseline(outcomes, fold, n) -> bool:
