@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from finite_differences import numeric_input_grad
 from ridgeback import CrossEntropy, Dense, Sequential, check_gradients, load, mlp, save
 from ridgeback.engine.activations import GELU, SELU, Mish, SiLU, erf, erfc
 from ridgeback.engine.layers import LAYERS
@@ -45,14 +46,7 @@ def test_backward_matches_finite_differences_of_the_input(name):
     layer = NEW[name]()
     layer.forward(x)
     analytic = layer.backward(g)
-    eps = 1e-6
-    numeric = np.empty_like(x)
-    for i in range(x.size):
-        xp, xm = x.copy(), x.copy()
-        xp.flat[i] += eps
-        xm.flat[i] -= eps
-        plus, minus = np.sum(g * NEW[name]().forward(xp)), np.sum(g * NEW[name]().forward(xm))
-        numeric.flat[i] = (plus - minus) / (2 * eps)
+    numeric = numeric_input_grad(NEW[name](), x.copy(), g)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
 
 
