@@ -190,3 +190,21 @@ def test_tabular_model_passes_sample_weight_to_its_estimator(data):
     assert all(np.array_equal(p, q) for p, q in zip(_weights(plain.estimator), _weights(ones.estimator),
                                                      strict=True))
     assert not np.array_equal(_weights(plain.estimator)[0], _weights(weighted.estimator)[0])
+
+
+@pytest.mark.parametrize("labels, spec", [
+    (np.array([0, 1]), {0: 1.0, 1: 4.0}),  # integer keys: JSON writes them as strings
+    (np.array(["common", "rare"]), {"rare": 3.0}),
+    (np.array([0, 1]), "balanced"),
+])
+def test_class_weight_survives_save_and_load(labels, spec, data, tmp_path):
+    from ridgeback import load, save
+
+    X, _ = data
+    y = labels[(np.arange(len(X)) < 10).astype(int)]  # 10 of 60 rows in the second class
+    clf = MLPClassifier((4,), max_epochs=2, random_state=0, class_weight=spec).fit(X, y)
+    back = load(save(clf, tmp_path / "m"))
+    assert back.class_weight == spec
+    assert [type(k) for k in back.class_weight] == [type(k) for k in spec] if isinstance(spec, dict) else True
+    np.testing.assert_array_equal(back.class_weight_, clf.class_weight_)
+    assert back.class_weight_.tolist() != [1.0, 1.0]

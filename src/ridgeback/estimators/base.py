@@ -320,9 +320,12 @@ class _BaseMLP(BaseEstimator):
         return predict_in_batches(self.network_, X)
 
     def restore_fitted(self, network, *, classes=None, n_features_in, feature_names_in=None, history=None,
-                       target_scaling=None):
+                       target_scaling=None, class_weight=None):
         """Make this estimator a fitted one around ``network``, without training (used by
         :func:`ridgeback.load`).
+
+        ``class_weight`` (classifiers): the per-class weights it was trained with, one per class
+        in the order of ``classes``, as in ``class_weight_``; None for equal weights.
 
         ``target_scaling`` (regressors): ``{"mean": [...], "scale": [...]}`` per output, as in
         ``target_mean_`` / ``target_scale_``; None means the network was trained on the raw target.
@@ -332,6 +335,10 @@ class _BaseMLP(BaseEstimator):
                 raise ValueError(f"`classes` must list one label per network output ({network.n_outputs}). "
                                  f"Received: classes={classes!r}")
             self.classes_ = np.asarray(classes)
+            if class_weight is not None and len(class_weight) != len(classes):
+                raise ValueError(f"`class_weight` must give one weight per class ({len(classes)}). "
+                                 f"Received: class_weight={class_weight!r}")
+            self.class_weight_ = None if class_weight is None else np.asarray(class_weight, dtype=np.float64)
         else:
             self._y_1d = network.n_outputs == 1
             self._restore_target_scaling(target_scaling, network.n_outputs)

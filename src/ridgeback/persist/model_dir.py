@@ -122,6 +122,8 @@ def _estimator_section(est):
         classes = np.asarray(est.classes_)
         section["classes"] = to_json(classes)
         section["classes_dtype"] = "object" if classes.dtype.kind == "O" else classes.dtype.str
+    if hasattr(est, "class_weight_"):  # as trained ("balanced" needs the training labels' counts)
+        section["class_weight"] = to_json(est.class_weight_)
     return section
 
 
@@ -417,6 +419,8 @@ def _rebuild_estimator(section, network, where):
             classes_ = np.array([str(c) for c in classes_])
         else:
             classes_ = np.array(classes_, dtype=np.dtype(kind))
+    if classes_ is not None and isinstance(estimator.class_weight, dict):
+        estimator.class_weight = _class_keys(estimator.class_weight, classes_, where)
     history = section.get("history")
     if history is not None:
         fields = set(History.__dataclass_fields__)
@@ -431,9 +435,22 @@ def _rebuild_estimator(section, network, where):
             fail(where, "\"estimator.target_scaling\" belongs to an MLPRegressor only",
                  f"class={section['class']!r}")
         scaling = {"target_scaling": section["target_scaling"]}
+    if "class_weight" in section:
+        scaling = {"class_weight": section["class_weight"]}
     return estimator.restore_fitted(network, classes=classes_, n_features_in=section.get("n_features_in"),
                                      feature_names_in=section.get("feature_names_in"), history=history,
                                      **scaling)
+
+
+def _class_keys(class_weight: dict, classes, where) -> dict:
+    """``class_weight`` with its keys as the labels of ``classes``: JSON wrote every key as a
+    string, so ``{0: 2.0}`` comes back as ``{"0": 2.0}``."""
+    by_text = {str(c): c for c in classes.tolist()}
+    unknown = [k for k in class_weight if k not in by_text]
+    if unknown:
+        fail(where, f"\"estimator.params.class_weight\" must name classes among {sorted(by_text)}",
+             f"class_weight keys={unknown!r}"[:300])
+    return {by_text[k]: w for k, w in class_weight.items()}
 
 
 def load(path):
