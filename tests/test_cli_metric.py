@@ -135,3 +135,22 @@ def test_class_weight_is_for_classification_only(tmp_path, capsys):
     code, _, err = _run(capsys, "train", str(tmp_path / "r.csv"), "--target", "y", *FAST, "--class-weight",
                         "balanced", "--out", str(tmp_path / "m"))
     assert code == 2 and "classification only" in err
+
+
+def test_tune_without_metric_selects_classifiers_by_log_loss_and_regressors_by_r2(rare, tmp_path, capsys):
+    """The measured defaults (benchmarks/QUALITY.md): minus the log-loss for classification."""
+    run = tmp_path / "run"
+    code, out, err = _run(capsys, "tune", str(rare), "--target", "target", *FAST, "--cv", "3",
+                          "--grid", "l2=0,1", "--json", "--out", str(run))
+    assert code == 0, err
+    tune = json.loads((run / "run.json").read_text())["tune"]
+    assert tune["metric"] == "neg_log_loss" == tune["scoring"]
+    means = [r["mean_score"] for r in tune["results"]]
+    assert all(m < 0 for m in means)  # minus log-losses, not accuracies
+    assert tune["best_index"] == int(np.argmax(means))
+    df = pd.read_csv(rare).assign(target=lambda d: d["x0"] * 2.0 + d["x1"])
+    df.to_csv(tmp_path / "reg.csv", index=False)
+    code, out, err = _run(capsys, "tune", str(tmp_path / "reg.csv"), "--target", "target", *FAST, "--cv", "3",
+                          "--grid", "l2=0,1", "--json", "--out", str(tmp_path / "reg"))
+    assert code == 0, err
+    assert json.loads(out)["tune"]["metric"] == "r2"

@@ -195,7 +195,9 @@ def test_cli_tune_ensemble_folds_saves_the_ensemble_and_measures_its_gain(tmp_pa
     assert code == 0 and payload["ensemble"] == "folds"
     gain = payload["ensemble_gain"]
     assert gain["n_members"] == 3 and gain["holdout_rows"] == 40
-    assert gain["gain"] == pytest.approx(gain["ensemble"]["accuracy"] - gain["single_refit"]["accuracy"])
+    assert gain["metric"] == "neg_log_loss"  # the search's metric, higher is better
+    assert gain["gain"] == pytest.approx(gain["ensemble"]["score"] - gain["single_refit"]["score"])
+    assert gain["ensemble"]["score"] == pytest.approx(-gain["ensemble"]["log_loss"])
     assert isinstance(load(run), FoldEnsemble)
     html = (run / "report.html").read_text()
     assert "fold ensemble (3 models, saved)" in html and "single refit" in html

@@ -150,13 +150,13 @@ def test_every_classification_metric_scores_an_estimator(name):
 
 
 @pytest.mark.parametrize("cls, default", [(MLPClassifier, "accuracy"), (MLPRegressor, "r2")])
-def test_the_default_metric_scores_exactly_as_the_estimators_own_score(cls, default):
+def test_scoring_none_scores_exactly_as_the_estimators_own_score(cls, default):
     X, y = _imbalanced(120)
     target = y if cls is MLPClassifier else X[:, 0] + y
     est = cls((4,), max_epochs=4, random_state=0)
     own = tune(est, X, target, {"l2": [0.0, 1e-2]}, cv=3, random_state=0, refit=False)
     named = tune(est, X, target, {"l2": [0.0, 1e-2]}, cv=3, random_state=0, refit=False,
-                 scoring=DEFAULT_METRIC["classification" if cls is MLPClassifier else "regression"])
+                 scoring=default)
     assert named.scoring == default
     assert [r["fold_scores"] for r in own.results_] == [r["fold_scores"] for r in named.results_]
     assert [r["train_scores"] for r in own.results_] == [r["train_scores"] for r in named.results_]

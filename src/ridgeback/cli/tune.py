@@ -102,7 +102,7 @@ def cmd_tune(args) -> int:
         gain = None
         if ensemble == "folds":
             folds_model = _fold_ensemble(result.best_estimator_)
-            gain = _ensemble_gain(folds_model, model, holdout, DEFAULT_METRIC[task])
+            gain = _ensemble_gain(folds_model, model, holdout, metric)
             _save(folds_model, out)
     elapsed = time.perf_counter() - start
     args.columns = model.preprocessor.plan_.summary()
@@ -169,11 +169,12 @@ def _fold_ensemble(fold_ensemble):
 
 
 def _ensemble_gain(ensemble, single, holdout, metric) -> dict:
-    """The ensemble's and the single refit's scores on the held-out rows, and the gain."""
+    """The ensemble's and the single refit's scores on the held-out rows, and the gain in the
+    search's ``metric`` (higher is better, so a positive gain favours the ensemble)."""
     X_held, y_held = holdout
-    ens, one = ensemble.evaluate(X_held, y_held), single.evaluate(X_held, y_held)
+    ens, one = (m.evaluate(X_held, y_held, metric=metric) for m in (ensemble, single))
     return {"metric": metric, "n_members": ensemble.n_members, "holdout_rows": int(len(X_held)),
-            "ensemble": ens, "single_refit": one, "gain": ens[metric] - one[metric]}
+            "ensemble": ens, "single_refit": one, "gain": ens["score"] - one["score"]}
 
 
 def _search_space(args):
@@ -319,11 +320,11 @@ def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tun
     if gain is not None:
         run_settings["ensemble"] = "folds"
         comparison = [{"name": f"fold ensemble ({gain['n_members']} models, saved)",
-                       "test_score": gain["ensemble"][metric]},
-                      {"name": "single refit", "test_score": gain["single_refit"][metric]}]
+                       "test_score": gain["ensemble"]["score"]},
+                      {"name": "single refit", "test_score": gain["single_refit"]["score"]}]
         notes = (f"The saved model averages the chosen candidate's {gain['n_members']} cross-validation "
                  f"fold models. On {gain['holdout_rows']} held-out rows (seen by neither) its {metric} is "
-                 f"{gain['ensemble'][metric]:.4f} against {gain['single_refit'][metric]:.4f} for a single "
+                 f"{gain['ensemble']['score']:.4f} against {gain['single_refit']['score']:.4f} for a single "
                  f"refit on the same rows: a gain of {gain['gain']:+.4f}. The model figures below show "
                  f"the single refit.",)
     return write_report(
@@ -350,7 +351,7 @@ def _summary_text(args, result, metric, out, report, elapsed, gain=None) -> str:
             args.columns,
             f"refit on all data: {args.refit} -> model saved in {out} ({elapsed:.1f}s)" if gain is None else
             f"fold ensemble of {gain['n_members']} models ({args.refit}) saved in {out} ({elapsed:.1f}s); "
-            f"held-out {metric} {gain['ensemble'][metric]:.4f} vs {gain['single_refit'][metric]:.4f} for a "
+            f"held-out {metric} {gain['ensemble']['score']:.4f} vs {gain['single_refit']['score']:.4f} for a "
             f"single refit ({gain['gain']:+.4f})",
             f"report: {report}",
         ]
