@@ -130,7 +130,7 @@ def test_the_halving_rungs_are_a_figure(seen):
     figures = {img["alt"]: img for img in seen["halving"].images}
     assert {HALVING_ALT, "training and validation loss per epoch", "confusion matrix and reliability diagram",
             "ROC and precision-recall curves"} <= set(figures)
-    assert "Successive halving" in figures[HALVING_ALT]["caption"]
+    assert "(4 candidates at 3 epochs, 1 at 9)" in figures[HALVING_ALT]["caption"]  # 2x2 grid, factor 3
     assert "predicted against true values, and residuals" in {img["alt"] for img in seen["regression"].images}
     assert HALVING_ALT not in {img["alt"] for img in seen["regression"].images}  # a grid search has no rungs
 

@@ -425,7 +425,7 @@ def regression_errors_figure(errors) -> bytes:
 
 def halving_figure(results: list, metric: str, best_index: int | None = None) -> bytes:
     """Successive halving's rungs: each candidate's CV score against the epochs it reached, one
-    line per candidate (the best in colour, the others grey)."""
+    line per candidate (the best mean score, ``best_index``, in colour; the others grey)."""
     fig, (ax,) = _new(6.4, 3.8)
     for i, row in enumerate(results):
         xs, ys = _floats(row.get("rung_epochs") or []), _floats(row.get("rung_scores") or [])
@@ -434,7 +434,7 @@ def halving_figure(results: list, metric: str, best_index: int | None = None) ->
         best = i == best_index
         ax.plot(xs, ys, marker="o", ms=4 if best else 3, lw=2.0 if best else 0.9,
                 color=VALID if best else MUTED, alpha=1.0 if best else 0.7, zorder=3 if best else 2,
-                label="chosen candidate" if best else None)
+                label="best CV score" if best else None)
     epochs = sorted({e for row in results for e in (row.get("rung_epochs") or [])})
     if epochs:
         ax.set_xscale("log")
