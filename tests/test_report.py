@@ -397,6 +397,21 @@ def test_the_report_marks_the_candidates_the_search_names():
     assert "refitted on all rows" not in page
 
 
+def test_epoch_and_count_axes_tick_whole_numbers(monkeypatch):
+    from ridgeback.report import plots
+
+    figures = []
+    monkeypatch.setattr(plots, "_png", lambda fig: figures.append(fig) or b"")
+    plots.learning_curves(HistorySummary(train_loss=[1.2, 0.8], val_loss=[0.5, 0.3], best_epoch=1))
+    plots.weights_figure({"layer 0": WeightHistogram.of(np.array([0.1, -0.4, 0.3, 0.0]))}, {})
+    (epochs,), (counts, *_) = (fig.axes for fig in figures)
+    for axis in (epochs.xaxis, counts.yaxis):
+        low, high = sorted(axis.get_view_interval())
+        ticks = axis.get_majorticklocs()
+        shown = ticks[(ticks >= low) & (ticks <= high)]
+        assert len(shown) >= 2 and np.all(shown == np.round(shown)), shown
+
+
 def test_the_halving_caption_counts_the_candidates_at_each_rung():
     rungs = (([3, 9], [0.80, 0.90]), ([3, 9], [0.82, 0.86]), ([3], [0.70]), ([3], [0.60]), ([3], [0.65]))
     results = [Candidate(params={"l2": 10.0 ** -i}, mean_score=scores[-1], std_score=0.01,

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 __all__ = ["learning_curves", "path_figure", "hyperparameter_figure", "weights_figure", "features_figure",
            "comparison_figure", "confusion_calibration_figure", "roc_pr_figure", "regression_errors_figure",
@@ -67,6 +68,7 @@ def learning_curves(history) -> bytes:
         if best is not None:
             ax.axvline(best + 1, color=CHOSEN, ls="--", lw=1.2, label=f"best epoch ({best + 1})")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "epoch 1.5" on a short run
         ax.set_ylabel(ylabel)
         ax.legend(loc="best", fontsize=9)
     val = _floats(history.val_loss or [])
@@ -232,6 +234,7 @@ def weights_figure(histograms: dict, zero_fractions: dict) -> bytes:
         ax.set_title(f"{name}\n{share:.1%} of {h.n:,} weights exactly 0", fontsize=9)
         ax.set_xlabel("weight value (zeros left out)")
         ax.set_ylabel("count")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if zero_fractions:
         ax = axes[-1]
         labels = list(zero_fractions)
