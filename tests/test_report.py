@@ -397,6 +397,36 @@ def test_the_report_marks_the_candidates_the_search_names():
     assert "refitted on all rows" not in page
 
 
+def test_epoch_and_count_axes_tick_whole_numbers(monkeypatch):
+    from ridgeback.report import plots
+
+    figures = []
+    monkeypatch.setattr(plots, "_png", lambda fig: figures.append(fig) or b"")
+    plots.learning_curves(HistorySummary(train_loss=[1.2, 0.8], val_loss=[0.5, 0.3], best_epoch=1))
+    plots.weights_figure({"layer 0": WeightHistogram.of(np.array([0.1, -0.4, 0.3, 0.0]))}, {})
+    (epochs,), (counts, *_) = (fig.axes for fig in figures)
+    for axis in (epochs.xaxis, counts.yaxis):
+        low, high = sorted(axis.get_view_interval())
+        ticks = axis.get_majorticklocs()
+        shown = ticks[(ticks >= low) & (ticks <= high)]
+        assert len(shown) >= 2 and np.all(shown == np.round(shown)), shown
+
+
+def test_the_halving_caption_counts_the_candidates_at_each_rung():
+    rungs = (([3, 9], [0.80, 0.90]), ([3, 9], [0.82, 0.86]), ([3], [0.70]), ([3], [0.60]), ([3], [0.65]))
+    results = [Candidate(params={"l2": 10.0 ** -i}, mean_score=scores[-1], std_score=0.01,
+                         extra={"rung_epochs": epochs, "rung_scores": scores})
+               for i, (epochs, scores) in enumerate(rungs)]
+    page = _parse(render_html(RunContext(tune=SearchSummary(results=results, best_index=0, n_folds=3))))
+    caption = " ".join(" ".join(page.text).split())
+    assert "(5 candidates at 3 epochs, 2 at 9); only the best of a rung went on" in caption
+    assert "Red: the best CV score." in caption
+    assert "best third" not in caption
+    page = _parse(render_html(RunContext(tune=SearchSummary(results=results[:3], n_folds=3))))
+    caption = " ".join(" ".join(page.text).split())
+    assert "(3 candidates at 3 epochs, 2 at 9)" in caption and "Red: the best CV score" not in caption
+
+
 def test_a_search_written_before_one_se_index_gets_todays_answers():
     rows = [{"params": {"l2": v}, "mean_score": m, "std_score": 0.02}
             for v, m in ((1e-4, 0.91), (1e-2, 0.905))]

@@ -11,6 +11,7 @@ import html
 import json
 import math
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -258,6 +259,14 @@ def _varied(results: list, names) -> list:
     return out
 
 
+def _rungs_text(rows: list) -> str:
+    """How many candidates reached each rung, e.g. "4 candidates at 3 epochs, 1 at 9"."""
+    reached = Counter(e for row in rows for e in row.get("rung_epochs") or [] if e is not None)
+    (first, n), *rest = sorted(reached.items())
+    return ", ".join([f"{n} candidate{'' if n == 1 else 's'} at {first:g} epochs",
+                      *(f"{m} at {e:g}" for e, m in rest)])
+
+
 def _tune_sections(t: SearchSummary, plots, metric) -> dict:
     """The search's table with a figure per tuned hyper-parameter, and the dropout figure."""
     rows = [c.to_dict() for c in t.results]
@@ -272,7 +281,8 @@ def _tune_sections(t: SearchSummary, plots, metric) -> dict:
         figure += _figure(plots.halving_figure(rows, metric, t.best_index),
                           "score against epochs reached at each halving rung",
                           "Successive halving: each line is a candidate, its mean CV score at each rung "
-                          "it reached; the best third went on to train longer.")
+                          f"it reached ({_e(_rungs_text(rows))}); only the best of a rung went on to "
+                          "train longer." + (" Red: the best CV score." if t.best_index is not None else ""))
     body = {"tune": figure + _tune(t, metric)}
     rates = _varied(t.results, _DROPOUT_PARAMS)
     if rates:

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 __all__ = ["learning_curves", "path_figure", "hyperparameter_figure", "weights_figure", "features_figure",
            "comparison_figure", "confusion_calibration_figure", "roc_pr_figure", "regression_errors_figure",
@@ -67,6 +68,7 @@ def learning_curves(history) -> bytes:
         if best is not None:
             ax.axvline(best + 1, color=CHOSEN, ls="--", lw=1.2, label=f"best epoch ({best + 1})")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "epoch 1.5" on a short run
         ax.set_ylabel(ylabel)
         ax.legend(loc="best", fontsize=9)
     val = _floats(history.val_loss or [])
@@ -232,6 +234,7 @@ def weights_figure(histograms: dict, zero_fractions: dict) -> bytes:
         ax.set_title(f"{name}\n{share:.1%} of {h.n:,} weights exactly 0", fontsize=9)
         ax.set_xlabel("weight value (zeros left out)")
         ax.set_ylabel("count")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if zero_fractions:
         ax = axes[-1]
         labels = list(zero_fractions)
@@ -425,7 +428,7 @@ def regression_errors_figure(errors) -> bytes:
 
 def halving_figure(results: list, metric: str, best_index: int | None = None) -> bytes:
     """Successive halving's rungs: each candidate's CV score against the epochs it reached, one
-    line per candidate (the best in colour, the others grey)."""
+    line per candidate (the best mean score, ``best_index``, in colour; the others grey)."""
     fig, (ax,) = _new(6.4, 3.8)
     for i, row in enumerate(results):
         xs, ys = _floats(row.get("rung_epochs") or []), _floats(row.get("rung_scores") or [])
@@ -434,7 +437,7 @@ def halving_figure(results: list, metric: str, best_index: int | None = None) ->
         best = i == best_index
         ax.plot(xs, ys, marker="o", ms=4 if best else 3, lw=2.0 if best else 0.9,
                 color=VALID if best else MUTED, alpha=1.0 if best else 0.7, zorder=3 if best else 2,
-                label="chosen candidate" if best else None)
+                label="best CV score" if best else None)
     epochs = sorted({e for row in results for e in (row.get("rung_epochs") or [])})
     if epochs:
         ax.set_xscale("log")
