@@ -23,15 +23,7 @@ from .common import (
 from .exit_codes import ExitCode
 from .search_helpers import fold_progress, pipeline, report_context, status, step_grid, strip_step
 
-#: searched by ``tune`` without --grid: random candidates from these lists (a laptop budget)
-DEFAULT_SPACE = {
-    "l1": [0.0, 1e-5, 1e-4, 1e-3],
-    "l2": [0.0, 1e-5, 1e-4, 1e-3, 1e-2],
-    "dropout": [0.0, 0.1, 0.2, 0.5],
-    "input_dropout": [0.0, 0.1, 0.2],
-    "hidden_layer_sizes": [(32,), (64,), (128,), (64, 32)],
-}
-DEFAULT_N_ITER = 12
+#: epochs of a search with --grid (the no-hints search sizes its own: selection/recipe.py)
 TUNE_EPOCHS = 50
 
 
@@ -73,10 +65,13 @@ def cmd_tune(args) -> int:
     """Search, refit the choice (--refit) on all rows, save it with its report, print the table."""
     # fewer epochs than `train`: every candidate is fitted once per fold (early stopping still applies)
     settings = resolve_settings(args, defaults={"epochs": TUNE_EPOCHS})
+    X, y, task = _load_table(args, settings)
+    recipe = None if args.grid else _recipe(X, y, task, args.cv)
+    if recipe is not None:  # the no-hints search's settings, below the user's flags and TOML keys
+        settings = resolve_settings(args, defaults=recipe.settings)
     args.settings = settings  # the column-role overrides reach the search and the refit
     base = estimator_params(settings)
-    grid, n_iter = _search_space(args)
-    X, y, task = _load_table(args, settings)
+    grid, n_iter = _search_space(args, recipe)
     from ..metrics import DEFAULT_METRIC
 
     metric = resolve_metric(settings, task, DEFAULT_METRIC[task])  # what picks the candidate
@@ -94,7 +89,7 @@ def cmd_tune(args) -> int:
     with notes_on_stderr(args.quiet):
         journal = _journal(args, X, y) if ensemble == "none" else None
         result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), metric, ensemble,
-                         journal)
+                         journal, recipe)
         refit_index = result.one_se_index_ if args.refit == "1se" else result.best_index_
         params = result.results_[refit_index]["params"]
         epochs = result.results_[refit_index].get("epochs")  # halving or a budget: as evaluated
@@ -177,10 +172,22 @@ def _ensemble_gain(ensemble, single, holdout, metric) -> dict:
             "ensemble": ens, "single_refit": one, "gain": ens["score"] - one["score"]}
 
 
-def _search_space(args):
-    """``(grid, n_iter)``: --grid searched in full, else --n-iter random candidates of ``DEFAULT_SPACE``."""
-    grid = parse_grid(args.grid) if args.grid else DEFAULT_SPACE
-    n_iter = args.n_iter if args.n_iter is not None else (None if args.grid else DEFAULT_N_ITER)
+def _recipe(X, y, task, cv):
+    """The no-hints search (:func:`~ridgeback.selection.recipe.default_recipe`), sized to the
+    rows a fold trains on."""
+    from ..selection.recipe import default_recipe
+
+    if cv < 2:
+        raise ValueError(f"`--cv` must be at least 2 folds. Received: cv={cv}")
+    n_classes = int(y.nunique()) if task == "classification" else None
+    return default_recipe(max(1, len(X) * (cv - 1) // cv), max(1, X.shape[1]), task, n_classes)
+
+
+def _search_space(args, recipe=None):
+    """``(grid, n_iter)``: --grid searched in full, else --n-iter (default: the recipe's) random
+    candidates of the no-hints ``recipe``."""
+    grid = parse_grid(args.grid) if args.grid else recipe.grid
+    n_iter = args.n_iter if args.n_iter is not None else (None if args.grid else recipe.n_iter)
     if args.cv < 2:
         raise ValueError(f"`--cv` must be at least 2 folds. Received: cv={args.cv}")
     return grid, n_iter
@@ -212,7 +219,7 @@ def _journal(args, X, y):
                          resume=args.resume)
 
 
-def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none", journal=None):
+def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none", journal=None, recipe=None):
     """The cross-validated search by ``metric`` (no refit: the CLI refits a TabularModel; with
     ``ensemble="folds"`` the chosen candidate's fold models are kept), parameter names without
     the pipeline's prefix; every finished fit recorded in ``journal``."""
@@ -235,7 +242,7 @@ def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none", 
             scoring=metric,
             progress=progress,
             ensemble=ensemble,
-            search=_search_kind(args, n_iter),
+            search=_search_kind(args, n_iter, recipe),
             halving_factor=args.halving_factor,
             time_budget=args.time_budget,
             journal=journal,
@@ -246,8 +253,9 @@ def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none", 
     return strip_step(result)
 
 
-def _search_kind(args, n_iter):
-    """tune's ``search``: --search, where a random search's --n-iter is set by default."""
+def _search_kind(args, n_iter, recipe=None):
+    """tune's ``search``: --search, else the no-hints recipe's (halving), where a random
+    search's --n-iter is set by default."""
     if args.search == "grid" and n_iter is not None and not args.grid:
         raise ValueError("--search grid needs --grid (the default space is searched at random). "
                          "Received: --search grid without --grid")
@@ -256,6 +264,8 @@ def _search_kind(args, n_iter):
                          f"Received: --n-iter {args.n_iter}")
     if args.search == "random" and n_iter is None:
         raise ValueError("--search random needs --n-iter N. Received: --search random without --n-iter")
+    if args.search is None and recipe is not None:
+        return recipe.search  # many candidates seen briefly, the best trained long
     if args.search is None and args.time_budget is not None and not args.grid:
         return "halving"  # a budget is best spent seeing every candidate briefly first
     return None if args.search in (None, "grid", "random") else args.search

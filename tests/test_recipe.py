@@ -1,0 +1,72 @@
+"""The no-hints search (selection/recipe.py) and how ``ridgeback tune`` uses it."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ridgeback import MLPClassifier, MLPRegressor
+from ridgeback.selection.recipe import data_batch_size, data_epochs, default_recipe
+
+
+@pytest.mark.parametrize("rows, batch", [(1, 32), (200, 32), (1500, 64), (3000, 128), (4000, 128),
+                                         (40_000, 256), (10**7, 256)])
+def test_batch_size_gives_about_32_steps_per_epoch_within_32_to_256(rows, batch):
+    assert data_batch_size(rows) == batch
+
+
+@pytest.mark.parametrize("rows, epochs", [(200, 150), (2_000, 150), (3_000, 100), (10**6, 40)])
+def test_epoch_budget_shrinks_as_epochs_grow_dearer(rows, epochs):
+    assert data_epochs(rows) == epochs
+
+
+@pytest.mark.parametrize("task, cls", [("classification", MLPClassifier), ("regression", MLPRegressor)])
+def test_every_candidate_of_the_recipe_is_a_valid_estimator(task, cls):
+    recipe = default_recipe(n_rows=5000, n_features=20, task=task, n_classes=3)
+    assert recipe.search == "halving" and recipe.n_iter >= 27
+    assert () in recipe.grid["hidden_layer_sizes"]  # the linear candidate
+    assert ("label_smoothing" in recipe.grid) == (task == "classification")
+    for name, values in recipe.grid.items():
+        for value in values:
+            cls(**{name: value}).checked_params()
+
+
+def test_small_tables_get_no_width_beyond_half_their_rows():
+    widths = {w for h in default_recipe(200, 5, "regression").grid["hidden_layer_sizes"] for w in h}
+    assert widths == {64}
+    widths = {w for h in default_recipe(5000, 5, "regression").grid["hidden_layer_sizes"] for w in h}
+    assert max(widths) == 256
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(n_rows=0, n_features=3, task="regression"), "n_rows"),
+    (dict(n_rows=10, n_features=3, task="ranking"), "task"),
+])
+def test_bad_recipe_arguments_are_value_errors(bad, match):
+    with pytest.raises(ValueError, match=f"{match}.*Received"):
+        default_recipe(**bad)
+
+
+def test_no_hints_tune_runs_the_recipe_and_flags_still_win(tmp_path, capsys):
+    from ridgeback.cli.app import main
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.standard_normal((90, 3)), columns=["a", "b", "c"])
+    df["y"] = df.a - 2 * df.b + 0.1 * rng.standard_normal(90)
+    df.to_csv(tmp_path / "t.csv", index=False)
+    code = main(["tune", str(tmp_path / "t.csv"), "--target", "y", "--cv", "3", "--n-iter", "4",
+                 "--epochs", "6", "--quiet", "--json", "--out", str(tmp_path / "run")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert out["tune"]["search"]["strategy"] == "halving"
+    assert len(out["tune"]["results"]) == 4
+    settings = run["settings"]
+    assert settings["epochs"] == 6  # the user's flag
+    assert settings["batch_size"] == 32 and settings["beta_2"] == 0.95  # the recipe's, sized to 60 rows
+    recipe = default_recipe(60, 3, "regression")
+    for r in out["tune"]["results"]:
+        for name, value in r["params"].items():
+            value = tuple(value) if name == "hidden_layer_sizes" else value
+            assert value in recipe.grid[name]
