@@ -58,6 +58,7 @@ def variance_shift(net, X, p):
     measured, predicted = [], []
     x = X.astype(np.float64)
     dropped = None  # the input of the last Dropout seen (what a following Dense sees, undropped)
+    dense = None  # the last Dense layer seen: the one whose output a BatchNorm normalizes
     for layer in net.layers:
         kind = type(layer).__name__
         if kind == "Dropout":
@@ -68,11 +69,11 @@ def variance_shift(net, X, p):
             if dropped is None or p == 0:
                 predicted.append(1.0)
             else:
-                w = prev_dense.weight.data.astype(np.float64)
+                w = dense.weight.data.astype(np.float64)
                 noise = p / (1 - p) * (np.mean(dropped**2, axis=0) @ (w**2))
                 predicted.append(float(np.median(1 + noise / var)))
         if kind == "Dense":
-            prev_dense = layer
+            dense = layer
         x = layer.forward(x.astype(np.float32)).astype(np.float64)
     return measured, predicted
 
@@ -129,15 +130,42 @@ def dropout_grid(results):
                     cell["predicted_shift"] = [mean_std(predicted[:, i]) for i in range(shift.shape[1])]
                     cell["recalibrated_accuracy"] = mean_std(acc_re)
                     cell["recalibrated_log_loss"] = mean_std(nll_re)
-                    cell["recalibration_gain_accuracy"] = mean_std(np.array(acc_re) - np.array(acc))
-                    cell["recalibration_gain_log_loss"] = mean_std(np.array(nll) - np.array(nll_re))
+                    cell["recalibration_change_accuracy"] = mean_std(np.array(acc_re) - np.array(acc))
+                    cell["recalibration_change_log_loss"] = mean_std(np.array(nll_re) - np.array(nll))
                 cells[f"{name(norm)}_{p:g}"] = cell
         out[dataset] = {"cells": cells, "n_rows": len(y), "n_test": len(y_te)}
         for norm in NORMS:
             best = max(DROPOUTS, key=lambda p: cells[f"{name(norm)}_{p:g}"]["accuracy"]["mean"])
             out[dataset][f"best_dropout_{name(norm)}"] = best
         out[dataset]["best_cell"] = max(cells, key=lambda k: cells[k]["accuracy"]["mean"])
+        worst = min(cells, key=lambda k: cells[k]["accuracy"]["mean"])
+        out[dataset]["worst_cell"] = "normalization={}, dropout {}".format(*worst.split("_"))
+        means = [c["accuracy"]["mean"] for c in cells.values()]
+        out[dataset]["accuracy_min"], out[dataset]["accuracy_max"] = min(means), max(means)
+        out[dataset]["median_accuracy_std"] = float(np.median([c["accuracy"]["std"] for c in cells.values()]))
+        # log-loss: BatchNorm against no normalization at each dropout rate
+        pairs = [(cells[f"batch_{p:g}"]["log_loss"], cells[f"none_{p:g}"]["log_loss"]) for p in DROPOUTS]
+        out[dataset]["batch_lower_log_loss"] = sum(b["mean"] < n["mean"] for b, n in pairs)
+        out[dataset]["batch_lower_log_loss_beyond_sd"] = sum(
+            n["mean"] - b["mean"] > max(b["std"], n["std"]) for b, n in pairs
+        )
     results["grid"] = out
+    results["grid_summary"] = {
+        "cells": len(DATASETS) * len(DROPOUTS),
+        "batch_lower_log_loss": sum(out[d]["batch_lower_log_loss"] for d in DATASETS),
+        "batch_lower_log_loss_beyond_sd": sum(out[d]["batch_lower_log_loss_beyond_sd"] for d in DATASETS),
+        # the largest change, over datasets and rates, that recomputing the statistics made
+        "max_recalibration_log_loss_change": max(
+            abs(out[d]["cells"][f"batch_{p:g}"]["recalibration_change_log_loss"]["mean"])
+            for d in DATASETS
+            for p in DROPOUTS
+        ),
+        "max_recalibration_accuracy_change": max(
+            abs(out[d]["cells"][f"batch_{p:g}"]["recalibration_change_accuracy"]["mean"])
+            for d in DATASETS
+            for p in DROPOUTS
+        ),
+    }
     save_table(
         "ch8_dropout_grid",
         ["dataset", "normalization", *(f"dropout {p:g}: accuracy (log-loss)" for p in DROPOUTS)],
@@ -146,7 +174,7 @@ def dropout_grid(results):
                 dataset,
                 name(norm),
                 *(
-                    f"{pm(c['accuracy'])} ({c['log_loss']['mean']:.3f})"
+                    f"{pm(c['accuracy'])} ({pm(c['log_loss'])})"
                     for c in (out[dataset]["cells"][f"{name(norm)}_{p:g}"] for p in DROPOUTS)
                 ),
             )
@@ -256,7 +284,19 @@ def weight_decay(results):
                     "steps": int(steps[0]),
                 }
     out["tail_epochs"] = tail
-    out["steps_per_epoch"] = int(np.ceil(0.7 * len(y) / 32))
+    for opt in ("sgd", "adam"):
+        # how much larger the relative step is with BatchNorm than without, at the largest lambda
+        out[f"update_gain_{opt}"] = (
+            out[f"{opt}_batch_{L2_GRID[-1]:g}"]["final_update"]["mean"]
+            / out[f"{opt}_none_{L2_GRID[-1]:g}"]["final_update"]["mean"]
+        )
+    accs = [v["accuracy"]["mean"] for k, v in out.items() if isinstance(v, dict) and "accuracy" in v]
+    out["accuracy_min"], out["accuracy_max"] = min(accs), max(accs)
+    out["median_accuracy_std"] = float(
+        np.median([v["accuracy"]["std"] for v in out.values() if isinstance(v, dict) and "accuracy" in v])
+    )
+    # SGD: the norm shrinks by a factor e per 1 / (2 lr lam) steps of decay alone
+    out["decay_time_steps"] = {f"{lam:g}": 1 / (2 * SGD_LR * lam) for lam in L2_GRID if lam}
     results["l2"] = out
 
     def row(opt, norm, lam):
@@ -315,6 +355,14 @@ def l1_zeros(results):
                 "peak_zero_fraction": mean_std(np.max(curves, axis=1)),
                 "constant_inputs": mean_std(constant),
             }
+    accs = [out[f"{name(norm)}_{lam:g}"]["accuracy"]["mean"] for norm in NORMS for lam in L1_GRID]
+    out["accuracy_min"], out["accuracy_max"] = min(accs), max(accs)
+    # zeros kept under BatchNorm, as a share of those without normalization, per strength
+    kept = [
+        out[f"batch_{lam:g}"]["zero_fraction"]["mean"] / out[f"none_{lam:g}"]["zero_fraction"]["mean"]
+        for lam in L1_GRID
+    ]
+    out["batch_zero_share_min"], out["batch_zero_share_max"] = min(kept), max(kept)
     results["l1"] = out
     save_table(
         "ch8_l1",
