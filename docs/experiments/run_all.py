@@ -41,6 +41,7 @@ EXPERIMENTS = [
     "ch5_lambda",
     "ch6_dropout",
     "ch7_compare",
+    "ch8_normalization",
 ]
 
 PLACEHOLDER = re.compile(r"\{\{\s*(table:[\w.-]+|[^}:\s]+)(?::([^}]*?))?\s*\}\}")
