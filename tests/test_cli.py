@@ -196,10 +196,10 @@ def test_scaling_flag_and_toml_key_reach_the_preprocessor_and_are_recorded(table
         pre = load(out).preprocessor
         expected = "robust" if name in ("flag", "toml") else "standard"
         assert pre.scaling == expected
-        assert json.loads((out / "model.json").read_text())["tabular"]["preprocessing"]["params"]["scaling"] \
-            == expected
-        assert json.loads((out / "checkpoint" / "checkpoint.json").read_text())["extra"]["settings"]["scaling"] \
-            == expected
+        model_doc = json.loads((out / "model.json").read_text())
+        assert model_doc["tabular"]["preprocessing"]["params"]["scaling"] == expected
+        checkpoint = json.loads((out / "checkpoint" / "checkpoint.json").read_text())
+        assert checkpoint["extra"]["settings"]["scaling"] == expected
         x1 = pre.transform(df.drop(columns=["label"]))[:, 0]
         assert (abs(x1[0]) < 3.1) == (expected == "robust")
     code, _, err = _run(capsys, "tune", str(path), "--target", "label", "--grid", "l2=0", "--cv", "2", *FAST,
