@@ -181,6 +181,38 @@ def test_config_file_values_apply_and_flags_win(tmp_path):
     assert est.max_epochs == 2 and est.n_iter_ <= 2
 
 
+def test_scaling_flag_and_toml_key_reach_the_preprocessor_and_are_recorded(table, tmp_path, capsys):
+    path, df = table
+    df.loc[0, "x1"] = 1e6  # an outlier: robust scaling keeps it within about 3, standard does not
+    df.to_csv(path, index=False)
+    (tmp_path / "run.toml").write_text('scaling = "robust"\n')
+    runs = {"default": [], "flag": ["--scaling", "robust"], "toml": ["--config", str(tmp_path / "run.toml")],
+            "flag wins": ["--config", str(tmp_path / "run.toml"), "--scaling", "standard"]}
+    for name, extra in runs.items():
+        out = tmp_path / name
+        code, _, err = _run(capsys, "train", str(path), "--target", "label", *FAST, "--checkpoint-every", "2",
+                            "--out", str(out), *extra)
+        assert code == 0, err
+        pre = load(out).preprocessor
+        expected = "robust" if name in ("flag", "toml") else "standard"
+        assert pre.scaling == expected
+        model_doc = json.loads((out / "model.json").read_text())
+        assert model_doc["tabular"]["preprocessing"]["params"]["scaling"] == expected
+        checkpoint = json.loads((out / "checkpoint" / "checkpoint.json").read_text())
+        assert checkpoint["extra"]["settings"]["scaling"] == expected
+        x1 = pre.transform(df.drop(columns=["label"]))[:, 0]
+        assert (abs(x1[0]) < 3.1) == (expected == "robust")
+    code, _, err = _run(capsys, "tune", str(path), "--target", "label", "--grid", "l2=0", "--cv", "2", *FAST,
+                        "--config", str(tmp_path / "run.toml"), "--out", str(tmp_path / "run"))
+    assert code == 0, err
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["settings"]["scaling"] == "robust"
+    assert load(tmp_path / "run").preprocessor.scaling == "robust"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["tune", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--scaling {standard,robust}" in help_text and "interquartile range" in help_text
+
+
 def test_export_onnx_and_datasets(tmp_path, capsys):
     assert main(["train", "builtin:wine", "--target", "target", *FAST, "--out", str(tmp_path / "m")]) == 0
     assert main(["export", str(tmp_path / "m"), "--onnx", str(tmp_path / "m.onnx"), "--quiet"]) == 0
@@ -268,12 +300,15 @@ def _bad_inputs(tmp_path, table_path):
         ],
         "bad config key": ["train", t, "--target", "label", "--config", str(_toml(tmp_path)), *out],
         "resume without checkpoint": ["train", "--resume", str(tmp_path)],
+        "bad scaling": ["tune", t, "--target", "label", "--scaling", "minmax", "--grid", "l2=0", *FAST, *out],
+        "bad scaling key": ["train", t, "--target", "label", "--config",
+                            str(_toml(tmp_path, 'scaling = "minmax"\n', "scaling.toml")), *FAST, *out],
     }
 
 
-def _toml(tmp_path):
-    (tmp_path / "bad.toml").write_text("epohcs = 3\n")
-    return tmp_path / "bad.toml"
+def _toml(tmp_path, text="epohcs = 3\n", name="bad.toml"):
+    (tmp_path / name).write_text(text)
+    return tmp_path / name
 
 
 BAD = [
@@ -295,6 +330,8 @@ BAD = [
     "inf in a feature",
     "missing target value",
     "fewer rows than folds",
+    "bad scaling",
+    "bad scaling key",
 ]
 NAMED = {
     "missing target": "nope",
@@ -312,6 +349,8 @@ NAMED = {
     "inf in a feature": "a=inf",
     "missing target value": "row 1",
     "fewer rows than folds": "cv",
+    "bad scaling": "'minmax'",
+    "bad scaling key": "scaling='minmax'",
 }
 
 

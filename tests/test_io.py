@@ -351,6 +351,36 @@ def test_estimator_feature_names_survive(tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
 
 
+def test_feature_groups_and_grouped_group_l1_survive(tmp_path, tabular):
+    from ridgeback import GroupL1, selected_features
+    from ridgeback.engine.inspection import input_weight
+
+    _, X = tabular
+    y = pd.Series(np.where(X["a"].fillna(0) > 0, "hi", "lo"))
+    model = TabularModel(MLPClassifier((5,), group_l1=0.01, max_epochs=3, random_state=0)).fit(X, y)
+    assert model.preprocessor.feature_names_out_ == ["a", "a=<missing>", "b=u", "b=v"]
+    loaded = load(save(model, tmp_path / "m"))
+    assert loaded.estimator.feature_groups_ == model.estimator.feature_groups_ == ["a", "a", "b", "b"]
+    expected = GroupL1(0.01, groups=[0, 0, 1, 1])
+    assert input_weight(loaded).regularizer == input_weight(model).regularizer == expected
+    assert selected_features(loaded).names == ["a", "b"]
+    # a plain estimator fitted with explicit integer groups keeps them too
+    Xn = np.random.default_rng(0).normal(size=(30, 3))
+    clf = MLPClassifier((3,), group_l1=0.01, max_epochs=2, batch_size=8, random_state=0)
+    clf.fit(Xn, np.arange(30) % 2, feature_groups=[4, 4, 9])
+    path = save(clf, tmp_path / "e")
+    assert load(path).feature_groups_ == [4, 4, 9]
+    assert input_weight(load(path)).regularizer == GroupL1(0.01, groups=[0, 0, 1])
+    doc = json.loads((path / "model.json").read_text())
+    doc["estimator"]["feature_groups"] = [4, 4]
+    rewrite(path, doc=doc)
+    refused(path, r"Received: feature_groups with 2 labels")
+    doc["estimator"]["feature_groups"] = [4, 4, 9]
+    doc["architecture"]["layers"][0]["config"]["regularizer"]["config"]["groups"] = ["x", 0, 1]
+    rewrite(path, doc=doc)
+    refused(path, r"Received: groups=\['x', 0, 1\]")
+
+
 def test_same_data_and_seed_give_byte_identical_files(tmp_path, tabular):
     _, X = tabular
     y = pd.Series(np.where(X["a"].fillna(0) > 0, "hi", "lo"))

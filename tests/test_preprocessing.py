@@ -191,7 +191,7 @@ def test_preprocessor_is_a_clonable_sklearn_transformer(frame):
     np.testing.assert_array_equal(once, Preprocessor().fit(frame).transform(frame))
 
 
-def test_selected_features_of_a_pipeline_and_a_tabular_model_name_the_preprocessed_columns(frame):
+def test_selected_features_of_a_pipeline_and_a_tabular_model_name_the_raw_columns(frame):
     from sklearn.pipeline import Pipeline
 
     from ridgeback import MLPRegressor, TabularModel, selected_features
@@ -199,11 +199,49 @@ def test_selected_features_of_a_pipeline_and_a_tabular_model_name_the_preprocess
     y = frame["age"].fillna(40).to_numpy() + frame["count"].to_numpy()
     reg = dict(hidden_layer_sizes=(4,), max_epochs=3, early_stopping=False, batch_size=40, random_state=0)
     pipe = Pipeline([("preprocess", Preprocessor()), ("mlp", MLPRegressor(**reg))]).fit(frame, y)
-    # remove the 'city=Lima' input by hand: selection must follow the weights, names the preprocessor
     names = pipe["preprocess"].feature_names_out_
-    pipe["mlp"].network_.dense_layers[0].weight.data[names.index("city=Lima")] = 0
+    first = pipe["mlp"].network_.dense_layers[0].weight.data
+    # remove the 'city=Lima' input by hand: the city is still used through its other levels
+    first[names.index("city=Lima")] = 0
     chosen = selected_features(pipe)
-    assert chosen.names == [n for n in names if n != "city=Lima"]
-    assert chosen.indices.tolist() == [i for i, n in enumerate(names) if n != "city=Lima"]
+    assert chosen.names == ["age", "count", "city", "member"]
+    assert chosen.inputs.tolist() == [i for i, n in enumerate(names) if n != "city=Lima"]
+    # the inputs one by one: the network itself, named by the preprocessed columns
+    assert selected_features(pipe["mlp"].network_, names).names == [n for n in names if n != "city=Lima"]
+    # every city input removed: the city is no longer selected
+    first[[i for i, n in enumerate(names) if n.startswith("city=")]] = 0
+    chosen = selected_features(pipe)
+    assert chosen.names == ["age", "count", "member"] and chosen.indices.tolist() == [0, 1, 3]
     model = TabularModel(MLPRegressor(**reg)).fit(frame, y)
-    assert selected_features(model).names == model.feature_names_out_
+    assert selected_features(model).names == list(dict.fromkeys(model.preprocessor.feature_groups_))
+
+
+def test_feature_groups_name_the_raw_column_of_every_output_and_travel_with_fit_transform():
+    rng = np.random.default_rng(0)
+    n = 60
+    df = pd.DataFrame({
+        "when": pd.date_range("2020-01-01", periods=n, freq="37h").astype(str),
+        "size": rng.normal(size=n),
+        "colour": rng.choice(["r", "g"], n),
+        "note": [f"word{i % 7} other{i % 3} text{i % 11}" for i in range(n)],
+    })
+    df.loc[[2, 9], "size"] = np.nan
+    pre = Preprocessor(datetime=["when"], categorical=["colour"], cardinality_threshold=5)
+    out = pre.fit_transform(df)
+    names, groups = pre.feature_names_out_, pre.feature_groups_
+    assert len(groups) == len(names) == out.shape[1]
+    for name, group in zip(names, groups, strict=True):
+        if name.startswith("when."):
+            assert group == "when"
+        elif name.startswith("note.svd"):
+            assert group == "note"
+        else:
+            assert group == name.split("=")[0]
+    assert {"size=<missing>", "colour=g", "note.svd0"} <= set(names)
+    assert sorted(set(groups)) == ["colour", "note", "size", "when"]
+    # the matrix of fit_transform carries them; transform's is a plain array with the same values
+    assert out.feature_groups == groups
+    plain = pre.transform(df)
+    assert type(plain) is np.ndarray and np.array_equal(plain, out)
+    loaded = Preprocessor.from_config(json.loads(json.dumps(pre.get_config())), pre.get_arrays())
+    assert loaded.feature_groups_ == groups

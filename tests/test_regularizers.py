@@ -36,6 +36,9 @@ REGULARIZERS = {
     "group_l1_smooth": lambda: GroupL1(0.4, proximal=False),
     "sum": lambda: L1(0.1) + L2(0.05) + GroupL1(0.2),
 }
+#: the same tests with groups, on weights of four rows
+GROUPED = {"group_l1_grouped": lambda: GroupL1(0.4, groups=[0, 1, 0, 1]),
+           "group_l1_grouped_smooth": lambda: GroupL1(0.4, proximal=False, groups=[1, 1, 1, 0])}
 
 
 @settings(max_examples=16, deadline=None)
@@ -100,6 +103,80 @@ def test_group_l1_proximal_step_is_block_soft_thresholding():
     GroupL1(1.0).prox(w, step=1.0)  # row norms 5, 0.5, 0: factors 0.8, 0, 0
     np.testing.assert_allclose(w, [[2.4, 3.2], [0.0, 0.0], [0.0, 0.0]])
     assert np.all(w[1:] == 0)
+
+
+GROUPS = [0, 2, 0, 1, 2, 2]  # six rows in three groups; group 1 is a single row
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.integers(1, 4), st.integers(0, 2**16), st.booleans())
+def test_grouped_group_l1_gradient_passes_check_gradients(d_out, seed, proximal):
+    rng = np.random.default_rng(seed)
+    reg = GroupL1(0.4, proximal=proximal, groups=GROUPS)
+    first = Dense(6, 3, dtype=np.float64, seed=seed, regularizer=reg)
+    net = Sequential(first, Tanh(), Dense(3, d_out, dtype=np.float64))
+    X, y = rng.standard_normal((4, 6)), rng.standard_normal((4, d_out))
+    assert check_gradients(net, MeanSquaredError(), X, y) < 1e-6
+
+
+def test_grouped_group_l1_penalty_and_gradient_match_pytorch():
+    torch = pytest.importorskip("torch")
+    w = np.random.default_rng(3).standard_normal((6, 4))
+    w[3] = 0.0  # group 1 (row 3 alone) is zero: its subgradient is 0, torch's norm backward nan
+    wt = torch.tensor(w, requires_grad=True)
+    labels = np.array(GROUPS)
+    ref = sum(torch.linalg.norm(wt[torch.from_numpy(np.flatnonzero(labels == g))]) for g in (0, 1, 2)) * 0.7
+    ref.backward()
+    reg = GroupL1(0.7, groups=GROUPS)
+    assert reg.penalty(w) == pytest.approx(ref.item(), rel=1e-12)
+    grad = reg.gradient(w)
+    rows = labels != 1
+    np.testing.assert_allclose(grad[rows], wt.grad.numpy()[rows], rtol=1e-10, atol=1e-15)
+    np.testing.assert_array_equal(grad[3], 0.0)
+    # a group's norm is over all its rows together, not the sum of its rows' norms
+    assert reg.penalty(w) < GroupL1(0.7).penalty(w)
+
+
+def test_grouped_proximal_step_thresholds_each_group_as_a_whole():
+    # groups {0, 1}: rows (3, 0), (0, 4), norm 5; {2}: (0.6, 0.8), norm 1;
+    # {3, 4}: (0.3, 0), (0, 0.4), norm 0.5
+    w = np.array([[3.0, 0.0], [0.0, 4.0], [0.6, 0.8], [0.3, 0.0], [0.0, 0.4]])
+    reg = GroupL1(1.0, groups=[5, 5, 9, 7, 7])  # any integer labels
+    reg.prox(w, step=0.8)  # factors 1 - 0.8 / norm: 0.84, 0.2, 0 (both rows of the last group together)
+    expected = [[2.52, 0.0], [0.0, 3.36], [0.12, 0.16], [0.0, 0.0], [0.0, 0.0]]
+    np.testing.assert_allclose(w, expected, rtol=1e-14)
+    assert np.all(w[3:] == 0)
+    # a per-coordinate step (Adam): each group thresholds with the harmonic mean of its steps
+    w = np.array([[3.0, 0.0], [0.0, 4.0], [0.6, 0.8]])
+    step = np.array([[0.5, 1.0], [1.0, 0.25], [2.0, 2.0]])
+    GroupL1(1.0, groups=[0, 0, 1]).prox(w, step)
+    t0 = 4 / (2 + 1 + 1 + 4)  # 1 / mean(1/step) over the four coordinates of group 0 = 0.5
+    np.testing.assert_allclose(w[:2], np.array([[3.0, 0.0], [0.0, 4.0]]) * (1 - t0 / 5), rtol=1e-14)
+    np.testing.assert_array_equal(w[2], 0.0)  # t = 2 > its norm 1
+
+
+def test_groups_of_single_rows_give_the_ungrouped_penalty_and_steps():
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((5, 3))
+    one, each = GroupL1(0.3), GroupL1(0.3, groups=[4, 3, 2, 1, 0])
+    assert each.penalty(w) == pytest.approx(one.penalty(w), rel=1e-14)
+    np.testing.assert_allclose(each.gradient(w), one.gradient(w), rtol=1e-14)
+    step = rng.uniform(0.1, 2.0, w.shape)
+    a, b = w.copy(), w.copy()
+    one.prox(a, step)
+    each.prox(b, step)
+    np.testing.assert_allclose(b, a, rtol=1e-13)
+    assert np.array_equal(a == 0, b == 0)
+
+
+def test_grouped_group_l1_on_an_embedding_weight_groups_its_first_axis():
+    w = np.random.default_rng(0).standard_normal((3, 5, 2))  # (n_features, m, d) like PeriodicEmbedding
+    reg = GroupL1(0.5, groups=[0, 1, 0])
+    expected = 0.5 * (np.sqrt((w[[0, 2]] ** 2).sum()) + np.sqrt((w[1] ** 2).sum()))
+    assert reg.penalty(w) == pytest.approx(expected, rel=1e-14)
+    w[1] *= 0.01
+    reg.prox(w, step=1.0)
+    assert np.all(w[1] == 0) and np.all(w[[0, 2]] != 0)
 
 
 def test_l1_threshold_under_adam_is_the_per_coordinate_step():
@@ -215,7 +292,8 @@ def test_composition_adds_penalties_and_gradients():
 
 
 @pytest.mark.parametrize("obj", [L1(0.1, proximal=False), L2(0.3), ElasticNet(0.1, 0.2), GroupL1(0.5),
-                                 MaxNorm(2.5), L1(0.1) + GroupL1(0.2)])
+                                 GroupL1(0.5, groups=[0, 0, 1, 2]), MaxNorm(2.5),
+                                 L1(0.1) + GroupL1(0.2, groups=[1, 0])])
 def test_regularizers_serialize_to_plain_dicts_and_back(obj):
     import json
 
@@ -230,6 +308,9 @@ def test_regularizers_serialize_to_plain_dicts_and_back(obj):
     (lambda: L1(-0.1), r"Received: strength=-0\.1"),
     (lambda: L2(-1), r"Received: strength=-1"),
     (lambda: GroupL1(float("nan")), r"Received: strength=nan"),
+    (lambda: GroupL1(0.1, groups=[[0, 1]]), r"Received: groups=\[\[0, 1\]\]"),
+    (lambda: GroupL1(0.1, groups=[0.5, 1.0]), r"Received: groups=\[0\.5, 1\.0\]"),
+    (lambda: GroupL1(0.1, groups=[0, 1]).penalty(np.ones((3, 2))), r"Received: groups of length 2"),
     (lambda: ElasticNet(-0.1, 0.1), r"Received: l1=-0\.1"),
     (lambda: ElasticNet(0.1, -2.0), r"Received: l2=-2\.0"),
     (lambda: MaxNorm(0), r"Received: max_value=0"),
@@ -243,9 +324,9 @@ def test_bad_regularizer_values_raise_value_error(make, message):
         make()
 
 
-@pytest.mark.parametrize("name", sorted(REGULARIZERS))
+@pytest.mark.parametrize("name", sorted(REGULARIZERS) + sorted(GROUPED))
 def test_gradients_and_proximal_steps_keep_float32(name):
-    reg = REGULARIZERS[name]()
+    reg = {**REGULARIZERS, **GROUPED}[name]()
     w = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     assert reg.gradient(w).dtype == np.float32
     grad = np.zeros_like(w)

@@ -271,6 +271,29 @@ def test_feature_names_without_an_image_are_listed():
     assert [row[2] for row in layers[1:]] == ["40.0%", "0.0%"]  # 2 of 5 input rows zeroed
 
 
+def test_a_model_with_feature_groups_lists_raw_columns_with_their_inputs_norm():
+    import pandas as pd
+
+    from ridgeback import MLPRegressor, TabularModel
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"size": rng.normal(size=40), "city": rng.choice(["a", "b", "c"], 40)})
+    model = TabularModel(MLPRegressor((4,), max_epochs=2, batch_size=20, random_state=0)).fit(df, df["size"])
+    first = model.estimator.network_.dense_layers[0].weight.data
+    first[[1, 2, 3]] = [[3.0, 0, 0, 0], [0, 0, 4.0, 0], [0, 0, 0, 0]]  # city: norm 5 over its three inputs
+    first[0] = 0.0  # size removed
+    context = model_context(model.estimator, list(model.feature_names_out_))
+    section = context["selected_features"]
+    assert section["all_names"] == ["size", "city"] and section["n_inputs"] == 2
+    assert section["indices"] == [1] and section["names"] == ["city"]
+    assert section["importance"] == pytest.approx([0.0, 5.0])
+    page = render_html(context)
+    assert "1 of 2 input features" in page and re.findall(r"<li>(.*?)</li>", page) == ["city"]
+    # drawn as an image, the inputs stay one pixel each
+    image = model_context(model.estimator, list(model.feature_names_out_), image_shape=(2, 2))
+    assert image["selected_features"]["n_inputs"] == 4 and image["selected_features"]["indices"] == [1, 2]
+
+
 def test_selection_results_render_as_they_come():
     from sklearn.datasets import load_breast_cancer
     from sklearn.preprocessing import StandardScaler

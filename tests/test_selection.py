@@ -108,6 +108,29 @@ def test_lambda_max_removes_nearly_every_input(sparse_problem):
     assert top > 0
 
 
+def test_group_lambda_max_takes_the_norm_of_a_raw_columns_inputs_together():
+    import pandas as pd
+    from sklearn.pipeline import Pipeline
+
+    from ridgeback import Preprocessor
+    from ridgeback.engine.inspection import input_weight
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.standard_normal(80), "colour": rng.choice(list("rgbk"), 80)})
+    y = 0.1 * df["x"].to_numpy() + df["colour"].map({"r": 2.0, "g": -2.0, "b": 1.0, "k": -1.0}).to_numpy()
+    pipe = Pipeline([("pre", Preprocessor()), ("mlp", MLPRegressor((8,), random_state=0))])
+    top = lambda_max(pipe, df, y, "group_l1", tries=0)  # step (1) only: no fit
+    # by hand: the gradient at the initial weights (early stopping off, as lambda_max sets it)
+    est = MLPRegressor((8,), random_state=0, early_stopping=False)
+    net, loss, target = est.initial_network(Preprocessor().fit_transform(df), y)
+    loss.forward(net.forward(Preprocessor().fit(df).transform(df).astype(net.dtype)), target)
+    net.backward(loss.backward(), input_grad=False)
+    rows = (input_weight(net).grad.astype(np.float64) ** 2).sum(axis=1)
+    assert input_weight(net).regularizer is None  # group_l1=0: no regularizer, only the gradient
+    assert top == pytest.approx(max(np.sqrt(rows[0]), np.sqrt(rows[1:].sum())), rel=1e-12)
+    assert top > np.sqrt(rows.max())  # the colour's four inputs together
+
+
 def test_path_accepts_pipelines_and_explicit_values(blobs):
     X, y = blobs
     pipe = make_pipeline(Recorder(), small_classifier())

@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from .._version import __version__
-from .common import add_column_args, add_hyperparameter_args, add_metric_arg
+from .common import add_column_args, add_hyperparameter_args, add_metric_arg, add_scaling_arg
 from .exit_codes import ExitCode, help_line
 
 __all__ = ["main", "build_parser"]
@@ -50,6 +50,7 @@ def _add_model_args(p):
     )
     add_hyperparameter_args(g)  # one flag per row of the hyper-parameter table
     g.add_argument("--config", metavar="FILE", help="TOML file with any of these options (flags win)")
+    add_scaling_arg(g)
     add_column_args(p)
 
 

@@ -18,8 +18,10 @@ _ROW_DEFAULTS = {row.name: row.default for row in cli_parameters()}
 DEFAULTS = {row.option: row.cli_default for row in cli_parameters() if row.cli_default is not None}
 #: --drop, --categorical, --numeric, --datetime, --id: the Preprocessor's column-role overrides
 COLUMN_OPTIONS = ("drop", "categorical", "numeric", "datetime", "id")
+#: --scaling: how the Preprocessor scales numeric columns, and its default
+SCALING_DEFAULT = "standard"
 #: options read from flags or TOML keys that are no estimator parameter (--ensemble: tune's)
-CONFIG_ONLY = ("task", "ensemble", "metric", *COLUMN_OPTIONS)
+CONFIG_ONLY = ("task", "ensemble", "metric", "scaling", *COLUMN_OPTIONS)
 
 
 def _column_list(text: str) -> list:
@@ -35,6 +37,17 @@ def add_column_args(p) -> None:
              "id": "these are identifiers: leave them out"}
     for option, text in helps.items():
         g.add_argument(f"--{option}", action="extend", type=_column_list, metavar="COL[,COL]", help=text)
+
+
+def add_scaling_arg(p) -> None:
+    """``--scaling standard|robust``: the Preprocessor's scaling of numeric columns (TOML key ``scaling``)."""
+    from ..tabular.preprocessing import SCALINGS
+
+    p.add_argument("--scaling", choices=SCALINGS,
+                   help=f"how numeric columns are scaled (default: {SCALING_DEFAULT}): 'standard' subtracts "
+                        "the mean and divides by the standard deviation; 'robust' subtracts the median, "
+                        "divides by the interquartile range, then clips smoothly, z / sqrt(1 + (z/3)^2), "
+                        "so that outliers stay within about +-3")
 
 
 def add_metric_arg(p, text: str) -> None:
@@ -54,8 +67,12 @@ def resolve_metric(settings: dict, task: str, default=None):
 
 
 def make_preprocessor(settings: dict):
-    """A Preprocessor with the column-role overrides of the settings (flags or TOML keys)."""
-    from ..tabular.preprocessing import Preprocessor
+    """A Preprocessor with the column-role overrides and the scaling of the settings (flags or TOML keys)."""
+    from ..tabular.preprocessing import SCALINGS, Preprocessor
+
+    scaling = settings.get("scaling", SCALING_DEFAULT)
+    if scaling not in SCALINGS:
+        raise ValueError(f"`scaling` must be one of {list(SCALINGS)}. Received: scaling={scaling!r}")
 
     overrides = {}
     for option in COLUMN_OPTIONS:
@@ -68,7 +85,7 @@ def make_preprocessor(settings: dict):
             raise ValueError(f"`{option}` must be a list of column names or a string COL[,COL]. "
                              f"Received: {option}={value!r}")
         overrides[option] = value
-    return Preprocessor(**overrides)
+    return Preprocessor(scaling=scaling, **overrides)
 
 
 def add_hyperparameter_args(group) -> None:
@@ -121,7 +138,7 @@ def read_config(path) -> dict:
 def resolve_settings(args, defaults=None) -> dict:
     """CLI option -> value: the flag when given, else the --config value, else the CLI default."""
     config = read_config(args.config) if getattr(args, "config", None) else {}
-    defaults = {**DEFAULTS, **(defaults or {})}
+    defaults = {**DEFAULTS, "scaling": SCALING_DEFAULT, **(defaults or {})}
     settings = {}
     for option in (*OPTIONS, *CONFIG_ONLY):
         value = getattr(args, option, None)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..persist.checkpoints import CHECKPOINT_FILE, load_checkpoint, save_checkpoint
 from .common import (
+    CONFIG_ONLY,
     OPTIONS,
     emit,
     estimator_params,
@@ -182,6 +183,7 @@ def cmd_train(args) -> int:
     if metric is not None:
         params["scoring"] = metric
     estimator = make_estimator(task, params)
+    make_preprocessor(run.settings)  # a bad scaling or column list fails here, before any training
     fingerprint = data_fingerprint(df)
     if run.state is not None and run.fingerprint != fingerprint:
         raise ValueError(
@@ -244,7 +246,7 @@ def _resumed_run(args) -> _Run:
         )
     ignored = [
         f"--{o.replace('_', '-')}"
-        for o in (*OPTIONS, "task", "config", "data", "target")
+        for o in (*OPTIONS, *CONFIG_ONLY, "config", "data", "target")
         if getattr(args, o, None) is not None
     ]
     if ignored and not args.quiet:

@@ -80,6 +80,7 @@ def cmd_tune(args) -> int:
     if ensemble == "folds":  # rows neither the search nor the models see: the ensemble's gain
         X, y, holdout = _hold_out(X, y, task, settings.get("seed", 0))
     estimator = make_estimator(task, base)
+    make_preprocessor(settings)  # a bad scaling or column list fails here, before any fitting
     for name, values in grid.items():  # check every candidate value before hours of fitting
         for value in values:
             make_estimator(task, {**base, name: value})

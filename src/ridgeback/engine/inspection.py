@@ -7,11 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embeddings import PeriodicEmbedding
+from .feature_groups import group_codes
 from .layers import Dense, Parameter
 from .network import Sequential
 
 __all__ = ["layer_summary", "selected_features", "SelectedFeatures", "active_inputs", "network_of",
-           "input_names", "final_step", "input_weight"]
+           "input_names", "final_step", "input_weight", "feature_groups", "feature_norms"]
 
 
 def final_step(model):
@@ -76,6 +77,27 @@ def input_names(model):
     return getattr(model, "feature_names_in_", None)
 
 
+def feature_groups(model):
+    """The feature of each network input, or None: the labels the estimator was trained with
+    (``feature_groups_``), else those of a Pipeline's or TabularModel's preprocessing step (a
+    Preprocessor's ``feature_groups_``: the raw column each input comes from)."""
+    labels = getattr(final_step(model), "feature_groups_", None)
+    if labels is None and hasattr(model, "steps") and len(model.steps) > 1:
+        labels = getattr(model.steps[-2][1], "feature_groups_", None)
+    elif labels is None and hasattr(model, "estimator") and hasattr(model, "preprocessor"):
+        labels = getattr(model.preprocessor, "feature_groups_", None)
+    return None if labels is None else list(labels)
+
+
+def _grouping(model, n_inputs):
+    """``(codes, names)`` of :func:`~ridgeback.engine.feature_groups.group_codes` for the model's
+    feature groups; None without them, or when they do not match its ``n_inputs`` inputs."""
+    labels = feature_groups(model)
+    if labels is None or len(labels) != n_inputs:
+        return None
+    return group_codes(labels)
+
+
 def input_weight(model) -> Parameter:
     """The weight whose first axis runs over the network's input columns.
 
@@ -128,14 +150,20 @@ def layer_summary(model) -> list[dict]:
 
 @dataclass(frozen=True)
 class SelectedFeatures:
-    """Input features that keep a non-zero weight in the first layer.
+    """Features that keep a non-zero weight in the first layer.
 
-    Iterating or ``np.asarray`` gives the indices; ``names`` is set when the data had
-    column names.
+    A feature is a network input or, for a model with feature groups (trained on a
+    Preprocessor's output, or ``fit(..., feature_groups=...)``), a group of inputs: a raw
+    column with its one-hot columns, missing indicator, date parts or text codes.
+    ``indices`` are the kept features' positions among all features (the groups in order of
+    first appearance; the inputs themselves without groups), ``names`` their names (raw column
+    names; None when the data had none) and ``inputs`` the network inputs still used.
+    Iterating, ``len`` or ``np.asarray`` give the indices.
     """
 
     indices: np.ndarray
     names: list | None = None
+    inputs: np.ndarray | None = None
 
     def __len__(self):
         return len(self.indices)
@@ -148,15 +176,21 @@ class SelectedFeatures:
 
 
 def selected_features(model, feature_names=None) -> SelectedFeatures:
-    """Indices (and names) of the input features the network still uses.
+    """Indices (and names) of the features the network still uses.
+
+    A feature with several inputs (the one-hot columns of one raw column) is used while any
+    of them keeps a non-zero weight; ``group_l1`` removes them together.
 
     Parameters
     ----------
     model : Sequential, fitted MLPClassifier / MLPRegressor, or a fitted Pipeline or TabularModel
         ending in one
     feature_names : sequence of str, optional
-        Defaults to the preprocessing's output columns (``feature_names_out_``) for a Pipeline
-        or TabularModel, else the estimator's ``feature_names_in_`` when it has one.
+        Names of the network inputs, for a model without feature groups. Defaults to the
+        preprocessing's output columns (``feature_names_out_``) for a Pipeline or TabularModel,
+        else the estimator's ``feature_names_in_`` when it has one. A model with feature groups
+        names its features by their labels (the raw columns); pass its ``network_`` to list
+        the inputs one by one.
 
     Examples
     --------
@@ -167,11 +201,44 @@ def selected_features(model, feature_names=None) -> SelectedFeatures:
     >>> pipe = Pipeline([("preprocess", Preprocessor()),
     ...                  ("mlp", MLPRegressor((3,), max_epochs=2, early_stopping=False, batch_size=4,
     ...                                       random_state=0))]).fit(df, [1.0, 2.0, 3.0, 4.0])
-    >>> selected_features(pipe).names
-    ['size', 'city=a', 'city=b']
+    >>> selected_features(pipe).names  # the raw columns: "city" stands for city=a and city=b
+    ['size', 'city']
+    >>> selected_features(pipe).inputs.tolist()
+    [0, 1, 2]
     """
-    indices = active_inputs(input_weight(model).data)
+    weight = input_weight(model).data
+    inputs = active_inputs(weight)
+    grouping = _grouping(model, weight.shape[0])
+    if grouping is not None:
+        codes, labels = grouping
+        kept = np.unique(codes[inputs])
+        return SelectedFeatures(indices=kept, names=[str(labels[g]) for g in kept], inputs=inputs)
     if feature_names is None:
         feature_names = input_names(model)
-    names = None if feature_names is None else [str(feature_names[i]) for i in indices]
-    return SelectedFeatures(indices=indices, names=names)
+    names = None if feature_names is None else [str(feature_names[i]) for i in inputs]
+    return SelectedFeatures(indices=inputs, names=names, inputs=inputs)
+
+
+def feature_norms(model, feature_names=None) -> tuple[np.ndarray, list | None]:
+    """The L2 norm of each feature's weights in the first layer (float64), and the features' names.
+
+    The features are those of :func:`selected_features`: the feature groups' inputs together
+    when the model has them, else each input (named by ``feature_names``, or as
+    :func:`selected_features` finds them). A feature is used exactly when its norm is non-zero.
+
+    Examples
+    --------
+    >>> from ridgeback import mlp
+    >>> norms, names = feature_norms(mlp([4, 3, 2], seed=0))
+    >>> norms.shape, names
+    ((4,), None)
+    """
+    weight = input_weight(model).data.astype(np.float64)
+    squares = (weight.reshape(weight.shape[0], -1) ** 2).sum(axis=1)
+    grouping = _grouping(model, weight.shape[0])
+    if grouping is not None:
+        codes, labels = grouping
+        return np.sqrt(np.bincount(codes, weights=squares, minlength=len(labels))), [str(n) for n in labels]
+    if feature_names is None:
+        feature_names = input_names(model)
+    return np.sqrt(squares), None if feature_names is None else [str(n) for n in feature_names]

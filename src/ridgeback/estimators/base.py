@@ -8,7 +8,10 @@ An estimator turns its hyper-parameters into the core objects and hands them to 
   (biases are never penalized); ``l1`` is proximal (exact zeros) unless ``l1_proximal=False``;
 * ``group_l1`` becomes a :class:`~ridgeback.GroupL1` on the weight through which the inputs
   enter (:func:`~ridgeback.engine.inspection.input_weight`: the first Dense layer's, or the
-  numeric embedding's), one group per input column, so whole features are removed;
+  numeric embedding's), one group per input column, so whole features are removed; with
+  feature groups (``fit(X, y, feature_groups=...)``, or carried by the matrix a
+  ``Preprocessor`` produced, see :mod:`ridgeback.engine.feature_groups`) the input columns
+  of one feature (a raw column's one-hot columns, its missing indicator...) form one group;
 * ``max_norm``, ``dropout``, ``input_dropout`` and ``normalization`` go to :func:`~ridgeback.mlp`;
   ``numeric_embedding="periodic"`` puts a :class:`~ridgeback.PeriodicEmbedding` in front of it
   (after the input dropout, so that input dropout still drops whole columns);
@@ -28,6 +31,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._util.validation import check_sample_weight
 from ..engine.embeddings import PeriodicEmbedding
+from ..engine.feature_groups import check_feature_groups, feature_groups_of, group_codes
 from ..engine.history import EarlyStopping, History
 from ..engine.inspection import input_weight
 from ..engine.lockstep import fit_in_lockstep, lockstep_problem
@@ -130,7 +134,7 @@ class _BaseMLP(BaseEstimator):
             return None
         return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
-    def _build_network(self, p, n_in, n_out, seed):
+    def _build_network(self, p, n_in, n_out, seed, feature_groups=None):
         embedding = None
         if p["numeric_embedding"] == "periodic":
             # its own seed, apart from mlp's children, so the network after it is mlp's as ever
@@ -148,13 +152,30 @@ class _BaseMLP(BaseEstimator):
         regularizer = self._regularizer(p)
         if p["group_l1"] > 0:
             # a per-layer regularizer replaces the global one on that layer: carry both
-            group = GroupL1(p["group_l1"])
+            group = GroupL1(p["group_l1"], groups=self._group_labels(feature_groups))
             input_weight(network).regularizer = group if regularizer is None else regularizer + group
         return network, regularizer
 
+    @staticmethod
+    def _group_labels(feature_groups):
+        """GroupL1's integer groups for checked ``feature_groups``; None when there are none or
+        every input is a group of its own (then the regularizer is exactly the ungrouped one)."""
+        if feature_groups is None:
+            return None
+        codes, names = group_codes(feature_groups)
+        return None if len(names) == len(codes) else codes.tolist()
+
+    @staticmethod
+    def _feature_groups(X, feature_groups, n_features):
+        """The checked labels given to ``fit``, else those ``X`` carries, else None."""
+        if feature_groups is None:
+            feature_groups = feature_groups_of(X)
+        return None if feature_groups is None else check_feature_groups(feature_groups, n_features)
+
     def initial_network(self, X, y):
         """The untrained network, the loss and the encoded target that ``fit(X, y)`` would start
-        from, without training (same seed, hence the same initial weights; no validation split).
+        from, without training (same seed, hence the same initial weights, and the same feature
+        groups when ``X`` carries them; no validation split).
 
         Returns
         -------
@@ -165,7 +186,8 @@ class _BaseMLP(BaseEstimator):
         """
         p = self.checked_params()
         target, n_out = self._encode_target(np.asarray(y), False)
-        network, _ = self._build_network(p, np.shape(X)[1], n_out, self._seeds(p["random_state"])[0])
+        groups = self._feature_groups(X, None, np.shape(X)[1])
+        network, _ = self._build_network(p, np.shape(X)[1], n_out, self._seeds(p["random_state"])[0], groups)
         loss = self._loss(target)
         return network, loss, loss.check_target(target, n_out, network.dtype)
 
@@ -215,25 +237,28 @@ class _BaseMLP(BaseEstimator):
             raise ValueError(f"{exc} Received: {received}") from None
 
     # ------------------------------------------------------------ fitting
-    def _fit(self, X, y, callbacks, resume_state, sample_weight=None):
-        run = self._prepare_fit(X, y, callbacks, resume_state, sample_weight)
+    def _fit(self, X, y, callbacks, resume_state, sample_weight=None, feature_groups=None):
+        run = self._prepare_fit(X, y, callbacks, resume_state, sample_weight, feature_groups)
         run.trainer.fit(run.X, run.y, validation_data=run.validation, sample_weight=run.weight)
         return self._finish_fit(run)
 
-    def _prepare_fit(self, X, y, callbacks, resume_state, sample_weight=None):
+    def _prepare_fit(self, X, y, callbacks, resume_state, sample_weight=None, feature_groups=None):
         """Everything of a fit up to training: the checked data, the network and its Trainer.
 
         ``sample_weight`` is split with the rows: the training rows' weights weigh the
         training loss, the validation rows' weights the validation loss that early stopping
         watches. Weights that are all equal are dropped (bit-identical to no weights).
+        ``feature_groups`` (else the labels ``X`` carries) group ``group_l1``'s inputs.
         """
         p = self.checked_params()
         warm = p["warm_start"] and resume_state is None and hasattr(self, "network_")
+        carried = X  # the matrix as given: checking it below makes a plain array, without labels
         X, y = self._check_X(X, y, reset=not warm, dtype=p["dtype"])
+        groups = self._feature_groups(carried, feature_groups, X.shape[1])
         weight = check_sample_weight("sample_weight", sample_weight, X.shape[0])
         target, n_out = self._encode_target(y, warm, weight)
         net_seed, train_seed, split_seed = self._seeds(p["random_state"])
-        network, regularizer = self._build_network(p, X.shape[1], n_out, net_seed)
+        network, regularizer = self._build_network(p, X.shape[1], n_out, net_seed, groups)
         if warm:
             self._copy_weights(self.network_, network)
             self._output_to_training_units(network)
@@ -263,7 +288,7 @@ class _BaseMLP(BaseEstimator):
         if resume_state is not None:
             trainer.load_state(resume_state, int(resume_state.get("position", 0)))
         return SimpleNamespace(trainer=trainer, network=network, X=X_train, y=y_train, validation=validation,
-                               weight=w_train)
+                               weight=w_train, feature_groups=groups)
 
     def _finish_fit(self, run):
         # the fitted estimator outlives the run: let go of progress bars and checkpoint writers
@@ -272,7 +297,14 @@ class _BaseMLP(BaseEstimator):
         self.trainer_ = run.trainer
         self._output_to_target_units(run.network)
         self._set_fitted(run.network, run.trainer.history, run.validation)
+        self._set_feature_groups(run.feature_groups)
         return self
+
+    def _set_feature_groups(self, labels):
+        if labels is not None:
+            self.feature_groups_ = list(labels)
+        elif hasattr(self, "feature_groups_"):  # from an earlier fit with feature groups
+            del self.feature_groups_
 
     @staticmethod
     def _copy_weights(old, new):
@@ -320,7 +352,7 @@ class _BaseMLP(BaseEstimator):
         return predict_in_batches(self.network_, X)
 
     def restore_fitted(self, network, *, classes=None, n_features_in, feature_names_in=None, history=None,
-                       target_scaling=None, class_weight=None):
+                       target_scaling=None, class_weight=None, feature_groups=None):
         """Make this estimator a fitted one around ``network``, without training (used by
         :func:`ridgeback.load`).
 
@@ -329,6 +361,7 @@ class _BaseMLP(BaseEstimator):
 
         ``target_scaling`` (regressors): ``{"mean": [...], "scale": [...]}`` per output, as in
         ``target_mean_`` / ``target_scale_``; None means the network was trained on the raw target.
+        ``feature_groups``: the labels it was trained with (``feature_groups_``), one per input.
         """
         if self._classifier:
             if classes is None or len(classes) != network.n_outputs:
@@ -350,8 +383,10 @@ class _BaseMLP(BaseEstimator):
             self.feature_names_in_ = np.asarray(feature_names_in, dtype=object)
         if isinstance(history, dict):
             history = History(**history)
+        groups = None if feature_groups is None else check_feature_groups(feature_groups, network.n_inputs)
         self.trainer_ = None
         self._set_fitted(network, history if history is not None else History())
+        self._set_feature_groups(groups)
         return self
 
     _restore_fitted = restore_fitted  # the name before it was public

@@ -38,7 +38,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         to the *mean* data loss of a batch (not divided by the number of rows). ``l1`` is applied
         as a proximal step, giving exact zeros, unless ``l1_proximal=False``.
     group_l1 : float >= 0, default=0.0
-        Group lasso ``group_l1 * sum_j ||W1[j, :]||_2`` on the first layer: removes whole inputs.
+        Group lasso ``group_l1 * sum_g ||W1[g, :]||_2`` on the first layer: removes whole inputs.
+        Each input column is a group ``g`` of its own, unless ``fit`` is given feature groups
+        (explicitly, or with a ``Preprocessor``'s output): then the columns of one raw column
+        (its one-hot columns, its missing indicator) are one group, kept or removed together.
     dropout, input_dropout : float in [0, 1), default=0.0
         Dropout rates after every hidden activation, and on the inputs.
     max_norm : float > 0 or None
@@ -121,6 +124,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         The class weights used (None: unweighted).
     n_features_in_ : int
     feature_names_in_ : ndarray of str (only when ``X`` had column names)
+    feature_groups_ : list of str or int (only when ``fit`` had feature groups)
+        The feature of each input column.
     history_ : History
     loss_curve_ : list of float
         Training data loss per epoch.
@@ -167,7 +172,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.label_smoothing = label_smoothing
         self.class_weight = class_weight
 
-    def fit(self, X, y, sample_weight=None, *, callbacks=None, resume_state=None):
+    def fit(self, X, y, sample_weight=None, *, feature_groups=None, callbacks=None, resume_state=None):
         r"""Train on ``(X, y)``.
 
         Parameters
@@ -179,6 +184,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             Weights >= 0 of the rows: the loss is the weighted mean
             :math:`\sum_i w_i \ell_i / \sum_i w_i` (training and validation rows alike). All
             ones (or any all-equal weights) give the same model, bit for bit, as none.
+        feature_groups : sequence of str or int, optional
+            One label per column of ``X`` naming the feature it comes from (e.g. a raw
+            column's one-hot columns share its name). ``group_l1`` then keeps or removes the
+            columns of one feature together, and :func:`~ridgeback.selected_features` names
+            features; kept as ``feature_groups_``. Default: the labels ``X`` carries when it
+            comes from ``Preprocessor.fit_transform`` (as in a ``Pipeline``), else none, and
+            every column is a group of its own.
         callbacks : list, optional
             Trainer callbacks (``on_epoch_end`` / ``on_batch_end``).
         resume_state : dict, optional
@@ -190,7 +202,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         -------
         self
         """
-        return self._fit(X, y, callbacks, resume_state, sample_weight)
+        return self._fit(X, y, callbacks, resume_state, sample_weight, feature_groups)
 
     def _encode_target(self, y, warm, sample_weight=None):
         check_classification_targets(y)
@@ -327,14 +339,15 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                          scoring=scoring, dtype=dtype, warm_start=warm_start, verbose=verbose)
         self.scale_target = scale_target
 
-    def fit(self, X, y, sample_weight=None, *, callbacks=None, resume_state=None):
+    def fit(self, X, y, sample_weight=None, *, feature_groups=None, callbacks=None, resume_state=None):
         """Train on ``(X, y)``; ``y`` of shape (n_samples,) or (n_samples, n_targets).
 
-        See :meth:`MLPClassifier.fit` for ``sample_weight``, ``callbacks`` and ``resume_state``;
+        See :meth:`MLPClassifier.fit` for ``sample_weight``, ``feature_groups``, ``callbacks`` and
+        ``resume_state``;
         with ``sample_weight`` the target is standardized by its weighted mean and standard
         deviation.
         """
-        return self._fit(X, y, callbacks, resume_state, sample_weight)
+        return self._fit(X, y, callbacks, resume_state, sample_weight, feature_groups)
 
     def _encode_target(self, y, warm, sample_weight=None):
         y = np.asarray(y, dtype=resolve_dtype(self.dtype))

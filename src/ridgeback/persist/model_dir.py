@@ -5,7 +5,9 @@ Layout of a model directory::
     model.json    format_version, ridgeback version, kind, architecture (Sequential.get_config()),
                   estimator class and parameters, preprocessing config, class labels, feature
                   names, training history, a regressor's target scaling (mean and scale per
-                  output, already folded into the output layer; kept for warm starts),
+                  output, already folded into the output layer; kept for warm starts), the
+                  feature groups the estimator was trained with (one label per input; the
+                  groups of a GroupL1 are also in its layer's config),
                   the array manifest {name: {shape, dtype}} and the
                   SHA-256 of weights.npz
     weights.npz   one ``NAME.npy`` member per parameter ("0.weight", "0.bias", ...) and per
@@ -114,6 +116,8 @@ def _estimator_section(est):
                "history": None}
     if isinstance(getattr(est, "history_", None), History):
         section["history"] = to_json(est.history_.to_dict())
+    if getattr(est, "feature_groups_", None) is not None:  # the feature of each input (group_l1's groups)
+        section["feature_groups"] = to_json(list(est.feature_groups_))
     if hasattr(est, "target_mean_"):  # MLPRegressor(scale_target=True): folded into the output layer,
         # kept so that a warm start can train on in the same units
         section["target_scaling"] = {"mean": to_json(est.target_mean_),
@@ -439,7 +443,7 @@ def _rebuild_estimator(section, network, where):
         scaling = {"class_weight": section["class_weight"]}
     return estimator.restore_fitted(network, classes=classes_, n_features_in=section.get("n_features_in"),
                                      feature_names_in=section.get("feature_names_in"), history=history,
-                                     **scaling)
+                                     feature_groups=section.get("feature_groups"), **scaling)
 
 
 def _class_keys(class_weight: dict, classes, where) -> dict:

@@ -16,12 +16,10 @@ import datetime
 import json
 from pathlib import Path
 
-import numpy as np
-
 from .._util.files import atomic_write_text
 from .._util.jsonify import to_json
 from .._version import __version__
-from ..engine.inspection import input_names, input_weight, layer_summary, network_of, selected_features
+from ..engine.inspection import feature_norms, input_names, layer_summary, network_of, selected_features
 from .context import ModelSummary, RunContext, WeightHistogram
 from .html import render_html
 
@@ -124,8 +122,10 @@ def model_context(model, feature_names=None, *, image_shape=None, bins: int = 40
     feature_names : sequence of str, optional
         Input names (default: the network's input names as :func:`ridgeback.selected_features`
         finds them: the preprocessing's output columns, or the estimator's ``feature_names_in_``).
+        A model with feature groups lists its features instead, one per raw column, named by
+        the column, with the norm of all their first-layer weights as ``importance``.
     image_shape : (int, int), optional
-        Draw the inputs as an image of this shape (e.g. ``(8, 8)`` for digits).
+        Draw the inputs as an image of this shape (e.g. ``(8, 8)`` for digits), one pixel per input.
     bins : int
         Histogram bins per layer.
 
@@ -146,16 +146,17 @@ def model_context(model, feature_names=None, *, image_shape=None, bins: int = 40
     for i, layer in enumerate(net.dense_layers):
         w = layer.weight.data
         weights[f"layer {i} ({w.shape[0]}×{w.shape[1]})"] = WeightHistogram.of(w, bins).to_dict()
-    if feature_names is None:
-        feature_names = input_names(model)
-    selected = selected_features(model, feature_names)
-    # one row per input column: the first Dense layer's weight, or a numeric embedding's
-    first = input_weight(net).data.astype(np.float64)
-    first = first.reshape(first.shape[0], -1)
-    section = {"indices": selected.indices.tolist(), "names": selected.names, "n_inputs": int(first.shape[0]),
-               "importance": np.sqrt((first ** 2).sum(axis=1)).tolist()}
-    if feature_names is not None:
-        section["all_names"] = [str(n) for n in feature_names]
+    # one entry per feature: a raw column (all its inputs together) for a model with feature
+    # groups, else per input column; an image shows the inputs themselves, one pixel each
+    of = model
+    if image_shape is not None:
+        of, feature_names = net, input_names(model) if feature_names is None else feature_names
+    selected = selected_features(of, feature_names)
+    norms, names = feature_norms(of, feature_names)
+    section = {"indices": selected.indices.tolist(), "names": selected.names, "n_inputs": int(norms.size),
+               "importance": norms.tolist()}
+    if names is not None:
+        section["all_names"] = names
     if image_shape is not None:
         section["image_shape"] = [int(s) for s in image_shape]
     return to_json({"layers": layer_summary(model), "weights": weights, "selected_features": section},

@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.base import clone
 
 from .._util.validation import check_int, check_one_of
+from ..engine.feature_groups import feature_groups_of, group_codes
 from .crossval import (
     derive_seed,
     final_step,
@@ -68,7 +69,9 @@ def lambda_max(estimator, X, y, param, *, seed=0, tries=4):
     data loss over all of ``X`` with respect to the input weights ``W`` (the first Dense layer's,
     or the numeric embedding's, one row per input column), a weight stays
     at zero under a proximal L1 step when :math:`\lambda \ge |G_{ij}|`, so
-    :math:`\lambda_{\max} = \max|G|` (group L1: the largest row norm :math:`\max_j\|G_{j,:}\|_2`;
+    :math:`\lambda_{\max} = \max|G|` (group L1: the largest row norm :math:`\max_j\|G_{j,:}\|_2`,
+    or the largest norm of a group's rows :math:`\max_g\|G_g\|_2` when the preprocessing gives
+    feature groups;
     L2 has no exact zeros, and :math:`100\max|G| / (2\,\mathrm{rms}(W))` is the strength whose
     stationary weights are about 1% of their initial scale). (2) For L1 and group L1 the
     estimator is fitted on all data at that strength; while more than 5% of the inputs stay
@@ -86,6 +89,7 @@ def lambda_max(estimator, X, y, param, *, seed=0, tries=4):
 
         Xt = Pipeline(est.steps[:-1]).fit_transform(X, y)
     network, loss, target = final_step(est).initial_network(Xt, y)
+    groups = feature_groups_of(Xt)
     Xt = np.asarray(Xt, dtype=network.dtype)
     loss.forward(network.forward(Xt, training=False), target)
     network.backward(loss.backward(), input_grad=False)
@@ -97,7 +101,13 @@ def lambda_max(estimator, X, y, param, *, seed=0, tries=4):
     grad = first.grad.astype(np.float64).reshape(first.shape[0], -1)
     if base == "l2":
         return float(100 * np.abs(grad).max() / (2 * np.sqrt(np.mean(first.data.astype(np.float64) ** 2))))
-    strength = float(np.linalg.norm(grad, axis=1).max() if base == "group_l1" else np.abs(grad).max())
+    if base == "group_l1":
+        squares = (grad ** 2).sum(axis=1)
+        if groups is not None:  # the rows of one feature (a raw column's one-hot columns) together
+            squares = np.bincount(group_codes(groups)[0], weights=squares)
+        strength = float(np.sqrt(squares.max()))
+    else:
+        strength = float(np.abs(grad).max())
     for _ in range(tries):
         est.set_params(**{key: strength})
         est.fit(X, y)

@@ -59,7 +59,11 @@ class TabularModel:
         return "classification" if is_classifier(self.estimator) else "regression"
 
     def fit(self, X, y, **fit_params):
-        """Fit the preprocessor on ``X`` (training rows only) and the estimator on its output."""
+        """Fit the preprocessor on ``X`` (training rows only) and the estimator on its output.
+
+        The output carries the preprocessor's ``feature_groups_`` (see ``fit_transform``), so that
+        a ridgeback estimator's ``group_l1`` keeps or removes each raw column as a whole.
+        """
         X = as_frame(X)
         if len(y) != X.shape[0]:
             raise ValueError(f"`X` and `y` must have the same number of rows. "
@@ -67,7 +71,7 @@ class TabularModel:
         y = check_target(y, self.task)
         if self.preprocessor is None:
             self.preprocessor = Preprocessor()
-        matrix = self.preprocessor.fit(X).transform(X)
+        matrix = self.preprocessor.fit_transform(X)
         self.estimator.fit(matrix, y.to_numpy(), **fit_params)
         self.feature_names_in_ = list(self.preprocessor.feature_names_in_)
         return self

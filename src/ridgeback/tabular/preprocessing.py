@@ -40,6 +40,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._util.validation import resolve_dtype
+from ..engine.feature_groups import with_feature_groups
 from .columns import (
     CARDINALITY_THRESHOLD,
     Plan,
@@ -135,6 +136,11 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         Output columns: numeric names as they are, datetime parts as ``"column.part"``,
         indicators and one-hot columns as ``"column=value"`` (``"column=<missing>"``), text
         codes as ``"column.svdK"``.
+    feature_groups_ : list of str
+        For each output column, the raw column it comes from: a column's one-hot columns,
+        its missing indicator, its date parts or text codes share its name. ``fit_transform``
+        hands them to the network with the matrix, so that ``group_l1`` keeps or removes a raw
+        column as a whole and ``selected_features`` names raw columns.
     column_transformer_ : sklearn ColumnTransformer or None
         The fitted scikit-learn object of the numeric and categorical blocks (None after
         ``from_config``).
@@ -146,6 +152,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     >>> pre = Preprocessor().fit(df)
     >>> pre.feature_names_out_, pre.imputed_columns_
     (['age', 'age=<missing>', 'city=a', 'city=b'], ['age'])
+    >>> pre.feature_groups_
+    ['age', 'age', 'city', 'city']
     >>> pre.transform(df).astype(float).round(3).tolist()
     [[-1.225, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0], [1.225, 0.0, 1.0, 0.0]]
     >>> from sklearn.base import clone
@@ -242,18 +250,28 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             self.fill_values_, self.categories_ = [], []
 
     def _set_names_out(self):
-        pairs = zip(self.categorical_columns_, self.categories_, strict=True)
+        """``feature_names_out_`` and the raw column each comes from (``feature_groups_``)."""
+        pairs = list(zip(self.categorical_columns_, self.categories_, strict=True))
         one_hot = [f"{col}={cat}" for col, cats in pairs for cat in cats]
         missing = [f"{self._source_of(f)}={MISSING}" for f in self.indicator_features_]
-        text = [f"{col}.svd{k}" for col, state in zip(self.text_columns_, self.text_states_, strict=True)
-                for k in range(state["components"].shape[0])]
+        texts = [(col, state["components"].shape[0])
+                 for col, state in zip(self.text_columns_, self.text_states_, strict=True)]
+        text = [f"{col}.svd{k}" for col, width in texts for k in range(width)]
         self.feature_names_out_ = list(self.numeric_features_) + missing + one_hot + text
+        self.feature_groups_ = ([name for name, _ in self.numeric_sources_]
+                                + [self._source_of(f) for f in self.indicator_features_]
+                                + [col for col, cats in pairs for _ in cats]
+                                + [col for col, width in texts for _ in range(width)])
 
     def _source_of(self, feature):
         return self.numeric_sources_[self.numeric_features_.index(feature)][0]
 
     def fit_transform(self, X, y=None):
-        return self.fit(X).transform(X)
+        """``fit(X).transform(X)``, returned as a
+        :class:`~ridgeback.engine.feature_groups.GroupedMatrix` that carries ``feature_groups_``:
+        in a ``Pipeline`` the network after this step receives the matrix alone, and learns
+        from it which inputs come from one raw column (see ``group_l1``)."""
+        return with_feature_groups(self.fit(X).transform(X), self.feature_groups_)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """The output column names (``feature_names_out_``) as an object array, as scikit-learn expects."""
