@@ -88,7 +88,9 @@ class BatchNorm(_Normalization):
     -----
     A training batch of one row has no variance; as torch, this raises rather than train on
     it (drop or merge the last short batch). With dropout, place BatchNorm before the dropout
-    (``mlp`` does): statistics taken after dropout differ between training and inference.
+    (``mlp`` does): statistics taken after dropout differ between training and inference. In a
+    network of several hidden layers every BatchNorm after the first still sees the previous
+    layer's dropped units (guide chapter 8 measures that shift).
 
     Examples
     --------

@@ -49,14 +49,16 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     normalization : {None, "batch", "layer"}, default=None
         A :class:`~ridgeback.BatchNorm` or :class:`~ridgeback.LayerNorm` after each hidden Dense
         layer, before its activation and dropout (``Dense -> norm -> activation -> Dropout``).
-        With **dropout**: the normalization sees the units before they are dropped, so BatchNorm's
-        batch statistics in training and its running statistics at inference describe the same
-        distribution (dropout before a BatchNorm would shift its variance between the two).
+        With **dropout**: the first normalization sees undropped units, but every later one sees
+        the previous layer's dropped units (and the first one sees ``input_dropout``'s), so
+        BatchNorm's running variance exceeds what it sees at inference (the "variance shift":
+        measured 1.3-1.4x at dropout 0.5 in guide chapter 8; held-out scores moved little).
         With **weight decay / L2**: the normalization's own ``weight`` and ``bias`` are never
         penalized; the Dense weights before it still are, but a normalization undoes their
         scale, so shrinking them no longer shrinks the function: L2 then mostly raises the
         effective learning rate (the gradient grows as the weights shrink) rather than
-        regularizing, and L1's exact zeros still remove inputs and units. BatchNorm makes each
+        regularizing. L1's exact zeros do not stay under BatchNorm (chapter 8: 10 of 128 units
+        removed against 78 without it). BatchNorm makes each
         row's output depend on the other rows of its batch in training (a mild regularizer of its
         own, noisier with small ``batch_size``); a last batch of one row is merged into the one
         before. LayerNorm normalizes each row on its own, the same in training and at inference.
