@@ -94,7 +94,12 @@ def cmd_tune(args) -> int:
         refit_index = result.one_se_index_ if args.refit == "1se" else result.best_index_
         params = result.results_[refit_index]["params"]
         epochs = result.results_[refit_index].get("epochs")  # halving or a budget: as evaluated
-        model, out = _refit_and_save(args, task, base, params, X, y, epochs, save_it=ensemble == "none")
+        linear = recipe is not None and ensemble == "none" and _linear_wins(result)
+        if linear:  # no network beat the linear model on the same folds: it is the answer
+            model, out = _refit_linear(args, task, base, result.baseline, X, y)
+            params = {"hidden_layer_sizes": (), "l2": model.estimator.l2}
+        else:
+            model, out = _refit_and_save(args, task, base, params, X, y, epochs, save_it=ensemble == "none")
         gain = None
         if ensemble == "folds":
             folds_model = _fold_ensemble(result.best_estimator_)
@@ -103,7 +108,8 @@ def cmd_tune(args) -> int:
     elapsed = time.perf_counter() - start
     args.columns = model.preprocessor.plan_.summary()
     # the search ran without a refit; the CLI refitted `refit_index` as a TabularModel: say so
-    tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric}
+    tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric,
+                "chosen": "linear" if linear else "network"}
     errors = _held_out_errors(result, refit_index, y.to_numpy(), task, args.cv)
     report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain, errors)
     emit(
@@ -120,7 +126,7 @@ def cmd_tune(args) -> int:
             "ensemble": ensemble,
             **({"ensemble_gain": gain} if gain is not None else {}),
         },
-        _summary_text(args, result, metric, out, report, elapsed, gain),
+        _summary_text(args, result, metric, out, report, elapsed, gain, tune_ctx["chosen"]),
     )
     return ExitCode.OK
 
@@ -287,6 +293,37 @@ def _refit_and_save(args, task, base, params, X, y, epochs=None, save_it=True):
     return model, out
 
 
+def _linear_wins(result) -> bool:
+    """Whether the linear baseline's mean CV score beats every network candidate's (on the same
+    folds, by the same metric)."""
+    baseline = result.baseline
+    if not baseline or baseline.get("mean_score") is None:
+        return False
+    best = result.results_[result.best_index_].get("mean_score")
+    return best is None or not np.isfinite(best) or baseline["mean_score"] > best
+
+
+def _refit_linear(args, task, base, baseline, X, y):
+    """``(model, out)``: the baseline's linear model refitted on all rows (same preprocessing),
+    held as a ridgeback network without hidden layer, and saved in --out."""
+    from ..selection.baseline import as_network_estimator, fit_linear
+    from ..tabular.data import check_target
+    from ..tabular.model import TabularModel
+
+    status(args, f"refitting the linear baseline ({baseline['model']}, {baseline['param']}="
+                 f"{baseline['value']:g}) on all {len(X)} rows ...")
+    preprocessor = make_preprocessor(args.settings)
+    matrix = preprocessor.fit_transform(X)
+    target = check_target(y, task).to_numpy()
+    linear = fit_linear(baseline, np.asarray(matrix), target)
+    estimator = as_network_estimator(linear, make_estimator(task, base), len(target))
+    model = TabularModel(estimator, preprocessor)
+    model.feature_names_in_ = list(preprocessor.feature_names_in_)
+    out = Path(args.out)
+    _save(model, out)
+    return model, out
+
+
 def _save(model, out):
     from ..persist.model_dir import save
 
@@ -346,7 +383,7 @@ def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tun
     )
 
 
-def _summary_text(args, result, metric, out, report, elapsed, gain=None) -> str:
+def _summary_text(args, result, metric, out, report, elapsed, gain=None, chosen="network") -> str:
     """The candidates' table, both answers and where the model and the report went."""
     best, one_se = result.results_[result.best_index_], result.results_[result.one_se_index_]
     return "\n".join(
@@ -358,9 +395,10 @@ def _summary_text(args, result, metric, out, report, elapsed, gain=None) -> str:
             f"1-SE:      {_params_text(one_se['params'])}  cv {metric} {one_se['mean_score']:.4f} "
             f"(most regularized within one standard error of the best)",
             *_search_lines(result.search),
-            *_baseline_lines(result.baseline, result.to_dict(), metric),
+            *_baseline_lines(result.baseline, {**result.to_dict(), "chosen": chosen}, metric),
             args.columns,
-            f"refit on all data: {args.refit} -> model saved in {out} ({elapsed:.1f}s)" if gain is None else
+            f"refit on all data: {'the linear baseline' if chosen == 'linear' else args.refit} -> model saved in "
+            f"{out} ({elapsed:.1f}s)" if gain is None else
             f"fold ensemble of {gain['n_members']} models ({args.refit}) saved in {out} ({elapsed:.1f}s); "
             f"held-out {metric} {gain['ensemble']['score']:.4f} vs {gain['single_refit']['score']:.4f} for a "
             f"single refit ({gain['gain']:+.4f})",
@@ -391,5 +429,10 @@ def _baseline_lines(baseline, tune_ctx, metric) -> list:
         return []
     chosen = tune_ctx["results"][tune_ctx.get("refit_index", tune_ctx["best_index"])]["mean_score"]
     gap = "" if chosen is None else f"; the network {chosen:.4f} ({chosen - baseline['mean_score']:+.4f})"
-    return [f"linear baseline ({baseline['model']} {baseline['param']}={baseline['value']:g}, same folds): "
-            f"cv {metric} {baseline['mean_score']:.4f} ± {baseline['std_score']:.4f}{gap}"]
+    lines = [f"linear baseline ({baseline['model']} {baseline['param']}={baseline['value']:g}, same folds): "
+             f"cv {metric} {baseline['mean_score']:.4f} ± {baseline['std_score']:.4f}{gap}"]
+    if tune_ctx.get("chosen") == "linear":
+        lines.append("no network candidate beat the linear baseline, so the saved model is that linear model, "
+                     "refitted on all rows and held as a ridgeback network without hidden layer "
+                     "(the same predictions; it saves, loads, exports and reports like any other)")
+    return lines

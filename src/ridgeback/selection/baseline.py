@@ -21,9 +21,9 @@ from sklearn.utils import _safe_indexing
 
 from ..metrics import get_scorer
 
-__all__ = ["linear_baseline", "LINEAR_GRID"]
+__all__ = ["linear_baseline", "LINEAR_GRID", "fit_linear", "as_network_estimator"]
 
-LINEAR_GRID = {"C": [0.01, 0.1, 1.0, 10.0], "alpha": [0.1, 1.0, 10.0, 100.0]}
+LINEAR_GRID = {"C": [1e-3, 0.01, 0.1, 1.0, 10.0, 100.0], "alpha": [0.01, 0.1, 1.0, 10.0, 100.0, 1000.0]}
 
 
 def _linear(estimator, strength):
@@ -91,3 +91,55 @@ def linear_baseline(estimator, X, y, folds, scoring=None) -> dict:
                             _safe_indexing(X, test), _safe_indexing(y, test), scoring)
                 for train, test in folds]
     return summarize(estimator, per_fold, time.perf_counter() - start)
+
+
+def fit_linear(baseline: dict, X, y):
+    """The baseline's linear model with its chosen strength (``baseline["value"]``), fitted on
+    ``(X, y)`` (already preprocessed)."""
+    strength = baseline["value"]
+    if baseline["model"] == "LogisticRegression":
+        model = LogisticRegression(C=strength, max_iter=1000)
+    else:
+        model = Ridge(alpha=strength)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y)
+
+
+def as_network_estimator(model, template, n_rows: int):
+    r"""A fitted ridgeback estimator with no hidden layer whose one Dense layer holds ``model``'s
+    coefficients: the same predictions, as a network (so it saves, loads, exports to ONNX and
+    reports like any other).
+
+    ``template`` is an unfitted :class:`~ridgeback.MLPClassifier` or
+    :class:`~ridgeback.MLPRegressor` whose optimizer settings the result keeps (``n_rows``: the
+    rows ``model`` was fitted on). Its ``l2`` is set
+    to the strength that makes ridgeback's objective the linear model's: ``Ridge(alpha)``
+    minimizes :math:`\sum_i (y_i - \hat y_i)^2 + \alpha\|w\|^2`, i.e. ridgeback's mean squared
+    error plus :math:`\lambda\|w\|^2` with :math:`\lambda = \alpha / n` (on the raw target:
+    ``scale_target=False``); ``LogisticRegression(C)`` minimizes
+    :math:`C \sum_i \ell_i + \tfrac12\|w\|^2`, i.e. the mean cross-entropy plus
+    :math:`\lambda\|w\|^2` with :math:`\lambda = 1 / (2Cn)`. A binary model's single logit
+    :math:`z` becomes the two outputs :math:`(0, z)`, whose softmax is :math:`(1-\sigma(z), \sigma(z))`.
+    """
+    from ..engine.network import mlp
+
+    coef = np.atleast_2d(np.asarray(model.coef_, dtype=np.float64))
+    intercept = np.atleast_1d(np.asarray(model.intercept_, dtype=np.float64))
+    classifier = hasattr(model, "classes_")
+    if classifier and coef.shape[0] == 1:  # binary: logits (0, z)
+        coef = np.vstack([np.zeros_like(coef), coef])
+        intercept = np.concatenate([[0.0], intercept])
+    n_features, n_out = coef.shape[1], coef.shape[0]
+    plain = dict(hidden_layer_sizes=(), l1=0.0, group_l1=0.0, dropout=0.0, input_dropout=0.0,
+                 normalization=None, numeric_embedding=None, max_norm=None)
+    if classifier:
+        estimator = clone(template).set_params(**plain, l2=1.0 / (2.0 * model.C * n_rows))
+    else:
+        estimator = clone(template).set_params(**plain, l2=model.alpha / n_rows, scale_target=False)
+    network = mlp([n_features, n_out], dtype=estimator.get_params()["dtype"])
+    dense = network.dense_layers[0]
+    dense.weight.data[...] = coef.T.astype(dense.weight.data.dtype)
+    dense.bias.data[...] = intercept.astype(dense.bias.data.dtype)
+    classes = model.classes_ if classifier else None
+    return estimator.restore_fitted(network, classes=classes, n_features_in=n_features)

@@ -1,0 +1,99 @@
+"""The linear baseline as the answer: held as a network without hidden layer, chosen by the
+no-hints search when no network beats it on the same folds."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from ridgeback import MLPClassifier, MLPRegressor, load, save
+from ridgeback.selection.baseline import as_network_estimator, fit_linear
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 4))
+    return X, rng
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_logistic_regression_as_a_network_predicts_the_same(data, n_classes, tmp_path):
+    X, rng = data
+    y = np.digitize(X[:, 0] + 0.5 * X[:, 1] + 0.3 * rng.standard_normal(len(X)),
+                    np.quantile(X[:, 0], np.linspace(0, 1, n_classes + 1)[1:-1]))
+    y = np.array(["a", "b", "c"])[y]
+    linear = fit_linear({"model": "LogisticRegression", "value": 0.5}, X, y)
+    est = as_network_estimator(linear, MLPClassifier(dtype="float64"), len(X))
+    assert est.hidden_layer_sizes == () and est.network_.n_outputs == n_classes
+    np.testing.assert_allclose(est.predict_proba(X), linear.predict_proba(X), atol=1e-12)
+    assert list(est.classes_) == list(linear.classes_)
+    back = load(save(est, tmp_path / "m"))
+    np.testing.assert_array_equal(back.predict(X), linear.predict(X))
+
+
+def test_ridge_as_a_network_predicts_the_same(data):
+    X, rng = data
+    y = 3.0 + X @ [1.0, -2.0, 0.5, 0.0] + 0.1 * rng.standard_normal(len(X))
+    linear = fit_linear({"model": "Ridge", "value": 10.0}, X, y)
+    est = as_network_estimator(linear, MLPRegressor(dtype="float64"), len(X))
+    np.testing.assert_allclose(est.predict(X), linear.predict(X), atol=1e-12)
+    assert est.scale_target is False
+
+
+def test_the_l2_strength_makes_ridgebacks_objective_the_linear_models(data):
+    """At the linear model's solution, the gradient of ridgeback's loss + λ‖w‖² with the λ
+    ``as_network_estimator`` records is zero (so the recorded ``l2`` describes the model)."""
+    X, rng = data
+    n = len(X)
+    y = X @ [1.0, -2.0, 0.5, 0.0] + 0.5 * rng.standard_normal(n)
+    ridge = Ridge(alpha=7.0).fit(X, y)
+    lam = as_network_estimator(ridge, MLPRegressor(), n).l2
+    residual = X @ ridge.coef_ + ridge.intercept_ - y
+    np.testing.assert_allclose(2 / n * X.T @ residual + 2 * lam * ridge.coef_, 0, atol=1e-12)
+    labels = (y > 0).astype(int)
+    logistic = LogisticRegression(C=0.3, tol=1e-12, max_iter=10_000).fit(X, labels)
+    lam = as_network_estimator(logistic, MLPClassifier(), n).l2
+    p = 1 / (1 + np.exp(-(X @ logistic.coef_[0] + logistic.intercept_[0])))
+    np.testing.assert_allclose(X.T @ (p - labels) / n + 2 * lam * logistic.coef_[0], 0, atol=1e-7)
+
+
+def test_no_hints_tune_saves_the_linear_model_when_no_network_beats_it(tmp_path, capsys):
+    from ridgeback.cli.app import main
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.standard_normal((80, 6)), columns=list("abcdef"))
+    df["y"] = df.a - 2 * df.b + df.c + 0.3 * rng.standard_normal(80)
+    df.to_csv(tmp_path / "t.csv", index=False)
+    # two barely trained candidates: the linear baseline wins the cross-validation
+    code = main(["tune", str(tmp_path / "t.csv"), "--target", "y", "--cv", "3", "--n-iter", "2", "--epochs", "1",
+                 "--json", "--out", str(tmp_path / "run")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    tune = out["tune"]
+    assert tune["chosen"] == "linear"
+    assert tune["baseline"]["mean_score"] > max(r["mean_score"] for r in tune["results"])
+    assert out["refit_params"]["hidden_layer_sizes"] == []
+    model = load(tmp_path / "run")
+    assert model.estimator.hidden_layer_sizes == ()
+    X = df.drop(columns="y")
+    ridge = Ridge(alpha=tune["baseline"]["value"]).fit(model.preprocessor.transform(X), df["y"])
+    np.testing.assert_allclose(model.predict(X), ridge.predict(model.preprocessor.transform(X)), atol=1e-4)
+    report = (tmp_path / "run" / "report.html").read_text()
+    assert "no network candidate beat the linear baseline" in report
+
+
+def test_a_search_with_a_grid_keeps_the_network(tmp_path, capsys):
+    from ridgeback.cli.app import main
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.standard_normal((60, 3)), columns=list("abc"))
+    df["y"] = df.a + 0.3 * rng.standard_normal(60)
+    df.to_csv(tmp_path / "t.csv", index=False)
+    code = main(["tune", str(tmp_path / "t.csv"), "--target", "y", "--cv", "3", "--grid", "l2=0,1e-2",
+                 "--epochs", "1", "--json", "--out", str(tmp_path / "run")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["tune"]["chosen"] == "network"
+    assert load(tmp_path / "run").estimator.hidden_layer_sizes != ()
