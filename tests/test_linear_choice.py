@@ -68,8 +68,8 @@ def test_no_hints_tune_saves_the_linear_model_when_no_network_beats_it(tmp_path,
     df["y"] = df.a - 2 * df.b + df.c + 0.3 * rng.standard_normal(80)
     df.to_csv(tmp_path / "t.csv", index=False)
     # two barely trained candidates: the linear baseline wins the cross-validation
-    code = main(["tune", str(tmp_path / "t.csv"), "--target", "y", "--cv", "3", "--n-iter", "2", "--epochs", "1",
-                 "--json", "--out", str(tmp_path / "run")])
+    code = main(["tune", str(tmp_path / "t.csv"), "--target", "y", "--cv", "3", "--n-iter", "2",
+                 "--epochs", "1", "--json", "--out", str(tmp_path / "run")])
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     tune = out["tune"]

@@ -397,8 +397,8 @@ def _summary_text(args, result, metric, out, report, elapsed, gain=None, chosen=
             *_search_lines(result.search),
             *_baseline_lines(result.baseline, {**result.to_dict(), "chosen": chosen}, metric),
             args.columns,
-            f"refit on all data: {'the linear baseline' if chosen == 'linear' else args.refit} -> model saved in "
-            f"{out} ({elapsed:.1f}s)" if gain is None else
+            f"refit on all data: {'the linear baseline' if chosen == 'linear' else args.refit} -> model "
+            f"saved in {out} ({elapsed:.1f}s)" if gain is None else
             f"fold ensemble of {gain['n_members']} models ({args.refit}) saved in {out} ({elapsed:.1f}s); "
             f"held-out {metric} {gain['ensemble']['score']:.4f} vs {gain['single_refit']['score']:.4f} for a "
             f"single refit ({gain['gain']:+.4f})",
@@ -432,7 +432,7 @@ def _baseline_lines(baseline, tune_ctx, metric) -> list:
     lines = [f"linear baseline ({baseline['model']} {baseline['param']}={baseline['value']:g}, same folds): "
              f"cv {metric} {baseline['mean_score']:.4f} ± {baseline['std_score']:.4f}{gap}"]
     if tune_ctx.get("chosen") == "linear":
-        lines.append("no network candidate beat the linear baseline, so the saved model is that linear model, "
-                     "refitted on all rows and held as a ridgeback network without hidden layer "
+        lines.append("no network candidate beat the linear baseline, so the saved model is that linear "
+                     "model, refitted on all rows and held as a ridgeback network without hidden layer "
                      "(the same predictions; it saves, loads, exports and reports like any other)")
     return lines
