@@ -7,7 +7,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ridgeback import MLPClassifier, MLPRegressor, tune
-from ridgeback.selection.baseline import linear_baseline
+from ridgeback.selection.baseline import LINEAR_GRID, linear_baseline
 from ridgeback.selection.crossval import derive_seed, make_folds
 
 
@@ -42,4 +42,4 @@ def test_linear_baseline_on_a_bare_estimator():
     X, y = make_classification(n_samples=90, n_features=4, random_state=1)
     folds = make_folds(MLPClassifier(), X, y, 3, 0)
     base = linear_baseline(MLPClassifier(), X, y, folds)
-    assert len(base["fold_scores"]) == 3 and set(base["scores"]) == {"0.01", "0.1", "1.0", "10.0"}
+    assert len(base["fold_scores"]) == 3 and set(base["scores"]) == {str(c) for c in LINEAR_GRID["C"]}

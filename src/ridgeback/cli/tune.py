@@ -249,7 +249,7 @@ def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none", 
             scoring=metric,
             progress=progress,
             ensemble=ensemble,
-            search=_search_kind(args, n_iter, recipe),
+            search=_search_kind(args, n_iter, recipe, ensemble),
             halving_factor=args.halving_factor,
             time_budget=args.time_budget,
             journal=journal,
@@ -260,9 +260,10 @@ def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none", 
     return strip_step(result)
 
 
-def _search_kind(args, n_iter, recipe=None):
-    """tune's ``search``: --search, else the no-hints recipe's (halving), where a random
-    search's --n-iter is set by default."""
+def _search_kind(args, n_iter, recipe=None, ensemble="none"):
+    """tune's ``search``: --search, else the no-hints recipe's (halving; a random search of its
+    candidates under --ensemble folds, which needs every fold model of the chosen one), where a
+    random search's --n-iter is set by default."""
     if args.search == "grid" and n_iter is not None and not args.grid:
         raise ValueError("--search grid needs --grid (the default space is searched at random). "
                          "Received: --search grid without --grid")
@@ -271,7 +272,7 @@ def _search_kind(args, n_iter, recipe=None):
                          f"Received: --n-iter {args.n_iter}")
     if args.search == "random" and n_iter is None:
         raise ValueError("--search random needs --n-iter N. Received: --search random without --n-iter")
-    if args.search is None and recipe is not None:
+    if args.search is None and recipe is not None and ensemble == "none":
         return recipe.search  # many candidates seen briefly, the best trained long
     if args.search is None and args.time_budget is not None and not args.grid:
         return "halving"  # a budget is best spent seeing every candidate briefly first
