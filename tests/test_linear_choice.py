@@ -97,3 +97,16 @@ def test_a_search_with_a_grid_keeps_the_network(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["tune"]["chosen"] == "network"
     assert load(tmp_path / "run").estimator.hidden_layer_sizes != ()
+
+
+def test_the_report_says_the_linear_baseline_was_refitted():
+    from ridgeback.report.context import SearchSummary
+    from ridgeback.report.html import _search_choices
+
+    results = [{"params": {"l2": 0.0}, "mean_score": 0.5, "std_score": 0.1}]
+    rows = _search_choices(SearchSummary.from_dict({"results": results, "best_index": 0, "refit": "best",
+                                                    "refit_index": 0, "chosen": "linear"}))
+    assert rows[-1] == ["final model refitted on all rows with",
+                        "the linear baseline: no network candidate beat it (see Notes)"]
+    with pytest.raises(ValueError, match="chosen"):
+        SearchSummary.from_dict({"results": results, "chosen": "forest"})

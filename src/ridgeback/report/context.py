@@ -122,7 +122,8 @@ class SearchSummary(_Part):
     regularized one within one standard error of it, ``refit_index`` the one refitted on all
     rows (under ``refit="best"`` or ``"1se"``). A context written by hand may give
     ``best_params`` and ``one_se_params`` instead of indices. ``metric`` names the score
-    (``scoring``, the scikit-learn scorer, when it is absent).
+    (``scoring``, the scikit-learn scorer, when it is absent). ``chosen`` is ``"linear"`` when
+    the saved model is the linear baseline because no candidate beat it, else ``"network"``.
     """
 
     results: list[Candidate] | None = None
@@ -136,6 +137,7 @@ class SearchSummary(_Part):
     n_folds: int | None = None
     metric: str | None = None
     scoring: str | None = None
+    chosen: str | None = None
 
     _PARTS = {"results": _rows(Candidate)}
 
@@ -152,6 +154,8 @@ class SearchSummary(_Part):
             _fail("n_folds", "an integer >= 2 or null", self.n_folds)
         for key in ("metric", "scoring"):
             _check_type(key, getattr(self, key), str, "a string or null")
+        if self.chosen not in (None, "network", "linear"):
+            _fail("chosen", "'network', 'linear' or null", self.chosen)
 
     @classmethod
     def from_dict(cls, data: dict) -> SearchSummary:

@@ -146,7 +146,10 @@ def _search_choices(tune: SearchSummary) -> list:
         rows.append(["best CV score", _params_text(best)])
     if one_se is not None:
         rows.append(["1-SE choice (simplest within one standard error)", _params_text(one_se)])
-    if tune.refitted:
+    if tune.chosen == "linear":
+        rows.append(["final model refitted on all rows with",
+                     "the linear baseline: no network candidate beat it (see Notes)"])
+    elif tune.refitted:
         rows.append(["final model refitted on all rows with",
                      "the 1-SE choice" if tune.refit == "1se" else "the best CV score"])
     return rows
