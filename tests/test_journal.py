@@ -130,7 +130,12 @@ def test_tune_resumes_after_a_kill_with_the_same_model(table, uninterrupted, tmp
     assert not (out / "model.json").exists()
     resumed = run(command(table, out, "--resume"))
     assert resumed.returncode == 0, resumed.stderr
-    for name in ("model.json", "weights.npz"):
+    saved = sorted(p.relative_to(uninterrupted) for p in uninterrupted.rglob("*")
+                   if p.name in ("model.json", "weights.npz") and "search" not in p.parts)
+    assert len(saved) >= 2  # model.json and weights.npz (per member of an ensemble)
+    assert saved == sorted(p.relative_to(out) for p in out.rglob("*")
+                           if p.name in ("model.json", "weights.npz") and "search" not in p.parts)
+    for name in saved:
         assert (out / name).read_bytes() == (uninterrupted / name).read_bytes(), name
 
 

@@ -70,3 +70,33 @@ def test_no_hints_tune_runs_the_recipe_and_flags_still_win(tmp_path, capsys):
         for name, value in r["params"].items():
             value = tuple(value) if name == "hidden_layer_sizes" else value
             assert value in recipe.grid[name]
+
+
+def test_no_hints_tune_saves_the_average_of_five_seeded_refits(tmp_path, capsys):
+    """Without --grid and --time-budget the chosen network is refitted with 5 seeds and the
+    average saved; member 0 is exactly the single refit of --ensemble none."""
+    from ridgeback import load
+    from ridgeback.cli.app import main
+    from ridgeback.selection.ensemble import FoldEnsemble
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.uniform(-2, 2, (150, 2)), columns=["a", "b"])
+    df["y"] = np.sin(3 * df.a) + df.b ** 2 + 0.05 * rng.standard_normal(150)  # no linear model fits it
+    df.to_csv(tmp_path / "t.csv", index=False)
+    argv = ["tune", str(tmp_path / "t.csv"), "--target", "y", "--cv", "3", "--n-iter", "3", "--epochs", "20",
+            "--json"]
+    assert main([*argv, "--out", str(tmp_path / "seeds")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["tune"]["chosen"] == "network" and out["ensemble"] == "seeds"
+    ensemble = load(tmp_path / "seeds")
+    assert isinstance(ensemble, FoldEnsemble) and ensemble.n_members == 5
+    assert main([*argv, "--ensemble", "none", "--out", str(tmp_path / "single")]) == 0
+    capsys.readouterr()
+    single = load(tmp_path / "single")
+    X = df[["a", "b"]]
+    np.testing.assert_array_equal(ensemble.members[0].predict(X), single.predict(X))
+    members = np.array([m.predict(X) for m in ensemble.members])
+    assert len({m.tobytes() for m in members}) == 5  # five different seeds
+    np.testing.assert_allclose(ensemble.predict(X), members.mean(axis=0), rtol=1e-5, atol=1e-6)
+    report = (tmp_path / "seeds" / "report.html").read_text()
+    assert "averages 5 refits of the chosen candidate" in report

@@ -175,9 +175,11 @@ def _add_tune(sub):
     )
     p.add_argument(
         "--ensemble",
-        choices=("none", "folds"),
+        choices=("none", "folds", "seeds"),
         help="folds: save the chosen candidate's cross-validation fold models, averaged, instead of "
-        "a refit; 20%% of the rows are held out to measure its gain over a single refit (default none)",
+        "a refit; 20%% of the rows are held out to measure its gain over a single refit. seeds: refit "
+        "the chosen candidate on all rows with 5 seeds and save their average (the default without "
+        "--grid and --time-budget; none otherwise)",
     )
     p.add_argument("--out", required=True, metavar="RUNDIR", help="directory for the model and the report")
     _add_common(p)

@@ -75,7 +75,7 @@ def cmd_tune(args) -> int:
     from ..metrics import DEFAULT_METRIC
 
     metric = resolve_metric(settings, task, DEFAULT_METRIC[task])  # what picks the candidate
-    ensemble = _ensemble_setting(settings)
+    ensemble = _ensemble_setting(settings, recipe is not None and args.time_budget is None)
     holdout = None
     if ensemble == "folds":  # rows neither the search nor the models see: the ensemble's gain
         X, y, holdout = _hold_out(X, y, task, settings.get("seed", 0))
@@ -88,18 +88,21 @@ def cmd_tune(args) -> int:
     status(args, f"tuning {n_candidates} candidates x {args.cv} folds ...")
     start = time.perf_counter()
     with notes_on_stderr(args.quiet):
-        journal = _journal(args, X, y) if ensemble == "none" else None
-        result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), metric, ensemble,
-                         journal, recipe)
+        journal = _journal(args, X, y) if ensemble != "folds" else None
+        result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), metric,
+                         "folds" if ensemble == "folds" else "none", journal, recipe)
         refit_index = result.one_se_index_ if args.refit == "1se" else result.best_index_
         params = result.results_[refit_index]["params"]
         epochs = result.results_[refit_index].get("epochs")  # halving or a budget: as evaluated
-        linear = recipe is not None and ensemble == "none" and _linear_wins(result)
+        linear = recipe is not None and ensemble != "folds" and _linear_wins(result)
         if linear:  # no network beat the linear model on the same folds: it is the answer
             model, out = _refit_linear(args, task, base, result.baseline, X, y)
             params = {"hidden_layer_sizes": (), "l2": model.estimator.l2}
+            ensemble = "none"  # one deterministic fit: nothing to average
         else:
             model, out = _refit_and_save(args, task, base, params, X, y, epochs, save_it=ensemble == "none")
+        if ensemble == "seeds":
+            _save(_seed_ensemble(args, task, base, params, X, y, epochs, model), out)
         gain = None
         if ensemble == "folds":
             folds_model = _fold_ensemble(result.best_estimator_)
@@ -111,7 +114,8 @@ def cmd_tune(args) -> int:
     tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric,
                 "chosen": "linear" if linear else "network"}
     errors = _held_out_errors(result, refit_index, y.to_numpy(), task, args.cv)
-    report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain, errors)
+    report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain, errors,
+                           ensemble)
     emit(
         args,
         {
@@ -126,16 +130,42 @@ def cmd_tune(args) -> int:
             "ensemble": ensemble,
             **({"ensemble_gain": gain} if gain is not None else {}),
         },
-        _summary_text(args, result, metric, out, report, elapsed, gain, tune_ctx["chosen"]),
+        _summary_text(args, result, metric, out, report, elapsed, gain, tune_ctx["chosen"], ensemble),
     )
     return ExitCode.OK
 
 
-def _ensemble_setting(settings) -> str:
-    value = settings.get("ensemble") or "none"
-    if value not in ("none", "folds"):
-        raise ValueError(f"`ensemble` must be 'none' or 'folds'. Received: ensemble={value!r}")
+def _ensemble_setting(settings, no_hints=False) -> str:
+    """--ensemble or its TOML key; unset: ``"seeds"`` for the no-hints search without a time
+    budget, else ``"none"``."""
+    value = settings.get("ensemble") or ("seeds" if no_hints else "none")
+    if value not in ("none", "folds", "seeds"):
+        raise ValueError(f"`ensemble` must be 'none', 'folds' or 'seeds'. Received: ensemble={value!r}")
     return value
+
+
+#: members of ``--ensemble seeds``: the chosen candidate refitted with seeds seed, seed+1, ...
+SEED_MEMBERS = 5
+
+
+def _seed_ensemble(args, task, base, params, X, y, epochs, first):
+    """The chosen ``params`` refitted on all rows with ``SEED_MEMBERS`` seeds (``first``, the
+    single refit, is the member of the run's own seed), as one averaged model.
+
+    Averaging networks that differ only in their initialization and minibatch order removes
+    part of their variance (a deep ensemble); benchmarks/QUALITY.md measures it.
+    """
+    from ..selection.ensemble import FoldEnsemble
+    from ..tabular.model import TabularModel
+
+    seed = base.get("random_state") or 0
+    status(args, f"refitting it with {SEED_MEMBERS - 1} more seeds for the ensemble ...")
+    members = [first]
+    for k in range(1, SEED_MEMBERS):
+        estimator = make_estimator(task, {**base, **params, "random_state": seed + k,
+                                          **({"max_epochs": epochs} if epochs else {})})
+        members.append(TabularModel(estimator, make_preprocessor(args.settings)).fit(X, y))
+    return FoldEnsemble(members)
 
 
 #: share of the rows ``--ensemble folds`` holds out to measure the ensemble against a single refit
@@ -347,7 +377,7 @@ def _held_out_errors(result, index, y, task, n_folds):
 
 
 def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain=None,
-                  errors=None) -> Path:
+                  errors=None, ensemble="none") -> Path:
     """RUNDIR/run.json and RUNDIR/report.html: the data set, the run's settings and the search."""
     from ..report.document import write_report
 
@@ -376,6 +406,12 @@ def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tun
                  f"{gain['ensemble']['score']:.4f} against {gain['single_refit']['score']:.4f} for a single "
                  f"refit on the same rows: a gain of {gain['gain']:+.4f}. The model figures below show "
                  f"the single refit.",)
+    if ensemble == "seeds":
+        run_settings["ensemble"] = "seeds"
+        first = settings.get("seed", 0)
+        notes = (f"The saved model averages {SEED_MEMBERS} refits of the chosen candidate on all rows, "
+                 f"with seeds {first} to {first + SEED_MEMBERS - 1}; the model figures below show the first. Its gain over a single refit is not measured on this "
+                 f"table (no rows are held out); benchmarks/QUALITY.md measures it on public tables.",)
     return write_report(
         out,
         report_context(f"ridgeback tune: {args.data}", dataset, run_settings, model, metric, tune=tune_ctx,
@@ -384,7 +420,8 @@ def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tun
     )
 
 
-def _summary_text(args, result, metric, out, report, elapsed, gain=None, chosen="network") -> str:
+def _summary_text(args, result, metric, out, report, elapsed, gain=None, chosen="network",
+                  ensemble="none") -> str:
     """The candidates' table, both answers and where the model and the report went."""
     best, one_se = result.results_[result.best_index_], result.results_[result.one_se_index_]
     return "\n".join(
@@ -398,7 +435,8 @@ def _summary_text(args, result, metric, out, report, elapsed, gain=None, chosen=
             *_search_lines(result.search),
             *_baseline_lines(result.baseline, {**result.to_dict(), "chosen": chosen}, metric),
             args.columns,
-            f"refit on all data: {'the linear baseline' if chosen == 'linear' else args.refit} -> model "
+            f"refit on all data: {'the linear baseline' if chosen == 'linear' else args.refit}"
+            f"{f', averaged over {SEED_MEMBERS} seeds' if ensemble == 'seeds' else ''} -> model "
             f"saved in {out} ({elapsed:.1f}s)" if gain is None else
             f"fold ensemble of {gain['n_members']} models ({args.refit}) saved in {out} ({elapsed:.1f}s); "
             f"held-out {metric} {gain['ensemble']['score']:.4f} vs {gain['single_refit']['score']:.4f} for a "
