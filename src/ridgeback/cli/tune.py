@@ -410,8 +410,9 @@ def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tun
         run_settings["ensemble"] = "seeds"
         first = settings.get("seed", 0)
         notes = (f"The saved model averages {SEED_MEMBERS} refits of the chosen candidate on all rows, "
-                 f"with seeds {first} to {first + SEED_MEMBERS - 1}; the model figures below show the first. Its gain over a single refit is not measured on this "
-                 f"table (no rows are held out); benchmarks/QUALITY.md measures it on public tables.",)
+                 f"with seeds {first} to {first + SEED_MEMBERS - 1}; the model figures below show the "
+                 f"first. Its gain over a single refit is not measured on this table (no rows are held "
+                 f"out); benchmarks/QUALITY.md measures it on public tables.",)
     return write_report(
         out,
         report_context(f"ridgeback tune: {args.data}", dataset, run_settings, model, metric, tune=tune_ctx,
