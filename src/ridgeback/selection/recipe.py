@@ -18,6 +18,10 @@ briefly and only the best are trained long. Every choice is measured in
   ablation), learning rates :math:`10^{-3}` to :math:`10^{-2}`, SiLU/Mish/ReLU.
 * **Regularization searched, not fixed**: L2 and L1 strengths, dropout and, for classifiers,
   label smoothing; the one-standard-error rule can then prefer the more regularized model.
+* **After the search** (``ridgeback tune``): the linear baseline, scored on the same folds, is
+  saved instead when no network candidate beats it; otherwise the chosen network is refitted on
+  all rows with 5 seeds and the average saved (``--ensemble seeds``), which measured better
+  than one refit on every table tried.
 * **Batch size sized to the rows**:
   :math:`\operatorname{clip}(2^{\operatorname{round}(\log_2(n/32))}, 32, 256)`
   (about 32 steps per epoch), and a longer budget on small tables, where an epoch is cheap.
