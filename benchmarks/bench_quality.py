@@ -258,10 +258,13 @@ def pytabkit_status() -> str | None:
 
 def versions() -> dict:
     out = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()}
+    from importlib import metadata
+
+    dists = {"sklearn": "scikit-learn"}  # import name -> distribution name, where they differ
     for mod in ("ridgeback", "numpy", "sklearn", "lightgbm", "pytabkit", "torch", "statsmodels", "mnist1d"):
-        try:
-            out[mod] = __import__(mod).__version__
-        except Exception:  # noqa: BLE001
+        try:  # the installed distribution's version (some packages define no __version__)
+            out[mod] = metadata.version(dists.get(mod, mod))
+        except metadata.PackageNotFoundError:
             out[mod] = "not installed"
     return out
 
