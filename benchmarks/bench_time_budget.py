@@ -3,8 +3,9 @@
 The table: scikit-learn's ``make_classification`` (40,000 rows, 20 numeric features, 10
 informative, 3 classes, seed 0) written as CSV. The command is the no-hints run plus the
 budget: ``ridgeback tune TABLE --target label --time-budget SECONDS --out RUN --json``
-(5 folds, 50 epochs, 12 random candidates of the default space; with a budget and no
-``--search`` the candidates are searched by successive halving). Printed: the command's wall
+(5 folds; the no-hints recipe's 27 candidates, searched by successive halving, with its batch
+size and epochs sized to the rows; with a budget the chosen candidate is refitted once, not
+averaged over seeds). Printed: the command's wall
 time, what the search evaluated and skipped, and the saved model's accuracy on 10,000 fresh rows
 of the same generator (``ridgeback evaluate``).
 
