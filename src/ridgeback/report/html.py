@@ -223,11 +223,14 @@ def _marks(tune: SearchSummary) -> list:
 
 
 def _extra_columns(results: list) -> list:
-    """Further numeric entries of the candidates (``mean_train_score``, ``mean_fit_time``...)."""
+    """Further numeric entries of the candidates (``mean_train_score``, ``mean_fit_time``...);
+    the rung and the epochs reached only where they differ (a search of one rung has no rungs
+    to tell apart)."""
     keys = dict.fromkeys(k for c in results for k in c.extra if k != "rank")
-    return [k for k in keys if all(c.extra.get(k) is None or (isinstance(c.extra.get(k), (int, float))
-                                                              and not isinstance(c.extra.get(k), bool))
-                                   for c in results)]
+    numeric = [k for k in keys if all(c.extra.get(k) is None or (isinstance(c.extra.get(k), (int, float))
+                                                                 and not isinstance(c.extra.get(k), bool))
+                                      for c in results)]
+    return [k for k in numeric if k not in ("rung", "epochs") or len({c.extra.get(k) for c in results}) > 1]
 
 
 def _tune(t: SearchSummary, metric, top: int = 20) -> str:
