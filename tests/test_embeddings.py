@@ -137,3 +137,23 @@ def test_shapes_config_and_argument_checks():
         emb.forward(np.zeros((2, 4), dtype=np.float32))
     same = PeriodicEmbedding(3, n_frequencies=4, d_embedding=2, seed=0)
     np.testing.assert_array_equal(same.frequencies.data, emb.frequencies.data)
+
+
+def test_a_saved_embedding_keeps_its_group_lasso(tmp_path):
+    """group_l1 with a periodic embedding puts a GroupL1 on the embedding's weight: a loaded
+    model keeps it (so a warm start goes on removing the same columns)."""
+    from ridgeback import MLPRegressor, load, save
+    from ridgeback.engine.embeddings import PeriodicEmbedding
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    y = X[:, 0] + 0.1 * rng.standard_normal(60)
+    reg = MLPRegressor((8,), numeric_embedding="periodic", group_l1=0.05, max_epochs=3, random_state=0).fit(X, y)
+    embedding = [layer for layer in reg.network_.layers if isinstance(layer, PeriodicEmbedding)][0]
+    assert embedding.weight.regularizer is not None
+    back = load(save(reg, tmp_path / "m"))
+    loaded = [layer for layer in back.network_.layers if isinstance(layer, PeriodicEmbedding)][0]
+    assert loaded.weight.regularizer == embedding.weight.regularizer
+    w = embedding.weight.data
+    assert loaded.weight.regularizer.penalty(w) == embedding.weight.regularizer.penalty(w) > 0
+    np.testing.assert_array_equal(back.predict(X), reg.predict(X))

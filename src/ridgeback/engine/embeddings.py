@@ -185,9 +185,25 @@ class PeriodicEmbedding(Layer):
         return {"frequencies": ((n, k), dtype), "weight": ((n, m, d), dtype), "bias": ((n, d), dtype)}
 
     def get_config(self):
-        return {"n_features": self.n_features, "n_frequencies": self.n_frequencies, "sigma": self.sigma,
-                "d_embedding": self.d_embedding, "include_input": self.include_input,
-                "dtype": self.dtype.name}
+        from .regularizers import serialize  # regularizers know nothing of layers; only names cross
+
+        config = {"n_features": self.n_features, "n_frequencies": self.n_frequencies, "sigma": self.sigma,
+                  "d_embedding": self.d_embedding, "include_input": self.include_input,
+                  "dtype": self.dtype.name}
+        if self.weight.regularizer is not None:  # e.g. group_l1's GroupL1, one group per column
+            config["regularizer"] = serialize(self.weight.regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        from .regularizers import deserialize
+
+        config = dict(config)
+        regularizer = config.pop("regularizer", None)
+        layer = cls(**config)
+        if regularizer is not None:
+            layer.weight.regularizer = deserialize(regularizer)
+        return layer
 
 
 LAYERS.update({PeriodicEmbedding.__name__: PeriodicEmbedding})
