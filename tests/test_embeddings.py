@@ -148,7 +148,8 @@ def test_a_saved_embedding_keeps_its_group_lasso(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((60, 3))
     y = X[:, 0] + 0.1 * rng.standard_normal(60)
-    reg = MLPRegressor((8,), numeric_embedding="periodic", group_l1=0.05, max_epochs=3, random_state=0).fit(X, y)
+    reg = MLPRegressor((8,), numeric_embedding="periodic", group_l1=0.05, max_epochs=3,
+                       random_state=0).fit(X, y)
     embedding = [layer for layer in reg.network_.layers if isinstance(layer, PeriodicEmbedding)][0]
     assert embedding.weight.regularizer is not None
     back = load(save(reg, tmp_path / "m"))
