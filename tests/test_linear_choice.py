@@ -83,6 +83,7 @@ def test_no_hints_tune_saves_the_linear_model_when_no_network_beats_it(tmp_path,
     np.testing.assert_allclose(model.predict(X), ridge.predict(model.preprocessor.transform(X)), atol=1e-4)
     report = (tmp_path / "run" / "report.html").read_text()
     assert "no network candidate beat the linear baseline" in report
+    assert "the saved model is the linear baseline, whose held-out predictions were not kept" in report
 
 
 def test_a_search_with_a_grid_keeps_the_network(tmp_path, capsys):

@@ -113,7 +113,7 @@ def cmd_tune(args) -> int:
     # the search ran without a refit; the CLI refitted `refit_index` as a TabularModel: say so
     tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric,
                 "chosen": "linear" if linear else "network"}
-    errors = _held_out_errors(result, refit_index, y.to_numpy(), task, args.cv)
+    errors = _held_out_errors(result, refit_index, y.to_numpy(), task, args.cv, linear)
     report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain, errors,
                            ensemble)
     emit(
@@ -362,15 +362,18 @@ def _save(model, out):
 
 
 
-def _held_out_errors(result, index, y, task, n_folds):
+def _held_out_errors(result, index, y, task, n_folds, linear=False):
     """The report's errors part: the out-of-fold predictions of the refitted candidate (None when
-    the search kept none, e.g. a fold diverged)."""
+    the search kept none, e.g. a fold diverged). When the linear baseline was saved instead, they
+    are the best network's, and the source says so."""
     from ..report.errors import held_out_errors
 
     oof = (result.oof_predictions_ or {}).get(index)
     if oof is None:
         return None
-    source = (f"the out-of-fold predictions of candidate {index} (the one refitted): each row predicted "
+    which = ("the best network candidate; the saved model is the linear baseline, whose held-out "
+             "predictions were not kept" if linear else "the one refitted")
+    source = (f"the out-of-fold predictions of candidate {index} ({which}): each row predicted "
               f"by that candidate's model of the one fold, of {n_folds}, that held the row out")
     classes = np.unique(y) if task == "classification" else None
     return held_out_errors(task, y, oof, classes, source=source)
