@@ -156,16 +156,21 @@ def _seed_ensemble(args, task, base, params, X, y, epochs, first):
     part of their variance (a deep ensemble); benchmarks/QUALITY.md measures it.
     """
     from ..selection.ensemble import FoldEnsemble
-    from ..tabular.model import TabularModel
 
     seed = base.get("random_state") or 0
     status(args, f"refitting it with {SEED_MEMBERS - 1} more seeds for the ensemble ...")
-    members = [first]
-    for k in range(1, SEED_MEMBERS):
-        estimator = make_estimator(task, {**base, **params, "random_state": seed + k,
-                                          **({"max_epochs": epochs} if epochs else {})})
-        members.append(TabularModel(estimator, make_preprocessor(args.settings)).fit(X, y))
-    return FoldEnsemble(members)
+    members = [_refit(args, task, base, {**params, "random_state": seed + k}, X, y, epochs)
+               for k in range(1, SEED_MEMBERS)]
+    return FoldEnsemble([first, *members])
+
+
+def _refit(args, task, base, params, X, y, epochs=None):
+    """The ``params`` over the ``base`` settings (for ``epochs``, as the search evaluated them,
+    when given) fitted on all rows as a TabularModel with the run's preprocessing."""
+    from ..tabular.model import TabularModel
+
+    estimator = make_estimator(task, {**base, **params, **({"max_epochs": epochs} if epochs else {})})
+    return TabularModel(estimator, make_preprocessor(args.settings)).fit(X, y)
 
 
 #: share of the rows ``--ensemble folds`` holds out to measure the ensemble against a single refit
@@ -192,12 +197,8 @@ def _fold_ensemble(fold_ensemble):
     from ..selection.ensemble import FoldEnsemble
     from ..tabular.model import TabularModel
 
-    members = []
-    for pipe in fold_ensemble.members:
-        member = TabularModel(pipe.steps[-1][1], pipe.steps[0][1])
-        member.feature_names_in_ = list(member.preprocessor.feature_names_in_)
-        members.append(member)
-    return FoldEnsemble(members)
+    return FoldEnsemble([TabularModel.from_fitted(pipe.steps[-1][1], pipe.steps[0][1])
+                         for pipe in fold_ensemble.members])
 
 
 def _ensemble_gain(ensemble, single, holdout, metric) -> dict:
@@ -313,11 +314,8 @@ def _refit_and_save(args, task, base, params, X, y, epochs=None, save_it=True):
     """``(model, out)``: the chosen ``params`` over the ``base`` settings (trained for ``epochs``,
     as the search evaluated it, when given), refitted on all rows as a TabularModel and saved in
     --out (unless ``save_it`` is False: a fold ensemble is saved)."""
-    from ..tabular.model import TabularModel
-
     status(args, f"refitting {_params_text(params)} on all {len(X)} rows ...")
-    estimator = make_estimator(task, {**base, **params, **({"max_epochs": epochs} if epochs else {})})
-    model = TabularModel(estimator, make_preprocessor(args.settings)).fit(X, y)
+    model = _refit(args, task, base, params, X, y, epochs)
     out = Path(args.out)
     if save_it:
         _save(model, out)
@@ -348,8 +346,7 @@ def _refit_linear(args, task, base, baseline, X, y):
     target = check_target(y, task).to_numpy()
     linear = fit_linear(baseline, np.asarray(matrix), target)
     estimator = as_network_estimator(linear, make_estimator(task, base), len(target))
-    model = TabularModel(estimator, preprocessor)
-    model.feature_names_in_ = list(preprocessor.feature_names_in_)
+    model = TabularModel.from_fitted(estimator, preprocessor)
     out = Path(args.out)
     _save(model, out)
     return model, out

@@ -525,9 +525,7 @@ def load(path):
             fail(where, f"the preprocessing gives {len(pre.feature_names_out_)} columns but the "
                          f"network takes "
                   f"{network.n_inputs}", f"feature_names_out={len(pre.feature_names_out_)}")
-        model = TabularModel(estimator, pre)
-        model.feature_names_in_ = list(pre.feature_names_in_)
-        return model
+        return TabularModel.from_fitted(estimator, pre)
     except ModelFormatError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:

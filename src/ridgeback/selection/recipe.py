@@ -58,7 +58,7 @@ class Recipe:
 def data_batch_size(n_rows: int) -> int:
     """About 32 minibatches per epoch: :math:`2^{\\operatorname{round}(\\log_2(n/32))}` within 32..256."""
     n_rows = check_int("n_rows", n_rows, minimum=1)
-    return int(min(256, max(32, 2 ** round(math.log2(max(n_rows, 1) / 32)))))
+    return int(min(256, max(32, 2 ** round(math.log2(n_rows / 32)))))
 
 
 def data_epochs(n_rows: int) -> int:

@@ -76,6 +76,14 @@ class TabularModel:
         self.feature_names_in_ = list(self.preprocessor.feature_names_in_)
         return self
 
+    @classmethod
+    def from_fitted(cls, estimator, preprocessor) -> TabularModel:
+        """A fitted model of an estimator fitted on the output of a fitted ``preprocessor``
+        (a loaded model, a fold model of a search), without fitting anything."""
+        model = cls(estimator, preprocessor)
+        model.feature_names_in_ = list(preprocessor.feature_names_in_)
+        return model
+
     def _check_fitted(self):
         if not hasattr(self, "feature_names_in_"):
             raise ValueError("This TabularModel is not fitted yet; call fit(X, y) first. Received: "
