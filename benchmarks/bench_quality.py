@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,8 @@ TOOLS = ["ridgeback", "lightgbm", "sk_mlp", "linear", "realmlp"]
 PEERS = ["lightgbm", "sk_mlp", "linear"]  # the issue's "best of" set
 METRIC = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "r2"}
 TOL = 0.005
+#: extra ``ridgeback tune`` arguments (``--tune-args``), for studies of a non-default option
+TUNE_ARGS: list[str] = []
 
 
 def set_threads(n: int) -> dict:
@@ -93,7 +96,8 @@ def run_ridgeback(ds, threads: int) -> dict:
         start = time.perf_counter()
         tune = subprocess.run(
             _ridgeback_cmd(
-                "tune", str(tmp / "train.csv"), "--target", "y", "--out", str(run), "--quiet", "--json"
+                "tune", str(tmp / "train.csv"), "--target", "y", "--out", str(run), "--quiet", "--json",
+                *TUNE_ARGS,
             ),
             capture_output=True,
             text=True,
@@ -370,6 +374,72 @@ def summary_text(s: dict) -> str:
     )
 
 
+def split_key(name: str, seed: int) -> str:
+    """The results' key of ``name`` on split ``seed`` (the fixed split, 0, keeps the plain name)."""
+    return name if seed == quality_data.SPLIT_SEED else f"{name}@{seed}"
+
+
+def splits_table(results: dict, names: list[str], seeds: list[int], extra=None) -> str:
+    """Per data set and split seed, the tools' held-out scores and ridgeback − best peer; then
+    each tool's mean over the splits and on how many splits ridgeback is at or above the best
+    peer (within TOL) and not below sk MLP or linear by more than TOL. ``extra``: ``(label,
+    results)`` of another ridgeback run (e.g. ``--tune-args '--ensemble blend'``), shown beside."""
+    tools = ["ridgeback", *PEERS]
+    label, other = extra if extra else (None, {})
+    head = ["data set", "split", *tools, "rb − best peer", *([f"ridgeback {label}", f"{label} − best peer"]
+                                                             if label else [])]
+    blank = " |" * (len(head) - 1)
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    totals = {"ridgeback": [0, 0, 0], label: [0, 0, 0]}
+
+    def extra_score(n, s):
+        return other.get(split_key(n, s), {}).get("ridgeback", {}).get("score") if label else None
+
+    for n in names:
+        rows = [(s, results.get(split_key(n, s), {})) for s in seeds]
+        rows = [(s, r) for s, r in rows if all(r.get(t, {}).get("score") is not None for t in tools)]
+        if not rows:
+            continue
+        counts = {"ridgeback": [0, 0, []], label: [0, 0, []]}
+        for s, r in rows:
+            best = max(r[t]["score"] for t in PEERS)
+            cells = [n, str(s), *(f"{r[t]['score']:.4f}" for t in tools)]
+            cells.append(f"{r['ridgeback']['score'] - best:+.4f}")
+            for key, score in (("ridgeback", r["ridgeback"]["score"]), (label, extra_score(n, s))):
+                if score is None:
+                    continue
+                c = counts[key]
+                c[0] += score >= best - TOL
+                c[1] += any(score < r[t]["score"] - TOL for t in ("sk_mlp", "linear"))
+                c[2].append(score)
+            if label:
+                e = extra_score(n, s)
+                cells += ["—", "—"] if e is None else [f"{e:.4f}", f"{e - best:+.4f}"]
+            lines.append("| " + " | ".join(cells) + " |")
+        means = [float(np.mean([r[t]["score"] for _, r in rows])) for t in tools]
+        best_mean = float(np.mean([max(r[t]["score"] for t in PEERS) for _, r in rows]))
+        cells = [f"**{n}: mean of {len(rows)}**", "", *(f"{m:.4f}" for m in means)]
+        cells.append(f"{means[0] - best_mean:+.4f}")
+        if label:
+            e = counts[label][2]
+            cells += [f"{np.mean(e):.4f}", "—"] if len(e) == len(rows) else ["—", "—"]
+        lines.append("| " + " | ".join(cells) + " |")
+        for key in ("ridgeback", label) if label else ("ridgeback",):
+            c = counts[key]
+            if not c[2]:
+                continue
+            name = "ridgeback" if key == "ridgeback" else f"ridgeback {label}"
+            lines.append(f"| {n}: {name} at/above the best peer on **{c[0]} of {len(c[2])}** splits; more "
+                         f"than {TOL} below sk MLP or linear on **{c[1]}** |{blank}")
+            totals[key] = [totals[key][0] + c[0], totals[key][1] + c[1], totals[key][2] + len(c[2])]
+    for key in ("ridgeback", label) if label else ("ridgeback",):
+        at, below, total = totals[key]
+        name = "ridgeback" if key == "ridgeback" else f"ridgeback {label}"
+        lines.append(f"| **all: {name} at/above the best peer on {at} of {total}** (data set x split); "
+                     f"below sk MLP or linear on **{below}** |{blank}")
+    return "\n".join(lines)
+
+
 def replace_block(path: Path, tag: str, body: str) -> None:
     """Replace the text between ``<!-- tag:begin -->`` and ``<!-- tag:end -->`` (appended if absent)."""
     begin, end = f"<!-- {tag}:begin -->", f"<!-- {tag}:end -->"
@@ -404,7 +474,22 @@ def main(argv=None) -> int:
     ap.add_argument("--report-only", action="store_true", help="run nothing: the table of the cached results")
     ap.add_argument("--write", action="store_true", help="update benchmarks/QUALITY.md")
     ap.add_argument("--quality-md", type=Path, default=HERE / "QUALITY.md")
+    ap.add_argument("--split-seeds", default=str(quality_data.SPLIT_SEED),
+                    help="comma-separated train/test split seeds (default: the fixed split, 0); other "
+                         "splits are kept in the results as NAME@SEED")
+    ap.add_argument("--write-splits", action="store_true",
+                    help="update the split-noise block of QUALITY.md from the results of --split-seeds")
+    ap.add_argument("--splits-extra", metavar="LABEL=RESULTS",
+                    help="with --write-splits: another ridgeback run's results (a --tune-args study) as a "
+                         "column beside, e.g. blend=blend.json")
+    ap.add_argument("--tune-args", default="",
+                    help="extra `ridgeback tune` arguments, e.g. '--ensemble blend' (with --results: "
+                         "a study, not the no-hints benchmark)")
     args = ap.parse_args(argv)
+    seeds = [int(s) for s in args.split_seeds.split(",")]
+    if args.tune_args and not args.results:
+        ap.error("--tune-args needs --results: the default results are the no-hints run's")
+    TUNE_ARGS[:] = shlex.split(args.tune_args)
 
     set_threads(args.threads)
     names = (
@@ -421,9 +506,9 @@ def main(argv=None) -> int:
     )
     results = {} if args.fresh or not results_path.exists() else json.loads(results_path.read_text())
     started = time.perf_counter()
-    for name in [] if args.report_only else names:
-        ds = quality_data.load(name)
-        entry = results.setdefault(name, {})
+    for name, seed in [] if args.report_only else [(n, s) for n in names for s in seeds]:
+        ds = quality_data.load(name, split_seed=seed)
+        entry = results.setdefault(split_key(name, seed), {})
         entry["_meta"] = {
             "task": ds.task,
             "n_train": len(ds.train),
@@ -443,7 +528,7 @@ def main(argv=None) -> int:
                 entry[tool] = {"score": None, "seconds": None, "error": f"{type(exc).__name__}: {exc}"[:400]}
             e = entry[tool]
             shown = "error: " + e["error"] if e.get("error") else f"{e['score']:.4f}  {e['seconds']:7.1f}s"
-            print(f"{name:14s} {tool:10s} {shown}", flush=True)
+            print(f"{split_key(name, seed):14s} {tool:10s} {shown}", flush=True)
             results_path.write_text(json.dumps(results, indent=1, default=str))
     elapsed = time.perf_counter() - started
     shown_tools = [t for t in tools if not (t == "realmlp" and skip_realmlp)]
@@ -472,6 +557,15 @@ def main(argv=None) -> int:
         )
         replace_block(args.quality_md, "quality", body)
         print(f"wrote {args.quality_md}")
+    if args.write_splits:
+        extra = None
+        if args.splits_extra:
+            label, _, path = args.splits_extra.partition("=")
+            extra = (label, json.loads(Path(path).read_text()))
+        body = "\n".join(["_Generated by `benchmarks/bench_quality.py --split-seeds ... --write-splits`; "
+                          "do not edit by hand._", "", splits_table(results, names, seeds, extra)])
+        replace_block(args.quality_md, "splits", body)
+        print(f"wrote the split block of {args.quality_md}")
     return 0
 
 

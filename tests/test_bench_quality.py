@@ -50,3 +50,23 @@ def test_one_tool_table_and_block(bq, tmp_path):
     md.write_text("# title\n\n<!-- quality:begin -->\nold\n<!-- quality:end -->\n\ntail\n")
     bq.replace_block(md, "quality", "new")
     assert md.read_text() == "# title\n\n<!-- quality:begin -->\nnew\n<!-- quality:end -->\n\ntail\n"
+
+
+def test_the_split_table_counts_each_split_and_the_extra_column(bq):
+    def entry(rb, lgbm, mlp, lin):
+        return {"ridgeback": {"score": rb}, "lightgbm": {"score": lgbm}, "sk_mlp": {"score": mlp},
+                "linear": {"score": lin}}
+
+    results = {"wine": entry(0.90, 0.95, 0.91, 0.80), "wine@1": entry(0.97, 0.96, 0.90, 0.90)}
+    assert bq.split_key("wine", 0) == "wine" and bq.split_key("wine", 1) == "wine@1"
+    other = {"wine": {"ridgeback": {"score": 0.95}}, "wine@1": {"ridgeback": {"score": 0.94}}}
+    text = bq.splits_table(results, ["wine", "absent"], [0, 1], ("blend", other))
+    assert "| wine | 0 | 0.9000 | 0.9500 | 0.9100 | 0.8000 | -0.0500 | 0.9500 | +0.0000 |" in text
+    assert "| wine | 1 | 0.9700 | 0.9600 | 0.9000 | 0.9000 | +0.0100 | 0.9400 | -0.0200 |" in text
+    assert "| **wine: mean of 2** |  | 0.9350 | 0.9550 | 0.9050 | 0.8500 | -0.0200 | 0.9450 | — |" in text
+    # split 0: 0.05 below the best (LightGBM) and 0.01 below sk MLP; split 1: at/above
+    assert "wine: ridgeback at/above the best peer on **1 of 2** splits; more than 0.005 below sk MLP or " \
+           "linear on **1**" in text
+    assert "wine: ridgeback blend at/above the best peer on **1 of 2** splits; more than 0.005 below " \
+           "sk MLP or linear on **0**" in text
+    assert "absent" not in text and "**all: ridgeback at/above the best peer on 1 of 2**" in text

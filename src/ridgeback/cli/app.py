@@ -175,11 +175,14 @@ def _add_tune(sub):
     )
     p.add_argument(
         "--ensemble",
-        choices=("none", "folds", "seeds"),
+        choices=("none", "folds", "seeds", "blend"),
         help="folds: save the chosen candidate's cross-validation fold models, averaged, instead of "
         "a refit; 20%% of the rows are held out to measure its gain over a single refit. seeds: refit "
-        "the chosen candidate on all rows with 5 seeds and save their average (the default without "
-        "--grid and --time-budget; none otherwise)",
+        "the chosen candidate on all rows with 5 seeds and save their average. blend (a halving "
+        "search): weigh the best "
+        "candidates and the linear baseline by greedy ensemble selection on their out-of-fold "
+        "predictions, refit each on all rows (5 seeded refits shared by weight) and save the weighted "
+        "average. Default: seeds without --grid and --time-budget, none otherwise",
     )
     p.add_argument("--out", required=True, metavar="RUNDIR", help="directory for the model and the report")
     _add_common(p)

@@ -76,6 +76,9 @@ def cmd_tune(args) -> int:
 
     metric = resolve_metric(settings, task, DEFAULT_METRIC[task])  # what picks the candidate
     ensemble = _ensemble_setting(settings, recipe is not None and args.time_budget is None)
+    if ensemble == "blend" and args.refit == "1se":
+        raise ValueError("--ensemble blend weighs the candidates by their out-of-fold predictions; it takes "
+                         "no --refit 1se. Received: --ensemble blend --refit 1se")
     holdout = None
     if ensemble == "folds":  # rows neither the search nor the models see: the ensemble's gain
         X, y, holdout = _hold_out(X, y, task, settings.get("seed", 0))
@@ -92,9 +95,17 @@ def cmd_tune(args) -> int:
         result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), metric,
                          "folds" if ensemble == "folds" else "none", journal, recipe)
         refit_index = result.one_se_index_ if args.refit == "1se" else result.best_index_
+        blend = _blend(result, y, metric) if ensemble == "blend" else None
+        if ensemble == "blend" and blend is None:
+            ensemble = "seeds"  # no out-of-fold predictions to blend: the seeds of the best
+        if blend is not None and _blend_networks(blend):
+            refit_index = max(_blend_networks(blend), key=lambda i: (blend["weights"][i], -i))
         params = result.results_[refit_index]["params"]
         epochs = result.results_[refit_index].get("epochs")  # halving or a budget: as evaluated
-        linear = recipe is not None and ensemble != "folds" and _linear_wins(result)
+        linear = (recipe is not None and ensemble not in ("folds", "blend") and _linear_wins(result)) or (
+            blend is not None and not _blend_networks(blend))
+        if blend is not None and not linear and len(blend["weights"]) == 1:
+            ensemble = "seeds"  # one network alone: its seeded refits
         if linear:  # no network beat the linear model on the same folds: it is the answer
             model, out = _refit_linear(args, task, base, result.baseline, X, y)
             params = {"hidden_layer_sizes": (), "l2": model.estimator.l2}
@@ -103,6 +114,8 @@ def cmd_tune(args) -> int:
             model, out = _refit_and_save(args, task, base, params, X, y, epochs, save_it=ensemble == "none")
         if ensemble == "seeds":
             _save(_seed_ensemble(args, task, base, params, X, y, epochs, model), out)
+        if ensemble == "blend":
+            _save(_blend_ensemble(args, task, base, result, blend, X, y, model, refit_index), out)
         gain = None
         if ensemble == "folds":
             folds_model = _fold_ensemble(result.best_estimator_)
@@ -112,7 +125,8 @@ def cmd_tune(args) -> int:
     args.columns = model.preprocessor.plan_.summary()
     # the search ran without a refit; the CLI refitted `refit_index` as a TabularModel: say so
     tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric,
-                "chosen": "linear" if linear else "network"}
+                "chosen": "linear" if linear else "network",
+                **({"blend": _blend_record(blend, result)} if blend is not None else {})}
     errors = _held_out_errors(result, refit_index, y.to_numpy(), task, args.cv, linear)
     report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain, errors,
                            ensemble)
@@ -130,7 +144,8 @@ def cmd_tune(args) -> int:
             "ensemble": ensemble,
             **({"ensemble_gain": gain} if gain is not None else {}),
         },
-        _summary_text(args, result, metric, out, report, elapsed, gain, tune_ctx["chosen"], ensemble),
+        _summary_text(args, result, metric, out, report, elapsed, gain, tune_ctx["chosen"], ensemble,
+                      tune_ctx.get("blend") if ensemble == "blend" else None),
     )
     return ExitCode.OK
 
@@ -139,9 +154,14 @@ def _ensemble_setting(settings, no_hints=False) -> str:
     """--ensemble or its TOML key; unset: ``"seeds"`` for the no-hints search without a time
     budget, else ``"none"``."""
     value = settings.get("ensemble") or ("seeds" if no_hints else "none")
-    if value not in ("none", "folds", "seeds"):
-        raise ValueError(f"`ensemble` must be 'none', 'folds' or 'seeds'. Received: ensemble={value!r}")
+    if value not in ENSEMBLE_CHOICES:
+        raise ValueError(f"`ensemble` must be 'none', 'folds', 'seeds' or 'blend'. "
+                         f"Received: ensemble={value!r}")
     return value
+
+
+#: the values of --ensemble
+ENSEMBLE_CHOICES = ("none", "folds", "seeds", "blend")
 
 
 #: members of ``--ensemble seeds``: the chosen candidate refitted with seeds seed, seed+1, ...
@@ -162,6 +182,73 @@ def _seed_ensemble(args, task, base, params, X, y, epochs, first):
     members = [_refit(args, task, base, {**params, "random_state": seed + k}, X, y, epochs)
                for k in range(1, SEED_MEMBERS)]
     return FoldEnsemble([first, *members])
+
+
+def _blend(result, y, metric):
+    """The greedy blend of the search's candidates and the linear baseline on their
+    out-of-fold predictions (:func:`~ridgeback.selection.blend.blend_search`), or None."""
+    from ..selection.blend import blend_search
+
+    return blend_search(result, y.to_numpy(), metric)
+
+
+def _blend_networks(blend) -> list:
+    """The network candidates (indices) in ``blend``, without the linear baseline."""
+    from ..selection.blend import LINEAR
+
+    return [k for k in blend["weights"] if k != LINEAR]
+
+
+def _blend_ensemble(args, task, base, result, blend, X, y, first, first_index):
+    """The blend as one weighted FoldEnsemble: each network candidate refitted on all rows with
+    seeds (``SEED_MEMBERS`` refits shared by weight, at least one each; ``first``, the single
+    refit of candidate ``first_index``, is its seed-0 member), the linear baseline refitted once;
+    a member's weight is its candidate's weight over its refits."""
+    from ..selection.blend import LINEAR, apportion
+    from ..selection.ensemble import FoldEnsemble
+
+    networks = {i: blend["weights"][i] for i in _blend_networks(blend)}
+    counts = apportion(networks, SEED_MEMBERS)
+    seed = base.get("random_state") or 0
+    status(args, f"refitting the blend: {_blend_text(blend, counts)} ...")
+    members, weights = [], []
+    for i, weight in networks.items():
+        row = result.results_[i]
+        for k in range(counts[i]):
+            member = first if (i == first_index and k == 0) else _refit(
+                args, task, base, {**row["params"], "random_state": seed + k}, X, y, row.get("epochs"))
+            members.append(member)
+            weights.append(weight / counts[i])
+    if LINEAR in blend["weights"]:
+        members.append(_linear_model(args, task, base, result.baseline, X, y))
+        weights.append(blend["weights"][LINEAR])
+    return FoldEnsemble(members, weights)
+
+
+def _blend_text(blend, counts=None) -> str:
+    from ..selection.blend import LINEAR
+
+    parts = []
+    for key, weight in sorted(blend["weights"].items(), key=lambda kv: -kv[1]):
+        name = "the linear baseline" if key == LINEAR else f"candidate {key}"
+        refits = "" if counts is None or key == LINEAR else f", {counts[key]} refit{'s' * (counts[key] > 1)}"
+        parts.append(f"{name} ({weight:.2f}{refits})")
+    return " + ".join(parts)
+
+
+def _blend_record(blend, result) -> dict:
+    """run.json's ``tune.blend``: the weights (by candidate index, or "linear"), the blended and
+    single out-of-fold scores and the pool the blend drew on."""
+    from ..selection.blend import apportion
+
+    networks = {i: blend["weights"][i] for i in _blend_networks(blend)}
+    counts = apportion(networks, SEED_MEMBERS) if networks else {}
+    return {"members": [{"candidate": key, "weight": weight, "refits": counts.get(key, 1 if key == "linear"
+                                                                              else SEED_MEMBERS),
+                         "oof_score": blend["single"][key], "cv_score": blend["cv"][key]}
+                        for key, weight in sorted(blend["weights"].items(), key=lambda kv: -kv[1])],
+            "oof_score": blend["score"], "steps": blend["steps"], "pool": blend["pool"],
+            "text": _blend_text(blend, counts or None)}
 
 
 def _refit(args, task, base, params, X, y, epochs=None):
@@ -335,6 +422,15 @@ def _linear_wins(result) -> bool:
 def _refit_linear(args, task, base, baseline, X, y):
     """``(model, out)``: the baseline's linear model refitted on all rows (same preprocessing),
     held as a ridgeback network without hidden layer, and saved in --out."""
+    model = _linear_model(args, task, base, baseline, X, y)
+    out = Path(args.out)
+    _save(model, out)
+    return model, out
+
+
+def _linear_model(args, task, base, baseline, X, y):
+    """The baseline's linear model refitted on all rows (the run's preprocessing), as a
+    TabularModel holding a ridgeback network without hidden layer."""
     from ..selection.baseline import as_network_estimator, fit_linear
     from ..tabular.data import check_target
     from ..tabular.model import TabularModel
@@ -346,10 +442,7 @@ def _refit_linear(args, task, base, baseline, X, y):
     target = check_target(y, task).to_numpy()
     linear = fit_linear(baseline, np.asarray(matrix), target)
     estimator = as_network_estimator(linear, make_estimator(task, base), len(target))
-    model = TabularModel.from_fitted(estimator, preprocessor)
-    out = Path(args.out)
-    _save(model, out)
-    return model, out
+    return TabularModel.from_fitted(estimator, preprocessor)
 
 
 def _save(model, out):
@@ -413,6 +506,15 @@ def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tun
                  f"with seeds {first} to {first + SEED_MEMBERS - 1}; the model figures below show the "
                  f"first. Its gain over a single refit is not measured on this table (no rows are held "
                  f"out); benchmarks/QUALITY.md measures it on public tables.",)
+    if ensemble == "blend":
+        run_settings["ensemble"] = "blend"
+        blend = tune_ctx["blend"]
+        notes = (f"The saved model is a weighted blend of {blend['text']}, chosen by greedy ensemble "
+                 f"selection on the candidates' out-of-fold predictions (out-of-fold {metric} "
+                 f"{blend['oof_score']:.4f}, against {blend['members'][0]['oof_score']:.4f} for its "
+                 f"largest member alone; optimistic, as the weights were chosen on those rows). Each "
+                 f"network is refitted on all rows with seeds; the model figures below show candidate "
+                 f"{tune_ctx['refit_index']}'s first refit.",)
     return write_report(
         out,
         report_context(f"ridgeback tune: {args.data}", dataset, run_settings, model, metric, tune=tune_ctx,
@@ -422,7 +524,7 @@ def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tun
 
 
 def _summary_text(args, result, metric, out, report, elapsed, gain=None, chosen="network",
-                  ensemble="none") -> str:
+                  ensemble="none", blend=None) -> str:
     """The candidates' table, both answers and where the model and the report went."""
     best, one_se = result.results_[result.best_index_], result.results_[result.one_se_index_]
     return "\n".join(
@@ -438,7 +540,9 @@ def _summary_text(args, result, metric, out, report, elapsed, gain=None, chosen=
             args.columns,
             f"refit on all data: {'the linear baseline' if chosen == 'linear' else args.refit}"
             f"{f', averaged over {SEED_MEMBERS} seeds' if ensemble == 'seeds' else ''} -> model "
-            f"saved in {out} ({elapsed:.1f}s)" if gain is None else
+            f"saved in {out} ({elapsed:.1f}s)" if gain is None and blend is None else
+            f"refit on all data: the blend {blend['text']} (out-of-fold {metric} "
+            f"{blend['oof_score']:.4f}) -> model saved in {out} ({elapsed:.1f}s)" if gain is None else
             f"fold ensemble of {gain['n_members']} models ({args.refit}) saved in {out} ({elapsed:.1f}s); "
             f"held-out {metric} {gain['ensemble']['score']:.4f} vs {gain['single_refit']['score']:.4f} for a "
             f"single refit ({gain['gain']:+.4f})",

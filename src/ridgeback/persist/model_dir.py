@@ -18,7 +18,8 @@ A fold ensemble (``kind: "ensemble"``, :class:`~ridgeback.selection.ensemble.Fol
 a directory of member directories, each a complete model directory as above::
 
     model.json    format_version, kind "ensemble", task, and the members in order, each
-                  {"dir": "member-K", "model_sha256": SHA-256 of its model.json}
+                  {"dir": "member-K", "model_sha256": SHA-256 of its model.json}, and
+                  "weights" (one per member, summing to 1) when they are not equal (a blend)
     member-0/     model.json + weights.npz of the first fold's model
     member-1/     ...
 
@@ -203,6 +204,8 @@ def _save_ensemble(ensemble, target: Path, doc: dict) -> Path:
                 re.fullmatch(r"member-\d+", stale.name):
             shutil.rmtree(stale, ignore_errors=True)
     doc.update({"task": ensemble.task, "members": entries})
+    if not ensemble.uniform:  # a blend: each member's share of the average
+        doc["weights"] = [float(w) for w in ensemble.weights]
     text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     atomic_write_text(target / MODEL_FILE, text)
     return target
@@ -232,8 +235,13 @@ def _load_ensemble(directory: Path, doc: dict, where: str):
             fail(where, f"member {k} must be a tabular model or an estimator",
                  f"kind={member_doc.get('kind')!r}")
         members.append(load(member_dir))
+    weights = doc.get("weights")
+    if weights is not None and (not isinstance(weights, list) or len(weights) != len(members) or not all(
+            isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights)):
+        fail(where, f"\"weights\" must be a list of {len(members)} numbers, one per member",
+             f"weights={str(weights)[:200]}")
     try:
-        ensemble = FoldEnsemble(members)
+        ensemble = FoldEnsemble(members, weights)
     except ValueError as exc:
         fail(where, f"the members do not form one ensemble ({exc})", f"members={len(members)}")
     if doc.get("task") != ensemble.task:

@@ -19,7 +19,8 @@ A :class:`~ridgeback.selection.ensemble.FoldEnsemble` becomes one graph: each me
 as above (initializers named ``m{k}_...``) on its own columns of the input (a ``Slice`` of
 ``FoldEnsemble.transform``'s matrix, where each TabularModel member's preprocessed columns sit
 side by side; bare estimators share the whole input), its softmax for classifiers, then
-``Mean`` over the members.
+``Mean`` over the members (a weighted ensemble, a blend: each output multiplied by its
+weight, then ``Sum``).
 Column names and class labels are stored as metadata
 (``feature_names``, ``classes``) since the graph itself knows only positions.
 
@@ -173,15 +174,18 @@ _EMITTERS = (
 )
 
 
-def _model_proto(graph: _Graph, network, classifier: bool, classes, names, members=None, n_inputs=None):
+def _model_proto(graph: _Graph, network, classifier: bool, classes, names, members=None, n_inputs=None,
+                 weighted=False):
     """The ONNX model around the layers' graph: softmax (classifiers) or identity output (the
-    ``Mean`` of the ``members``' outputs for an ensemble), the input/output signatures, the
-    opset and IR version, and the metadata."""
+    ``Mean`` of the ``members``' outputs for an ensemble, their ``Sum`` when ``weighted``: each
+    already multiplied by its weight), the input/output signatures, the opset and IR version,
+    and the metadata."""
     from onnx import TensorProto, helper
 
     output = "probabilities" if classifier else "predictions"
     if members is not None:
-        graph.nodes.append(helper.make_node("Mean", members, [output], name="ensemble_mean"))
+        graph.nodes.append(helper.make_node("Sum" if weighted else "Mean", members, [output],
+                                            name="ensemble_sum" if weighted else "ensemble_mean"))
     elif classifier:
         graph.nodes.append(helper.make_node("Softmax", [graph.current], [output], name="softmax", axis=1))
     else:
@@ -212,9 +216,10 @@ def _emit_network(graph: _Graph, network) -> None:
         emit(graph, layer, i)
 
 
-def _emit_ensemble(graph: _Graph, networks, classifier: bool, sliced: bool):
+def _emit_ensemble(graph: _Graph, networks, classifier: bool, sliced: bool, weights=None):
     """Each member's network (on its own columns of the input when ``sliced``), softmaxed for
-    classifiers; returns the members' outputs and the input's width."""
+    classifiers and multiplied by its weight when ``weights`` are given (then summed, not
+    averaged); returns the members' outputs and the input's width."""
     outputs, start = [], 0
     for k, net in enumerate(networks):
         graph.prefix, graph.current = f"m{k}_", "input"
@@ -226,6 +231,8 @@ def _emit_ensemble(graph: _Graph, networks, classifier: bool, sliced: bool):
         _emit_network(graph, net)
         if classifier:
             graph.add("Softmax", [graph.current], axis=1)
+        if weights is not None:
+            graph.add("Mul", [graph.current, graph.const("weight", [weights[k]])])
         outputs.append(graph.current)
     graph.prefix = ""
     return outputs, start if sliced else networks[0].n_inputs
@@ -261,8 +268,10 @@ def export_onnx(model, path):
     graph = _Graph()
     if isinstance(network, list):  # a FoldEnsemble: one averaged graph
         sliced = hasattr(model.members[0], "transform")
-        outputs, n_inputs = _emit_ensemble(graph, network, classifier, sliced)
-        onnx_model = _model_proto(graph, network[0], classifier, classes, names, outputs, n_inputs)
+        weights = None if model.uniform else [float(w) for w in model.weights]
+        outputs, n_inputs = _emit_ensemble(graph, network, classifier, sliced, weights)
+        onnx_model = _model_proto(graph, network[0], classifier, classes, names, outputs, n_inputs,
+                                  weighted=weights is not None)
     else:
         _emit_network(graph, network)
         onnx_model = _model_proto(graph, network, classifier, classes, names)

@@ -21,7 +21,7 @@ from sklearn.utils import _safe_indexing
 
 from ..metrics import get_scorer
 
-__all__ = ["linear_baseline", "LINEAR_GRID", "fit_linear", "as_network_estimator"]
+__all__ = ["linear_baseline", "LINEAR_GRID", "fit_linear", "as_network_estimator", "best_strength_oof"]
 
 LINEAR_GRID = {"C": [1e-3, 0.01, 0.1, 1.0, 10.0, 100.0], "alpha": [0.01, 0.1, 1.0, 10.0, 100.0, 1000.0]}
 
@@ -38,10 +38,13 @@ def _linear(estimator, strength):
     return Pipeline([*steps, (estimator.steps[-1][0], model)]), classifier
 
 
-def fold_scores(estimator, X_train, y_train, X_test, y_test, scoring=None, fitted=None) -> list:
+def fold_scores(estimator, X_train, y_train, X_test, y_test, scoring=None, fitted=None,
+                predictions=None) -> list:
     """The linear model's test score on one fold for each strength of the grid. ``fitted``: a
     pipeline of the search already fitted on these training rows, whose preprocessing steps are
-    then used as they are (not fitted again)."""
+    then used as they are (not fitted again). ``predictions``: a list that receives, per
+    strength, the held-out predictions the score was computed from (probabilities or values,
+    float32), when the scoring is a metric of :mod:`ridgeback.metrics`."""
     classifier = _linear(estimator, 1.0)[1]
     param = "C" if classifier else "alpha"
     if hasattr(estimator, "steps"):
@@ -58,7 +61,10 @@ def fold_scores(estimator, X_train, y_train, X_test, y_test, scoring=None, fitte
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X_train, y_train)
-        scores.append(float(check_scoring(model, scoring=get_scorer(scoring))(model, X_test, y_test)))
+        scorer = check_scoring(model, scoring=get_scorer(scoring))
+        scores.append(float(scorer(model, X_test, y_test)))
+        if predictions is not None and hasattr(scorer, "predictions"):
+            predictions.append(np.asarray(scorer.predictions(model, X_test), dtype=np.float32))
     return scores
 
 
@@ -74,6 +80,16 @@ def summarize(estimator, per_fold: list, seconds: float) -> dict:
             "std_score": float(table[:, best].std()), "fold_scores": table[:, best].tolist(),
             "scores": {str(s): float(m) for s, m in zip(LINEAR_GRID[param], means, strict=True)},
             "seconds": seconds}
+
+
+def best_strength_oof(baseline: dict, per_fold_predictions: list, folds, n_rows: int):
+    """The out-of-fold predictions of the baseline's chosen strength, shape (n_rows, n_columns)
+    float32, each row from the fold that held it out (None when a fold kept none, or its
+    columns differ: a fold trained without some class)."""
+    from .crossval import assemble_held_out
+
+    best = LINEAR_GRID[baseline["param"]].index(baseline["value"])
+    return assemble_held_out([p[best] if p else None for p in per_fold_predictions], folds, n_rows)
 
 
 def linear_baseline(estimator, X, y, folds, scoring=None) -> dict:

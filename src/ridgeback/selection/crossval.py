@@ -257,6 +257,23 @@ def fit_and_score(estimator, X, y, train, test, seed, scoring, sample_weight=Non
                         time.perf_counter() - start, w_train, w_test, keep_predictions), estimator
 
 
+def assemble_held_out(parts, folds, n_rows):
+    """Out-of-fold predictions from each fold's held-out ``parts``: shape (n_rows, n_columns)
+    float32, each row from the fold that held it out, NaN for rows in no held-out fold. None
+    when a part is missing (a fold diverged) or the parts' columns differ (a fold trained
+    without some class)."""
+    if any(p is None for p in parts):
+        return None
+    widths = {1 if p.ndim == 1 else p.shape[1] for p in parts}
+    if len(widths) > 1:
+        return None
+    width = widths.pop()
+    out = np.full((n_rows, width), np.nan, dtype=np.float32)
+    for (_, test), part in zip(folds, parts, strict=True):
+        out[test] = part.reshape(len(test), width)
+    return out
+
+
 def score_fitted(estimator, X_train, y_train, X_test, y_test, scoring, fit_time, w_train=None, w_test=None,
                  keep_predictions=False) -> dict:
     """The outcome record of a fitted estimator: its scores on both sides (weighted by the

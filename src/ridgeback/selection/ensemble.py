@@ -35,7 +35,11 @@ def _is_classifier(model) -> bool:
 
 
 class FoldEnsemble:
-    """The average of fitted models: fold models of one candidate, on one input.
+    r"""The (weighted) average of fitted models: fold models of one candidate, seeded refits, or
+    a blend of candidates (:mod:`ridgeback.selection.blend`), on one input.
+
+    .. math::
+        \hat p(x) = \sum_k w_k\, p_k(x), \qquad \sum_k w_k = 1,\ w_k \ge 0 .
 
     Parameters
     ----------
@@ -43,10 +47,14 @@ class FoldEnsemble:
         MLPClassifier / MLPRegressor, Pipelines ending in one, or TabularModels; all of one kind
         and one task. Classifiers' probabilities are averaged over the union of their classes (a
         member that never saw a class gives it probability 0).
+    weights : sequence of float or None
+        One non-negative weight per member, normalized to sum to 1; None: equal weights.
 
     Attributes
     ----------
     members : list
+    weights : ndarray
+        The normalized weights.
     classes_ : ndarray (classifiers)
     task : {"classification", "regression"}
 
@@ -61,10 +69,11 @@ class FoldEnsemble:
     True
     """
 
-    def __init__(self, members):
+    def __init__(self, members, weights=None):
         members = list(members)
         if not members:
             raise ValueError("`members` must hold at least one fitted model. Received: members=[]")
+        self.weights = _check_weights(weights, len(members))
         kinds = {type(m).__name__ for m in members}
         if len(kinds) > 1:
             raise ValueError(f"`members` must be models of one kind. Received: kinds={sorted(kinds)}")
@@ -110,23 +119,24 @@ class FoldEnsemble:
         """The mean of the members' class probabilities, shape (n_samples, n_classes)."""
         if self.task != "classification":
             raise ValueError("predict_proba needs a classifier. Received: task='regression'")
-        return np.mean([self._aligned(m, m.predict_proba(X)) for m in self.members], axis=0)
+        return _weighted([self._aligned(m, m.predict_proba(X)) for m in self.members], self.weights)
 
     def predict(self, X) -> np.ndarray:
         """The class of the highest mean probability, or the mean of the members' values."""
         if self.task == "classification":
             return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-        return np.mean([np.asarray(m.predict(X), dtype=np.float64) for m in self.members], axis=0)
+        return _weighted([np.asarray(m.predict(X), dtype=np.float64) for m in self.members], self.weights)
 
     def predict_mc(self, X, samples=50, seed=None):
         r"""Monte-Carlo dropout over the ensemble: ``samples`` masks per member.
 
-        The members' samples together form one mixture, whose mean is the mean of the members'
-        means :math:`\bar m = \frac1K\sum_k m_k` and whose standard deviation adds the spread
-        between members to the spread within them (the law of total variance):
+        The members' samples together form one mixture (member :math:`k` drawn with probability
+        :math:`w_k`), whose mean is the weighted mean of the members' means
+        :math:`\bar m = \sum_k w_k m_k` and whose standard deviation adds the spread between
+        members to the spread within them (the law of total variance):
 
         .. math::
-            s^2 = \frac1K\sum_k \big(s_k^2 + m_k^2\big) - \bar m^2 .
+            s^2 = \sum_k w_k \big(s_k^2 + m_k^2\big) - \bar m^2 .
 
         Member ``k`` is sampled with a seed drawn from ``SeedSequence([seed, k])`` (random when
         ``seed`` is None).
@@ -142,8 +152,8 @@ class FoldEnsemble:
                 mean, std = self._aligned(m, mean), self._aligned(m, std)
             means.append(np.asarray(mean, dtype=np.float64))
             variances.append(np.asarray(std, dtype=np.float64) ** 2)
-        mean = np.mean(means, axis=0)
-        second = np.mean([v + mu ** 2 for v, mu in zip(variances, means, strict=True)], axis=0)
+        mean = _weighted(means, self.weights)
+        second = _weighted([v + mu ** 2 for v, mu in zip(variances, means, strict=True)], self.weights)
         return mean, np.sqrt(np.maximum(second - mean ** 2, 0.0))
 
     def score(self, X, y) -> float:
@@ -177,8 +187,39 @@ class FoldEnsemble:
 
         return TabularModel.evaluate(self, X, y, sample_weight=sample_weight, metric=metric)
 
+    @property
+    def uniform(self) -> bool:
+        """Whether every member has the same weight (a plain mean)."""
+        return bool(np.allclose(self.weights, self.weights[0], rtol=0.0, atol=1e-12))
+
     def __repr__(self):
-        return f"FoldEnsemble({self.n_members} x {type(self.members[0]).__name__})"
+        weights = "" if self.uniform else ", weights=[" + ", ".join(f"{w:.3g}" for w in self.weights) + "]"
+        return f"FoldEnsemble({self.n_members} x {type(self.members[0]).__name__}{weights})"
+
+
+def _check_weights(weights, n_members: int) -> np.ndarray:
+    """``weights`` as a float64 array summing to 1 (equal when None), checked."""
+    if weights is None:
+        return np.full(n_members, 1.0 / n_members)
+    try:
+        w = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"`weights` must be numbers, one per member. "
+                         f"Received: weights={weights!r}") from None
+    if w.shape != (n_members,):
+        raise ValueError(f"`weights` must hold one weight per member ({n_members}). "
+                         f"Received: {w.size} weights")
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise ValueError(f"`weights` must be finite, non-negative and not all zero. "
+                         f"Received: weights={w.tolist()}")
+    return w / w.sum()
+
+
+def _weighted(arrays, weights) -> np.ndarray:
+    r""":math:`\sum_k w_k a_k` over the members' arrays."""
+    stacked = np.stack(arrays)
+    out = np.tensordot(np.asarray(weights, dtype=np.float64), stacked.astype(np.float64), axes=1)
+    return out.astype(np.result_type(stacked.dtype, np.float32), copy=False)  # float32 stays float32
 
 
 class FoldKeeper:

@@ -107,10 +107,11 @@ def rung_task(estimator, X, y, members, train, test, seed, scoring, epochs_param
     if baseline and not outcomes[0]["skipped"]:
         from .baseline import fold_scores
 
-        start = time.perf_counter()
+        start, predictions = time.perf_counter(), [] if keep_predictions else None
         scores = fold_scores(estimator, _safe_indexing(X, train), _safe_indexing(y, train),
-                             _safe_indexing(X, test), _safe_indexing(y, test), scoring, fitted)
-        outcomes[0]["baseline"] = {"scores": scores, "seconds": time.perf_counter() - start}
+                             _safe_indexing(X, test), _safe_indexing(y, test), scoring, fitted, predictions)
+        outcomes[0]["baseline"] = {"scores": scores, "seconds": time.perf_counter() - start,
+                                   **({"predictions": predictions} if predictions else {})}
     return outcomes
 
 
@@ -240,11 +241,11 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
             break
     rows = [_row(i, candidates[i], complete[i], outcomes, k, budgets[0], _candidate_result) for i in range(n)]
     if baseline:
-        info["baseline"] = _baseline(estimator, outcomes, n, k)
+        info["baseline"], info["baseline_oof"] = _baseline(estimator, outcomes, n, k, folds, len(y))
     best, one_se = _choose(rows, k)
-    if keep_predictions:  # the held-out predictions of both answers, at the rung they reached
+    if keep_predictions:  # every candidate's held-out predictions, at the highest rung it completed
         info["oof_runs"] = {i: [outcomes[(i, f, rows[i]["rung"])] for f in range(k)]
-                            for i in dict.fromkeys((best, one_se)) if rows[i]["rung"] is not None}
+                            for i in range(n) if rows[i]["rung"] is not None}
     info["evaluated"] = sum(row["rung"] is not None for row in rows)
     info["skipped"] = n - info["evaluated"]
     info["skipped_tasks"] = total - sum(ri["tasks_done"] for ri in info["rungs"]) - _carried(info, sizes, k)
@@ -291,16 +292,20 @@ def _has_baseline(outcomes, fold, n) -> bool:
     return any("baseline" in outcomes.get((i, fold, 0), {}) for i in range(n))
 
 
-def _baseline(estimator, outcomes, n, k):
-    """The linear baseline from the first rung's outcomes (None when a fold lacks it: a time
-    budget ran out first)."""
-    from .baseline import summarize
+def _baseline(estimator, outcomes, n, k, folds, n_rows):
+    """``(summary, oof)``: the linear baseline from the first rung's outcomes and the
+    out-of-fold predictions of its chosen strength (``(None, None)`` when a fold lacks it: a time
+    budget ran out first; ``oof`` None when no predictions were kept)."""
+    from .baseline import best_strength_oof, summarize
 
     per_fold = [next((outcomes[(i, f, 0)]["baseline"] for i in range(n)
                       if "baseline" in outcomes.get((i, f, 0), {})), None) for f in range(k)]
     if any(p is None for p in per_fold):
-        return None
-    return summarize(estimator, [p["scores"] for p in per_fold], sum(p["seconds"] for p in per_fold))
+        return None, None
+    summary = summarize(estimator, [p["scores"] for p in per_fold], sum(p["seconds"] for p in per_fold))
+    kept = [p.get("predictions") for p in per_fold]
+    oof = best_strength_oof(summary, kept, folds, n_rows) if all(kept) else None
+    return summary, oof
 
 
 def _carried(info, sizes, k) -> int:

@@ -36,6 +36,7 @@ from ..estimators.base import _BaseMLP, fit_together
 from ..estimators.hyperparams import lockstep_free
 from ..metrics import Scorer, get_scorer
 from .crossval import (
+    assemble_held_out,
     check_grid,
     check_n_jobs,
     derive_seed,
@@ -185,9 +186,13 @@ class TuneResult:
     #: the linear baseline on the same folds (``tune(baseline=True)``; see ``linear_baseline``)
     baseline: dict | None = None
     #: candidate index -> its out-of-fold predictions, shape (n_samples, n_columns) float32
-    #: (probabilities or values; NaN for rows in no held-out fold), for the best and the
-    #: one-standard-error candidates when the scoring is a metric of :mod:`ridgeback.metrics`
+    #: (probabilities or values; NaN for rows in no held-out fold), when the scoring is a metric
+    #: of :mod:`ridgeback.metrics`: for the best and the one-standard-error candidates, and for
+    #: every evaluated candidate (at the rung it reached) of a halving or budgeted search
     oof_predictions_: dict | None = None
+    #: the linear baseline's out-of-fold predictions at its chosen strength (a halving or
+    #: budgeted search with ``baseline=True`` and a metric of :mod:`ridgeback.metrics`)
+    baseline_oof_: np.ndarray | None = None
 
     @classmethod
     def from_results(cls, results: list, n_folds: int, scoring: str | None = None) -> TuneResult:
@@ -409,8 +414,9 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
             keep_predictions=isinstance(get_scorer(scoring), Scorer))
         info["time_budget"] = time_budget
         oof = {i: _assemble_oof(runs, folds, len(y)) for i, runs in info.pop("oof_runs", {}).items()} or None
+        linear_oof = info.pop("baseline_oof", None)
         return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, len(folds),
-                       scoring, info, info.pop("baseline", None), oof=oof)
+                       scoring, info, info.pop("baseline", None), oof=oof, baseline_oof=linear_oof)
     k = len(folds)
     keeper = FoldKeeper(k, "1se" if refit == "1se" else "best") if ensemble == "folds" else None
     keep = isinstance(get_scorer(scoring), Scorer)
@@ -433,7 +439,7 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
 
 
 def _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring, info=None,
-            baseline=None, keeper=None, folds=None, sample_weight=None, oof=None):
+            baseline=None, keeper=None, folds=None, sample_weight=None, oof=None, baseline_oof=None):
     """The TuneResult, with the chosen candidate refitted on all rows (for as many epochs as it
     was evaluated with, when a halving search stopped it short of ``max_epochs``)."""
     chosen = one_se if refit == "1se" else best
@@ -450,7 +456,7 @@ def _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, 
     return TuneResult(results_=results, best_index_=best, one_se_index_=one_se, refit_index_=chosen,
                       best_estimator_=refitted, refit=refit or "none", n_folds=k,
                       scoring=scoring if isinstance(scoring, str) or scoring is None else repr(scoring),
-                      search=info, baseline=baseline, oof_predictions_=oof)
+                      search=info, baseline=baseline, oof_predictions_=oof, baseline_oof_=baseline_oof)
 
 
 def _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_budget, journal, run, progress):
@@ -507,17 +513,7 @@ def _oof_bytes(estimator, y, n_candidates) -> int:
 
 def _assemble_oof(runs, folds, n_rows):
     """One candidate's held-out predictions, each row from the fold that held it out."""
-    parts = [r.get("test_predictions") for r in runs]
-    if any(p is None for p in parts):  # a fold diverged
-        return None
-    widths = {1 if p.ndim == 1 else p.shape[1] for p in parts}
-    if len(widths) > 1:  # a fold trained without some class: its columns do not line up
-        return None
-    width = widths.pop()
-    out = np.full((n_rows, width), np.nan, dtype=np.float32)
-    for (_, test), part in zip(folds, parts, strict=True):
-        out[test] = part.reshape(len(test), width)
-    return out
+    return assemble_held_out([r.get("test_predictions") for r in runs], folds, n_rows)
 
 
 def _fold_ensemble(estimator, X, y, params, folds, entropy, models, sample_weight=None) -> FoldEnsemble:
