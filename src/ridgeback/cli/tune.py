@@ -20,6 +20,20 @@ from .common import (
     resolve_metric,
     resolve_settings,
 )
+from .ensembles import (
+    SEED_MEMBERS,
+    blend_ensemble,
+    blend_networks,
+    blend_of,
+    blend_record,
+    ensemble_gain,
+    ensemble_setting,
+    hold_out,
+    linear_model,
+    refit,
+    seed_ensemble,
+    tabular_fold_ensemble,
+)
 from .exit_codes import ExitCode
 from .search_helpers import fold_progress, pipeline, report_context, status, step_grid, strip_step
 
@@ -75,13 +89,13 @@ def cmd_tune(args) -> int:
     from ..metrics import DEFAULT_METRIC
 
     metric = resolve_metric(settings, task, DEFAULT_METRIC[task])  # what picks the candidate
-    ensemble = _ensemble_setting(settings, recipe is not None and args.time_budget is None)
+    ensemble = ensemble_setting(settings, recipe is not None and args.time_budget is None)
     if ensemble == "blend" and args.refit == "1se":
         raise ValueError("--ensemble blend weighs the candidates by their out-of-fold predictions; it takes "
                          "no --refit 1se. Received: --ensemble blend --refit 1se")
     holdout = None
     if ensemble == "folds":  # rows neither the search nor the models see: the ensemble's gain
-        X, y, holdout = _hold_out(X, y, task, settings.get("seed", 0))
+        X, y, holdout = hold_out(X, y, task, settings.get("seed", 0))
     estimator = make_estimator(task, base)
     make_preprocessor(settings)  # a bad scaling or column list fails here, before any fitting
     for name, values in grid.items():  # check every candidate value before hours of fitting
@@ -95,15 +109,15 @@ def cmd_tune(args) -> int:
         result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), metric,
                          "folds" if ensemble == "folds" else "none", journal, recipe)
         refit_index = result.one_se_index_ if args.refit == "1se" else result.best_index_
-        blend = _blend(result, y, metric) if ensemble == "blend" else None
+        blend = blend_of(result, y, metric) if ensemble == "blend" else None
         if ensemble == "blend" and blend is None:
             ensemble = "seeds"  # no out-of-fold predictions to blend: the seeds of the best
-        if blend is not None and _blend_networks(blend):
-            refit_index = max(_blend_networks(blend), key=lambda i: (blend["weights"][i], -i))
+        if blend is not None and blend_networks(blend):
+            refit_index = max(blend_networks(blend), key=lambda i: (blend["weights"][i], -i))
         params = result.results_[refit_index]["params"]
         epochs = result.results_[refit_index].get("epochs")  # halving or a budget: as evaluated
         linear = (recipe is not None and ensemble not in ("folds", "blend") and _linear_wins(result)) or (
-            blend is not None and not _blend_networks(blend))
+            blend is not None and not blend_networks(blend))
         if blend is not None and not linear and len(blend["weights"]) == 1:
             ensemble = "seeds"  # one network alone: its seeded refits
         if linear:  # no network beat the linear model on the same folds: it is the answer
@@ -113,20 +127,20 @@ def cmd_tune(args) -> int:
         else:
             model, out = _refit_and_save(args, task, base, params, X, y, epochs, save_it=ensemble == "none")
         if ensemble == "seeds":
-            _save(_seed_ensemble(args, task, base, params, X, y, epochs, model), out)
+            _save(seed_ensemble(args, task, base, params, X, y, epochs, model), out)
         if ensemble == "blend":
-            _save(_blend_ensemble(args, task, base, result, blend, X, y, model, refit_index), out)
+            _save(blend_ensemble(args, task, base, result, blend, X, y, model, refit_index), out)
         gain = None
         if ensemble == "folds":
-            folds_model = _fold_ensemble(result.best_estimator_)
-            gain = _ensemble_gain(folds_model, model, holdout, metric)
+            folds_model = tabular_fold_ensemble(result.best_estimator_)
+            gain = ensemble_gain(folds_model, model, holdout, metric)
             _save(folds_model, out)
     elapsed = time.perf_counter() - start
     args.columns = model.preprocessor.plan_.summary()
     # the search ran without a refit; the CLI refitted `refit_index` as a TabularModel: say so
     tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric,
                 "chosen": "linear" if linear else "network",
-                **({"blend": _blend_record(blend, result)} if blend is not None else {})}
+                **({"blend": blend_record(blend, result)} if blend is not None else {})}
     errors = _held_out_errors(result, refit_index, y.to_numpy(), task, args.cv, linear)
     report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain, errors,
                            ensemble)
@@ -148,153 +162,6 @@ def cmd_tune(args) -> int:
                       tune_ctx.get("blend") if ensemble == "blend" else None),
     )
     return ExitCode.OK
-
-
-def _ensemble_setting(settings, no_hints=False) -> str:
-    """--ensemble or its TOML key; unset: ``"seeds"`` for the no-hints search without a time
-    budget, else ``"none"``."""
-    value = settings.get("ensemble") or ("seeds" if no_hints else "none")
-    if value not in ENSEMBLE_CHOICES:
-        raise ValueError(f"`ensemble` must be 'none', 'folds', 'seeds' or 'blend'. "
-                         f"Received: ensemble={value!r}")
-    return value
-
-
-#: the values of --ensemble
-ENSEMBLE_CHOICES = ("none", "folds", "seeds", "blend")
-
-
-#: members of ``--ensemble seeds``: the chosen candidate refitted with seeds seed, seed+1, ...
-SEED_MEMBERS = 5
-
-
-def _seed_ensemble(args, task, base, params, X, y, epochs, first):
-    """The chosen ``params`` refitted on all rows with ``SEED_MEMBERS`` seeds (``first``, the
-    single refit, is the member of the run's own seed), as one averaged model.
-
-    Averaging networks that differ only in their initialization and minibatch order removes
-    part of their variance (a deep ensemble); benchmarks/QUALITY.md measures it.
-    """
-    from ..selection.ensemble import FoldEnsemble
-
-    seed = base.get("random_state") or 0
-    status(args, f"refitting it with {SEED_MEMBERS - 1} more seeds for the ensemble ...")
-    members = [_refit(args, task, base, {**params, "random_state": seed + k}, X, y, epochs)
-               for k in range(1, SEED_MEMBERS)]
-    return FoldEnsemble([first, *members])
-
-
-def _blend(result, y, metric):
-    """The greedy blend of the search's candidates and the linear baseline on their
-    out-of-fold predictions (:func:`~ridgeback.selection.blend.blend_search`), or None."""
-    from ..selection.blend import blend_search
-
-    return blend_search(result, y.to_numpy(), metric)
-
-
-def _blend_networks(blend) -> list:
-    """The network candidates (indices) in ``blend``, without the linear baseline."""
-    from ..selection.blend import LINEAR
-
-    return [k for k in blend["weights"] if k != LINEAR]
-
-
-def _blend_ensemble(args, task, base, result, blend, X, y, first, first_index):
-    """The blend as one weighted FoldEnsemble: each network candidate refitted on all rows with
-    seeds (``SEED_MEMBERS`` refits shared by weight, at least one each; ``first``, the single
-    refit of candidate ``first_index``, is its seed-0 member), the linear baseline refitted once;
-    a member's weight is its candidate's weight over its refits."""
-    from ..selection.blend import LINEAR, apportion
-    from ..selection.ensemble import FoldEnsemble
-
-    networks = {i: blend["weights"][i] for i in _blend_networks(blend)}
-    counts = apportion(networks, SEED_MEMBERS)
-    seed = base.get("random_state") or 0
-    status(args, f"refitting the blend: {_blend_text(blend, counts)} ...")
-    members, weights = [], []
-    for i, weight in networks.items():
-        row = result.results_[i]
-        for k in range(counts[i]):
-            member = first if (i == first_index and k == 0) else _refit(
-                args, task, base, {**row["params"], "random_state": seed + k}, X, y, row.get("epochs"))
-            members.append(member)
-            weights.append(weight / counts[i])
-    if LINEAR in blend["weights"]:
-        members.append(_linear_model(args, task, base, result.baseline, X, y))
-        weights.append(blend["weights"][LINEAR])
-    return FoldEnsemble(members, weights)
-
-
-def _blend_text(blend, counts=None) -> str:
-    from ..selection.blend import LINEAR
-
-    parts = []
-    for key, weight in sorted(blend["weights"].items(), key=lambda kv: -kv[1]):
-        name = "the linear baseline" if key == LINEAR else f"candidate {key}"
-        refits = "" if counts is None or key == LINEAR else f", {counts[key]} refit{'s' * (counts[key] > 1)}"
-        parts.append(f"{name} ({weight:.2f}{refits})")
-    return " + ".join(parts)
-
-
-def _blend_record(blend, result) -> dict:
-    """run.json's ``tune.blend``: the weights (by candidate index, or "linear"), the blended and
-    single out-of-fold scores and the pool the blend drew on."""
-    from ..selection.blend import apportion
-
-    networks = {i: blend["weights"][i] for i in _blend_networks(blend)}
-    counts = apportion(networks, SEED_MEMBERS) if networks else {}
-    return {"members": [{"candidate": key, "weight": weight, "refits": counts.get(key, 1 if key == "linear"
-                                                                              else SEED_MEMBERS),
-                         "oof_score": blend["single"][key], "cv_score": blend["cv"][key]}
-                        for key, weight in sorted(blend["weights"].items(), key=lambda kv: -kv[1])],
-            "oof_score": blend["score"], "steps": blend["steps"], "pool": blend["pool"],
-            "text": _blend_text(blend, counts or None)}
-
-
-def _refit(args, task, base, params, X, y, epochs=None):
-    """The ``params`` over the ``base`` settings (for ``epochs``, as the search evaluated them,
-    when given) fitted on all rows as a TabularModel with the run's preprocessing."""
-    from ..tabular.model import TabularModel
-
-    estimator = make_estimator(task, {**base, **params, **({"max_epochs": epochs} if epochs else {})})
-    return TabularModel(estimator, make_preprocessor(args.settings)).fit(X, y)
-
-
-#: share of the rows ``--ensemble folds`` holds out to measure the ensemble against a single refit
-ENSEMBLE_HOLDOUT = 0.2
-
-
-def _hold_out(X, y, task, seed):
-    """``(X_rest, y_rest, (X_held, y_held))``: a seeded (stratified, where every class allows)
-    share ``ENSEMBLE_HOLDOUT`` of the rows set aside."""
-    from sklearn.model_selection import train_test_split
-
-    counts = y.value_counts() if task == "classification" else None
-    stratify = y if counts is not None and counts.min() >= 2 else None
-    if len(X) < 10:
-        raise ValueError(f"--ensemble folds holds out {ENSEMBLE_HOLDOUT:.0%} of the rows and needs at least "
-                         f"10 rows. Received: {len(X)} rows")
-    X_rest, X_held, y_rest, y_held = train_test_split(X, y, test_size=ENSEMBLE_HOLDOUT, random_state=seed,
-                                                      stratify=stratify)
-    return X_rest.reset_index(drop=True), y_rest.reset_index(drop=True), (X_held, y_held)
-
-
-def _fold_ensemble(fold_ensemble):
-    """The search's FoldEnsemble of Pipelines as one of TabularModels (which save and load)."""
-    from ..selection.ensemble import FoldEnsemble
-    from ..tabular.model import TabularModel
-
-    return FoldEnsemble([TabularModel.from_fitted(pipe.steps[-1][1], pipe.steps[0][1])
-                         for pipe in fold_ensemble.members])
-
-
-def _ensemble_gain(ensemble, single, holdout, metric) -> dict:
-    """The ensemble's and the single refit's scores on the held-out rows, and the gain in the
-    search's ``metric`` (higher is better, so a positive gain favours the ensemble)."""
-    X_held, y_held = holdout
-    ens, one = (m.evaluate(X_held, y_held, metric=metric) for m in (ensemble, single))
-    return {"metric": metric, "n_members": ensemble.n_members, "holdout_rows": int(len(X_held)),
-            "ensemble": ens, "single_refit": one, "gain": ens["score"] - one["score"]}
 
 
 def _recipe(X, y, task, cv):
@@ -402,7 +269,7 @@ def _refit_and_save(args, task, base, params, X, y, epochs=None, save_it=True):
     as the search evaluated it, when given), refitted on all rows as a TabularModel and saved in
     --out (unless ``save_it`` is False: a fold ensemble is saved)."""
     status(args, f"refitting {_params_text(params)} on all {len(X)} rows ...")
-    model = _refit(args, task, base, params, X, y, epochs)
+    model = refit(args, task, base, params, X, y, epochs)
     out = Path(args.out)
     if save_it:
         _save(model, out)
@@ -422,27 +289,10 @@ def _linear_wins(result) -> bool:
 def _refit_linear(args, task, base, baseline, X, y):
     """``(model, out)``: the baseline's linear model refitted on all rows (same preprocessing),
     held as a ridgeback network without hidden layer, and saved in --out."""
-    model = _linear_model(args, task, base, baseline, X, y)
+    model = linear_model(args, task, base, baseline, X, y)
     out = Path(args.out)
     _save(model, out)
     return model, out
-
-
-def _linear_model(args, task, base, baseline, X, y):
-    """The baseline's linear model refitted on all rows (the run's preprocessing), as a
-    TabularModel holding a ridgeback network without hidden layer."""
-    from ..selection.baseline import as_network_estimator, fit_linear
-    from ..tabular.data import check_target
-    from ..tabular.model import TabularModel
-
-    status(args, f"refitting the linear baseline ({baseline['model']}, {baseline['param']}="
-                 f"{baseline['value']:g}) on all {len(X)} rows ...")
-    preprocessor = make_preprocessor(args.settings)
-    matrix = preprocessor.fit_transform(X)
-    target = check_target(y, task).to_numpy()
-    linear = fit_linear(baseline, np.asarray(matrix), target)
-    estimator = as_network_estimator(linear, make_estimator(task, base), len(target))
-    return TabularModel.from_fitted(estimator, preprocessor)
 
 
 def _save(model, out):

@@ -23,7 +23,9 @@ from ..metrics import get_scorer
 
 __all__ = ["linear_baseline", "LINEAR_GRID", "fit_linear", "as_network_estimator", "best_strength_oof"]
 
-LINEAR_GRID = {"C": [1e-3, 0.01, 0.1, 1.0, 10.0, 100.0], "alpha": [0.01, 0.1, 1.0, 10.0, 100.0, 1000.0]}
+#: the strengths tried, in half decades (RidgeCV / LogisticRegressionCV search as finely)
+LINEAR_GRID = {"C": [1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0],
+               "alpha": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0]}
 
 
 def _linear(estimator, strength):

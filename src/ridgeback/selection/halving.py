@@ -296,11 +296,12 @@ def _baseline(estimator, outcomes, n, k, folds, n_rows):
     """``(summary, oof)``: the linear baseline from the first rung's outcomes and the
     out-of-fold predictions of its chosen strength (``(None, None)`` when a fold lacks it: a time
     budget ran out first; ``oof`` None when no predictions were kept)."""
-    from .baseline import best_strength_oof, summarize
+    from .baseline import LINEAR_GRID, best_strength_oof, summarize
 
     per_fold = [next((outcomes[(i, f, 0)]["baseline"] for i in range(n)
                       if "baseline" in outcomes.get((i, f, 0), {})), None) for f in range(k)]
-    if any(p is None for p in per_fold):
+    strengths = len(next(iter(LINEAR_GRID.values())))
+    if any(p is None or len(p["scores"]) != strengths for p in per_fold):  # (a journal of another grid)
         return None, None
     summary = summarize(estimator, [p["scores"] for p in per_fold], sum(p["seconds"] for p in per_fold))
     kept = [p.get("predictions") for p in per_fold]

@@ -1,0 +1,175 @@
+"""What ``ridgeback tune`` saves besides a single refit: seeded refits averaged (``--ensemble
+seeds``), the fold models (``--ensemble folds``), a weighted blend of candidates and the linear
+baseline (``--ensemble blend``), and the linear baseline itself, each built from the search's
+result as TabularModels with the run's preprocessing."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .common import make_estimator, make_preprocessor
+from .search_helpers import status
+
+
+def ensemble_setting(settings, no_hints=False) -> str:
+    """--ensemble or its TOML key; unset: ``"seeds"`` for the no-hints search without a time
+    budget, else ``"none"``."""
+    value = settings.get("ensemble") or ("seeds" if no_hints else "none")
+    if value not in ENSEMBLE_CHOICES:
+        raise ValueError(f"`ensemble` must be 'none', 'folds', 'seeds' or 'blend'. "
+                         f"Received: ensemble={value!r}")
+    return value
+
+
+#: the values of --ensemble
+ENSEMBLE_CHOICES = ("none", "folds", "seeds", "blend")
+
+
+#: members of ``--ensemble seeds``: the chosen candidate refitted with seeds seed, seed+1, ...
+SEED_MEMBERS = 5
+
+
+def seed_ensemble(args, task, base, params, X, y, epochs, first):
+    """The chosen ``params`` refitted on all rows with ``SEED_MEMBERS`` seeds (``first``, the
+    single refit, is the member of the run's own seed), as one averaged model.
+
+    Averaging networks that differ only in their initialization and minibatch order removes
+    part of their variance (a deep ensemble); benchmarks/QUALITY.md measures it.
+    """
+    from ..selection.ensemble import FoldEnsemble
+
+    seed = base.get("random_state") or 0
+    status(args, f"refitting it with {SEED_MEMBERS - 1} more seeds for the ensemble ...")
+    members = [refit(args, task, base, {**params, "random_state": seed + k}, X, y, epochs)
+               for k in range(1, SEED_MEMBERS)]
+    return FoldEnsemble([first, *members])
+
+
+def blend_of(result, y, metric):
+    """The greedy blend of the search's candidates and the linear baseline on their
+    out-of-fold predictions (:func:`~ridgeback.selection.blend.blend_search`), or None."""
+    from ..selection.blend import blend_search
+
+    return blend_search(result, y.to_numpy(), metric)
+
+
+def blend_networks(blend) -> list:
+    """The network candidates (indices) in ``blend``, without the linear baseline."""
+    from ..selection.blend import LINEAR
+
+    return [k for k in blend["weights"] if k != LINEAR]
+
+
+def blend_ensemble(args, task, base, result, blend, X, y, first, first_index):
+    """The blend as one weighted FoldEnsemble: each network candidate refitted on all rows with
+    seeds (``SEED_MEMBERS`` refits shared by weight, at least one each; ``first``, the single
+    refit of candidate ``first_index``, is its seed-0 member), the linear baseline refitted once;
+    a member's weight is its candidate's weight over its refits."""
+    from ..selection.blend import LINEAR, apportion
+    from ..selection.ensemble import FoldEnsemble
+
+    networks = {i: blend["weights"][i] for i in blend_networks(blend)}
+    counts = apportion(networks, SEED_MEMBERS)
+    seed = base.get("random_state") or 0
+    status(args, f"refitting the blend: {blend_text(blend, counts)} ...")
+    members, weights = [], []
+    for i, weight in networks.items():
+        row = result.results_[i]
+        for k in range(counts[i]):
+            member = first if (i == first_index and k == 0) else refit(
+                args, task, base, {**row["params"], "random_state": seed + k}, X, y, row.get("epochs"))
+            members.append(member)
+            weights.append(weight / counts[i])
+    if LINEAR in blend["weights"]:
+        members.append(linear_model(args, task, base, result.baseline, X, y))
+        weights.append(blend["weights"][LINEAR])
+    return FoldEnsemble(members, weights)
+
+
+def blend_text(blend, counts=None) -> str:
+    from ..selection.blend import LINEAR
+
+    parts = []
+    for key, weight in sorted(blend["weights"].items(), key=lambda kv: -kv[1]):
+        name = "the linear baseline" if key == LINEAR else f"candidate {key}"
+        refits = "" if counts is None or key == LINEAR else f", {counts[key]} refit{'s' * (counts[key] > 1)}"
+        parts.append(f"{name} ({weight:.2f}{refits})")
+    return " + ".join(parts)
+
+
+def blend_record(blend, result) -> dict:
+    """run.json's ``tune.blend``: the weights (by candidate index, or "linear"), the blended and
+    single out-of-fold scores and the pool the blend drew on."""
+    from ..selection.blend import apportion
+
+    networks = {i: blend["weights"][i] for i in blend_networks(blend)}
+    counts = apportion(networks, SEED_MEMBERS) if networks else {}
+    return {"members": [{"candidate": key, "weight": weight, "refits": counts.get(key, 1 if key == "linear"
+                                                                              else SEED_MEMBERS),
+                         "oof_score": blend["single"][key], "cv_score": blend["cv"][key]}
+                        for key, weight in sorted(blend["weights"].items(), key=lambda kv: -kv[1])],
+            "oof_score": blend["score"], "steps": blend["steps"], "pool": blend["pool"],
+            "text": blend_text(blend, counts or None)}
+
+
+def refit(args, task, base, params, X, y, epochs=None):
+    """The ``params`` over the ``base`` settings (for ``epochs``, as the search evaluated them,
+    when given) fitted on all rows as a TabularModel with the run's preprocessing."""
+    from ..tabular.model import TabularModel
+
+    estimator = make_estimator(task, {**base, **params, **({"max_epochs": epochs} if epochs else {})})
+    return TabularModel(estimator, make_preprocessor(args.settings)).fit(X, y)
+
+
+#: share of the rows ``--ensemble folds`` holds out to measure the ensemble against a single refit
+ENSEMBLE_HOLDOUT = 0.2
+
+
+def hold_out(X, y, task, seed):
+    """``(X_rest, y_rest, (X_held, y_held))``: a seeded (stratified, where every class allows)
+    share ``ENSEMBLE_HOLDOUT`` of the rows set aside."""
+    from sklearn.model_selection import train_test_split
+
+    counts = y.value_counts() if task == "classification" else None
+    stratify = y if counts is not None and counts.min() >= 2 else None
+    if len(X) < 10:
+        raise ValueError(f"--ensemble folds holds out {ENSEMBLE_HOLDOUT:.0%} of the rows and needs at least "
+                         f"10 rows. Received: {len(X)} rows")
+    X_rest, X_held, y_rest, y_held = train_test_split(X, y, test_size=ENSEMBLE_HOLDOUT, random_state=seed,
+                                                      stratify=stratify)
+    return X_rest.reset_index(drop=True), y_rest.reset_index(drop=True), (X_held, y_held)
+
+
+def tabular_fold_ensemble(fold_ensemble):
+    """The search's FoldEnsemble of Pipelines as one of TabularModels (which save and load)."""
+    from ..selection.ensemble import FoldEnsemble
+    from ..tabular.model import TabularModel
+
+    return FoldEnsemble([TabularModel.from_fitted(pipe.steps[-1][1], pipe.steps[0][1])
+                         for pipe in fold_ensemble.members])
+
+
+def ensemble_gain(ensemble, single, holdout, metric) -> dict:
+    """The ensemble's and the single refit's scores on the held-out rows, and the gain in the
+    search's ``metric`` (higher is better, so a positive gain favours the ensemble)."""
+    X_held, y_held = holdout
+    ens, one = (m.evaluate(X_held, y_held, metric=metric) for m in (ensemble, single))
+    return {"metric": metric, "n_members": ensemble.n_members, "holdout_rows": int(len(X_held)),
+            "ensemble": ens, "single_refit": one, "gain": ens["score"] - one["score"]}
+
+
+def linear_model(args, task, base, baseline, X, y):
+    """The baseline's linear model refitted on all rows (the run's preprocessing), as a
+    TabularModel holding a ridgeback network without hidden layer."""
+    from ..selection.baseline import as_network_estimator, fit_linear
+    from ..tabular.data import check_target
+    from ..tabular.model import TabularModel
+
+    status(args, f"refitting the linear baseline ({baseline['model']}, {baseline['param']}="
+                 f"{baseline['value']:g}) on all {len(X)} rows ...")
+    preprocessor = make_preprocessor(args.settings)
+    matrix = preprocessor.fit_transform(X)
+    target = check_target(y, task).to_numpy()
+    linear = fit_linear(baseline, np.asarray(matrix), target)
+    estimator = as_network_estimator(linear, make_estimator(task, base), len(target))
+    return TabularModel.from_fitted(estimator, preprocessor)
