@@ -269,3 +269,16 @@ def test_a_halving_search_keeps_every_candidates_and_the_baselines_out_of_fold_p
     assert -log_loss(y, linear) == pytest.approx(result.baseline["mean_score"], abs=1e-5)
     blend = blend_search(result, y, "neg_log_loss")
     assert blend["score"] >= max(blend["single"].values()) and LINEAR in blend["pool"]
+
+
+def test_a_baseline_recorded_with_another_grid_is_left_out_not_misread():
+    from ridgeback.selection.baseline import LINEAR_GRID
+    from ridgeback.selection.halving import _baseline
+
+    folds = [(np.arange(5, 10), np.arange(5)), (np.arange(5), np.arange(5, 10))]
+    old = {(0, f, 0): {"baseline": {"scores": [0.1] * 6, "seconds": 0.0}} for f in range(2)}  # 6 strengths
+    assert _baseline(MLPRegressor(), old, 1, 2, folds, 10) == (None, None)
+    n = len(LINEAR_GRID["alpha"])
+    new = {(0, f, 0): {"baseline": {"scores": list(np.linspace(0, 1, n)), "seconds": 0.0}} for f in range(2)}
+    summary, oof = _baseline(MLPRegressor(), new, 1, 2, folds, 10)
+    assert summary["value"] == LINEAR_GRID["alpha"][-1] and summary["mean_score"] == 1.0 and oof is None
