@@ -127,6 +127,7 @@ def run_ridgeback(ds, threads: int) -> dict:
         if pr.returncode != 0:
             raise RuntimeError(f"ridgeback predict exited {pr.returncode}: {pr.stderr.strip()[-500:]}")
         pred = pd.read_csv(tmp / "pred.csv")
+        choice = _choice(info["tune"], ds, run)
     y = ds.test["y"]
     if ds.task == "regression":
         value = score(ds.task, y, pred=pred["prediction"])
@@ -146,7 +147,43 @@ def run_ridgeback(ds, threads: int) -> dict:
         "seconds": seconds,
         "refit_params": info.get("refit_params"),
         "evaluate": evaluate,
+        "choice": choice,
     }
+
+
+def _choice(tune: dict, ds, run: Path) -> dict:
+    """What the search chose and on what evidence: the best network's and the linear baseline's
+    CV mean and standard deviation, the saved answer, and the held-out score the linear baseline
+    would have had (refitted on the run's own preprocessing), for studies of the choice rule."""
+    best = tune["results"][tune["best_index"]]
+    base = tune.get("baseline") or {}
+    out = {"chosen": tune.get("chosen"), "n_folds": tune.get("n_folds"), "cv_network": best.get("mean_score"),
+           "cv_network_std": best.get("std_score"), "cv_linear": base.get("mean_score"),
+           "cv_linear_std": base.get("std_score"), "blend": (tune.get("blend") or {}).get("text")}
+    if base:
+        out["linear_score"] = _linear_test_score(base, ds, run)
+    return out
+
+
+def _linear_test_score(baseline: dict, ds, run: Path) -> float:
+    """The held-out score of the baseline's linear model at its chosen strength, on the saved
+    model's preprocessing (fitted on all training rows)."""
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    from ridgeback import load
+
+    model = load(run)
+    pre = (model.members[0] if hasattr(model, "members") else model).preprocessor
+    X_train, X_test = pre.transform(ds.train[ds.features]), pre.transform(ds.test[ds.features])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if ds.task == "regression":
+            ridge = Ridge(alpha=baseline["value"]).fit(X_train, ds.train["y"])
+            return score(ds.task, ds.test["y"], pred=ridge.predict(X_test))
+        linear = LogisticRegression(C=baseline["value"], max_iter=1000).fit(X_train, ds.train["y"])
+        if ds.task == "binary":
+            return score(ds.task, ds.test["y"], proba=linear.predict_proba(X_test), classes=linear.classes_)
+        return score(ds.task, ds.test["y"], pred=linear.predict(X_test))
 
 
 def _preprocessor(ds):
@@ -422,7 +459,8 @@ def splits_table(results: dict, names: list[str], seeds: list[int], extra=None) 
         cells.append(f"{means[0] - best_mean:+.4f}")
         if label:
             e = counts[label][2]
-            cells += [f"{np.mean(e):.4f}", "—"] if len(e) == len(rows) else ["—", "—"]
+            full = len(e) == len(rows)
+            cells += [f"{np.mean(e):.4f}", f"{np.mean(e) - best_mean:+.4f}"] if full else ["—", "—"]
         lines.append("| " + " | ".join(cells) + " |")
         for key in ("ridgeback", label) if label else ("ridgeback",):
             c = counts[key]
