@@ -24,7 +24,10 @@ run resumes; ``--fresh`` starts over.
 
 Run: ``python benchmarks/bench_quality.py [--quick] [--write]``; ``make bench-quality`` runs the
 full benchmark and writes ``benchmarks/QUALITY.md`` (the block between the ``quality:begin`` /
-``quality:end`` markers).
+``quality:end`` markers). ``--split-seeds 1,2,3,4`` runs other train/test splits (kept as
+``NAME@SEED``) and ``--write-splits`` tabulates them (the ``splits`` block: how much of a
+difference is the split); ``--tune-args '--ensemble blend' --results FILE`` measures a
+non-default option, shown beside with ``--splits-extra blend=FILE``.
 """
 
 from __future__ import annotations
