@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from processes import as_from_a_terminal
 from ridgeback.cli.app import main
 from ridgeback.persist.model_dir import load
 
@@ -66,6 +67,7 @@ def _start(args):
         stderr=subprocess.PIPE,
         env=_env(),
         text=True,
+        preexec_fn=as_from_a_terminal,
     )
 
 

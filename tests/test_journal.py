@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 
+from processes import as_from_a_terminal
 from ridgeback import MLPClassifier, tune
 from ridgeback.selection.journal import SearchJournal, fingerprint
 
@@ -96,7 +97,8 @@ def run(args, **kw):
 def start(args):
     env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=as_from_a_terminal)
 
 
 @pytest.fixture(scope="module")
