@@ -282,3 +282,19 @@ def test_a_baseline_recorded_with_another_grid_is_left_out_not_misread():
     new = {(0, f, 0): {"baseline": {"scores": list(np.linspace(0, 1, n)), "seconds": 0.0}} for f in range(2)}
     summary, oof = _baseline(MLPRegressor(), new, 1, 2, folds, 10)
     assert summary["value"] == LINEAR_GRID["alpha"][-1] and summary["mean_score"] == 1.0 and oof is None
+
+
+def test_a_plain_search_keeps_the_baselines_out_of_fold_predictions_too():
+    from ridgeback import tune
+
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((90, 3))
+    y = X[:, 0] + 0.3 * rng.standard_normal(90)
+    result = tune(MLPRegressor(max_epochs=5, random_state=0), X, y, {"l2": [0.0, 1e-2]}, cv=3, random_state=0,
+                  refit=False, scoring="neg_root_mean_squared_error", baseline=True)
+    linear = result.baseline_oof_[:, 0].astype(np.float64)
+    # three equal folds: the pooled mean squared error is the mean of the folds' squared RMSEs
+    assert np.mean((linear - y) ** 2) == pytest.approx(np.mean(np.square(result.baseline["fold_scores"])),
+                                                       rel=1e-5)
+    blend = blend_search(result, y, "neg_root_mean_squared_error")
+    assert LINEAR in blend["pool"] and blend["score"] >= max(blend["single"].values())

@@ -94,8 +94,10 @@ def best_strength_oof(baseline: dict, per_fold_predictions: list, folds, n_rows:
     return assemble_held_out([p[best] if p else None for p in per_fold_predictions], folds, n_rows)
 
 
-def linear_baseline(estimator, X, y, folds, scoring=None) -> dict:
-    """Cross-validate the linear baseline of ``estimator`` on ``folds``.
+def linear_baseline(estimator, X, y, folds, scoring=None, predictions=None) -> dict:
+    """Cross-validate the linear baseline of ``estimator`` on ``folds``. ``predictions``: a
+    list that receives, per fold, :func:`fold_scores`' held-out predictions of each strength
+    (for :func:`best_strength_oof`).
 
     Returns
     -------
@@ -105,9 +107,14 @@ def linear_baseline(estimator, X, y, folds, scoring=None) -> dict:
         ``scores`` (mean score per strength) and ``seconds``.
     """
     start = time.perf_counter()
-    per_fold = [fold_scores(estimator, _safe_indexing(X, train), _safe_indexing(y, train),
-                            _safe_indexing(X, test), _safe_indexing(y, test), scoring)
-                for train, test in folds]
+    per_fold = []
+    for train, test in folds:
+        kept = [] if predictions is not None else None
+        per_fold.append(fold_scores(estimator, _safe_indexing(X, train), _safe_indexing(y, train),
+                                    _safe_indexing(X, test), _safe_indexing(y, test), scoring,
+                                    predictions=kept))
+        if predictions is not None:
+            predictions.append(kept)
     return summarize(estimator, per_fold, time.perf_counter() - start)
 
 

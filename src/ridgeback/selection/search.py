@@ -190,8 +190,8 @@ class TuneResult:
     #: of :mod:`ridgeback.metrics`: for the best and the one-standard-error candidates, and for
     #: every evaluated candidate (at the rung it reached) of a halving or budgeted search
     oof_predictions_: dict | None = None
-    #: the linear baseline's out-of-fold predictions at its chosen strength (a halving or
-    #: budgeted search with ``baseline=True`` and a metric of :mod:`ridgeback.metrics`)
+    #: the linear baseline's out-of-fold predictions at its chosen strength (``baseline=True``
+    #: and a metric of :mod:`ridgeback.metrics`)
     baseline_oof_: np.ndarray | None = None
 
     @classmethod
@@ -429,13 +429,16 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     best, one_se = _rank_and_choose(results, k)
     oof = _chosen_oof(estimator, X, y, candidates, folds, entropy, scoring, sample_weight, outcomes,
                       (best, one_se), in_search) if keep else None
-    linear = None
+    linear = linear_oof = None
     if baseline:
-        from .baseline import linear_baseline
+        from .baseline import best_strength_oof, linear_baseline
 
-        linear = linear_baseline(estimator, X, y, folds, scoring)
+        kept = [] if keep else None
+        linear = linear_baseline(estimator, X, y, folds, scoring, predictions=kept)
+        linear_oof = best_strength_oof(linear, kept, folds, len(y)) if kept and all(kept) else None
     return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring,
-                   baseline=linear, keeper=keeper, folds=folds, sample_weight=sample_weight, oof=oof)
+                   baseline=linear, keeper=keeper, folds=folds, sample_weight=sample_weight, oof=oof,
+                   baseline_oof=linear_oof)
 
 
 def _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring, info=None,
