@@ -108,18 +108,9 @@ def cmd_tune(args) -> int:
         journal = _journal(args, X, y) if ensemble != "folds" else None
         result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), metric,
                          "folds" if ensemble == "folds" else "none", journal, recipe)
-        refit_index = result.one_se_index_ if args.refit == "1se" else result.best_index_
-        blend = blend_of(result, y, metric) if ensemble == "blend" else None
-        if ensemble == "blend" and blend is None:
-            ensemble = "seeds"  # no out-of-fold predictions to blend: the seeds of the best
-        if blend is not None and blend_networks(blend):
-            refit_index = max(blend_networks(blend), key=lambda i: (blend["weights"][i], -i))
+        refit_index, blend, linear, ensemble = _answer(args, result, recipe, ensemble, y, metric)
         params = result.results_[refit_index]["params"]
         epochs = result.results_[refit_index].get("epochs")  # halving or a budget: as evaluated
-        linear = (recipe is not None and ensemble not in ("folds", "blend") and _linear_wins(result)) or (
-            blend is not None and not blend_networks(blend))
-        if blend is not None and not linear and len(blend["weights"]) == 1:
-            ensemble = "seeds"  # one network alone: its seeded refits
         if linear:  # no network beat the linear model on the same folds: it is the answer
             model, out = _refit_linear(args, task, base, result.baseline, X, y)
             params = {"hidden_layer_sizes": (), "l2": model.estimator.l2}
@@ -162,6 +153,28 @@ def cmd_tune(args) -> int:
                       tune_ctx.get("blend") if ensemble == "blend" else None),
     )
     return ExitCode.OK
+
+
+def _answer(args, result, recipe, ensemble, y, metric):
+    """``(refit_index, blend, linear, ensemble)``: which candidate is refitted (--refit's, or the
+    blend's heaviest network), the blend (``--ensemble blend``; None otherwise or when nothing
+    could be blended), whether the linear baseline is the answer (no network beat it on the
+    same folds in the no-hints search, or the blend is the linear model alone) and what
+    ``ensemble`` comes to (a blend of one network is its seeded refits)."""
+    refit_index = result.one_se_index_ if args.refit == "1se" else result.best_index_
+    blend = blend_of(result, y, metric) if ensemble == "blend" else None
+    if ensemble == "blend" and blend is None:
+        ensemble = "seeds"  # no out-of-fold predictions to blend: the seeds of the best
+    networks = blend_networks(blend) if blend is not None else []
+    if networks:
+        refit_index = max(networks, key=lambda i: (blend["weights"][i], -i))
+    if blend is not None:
+        linear = not networks
+    else:
+        linear = recipe is not None and ensemble != "folds" and _linear_wins(result)
+    if blend is not None and not linear and len(blend["weights"]) == 1:
+        ensemble = "seeds"  # one network alone: its seeded refits
+    return refit_index, blend, linear, ensemble
 
 
 def _recipe(X, y, task, cv):
