@@ -47,10 +47,17 @@ def seed_ensemble(args, task, base, params, X, y, epochs, first):
 
 def blend_of(result, y, metric):
     """The greedy blend of the search's candidates and the linear baseline on their
-    out-of-fold predictions (:func:`~ridgeback.selection.blend.blend_search`), or None."""
-    from ..selection.blend import blend_search
+    out-of-fold predictions (:func:`~ridgeback.selection.blend.blend_search`), or None; its
+    ``refits`` say how many times each member is refitted (``SEED_MEMBERS`` shared by the
+    networks' weights, at least one each; the linear baseline once)."""
+    from ..selection.blend import LINEAR, apportion, blend_search
 
-    return blend_search(result, y.to_numpy(), metric)
+    blend = blend_search(result, y.to_numpy(), metric)
+    if blend is None:
+        return None
+    networks = {i: w for i, w in blend["weights"].items() if i != LINEAR}
+    refits = apportion(networks, SEED_MEMBERS) if networks else {}
+    return {**blend, "refits": {**refits, **({LINEAR: 1} if LINEAR in blend["weights"] else {})}}
 
 
 def blend_networks(blend) -> list:
@@ -65,13 +72,13 @@ def blend_ensemble(args, task, base, result, blend, X, y, first, first_index):
     seeds (``SEED_MEMBERS`` refits shared by weight, at least one each; ``first``, the single
     refit of candidate ``first_index``, is its seed-0 member), the linear baseline refitted once;
     a member's weight is its candidate's weight over its refits."""
-    from ..selection.blend import LINEAR, apportion
+    from ..selection.blend import LINEAR
     from ..selection.ensemble import FoldEnsemble
 
     networks = {i: blend["weights"][i] for i in blend_networks(blend)}
-    counts = apportion(networks, SEED_MEMBERS)
+    counts = blend["refits"]
     seed = base.get("random_state") or 0
-    status(args, f"refitting the blend: {blend_text(blend, counts)} ...")
+    status(args, f"refitting the blend: {blend_text(blend)} ...")
     members, weights = [], []
     for i, weight in networks.items():
         row = result.results_[i]
@@ -86,30 +93,27 @@ def blend_ensemble(args, task, base, result, blend, X, y, first, first_index):
     return FoldEnsemble(members, weights)
 
 
-def blend_text(blend, counts=None) -> str:
+def blend_text(blend) -> str:
+    """``candidate 4 (0.56, 4 refits) + the linear baseline (0.33) + ...``, heaviest first."""
     from ..selection.blend import LINEAR
 
     parts = []
     for key, weight in sorted(blend["weights"].items(), key=lambda kv: -kv[1]):
+        n = blend["refits"][key]
+        refits = "" if key == LINEAR else f", {n} refit{'s' * (n > 1)}"
         name = "the linear baseline" if key == LINEAR else f"candidate {key}"
-        refits = "" if counts is None or key == LINEAR else f", {counts[key]} refit{'s' * (counts[key] > 1)}"
         parts.append(f"{name} ({weight:.2f}{refits})")
     return " + ".join(parts)
 
 
-def blend_record(blend, result) -> dict:
+def blend_record(blend) -> dict:
     """run.json's ``tune.blend``: the weights (by candidate index, or "linear"), the blended and
     single out-of-fold scores and the pool the blend drew on."""
-    from ..selection.blend import apportion
-
-    networks = {i: blend["weights"][i] for i in blend_networks(blend)}
-    counts = apportion(networks, SEED_MEMBERS) if networks else {}
-    return {"members": [{"candidate": key, "weight": weight, "refits": counts.get(key, 1 if key == "linear"
-                                                                              else SEED_MEMBERS),
+    return {"members": [{"candidate": key, "weight": weight, "refits": blend["refits"][key],
                          "oof_score": blend["single"][key], "cv_score": blend["cv"][key]}
                         for key, weight in sorted(blend["weights"].items(), key=lambda kv: -kv[1])],
             "oof_score": blend["score"], "steps": blend["steps"], "pool": blend["pool"],
-            "text": blend_text(blend, counts or None)}
+            "text": blend_text(blend)}
 
 
 def refit(args, task, base, params, X, y, epochs=None):

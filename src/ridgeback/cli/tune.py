@@ -131,7 +131,7 @@ def cmd_tune(args) -> int:
     # the search ran without a refit; the CLI refitted `refit_index` as a TabularModel: say so
     tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric,
                 "chosen": "linear" if linear else "network",
-                **({"blend": blend_record(blend, result)} if blend is not None else {})}
+                **({"blend": blend_record(blend)} if blend is not None else {})}
     errors = _held_out_errors(result, refit_index, y.to_numpy(), task, args.cv, linear)
     report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain, errors,
                            ensemble)

@@ -304,9 +304,7 @@ def _baseline(estimator, outcomes, n, k, folds, n_rows):
     if any(p is None or len(p["scores"]) != strengths for p in per_fold):  # (a journal of another grid)
         return None, None
     summary = summarize(estimator, [p["scores"] for p in per_fold], sum(p["seconds"] for p in per_fold))
-    kept = [p.get("predictions") for p in per_fold]
-    oof = best_strength_oof(summary, kept, folds, n_rows) if all(kept) else None
-    return summary, oof
+    return summary, best_strength_oof(summary, [p.get("predictions") for p in per_fold], folds, n_rows)
 
 
 def _carried(info, sizes, k) -> int:

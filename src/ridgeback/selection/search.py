@@ -435,7 +435,7 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
 
         kept = [] if keep else None
         linear = linear_baseline(estimator, X, y, folds, scoring, predictions=kept)
-        linear_oof = best_strength_oof(linear, kept, folds, len(y)) if kept and all(kept) else None
+        linear_oof = best_strength_oof(linear, kept, folds, len(y)) if keep else None
     return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, k, scoring,
                    baseline=linear, keeper=keeper, folds=folds, sample_weight=sample_weight, oof=oof,
                    baseline_oof=linear_oof)
