@@ -252,9 +252,10 @@ def test_preprocessing_is_fitted_inside_each_fold(blobs, lockstep):
     Recorder.seen.clear()
     tune(make_pipeline(Recorder(), small_classifier(max_epochs=2)), X, y, {"mlpclassifier__l2": [0.0, 0.1]},
          cv=3, random_state=0, lockstep=lockstep)
-    # on 2/3 of the rows: 2 candidates x 3 folds, or once per fold for the two candidates
-    # trained in lockstep (they share the step's fit); then the refit on all rows
-    assert Recorder.seen == [60] * (3 if lockstep else 6) + [90]
+    # on 2/3 of the rows, once per fold: the two candidates share their fold's fitted step
+    # (ridgeback.selection.prepared), whether trained in lockstep or one by one; then the refit
+    # on all rows
+    assert Recorder.seen == [60] * 3 + [90]
 
 
 def test_folds_are_stratified_for_classifiers(blobs):
@@ -411,8 +412,9 @@ def test_tune_lockstep_with_a_pipeline_fits_its_other_steps_once_and_matches_one
     n_together = len(fitted_scalers)
     alone = tune(pipe, X, y, grid, cv=3, random_state=2, refit=False, lockstep=False)
     assert without_timing(together.results_) == without_timing(alone.results_)
-    # 8 candidates: two alike sets of 4 (one per scaler setting), each fitting its scaler once per fold
-    assert n_together == 2 * 3 and len(fitted_scalers) - n_together == 8 * 3
+    # 8 candidates: two alike sets of 4 (one per scaler setting), each fitting its scaler once per
+    # fold, in lockstep or one by one (the fold's fitted steps are shared: selection.prepared)
+    assert n_together == 2 * 3 and len(fitted_scalers) - n_together == 2 * 3
 
 
 # ---------------------------------------------------------------- seeds from the estimator

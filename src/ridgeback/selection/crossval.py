@@ -18,7 +18,6 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples
 
 from .._util.jsonify import to_json
@@ -240,21 +239,28 @@ def take_weights(sample_weight, rows):
 def fit_and_score(estimator, X, y, train, test, seed, scoring, sample_weight=None, keep_predictions=False):
     """Fit a clone on the training rows, score it on both sides. Divergence scores NaN.
 
+    A pipeline's steps before the network are fitted once per fold and shared
+    (:mod:`ridgeback.selection.prepared`): the network is fitted and scored on their output,
+    which gives the numbers the whole pipeline would.
+
     ``sample_weight`` is split with the rows: the training rows' weights go to ``fit``, the
     held-out rows' weights to the scorer."""
-    X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
-    X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
+    from .prepared import prepare_fold
+
     w_train, w_test = take_weights(sample_weight, train), take_weights(sample_weight, test)
     seed_estimator(estimator, seed)
     start = time.perf_counter()
+    fold = prepare_fold(estimator, X, y, train, test)  # a pipeline's steps: fitted once per fold
+    network = fold.network(estimator)
     try:
-        estimator.fit(X_train, y_train, **fit_params(estimator, w_train))
+        network.fit(fold.X_fit, fold.y_train, **fit_params(network, w_train))
     except TrainingDiverged as exc:
         return {"test_score": float("nan"), "train_score": float("nan"),
                 "fit_time": time.perf_counter() - start, "n_iter": None, "error": str(exc),
                 **({"test_predictions": None} if keep_predictions else {})}, None
-    return score_fitted(estimator, X_train, y_train, X_test, y_test, scoring,
-                        time.perf_counter() - start, w_train, w_test, keep_predictions), estimator
+    fold.assemble(estimator)
+    return score_fitted(network, *fold.scoring_data, scoring, time.perf_counter() - start, w_train, w_test,
+                        keep_predictions), estimator
 
 
 def assemble_held_out(parts, folds, n_rows):

@@ -117,13 +117,14 @@ def rung_task(estimator, X, y, members, train, test, seed, scoring, epochs_param
 
 def _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_param, budget, deadline,
                keep_predictions=False):
-    """``(outcomes, fitted)``: :func:`rung_task`'s fits, and the first member fitted (or None)."""
+    """``(outcomes, fitted)``: :func:`rung_task`'s fits, and the first member fitted (or None).
+    Each network is fitted and scored on its fold's prepared matrices
+    (:mod:`ridgeback.selection.prepared`), a pipeline's other steps fitted once per fold."""
+    from .prepared import prepare_fold
     from .search import _fit_group  # the plain search's lockstep fitting, shared
 
     if passed(deadline):
         return [_skipped() for _ in members], None
-    X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
-    data = (X_train, y_train, _safe_indexing(X, test), _safe_indexing(y, test))
 
     def build(params):
         return seed_estimator(clone(estimator).set_params(**params, **{epochs_param: budget}), seed)
@@ -131,13 +132,15 @@ def _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_para
     if len(members) > 1 and deadline is None and all(state is None for _, state in members):
         group = [build(params) for params, _ in members]
         start = time.perf_counter()
+        fold = prepare_fold(group[0], X, y, train, test)
         try:
-            together = _fit_group(group, X_train, y_train)
+            together = _fit_group(group, fold)
         except TrainingDiverged:  # one of them diverged: one by one, it gets its NaN score there
             together = False
         if together:
             fit_time = (time.perf_counter() - start) / len(group)
-            return [_record(m, data, scoring, fit_time, keep_predictions) for m in group], group[0]
+            return [_record(fold.network(m), fold.scoring_data, scoring, fit_time, keep_predictions)
+                    for m in group], group[0]
     outcomes, first = [], None
     for params, state in members:
         if passed(deadline):
@@ -146,9 +149,11 @@ def _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_para
         model = build(params)
         stop = None if deadline is None else DeadlineStop(deadline)
         start = time.perf_counter()
+        fold = prepare_fold(model, X, y, train, test)
+        network = fold.network(model)
         try:
-            model.fit(X_train, y_train, **_fit_kwargs(model, resume_state=state,
-                                                     callbacks=None if stop is None else [stop]))
+            network.fit(fold.X_fit, fold.y_train, **_fit_kwargs(network, resume_state=state,
+                                                                callbacks=None if stop is None else [stop]))
         except TrainingDiverged as exc:
             outcomes.append({"test_score": float("nan"), "train_score": float("nan"),
                              "fit_time": time.perf_counter() - start, "n_iter": None, "error": str(exc),
@@ -157,8 +162,10 @@ def _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_para
         if stop is not None and stop.fired:
             outcomes.append(_skipped())
             continue
+        fold.assemble(model)
         final_step(model).trainer_.callbacks = []
-        outcomes.append(_record(model, data, scoring, time.perf_counter() - start, keep_predictions))
+        outcomes.append(_record(network, fold.scoring_data, scoring, time.perf_counter() - start,
+                                keep_predictions))
         first = model if len(outcomes) == 1 else first
     return outcomes, first
 

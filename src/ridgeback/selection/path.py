@@ -24,6 +24,7 @@ from .crossval import (
     run_tasks,
     seed_estimator,
 )
+from .prepared import one_search
 from .rules import one_se_index
 
 __all__ = ["regularization_path", "RegularizationPath", "lambda_max"]
@@ -157,6 +158,7 @@ class RegularizationPath:
                          **({"scoring": self.scoring} if self.scoring is not None else {})})
 
 
+@one_search
 def regularization_path(estimator, X, y, *, param="l1", values=None, n_values=20, min_ratio=1e-3, cv=5,
                         n_jobs=None, backend=None, scheduler=None, refit="1se", scoring=None,
                         random_state=None, warm_epochs=None, early_stopping=False,

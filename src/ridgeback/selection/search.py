@@ -54,6 +54,7 @@ from .crossval import (
 )
 from .ensemble import ENSEMBLES, FoldEnsemble, FoldKeeper
 from .path import RegularizationPath, lambda_max, regularization_path  # public here; own module for size
+from .prepared import one_search
 from .rules import REGULARIZATION_PARAMS, one_se_index, regularization_rank, score_ranks
 
 __all__ = ["tune", "TuneResult", "regularization_path", "RegularizationPath", "lambda_max",
@@ -90,39 +91,35 @@ def _group_task(estimator, X, y, sample_weight, group, train, test, seed, scorin
     lockstep when they allow it, with the results of fitting them one by one, else one by one.
     With ``keep``, each outcome carries its fitted model (``"model"``)."""
     if len(group) > 1:
-        X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
+        from .prepared import prepare_fold
+
         w_train, w_test = take_weights(sample_weight, train), take_weights(sample_weight, test)
         members = [seed_estimator(clone(estimator).set_params(**params), seed) for params in group]
         start = time.perf_counter()
+        fold = prepare_fold(members[0], X, y, train, test)
         try:
-            together = _fit_group(members, X_train, y_train, w_train)
+            together = _fit_group(members, fold, w_train)
         except TrainingDiverged:  # one of them diverged: one by one, it gets its NaN score there
             together = False
         if together:
             fit_time = (time.perf_counter() - start) / len(members)  # the group's time, shared out
-            X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
-            return [_with_model(score_fitted(m, X_train, y_train, X_test, y_test, scoring, fit_time, w_train,
+            return [_with_model(score_fitted(fold.network(m), *fold.scoring_data, scoring, fit_time, w_train,
                                              w_test, keep_predictions), m, keep_model)
                     for m in members]
     return [_candidate_task(estimator, X, y, sample_weight, params, train, test, seed, scoring,
                             keep_predictions, keep_model) for params in group]
 
 
-def _fit_group(members, X, y, sample_weight=None) -> bool:
-    """:func:`fit_together` for ridgeback estimators; for pipelines ending in one, whose other
-    steps have the same parameters, those steps are fitted once, as each member's own fit would
-    fit them, and shared, and the networks are trained together on their output."""
+def _fit_group(members, fold, sample_weight=None) -> bool:
+    """:func:`fit_together` of the members' networks on the ``fold``'s prepared training matrix
+    (:func:`~ridgeback.selection.prepared.prepare_fold` of the first member: a pipeline's other
+    steps, alike in every member, fitted once and shared); each member a whole fitted model
+    after it."""
     weights = () if sample_weight is None else (sample_weight,)
-    if not hasattr(members[0], "steps"):
-        return fit_together(members, X, y, *weights)
-    from sklearn.pipeline import Pipeline
-
-    shared = members[0].steps[:-1]
-    Xt = Pipeline(shared).fit_transform(X, y)
-    if not fit_together([m.steps[-1][1] for m in members], Xt, y, *weights):
+    if not fit_together([fold.network(m) for m in members], fold.X_fit, fold.y_train, *weights):
         return False
-    for m in members[1:]:
-        m.steps[:-1] = shared
+    for m in members:
+        fold.assemble(m)
     return True
 
 
@@ -273,6 +270,7 @@ def _rank_and_choose(results: list, n_folds: int) -> tuple[int, int]:
 OOF_BUDGET_BYTES = 64 * 2**20
 
 
+@one_search
 def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None, scheduler=None,
          random_state=None, refit="best", scoring=None, progress=None, lockstep=True,
          ensemble="none", sample_weight=None, search=None, halving_factor=3, time_budget=None,
