@@ -36,12 +36,16 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils import _safe_indexing
 
+from ..tabular.limits import default_memory_limit
+
 __all__ = ["PreparedFold", "prepare_fold", "clear_prepared", "one_search", "CACHE_FOLDS", "CACHE_BYTES"]
 
 #: most folds kept at once (two searches' worth of 5 folds)
 CACHE_FOLDS = 10
-#: most bytes of kept matrices; a fold larger than this is prepared but not kept
-CACHE_BYTES = 512 * 2**20
+#: most bytes of kept matrices per process (512 MiB, or less on a machine with under 16 GiB:
+#: a thirty-second of its memory; every parallel worker keeps its own); a fold larger than
+#: this is prepared but not kept
+CACHE_BYTES = min(512 * 2**20, default_memory_limit() // 8)
 
 
 @dataclass(frozen=True)
