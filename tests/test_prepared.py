@@ -134,3 +134,16 @@ def test_scaler_pipelines_share_too(table):
     scaler = StandardScaler().fit(X[:40])
     np.testing.assert_allclose(fold.X_test, scaler.transform(X[40:]))
     assert fold.X_train is fold.X_fit  # fit_transform and transform agree: one matrix kept
+
+
+@pytest.mark.parametrize("parallel", [dict(n_jobs=2), dict(n_jobs=2, backend="threading")])
+def test_parallel_workers_and_threads_give_the_serial_results(table, parallel):
+    """joblib's processes keep a cache each (the data arrive as copies: keyed by content),
+    threads share the calling process's."""
+    df, y = table
+    grid = {"mlp__l2": [0.0, 1e-2], "mlp__hidden_layer_sizes": [(8,), (4,)]}
+    kwargs = dict(cv=3, random_state=4, refit=False, scoring="neg_log_loss", search="halving")
+    serial = tune(_pipe(), df, y, grid, **kwargs)
+    other = tune(_pipe(), df, y, grid, **kwargs, **parallel)
+    strip = [{k: v for k, v in r.items() if k not in TIMING} for r in serial.results_]
+    assert strip == [{k: v for k, v in r.items() if k not in TIMING} for r in other.results_]
