@@ -138,6 +138,9 @@ def prepare_fold(model, X, y, train, test) -> PreparedFold:
         X_train_t = X_fit  # one matrix kept, not two
     fold = PreparedFold(pre.steps, X_fit, y_train, X_train_t, _transform(pre.steps, _safe_indexing(X, test)),
                         _safe_indexing(y, test))
+    for matrix in (fold.X_fit, fold.X_train, fold.X_test):  # shared: no candidate may write into them
+        if isinstance(matrix, np.ndarray):
+            matrix.flags.writeable = False
     if key is not None and fold.nbytes <= CACHE_BYTES:
         with _lock:
             _cache[key] = fold
