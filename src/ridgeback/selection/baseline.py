@@ -17,7 +17,6 @@ from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import check_scoring
-from sklearn.utils import _safe_indexing
 
 from ..metrics import get_scorer
 
@@ -40,23 +39,23 @@ def _linear(estimator, strength):
     return Pipeline([*steps, (estimator.steps[-1][0], model)]), classifier
 
 
-def fold_scores(estimator, X_train, y_train, X_test, y_test, scoring=None, fitted=None,
-                predictions=None) -> list:
-    """The linear model's test score on one fold for each strength of the grid. ``fitted``: a
-    pipeline of the search already fitted on these training rows, whose preprocessing steps are
-    then used as they are (not fitted again). ``predictions``: a list that receives, per
-    strength, the held-out predictions the score was computed from (probabilities or values,
-    float32), when the scoring is a metric of :mod:`ridgeback.metrics`."""
+def fold_scores(estimator, X, y, train, test, scoring=None, fitted=None, predictions=None) -> list:
+    """The linear model's test score on the fold ``(train, test)`` of ``(X, y)`` for each
+    strength of the grid, on the pipeline's preprocessing of that fold
+    (:func:`~ridgeback.selection.prepared.prepare_fold`: fitted once per fold, shared with the
+    search's candidates). ``fitted``: a pipeline of the search already fitted on these training
+    rows, whose steps' parameters are then the ones used, and whose ``transform`` of the
+    training rows the linear model is fitted on (else the steps' ``fit_transform``).
+    ``predictions``: a list that receives, per strength, the held-out predictions the score was
+    computed from (probabilities or values, float32), when the scoring is a metric of
+    :mod:`ridgeback.metrics`."""
+    from .prepared import prepare_fold
+
     classifier = _linear(estimator, 1.0)[1]
     param = "C" if classifier else "alpha"
-    if hasattr(estimator, "steps"):
-        from sklearn.pipeline import Pipeline
-
-        steps = fitted.steps[:-1] if fitted is not None else [
-            (name, clone(step)) for name, step in estimator.steps[:-1]]
-        pre = Pipeline(steps)
-        X_train = pre.transform(X_train) if fitted is not None else pre.fit_transform(X_train, y_train)
-        X_test = pre.transform(X_test)
+    fold = prepare_fold(fitted if fitted is not None else estimator, X, y, train, test)
+    X_train = fold.X_train if fitted is not None else fold.X_fit
+    y_train, X_test, y_test = fold.y_train, fold.X_test, fold.y_test
     scores = []
     for strength in LINEAR_GRID[param]:
         model = LogisticRegression(C=strength, max_iter=1000) if classifier else Ridge(alpha=strength)
@@ -110,9 +109,7 @@ def linear_baseline(estimator, X, y, folds, scoring=None, predictions=None) -> d
     per_fold = []
     for train, test in folds:
         kept = [] if predictions is not None else None
-        per_fold.append(fold_scores(estimator, _safe_indexing(X, train), _safe_indexing(y, train),
-                                    _safe_indexing(X, test), _safe_indexing(y, test), scoring,
-                                    predictions=kept))
+        per_fold.append(fold_scores(estimator, X, y, train, test, scoring, predictions=kept))
         if predictions is not None:
             predictions.append(kept)
     return summarize(estimator, per_fold, time.perf_counter() - start)

@@ -45,7 +45,6 @@ import time
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils import _safe_indexing
 
 from .._util.validation import check_int
 from ..engine.history import TrainingDiverged
@@ -73,12 +72,10 @@ def rung_sizes(n_candidates: int, n_rungs: int, factor: int) -> list[int]:
 
 
 # ---------------------------------------------------------------------- one task
-def _fit_kwargs(estimator, **kwargs) -> dict:
-    """Fit arguments for the network, routed to a pipeline's last step."""
-    kwargs = {k: v for k, v in kwargs.items() if v is not None}
-    if hasattr(estimator, "steps"):
-        return {f"{estimator.steps[-1][0]}__{k}": v for k, v in kwargs.items()}
-    return kwargs
+def _fit_kwargs(**kwargs) -> dict:
+    """The network's fit arguments that are set (it is fitted alone, on its fold's prepared
+    matrix: nothing is routed through a pipeline)."""
+    return {k: v for k, v in kwargs.items() if v is not None}
 
 
 def _record(fitted, data, scoring, fit_time, keep_predictions=False) -> dict:
@@ -108,8 +105,7 @@ def rung_task(estimator, X, y, members, train, test, seed, scoring, epochs_param
         from .baseline import fold_scores
 
         start, predictions = time.perf_counter(), [] if keep_predictions else None
-        scores = fold_scores(estimator, _safe_indexing(X, train), _safe_indexing(y, train),
-                             _safe_indexing(X, test), _safe_indexing(y, test), scoring, fitted, predictions)
+        scores = fold_scores(estimator, X, y, train, test, scoring, fitted, predictions)
         outcomes[0]["baseline"] = {"scores": scores, "seconds": time.perf_counter() - start,
                                    **({"predictions": predictions} if predictions else {})}
     return outcomes
@@ -152,7 +148,7 @@ def _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_para
         fold = prepare_fold(model, X, y, train, test)
         network = fold.network(model)
         try:
-            network.fit(fold.X_fit, fold.y_train, **_fit_kwargs(network, resume_state=state,
+            network.fit(fold.X_fit, fold.y_train, **_fit_kwargs(resume_state=state,
                                                                 callbacks=None if stop is None else [stop]))
         except TrainingDiverged as exc:
             outcomes.append({"test_score": float("nan"), "train_score": float("nan"),
