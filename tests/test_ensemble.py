@@ -3,6 +3,7 @@ averages them; they save, load, predict with Monte-Carlo dropout, export to ONNX
 through the command line."""
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -104,6 +105,12 @@ def test_predict_mc_adds_the_spread_between_members():
     preds = np.array([m.predict(X) for m in members])
     np.testing.assert_allclose(mean, preds.mean(axis=0), rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(std, preds.std(axis=0), rtol=1e-4, atol=1e-5)  # no dropout: between only
+    with warnings.catch_warnings():  # one member with dropout: the mixture has a spread, no warning
+        warnings.simplefilter("error")
+        dropping = MLPRegressor((8,), dropout=0.3, max_epochs=3, random_state=5).fit(X, y)
+        mixed = FoldEnsemble([members[0], dropping], [0.5, 0.5])
+        _, mixed_std = mixed.predict_mc(X, samples=4, seed=0)
+    assert np.all(mixed_std > 0)
     drop = FoldEnsemble([MLPClassifier((8,), dropout=0.3, max_epochs=3, random_state=k).fit(X, y > 0)
                          for k in range(2)])
     m1, s1 = drop.predict_mc(X, samples=8, seed=3)

@@ -20,6 +20,8 @@ the same seed, giving bit for bit the model the search scored.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._util.validation import check_int
@@ -32,6 +34,10 @@ ENSEMBLES = ("none", "folds")
 
 def _is_classifier(model) -> bool:
     return hasattr(model, "classes_")
+
+
+#: what a member's predict_mc says when it has no dropout (engine/uncertainty.mc_dropout_predict)
+_NO_DROPOUT = "the network has no dropout"
 
 
 class FoldEnsemble:
@@ -139,19 +145,31 @@ class FoldEnsemble:
             s^2 = \sum_k w_k \big(s_k^2 + m_k^2\big) - \bar m^2 .
 
         Member ``k`` is sampled with a seed drawn from ``SeedSequence([seed, k])`` (random when
-        ``seed`` is None).
+        ``seed`` is None). A member without dropout (the linear model of a regression's average,
+        say) contributes its one prediction; only when no member has dropout is that said, once.
         """
         samples = check_int("samples", samples)
         means, variances = [], []
+        deterministic = 0
         for k, m in enumerate(self.members):
             member_seed = None
             if seed is not None:
                 member_seed = int(np.random.SeedSequence([int(seed), k]).generate_state(1)[0])
-            mean, std = m.predict_mc(X, samples=samples, seed=member_seed)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                mean, std = m.predict_mc(X, samples=samples, seed=member_seed)
+            for w in caught:
+                if _NO_DROPOUT in str(w.message):
+                    deterministic += 1
+                else:
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
             if self.task == "classification":
                 mean, std = self._aligned(m, mean), self._aligned(m, std)
             means.append(np.asarray(mean, dtype=np.float64))
             variances.append(np.asarray(std, dtype=np.float64) ** 2)
+        if deterministic == len(self.members):
+            warnings.warn("the ensemble's members have no dropout (every rate is 0): the standard deviation "
+                          "is the spread between the members only", stacklevel=2)
         mean = _weighted(means, self.weights)
         second = _weighted([v + mu ** 2 for v, mu in zip(variances, means, strict=True)], self.weights)
         return mean, np.sqrt(np.maximum(second - mean ** 2, 0.0))
