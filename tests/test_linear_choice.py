@@ -111,3 +111,106 @@ def test_the_report_says_the_linear_baseline_was_refitted():
                         "the linear baseline: no network candidate beat it (see Notes)"]
     with pytest.raises(ValueError, match="chosen"):
         SearchSummary.from_dict({"results": results, "chosen": "forest"})
+
+
+def test_baseline_choice_averages_only_within_one_standard_error_of_the_winner():
+    from ridgeback.selection.rules import baseline_choice
+
+    # K = 4 folds: the winner's standard error is std / 2
+    assert baseline_choice((0.50, 0.04), (0.49, 0.10), 4) == "network"
+    assert baseline_choice((0.50, 0.04), (0.49, 0.10), 4, average=True) == "average"  # 0.01 <= 0.02
+    assert baseline_choice((0.50, 0.04), (0.47, 0.10), 4, average=True) == "network"  # 0.03 > 0.02
+    # the linear model wins: its own standard error decides
+    assert baseline_choice((0.47, 0.01), (0.50, 0.08), 4, average=True) == "average"  # 0.03 <= 0.04
+    assert baseline_choice((0.47, 0.20), (0.50, 0.02), 4, average=True) == "linear"  # 0.03 > 0.01
+    assert baseline_choice((0.47, 0.20), (0.50, 0.02), 4) == "linear"
+    # a failed side never wins and is never averaged in
+    assert baseline_choice((float("nan"), 0.0), (0.1, 0.0), 4, average=True) == "linear"
+    assert baseline_choice((None, None), (0.1, 0.0), 4, average=True) == "linear"
+    assert baseline_choice((0.1, 0.0), (None, None), 4, average=True) == "network"
+    assert baseline_choice((0.1, None), (0.09, 0.1), 4, average=True) == "network"  # no spread known
+
+
+def _near_linear_table(tmp_path, n=90):
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame(rng.standard_normal((n, 4)), columns=list("abcd"))
+    df["y"] = 2 * df.a - df.b + 0.5 * rng.standard_normal(n)
+    df.to_csv(tmp_path / "t.csv", index=False)
+    return df
+
+
+def test_no_hints_regression_saves_the_average_when_the_two_are_within_one_standard_error(
+        tmp_path, capsys, monkeypatch):
+    """The plumbing of ``chosen="average"`` (the rule itself is tested above): the saved model
+    weighs the 5 seeded networks 1/10 each and the linear baseline, refitted on all rows, 1/2;
+    it saves and loads as one ensemble, and the summary, run.json and report say so."""
+    from ridgeback.cli.app import main
+    from ridgeback.selection import rules
+
+    seen = []
+
+    def always_average(network, linear, n_folds, *, average=False):
+        seen.append(average)
+        return "average" if average else "network"
+
+    monkeypatch.setattr(rules, "baseline_choice", always_average)
+    df = _near_linear_table(tmp_path)
+    # seed 1: both candidates have a hidden layer (a linear best candidate is never averaged)
+    code = main(["tune", str(tmp_path / "t.csv"), "--target", "y", "--cv", "3", "--n-iter", "2",
+                 "--epochs", "2", "--seed", "1", "--json", "--out", str(tmp_path / "run")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and seen == [True]
+    assert out["tune"]["chosen"] == "average" and out["ensemble"] == "seeds"
+    assert out["refit_params"]["hidden_layer_sizes"] == [64]
+    model = load(tmp_path / "run")
+    assert model.n_members == 6
+    np.testing.assert_allclose(model.weights, [0.1] * 5 + [0.5])
+    linear = model.members[-1]
+    assert linear.estimator.hidden_layer_sizes == ()
+    X = df.drop(columns="y")
+    ridge = Ridge(alpha=out["tune"]["baseline"]["value"]).fit(linear.preprocessor.transform(X), df["y"])
+    np.testing.assert_allclose(linear.predict(X), ridge.predict(linear.preprocessor.transform(X)), atol=1e-4)
+    networks = np.mean([m.predict(X) for m in model.members[:5]], axis=0)
+    expected = 0.5 * networks + 0.5 * linear.predict(X)
+    np.testing.assert_allclose(model.predict(X), expected, rtol=1e-5, atol=1e-5)
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert run["tune"]["chosen"] == "average"
+    report = (tmp_path / "run" / "report.html").read_text()
+    assert "averaged half and half with the linear baseline" in report
+    assert "the saved model averages it with the linear baseline" in report
+
+
+def test_classification_and_a_single_refit_never_average(tmp_path, capsys, monkeypatch):
+    """The average is asked for only on a regression saving seeds: a classifier, or
+    ``--ensemble none``, keeps the network-or-linear choice."""
+    from ridgeback.cli.app import main
+    from ridgeback.selection import rules
+
+    seen = []
+
+    def record(network, linear, n_folds, *, average=False):
+        seen.append(average)
+        return "network"
+
+    monkeypatch.setattr(rules, "baseline_choice", record)
+    df = _near_linear_table(tmp_path)
+    df["label"] = np.where(df.y > 0, "up", "down")
+    df.drop(columns="y").to_csv(tmp_path / "c.csv", index=False)
+    for data, target, extra in [("c.csv", "label", []), ("t.csv", "y", ["--ensemble", "none"])]:
+        code = main(["tune", str(tmp_path / data), "--target", target, "--cv", "3", "--n-iter", "2",
+                     "--epochs", "1", "--json", "--out", str(tmp_path / f"run-{target}"), *extra])
+        assert code == 0 and json.loads(capsys.readouterr().out)["tune"]["chosen"] == "network"
+    assert seen == [False, False]
+
+
+@pytest.mark.parametrize(("hidden", "expected"), [((64,), "average"), ((), "network")])
+def test_a_linear_best_candidate_is_never_averaged_with_the_linear_baseline(hidden, expected):
+    from types import SimpleNamespace
+
+    from ridgeback.cli.tune import _baseline_choice
+
+    result = SimpleNamespace(baseline={"mean_score": 0.49, "std_score": 0.05}, best_index_=0, n_folds=5,
+                             results_=[{"params": {"hidden_layer_sizes": hidden}, "mean_score": 0.5,
+                                        "std_score": 0.05}])
+    assert _baseline_choice(result, average=True) == expected
+    assert _baseline_choice(result) == "network"

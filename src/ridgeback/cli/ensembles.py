@@ -45,6 +45,18 @@ def seed_ensemble(args, task, base, params, X, y, epochs, first):
     return FoldEnsemble([first, *members])
 
 
+def with_linear(args, task, base, seeds, baseline, X, y):
+    """The seed ensemble ``seeds`` and the ``baseline``'s linear model (refitted on all rows)
+    averaged half and half: each seed member weighs :math:`1/(2M)`, the linear model
+    :math:`1/2` (the no-hints regression's answer when the cross-validation cannot tell the
+    network from the linear model: :func:`~ridgeback.selection.rules.baseline_choice`)."""
+    from ..selection.ensemble import FoldEnsemble
+
+    members = list(seeds.members)
+    return FoldEnsemble([*members, linear_model(args, task, base, baseline, X, y)],
+                        [0.5 / len(members)] * len(members) + [0.5])
+
+
 def blend_of(result, y, metric):
     """The greedy blend of the search's candidates and the linear baseline on their
     out-of-fold predictions (:func:`~ridgeback.selection.blend.blend_search`), or None; its

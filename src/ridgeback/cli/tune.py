@@ -33,12 +33,17 @@ from .ensembles import (
     refit,
     seed_ensemble,
     tabular_fold_ensemble,
+    with_linear,
 )
 from .exit_codes import ExitCode
 from .search_helpers import fold_progress, pipeline, report_context, status, step_grid, strip_step
 
 #: epochs of a search with --grid (the no-hints search sizes its own: selection/recipe.py)
 TUNE_EPOCHS = 50
+
+#: the seed ensemble's note, when the linear baseline is averaged in
+AVERAGE_NOTE = (", and that average is averaged half and half with the linear baseline, refitted on all "
+                "rows (the two were within one standard error of each other in the cross-validation)")
 
 
 def _params_text(params: dict) -> str:
@@ -108,7 +113,8 @@ def cmd_tune(args) -> int:
         journal = _journal(args, X, y) if ensemble != "folds" else None
         result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), metric,
                          "folds" if ensemble == "folds" else "none", journal, recipe)
-        refit_index, blend, linear, ensemble = _answer(args, result, recipe, ensemble, y, metric)
+        refit_index, blend, chosen, ensemble = _answer(args, result, recipe, ensemble, y, metric, task)
+        linear = chosen == "linear"
         params = result.results_[refit_index]["params"]
         epochs = result.results_[refit_index].get("epochs")  # halving or a budget: as evaluated
         if linear:  # no network beat the linear model on the same folds: it is the answer
@@ -118,7 +124,10 @@ def cmd_tune(args) -> int:
         else:
             model, out = _refit_and_save(args, task, base, params, X, y, epochs, save_it=ensemble == "none")
         if ensemble == "seeds":
-            _save(seed_ensemble(args, task, base, params, X, y, epochs, model), out)
+            seeds = seed_ensemble(args, task, base, params, X, y, epochs, model)
+            if chosen == "average":  # the CV cannot tell the network from the linear model
+                seeds = with_linear(args, task, base, seeds, result.baseline, X, y)
+            _save(seeds, out)
         if ensemble == "blend":
             _save(blend_ensemble(args, task, base, result, blend, X, y, model, refit_index), out)
         gain = None
@@ -130,9 +139,9 @@ def cmd_tune(args) -> int:
     args.columns = model.preprocessor.plan_.summary()
     # the search ran without a refit; the CLI refitted `refit_index` as a TabularModel: say so
     tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric,
-                "chosen": "linear" if linear else "network",
+                "chosen": chosen,
                 **({"blend": blend_record(blend)} if blend is not None else {})}
-    errors = _held_out_errors(result, refit_index, y.to_numpy(), task, args.cv, linear)
+    errors = _held_out_errors(result, refit_index, y.to_numpy(), task, args.cv, chosen)
     report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain, errors,
                            ensemble)
     emit(
@@ -155,12 +164,14 @@ def cmd_tune(args) -> int:
     return ExitCode.OK
 
 
-def _answer(args, result, recipe, ensemble, y, metric):
-    """``(refit_index, blend, linear, ensemble)``: which candidate is refitted (--refit's, or the
+def _answer(args, result, recipe, ensemble, y, metric, task):
+    """``(refit_index, blend, chosen, ensemble)``: which candidate is refitted (--refit's, or the
     blend's heaviest network), the blend (``--ensemble blend``; None otherwise or when nothing
-    could be blended), whether the linear baseline is the answer (no network beat it on the
-    same folds in the no-hints search, or the blend is the linear model alone) and what
-    ``ensemble`` comes to (a blend of one network is its seeded refits)."""
+    could be blended), what is saved (``chosen``: ``"linear"`` when no network beat the linear
+    baseline on the same folds in the no-hints search, or the blend is the linear model alone;
+    ``"average"`` when the no-hints search of a regression, with seeds, cannot tell the two
+    apart and saves their average; else ``"network"``) and what ``ensemble`` comes to (a blend
+    of one network is its seeded refits)."""
     refit_index = result.one_se_index_ if args.refit == "1se" else result.best_index_
     blend = blend_of(result, y, metric) if ensemble == "blend" else None
     if ensemble == "blend" and blend is None:
@@ -169,12 +180,14 @@ def _answer(args, result, recipe, ensemble, y, metric):
     if networks:
         refit_index = max(networks, key=lambda i: (blend["weights"][i], -i))
     if blend is not None:
-        linear = not networks
+        chosen = "network" if networks else "linear"
+    elif recipe is not None and ensemble != "folds":
+        chosen = _baseline_choice(result, average=ensemble == "seeds" and task == "regression")
     else:
-        linear = recipe is not None and ensemble != "folds" and _linear_wins(result)
-    if blend is not None and not linear and len(blend["weights"]) == 1:
+        chosen = "network"
+    if blend is not None and chosen == "network" and len(blend["weights"]) == 1:
         ensemble = "seeds"  # one network alone: its seeded refits
-    return refit_index, blend, linear, ensemble
+    return refit_index, blend, chosen, ensemble
 
 
 def _recipe(X, y, task, cv):
@@ -289,14 +302,21 @@ def _refit_and_save(args, task, base, params, X, y, epochs=None, save_it=True):
     return model, out
 
 
-def _linear_wins(result) -> bool:
-    """Whether the linear baseline's mean CV score beats every network candidate's (on the same
-    folds, by the same metric)."""
+def _baseline_choice(result, average=False) -> str:
+    """``"network"``, ``"linear"`` or ``"average"``: the best network candidate against the
+    linear baseline on the same folds, by the same metric
+    (:func:`~ridgeback.selection.rules.baseline_choice`). When the best candidate is itself
+    linear (no hidden layer), there is no network to average with."""
+    from ..selection.rules import baseline_choice
+
     baseline = result.baseline
     if not baseline or baseline.get("mean_score") is None:
-        return False
-    best = result.results_[result.best_index_].get("mean_score")
-    return best is None or not np.isfinite(best) or baseline["mean_score"] > best
+        return "network"
+    best = result.results_[result.best_index_]
+    average = average and tuple(best["params"].get("hidden_layer_sizes", (1,))) != ()
+    return baseline_choice((best.get("mean_score"), best.get("std_score")),
+                           (baseline["mean_score"], baseline.get("std_score")), result.n_folds,
+                           average=average)
 
 
 def _refit_linear(args, task, base, baseline, X, y):
@@ -315,17 +335,19 @@ def _save(model, out):
 
 
 
-def _held_out_errors(result, index, y, task, n_folds, linear=False):
+def _held_out_errors(result, index, y, task, n_folds, chosen="network"):
     """The report's errors part: the out-of-fold predictions of the refitted candidate (None when
-    the search kept none, e.g. a fold diverged). When the linear baseline was saved instead, they
-    are the best network's, and the source says so."""
+    the search kept none, e.g. a fold diverged). When the linear baseline was saved instead, or
+    averaged with the network, they are the network's alone, and the source says so."""
     from ..report.errors import held_out_errors
 
     oof = (result.oof_predictions_ or {}).get(index)
     if oof is None:
         return None
-    which = ("the best network candidate; the saved model is the linear baseline, whose held-out "
-             "predictions were not kept" if linear else "the one refitted")
+    which = {"linear": "the best network candidate; the saved model is the linear baseline, whose held-out "
+                       "predictions were not kept",
+             "average": "the one refitted; the saved model averages it with the linear baseline, whose "
+                        "held-out predictions were not kept"}.get(chosen, "the one refitted")
     source = (f"the out-of-fold predictions of candidate {index} ({which}): each row predicted "
               f"by that candidate's model of the one fold, of {n_folds}, that held the row out")
     classes = np.unique(y) if task == "classification" else None
@@ -366,9 +388,10 @@ def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tun
         run_settings["ensemble"] = "seeds"
         first = settings.get("seed", 0)
         notes = (f"The saved model averages {SEED_MEMBERS} refits of the chosen candidate on all rows, "
-                 f"with seeds {first} to {first + SEED_MEMBERS - 1}; the model figures below show the "
-                 f"first. Its gain over a single refit is not measured on this table (no rows are held "
-                 f"out); benchmarks/QUALITY.md measures it on public tables.",)
+                 f"with seeds {first} to {first + SEED_MEMBERS - 1}"
+                 f"{AVERAGE_NOTE if tune_ctx.get('chosen') == 'average' else ''}; the model figures below "
+                 f"show the first network. Its gain over a single refit is not measured on this table (no "
+                 f"rows are held out); benchmarks/QUALITY.md measures it on public tables.",)
     if ensemble == "blend":
         run_settings["ensemble"] = "blend"
         blend = tune_ctx["blend"]
@@ -402,7 +425,8 @@ def _summary_text(args, result, metric, out, report, elapsed, gain=None, chosen=
             *_baseline_lines(result.baseline, {**result.to_dict(), "chosen": chosen}, metric),
             args.columns,
             f"refit on all data: {'the linear baseline' if chosen == 'linear' else args.refit}"
-            f"{f', averaged over {SEED_MEMBERS} seeds' if ensemble == 'seeds' else ''} -> model "
+            f"{f', averaged over {SEED_MEMBERS} seeds' if ensemble == 'seeds' else ''}"
+            f"{', then half and half with the linear baseline' if chosen == 'average' else ''} -> model "
             f"saved in {out} ({elapsed:.1f}s)" if gain is None and blend is None else
             f"refit on all data: the blend {blend['text']} (out-of-fold {metric} "
             f"{blend['oof_score']:.4f}) -> model saved in {out} ({elapsed:.1f}s)" if gain is None else
@@ -442,4 +466,8 @@ def _baseline_lines(baseline, tune_ctx, metric) -> list:
         lines.append("no network candidate beat the linear baseline, so the saved model is that linear "
                      "model, refitted on all rows and held as a ridgeback network without hidden layer "
                      "(the same predictions; it saves, loads, exports and reports like any other)")
+    if tune_ctx.get("chosen") == "average":
+        lines.append("the best network and the linear baseline are within one standard error of each "
+                     "other, so the saved model averages the two half and half: on squared error an "
+                     "average is never worse than the two models' mean error")
     return lines

@@ -123,7 +123,9 @@ class SearchSummary(_Part):
     rows (under ``refit="best"`` or ``"1se"``). A context written by hand may give
     ``best_params`` and ``one_se_params`` instead of indices. ``metric`` names the score
     (``scoring``, the scikit-learn scorer, when it is absent). ``chosen`` is ``"linear"`` when
-    the saved model is the linear baseline because no candidate beat it, else ``"network"``.
+    the saved model is the linear baseline because no candidate beat it, ``"average"`` when it
+    averages the network with the linear baseline (within one standard error of each other),
+    else ``"network"``.
     """
 
     results: list[Candidate] | None = None
@@ -154,8 +156,8 @@ class SearchSummary(_Part):
             _fail("n_folds", "an integer >= 2 or null", self.n_folds)
         for key in ("metric", "scoring"):
             _check_type(key, getattr(self, key), str, "a string or null")
-        if self.chosen not in (None, "network", "linear"):
-            _fail("chosen", "'network', 'linear' or null", self.chosen)
+        if self.chosen not in (None, "network", "linear", "average"):
+            _fail("chosen", "'network', 'linear', 'average' or null", self.chosen)
 
     @classmethod
     def from_dict(cls, data: dict) -> SearchSummary:

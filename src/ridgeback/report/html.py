@@ -150,8 +150,10 @@ def _search_choices(tune: SearchSummary) -> list:
         rows.append(["final model refitted on all rows with",
                      "the linear baseline: no network candidate beat it (see Notes)"])
     elif tune.refitted:
+        which = "the 1-SE choice" if tune.refit == "1se" else "the best CV score"
         rows.append(["final model refitted on all rows with",
-                     "the 1-SE choice" if tune.refit == "1se" else "the best CV score"])
+                     f"{which}, averaged half and half with the linear baseline (within one standard "
+                     f"error of each other; see Notes)" if tune.chosen == "average" else which])
     return rows
 
 

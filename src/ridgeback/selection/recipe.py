@@ -21,7 +21,9 @@ briefly and only the best are trained long. Every choice is measured in
 * **After the search** (``ridgeback tune``): the linear baseline, scored on the same folds, is
   saved instead when no network candidate beats it; otherwise the chosen network is refitted on
   all rows with 5 seeds and the average saved (``--ensemble seeds``), which measured better
-  than one refit on every table tried.
+  than one refit on every table tried. On a regression where the two are within one standard
+  error of each other, the seeded networks and the linear model are averaged half and half
+  (:func:`~ridgeback.selection.rules.baseline_choice`).
 * **Batch size sized to the rows**:
   :math:`\operatorname{clip}(2^{\operatorname{round}(\log_2(n/32))}, 32, 256)`
   (about 32 steps per epoch), and a longer budget on small tables, where an epoch is cheap.

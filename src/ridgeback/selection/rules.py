@@ -1,5 +1,5 @@
-r"""The selection rules: candidates ranked by mean score, how regularized each candidate is, and
-the one-standard-error choice.
+r"""The selection rules: candidates ranked by mean score, how regularized each candidate is, the
+one-standard-error choice, and the choice between the best network and the linear baseline.
 
 Scores are "higher is better". A candidate whose folds did not all finish (a diverged fit
 scores NaN) has a NaN mean: it ranks last and is never chosen.
@@ -13,7 +13,7 @@ import numpy as np
 
 from ..estimators.hyperparams import PARAMETERS, regularizing
 
-__all__ = ["score_ranks", "one_se_index", "regularization_rank", "REGULARIZATION_PARAMS"]
+__all__ = ["score_ranks", "one_se_index", "regularization_rank", "baseline_choice", "REGULARIZATION_PARAMS"]
 
 #: parameter -> 1 when larger values regularize more (``l2``), -1 when smaller ones do
 #: (``max_norm``, layer sizes): the hyper-parameter table's ``regularizes`` column
@@ -51,6 +51,51 @@ def one_se_index(mean, std, n_folds, preference) -> tuple[int, int]:
     within = [i for i in range(len(mean)) if mean[i] >= threshold]
     chosen = max(within, key=lambda i: (preference[i], mean[i], -i))
     return best, int(chosen)
+
+
+def baseline_choice(network, linear, n_folds, *, average=False) -> str:
+    r"""What the no-hints search saves, from the cross-validation of the best network and of the
+    linear baseline on the same folds: ``"network"``, ``"linear"`` or ``"average"`` (the two
+    averaged half and half).
+
+    ``network`` and ``linear`` are ``(mean, std)`` of their fold scores (higher is better; a
+    ``None`` or NaN mean never wins). The linear model is chosen when its mean is higher.
+    With ``average=True`` the two are averaged instead whenever their means are within one
+    standard error of the higher one, :math:`|\bar s_{\text{net}} - \bar s_{\text{lin}}|
+    \le \mathrm{std}_{\text{winner}}/\sqrt{K}` (the one-standard-error rule's error):
+    the cross-validation cannot tell them apart.
+
+    ``ridgeback tune`` asks for the average on regression with squared error, where it is never
+    worse than the two models' mean error and better by a quarter of their squared
+    disagreement:
+
+    .. math::
+        \operatorname{E}\Big[\big(\tfrac{a + b}{2} - y\big)^2\Big]
+        = \tfrac12 \operatorname{E}[(a - y)^2] + \tfrac12 \operatorname{E}[(b - y)^2]
+        - \tfrac14 \operatorname{E}[(a - b)^2] .
+
+    On ranking and accuracy scores no such identity holds, and benchmarks/QUALITY.md measured
+    the average worse there.
+
+    Examples
+    --------
+    >>> baseline_choice((0.50, 0.03), (0.49, 0.05), 5)
+    'network'
+    >>> baseline_choice((0.50, 0.03), (0.49, 0.05), 5, average=True)
+    'average'
+    >>> baseline_choice((0.40, 0.03), (0.49, 0.05), 5, average=True)
+    'linear'
+    """
+    (net_mean, net_std), (lin_mean, lin_std) = network, linear
+    if lin_mean is None or not np.isfinite(lin_mean):
+        return "network"
+    if net_mean is None or not np.isfinite(net_mean):
+        return "linear"
+    winner_std = lin_std if lin_mean > net_mean else net_std
+    known = winner_std is not None and np.isfinite(winner_std)  # no spread recorded: no averaging
+    if average and known and abs(net_mean - lin_mean) <= winner_std / np.sqrt(n_folds):
+        return "average"
+    return "linear" if lin_mean > net_mean else "network"
 
 
 def _strength(name, value) -> float:
