@@ -150,7 +150,8 @@ def test_layers_keep_the_dtype_they_are_built_with(dtype, kind):
     sized = {"Dense": lambda: Dense(4, 3, dtype=dtype, seed=0), "Dropout": lambda: Dropout(0.5, seed=0),
              "BatchNorm": lambda: LAYERS[kind](4, dtype=dtype),
              "LayerNorm": lambda: LAYERS[kind](4, dtype=dtype),
-             "PeriodicEmbedding": lambda: LAYERS[kind](4, dtype=dtype, seed=0)}
+             "PeriodicEmbedding": lambda: LAYERS[kind](4, dtype=dtype, seed=0),
+             "PiecewiseLinearEmbedding": lambda: LAYERS[kind].from_data(x, 3, dtype=dtype, seed=0)}
     layer = sized[kind]() if kind in sized else LAYERS[kind]()
     out = layer.forward(x, training=True)
     grad = layer.backward(np.ones_like(out))

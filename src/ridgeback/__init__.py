@@ -34,6 +34,7 @@ from .engine import (
     Optimizer,
     Parameter,
     PeriodicEmbedding,
+    PiecewiseLinearEmbedding,
     Regularizer,
     ReLU,
     RMSprop,
@@ -59,7 +60,7 @@ from .tabular import Preprocessor, TabularModel, list_builtins, load_builtin, re
 __all__ = [
     "__version__",
     "Parameter", "Layer", "Dense", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Dropout",
-    "GELU", "SiLU", "Mish", "SELU", "BatchNorm", "LayerNorm", "PeriodicEmbedding",
+    "GELU", "SiLU", "Mish", "SELU", "BatchNorm", "LayerNorm", "PeriodicEmbedding", "PiecewiseLinearEmbedding",
     "Sequential", "mlp",
     "Loss", "CrossEntropy", "BinaryCrossEntropy", "MeanSquaredError",
     "Regularizer", "L1", "L2", "ElasticNet", "GroupL1", "Constraint", "MaxNorm",

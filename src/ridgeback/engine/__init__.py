@@ -4,7 +4,7 @@ lockstep training, gradient checks, inspection and Monte-Carlo dropout. It knows
 scikit-learn's estimator API, files or argv."""
 
 from .activations import GELU, SELU, Mish, SiLU
-from .embeddings import PeriodicEmbedding
+from .embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
 from .gradcheck import check_gradients
 from .history import EarlyStopping, History, TrainingDiverged
 from .inspection import SelectedFeatures, layer_summary, selected_features
@@ -24,7 +24,7 @@ from .uncertainty import mc_dropout_predict
 __all__ = [
     "Parameter", "FlatParameters", "pack_parameters",
     "Layer", "Dense", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Dropout",
-    "GELU", "SiLU", "Mish", "SELU", "BatchNorm", "LayerNorm", "PeriodicEmbedding",
+    "GELU", "SiLU", "Mish", "SELU", "BatchNorm", "LayerNorm", "PeriodicEmbedding", "PiecewiseLinearEmbedding",
     "Sequential", "mlp",
     "Loss", "CrossEntropy", "BinaryCrossEntropy", "MeanSquaredError",
     "Regularizer", "L1", "L2", "ElasticNet", "GroupL1", "Constraint", "MaxNorm",

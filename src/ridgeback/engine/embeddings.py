@@ -1,15 +1,19 @@
-r"""Periodic embeddings of numeric inputs (Gorishniy et al. 2022, "On Embeddings for Numerical
-Features in Tabular Deep Learning"; the PBLD variant of RealMLP, Holzmüller et al. 2024).
+r"""Embeddings of numeric inputs (Gorishniy et al. 2022, "On Embeddings for Numerical Features
+in Tabular Deep Learning"): periodic (the PBLD variant of RealMLP, Holzmüller et al. 2024) and
+piecewise-linear.
 
 An MLP on raw standardized columns struggles with sharp or periodic dependence on one column
-(a threshold, a cycle). Mapping each column to sines and cosines of learned frequencies, then
-through a small linear map of its own, gives the first Dense layer features in which such
-shapes are nearly linear.
+(a threshold, a cycle). Mapping each column to sines and cosines of learned frequencies
+(:class:`PeriodicEmbedding`), or to its position within quantile bins
+(:class:`PiecewiseLinearEmbedding`, the thresholds a tree would split on), then through a
+small linear map of its own, gives the first Dense layer features in which such shapes are
+nearly linear.
 
 Grouping by input column
 ------------------------
-Every parameter of the layer has the input column on its **first axis**: ``frequencies``
-``(n_features, k)``, ``weight`` ``(n_features, m, d)`` and ``bias`` ``(n_features, d)``. The
+Every parameter of either layer has the input column on its **first axis**: ``weight``
+``(n_features, m, d)``, ``bias`` ``(n_features, d)`` and the periodic ``frequencies``
+``(n_features, k)``. The
 raw value :math:`x_j` itself enters column :math:`j`'s linear map (RealMLP's "densenet" part,
 folded into the map), so column :math:`j` reaches the rest of the network only through
 ``weight[j]``: when ``weight[j]`` is all zero, output block :math:`j` is the constant
@@ -34,7 +38,7 @@ import numpy as np
 from .._util.validation import check_int, check_positive, resolve_dtype
 from .layers import LAYERS, Layer, Parameter
 
-__all__ = ["PeriodicEmbedding"]
+__all__ = ["PeriodicEmbedding", "PiecewiseLinearEmbedding", "EMBEDDINGS"]
 
 
 class PeriodicEmbedding(Layer):
@@ -206,4 +210,207 @@ class PeriodicEmbedding(Layer):
         return layer
 
 
-LAYERS.update({PeriodicEmbedding.__name__: PeriodicEmbedding})
+class PiecewiseLinearEmbedding(Layer):
+    r"""Per-column piecewise-linear encoding over fixed bins, followed by a per-column linear map.
+
+    Column :math:`j` has bin edges :math:`b_{j0} < b_{j1} < \dots < b_{jT_j}` (quantiles of the
+    training column: :meth:`from_data`). Its encoding has one value per bin,
+
+    .. math::
+        z_{jt} = \frac{x_j - b_{j,t-1}}{b_{jt} - b_{j,t-1}}, \quad t = 1..T_j,
+
+    clipped to :math:`[0, 1]`, except that the first bin is not clipped below and the last not
+    above (so the encoding extrapolates linearly past the training range). A value inside bin
+    :math:`t` thus reads 1 for every bin below, its relative position in bin :math:`t`, and 0
+    above: the thresholds a tree would split on, made continuous. Then
+
+    .. math::
+        e_j = z_j W_j + b_j \in \mathbb R^{d},
+
+    and the output is :math:`[e_1, \dots, e_F]`, of width :math:`Fd`. Columns with fewer bins
+    than the widest are padded with bins that always read 0. Backward, with
+    :math:`G_j = \partial C/\partial e_j`:
+
+    .. math::
+        \frac{\partial C}{\partial W_j} = z_j^\top G_j,\quad
+        \frac{\partial C}{\partial b_j} = \textstyle\sum_n G_j,\quad
+        \frac{\partial C}{\partial x_j} = \sum_t \frac{[z_{jt}\ \text{not clipped}]}
+            {b_{jt} - b_{j,t-1}} \big(G_j W_j^\top\big)_t .
+
+    The edges are fixed (not learned). A column with one distinct value has one bin of width 0
+    that always reads 0: it reaches the network through its bias only.
+
+    Parameters
+    ----------
+    edges : sequence of 1-d arrays
+        Column :math:`j`'s increasing edges, at least 2 each (:math:`T_j + 1`).
+    d_embedding : int
+        Output width :math:`d` per column.
+    dtype : float32 or float64
+    seed : int, Generator or None
+
+    Attributes
+    ----------
+    weight : Parameter, (n_features, n_bins, d)
+        Penalized; its slice ``weight[j]`` is input column ``j``'s group.
+    bias : Parameter, (n_features, d)
+        Not penalized, zeros at the start.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> emb = PiecewiseLinearEmbedding([[0.0, 1.0, 2.0], [0.0, 1.0]], d_embedding=2, seed=0)
+    >>> z, _ = emb.encode(np.array([[1.5, 3.0]], dtype=np.float32))
+    >>> z[0]  # column 0: bin 1 full, half of bin 2; column 1: one bin, extrapolated
+    array([[1. , 0.5],
+           [3. , 0. ]], dtype=float32)
+    """
+
+    def __init__(self, edges, d_embedding=4, *, dtype=np.float32, seed=None):
+        self.edges = _check_edges(edges)
+        self.d_embedding = check_int("d_embedding", d_embedding)
+        self.dtype = resolve_dtype(dtype)
+        n, t, d = self.n_features, self.n_bins, self.d_embedding
+        left = np.zeros((n, t))
+        scale = np.zeros((n, t))  # 1 / bin width; 0 for padding and zero-width bins
+        low = np.zeros((n, t))
+        high = np.zeros((n, t))
+        for j, e in enumerate(self.edges):
+            k = len(e) - 1
+            width = np.diff(e)
+            left[j, :k] = e[:-1]
+            scale[j, :k] = np.divide(1.0, width, out=np.zeros(k), where=width > 0)
+            low[j, :k], high[j, :k] = 0.0, 1.0
+            low[j, 0], high[j, k - 1] = -np.inf, np.inf
+        self._left, self._scale = left.astype(self.dtype), scale.astype(self.dtype)
+        self._low, self._high = low.astype(self.dtype), high.astype(self.dtype)
+        rng = np.random.default_rng(seed)
+        bound = 1.0 / math.sqrt(t)  # torch.nn.Linear's default, per column: U(+-1/sqrt(fan_in))
+        self.weight = Parameter(rng.uniform(-bound, bound, (n, t, d)).astype(self.dtype), "weight",
+                                regularize=True)
+        self.bias = Parameter(np.zeros((n, d), dtype=self.dtype), "bias", regularize=False)
+        self._cache = None
+
+    @classmethod
+    def from_data(cls, X, n_bins=16, d_embedding=4, *, dtype=np.float32, seed=None):
+        r"""The embedding with each column's edges at the quantiles :math:`0, 1/T, \dots, 1` of
+        ``X``'s column (``n_bins`` :math:`T`; repeated quantiles merged, so a 0/1 column gets
+        one bin)."""
+        n_bins = check_int("n_bins", n_bins)
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[0] < 1 or not np.all(np.isfinite(X)):
+            raise ValueError(f"`X` must be a finite 2-d array with at least one row. "
+                             f"Received: X with shape {X.shape}")
+        levels = np.linspace(0.0, 1.0, n_bins + 1)
+        edges = []
+        for column in X.T:
+            e = np.unique(np.quantile(column, levels))
+            edges.append(e if len(e) > 1 else np.array([e[0], e[0]]))
+        return cls(edges, d_embedding, dtype=dtype, seed=seed)
+
+    @property
+    def n_features(self):
+        return len(self.edges)
+
+    @property
+    def n_bins(self):
+        return max(len(e) - 1 for e in self.edges)
+
+    @property
+    def n_in(self):
+        return self.n_features
+
+    @property
+    def n_out(self):
+        return self.n_features * self.d_embedding
+
+    def encode(self, x):
+        """``(z, active)``: the encoding :math:`z`, ``(N, F, T)``, and where it is not clipped."""
+        raw = (x[:, :, None] - self._left) * self._scale
+        z = np.minimum(np.maximum(raw, self._low), self._high)
+        return z, (raw > self._low) & (raw < self._high)
+
+    def forward(self, x, training=False):
+        if x.ndim != 2 or x.shape[1] != self.n_features:
+            raise ValueError(f"PiecewiseLinearEmbedding expects input of shape (n, {self.n_features}). "
+                             f"Received: x with shape {x.shape}")
+        n = x.shape[0]
+        z, active = self.encode(x)
+        z = z.transpose(1, 0, 2)  # (F, N, T): one matmul per column
+        out = np.matmul(z, self.weight.data)  # (F, N, d)
+        out += self.bias.data[:, None, :]
+        self._cache = (z, active)
+        return np.ascontiguousarray(out.transpose(1, 0, 2)).reshape(n, self.n_out)
+
+    def backward(self, grad_out, input_grad=True):
+        if self._cache is None:
+            raise RuntimeError("PiecewiseLinearEmbedding.backward called before forward.")
+        z, active = self._cache
+        self._cache = None
+        n = z.shape[1]
+        g = grad_out.reshape(n, self.n_features, self.d_embedding).transpose(1, 0, 2)  # (F, N, d)
+        np.matmul(z.transpose(0, 2, 1), g, out=self.weight.grad)
+        self.bias.grad[...] = g.sum(axis=1)
+        if not input_grad:
+            return None
+        dz = np.matmul(g, self.weight.data.transpose(0, 2, 1)).transpose(1, 0, 2)  # (N, F, T)
+        return np.ascontiguousarray((dz * active * self._scale).sum(axis=2))
+
+    def parameters(self):
+        return [self.weight, self.bias]
+
+    @classmethod
+    def declared_arrays(cls, config) -> dict:
+        """``{name: (shape, dtype)}`` of the arrays a saved layer with ``config`` holds, checked
+        before the layer is built."""
+        edges = _check_edges(config.get("edges"))
+        d = check_int("d_embedding", config.get("d_embedding", 4))
+        n, t = len(edges), max(len(e) - 1 for e in edges)
+        dtype = resolve_dtype(config.get("dtype", "float32"))
+        return {"weight": ((n, t, d), dtype), "bias": ((n, d), dtype)}
+
+    def get_config(self):
+        from .regularizers import serialize
+
+        config = {"edges": [e.tolist() for e in self.edges], "d_embedding": self.d_embedding,
+                  "dtype": self.dtype.name}
+        if self.weight.regularizer is not None:
+            config["regularizer"] = serialize(self.weight.regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        from .regularizers import deserialize
+
+        config = dict(config)
+        regularizer = config.pop("regularizer", None)
+        layer = cls(**config)
+        if regularizer is not None:
+            layer.weight.regularizer = deserialize(regularizer)
+        return layer
+
+
+def _check_edges(edges) -> list:
+    """Each column's edges as a float64 array of at least 2 finite, non-decreasing values that
+    increase (a single bin of width 0 for a constant column is the one repeat allowed)."""
+    try:
+        columns = [np.asarray(e, dtype=np.float64) for e in edges]
+    except (TypeError, ValueError):
+        raise ValueError(f"`edges` must be a sequence of 1-d arrays of bin edges, one per input column. "
+                         f"Received: edges={edges!r:.80}") from None
+    if not columns:
+        raise ValueError("`edges` must hold one array of bin edges per input column. Received: edges=[]")
+    for j, e in enumerate(columns):
+        constant = e.ndim == 1 and len(e) == 2 and e[0] == e[1]
+        increasing = e.ndim == 1 and len(e) >= 2 and (constant or bool(np.all(np.diff(e) > 0)))
+        if not increasing or not np.all(np.isfinite(e)):
+            raise ValueError(f"`edges[{j}]` must be at least 2 finite, increasing bin edges. "
+                             f"Received: edges[{j}]={e.tolist()!r:.80}")
+    return columns
+
+
+#: the embedding layers: each takes the network's inputs, with input column j's weights in weight[j]
+EMBEDDINGS = (PeriodicEmbedding, PiecewiseLinearEmbedding)
+
+LAYERS.update({PeriodicEmbedding.__name__: PeriodicEmbedding,
+               PiecewiseLinearEmbedding.__name__: PiecewiseLinearEmbedding})

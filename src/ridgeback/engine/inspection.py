@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .embeddings import PeriodicEmbedding
+from .embeddings import EMBEDDINGS
 from .feature_groups import group_codes
 from .layers import Dense, Parameter
 from .network import Sequential
@@ -102,7 +102,8 @@ def input_weight(model) -> Parameter:
     """The weight whose first axis runs over the network's input columns.
 
     The first Dense layer's ``(n_in, n_out)`` weight, or, for a network that starts with a
-    :class:`~ridgeback.engine.embeddings.PeriodicEmbedding`, the embedding's
+    :class:`~ridgeback.engine.embeddings.PeriodicEmbedding` or a
+    :class:`~ridgeback.engine.embeddings.PiecewiseLinearEmbedding`, the embedding's
     ``(n_features, m, d)`` weight. Slice ``[j]`` holds every weight through which input ``j``
     reaches the network: it is the group that :class:`~ridgeback.GroupL1` should act on to
     remove whole inputs, and the one :func:`selected_features` reads.
@@ -114,7 +115,7 @@ def input_weight(model) -> Parameter:
     (4, 3)
     """
     net = network_of(model)
-    return next(l for l in net.layers if isinstance(l, (Dense, PeriodicEmbedding))).weight
+    return next(l for l in net.layers if isinstance(l, (Dense, *EMBEDDINGS))).weight
 
 
 def active_inputs(weight: np.ndarray) -> np.ndarray:

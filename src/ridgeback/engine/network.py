@@ -6,7 +6,7 @@ import numpy as np
 
 from .._util.validation import check_int, check_one_of, check_positive, check_rate, resolve_dtype
 from .activations import GELU, SELU, Mish, SiLU
-from .embeddings import PeriodicEmbedding
+from .embeddings import EMBEDDINGS
 from .layers import LAYERS, Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
 from .normalization import BatchNorm, LayerNorm
 
@@ -81,8 +81,8 @@ class Sequential:
 
     @property
     def n_inputs(self):
-        # a leading PeriodicEmbedding takes the inputs; otherwise the first Dense layer does
-        first = next(l for l in self.layers if isinstance(l, (Dense, PeriodicEmbedding)))
+        # a leading embedding takes the inputs; otherwise the first Dense layer does
+        first = next(l for l in self.layers if isinstance(l, (Dense, *EMBEDDINGS)))
         return first.n_in
 
     @property

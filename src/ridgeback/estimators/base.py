@@ -13,8 +13,10 @@ An estimator turns its hyper-parameters into the core objects and hands them to 
   ``Preprocessor`` produced, see :mod:`ridgeback.engine.feature_groups`) the input columns
   of one feature (a raw column's one-hot columns, its missing indicator...) form one group;
 * ``max_norm``, ``dropout``, ``input_dropout`` and ``normalization`` go to :func:`~ridgeback.mlp`;
-  ``numeric_embedding="periodic"`` puts a :class:`~ridgeback.PeriodicEmbedding` in front of it
-  (after the input dropout, so that input dropout still drops whole columns);
+  ``numeric_embedding="periodic"`` puts a :class:`~ridgeback.PeriodicEmbedding` in front of it,
+  ``"ple"`` a :class:`~ridgeback.PiecewiseLinearEmbedding` on the quantile bins of the columns
+  ``fit`` receives (a warm start keeps the first fit's bins), after the input dropout, so that
+  input dropout still drops whole columns;
 * ``lr_schedule`` goes to the Trainer (per optimizer step; ``"constant"`` is no schedule at all),
   ``beta_2`` to Adam and AdamW as their :math:`\beta_2` (the other optimizers have none);
 * with ``early_stopping`` a (stratified, for classifiers) share ``validation_fraction`` of the
@@ -30,7 +32,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._util.validation import check_sample_weight
-from ..engine.embeddings import PeriodicEmbedding
+from ..engine.embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
 from ..engine.feature_groups import check_feature_groups, feature_groups_of, group_codes
 from ..engine.history import EarlyStopping, History
 from ..engine.inspection import input_weight
@@ -57,6 +59,10 @@ class _Printer:
     def on_epoch_end(self, trainer, epoch, logs):
         parts = ", ".join(f"{k}={v:.5g}" for k, v in logs.items() if k != "epoch")
         print(f"epoch {epoch + 1}: {parts}", flush=True)
+
+
+#: ``numeric_embedding="ple"``: bins per column (at most) and outputs per column
+PLE_BINS, PLE_OUTPUTS = 16, 4
 
 
 class _BaseMLP(BaseEstimator):
@@ -134,12 +140,22 @@ class _BaseMLP(BaseEstimator):
             return None
         return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
-    def _build_network(self, p, n_in, n_out, seed, feature_groups=None):
+    def _build_network(self, p, n_in, n_out, seed, feature_groups=None, X=None, previous=None):
+        """The network for ``p``; a piecewise-linear embedding takes its bins from ``X`` (the
+        training columns), or from ``previous`` (the fitted network a warm start continues)."""
         embedding = None
+        # an embedding has its own seed, apart from mlp's children, so the network after it is mlp's as ever
+        embedding_seed = np.random.default_rng(np.random.SeedSequence([seed, 1]))
         if p["numeric_embedding"] == "periodic":
-            # its own seed, apart from mlp's children, so the network after it is mlp's as ever
-            embedding = PeriodicEmbedding(n_in, dtype=p["dtype"],
-                                          seed=np.random.default_rng(np.random.SeedSequence([seed, 1])))
+            embedding = PeriodicEmbedding(n_in, dtype=p["dtype"], seed=embedding_seed)
+        elif p["numeric_embedding"] == "ple":
+            kept = [l for l in getattr(previous, "layers", ()) if isinstance(l, PiecewiseLinearEmbedding)]
+            if kept and kept[0].n_features == n_in:
+                embedding = PiecewiseLinearEmbedding(kept[0].edges, PLE_OUTPUTS, dtype=p["dtype"],
+                                                     seed=embedding_seed)
+            else:
+                embedding = PiecewiseLinearEmbedding.from_data(X, PLE_BINS, PLE_OUTPUTS, dtype=p["dtype"],
+                                                               seed=embedding_seed)
         width_in = n_in if embedding is None else embedding.n_out
         network = mlp([width_in, *p["hidden_layer_sizes"], n_out], activation=p["activation"],
                       dropout=p["dropout"], seed=seed, input_dropout=p["input_dropout"], dtype=p["dtype"],
@@ -187,7 +203,8 @@ class _BaseMLP(BaseEstimator):
         p = self.checked_params()
         target, n_out = self._encode_target(np.asarray(y), False)
         groups = self._feature_groups(X, None, np.shape(X)[1])
-        network, _ = self._build_network(p, np.shape(X)[1], n_out, self._seeds(p["random_state"])[0], groups)
+        network, _ = self._build_network(p, np.shape(X)[1], n_out, self._seeds(p["random_state"])[0], groups,
+                                         X=np.asarray(X, dtype=np.float64))
         loss = self._loss(target)
         return network, loss, loss.check_target(target, n_out, network.dtype)
 
@@ -258,7 +275,8 @@ class _BaseMLP(BaseEstimator):
         weight = check_sample_weight("sample_weight", sample_weight, X.shape[0])
         target, n_out = self._encode_target(y, warm, weight)
         net_seed, train_seed, split_seed = self._seeds(p["random_state"])
-        network, regularizer = self._build_network(p, X.shape[1], n_out, net_seed, groups)
+        network, regularizer = self._build_network(p, X.shape[1], n_out, net_seed, groups, X=X,
+                                                   previous=self.network_ if warm else None)
         if warm:
             self._copy_weights(self.network_, network)
             self._output_to_training_units(network)

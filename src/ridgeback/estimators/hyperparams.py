@@ -169,8 +169,9 @@ def _optional_float(text: str):
     return None if text.strip().lower() == "none" else float(text)
 
 
-#: ``numeric_embedding`` choices: ``"periodic"`` puts a PeriodicEmbedding in front of the network
-NUMERIC_EMBEDDINGS = ("periodic",)
+#: ``numeric_embedding`` choices: ``"periodic"`` puts a PeriodicEmbedding in front of the network,
+#: ``"ple"`` a PiecewiseLinearEmbedding on the training columns' quantile bins
+NUMERIC_EMBEDDINGS = ("periodic", "ple")
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,8 @@ _ROWS = (
                    option="normalization", parse=_parse_optional_choice, kind="choice",
                    choices=("none", *NORMALIZATIONS), searchable=True),
     HyperParameter("numeric_embedding", None, _optional_choice(NUMERIC_EMBEDDINGS),
-                   "embed each input column first: none or periodic", "numeric embedding",
+                   "embed each input column first: none, periodic or ple (piecewise-linear)",
+                   "numeric embedding",
                    option="numeric_embedding", parse=_parse_optional_choice, kind="choice",
                    choices=("none", *NUMERIC_EMBEDDINGS), searchable=True, lockstep=True),
     HyperParameter("optimizer", "adam", _choice(tuple(OPTIMIZERS)), "the optimizer", "optimizer",

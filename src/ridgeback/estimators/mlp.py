@@ -62,12 +62,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         row's output depend on the other rows of its batch in training (a mild regularizer of its
         own, noisier with small ``batch_size``); a last batch of one row is merged into the one
         before. LayerNorm normalizes each row on its own, the same in training and at inference.
-    numeric_embedding : {None, "periodic"}, default=None
+    numeric_embedding : {None, "periodic", "ple"}, default=None
         ``"periodic"``: each input column first goes through a
         :class:`~ridgeback.PeriodicEmbedding` (16 learned frequencies, 4 outputs per column;
         Gorishniy et al. 2022), which helps with sharp or periodic dependence on one column.
-        ``group_l1`` then acts on the embedding's per-column weights, so ``selected_features``
-        still names input columns.
+        ``"ple"``: through a :class:`~ridgeback.PiecewiseLinearEmbedding` instead, on up to 16
+        bins at the quantiles of the column's training values (4 outputs per column), which
+        helps where thresholds on a column decide the target, as in a tree. ``group_l1`` then
+        acts on the embedding's per-column weights, so ``selected_features`` still names input
+        columns.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"}, default="adam"
     learning_rate : float > 0, default=1e-3
         The base rate; ``lr_schedule`` scales it step by step.

@@ -14,7 +14,8 @@ Sigmoid → Sigmoid; Dropout is the identity at inference, or a Mul by the keep 
 operators: GELU → :math:`x \cdot \tfrac12(1 + \operatorname{Erf}(x/\sqrt2))`, SiLU →
 Sigmoid + Mul, Mish → Softplus + Tanh + Mul, SELU → Selu, BatchNorm → BatchNormalization
 (running statistics, as at inference), LayerNorm → LayerNormalization, PeriodicEmbedding →
-Unsqueeze, Mul, Cos, Sin, Concat, Einsum (one linear map per column), Add, Reshape.
+Unsqueeze, Mul, Cos, Sin, Concat, Einsum (one linear map per column), Add, Reshape,
+PiecewiseLinearEmbedding → Unsqueeze, Sub, Mul, Max, Min (the clipped bins), Einsum, Add, Reshape.
 A :class:`~ridgeback.selection.ensemble.FoldEnsemble` becomes one graph: each member's network
 as above (initializers named ``m{k}_...``) on its own columns of the input (a ``Slice`` of
 ``FoldEnsemble.transform``'s matrix, where each TabularModel member's preprocessed columns sit
@@ -39,7 +40,7 @@ import numpy as np
 
 from .._util.files import atomic_write_bytes
 from ..engine.activations import GELU, SELU, Mish, SiLU
-from ..engine.embeddings import PeriodicEmbedding
+from ..engine.embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
 from ..engine.inspection import network_of
 from ..engine.layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
 from ..engine.network import Sequential
@@ -150,6 +151,16 @@ def _periodic_embedding(g, layer, i):
     g.add("Reshape", [g.current, g.const(f"shape{i}", [-1, layer.n_out], np.int64)])
 
 
+def _piecewise_linear_embedding(g, layer, i):
+    x3 = g.add("Unsqueeze", [g.current, g.const(f"axis{i}", [2], np.int64)])  # (N, F, 1)
+    shifted = g.add("Sub", [x3, g.const(f"left{i}", layer._left)])
+    raw = g.add("Mul", [shifted, g.const(f"scale{i}", layer._scale)])
+    g.add("Min", [g.add("Max", [raw, g.const(f"low{i}", layer._low)]), g.const(f"high{i}", layer._high)])
+    g.add("Einsum", [g.current, g.const(f"W{i}", layer.weight.data)], equation="nft,ftd->nfd")
+    g.add("Add", [g.current, g.const(f"b{i}", layer.bias.data)])
+    g.add("Reshape", [g.current, g.const(f"shape{i}", [-1, layer.n_out], np.int64)])
+
+
 def _dropout(g, layer, i):
     if layer.scale == "inference" and layer.rate > 0:  # identity at inference otherwise
         g.add("Mul", [g.current, g.const(f"keep{i}", 1.0 - layer.rate)])
@@ -170,6 +181,7 @@ _EMITTERS = (
     (BatchNorm, _batch_norm),
     (LayerNorm, _layer_norm),
     (PeriodicEmbedding, _periodic_embedding),
+    (PiecewiseLinearEmbedding, _piecewise_linear_embedding),
     (Dropout, _dropout),
 )
 
