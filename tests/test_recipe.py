@@ -32,6 +32,13 @@ def test_every_candidate_of_the_recipe_is_a_valid_estimator(task, cls):
             cls(**{name: value}).checked_params()
 
 
+@pytest.mark.parametrize("rows, embeddings", [(200, [None, "periodic"]), (1599, [None, "periodic"]),
+                                              (1600, [None, "periodic", "ple"]),
+                                              (40_000, [None, "periodic", "ple"])])
+def test_piecewise_linear_embeddings_are_searched_from_100_rows_per_bin(rows, embeddings):
+    assert default_recipe(rows, 5, "regression").grid["numeric_embedding"] == embeddings
+
+
 def test_small_tables_get_no_width_beyond_half_their_rows():
     widths = {w for h in default_recipe(200, 5, "regression").grid["hidden_layer_sizes"] for w in h}
     assert widths == {64}

@@ -79,9 +79,10 @@ lr, batch_size, hidden (sizes joined by 'x', e.g. hidden=64,128x64), activation,
 Without --grid, the no-hints recipe sized to the data (ridgeback.selection.recipe): successive
 halving over 27 random candidates (--n-iter) of L1/L2 strengths, dropout, label smoothing, depth
 (0 to 2 hidden layers: the linear model is a candidate), width, activation, learning rate and
-periodic numeric embeddings, with Adam's beta_2 = 0.95 and the batch size and epochs sized to the
-rows (your flags win). Writes RUNDIR/model.json + weights.npz (so that
-`ridgeback predict RUNDIR DATA` works), RUNDIR/run.json and RUNDIR/report.html.
+numeric embeddings (periodic, or piecewise-linear from 1,600 rows per fold), with Adam's
+beta_2 = 0.95 and the batch size and epochs sized to the rows (your flags win). Writes
+RUNDIR/model.json + weights.npz (so that `ridgeback predict RUNDIR DATA` works), RUNDIR/run.json
+and RUNDIR/report.html.
 Every finished (candidate, fold, rung) fit is recorded in RUNDIR/search/ as it finishes: after a
 kill or Ctrl-C (exit 130), the same command with --resume skips them and ends with the same model.
 """

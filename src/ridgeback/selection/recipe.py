@@ -12,8 +12,11 @@ briefly and only the best are trained long. Every choice is measured in
   beats it, and without it the search could only pick a noisier model.
 * **Widths 64 to 256, one or two hidden layers**, so that signal-like data (many weakly
   informative, ordered features) can be expressed; the width is capped for small tables.
-* **Periodic numeric embeddings** (:class:`~ridgeback.PeriodicEmbedding`) may be chosen:
-  RealMLP-TD's ablation credits them with a fifth of the error on regression.
+* **Numeric embeddings** may be chosen: periodic (:class:`~ridgeback.PeriodicEmbedding`;
+  RealMLP-TD's ablation credits them with a fifth of the error on regression) and, from
+  ``PLE_MIN_ROWS`` rows per fold (100 for each of its 16 bins), piecewise-linear over quantile
+  bins (:class:`~ridgeback.PiecewiseLinearEmbedding`: the thresholds a tree splits on, on the
+  tables where boosting otherwise beats MLPs).
 * **Adam with** :math:`\beta_2 = 0.95` (RealMLP-TD; +2% / +23% error with 0.999 in its
   ablation), learning rates :math:`10^{-3}` to :math:`10^{-2}`, SiLU/Mish/ReLU.
 * **Regularization searched, not fixed**: L2 and L1 strengths, dropout and, for classifiers,
@@ -42,7 +45,11 @@ from dataclasses import dataclass, field
 
 from .._util.validation import check_int
 
-__all__ = ["Recipe", "default_recipe", "data_batch_size", "data_epochs"]
+__all__ = ["Recipe", "default_recipe", "data_batch_size", "data_epochs", "PLE_MIN_ROWS"]
+
+#: rows a fold trains on from which piecewise-linear embeddings are searched: 100 rows for each
+#: of their 16 bins (on smaller tables they overfit and take draws from the other candidates)
+PLE_MIN_ROWS = 1600
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,7 @@ def default_recipe(n_rows: int, n_features: int, task: str, n_classes: int | Non
         "l2": [0.0, 1e-5, 1e-4, 1e-3, 1e-2],
         "l1": [0.0, 0.0, 1e-5, 1e-4],
         "dropout": [0.0, 0.1, 0.2, 0.3],
-        "numeric_embedding": [None, "periodic"],
+        "numeric_embedding": [None, "periodic", *(["ple"] if n_rows >= PLE_MIN_ROWS else [])],
     }
     if task == "classification":
         grid["label_smoothing"] = [0.0, 0.1]
