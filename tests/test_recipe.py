@@ -39,6 +39,16 @@ def test_piecewise_linear_embeddings_are_searched_from_100_rows_per_bin(rows, em
     assert default_recipe(rows, 5, "regression").grid["numeric_embedding"] == embeddings
 
 
+@pytest.mark.parametrize("rows, task", [(200, "regression"), (5000, "classification")])
+def test_the_anchor_is_a_point_of_the_grid_near_realmlp_td(rows, task):
+    recipe = default_recipe(rows, 5, task, n_classes=2)
+    (point,) = recipe.include
+    assert set(point) == set(recipe.grid)
+    assert all(value in recipe.grid[name] for name, value in point.items())
+    assert point["hidden_layer_sizes"] == ((64,) if rows == 200 else (256, 256))
+    assert point["numeric_embedding"] == "periodic" and point.get("label_smoothing", 0.1) == 0.1
+
+
 def test_small_tables_get_no_width_beyond_half_their_rows():
     widths = {w for h in default_recipe(200, 5, "regression").grid["hidden_layer_sizes"] for w in h}
     assert widths == {64}
@@ -68,7 +78,10 @@ def test_no_hints_tune_runs_the_recipe_and_flags_still_win(tmp_path, capsys):
     assert code == 0
     run = json.loads((tmp_path / "run" / "run.json").read_text())
     assert out["tune"]["search"]["strategy"] == "halving"
-    assert len(out["tune"]["results"]) == 4
+    assert len(out["tune"]["results"]) == 5  # the 4 drawn and the anchor, evaluated first
+    first = {k: tuple(v) if k == "hidden_layer_sizes" else v
+             for k, v in out["tune"]["results"][0]["params"].items()}
+    assert first == default_recipe(60, 3, "regression").include[0]
     settings = run["settings"]
     assert settings["epochs"] == 6  # the user's flag
     assert settings["batch_size"] == 32 and settings["beta_2"] == 0.95  # the recipe's, sized to 60 rows

@@ -77,10 +77,11 @@ TUNE_EXAMPLES = """examples:
 --grid: "name=v1,v2,...;name=..." with names l1, l2, group_l1, dropout, input_dropout, max_norm,
 lr, batch_size, hidden (sizes joined by 'x', e.g. hidden=64,128x64), activation, optimizer.
 Without --grid, the no-hints recipe sized to the data (ridgeback.selection.recipe): successive
-halving over 27 random candidates (--n-iter) of L1/L2 strengths, dropout, label smoothing, depth
-(0 to 2 hidden layers: the linear model is a candidate), width, activation, learning rate and
-numeric embeddings (periodic, or piecewise-linear from 1,600 rows per fold), with Adam's
-beta_2 = 0.95 and the batch size and epochs sized to the rows (your flags win). Writes
+halving over 27 random candidates (--n-iter), plus one anchor near RealMLP-TD's defaults, of
+L1/L2 strengths, dropout, label smoothing, depth (0 to 2 hidden layers: the linear model is a
+candidate), width, activation, learning rate and numeric embeddings (periodic, or
+piecewise-linear from 1,600 rows per fold), with Adam's beta_2 = 0.95 and the batch size and
+epochs sized to the rows (your flags win). Writes
 RUNDIR/model.json + weights.npz (so that `ridgeback predict RUNDIR DATA` works), RUNDIR/run.json
 and RUNDIR/report.html.
 Every finished (candidate, fold, rung) fit is recorded in RUNDIR/search/ as it finishes: after a

@@ -106,7 +106,8 @@ def cmd_tune(args) -> int:
     for name, values in grid.items():  # check every candidate value before hours of fitting
         for value in values:
             make_estimator(task, {**base, name: value})
-    n_candidates = n_iter or int(np.prod([len(v) for v in grid.values()]))
+    n_candidates = (n_iter or int(np.prod([len(v) for v in grid.values()]))) + len(
+        _include(args, recipe, n_iter, ensemble))
     status(args, f"tuning {n_candidates} candidates x {args.cv} folds ...")
     start = time.perf_counter()
     with notes_on_stderr(args.quiet):
@@ -265,10 +266,19 @@ def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none", 
             time_budget=args.time_budget,
             journal=journal,
             baseline=True,
+            include=[step_grid(c) for c in _include(args, recipe, n_iter, ensemble)],
         )
     finally:
         close_progress()
     return strip_step(result)
+
+
+def _include(args, recipe, n_iter, ensemble) -> list:
+    """The recipe's ``include`` candidates (its anchor), searched besides the random draw of the
+    no-hints search; none with --grid or --search tpe."""
+    if recipe is None or args.grid or _search_kind(args, n_iter, recipe, ensemble) == "tpe":
+        return []
+    return recipe.include
 
 
 def _search_kind(args, n_iter, recipe=None, ensemble="none"):

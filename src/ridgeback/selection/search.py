@@ -274,7 +274,7 @@ OOF_BUDGET_BYTES = 64 * 2**20
 def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None, scheduler=None,
          random_state=None, refit="best", scoring=None, progress=None, lockstep=True,
          ensemble="none", sample_weight=None, search=None, halving_factor=3, time_budget=None,
-         journal=None, baseline=False) -> TuneResult:
+         journal=None, baseline=False, include=None) -> TuneResult:
     """Cross-validated grid or random search over any hyper-parameters, with the 1-SE rule.
 
     Parameters
@@ -354,6 +354,10 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         Also cross-validate a linear model (LogisticRegression or Ridge, a small grid of
         strengths) in place of the network, on the same folds and preprocessing:
         ``result.baseline`` (see :mod:`ridgeback.selection.baseline`).
+    include : list of dict or None
+        Candidates evaluated before the grid's (or the ``n_iter`` random ones, which they do
+        not replace: the random draw stays the same), e.g. a known-good default that a random
+        draw may miss; each sets exactly the parameters of ``grid``. Not with ``search="tpe"``.
 
     Returns
     -------
@@ -396,10 +400,14 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     if sample_weight is not None and adaptive:
         raise ValueError("sample_weight is not yet passed to a halving, TPE, budgeted or journaled search. "
                          f"Received: sample_weight with search={search!r}")
+    include = _check_include(include, grids)
+    if search == "tpe" and include:
+        raise ValueError(f"search='tpe' proposes every candidate itself; it takes no `include`. "
+                         f"Received: include={include!r:.100}")
     if search == "tpe":
         return _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_budget, journal,
                     dict(n_jobs=n_jobs, backend=backend, scheduler=scheduler), progress)
-    candidates = _candidates(grids, n_iter, entropy)
+    candidates = include + _candidates(grids, n_iter, entropy)
     if search == "halving" or time_budget is not None or journal is not None:
         from .budget import deadline_from
         from .halving import run_rungs
@@ -529,6 +537,21 @@ def _fold_ensemble(estimator, X, y, params, folds, entropy, models, sample_weigh
             final_step(member).trainer_ = None
             models.append(member)
     return FoldEnsemble(models)
+
+
+def _check_include(include, grids) -> list:
+    """``include`` as a list of candidate dicts, each setting exactly the parameters of one of
+    the ``grids`` (a point of the searched space, as a drawn candidate is)."""
+    if include is None:
+        return []
+    if not isinstance(include, (list, tuple)) or not all(isinstance(c, dict) for c in include):
+        raise ValueError(f"`include` must be a list of candidate dicts. Received: include={include!r:.100}")
+    for c in include:
+        if not any(set(c) == set(grid) for grid in grids):
+            expected = " or ".join(", ".join(sorted(grid)) for grid in grids)
+            raise ValueError(f"each `include` candidate must set exactly the grid's parameters ({expected}). "
+                             f"Received: include candidate {c!r:.100}")
+    return [dict(c) for c in include]
 
 
 def _candidates(grids, n_iter, entropy) -> list:
