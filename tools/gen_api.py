@@ -59,13 +59,19 @@ def _split(doc: str) -> tuple[str, str]:
 
 
 def _methods(cls) -> list[tuple[str, object]]:
-    out = []
-    for name, member in vars(cls).items():
-        if name.startswith("_") or not (
-            inspect.isfunction(member) or isinstance(member, (classmethod, property))
-        ):
-            continue
-        out.append((name, member))
+    """The class's own public methods and properties, and those it inherits from ridgeback's
+    private (``_Name``) bases, which the reference does not show on their own; own ones first."""
+    own = [cls, *(base for base in cls.__mro__[1:]
+                  if base.__name__.startswith("_") and base.__module__.startswith("ridgeback."))]
+    out, seen = [], set()
+    for klass in own:
+        for name, member in vars(klass).items():
+            if name in seen or name.startswith("_") or not (
+                inspect.isfunction(member) or isinstance(member, (classmethod, property))
+            ):
+                continue
+            seen.add(name)
+            out.append((name, member))
     return out
 
 

@@ -41,7 +41,55 @@ from .layers import LAYERS, Layer, Parameter
 __all__ = ["PeriodicEmbedding", "PiecewiseLinearEmbedding", "EMBEDDINGS"]
 
 
-class PeriodicEmbedding(Layer):
+class _ColumnMap(Layer):
+    r"""What both embeddings share: column :math:`j`'s features :math:`z_j` (``(F, N, m)``, one
+    slice per column) through a linear map of its own, :math:`e_j = z_j W_j + b_j`, with
+    ``weight`` ``(F, m, d)`` and ``bias`` ``(F, d)``; the output :math:`[e_1, \dots, e_F]`; and
+    the config, which carries ``weight``'s regularizer (group L1's groups)."""
+
+    @property
+    def n_in(self):
+        return self.n_features
+
+    @property
+    def n_out(self):
+        return self.n_features * self.d_embedding
+
+    def _map(self, z):
+        r""":math:`[z_1 W_1 + b_1, \dots]` as ``(N, F d)`` for ``z`` of shape ``(F, N, m)``."""
+        out = np.matmul(z, self.weight.data)  # (F, N, d)
+        out += self.bias.data[:, None, :]
+        return np.ascontiguousarray(out.transpose(1, 0, 2)).reshape(z.shape[1], self.n_out)
+
+    def _map_backward(self, grad_out, z, z_grad=True):
+        r"""Fill ``weight.grad`` and ``bias.grad``; return :math:`\partial C/\partial z`,
+        ``(F, N, m)`` (None unless ``z_grad``)."""
+        n = z.shape[1]
+        g = grad_out.reshape(n, self.n_features, self.d_embedding).transpose(1, 0, 2)  # (F, N, d)
+        np.matmul(z.transpose(0, 2, 1), g, out=self.weight.grad)
+        self.bias.grad[...] = g.sum(axis=1)
+        return np.matmul(g, self.weight.data.transpose(0, 2, 1)) if z_grad else None
+
+    def _with_regularizer(self, config) -> dict:
+        from .regularizers import serialize  # regularizers know nothing of layers; only names cross
+
+        if self.weight.regularizer is not None:  # e.g. group_l1's GroupL1, one group per column
+            config["regularizer"] = serialize(self.weight.regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        from .regularizers import deserialize
+
+        config = dict(config)
+        regularizer = config.pop("regularizer", None)
+        layer = cls(**config)
+        if regularizer is not None:
+            layer.weight.regularizer = deserialize(regularizer)
+        return layer
+
+
+class PeriodicEmbedding(_ColumnMap):
     r"""Per-column periodic features followed by a per-column linear map.
 
     For input column :math:`j` with frequencies :math:`f_{j1..k}`, angles
@@ -128,40 +176,26 @@ class PeriodicEmbedding(Layer):
     def _width_in(k, include_input):
         return 2 * k + int(bool(include_input))
 
-    @property
-    def n_in(self):
-        return self.n_features
-
-    @property
-    def n_out(self):
-        return self.n_features * self.d_embedding
-
     def forward(self, x, training=False):
         if x.ndim != 2 or x.shape[1] != self.n_features:
             raise ValueError(f"PeriodicEmbedding expects input of shape (n, {self.n_features}). "
                              f"Received: x with shape {x.shape}")
-        n, k = x.shape[0], self.n_frequencies
+        k = self.n_frequencies
         two_pi = x.dtype.type(2 * math.pi)
         angles = (two_pi * x)[:, :, None] * self.frequencies.data  # (N, F, k)
         parts = [np.cos(angles), np.sin(angles)]
         if self.include_input:
             parts.append(x[:, :, None])
         z = np.concatenate(parts, axis=2).transpose(1, 0, 2)  # (F, N, m): one matmul per column
-        out = np.matmul(z, self.weight.data)  # (F, N, d)
-        out += self.bias.data[:, None, :]
         self._cache = (x, z, k)
-        return np.ascontiguousarray(out.transpose(1, 0, 2)).reshape(n, self.n_out)
+        return self._map(z)
 
     def backward(self, grad_out, input_grad=True):
         if self._cache is None:
             raise RuntimeError("PeriodicEmbedding.backward called before forward.")
         x, z, k = self._cache
         self._cache = None
-        n = x.shape[0]
-        g = grad_out.reshape(n, self.n_features, self.d_embedding).transpose(1, 0, 2)  # (F, N, d)
-        np.matmul(z.transpose(0, 2, 1), g, out=self.weight.grad)
-        self.bias.grad[...] = g.sum(axis=1)
-        dz = np.matmul(g, self.weight.data.transpose(0, 2, 1))  # (F, N, m)
+        dz = self._map_backward(grad_out, z)  # (F, N, m)
         cos, sin = z[:, :, :k], z[:, :, k:2 * k]
         d_angle = cos * dz[:, :, k:2 * k] - sin * dz[:, :, :k]  # (F, N, k)
         two_pi = x.dtype.type(2 * math.pi)
@@ -189,28 +223,12 @@ class PeriodicEmbedding(Layer):
         return {"frequencies": ((n, k), dtype), "weight": ((n, m, d), dtype), "bias": ((n, d), dtype)}
 
     def get_config(self):
-        from .regularizers import serialize  # regularizers know nothing of layers; only names cross
-
-        config = {"n_features": self.n_features, "n_frequencies": self.n_frequencies, "sigma": self.sigma,
-                  "d_embedding": self.d_embedding, "include_input": self.include_input,
-                  "dtype": self.dtype.name}
-        if self.weight.regularizer is not None:  # e.g. group_l1's GroupL1, one group per column
-            config["regularizer"] = serialize(self.weight.regularizer)
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        from .regularizers import deserialize
-
-        config = dict(config)
-        regularizer = config.pop("regularizer", None)
-        layer = cls(**config)
-        if regularizer is not None:
-            layer.weight.regularizer = deserialize(regularizer)
-        return layer
+        return self._with_regularizer({
+            "n_features": self.n_features, "n_frequencies": self.n_frequencies, "sigma": self.sigma,
+            "d_embedding": self.d_embedding, "include_input": self.include_input, "dtype": self.dtype.name})
 
 
-class PiecewiseLinearEmbedding(Layer):
+class PiecewiseLinearEmbedding(_ColumnMap):
     r"""Per-column piecewise-linear encoding over fixed bins, followed by a per-column linear map.
 
     Column :math:`j` has bin edges :math:`b_{j0} < b_{j1} < \dots < b_{jT_j}` (quantiles of the
@@ -316,14 +334,6 @@ class PiecewiseLinearEmbedding(Layer):
     def n_bins(self):
         return max(len(e) - 1 for e in self.edges)
 
-    @property
-    def n_in(self):
-        return self.n_features
-
-    @property
-    def n_out(self):
-        return self.n_features * self.d_embedding
-
     def encode(self, x):
         """``(z, active)``: the encoding :math:`z`, ``(N, F, T)``, and where it is not clipped."""
         raw = (x[:, :, None] - self._left) * self._scale
@@ -334,26 +344,20 @@ class PiecewiseLinearEmbedding(Layer):
         if x.ndim != 2 or x.shape[1] != self.n_features:
             raise ValueError(f"PiecewiseLinearEmbedding expects input of shape (n, {self.n_features}). "
                              f"Received: x with shape {x.shape}")
-        n = x.shape[0]
         z, active = self.encode(x)
         z = z.transpose(1, 0, 2)  # (F, N, T): one matmul per column
-        out = np.matmul(z, self.weight.data)  # (F, N, d)
-        out += self.bias.data[:, None, :]
         self._cache = (z, active)
-        return np.ascontiguousarray(out.transpose(1, 0, 2)).reshape(n, self.n_out)
+        return self._map(z)
 
     def backward(self, grad_out, input_grad=True):
         if self._cache is None:
             raise RuntimeError("PiecewiseLinearEmbedding.backward called before forward.")
         z, active = self._cache
         self._cache = None
-        n = z.shape[1]
-        g = grad_out.reshape(n, self.n_features, self.d_embedding).transpose(1, 0, 2)  # (F, N, d)
-        np.matmul(z.transpose(0, 2, 1), g, out=self.weight.grad)
-        self.bias.grad[...] = g.sum(axis=1)
+        dz = self._map_backward(grad_out, z, z_grad=input_grad)
         if not input_grad:
             return None
-        dz = np.matmul(g, self.weight.data.transpose(0, 2, 1)).transpose(1, 0, 2)  # (N, F, T)
+        dz = dz.transpose(1, 0, 2)  # (N, F, T)
         return np.ascontiguousarray((dz * active * self._scale).sum(axis=2))
 
     def parameters(self):
@@ -370,24 +374,8 @@ class PiecewiseLinearEmbedding(Layer):
         return {"weight": ((n, t, d), dtype), "bias": ((n, d), dtype)}
 
     def get_config(self):
-        from .regularizers import serialize
-
-        config = {"edges": [e.tolist() for e in self.edges], "d_embedding": self.d_embedding,
-                  "dtype": self.dtype.name}
-        if self.weight.regularizer is not None:
-            config["regularizer"] = serialize(self.weight.regularizer)
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        from .regularizers import deserialize
-
-        config = dict(config)
-        regularizer = config.pop("regularizer", None)
-        layer = cls(**config)
-        if regularizer is not None:
-            layer.weight.regularizer = deserialize(regularizer)
-        return layer
+        return self._with_regularizer({"edges": [e.tolist() for e in self.edges],
+                                       "d_embedding": self.d_embedding, "dtype": self.dtype.name})
 
 
 def _check_edges(edges) -> list:
