@@ -208,6 +208,9 @@ def test_estimators_take_numeric_embedding_ple_and_group_columns_by_input():
     kept = selected_features(reg).indices.tolist()
     assert {0, 1} <= set(kept) and len(kept) < 6
     assert reg.score(X, y) > 0.9
+    # the untrained network lambda_max starts from has the bins fit takes (float32 values)
+    start, _, _ = MLPRegressor((16,), numeric_embedding="ple").initial_network(X, y)
+    assert all(np.array_equal(a, b) for a, b in zip(start.layers[0].edges, emb.edges, strict=True))
     clf = MLPClassifier((8,), numeric_embedding="ple", max_epochs=3, random_state=0).fit(X, y > 0)
     assert clf.predict_proba(X).shape == (300, 2)
     # a warm start on other rows keeps the bins the network was trained with

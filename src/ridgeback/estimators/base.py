@@ -204,7 +204,8 @@ class _BaseMLP(BaseEstimator):
         target, n_out = self._encode_target(np.asarray(y), False)
         groups = self._feature_groups(X, None, np.shape(X)[1])
         network, _ = self._build_network(p, np.shape(X)[1], n_out, self._seeds(p["random_state"])[0], groups,
-                                         X=np.asarray(X, dtype=np.float64))
+                                         X=np.asarray(X, dtype=p["dtype"]) if p["numeric_embedding"] == "ple"
+                                         else None)  # the bins fit would take, from the same values
         loss = self._loss(target)
         return network, loss, loss.check_target(target, n_out, network.dtype)
 
