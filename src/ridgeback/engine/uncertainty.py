@@ -22,7 +22,12 @@ from .._util.validation import check_array_2d, check_int
 from .inspection import network_of
 from .layers import Dropout
 
-__all__ = ["mc_dropout_predict"]
+__all__ = ["mc_dropout_predict", "NoDropoutWarning"]
+
+
+class NoDropoutWarning(UserWarning):
+    """Monte-Carlo samples were asked of a network without dropout: every sample is the
+    deterministic prediction (an ensemble of such members still has a spread between them)."""
 
 
 def mc_dropout_predict(model, X, samples=50, seed=None, transform=None, batch_size=8192):
@@ -80,7 +85,8 @@ def mc_dropout_predict(model, X, samples=50, seed=None, transform=None, batch_si
     if not any(layer.rate > 0 for layer in dropouts):
         # not an error (the answer is right), but a user asking for MC samples expects a spread
         warnings.warn("the network has no dropout (every rate is 0): all Monte-Carlo samples are the "
-                      "deterministic prediction and the standard deviation is 0", stacklevel=2)
+                      "deterministic prediction and the standard deviation is 0", NoDropoutWarning,
+                      stacklevel=2)
     children = np.random.default_rng(seed).spawn(len(dropouts))
     own = [layer.rng for layer in dropouts]
     # Welford's running moments in float64: bounded memory for any number of samples, and a

@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 
 from .._util.validation import check_int
+from ..engine.uncertainty import NoDropoutWarning
 
 __all__ = ["FoldEnsemble", "FoldKeeper", "ENSEMBLES"]
 
@@ -34,10 +35,6 @@ ENSEMBLES = ("none", "folds")
 
 def _is_classifier(model) -> bool:
     return hasattr(model, "classes_")
-
-
-#: what a member's predict_mc says when it has no dropout (engine/uncertainty.mc_dropout_predict)
-_NO_DROPOUT = "the network has no dropout"
 
 
 class FoldEnsemble:
@@ -159,7 +156,7 @@ class FoldEnsemble:
                 warnings.simplefilter("always")
                 mean, std = m.predict_mc(X, samples=samples, seed=member_seed)
             for w in caught:
-                if _NO_DROPOUT in str(w.message):
+                if issubclass(w.category, NoDropoutWarning):
                     deterministic += 1
                 else:
                     warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -169,7 +166,7 @@ class FoldEnsemble:
             variances.append(np.asarray(std, dtype=np.float64) ** 2)
         if deterministic == len(self.members):
             warnings.warn("the ensemble's members have no dropout (every rate is 0): the standard deviation "
-                          "is the spread between the members only", stacklevel=2)
+                          "is the spread between the members only", NoDropoutWarning, stacklevel=2)
         mean = _weighted(means, self.weights)
         second = _weighted([v + mu ** 2 for v, mu in zip(variances, means, strict=True)], self.weights)
         return mean, np.sqrt(np.maximum(second - mean ** 2, 0.0))
