@@ -43,6 +43,48 @@ def test_a_recorded_outcome_reads_back_exactly(tmp_path):
     assert not list(tmp_path.glob("*.pkl"))
 
 
+def test_a_dropped_state_reads_back_as_not_finished(tmp_path):
+    est = MLPClassifier((5,), max_epochs=2, random_state=0)
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    est.fit(X, y)
+    journal = SearchJournal(tmp_path, {"data": "x"}, resume=False)
+    for rung in (0, 1):
+        journal.put(0, 0, rung, {"test_score": 0.5 + rung, "state": est.trainer_.continuation_state(),
+                                 "skipped": False})
+    journal.put(1, 0, 0, {"test_score": 0.25, "state": None, "skipped": False})  # stopped early
+    assert len(list(tmp_path.glob("*.state.npz"))) == 2
+    journal.drop_states(0)
+    assert [p.name for p in tmp_path.glob("*.state.npz")] == ["c000000-f00-r01.state.npz"]
+    dropped, kept, finished = journal.get(0, 0, 0), journal.get(0, 0, 1), journal.get(1, 0, 0)
+    assert dropped["test_score"] == 0.5 and dropped["state"] is None and dropped["state_dropped"] is True
+    np.testing.assert_array_equal(kept["state"]["weights"], est.trainer_.continuation_state()["weights"])
+    assert "state_dropped" not in kept
+    assert finished == {"test_score": 0.25, "state": None, "skipped": False}
+    journal.drop_states()
+    assert not list(tmp_path.glob("*.state.npz")) and journal.get(0, 0, 1)["test_score"] == 1.5
+
+
+def test_a_finished_search_keeps_its_outcomes_and_drops_its_states(tmp_path):
+    X, y = make_classification(n_samples=150, n_features=5, random_state=2)
+    est = MLPClassifier((8,), max_epochs=9, random_state=0)
+    seen = []
+
+    class Spy(SearchJournal):  # the state files present when each rung starts writing
+        def put(self, candidate, fold, rung, outcome):
+            states = self.directory.glob("*.state.npz")
+            seen.append((rung, sorted({int(p.name.split("-r")[1][:2]) for p in states})))
+            super().put(candidate, fold, rung, outcome)
+
+    tune(est, X, y, {"l2": [0.0, 1e-3, 1e-1], "dropout": [0.0, 0.3]}, cv=3, search="halving",
+         refit=False, journal=Spy(tmp_path, {"data": "d"}, resume=False))
+    assert len(list(tmp_path.glob("c*.json"))) == 6 * 3 + 2 * 3
+    assert not list(tmp_path.glob("*.state.npz"))  # finished: every state dropped
+    assert max(max(rungs, default=0) for _, rungs in seen) == 1
+    assert all(rungs in ([], [0], [1], [0, 1]) for _, rungs in seen)
+    assert (1, [0]) in seen  # rung 0's states are there while rung 1 continues from them
+    assert not [rung for rung, rungs in seen if rung == 1 and rungs == []]
+
+
 def test_a_different_fingerprint_is_refused_on_resume(tmp_path):
     first = SearchJournal(tmp_path, fingerprint(data=b"abc", arguments={"cv": 3}), resume=False)
     assert not tmp_path.joinpath("journal.json").exists()  # nothing written before a first record
@@ -139,6 +181,9 @@ def test_tune_resumes_after_a_kill_with_the_same_model(table, uninterrupted, tmp
                            if p.name in ("model.json", "weights.npz") and "search" not in p.parts)
     for name in saved:
         assert (out / name).read_bytes() == (uninterrupted / name).read_bytes(), name
+    for run_dir in (out, uninterrupted):  # finished: the outcomes kept, the training states dropped
+        search = run_dir / "search"
+        assert list(search.glob("c*.json")) and not list(search.glob("*.state.npz"))
 
 
 def test_resume_with_other_arguments_or_data_is_refused(table, uninterrupted, tmp_path):

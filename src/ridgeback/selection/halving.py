@@ -242,6 +242,10 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
         if rung_info["tasks_skipped"]:
             info["stopped_by_budget"] = True
             break
+        if journal is not None and r > 0:  # every fit promoted from rung r - 1 has been continued
+            journal.drop_states(r - 1)
+    if journal is not None and not info["stopped_by_budget"]:
+        journal.drop_states()  # finished: nothing is continued any more
     rows = [_row(i, candidates[i], complete[i], outcomes, k, budgets[0], _candidate_result) for i in range(n)]
     if baseline:
         info["baseline"], info["baseline_oof"] = _baseline(estimator, outcomes, n, k, folds, len(y))
@@ -256,21 +260,23 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
 
 
 def _needed(alive, k, r, outcomes, journal) -> list:
-    """The (candidate, fold) fits rung ``r`` must run. A fold that finished in the previous rung
-    (stopped early or diverged) is carried over as it is, and one the journal recorded is read
-    back; both are put in ``outcomes`` directly."""
+    """The (candidate, fold) fits rung ``r`` must run. A fit the journal recorded is read back,
+    and a fold that finished in the previous rung (stopped early or diverged) is carried over
+    as it is; both are put in ``outcomes`` directly. A fold whose previous state the journal
+    dropped is trained afresh to this rung's budget (the same scores as continuing it, at a
+    constant learning rate)."""
     need = []
     for i in alive:
         for f in range(k):
-            prev = outcomes.get((i, f, r - 1))
-            if prev is not None and prev["state"] is None:  # finished: stopped early or diverged
-                outcomes[(i, f, r)] = {**prev, "fit_time": 0.0}
-                continue
             cached = None if journal is None else journal.get(i, f, r)
             if cached is not None:
                 outcomes[(i, f, r)] = cached
                 continue
-            need.append((i, f))
+            prev = outcomes.get((i, f, r - 1))
+            if prev is not None and prev["state"] is None and not prev.get("state_dropped"):
+                outcomes[(i, f, r)] = {**prev, "fit_time": 0.0}  # finished: stopped early or diverged
+                continue
+            need.append((i, f))  # a dropped state is trained afresh to this rung's budget
     return need
 
 

@@ -4,15 +4,22 @@ killed search resumes where it stopped.
 Layout of ``DIRECTORY`` (a run directory's ``search/``):
 
 * ``journal.json``: the fingerprint of the search (hashes of the data and of the arguments);
-* ``cCCCCC-fFF-rRR.npz`` then ``cCCCCC-fFF-rRR.json`` per finished fit: its outcome (scores,
-  fit time, epochs) and the state to continue it from (:meth:`Trainer.continuation_state`):
-  every array and NumPy scalar in the ``.npz`` (exact), the rest in the ``.json`` with
-  ``{"__npz__": key}`` where an array was (Python floats are written by ``repr``, which reads
-  back bit for bit; RNG states are plain integers).
+* ``cCCCCC-fFF-rRR.state.npz``, ``cCCCCC-fFF-rRR.npz`` then ``cCCCCC-fFF-rRR.json`` per
+  finished fit: the state to continue it from (:meth:`Trainer.continuation_state`: weights,
+  optimizer moments, generators), then its outcome (scores, held-out predictions, fit time,
+  epochs). Every array and NumPy scalar is in an ``.npz`` (exact), the rest in the ``.json``
+  with ``{"__npz__": key}`` where an array was (Python floats are written by ``repr``, which
+  reads back bit for bit; RNG states are plain integers).
 
 Each file is written atomically (temporary file, fsync, rename), the ``.json`` last: a fit is
 recorded once its ``.json`` exists, so a process killed at any moment (``kill -9``) leaves
 either a complete record or none. No pickle.
+
+The states are the bulk of a journal (a network's weights and two Adam moments per fit) and
+are needed only to continue a fit: :meth:`SearchJournal.drop_states` deletes them once a rung
+has been continued, and all of them when the search has finished, so that a finished run
+keeps only its outcomes (a record whose state was dropped reads back with
+``state_dropped=True``: not finished, to be trained again if it must be continued).
 """
 
 from __future__ import annotations
@@ -86,19 +93,25 @@ class SearchJournal:
         return self.directory / f"c{candidate:06d}-f{fold:02d}-r{rung:02d}"
 
     def put(self, candidate: int, fold: int, rung: int, outcome: dict) -> None:
-        """Record a finished fit's ``outcome`` (arrays and NumPy scalars anywhere inside)."""
+        """Record a finished fit's ``outcome`` (arrays and NumPy scalars anywhere inside); its
+        ``"state"``, when not None, goes to a file of its own (see :meth:`drop_states`)."""
         if not self._started:
             self._start()
-        arrays: dict = {}
-        plain = _split(outcome, arrays)
         stem = self._stem(candidate, fold, rung)
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        atomic_write_bytes(stem.with_suffix(".npz"), buffer.getvalue())
+        state = outcome.get("state")
+        arrays: dict = {}
+        plain = _split({**outcome, "state": None} if state is not None else outcome, arrays)
+        if state is not None:
+            state_arrays: dict = {}
+            entry = {"__state__": _split(state, state_arrays)}
+            atomic_write_bytes(_state_file(stem), _npz_bytes(state_arrays))
+            plain = {"__dict__": [[k, entry if k == "state" else v] for k, v in plain["__dict__"]]}
+        atomic_write_bytes(stem.with_suffix(".npz"), _npz_bytes(arrays))
         atomic_write_text(stem.with_suffix(".json"), json.dumps(plain))
 
     def get(self, candidate: int, fold: int, rung: int) -> dict | None:
-        """The recorded outcome, or None."""
+        """The recorded outcome, or None. A state deleted by :meth:`drop_states` reads back as
+        ``state=None`` with ``state_dropped=True``."""
         if not self._started:
             return None
         stem = self._stem(candidate, fold, rung)
@@ -106,9 +119,45 @@ class SearchJournal:
             plain = json.loads(stem.with_suffix(".json").read_text())
         except FileNotFoundError:
             return None
-        with np.load(stem.with_suffix(".npz"), allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-        return _join(plain, arrays)
+        entry = next((v for k, v in plain["__dict__"] if k == "state" and isinstance(v, dict)
+                      and "__state__" in v), None)
+        if entry is not None:
+            plain = {"__dict__": [[k, None if k == "state" else v] for k, v in plain["__dict__"]]}
+        outcome = _join(plain, _load(stem.with_suffix(".npz")))
+        if entry is not None:
+            try:
+                outcome["state"] = _join(entry["__state__"], _load(_state_file(stem)))
+            except FileNotFoundError:
+                outcome["state_dropped"] = True
+        return outcome
+
+    def drop_states(self, rung: int | None = None) -> None:
+        """Delete the training states recorded at ``rung`` (every rung: None), keeping the
+        outcomes. A search calls it for a rung once the next rung has continued every fit
+        it promoted, and for all when it has finished."""
+        if not self._started:
+            return
+        pattern = "c*-f*-r*" if rung is None else f"c*-f*-r{rung:02d}"
+        for path in self.directory.glob(pattern + _STATE_SUFFIX):
+            path.unlink(missing_ok=True)
+
+
+_STATE_SUFFIX = ".state.npz"
+
+
+def _state_file(stem: Path) -> Path:
+    return stem.with_name(stem.name + _STATE_SUFFIX)
+
+
+def _npz_bytes(arrays: dict) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _load(path: Path) -> dict:
+    with np.load(path, allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
 
 
 def _split(value, arrays: dict):
