@@ -43,6 +43,29 @@ def test_binary_metrics_match_scikit_learn():
     assert metric_from_predictions("neg_log_loss", truth, proba, classes) == -skm.log_loss(truth, proba)
 
 
+def test_float32_probabilities_score_their_log_loss_without_a_warning():
+    # scikit-learn's LogisticRegression on float32 rows (the linear baseline) gives float32
+    # probabilities whose rows, read as float64, miss 1 by ~3e-8: more than log_loss's
+    # float64 check allows, so it warned "do not sum to one" in every no-hints search
+    import warnings
+
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = make_classification(n_samples=3000, n_features=6, random_state=0)
+    proba = LogisticRegression().fit(X.astype(np.float32), y).predict_proba(X.astype(np.float32))
+    assert proba.dtype == np.float32
+    assert np.abs(proba.astype(np.float64).sum(axis=1) - 1).max() > np.sqrt(np.finfo(np.float64).eps)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = metric_from_predictions("neg_log_loss", y, proba, np.array([0, 1]))
+    p = proba.astype(np.float64)
+    p /= p.sum(axis=1, keepdims=True)
+    expected = np.mean(np.log(p[np.arange(y.size), y]))  # minus the log-loss
+    assert got == pytest.approx(expected, rel=1e-12)
+    assert got == pytest.approx(-skm.log_loss(y, p), rel=1e-12)
+
+
 def test_multiclass_auc_is_one_vs_rest_and_average_precision_macro():
     rng = np.random.default_rng(1)
     classes = np.array([0, 1, 2])

@@ -109,6 +109,9 @@ def metric_from_predictions(name: str, truth, prediction, classes=None, sample_w
         return float(metrics.f1_score(truth == classes[1], predicted == classes[1], sample_weight=w,
                                       zero_division=0))
     if name == "neg_log_loss":
+        # float32 probabilities read as float64 sum to 1 within float32's rounding only, which
+        # scikit-learn's float64 check reports as "do not sum to one": normalize them here
+        proba = proba / proba.sum(axis=1, keepdims=True)
         return -float(metrics.log_loss(truth, proba, labels=classes, sample_weight=w))
     onehot = (truth[:, None] == classes[None, :])
     present = onehot.any(axis=0) & ~onehot.all(axis=0)  # classes with positives and negatives here
