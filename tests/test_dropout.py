@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from ridgeback import Dense, Dropout, Sequential, mc_dropout_predict, mlp
+from ridgeback.engine.uncertainty import NoDropoutWarning
 
 
 def _linear_net(scale, rate, seed=0, d=6, k=3):
@@ -78,7 +79,8 @@ def test_mc_dropout_mean_is_close_to_the_deterministic_prediction_of_an_mlp():
 def test_mc_dropout_std_is_exactly_zero_without_dropout():
     X = np.random.default_rng(4).standard_normal((7, 5)).astype(np.float32)
     for net in (mlp([5, 9, 2], seed=0), Sequential(Dropout(0.0), Dense(5, 2, seed=0))):
-        mean, std = mc_dropout_predict(net, X, samples=10, seed=0)
+        with pytest.warns(NoDropoutWarning, match="no dropout"):
+            mean, std = mc_dropout_predict(net, X, samples=10, seed=0)
         np.testing.assert_array_equal(std, 0.0)
         np.testing.assert_array_equal(mean, net.forward(X))
 

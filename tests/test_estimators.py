@@ -12,6 +12,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from ridgeback import L1, L2, GroupL1, MLPClassifier, MLPRegressor, selected_features
 from ridgeback.engine.regularizers import Sum
+from ridgeback.engine.uncertainty import NoDropoutWarning
 
 pytestmark = pytest.mark.filterwarnings("ignore:batch_size=.* is larger than")
 
@@ -152,7 +153,8 @@ def test_predict_mc_mean_and_spread():
     X = rng.standard_normal((150, 3)).astype(np.float32)
     y = X @ np.array([1.0, -1.0, 0.5], dtype=np.float32)
     plain = MLPRegressor((16,), learning_rate=1e-2, max_epochs=30, random_state=0).fit(X, y)
-    mean, std = plain.predict_mc(X[:5], samples=10, seed=0)
+    with pytest.warns(NoDropoutWarning, match="no dropout"):
+        mean, std = plain.predict_mc(X[:5], samples=10, seed=0)
     np.testing.assert_allclose(mean, plain.predict(X[:5]), rtol=1e-5, atol=1e-5)
     assert mean.shape == std.shape == (5,) and np.all(std == 0)
     dropped = MLPRegressor((16,), dropout=0.3, learning_rate=1e-2, max_epochs=30, random_state=0).fit(X, y)

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ridgeback.tabular.limits import UnseenValuesWarning
 from ridgeback.tabular.preprocessing import Preprocessor
 
 
@@ -125,7 +126,9 @@ def test_missing_values_at_transform_are_imputed(frame):
 def test_unseen_category_gives_zeros(frame):
     pre = Preprocessor().fit(frame)
     row = frame.iloc[[0]].assign(city="Paris")
-    assert pre.transform(row)[0, 2:5].tolist() == [0.0, 0.0, 0.0]
+    with pytest.warns(UnseenValuesWarning, match="city: 1 unseen level"):
+        out = pre.transform(row)
+    assert out[0, 2:5].tolist() == [0.0, 0.0, 0.0]
 
 
 def test_unreadable_columns_are_refused():
