@@ -86,6 +86,8 @@ RUNDIR/model.json + weights.npz (so that `ridgeback predict RUNDIR DATA` works),
 and RUNDIR/report.html.
 Every finished (candidate, fold, rung) fit is recorded in RUNDIR/search/ as it finishes: after a
 kill or Ctrl-C (exit 130), the same command with --resume skips them and ends with the same model.
+A finished search keeps there only the fits' scores and held-out predictions (the training states
+that a resume continues from are deleted once nothing continues them).
 """
 
 
