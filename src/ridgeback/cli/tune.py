@@ -106,14 +106,14 @@ def cmd_tune(args) -> int:
     for name, values in grid.items():  # check every candidate value before hours of fitting
         for value in values:
             make_estimator(task, {**base, name: value})
-    n_candidates = (n_iter or int(np.prod([len(v) for v in grid.values()]))) + len(
-        _include(args, recipe, n_iter, ensemble))
+    include = _include(args, recipe, n_iter, ensemble)
+    n_candidates = (n_iter or int(np.prod([len(v) for v in grid.values()]))) + len(include)
     status(args, f"tuning {n_candidates} candidates x {args.cv} folds ...")
     start = time.perf_counter()
     with notes_on_stderr(args.quiet):
         journal = _journal(args, X, y) if ensemble != "folds" else None
         result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), metric,
-                         "folds" if ensemble == "folds" else "none", journal, recipe)
+                         "folds" if ensemble == "folds" else "none", journal, recipe, include)
         refit_index, blend, chosen, ensemble = _answer(args, result, recipe, ensemble, y, metric, task)
         linear = chosen == "linear"
         params = result.results_[refit_index]["params"]
@@ -238,10 +238,12 @@ def _journal(args, X, y):
                          resume=args.resume)
 
 
-def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none", journal=None, recipe=None):
+def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none", journal=None, recipe=None,
+            include=()):
     """The cross-validated search by ``metric`` (no refit: the CLI refits a TabularModel; with
     ``ensemble="folds"`` the chosen candidate's fold models are kept), parameter names without
-    the pipeline's prefix; every finished fit recorded in ``journal``."""
+    the pipeline's prefix; every finished fit recorded in ``journal``; the ``include``
+    candidates (:func:`_include`) evaluated besides the draw."""
     from ..selection.search import tune
 
     progress, close_progress = fold_progress(args)
@@ -266,7 +268,7 @@ def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none", 
             time_budget=args.time_budget,
             journal=journal,
             baseline=True,
-            include=[step_grid(c) for c in _include(args, recipe, n_iter, ensemble)],
+            include=[step_grid(c) for c in include],
         )
     finally:
         close_progress()
