@@ -27,10 +27,15 @@ LINEAR_GRID = {"C": [1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100
                "alpha": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0]}
 
 
+def _model(classifier: bool, strength: float):
+    """The unfitted linear model: ``LogisticRegression(C=strength)`` or ``Ridge(alpha=strength)``."""
+    return LogisticRegression(C=strength, max_iter=1000) if classifier else Ridge(alpha=strength)
+
+
 def _linear(estimator, strength):
     """The pipeline (or bare estimator) with a linear model of ``strength`` as its last step."""
     classifier = is_classifier(estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator)
-    model = LogisticRegression(C=strength, max_iter=1000) if classifier else Ridge(alpha=strength)
+    model = _model(classifier, strength)
     if not hasattr(estimator, "steps"):
         return model, classifier
     from sklearn.pipeline import Pipeline
@@ -58,7 +63,7 @@ def fold_scores(estimator, X, y, train, test, scoring=None, fitted=None, predict
     y_train, X_test, y_test = fold.y_train, fold.X_test, fold.y_test
     scores = []
     for strength in LINEAR_GRID[param]:
-        model = LogisticRegression(C=strength, max_iter=1000) if classifier else Ridge(alpha=strength)
+        model = _model(classifier, strength)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X_train, y_train)
@@ -118,11 +123,7 @@ def linear_baseline(estimator, X, y, folds, scoring=None, predictions=None) -> d
 def fit_linear(baseline: dict, X, y):
     """The baseline's linear model with its chosen strength (``baseline["value"]``), fitted on
     ``(X, y)`` (already preprocessed)."""
-    strength = baseline["value"]
-    if baseline["model"] == "LogisticRegression":
-        model = LogisticRegression(C=strength, max_iter=1000)
-    else:
-        model = Ridge(alpha=strength)
+    model = _model(baseline["model"] == "LogisticRegression", baseline["value"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return model.fit(X, y)
