@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from ridgeback import MLPClassifier, MLPRegressor
-from ridgeback.selection.recipe import data_batch_size, data_epochs, default_recipe
+from ridgeback.selection.recipe import (
+    MAX_SMOOTHING_SHIFT,
+    data_batch_size,
+    data_epochs,
+    default_recipe,
+    smoothing_shift,
+)
 
 
 @pytest.mark.parametrize("rows, batch", [(1, 32), (200, 32), (1500, 64), (3000, 128), (4000, 128),
@@ -47,6 +53,52 @@ def test_the_anchor_is_a_point_of_the_grid_near_realmlp_td(rows, task):
     assert all(value in recipe.grid[name] for name, value in point.items())
     assert point["hidden_layer_sizes"] == ((64,) if rows == 200 else (256, 256))
     assert point["numeric_embedding"] == "periodic" and point.get("label_smoothing", 0.1) == 0.1
+
+
+@pytest.mark.parametrize("k, share, shift", [(2, 0.5, 0.0), (2, 0.2, 0.15), (2, 0.1, 0.4), (3, 0.1, 0.2333),
+                                              (10, 0.1, 0.0), (10, 0.02, 0.4)])
+def test_smoothing_shift_is_the_relative_change_of_the_rarest_class_mean_target(k, share, shift):
+    assert smoothing_shift(k, share) == pytest.approx(shift, abs=1e-4)
+    # the same number from the smoothed targets themselves
+    y = np.zeros((1000, k))
+    n_rare = round(1000 * share)
+    y[:n_rare, 0] = 1.0
+    y[n_rare:, 1] = 1.0
+    smoothed = (1 - 0.1) * y + 0.1 / k
+    assert smoothed[:, 0].mean() / y[:, 0].mean() - 1 == pytest.approx(shift, abs=1e-4)
+
+
+@pytest.mark.parametrize("bad", [dict(n_classes=1, min_class_share=0.5),
+                                 dict(n_classes=2, min_class_share=0.0),
+                                 dict(n_classes=2, min_class_share=0.7)])
+def test_smoothing_shift_rejects_impossible_shares(bad):
+    with pytest.raises(ValueError, match="Received"):
+        smoothing_shift(**bad)
+
+
+@pytest.mark.parametrize("share, searched", [(None, True), (0.5, True), (0.2, True), (0.15, True),
+                                             (0.12, False), (0.01, False)])
+def test_label_smoothing_is_left_out_when_the_classes_are_too_unequal(share, searched):
+    recipe = default_recipe(5000, 5, "classification", n_classes=2, min_class_share=share)
+    assert ("label_smoothing" in recipe.grid) is searched
+    assert ("label_smoothing" in recipe.include[0]) is searched
+    if share is not None:
+        assert (smoothing_shift(2, share) <= MAX_SMOOTHING_SHIFT) is searched
+    assert "label_smoothing" not in default_recipe(5000, 5, "regression", min_class_share=share).grid
+
+
+def test_no_hints_tune_on_a_rare_class_draws_no_label_smoothing(tmp_path, capsys):
+    from ridgeback.cli.app import main
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.standard_normal((120, 3)), columns=["a", "b", "c"])
+    df["y"] = np.where(np.arange(120) < 9, "rare", "common")  # 7.5%: shift 0.57
+    df.to_csv(tmp_path / "t.csv", index=False)
+    code = main(["tune", str(tmp_path / "t.csv"), "--target", "y", "--cv", "3", "--n-iter", "5",
+                 "--epochs", "3", "--quiet", "--json", "--out", str(tmp_path / "run")])
+    results = json.loads(capsys.readouterr().out)["tune"]["results"]
+    assert code == 0 and len(results) == 6
+    assert all("label_smoothing" not in r["params"] for r in results)
 
 
 def test_small_tables_get_no_width_beyond_half_their_rows():

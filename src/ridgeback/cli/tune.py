@@ -198,8 +198,11 @@ def _recipe(X, y, task, cv):
 
     if cv < 2:
         raise ValueError(f"`--cv` must be at least 2 folds. Received: cv={cv}")
-    n_classes = int(y.nunique()) if task == "classification" else None
-    return default_recipe(max(1, len(X) * (cv - 1) // cv), max(1, X.shape[1]), task, n_classes)
+    n_classes = min_share = None
+    if task == "classification":
+        shares = y.value_counts(normalize=True)
+        n_classes, min_share = int(len(shares)), float(shares.min())
+    return default_recipe(max(1, len(X) * (cv - 1) // cv), max(1, X.shape[1]), task, n_classes, min_share)
 
 
 def _search_space(args, recipe=None):

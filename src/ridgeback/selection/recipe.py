@@ -26,6 +26,10 @@ briefly and only the best are trained long. Every choice is measured in
   stopping and halving's rungs end fits long before a schedule decays.
 * **Regularization searched, not fixed**: L2 and L1 strengths, dropout and, for classifiers,
   label smoothing; the one-standard-error rule can then prefer the more regularized model.
+  Label smoothing is left out when the classes are so unequal that it would move the rarest
+  class's mean target by more than a quarter (:func:`smoothing_shift`): the search selects by
+  log-loss, which such a shift spoils for every smoothed candidate (measured on imbalanced
+  tables, where all of them ranked last and took half the draws).
 * **After the search** (``ridgeback tune``): the linear baseline, scored on the same folds, is
   saved instead when no network candidate beats it; otherwise the chosen network is refitted on
   all rows with 5 seeds and the average saved (``--ensemble seeds``), which measured better
@@ -50,11 +54,19 @@ from dataclasses import dataclass, field
 
 from .._util.validation import check_int
 
-__all__ = ["Recipe", "default_recipe", "anchor", "data_batch_size", "data_epochs", "PLE_MIN_ROWS"]
+__all__ = ["Recipe", "default_recipe", "anchor", "data_batch_size", "data_epochs", "smoothing_shift",
+           "PLE_MIN_ROWS", "LABEL_SMOOTHING", "MAX_SMOOTHING_SHIFT"]
 
 #: rows a fold trains on from which piecewise-linear embeddings are searched: 100 rows for each
 #: of their 16 bins (on smaller tables they overfit and take draws from the other candidates)
 PLE_MIN_ROWS = 1600
+
+#: the label smoothing the search may draw for classifiers (besides none)
+LABEL_SMOOTHING = 0.1
+
+#: the largest relative change of the rarest class's mean target that label smoothing may make
+#: and still be searched (:func:`smoothing_shift`)
+MAX_SMOOTHING_SHIFT = 0.25
 
 
 @dataclass(frozen=True)
@@ -84,7 +96,33 @@ def data_epochs(n_rows: int) -> int:
     return int(max(40, min(150, round(300_000 / n_rows))))
 
 
-def default_recipe(n_rows: int, n_features: int, task: str, n_classes: int | None = None) -> Recipe:
+def smoothing_shift(n_classes: int, min_class_share: float,
+                    label_smoothing: float = LABEL_SMOOTHING) -> float:
+    r"""How far label smoothing :math:`\varepsilon` moves the mean target of the rarest class,
+    relative to its share :math:`p`: smoothed targets are :math:`(1-\varepsilon)\,y + \varepsilon/K`,
+    so the class's mean target becomes :math:`(1-\varepsilon)p + \varepsilon/K` and
+
+    .. math::
+        \text{shift} = \frac{(1-\varepsilon)p + \varepsilon/K}{p} - 1
+                     = \varepsilon\left(\frac{1}{Kp} - 1\right).
+
+    Zero for balanced classes (:math:`p = 1/K`); 0.15 for a binary target with 20% positives,
+    0.4 with 10%, 1.9 with 3%.
+
+    Examples
+    --------
+    >>> round(smoothing_shift(2, 0.1), 3), smoothing_shift(4, 0.25)
+    (0.4, 0.0)
+    """
+    n_classes = check_int("n_classes", n_classes, minimum=2)
+    if not 0.0 < min_class_share <= 1.0 / n_classes + 1e-12:
+        raise ValueError(f"`min_class_share` must be in (0, 1/n_classes]. Received: "
+                         f"min_class_share={min_class_share!r} with n_classes={n_classes}")
+    return label_smoothing * (1.0 / (n_classes * min_class_share) - 1.0)
+
+
+def default_recipe(n_rows: int, n_features: int, task: str, n_classes: int | None = None,
+                   min_class_share: float | None = None) -> Recipe:
     """The search ``ridgeback tune`` runs with no hints, for ``n_rows`` training rows of
     ``n_features`` columns (as the preprocessing encodes them) and ``task``.
 
@@ -94,11 +132,18 @@ def default_recipe(n_rows: int, n_features: int, task: str, n_classes: int | Non
     task : {"classification", "regression"}
     n_classes : int or None
         Classes of a classification target (label smoothing is searched for classifiers).
+    min_class_share : float or None
+        The rarest class's share of the rows. Label smoothing is searched only while its
+        :func:`smoothing_shift` is at most ``MAX_SMOOTHING_SHIFT`` (None: classes taken as
+        balanced).
     """
     n_rows = check_int("n_rows", n_rows, minimum=1)
     n_features = check_int("n_features", n_features, minimum=1)
     if task not in ("classification", "regression"):
         raise ValueError(f"`task` must be 'classification' or 'regression'. Received: task={task!r}")
+    smooth = task == "classification" and (
+        min_class_share is None or (n_classes or 0) < 2
+        or smoothing_shift(n_classes, min_class_share) <= MAX_SMOOTHING_SHIFT)
     widths = [w for w in (64, 128, 256) if w <= max(64, n_rows // 2)]
     hidden = [(), *[(w,) for w in widths], *[(w, w) for w in widths[1:]]]
     grid = {
@@ -110,8 +155,8 @@ def default_recipe(n_rows: int, n_features: int, task: str, n_classes: int | Non
         "dropout": [0.0, 0.1, 0.2, 0.3],
         "numeric_embedding": [None, "periodic", *(["ple"] if n_rows >= PLE_MIN_ROWS else [])],
     }
-    if task == "classification":
-        grid["label_smoothing"] = [0.0, 0.1]
+    if smooth:
+        grid["label_smoothing"] = [0.0, LABEL_SMOOTHING]
     settings = {"epochs": data_epochs(n_rows), "batch_size": data_batch_size(n_rows), "beta_2": 0.95}
     return Recipe(settings=settings, grid=grid, n_iter=27, search="halving", include=[anchor(grid)])
 
@@ -128,5 +173,5 @@ def anchor(grid: dict) -> dict:
     point = {"hidden_layer_sizes": grid["hidden_layer_sizes"][-1], "activation": "silu",
              "learning_rate": 3e-3, "l2": 1e-5, "l1": 0.0, "dropout": 0.1, "numeric_embedding": "periodic"}
     if "label_smoothing" in grid:
-        point["label_smoothing"] = 0.1
+        point["label_smoothing"] = LABEL_SMOOTHING
     return point
