@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
+from synthetic_data import SYNTHETIC, generate
 
 #: larger tables are subsampled (seeded) to this many rows, to keep the run affordable on 2 cores
 MAX_ROWS = 4000
@@ -182,10 +183,14 @@ def load(name: str, *, split_seed: int = SPLIT_SEED, max_rows: int = MAX_ROWS) -
             train, test = train_test_split(df, test_size=0.2, random_state=split_seed, stratify=df["y"])
         train = _cap(train, max_rows)
         return DataSet(name, "multiclass", "mnist1d (generated)", train, test.reset_index(drop=True))
-    if name not in TABLES:
-        raise ValueError(f"`name` must be one of {', '.join(NAMES)}. Received: name={name!r}")
-    loader, task, source = TABLES[name]
-    df = _cap(loader(), max_rows)
+    if name in SYNTHETIC:  # generated at their own size: no cap
+        df, task = generate(name)
+        source = "synthetic"
+    elif name not in TABLES:
+        raise ValueError(f"`name` must be one of {', '.join([*NAMES, *SYNTHETIC])}. Received: name={name!r}")
+    else:
+        loader, task, source = TABLES[name]
+        df = _cap(loader(), max_rows)
     stratify = df["y"] if task != "regression" else None
     train, test = train_test_split(df, test_size=TEST_SIZE, random_state=split_seed, stratify=stratify)
     return DataSet(name, task, source, train.reset_index(drop=True), test.reset_index(drop=True))

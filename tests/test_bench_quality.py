@@ -71,3 +71,18 @@ def test_the_split_table_counts_each_split_and_the_extra_column(bq):
     assert "wine: ridgeback blend at/above the best peer on **1 of 2** splits; more than 0.005 below " \
            "sk MLP or linear on **0**" in text
     assert "absent" not in text and "**all: ridgeback at/above the best peer on 1 of 2**" in text
+
+
+def test_synthetic_sets_are_seeded_and_have_the_documented_shape(bq):
+    """The diagnostic tables of benchmarks/synthetic_data.py: generated the same each time, at
+    their own size (no 4,000-row cap), with the rare share and the threshold they are made for."""
+    rare = bq.quality_data.load("rare_shift")
+    assert len(rare.train) + len(rare.test) == 20_000 and rare.task == "binary"
+    assert 0.004 < rare.train["y"].mean() < 0.008
+    assert rare.train.equals(bq.quality_data.load("rare_shift").train)
+    spend = bq.quality_data.load("zero_spend", split_seed=1)
+    df = bq.pd.concat([spend.train, spend.test])
+    assert len(df) == 1300 and spend.categorical == ["owner"]
+    # the point mass at zero nearly decides the label
+    assert df.loc[df.expenditure == 0, "y"].mean() < 0.1 and df.loc[df.expenditure > 0, "y"].mean() > 0.95
+    assert "synthetic" not in bq.quality_data.TABLES and "zero_spend" not in bq.quality_data.NAMES
