@@ -4,6 +4,7 @@ lockstep training, gradient checks, inspection and Monte-Carlo dropout. It knows
 scikit-learn's estimator API, files or argv."""
 
 from .activations import GELU, SELU, Mish, SiLU
+from .constraints import Constraint, MaxNorm
 from .embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
 from .gradcheck import check_gradients
 from .history import EarlyStopping, History, TrainingDiverged
@@ -15,7 +16,7 @@ from .normalization import BatchNorm, LayerNorm
 from .optimizers import SGD, Adam, AdamW, Optimizer, RMSprop
 from .parameters import FlatParameters, Parameter, pack_parameters
 from .penalty_gradient import PenaltyGradient
-from .regularizers import L1, L2, Constraint, ElasticNet, GroupL1, MaxNorm, Regularizer
+from .regularizers import L1, L2, ElasticNet, GroupL1, Regularizer
 from .schedules import Constant, Cosine, MultiCycle, OneCycle, Schedule
 from .step_plan import StepPlan
 from .trainer import Trainer

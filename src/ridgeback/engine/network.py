@@ -160,7 +160,7 @@ def mlp(sizes, activation="relu", dropout=0.0, seed=None, *, input_dropout=0.0, 
     if init is None:
         init = "he" if activation in ("relu", "leaky_relu", "gelu", "silu", "mish") else "glorot"
     if max_norm is not None:
-        from .regularizers import MaxNorm
+        from .constraints import MaxNorm
 
         constraint = MaxNorm(check_positive("max_norm", max_norm))
     seeds = np.random.SeedSequence(seed).spawn(2 * len(sizes))

@@ -21,13 +21,14 @@ import warnings
 import numpy as np
 
 from .._util.validation import check_array_2d, check_int, check_sample_weight
+from .constraints import Constraint
 from .history import EarlyStopping, History, TrainingDiverged
 from .layers import Dropout
 from .losses import Loss
 from .normalization import BatchNorm
 from .optimizers import Optimizer
 from .parameters import FlatParameters, pack_parameters
-from .regularizers import Constraint, Regularizer
+from .regularizers import Regularizer
 from .schedules import get_schedule
 from .step_plan import StepPlan
 
