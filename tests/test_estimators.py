@@ -11,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from ridgeback import L1, L2, GroupL1, MLPClassifier, MLPRegressor, selected_features
-from ridgeback.engine.regularizers import Sum
+from ridgeback.engine.penalties import Sum
 from ridgeback.engine.uncertainty import NoDropoutWarning
 
 pytestmark = pytest.mark.filterwarnings("ignore:batch_size=.* is larger than")

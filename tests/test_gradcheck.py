@@ -18,7 +18,7 @@ from ridgeback import (
     check_gradients,
     mlp,
 )
-from ridgeback.engine.regularizers import Regularizer
+from ridgeback.engine.penalties import Regularizer
 
 
 class WrongTanh(Layer):

@@ -7,6 +7,7 @@ from .activations import GELU, SELU, Mish, SiLU
 from .constraints import Constraint, MaxNorm
 from .embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
 from .gradcheck import check_gradients
+from .group_l1 import GroupL1
 from .history import EarlyStopping, History, TrainingDiverged
 from .inspection import SelectedFeatures, layer_summary, selected_features
 from .layers import Dense, Dropout, Layer, LeakyReLU, ReLU, Sigmoid, Tanh
@@ -15,8 +16,8 @@ from .network import Sequential, mlp
 from .normalization import BatchNorm, LayerNorm
 from .optimizers import SGD, Adam, AdamW, Optimizer, RMSprop
 from .parameters import FlatParameters, Parameter, pack_parameters
+from .penalties import L1, L2, ElasticNet, Regularizer
 from .penalty_gradient import PenaltyGradient
-from .regularizers import L1, L2, ElasticNet, GroupL1, Regularizer
 from .schedules import Constant, Cosine, MultiCycle, OneCycle, Schedule
 from .step_plan import StepPlan
 from .trainer import Trainer

@@ -1,7 +1,7 @@
 r"""The gradient of elementwise smooth penalties, added during the optimizer's step.
 
-An elementwise smooth penalty (:class:`~ridgeback.engine.regularizers.L2`, or
-:class:`~ridgeback.engine.regularizers.L1` with ``proximal=False``) adds its gradient to the
+An elementwise smooth penalty (:class:`~ridgeback.engine.penalties.L2`, or
+:class:`~ridgeback.engine.penalties.L1` with ``proximal=False``) adds its gradient to the
 weights' gradients before the update reads them. Instead of a pass of its own over the
 parameters before the step, the Trainer hands a :class:`PenaltyGradient` to
 :meth:`Optimizer.step <ridgeback.engine.optimizers.Optimizer.step>`, which adds it a slice
@@ -35,7 +35,7 @@ class PenaltyGradient:
     ----------
     terms : list of (Regularizer, int, int)
     l2 : tuple of (int, int, float) or None
-        When every term has an :attr:`~ridgeback.engine.regularizers.Regularizer.l2_coefficient`
+        When every term has an :attr:`~ridgeback.engine.penalties.Regularizer.l2_coefficient`
         and no element is in two terms: the stretches whose coefficient is not zero, sorted,
         as ``(start, stop, coefficient)`` (the gradient there is ``data * coefficient``);
         None otherwise. An optimizer may add these inside its own update instead of calling

@@ -28,7 +28,7 @@ from .losses import Loss
 from .normalization import BatchNorm
 from .optimizers import Optimizer
 from .parameters import FlatParameters, pack_parameters
-from .regularizers import Regularizer
+from .penalties import Regularizer
 from .schedules import get_schedule
 from .step_plan import StepPlan
 

@@ -34,12 +34,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._util.validation import check_sample_weight
 from ..engine.embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
 from ..engine.feature_groups import check_feature_groups, feature_groups_of, group_codes
+from ..engine.group_l1 import GroupL1
 from ..engine.history import EarlyStopping, History
 from ..engine.inspection import input_weight
 from ..engine.lockstep import fit_in_lockstep, lockstep_problem
 from ..engine.network import Sequential, mlp
 from ..engine.optimizers import SGD, Adam, AdamW, RMSprop
-from ..engine.regularizers import L1, L2, GroupL1
+from ..engine.penalties import L1, L2
 from ..engine.trainer import Trainer, predict_in_batches
 from ..metrics import check_metric
 from .hyperparams import PARAMETERS
