@@ -9,7 +9,7 @@ import pytest
 
 from ridgeback.cli.app import build_parser, main
 from ridgeback.cli.common import parse_grid, parse_hidden, read_config
-from ridgeback.persist.model_dir import load
+from ridgeback.persist.loading import load
 
 FAST = ["--epochs", "4", "--hidden", "8", "--quiet"]
 

@@ -116,7 +116,7 @@ def test_train_metric_drives_early_stopping_and_evaluate_reports_every_metric(ra
     assert code == 0, err
     summary = json.loads(out)
     assert "average_precision" in summary["validation"] and summary["metric"] == "average_precision"
-    from ridgeback.persist.model_dir import load
+    from ridgeback.persist.loading import load
 
     model = load(tmp_path / "m")
     assert model.estimator.scoring == "average_precision" and model.estimator.class_weight == "balanced"

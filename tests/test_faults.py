@@ -18,7 +18,7 @@ import pytest
 
 from processes import as_from_a_terminal
 from ridgeback.cli.app import main
-from ridgeback.persist.model_dir import load
+from ridgeback.persist.loading import load
 
 # long enough that the run is still going when the first checkpoint appears
 TRAIN = [

@@ -22,7 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ridgeback.estimators.mlp import MLPClassifier
-from ridgeback.persist.model_dir import ModelFormatError, load, save
+from ridgeback.persist.loading import load
+from ridgeback.persist.model_dir import save
+from ridgeback.persist.npz import ModelFormatError
 from ridgeback.tabular.data import read_csv_bytes
 from ridgeback.tabular.model import TabularModel
 from ridgeback.tabular.preprocessing import Preprocessor

@@ -13,7 +13,10 @@ import pytest
 from ridgeback import mlp
 from ridgeback.engine.network import Sequential
 from ridgeback.estimators.mlp import MLPClassifier, MLPRegressor
-from ridgeback.persist.model_dir import FORMAT_VERSION, MAX_ARRAY_ELEMENTS, ModelFormatError, load, save
+from ridgeback.persist.loading import load
+from ridgeback.persist.model_dir import save
+from ridgeback.persist.model_format import FORMAT_VERSION, MAX_ARRAY_ELEMENTS
+from ridgeback.persist.npz import ModelFormatError
 from ridgeback.tabular.model import TabularModel
 
 EXECUTED = []

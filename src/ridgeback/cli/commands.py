@@ -11,7 +11,7 @@ from .exit_codes import ExitCode
 
 
 def _load_model(path):
-    from ..persist.model_dir import load
+    from ..persist.loading import load
     from ..selection.ensemble import FoldEnsemble
     from ..tabular.model import TabularModel
 
