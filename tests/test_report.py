@@ -343,21 +343,6 @@ def test_path_band_says_what_it_is(extra, band):
     assert len(_parse(page).images) == 1
 
 
-def test_strengths_are_drawn_on_a_log_axis_symlog_when_zero_is_searched(monkeypatch):
-    from ridgeback.report import plots as _plots
-
-    figures = []
-    monkeypatch.setattr(_plots, "_png", lambda fig: figures.append(fig) or PNG_MAGIC)
-    results = [{"params": {"mlp__l2": l2, "l1": l1, "dropout": d}, "mean_score": 0.9 - l2, "std_score": 0.01}
-               for l2 in (0.0, 1e-5, 1e-3, 1e-1) for l1 in (1e-4, 1e-2) for d in (0.0, 0.5)]
-    _plots.hyperparameter_figure(results, ["mlp__l2", "l1", "dropout"], "accuracy",
-                                 log_params=("l1", "l2"))
-    axes = figures[0].axes
-    assert [ax.get_xscale() for ax in axes] == ["symlog", "log", "linear"]
-    assert axes[0].xaxis.get_transform().linthresh == pytest.approx(1e-5)  # linear only below the smallest
-    assert "log scale" in axes[0].get_xlabel() and "log scale" not in axes[2].get_xlabel()
-
-
 def test_further_models_get_their_own_named_weights_and_features():
     dense, sparse = mlp([4, 3, 2], seed=0), mlp([4, 3, 2], seed=1)
     sparse.dense_layers[0].weight.data[[0, 2]] = 0.0  # what L1 would remove: 2 of 4 inputs

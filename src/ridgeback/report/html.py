@@ -185,7 +185,7 @@ def _path_band(p: PathSummary) -> tuple[np.ndarray, str]:
     return std, "± 1 std over folds"
 
 
-def _path(p: PathSummary, plots, metric) -> str:
+def _path(p: PathSummary, search_plots, metric) -> str:
     band, label = _path_band(p)
     metric = p.score_name or metric
     name = _param_name(p, "λ")
@@ -197,7 +197,7 @@ def _path(p: PathSummary, plots, metric) -> str:
                      "statistically as good."
                      + (f" {name} = 0 (no penalty) cannot sit on a log axis: it is in the "
                         "table only." if any(v == 0 for v in p.values) else ""))
-        parts.append(_figure(plots.path_figure(p, np.nan_to_num(band), label, metric),
+        parts.append(_figure(search_plots.path_figure(p, np.nan_to_num(band), label, metric),
                              "validation score against penalty strength", caption))
     columns = {"values": (name, p.values), "mean_score": (f"CV {metric}", p.mean_score),
                "std_score": ("std", p.std_score), "train_score": (f"train {metric}", p.training_score),
@@ -275,18 +275,18 @@ def _rungs_text(rows: list) -> str:
                       *(f"{m} at {e:g}" for e, m in rest)])
 
 
-def _tune_sections(t: SearchSummary, plots, metric) -> dict:
+def _tune_sections(t: SearchSummary, search_plots, metric) -> dict:
     """The search's table with a figure per tuned hyper-parameter, and the dropout figure."""
     rows = [c.to_dict() for c in t.results]
     names = list(dict.fromkeys(k for c in t.results for k in c.params))
     others = _varied(t.results, [k for k in names if k not in _DROPOUT_PARAMS])
     figure = ""
     if others:
-        figure = _figure(plots.hyperparameter_figure(rows, others, metric, _LOG_PARAMS),
+        figure = _figure(search_plots.hyperparameter_figure(rows, others, metric, _LOG_PARAMS),
                          "score against each tuned hyper-parameter",
                          "Grey points: every candidate. Red: the best candidate at each value.")
     if any(len(row.get("rung_epochs") or []) > 1 for row in rows):
-        figure += _figure(plots.halving_figure(rows, metric, t.best_index),
+        figure += _figure(search_plots.halving_figure(rows, metric, t.best_index),
                           "score against epochs reached at each halving rung",
                           "Successive halving: each line is a candidate, its mean CV score at each rung "
                           f"it reached ({_e(_rungs_text(rows))}); only the best of a rung went on to "
@@ -296,7 +296,7 @@ def _tune_sections(t: SearchSummary, plots, metric) -> dict:
     if rates:
         caption = ("Cross-validated score against the dropout rate; at each rate, the best candidate "
                    "over the other hyper-parameters, with the standard deviation over folds.")
-        body["dropout"] = _figure(plots.hyperparameter_figure(rows, rates, metric),
+        body["dropout"] = _figure(search_plots.hyperparameter_figure(rows, rates, metric),
                                   "score against dropout rate", caption)
     return body
 
@@ -436,7 +436,7 @@ def _columns(columns: list) -> str:
             + _table(["column", "role", "levels", "missing", "action", "why"], rows))
 
 
-def _sections(ctx: RunContext, plots) -> dict:
+def _sections(ctx: RunContext, plots, search_plots) -> dict:
     """Each present section's HTML, keyed as in ``_TITLES``."""
     metric, tune_metric = _metrics(ctx)
     body = {}
@@ -449,9 +449,9 @@ def _sections(ctx: RunContext, plots) -> dict:
     if ctx.history is not None and not ctx.history.is_empty():
         body["history"] = _history(ctx.history, plots)
     if ctx.path is not None:
-        body["path"] = _path(ctx.path, plots, metric)
+        body["path"] = _path(ctx.path, search_plots, metric)
     if ctx.tune is not None and ctx.tune.results:
-        body.update(_tune_sections(ctx.tune, plots, tune_metric))
+        body.update(_tune_sections(ctx.tune, search_plots, tune_metric))
     if ctx.errors is not None:
         body["errors"] = _errors(ctx.errors, plots)
     if ctx.comparison:
@@ -470,9 +470,10 @@ def render_html(context: RunContext | dict) -> str:
     True
     """
     from . import plots as _plots  # matplotlib is loaded only when a report is drawn
+    from . import search_plots as _search_plots
 
     ctx = context if isinstance(context, RunContext) else RunContext.from_dict(context)
-    body = _sections(ctx, _plots)
+    body = _sections(ctx, _plots, _search_plots)
     title = ctx.title or "ridgeback report"
     meta = " · ".join(_e(x) for x in (ctx.created, ctx.ridgeback_version and
                                      f"ridgeback {ctx.ridgeback_version}") if x)
