@@ -102,7 +102,7 @@ def test_a_search_with_a_grid_keeps_the_network(tmp_path, capsys):
 
 def test_the_report_says_the_linear_baseline_was_refitted():
     from ridgeback.report.context import SearchSummary
-    from ridgeback.report.html import _search_choices
+    from ridgeback.report.search_html import _search_choices
 
     results = [{"params": {"l2": 0.0}, "mean_score": 0.5, "std_score": 0.1}]
     rows = _search_choices(SearchSummary.from_dict({"results": results, "best_index": 0, "refit": "best",
