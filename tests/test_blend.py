@@ -12,7 +12,7 @@ from ridgeback import MLPClassifier, MLPRegressor, load, save
 from ridgeback.persist.npz import ModelFormatError
 from ridgeback.selection.blend import LINEAR, apportion, blend_search, greedy_blend
 from ridgeback.selection.ensemble import FoldEnsemble
-from ridgeback.selection.search import TuneResult
+from ridgeback.selection.result import TuneResult
 from ridgeback.tabular.model import TabularModel
 
 

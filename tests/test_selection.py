@@ -11,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 from ridgeback import MLPClassifier, MLPRegressor, regularization_path, selected_features, tune
 from ridgeback.selection.crossval import make_folds
 from ridgeback.selection.rules import score_ranks
-from ridgeback.selection.search import TuneResult, lambda_max, one_se_index, regularization_rank
+from ridgeback.selection.search import lambda_max, one_se_index, regularization_rank
 
 pytestmark = pytest.mark.filterwarnings("ignore:batch_size=.* is larger than")
 
@@ -210,17 +210,6 @@ def test_tune_result_says_the_best_and_the_one_se_answer(blobs):
     assert unrefitted.refit_index_ == best and unrefitted.best_estimator_ is None
 
 
-def test_tune_result_from_pooled_rows_ranks_them_and_finds_both_answers():
-    rows = [{"params": {"l2": 0.0}, "mean_score": 0.90, "std_score": 0.02},
-            {"params": {"l2": 0.1}, "mean_score": float("nan"), "std_score": float("nan")},
-            {"params": {"l2": 0.1}, "mean_score": 0.92, "std_score": 0.02},
-            {"params": {"l2": 1.0}, "mean_score": 0.91, "std_score": 0.02}]
-    pooled = TuneResult.from_results(rows, n_folds=4)
-    assert pooled.results_ is rows and [r["rank"] for r in rows] == [3, 4, 1, 2]
-    assert (pooled.best_index_, pooled.one_se_index_, pooled.refit_index_) == (2, 3, 2)
-    assert pooled.one_se_params_ == {"l2": 1.0} and pooled.best_estimator_ is None and pooled.refit == "none"
-
-
 def test_score_ranks_put_ties_in_order_and_failures_last():
     np.testing.assert_array_equal(score_ranks([0.5, np.nan, 0.9, 0.5]), [2, 4, 1, 3])
 
@@ -344,7 +333,7 @@ def test_bad_folds_and_options_raise_value_error(blobs):
 # ---------------------------------------------------------------- lockstep
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_tune_in_lockstep_gives_the_results_of_one_by_one_fits(blobs, early_stopping, monkeypatch):
-    from ridgeback.selection import search as selection
+    from ridgeback.selection import candidate_fits
 
     X, y = blobs
     # differ in what lockstep allows (sizes, penalties, dropout) and in what it does not (lr)
@@ -352,13 +341,13 @@ def test_tune_in_lockstep_gives_the_results_of_one_by_one_fits(blobs, early_stop
             "learning_rate": [1e-2, 3e-2]}
     est = small_classifier(early_stopping=early_stopping, max_epochs=20, patience=2)
     groups = []
-    real = selection.fit_together
+    real = candidate_fits.fit_together
 
     def counting(ests, X_, y_):
         groups.append(len(ests))
         return real(ests, X_, y_)
 
-    monkeypatch.setattr(selection, "fit_together", counting)
+    monkeypatch.setattr(candidate_fits, "fit_together", counting)
     together = tune(est, X, y, grid, cv=3, random_state=5, refit=False)
     alone = tune(est, X, y, grid, cv=3, random_state=5, refit=False, lockstep=False)
     # 16 candidates in 2 alike sets of 8 (one per learning rate), in groups of 4, on 3 folds
@@ -370,11 +359,11 @@ def test_tune_in_lockstep_gives_the_results_of_one_by_one_fits(blobs, early_stop
 
 
 def test_tune_lockstep_falls_back_when_refused_and_on_divergence(blobs, monkeypatch):
-    from ridgeback.selection import search as selection
+    from ridgeback.selection import candidate_fits
 
     X, y = blobs
     calls = []
-    monkeypatch.setattr(selection, "fit_together", lambda *a: calls.append(a) or False)
+    monkeypatch.setattr(candidate_fits, "fit_together", lambda *a: calls.append(a) or False)
     # candidates the lockstep path refuses are fitted one by one, with the same results
     refused = tune(small_classifier(), X, y, {"l2": [0.0, 1e-2]}, cv=3, random_state=0, refit=False)
     assert len(calls) == 3  # one refused group per fold

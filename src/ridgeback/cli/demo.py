@@ -245,7 +245,7 @@ def _all_searches(searches: dict) -> dict:
     Missing strengths are filled with their default 0 so that rows compare; a candidate met in
     two searches (e.g. no regularization at all) is listed once.
     """
-    from ..selection.search import TuneResult
+    from ..selection.result import TuneResult
 
     rows, seen = [], set()
     for name, result in searches.items():

@@ -2,6 +2,7 @@
 hyper-parameter search (:func:`tune`) and regularization paths."""
 
 from .path import RegularizationPath, regularization_path
-from .search import TuneResult, tune
+from .result import TuneResult
+from .search import tune
 
 __all__ = ["tune", "TuneResult", "regularization_path", "RegularizationPath"]

@@ -116,8 +116,8 @@ def _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_para
     """``(outcomes, fitted)``: :func:`rung_task`'s fits, and the first member fitted (or None).
     Each network is fitted and scored on its fold's prepared matrices
     (:mod:`ridgeback.selection.prepared`), a pipeline's other steps fitted once per fold."""
+    from .candidate_fits import _fit_group  # the plain search's lockstep fitting, shared
     from .prepared import prepare_fold
-    from .search import _fit_group  # the plain search's lockstep fitting, shared
 
     if passed(deadline):
         return [_skipped() for _ in members], None
@@ -185,7 +185,7 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
         ``strategy``, ``factor``, ``rungs`` (epochs, candidates, tasks done and skipped per rung),
         ``evaluated`` / ``skipped`` candidate counts, ``skipped_tasks`` and ``stopped_by_budget``.
     """
-    from .search import _candidate_result
+    from .candidate_fits import _candidate_result
 
     factor = check_int("halving_factor", factor, minimum=2)
     epochs_param = resolve_param(estimator, "max_epochs")
@@ -325,7 +325,7 @@ def _carried(info, sizes, k) -> int:
 def _plan(need, alive, r, k, estimator, candidates, lockstep, n_jobs, backend, scheduler):
     """``[(candidate indices, fold)]``: the first rung's fresh fits in lockstep groups,
     candidate-major (a candidate's folds finish together, which a time budget favours)."""
-    from .search import _lockstep_groups, _workers
+    from .candidate_fits import _lockstep_groups, _workers
 
     needed = set(need)
     if r == 0 and lockstep:

@@ -17,13 +17,13 @@ Seeds. Within a search, the task for fold :math:`k` gets the seed
 folds *and* the same initializations, shuffles and dropout masks (common random numbers), so a
 difference in score comes from the hyper-parameters, not from luck of the draw. The seed
 depends on nothing else, so serial, ``n_jobs`` and Dask runs give identical results.
+
+The (candidate, fold) fits themselves, in lockstep groups, are run by
+:mod:`ridgeback.selection.candidate_fits`; what a search returns is
+:class:`~ridgeback.selection.result.TuneResult`.
 """
 
 from __future__ import annotations
-
-import time
-from dataclasses import dataclass
-from itertools import accumulate
 
 import numpy as np
 from sklearn.base import clone, is_classifier
@@ -31,237 +31,30 @@ from sklearn.model_selection import ParameterGrid, ParameterSampler
 from sklearn.utils import _safe_indexing
 
 from .._util.validation import check_int, check_one_of
-from ..engine.trainer import TrainingDiverged
-from ..estimators.base import _BaseMLP, fit_together
-from ..estimators.hyperparams import lockstep_free
 from ..metrics import Scorer, get_scorer
+from .candidate_fits import LOCKSTEP_FREE as LOCKSTEP_FREE  # named in tune's docstring
+from .candidate_fits import _candidate_result, _cross_validate
 from .crossval import (
     assemble_held_out,
     check_grid,
-    check_n_jobs,
     derive_seed,
     final_step,
     fit_and_score,
     fit_params,
-    jsonable,
     make_folds,
     resolve_entropy,
     resolve_param,
-    run_tasks,
-    score_fitted,
     seed_estimator,
     take_weights,
 )
 from .ensemble import ENSEMBLES, FoldEnsemble, FoldKeeper
 from .path import RegularizationPath, lambda_max, regularization_path  # public here; own module for size
 from .prepared import one_search
-from .rules import REGULARIZATION_PARAMS, one_se_index, regularization_rank, score_ranks
+from .result import TuneResult, _rank_and_choose  # TuneResult public here, as tune returns it
+from .rules import REGULARIZATION_PARAMS, one_se_index, regularization_rank
 
 __all__ = ["tune", "TuneResult", "regularization_path", "RegularizationPath", "lambda_max",
            "regularization_rank", "one_se_index", "REGULARIZATION_PARAMS"]
-
-#: parameters in which candidates may differ and still be trained together in lockstep
-#: (each has its own network, penalties and dropout masks; see :mod:`ridgeback.engine.lockstep`)
-LOCKSTEP_FREE = lockstep_free()
-#: most candidates in one lockstep group: most of the saving is there by four (a step's fixed
-#: costs are then shared four ways), and smaller groups leave tasks for parallel workers
-LOCKSTEP_GROUP = 4
-
-
-def _candidate_task(estimator, X, y, sample_weight, params, train, test, seed, scoring,
-                    keep_predictions=False, keep_model=False):
-    outcome, fitted = fit_and_score(clone(estimator).set_params(**params), X, y, train, test, seed, scoring,
-                                    sample_weight, keep_predictions)
-    return _with_model(outcome, fitted, keep_model)
-
-
-def _with_model(outcome, fitted, keep):
-    """The outcome, with the fitted model under ``"model"`` when it is to be kept (a fold
-    ensemble); the model's trainer (optimizer state, early stopping's copies) is let go."""
-    if keep:
-        if fitted is not None:
-            final_step(fitted).trainer_ = None
-        outcome = {**outcome, "model": fitted}
-    return outcome
-
-
-def _group_task(estimator, X, y, sample_weight, group, train, test, seed, scoring, keep_predictions=False,
-                keep_model=False):
-    """Outcomes of the candidates ``group`` (parameter dicts) on one fold: fitted together in
-    lockstep when they allow it, with the results of fitting them one by one, else one by one.
-    With ``keep``, each outcome carries its fitted model (``"model"``)."""
-    if len(group) > 1:
-        from .prepared import prepare_fold
-
-        w_train, w_test = take_weights(sample_weight, train), take_weights(sample_weight, test)
-        members = [seed_estimator(clone(estimator).set_params(**params), seed) for params in group]
-        start = time.perf_counter()
-        fold = prepare_fold(members[0], X, y, train, test)
-        try:
-            together = _fit_group(members, fold, w_train)
-        except TrainingDiverged:  # one of them diverged: one by one, it gets its NaN score there
-            together = False
-        if together:
-            fit_time = (time.perf_counter() - start) / len(members)  # the group's time, shared out
-            return [_with_model(score_fitted(fold.network(m), *fold.scoring_data, scoring, fit_time, w_train,
-                                             w_test, keep_predictions), m, keep_model)
-                    for m in members]
-    return [_candidate_task(estimator, X, y, sample_weight, params, train, test, seed, scoring,
-                            keep_predictions, keep_model) for params in group]
-
-
-def _fit_group(members, fold, sample_weight=None) -> bool:
-    """:func:`fit_together` of the members' networks on the ``fold``'s prepared training matrix
-    (:func:`~ridgeback.selection.prepared.prepare_fold` of the first member: a pipeline's other
-    steps, alike in every member, fitted once and shared); each member a whole fitted model
-    after it."""
-    weights = () if sample_weight is None else (sample_weight,)
-    if not fit_together([fold.network(m) for m in members], fold.X_fit, fold.y_train, *weights):
-        return False
-    for m in members:
-        fold.assemble(m)
-    return True
-
-
-def _workers(n_jobs, backend, scheduler, n_fits):
-    """How many workers will share the tasks (as many as fits on Dask: a cluster's size is not
-    known here, so Dask gets one candidate per task)."""
-    if backend == "dask" or scheduler is not None:
-        return n_fits
-    if check_n_jobs(n_jobs) in (None, 1):
-        return 1
-    from joblib import effective_n_jobs
-
-    return effective_n_jobs(n_jobs)
-
-
-def _lockstep_groups(estimator, candidates, n_tasks, workers):
-    """Candidate indices in groups to fit together: candidates that differ only in
-    ``LOCKSTEP_FREE`` parameters of the network (a pipeline's other steps alike), at most
-    ``LOCKSTEP_GROUP`` at a time and small enough that there are at least two tasks per worker;
-    one candidate per group for other estimators."""
-    size = max(1, min(LOCKSTEP_GROUP, n_tasks // (2 * workers)))
-    final = final_step(estimator)
-    if size == 1 or not isinstance(final, _BaseMLP):
-        return [[i] for i in range(len(candidates))]
-    prefix = "" if final is estimator else f"{estimator.steps[-1][0]}__"  # the network's parameters
-
-    def free(name):
-        return name.startswith(prefix) and name[len(prefix):] in LOCKSTEP_FREE
-
-    alike = {}
-    for i, params in enumerate(candidates):
-        alike.setdefault(repr(sorted((k, repr(v)) for k, v in params.items() if not free(k))), []).append(i)
-    return [chunk.tolist() for members in alike.values()
-            for chunk in np.array_split(members, -(-len(members) // size))]
-
-
-@dataclass
-class TuneResult:
-    """What :func:`tune` found: both answers of the search, and the one that was refitted.
-
-    ``results_`` holds one dict per candidate (its ``params``, ``mean_score``, ``std_score``,
-    ``fold_scores``, ``rank``...). ``best_index_`` is the candidate with the best mean score,
-    ``one_se_index_`` the most regularized one within one standard error of it (see
-    :func:`regularization_rank`), and ``refit_index_`` the one ``refit`` chose: ``best_index_``
-    under ``refit="best"`` (or no refit), ``one_se_index_`` under ``refit="1se"``.
-    ``best_params_``, ``best_score_``, ``one_se_params_``, ``refit_params_`` and
-    ``refit_score_`` are read from ``results_`` at these indices.
-    """
-
-    results_: list
-    best_index_: int
-    one_se_index_: int
-    refit_index_: int
-    best_estimator_: object
-    refit: str
-    n_folds: int
-    scoring: str | None
-    #: how the search ran, for searches other than the plain one (``search="halving"``, a time
-    #: budget, a journal): strategy, rungs, what was evaluated and skipped (see ``run_rungs``)
-    search: dict | None = None
-    #: the linear baseline on the same folds (``tune(baseline=True)``; see ``linear_baseline``)
-    baseline: dict | None = None
-    #: candidate index -> its out-of-fold predictions, shape (n_samples, n_columns) float32
-    #: (probabilities or values; NaN for rows in no held-out fold), when the scoring is a metric
-    #: of :mod:`ridgeback.metrics`: for the best and the one-standard-error candidates, and for
-    #: every evaluated candidate (at the rung it reached) of a halving or budgeted search
-    oof_predictions_: dict | None = None
-    #: the linear baseline's out-of-fold predictions at its chosen strength (``baseline=True``
-    #: and a metric of :mod:`ridgeback.metrics`)
-    baseline_oof_: np.ndarray | None = None
-
-    @classmethod
-    def from_results(cls, results: list, n_folds: int, scoring: str | None = None) -> TuneResult:
-        """An unrefitted result for candidate rows scored on the same ``n_folds`` folds (e.g. the
-        rows of several searches pooled): each row gets its ``rank``, and both answers are found.
-
-        Every row needs ``params``, ``mean_score`` and ``std_score``; ``refit_index_`` is then
-        ``best_index_`` and ``best_estimator_`` is None.
-        """
-        best, one_se = _rank_and_choose(results, n_folds)
-        return cls(results_=results, best_index_=best, one_se_index_=one_se, refit_index_=best,
-                   best_estimator_=None, refit="none", n_folds=n_folds, scoring=scoring)
-
-    @property
-    def best_params_(self) -> dict:
-        """Parameters of the candidate with the best mean score."""
-        return dict(self.results_[self.best_index_]["params"])
-
-    @property
-    def best_score_(self) -> float:
-        """The best mean score."""
-        return float(self.results_[self.best_index_]["mean_score"])
-
-    @property
-    def best_score_index_(self) -> int:
-        """``best_index_`` under its former name."""
-        return self.best_index_
-
-    @property
-    def one_se_params_(self) -> dict:
-        """Parameters of the one-standard-error choice."""
-        return dict(self.results_[self.one_se_index_]["params"])
-
-    @property
-    def refit_params_(self) -> dict:
-        """Parameters of the candidate ``refit`` chose."""
-        return dict(self.results_[self.refit_index_]["params"])
-
-    @property
-    def refit_score_(self) -> float:
-        """Mean score of the candidate ``refit`` chose."""
-        return float(self.results_[self.refit_index_]["mean_score"])
-
-    def to_frame(self):
-        """``results_`` as a pandas DataFrame, one row per candidate, parameters as columns."""
-        import pandas as pd
-
-        rows = []
-        for r in self.results_:
-            row = {f"param_{k}": v for k, v in r["params"].items()}
-            row.update({k: v for k, v in r.items() if k != "params"})
-            rows.append(row)
-        return pd.DataFrame(rows)
-
-    def to_dict(self) -> dict:
-        """JSON-ready summary (no estimator)."""
-        return jsonable({"best_params": self.best_params_, "best_index": self.best_index_,
-                         "best_score": self.best_score_, "best_score_index": self.best_index_,
-                         "one_se_index": self.one_se_index_, "one_se_params": self.one_se_params_,
-                         "refit_index": self.refit_index_, "refit": self.refit, "n_folds": self.n_folds,
-                         "scoring": self.scoring, "results": self.results_,
-                         **({"search": self.search} if self.search is not None else {}),
-                         **({"baseline": self.baseline} if self.baseline is not None else {})})
-
-
-def _rank_and_choose(results: list, n_folds: int) -> tuple[int, int]:
-    """Give every candidate row its ``rank`` by mean score; return ``(best, one_se)``."""
-    mean = np.array([r["mean_score"] for r in results], dtype=float)
-    std = np.array([r["std_score"] for r in results], dtype=float)
-    for row, rank in zip(results, score_ranks(mean), strict=True):
-        row["rank"] = int(rank)
-    return one_se_index(mean, std, n_folds, regularization_rank([r["params"] for r in results]))
 
 
 #: at most this many bytes of held-out predictions are kept during a search (float32, every
@@ -560,56 +353,3 @@ def _candidates(grids, n_iter, entropy) -> list:
         return list(ParameterGrid(grids))
     n_iter = check_int("n_iter", n_iter)
     return list(ParameterSampler(grids, n_iter, random_state=derive_seed(entropy, 2)))
-
-
-def _cross_validate(estimator, X, y, candidates, folds, entropy, scoring, *, n_jobs, backend, scheduler,
-                    progress, lockstep, keeper=None, sample_weight=None, keep_predictions=False) -> list:
-    """The outcome of every (candidate, fold) fit, candidate-major: ``outcomes[i * n_folds + k]``.
-
-    The tasks are lockstep groups of candidates on one fold; fold ``k`` is seeded with
-    ``derive_seed(entropy, 1, k)`` whatever the candidate. With a ``keeper``
-    (:class:`FoldKeeper`), each task returns its fitted models, which are handed to the keeper
-    as they arrive and taken out of the outcomes.
-    """
-    k = len(folds)
-    n_fits = len(candidates) * k
-    groups = (_lockstep_groups(estimator, candidates, n_fits, _workers(n_jobs, backend, scheduler, n_fits))
-              if lockstep else [[i] for i in range(len(candidates))])
-    plan = [(group, fold) for group in groups for fold in range(k)]
-    keep_model = keeper is not None
-    tasks = [([candidates[i] for i in group], *folds[fold], derive_seed(entropy, 1, fold), scoring,
-              keep_predictions, keep_model) for group, fold in plan]
-    done_fits = list(accumulate(len(group) for group, _ in plan))
-    report = None if progress is None else (lambda done, total: progress(done_fits[done - 1], n_fits))
-
-    def hand_over(index, group_outcomes):
-        group, fold = plan[index]
-        for i, outcome in zip(group, group_outcomes, strict=True):
-            keeper.add(i, fold, outcome.pop("model"), outcome["test_score"])
-        return group_outcomes
-
-    grouped = run_tasks(_group_task, (estimator, X, y, sample_weight), tasks, n_jobs=n_jobs, backend=backend,
-                        scheduler=scheduler, progress=report, on_result=hand_over if keep_model else None)
-    outcomes = [None] * n_fits
-    for (group, fold), group_outcomes in zip(plan, grouped, strict=True):
-        for i, outcome in zip(group, group_outcomes, strict=True):
-            outcomes[i * k + fold] = outcome
-    return outcomes
-
-
-def _candidate_result(params, runs) -> dict:
-    """A candidate's row of ``results_`` from its fold outcomes (scores NaN if a fold failed)."""
-    test = np.array([r["test_score"] for r in runs])
-    train = np.array([r["train_score"] for r in runs])
-    failed = bool(np.isnan(test).any())
-    return {
-        "params": dict(params),
-        "mean_score": float("nan") if failed else float(test.mean()),
-        "std_score": float("nan") if failed else float(test.std()),
-        "fold_scores": test.tolist(),
-        "mean_train_score": float("nan") if failed else float(train.mean()),
-        "train_scores": train.tolist(),
-        "mean_fit_time": float(np.mean([r["fit_time"] for r in runs])),
-        "n_iter": [r["n_iter"] for r in runs],
-        "errors": [r["error"] for r in runs if r["error"]],
-    }
