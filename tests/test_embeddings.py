@@ -19,8 +19,8 @@ from ridgeback import (
     save,
     selected_features,
 )
-from ridgeback.engine.embeddings import PeriodicEmbedding
 from ridgeback.engine.inspection import input_weight
+from ridgeback.engine.periodic_embedding import PeriodicEmbedding
 
 
 def embedded(n_features=3, k=4, d=2, include_input=True, seed=0, sigma=0.5):
@@ -143,7 +143,7 @@ def test_a_saved_embedding_keeps_its_group_lasso(tmp_path):
     """group_l1 with a periodic embedding puts a GroupL1 on the embedding's weight: a loaded
     model keeps it (so a warm start goes on removing the same columns)."""
     from ridgeback import MLPRegressor, load, save
-    from ridgeback.engine.embeddings import PeriodicEmbedding
+    from ridgeback.engine.periodic_embedding import PeriodicEmbedding
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((60, 3))

@@ -78,8 +78,8 @@ def test_import_ridgeback_does_not_import_onnx():
 
 def test_new_layers_match_onnxruntime(tmp_path):
     from ridgeback.engine.activations import GELU, SELU, Mish, SiLU
-    from ridgeback.engine.embeddings import PeriodicEmbedding
     from ridgeback.engine.normalization import BatchNorm, LayerNorm
+    from ridgeback.engine.periodic_embedding import PeriodicEmbedding
 
     rng = np.random.default_rng(5)
     emb = PeriodicEmbedding(5, 6, 0.5, 3, seed=0)
@@ -98,7 +98,7 @@ def test_new_layers_match_onnxruntime(tmp_path):
 
 
 def test_periodic_embedding_without_the_input_column_exports(tmp_path):
-    from ridgeback.engine.embeddings import PeriodicEmbedding
+    from ridgeback.engine.periodic_embedding import PeriodicEmbedding
 
     net = Sequential(PeriodicEmbedding(3, 4, 1.0, 2, include_input=False, seed=0), Dense(6, 1, seed=1))
     x = np.random.default_rng(6).normal(size=(20, 3)).astype(np.float32)

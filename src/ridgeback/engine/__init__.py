@@ -5,7 +5,6 @@ scikit-learn's estimator API, files or argv."""
 
 from .activations import GELU, SELU, Mish, SiLU
 from .constraints import Constraint, MaxNorm
-from .embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
 from .gradcheck import check_gradients
 from .group_l1 import GroupL1
 from .history import EarlyStopping, History, TrainingDiverged
@@ -18,6 +17,8 @@ from .optimizers import SGD, Adam, AdamW, Optimizer, RMSprop
 from .parameters import FlatParameters, Parameter, pack_parameters
 from .penalties import L1, L2, ElasticNet, Regularizer
 from .penalty_gradient import PenaltyGradient
+from .periodic_embedding import PeriodicEmbedding
+from .piecewise_linear_embedding import PiecewiseLinearEmbedding
 from .schedules import Constant, Cosine, MultiCycle, OneCycle, Schedule
 from .step_plan import StepPlan
 from .trainer import Trainer

@@ -102,8 +102,8 @@ def input_weight(model) -> Parameter:
     """The weight whose first axis runs over the network's input columns.
 
     The first Dense layer's ``(n_in, n_out)`` weight, or, for a network that starts with a
-    :class:`~ridgeback.engine.embeddings.PeriodicEmbedding` or a
-    :class:`~ridgeback.engine.embeddings.PiecewiseLinearEmbedding`, the embedding's
+    :class:`~ridgeback.engine.periodic_embedding.PeriodicEmbedding` or a
+    :class:`~ridgeback.engine.piecewise_linear_embedding.PiecewiseLinearEmbedding`, the embedding's
     ``(n_features, m, d)`` weight. Slice ``[j]`` holds every weight through which input ``j``
     reaches the network: it is the group that :class:`~ridgeback.GroupL1` should act on to
     remove whole inputs, and the one :func:`selected_features` reads.

@@ -32,7 +32,6 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._util.validation import check_sample_weight
-from ..engine.embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
 from ..engine.feature_groups import check_feature_groups, feature_groups_of, group_codes
 from ..engine.group_l1 import GroupL1
 from ..engine.history import EarlyStopping, History
@@ -41,6 +40,8 @@ from ..engine.lockstep import fit_in_lockstep, lockstep_problem
 from ..engine.network import Sequential, mlp
 from ..engine.optimizers import SGD, Adam, AdamW, RMSprop
 from ..engine.penalties import L1, L2
+from ..engine.periodic_embedding import PeriodicEmbedding
+from ..engine.piecewise_linear_embedding import PiecewiseLinearEmbedding
 from ..engine.trainer import Trainer, predict_in_batches
 from ..metrics import check_metric
 from .hyperparams import PARAMETERS

@@ -40,11 +40,12 @@ import numpy as np
 
 from .._util.files import atomic_write_bytes
 from ..engine.activations import GELU, SELU, Mish, SiLU
-from ..engine.embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
 from ..engine.inspection import network_of
 from ..engine.layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
 from ..engine.network import Sequential
 from ..engine.normalization import BatchNorm, LayerNorm
+from ..engine.periodic_embedding import PeriodicEmbedding
+from ..engine.piecewise_linear_embedding import PiecewiseLinearEmbedding
 
 __all__ = ["export_onnx", "OPSET"]
 
