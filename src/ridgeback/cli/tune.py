@@ -37,7 +37,7 @@ from .ensembles import (
 )
 from .exit_codes import ExitCode
 from .search_helpers import fold_progress, pipeline, status, step_grid, strip_step
-from .tune_output import _held_out_errors, _params_text, _summary_text, _write_report
+from .tune_output import params_text, search_errors, summary_text, write_tune_report
 
 #: epochs of a search with --grid (the no-hints search sizes its own: selection/recipe.py)
 TUNE_EPOCHS = 50
@@ -105,9 +105,9 @@ def cmd_tune(args) -> int:
     tune_ctx = {**result.to_dict(), "refit": args.refit, "refit_index": refit_index, "metric": metric,
                 "chosen": chosen,
                 **({"blend": blend_record(blend)} if blend is not None else {})}
-    errors = _held_out_errors(result, refit_index, y.to_numpy(), task, args.cv, chosen)
-    report = _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain, errors,
-                           ensemble)
+    errors = search_errors(result, refit_index, y.to_numpy(), task, args.cv, chosen)
+    report = write_tune_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain,
+                               errors, ensemble)
     emit(
         args,
         {
@@ -122,7 +122,7 @@ def cmd_tune(args) -> int:
             "ensemble": ensemble,
             **({"ensemble_gain": gain} if gain is not None else {}),
         },
-        _summary_text(args, result, metric, out, report, elapsed, gain, tune_ctx["chosen"], ensemble,
+        summary_text(args, result, metric, out, report, elapsed, gain, tune_ctx["chosen"], ensemble,
                       tune_ctx.get("blend") if ensemble == "blend" else None),
     )
     return ExitCode.OK
@@ -272,7 +272,7 @@ def _refit_and_save(args, task, base, params, X, y, epochs=None, save_it=True):
     """``(model, out)``: the chosen ``params`` over the ``base`` settings (trained for ``epochs``,
     as the search evaluated it, when given), refitted on all rows as a TabularModel and saved in
     --out (unless ``save_it`` is False: a fold ensemble is saved)."""
-    status(args, f"refitting {_params_text(params)} on all {len(X)} rows ...")
+    status(args, f"refitting {params_text(params)} on all {len(X)} rows ...")
     model = refit(args, task, base, params, X, y, epochs)
     out = Path(args.out)
     if save_it:

@@ -13,16 +13,20 @@ from .common import format_table
 from .ensembles import SEED_MEMBERS
 from .search_helpers import report_context
 
+__all__ = ["params_text", "results_table", "search_errors", "write_tune_report", "summary_text",
+           "search_lines", "baseline_lines", "AVERAGE_NOTE"]
+
 #: the seed ensemble's note, when the linear baseline is averaged in
 AVERAGE_NOTE = (", and that average is averaged half and half with the linear baseline, refitted on all "
                 "rows (the two were within one standard error of each other in the cross-validation)")
 
 
-def _params_text(params: dict) -> str:
+def params_text(params: dict) -> str:
+    """A candidate's parameters as tune prints them (``hidden`` for ``hidden_layer_sizes``)."""
     return format_params(params, empty="(defaults)", aliases={"hidden_layer_sizes": "hidden"})
 
 
-def _results_table(result) -> str:
+def results_table(result) -> str:
     """Every candidate by rank; ``*`` marks the best mean score, ``1se`` the one-standard-error choice."""
     rows = []
     for i, r in enumerate(result.results_):
@@ -30,7 +34,7 @@ def _results_table(result) -> str:
         rows.append(
             {
                 "rank": r.get("rank"),
-                "params": _params_text(r["params"]),
+                "params": params_text(r["params"]),
                 "score": r["mean_score"],
                 "std": r["std_score"],
                 "train": r.get("mean_train_score"),
@@ -52,7 +56,7 @@ def _results_table(result) -> str:
     return format_table(rows, columns)
 
 
-def _held_out_errors(result, index, y, task, n_folds, chosen="network"):
+def search_errors(result, index, y, task, n_folds, chosen="network"):
     """The report's errors part: the out-of-fold predictions of the refitted candidate (None when
     the search kept none, e.g. a fold diverged). When the linear baseline was saved instead, or
     averaged with the network, they are the network's alone, and the source says so."""
@@ -71,7 +75,7 @@ def _held_out_errors(result, index, y, task, n_folds, chosen="network"):
     return held_out_errors(task, y, oof, classes, source=source)
 
 
-def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain=None,
+def write_tune_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain=None,
                   errors=None, ensemble="none") -> Path:
     """RUNDIR/run.json and RUNDIR/report.html: the data set, the run's settings and the search."""
     from ..report.document import write_report
@@ -122,24 +126,24 @@ def _write_report(args, out, model, settings, grid, n_iter, X, task, metric, tun
         out,
         report_context(f"ridgeback tune: {args.data}", dataset, run_settings, model, metric, tune=tune_ctx,
                        comparison=comparison, errors=errors,
-                       notes=[*notes, *_baseline_lines(tune_ctx.get("baseline"), tune_ctx, metric)]),
+                       notes=[*notes, *baseline_lines(tune_ctx.get("baseline"), tune_ctx, metric)]),
     )
 
 
-def _summary_text(args, result, metric, out, report, elapsed, gain=None, chosen="network",
+def summary_text(args, result, metric, out, report, elapsed, gain=None, chosen="network",
                   ensemble="none", blend=None) -> str:
     """The candidates' table, both answers and where the model and the report went."""
     best, one_se = result.results_[result.best_index_], result.results_[result.one_se_index_]
     return "\n".join(
         [
-            _results_table(result),
+            results_table(result),
             "",
-            f"best (*):  {_params_text(best['params'])}  cv {metric} {best['mean_score']:.4f} "
+            f"best (*):  {params_text(best['params'])}  cv {metric} {best['mean_score']:.4f} "
             f"± {best['std_score']:.4f}",
-            f"1-SE:      {_params_text(one_se['params'])}  cv {metric} {one_se['mean_score']:.4f} "
+            f"1-SE:      {params_text(one_se['params'])}  cv {metric} {one_se['mean_score']:.4f} "
             f"(most regularized within one standard error of the best)",
-            *_search_lines(result.search),
-            *_baseline_lines(result.baseline, {**result.to_dict(), "chosen": chosen}, metric),
+            *search_lines(result.search),
+            *baseline_lines(result.baseline, {**result.to_dict(), "chosen": chosen}, metric),
             args.columns,
             f"refit on all data: {'the linear baseline' if chosen == 'linear' else args.refit}"
             f"{f', averaged over {SEED_MEMBERS} seeds' if ensemble == 'seeds' else ''}"
@@ -155,7 +159,7 @@ def _summary_text(args, result, metric, out, report, elapsed, gain=None, chosen=
     )
 
 
-def _search_lines(info) -> list:
+def search_lines(info) -> list:
     """How the search ran: halving's rungs, and what a time budget left out."""
     if not info:
         return []
@@ -171,7 +175,7 @@ def _search_lines(info) -> list:
     return lines
 
 
-def _baseline_lines(baseline, tune_ctx, metric) -> list:
+def baseline_lines(baseline, tune_ctx, metric) -> list:
     """The linear baseline next to the chosen network, on the same folds."""
     if not baseline:
         return []

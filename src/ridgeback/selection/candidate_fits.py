@@ -7,7 +7,7 @@ ending in one) that differ only in the network's ``LOCKSTEP_FREE`` parameters ar
 to ``LOCKSTEP_GROUP`` at a time, and trained together in lockstep
 (:func:`~ridgeback.estimators.base.fit_together`), with the results of fitting them one by
 one. A candidate's row of ``results_`` is made here from its fold outcomes. The plain, random
-and TPE searches run their fits through :func:`_cross_validate`; successive halving
+and TPE searches run their fits through :func:`cross_validate`; successive halving
 (:mod:`ridgeback.selection.halving`) shares the grouping and the lockstep fitting.
 """
 
@@ -33,7 +33,8 @@ from .crossval import (
     take_weights,
 )
 
-__all__ = ["LOCKSTEP_FREE", "LOCKSTEP_GROUP"]
+__all__ = ["LOCKSTEP_FREE", "LOCKSTEP_GROUP", "cross_validate", "candidate_result", "fit_group",
+           "lockstep_groups", "worker_count"]
 
 #: parameters in which candidates may differ and still be trained together in lockstep
 #: (each has its own network, penalties and dropout masks; see :mod:`ridgeback.engine.lockstep`)
@@ -73,7 +74,7 @@ def _group_task(estimator, X, y, sample_weight, group, train, test, seed, scorin
         start = time.perf_counter()
         fold = prepare_fold(members[0], X, y, train, test)
         try:
-            together = _fit_group(members, fold, w_train)
+            together = fit_group(members, fold, w_train)
         except TrainingDiverged:  # one of them diverged: one by one, it gets its NaN score there
             together = False
         if together:
@@ -85,7 +86,7 @@ def _group_task(estimator, X, y, sample_weight, group, train, test, seed, scorin
                             keep_predictions, keep_model) for params in group]
 
 
-def _fit_group(members, fold, sample_weight=None) -> bool:
+def fit_group(members, fold, sample_weight=None) -> bool:
     """:func:`fit_together` of the members' networks on the ``fold``'s prepared training matrix
     (:func:`~ridgeback.selection.prepared.prepare_fold` of the first member: a pipeline's other
     steps, alike in every member, fitted once and shared); each member a whole fitted model
@@ -98,7 +99,7 @@ def _fit_group(members, fold, sample_weight=None) -> bool:
     return True
 
 
-def _workers(n_jobs, backend, scheduler, n_fits):
+def worker_count(n_jobs, backend, scheduler, n_fits):
     """How many workers will share the tasks (as many as fits on Dask: a cluster's size is not
     known here, so Dask gets one candidate per task)."""
     if backend == "dask" or scheduler is not None:
@@ -110,7 +111,7 @@ def _workers(n_jobs, backend, scheduler, n_fits):
     return effective_n_jobs(n_jobs)
 
 
-def _lockstep_groups(estimator, candidates, n_tasks, workers):
+def lockstep_groups(estimator, candidates, n_tasks, workers):
     """Candidate indices in groups to fit together: candidates that differ only in
     ``LOCKSTEP_FREE`` parameters of the network (a pipeline's other steps alike), at most
     ``LOCKSTEP_GROUP`` at a time and small enough that there are at least two tasks per worker;
@@ -131,7 +132,7 @@ def _lockstep_groups(estimator, candidates, n_tasks, workers):
             for chunk in np.array_split(members, -(-len(members) // size))]
 
 
-def _cross_validate(estimator, X, y, candidates, folds, entropy, scoring, *, n_jobs, backend, scheduler,
+def cross_validate(estimator, X, y, candidates, folds, entropy, scoring, *, n_jobs, backend, scheduler,
                     progress, lockstep, keeper=None, sample_weight=None, keep_predictions=False) -> list:
     """The outcome of every (candidate, fold) fit, candidate-major: ``outcomes[i * n_folds + k]``.
 
@@ -142,7 +143,7 @@ def _cross_validate(estimator, X, y, candidates, folds, entropy, scoring, *, n_j
     """
     k = len(folds)
     n_fits = len(candidates) * k
-    groups = (_lockstep_groups(estimator, candidates, n_fits, _workers(n_jobs, backend, scheduler, n_fits))
+    groups = (lockstep_groups(estimator, candidates, n_fits, worker_count(n_jobs, backend, scheduler, n_fits))
               if lockstep else [[i] for i in range(len(candidates))])
     plan = [(group, fold) for group in groups for fold in range(k)]
     keep_model = keeper is not None
@@ -166,7 +167,7 @@ def _cross_validate(estimator, X, y, candidates, folds, entropy, scoring, *, n_j
     return outcomes
 
 
-def _candidate_result(params, runs) -> dict:
+def candidate_result(params, runs) -> dict:
     """A candidate's row of ``results_`` from its fold outcomes (scores NaN if a fold failed)."""
     test = np.array([r["test_score"] for r in runs])
     train = np.array([r["train_score"] for r in runs])

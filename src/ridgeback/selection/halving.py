@@ -116,7 +116,7 @@ def _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_para
     """``(outcomes, fitted)``: :func:`rung_task`'s fits, and the first member fitted (or None).
     Each network is fitted and scored on its fold's prepared matrices
     (:mod:`ridgeback.selection.prepared`), a pipeline's other steps fitted once per fold."""
-    from .candidate_fits import _fit_group  # the plain search's lockstep fitting, shared
+    from .candidate_fits import fit_group  # the plain search's lockstep fitting, shared
     from .prepared import prepare_fold
 
     if passed(deadline):
@@ -130,7 +130,7 @@ def _rung_fits(estimator, X, y, members, train, test, seed, scoring, epochs_para
         start = time.perf_counter()
         fold = prepare_fold(group[0], X, y, train, test)
         try:
-            together = _fit_group(group, fold)
+            together = fit_group(group, fold)
         except TrainingDiverged:  # one of them diverged: one by one, it gets its NaN score there
             together = False
         if together:
@@ -185,7 +185,7 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
         ``strategy``, ``factor``, ``rungs`` (epochs, candidates, tasks done and skipped per rung),
         ``evaluated`` / ``skipped`` candidate counts, ``skipped_tasks`` and ``stopped_by_budget``.
     """
-    from .candidate_fits import _candidate_result
+    from .candidate_fits import candidate_result
 
     factor = check_int("halving_factor", factor, minimum=2)
     epochs_param = resolve_param(estimator, "max_epochs")
@@ -246,7 +246,7 @@ def run_rungs(estimator, X, y, candidates, folds, entropy, scoring, *, factor=3,
             journal.drop_states(r - 1)
     if journal is not None and not info["stopped_by_budget"]:
         journal.drop_states()  # finished: nothing is continued any more
-    rows = [_row(i, candidates[i], complete[i], outcomes, k, budgets[0], _candidate_result) for i in range(n)]
+    rows = [_row(i, candidates[i], complete[i], outcomes, k, budgets[0], candidate_result) for i in range(n)]
     if baseline:
         info["baseline"], info["baseline_oof"] = _baseline(estimator, outcomes, n, k, folds, len(y))
     best, one_se = _choose(rows, k)
@@ -325,13 +325,13 @@ def _carried(info, sizes, k) -> int:
 def _plan(need, alive, r, k, estimator, candidates, lockstep, n_jobs, backend, scheduler):
     """``[(candidate indices, fold)]``: the first rung's fresh fits in lockstep groups,
     candidate-major (a candidate's folds finish together, which a time budget favours)."""
-    from .candidate_fits import _lockstep_groups, _workers
+    from .candidate_fits import lockstep_groups, worker_count
 
     needed = set(need)
     if r == 0 and lockstep:
         n_fits = len(alive) * k
-        groups = _lockstep_groups(estimator, [candidates[i] for i in alive], n_fits,
-                                  _workers(n_jobs, backend, scheduler, n_fits))
+        groups = lockstep_groups(estimator, [candidates[i] for i in alive], n_fits,
+                                  worker_count(n_jobs, backend, scheduler, n_fits))
         groups = [[alive[j] for j in group] for group in groups]
     else:
         groups = [[i] for i in alive]

@@ -1,6 +1,6 @@
 """What a search returns: :class:`TuneResult`, both answers of the search (the best mean score
 and the one-standard-error choice) and the one refitted, and the ranking of candidate rows that
-finds them (:func:`_rank_and_choose`, shared by every search strategy).
+finds them (:func:`rank_and_choose`, shared by every search strategy).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 from .crossval import jsonable
 from .rules import one_se_index, regularization_rank, score_ranks
 
-__all__ = ["TuneResult"]
+__all__ = ["TuneResult", "rank_and_choose"]
 
 
 @dataclass
@@ -58,7 +58,7 @@ class TuneResult:
         Every row needs ``params``, ``mean_score`` and ``std_score``; ``refit_index_`` is then
         ``best_index_`` and ``best_estimator_`` is None.
         """
-        best, one_se = _rank_and_choose(results, n_folds)
+        best, one_se = rank_and_choose(results, n_folds)
         return cls(results_=results, best_index_=best, one_se_index_=one_se, refit_index_=best,
                    best_estimator_=None, refit="none", n_folds=n_folds, scoring=scoring)
 
@@ -114,7 +114,7 @@ class TuneResult:
                          **({"baseline": self.baseline} if self.baseline is not None else {})})
 
 
-def _rank_and_choose(results: list, n_folds: int) -> tuple[int, int]:
+def rank_and_choose(results: list, n_folds: int) -> tuple[int, int]:
     """Give every candidate row its ``rank`` by mean score; return ``(best, one_se)``."""
     mean = np.array([r["mean_score"] for r in results], dtype=float)
     std = np.array([r["std_score"] for r in results], dtype=float)

@@ -33,7 +33,7 @@ from sklearn.utils import _safe_indexing
 from .._util.validation import check_int, check_one_of
 from ..metrics import Scorer, get_scorer
 from .candidate_fits import LOCKSTEP_FREE as LOCKSTEP_FREE  # named in tune's docstring
-from .candidate_fits import _candidate_result, _cross_validate
+from .candidate_fits import candidate_result, cross_validate
 from .crossval import (
     assemble_held_out,
     check_grid,
@@ -50,7 +50,7 @@ from .crossval import (
 from .ensemble import ENSEMBLES, FoldEnsemble, FoldKeeper
 from .path import RegularizationPath, lambda_max, regularization_path  # public here; own module for size
 from .prepared import one_search
-from .result import TuneResult, _rank_and_choose  # TuneResult public here, as tune returns it
+from .result import TuneResult, rank_and_choose  # TuneResult public here, as tune returns it
 from .rules import REGULARIZATION_PARAMS, one_se_index, regularization_rank
 
 __all__ = ["tune", "TuneResult", "regularization_path", "RegularizationPath", "lambda_max",
@@ -220,12 +220,12 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     keeper = FoldKeeper(k, "1se" if refit == "1se" else "best") if ensemble == "folds" else None
     keep = isinstance(get_scorer(scoring), Scorer)
     in_search = keep and _oof_bytes(estimator, y, len(candidates)) <= OOF_BUDGET_BYTES
-    outcomes = _cross_validate(estimator, X, y, candidates, folds, entropy, scoring,
+    outcomes = cross_validate(estimator, X, y, candidates, folds, entropy, scoring,
                                n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress,
                                lockstep=lockstep, keeper=keeper, sample_weight=sample_weight,
                                keep_predictions=in_search)
-    results = [_candidate_result(params, outcomes[i * k:(i + 1) * k]) for i, params in enumerate(candidates)]
-    best, one_se = _rank_and_choose(results, k)
+    results = [candidate_result(params, outcomes[i * k:(i + 1) * k]) for i, params in enumerate(candidates)]
+    best, one_se = rank_and_choose(results, k)
     oof = _chosen_oof(estimator, X, y, candidates, folds, entropy, scoring, sample_weight, outcomes,
                       (best, one_se), in_search) if keep else None
     linear = linear_oof = None
@@ -273,9 +273,9 @@ def _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_bu
     n_iter, k, rows = check_int("n_iter", n_iter), len(folds), []
 
     def evaluate(params):
-        outcomes = _cross_validate(estimator, X, y, [params], folds, entropy, scoring, progress=None,
+        outcomes = cross_validate(estimator, X, y, [params], folds, entropy, scoring, progress=None,
                                    lockstep=False, **run)
-        rows.append(_candidate_result(params, outcomes))
+        rows.append(candidate_result(params, outcomes))
         if progress is not None:
             progress(len(rows) * k, n_iter * k)
         return rows[-1]["mean_score"]
@@ -284,7 +284,7 @@ def _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_bu
     if not rows:
         raise ValueError(f"search='tpe' evaluated no candidate within the time budget. "
                          f"Received: time_budget={time_budget!r}")
-    best, one_se = _rank_and_choose(rows, k)
+    best, one_se = rank_and_choose(rows, k)
     info = {"strategy": "tpe", "evaluated": len(rows), "skipped": n_iter - len(rows),
             "time_budget": time_budget, "stopped_by_budget": len(rows) < n_iter}
     return _finish(estimator, X, y, rows, best, one_se, candidates, entropy, refit, k, scoring, info)
