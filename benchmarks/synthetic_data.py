@@ -18,6 +18,8 @@ them. Each generator returns a DataFrame whose target column is ``y``, and its t
   (separable with a linear model), and a heavy-tailed amount.
 * ``rare_logit`` (binary, 20,000 rows): 0.8% positives from a logistic model with two
   threshold terms and an interaction, plus a categorical column; hard (AUC near 0.78).
+* ``wide`` (binary, 2,000 rows): 300 columns of which 20 informative and 20 redundant
+  (``make_classification``); what a wide table costs the search.
 """
 
 from __future__ import annotations
@@ -99,6 +101,13 @@ def rare_logit(n: int, seed: int) -> pd.DataFrame:
     return df.assign(kind=rng.choice(["a", "b", "c", "d"], n), y=pos.astype(int))
 
 
+def wide(n: int, seed: int) -> pd.DataFrame:
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n, 300, n_informative=20, n_redundant=20, random_state=seed)
+    return pd.DataFrame(X, columns=[f"c{i}" for i in range(300)]).assign(y=y)
+
+
 #: name -> (generator, rows, task)
 SYNTHETIC = {
     "zero_spend": (zero_spend, 1300, "binary"),
@@ -107,6 +116,7 @@ SYNTHETIC = {
     "imbalanced": (imbalanced, 5000, "binary"),
     "rare_shift": (rare_shift, 20_000, "binary"),
     "rare_logit": (rare_logit, 20_000, "binary"),
+    "wide": (wide, 2000, "binary"),
 }
 
 
