@@ -266,6 +266,25 @@ def load(path):
         fail(where, "\"kind\" must be 'sequential', 'estimator', 'tabular' or 'ensemble'", f"kind={kind!r}")
     if kind == "ensemble":
         return _load_ensemble(directory, doc, where)
+    network, pre_arrays = _read_network(directory, doc, kind, where)
+    if kind == "sequential":
+        return network
+    try:
+        estimator = _rebuild_estimator(doc.get("estimator"), network, where)
+        if kind == "estimator":
+            return estimator
+        return _tabular_model(doc.get("tabular"), estimator, network, pre_arrays, where)
+    except ModelFormatError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        fail(where, f"invalid estimator or preprocessing ({type(exc).__name__}: "
+                     f"{str(exc)[:300]})", "estimator")
+
+
+def _read_network(directory: Path, doc: dict, kind: str, where: str):
+    """``(network, preprocessing arrays)``: the manifest checked against the architecture (and
+    the preprocessing, for a tabular model), the weights read and checked, the network built
+    and filled."""
     expected = _check_architecture(doc.get("architecture"), where)
     if kind == "tabular":
         expected.update(_preprocessing_arrays(doc.get("tabular"), where))
@@ -286,29 +305,23 @@ def load(path):
               f"parameters={sorted(targets)}")
     for name, target in targets.items():
         target[...] = arrays[name]
-    if kind == "sequential":
-        return network
-    try:
-        estimator = _rebuild_estimator(doc.get("estimator"), network, where)
-        if kind == "estimator":
-            return estimator
-        from ..tabular.model import TabularModel
-        from ..tabular.preprocessing import Preprocessor
+    return network, pre_arrays
 
-        section = doc.get("tabular")
-        if not isinstance(section, dict):
-            fail(where, "\"tabular\" must be an object", f"tabular={section!r}")
-        pre = Preprocessor.from_config(section.get("preprocessing"), pre_arrays)
-        if len(pre.feature_names_out_) != network.n_inputs:
-            fail(where, f"the preprocessing gives {len(pre.feature_names_out_)} columns but the "
-                         f"network takes "
-                  f"{network.n_inputs}", f"feature_names_out={len(pre.feature_names_out_)}")
-        return TabularModel.from_fitted(estimator, pre)
-    except ModelFormatError:
-        raise
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
-        fail(where, f"invalid estimator or preprocessing ({type(exc).__name__}: "
-                     f"{str(exc)[:300]})", "estimator")
+
+def _tabular_model(section, estimator, network, pre_arrays, where: str):
+    """The TabularModel of a ``"tabular"`` section: its preprocessing rebuilt from its config and
+    arrays, checked to give as many columns as the network takes."""
+    from ..tabular.model import TabularModel
+    from ..tabular.preprocessing import Preprocessor
+
+    if not isinstance(section, dict):
+        fail(where, "\"tabular\" must be an object", f"tabular={section!r}")
+    pre = Preprocessor.from_config(section.get("preprocessing"), pre_arrays)
+    if len(pre.feature_names_out_) != network.n_inputs:
+        fail(where, f"the preprocessing gives {len(pre.feature_names_out_)} columns but the "
+                     f"network takes "
+              f"{network.n_inputs}", f"feature_names_out={len(pre.feature_names_out_)}")
+    return TabularModel.from_fitted(estimator, pre)
 
 
 def _load_ensemble(directory: Path, doc: dict, where: str):
