@@ -168,6 +168,30 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
     >>> len(result.results_), sorted(result.best_params_)
     (2, ['l2'])
     """
+    adaptive, sample_weight = _check_arguments(refit, ensemble, search, n_iter, time_budget, journal,
+                                               sample_weight, len(y))
+    grids = check_grid(estimator, grid, random=n_iter is not None)
+    entropy = resolve_entropy(random_state, estimator)
+    folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
+    include = _check_include(include, grids)
+    if search == "tpe" and include:
+        raise ValueError(f"search='tpe' proposes every candidate itself; it takes no `include`. "
+                         f"Received: include={include!r:.100}")
+    run = dict(n_jobs=n_jobs, backend=backend, scheduler=scheduler)
+    if search == "tpe":
+        return _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_budget, journal,
+                    run, progress)
+    candidates = include + _candidates(grids, n_iter, entropy)
+    if adaptive:
+        return _adaptive(estimator, X, y, candidates, folds, entropy, scoring, refit, search == "halving",
+                         halving_factor, time_budget, journal, baseline, lockstep, run, progress)
+    return _plain(estimator, X, y, candidates, folds, entropy, scoring, refit, ensemble, baseline,
+                  lockstep, sample_weight, run, progress)
+
+
+def _check_arguments(refit, ensemble, search, n_iter, time_budget, journal, sample_weight, n_rows):
+    """``(adaptive, sample_weight)``: tune's arguments checked together (whether the search is
+    halving, TPE, budgeted or journaled; the weights as float64)."""
     check_one_of("refit", refit, ("best", "1se", False))
     check_one_of("ensemble", ensemble, ENSEMBLES)
     check_one_of("search", search, (None, "grid", "random", "halving", "tpe"))
@@ -182,48 +206,45 @@ def tune(estimator, X, y, grid, *, cv=5, n_iter=None, n_jobs=None, backend=None,
         raise ValueError("ensemble='folds' keeps the fold models of a plain grid or random search; a "
                          "halving, TPE, budgeted or journaled search does not keep them. "
                          f"Received: ensemble='folds' with search={search!r}")
-    grids = check_grid(estimator, grid, random=n_iter is not None)
-    entropy = resolve_entropy(random_state, estimator)
-    folds = make_folds(estimator, X, y, cv, derive_seed(entropy, 0))
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        if sample_weight.shape != (len(y),):
-            raise ValueError(f"`sample_weight` must hold one weight per row ({len(y)}). "
+        if sample_weight.shape != (n_rows,):
+            raise ValueError(f"`sample_weight` must hold one weight per row ({n_rows}). "
                              f"Received: sample_weight with shape {sample_weight.shape}")
     if sample_weight is not None and adaptive:
         raise ValueError("sample_weight is not yet passed to a halving, TPE, budgeted or journaled search. "
                          f"Received: sample_weight with search={search!r}")
-    include = _check_include(include, grids)
-    if search == "tpe" and include:
-        raise ValueError(f"search='tpe' proposes every candidate itself; it takes no `include`. "
-                         f"Received: include={include!r:.100}")
-    if search == "tpe":
-        return _tpe(estimator, X, y, grids, n_iter, folds, entropy, scoring, refit, time_budget, journal,
-                    dict(n_jobs=n_jobs, backend=backend, scheduler=scheduler), progress)
-    candidates = include + _candidates(grids, n_iter, entropy)
-    if search == "halving" or time_budget is not None or journal is not None:
-        from .budget import deadline_from
-        from .halving import run_rungs
+    return adaptive, sample_weight
 
-        deadline = deadline_from(time_budget)
-        results, best, one_se, info = run_rungs(
-            estimator, X, y, candidates, folds, entropy, scoring, factor=halving_factor,
-            halving=search == "halving", n_jobs=n_jobs, backend=backend, scheduler=scheduler,
-            progress=progress, lockstep=lockstep, deadline=deadline, journal=journal, baseline=baseline,
-            keep_predictions=isinstance(get_scorer(scoring), Scorer))
-        info["time_budget"] = time_budget
-        oof = {i: _assemble_oof(runs, folds, len(y)) for i, runs in info.pop("oof_runs", {}).items()} or None
-        linear_oof = info.pop("baseline_oof", None)
-        return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, len(folds),
-                       scoring, info, info.pop("baseline", None), oof=oof, baseline_oof=linear_oof)
+
+def _adaptive(estimator, X, y, candidates, folds, entropy, scoring, refit, halving, factor, time_budget,
+              journal, baseline, lockstep, run, progress):
+    """A halving, budgeted or journaled search of ``candidates`` (:func:`~.halving.run_rungs`)."""
+    from .budget import deadline_from
+    from .halving import run_rungs
+
+    results, best, one_se, info = run_rungs(
+        estimator, X, y, candidates, folds, entropy, scoring, factor=factor, halving=halving, **run,
+        progress=progress, lockstep=lockstep, deadline=deadline_from(time_budget), journal=journal,
+        baseline=baseline, keep_predictions=isinstance(get_scorer(scoring), Scorer))
+    info["time_budget"] = time_budget
+    oof = {i: _assemble_oof(runs, folds, len(y)) for i, runs in info.pop("oof_runs", {}).items()} or None
+    linear_oof = info.pop("baseline_oof", None)
+    return _finish(estimator, X, y, results, best, one_se, candidates, entropy, refit, len(folds),
+                   scoring, info, info.pop("baseline", None), oof=oof, baseline_oof=linear_oof)
+
+
+def _plain(estimator, X, y, candidates, folds, entropy, scoring, refit, ensemble, baseline, lockstep,
+           sample_weight, run, progress):
+    """A grid or random search: every candidate on every fold (the chosen one's fold models kept
+    under ``ensemble="folds"``), then the linear baseline on the same folds."""
     k = len(folds)
     keeper = FoldKeeper(k, "1se" if refit == "1se" else "best") if ensemble == "folds" else None
     keep = isinstance(get_scorer(scoring), Scorer)
     in_search = keep and _oof_bytes(estimator, y, len(candidates)) <= OOF_BUDGET_BYTES
-    outcomes = cross_validate(estimator, X, y, candidates, folds, entropy, scoring,
-                               n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress,
-                               lockstep=lockstep, keeper=keeper, sample_weight=sample_weight,
-                               keep_predictions=in_search)
+    outcomes = cross_validate(estimator, X, y, candidates, folds, entropy, scoring, **run, progress=progress,
+                              lockstep=lockstep, keeper=keeper, sample_weight=sample_weight,
+                              keep_predictions=in_search)
     results = [candidate_result(params, outcomes[i * k:(i + 1) * k]) for i, params in enumerate(candidates)]
     best, one_se = rank_and_choose(results, k)
     oof = _chosen_oof(estimator, X, y, candidates, folds, entropy, scoring, sample_weight, outcomes,
