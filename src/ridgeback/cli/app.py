@@ -347,7 +347,7 @@ def _handler(command: str):
 
 def _run_command(args) -> ExitCode:
     """Run the parsed command; errors the user can act on become one line on stderr and a code."""
-    from ..engine.trainer import TrainingDiverged
+    from ..engine.history import TrainingDiverged
 
     try:
         return _handler(args.command)(args)

@@ -19,7 +19,7 @@ from itertools import accumulate
 import numpy as np
 from sklearn.base import clone
 
-from ..engine.trainer import TrainingDiverged
+from ..engine.history import TrainingDiverged
 from ..estimators.base import _BaseMLP, fit_together
 from ..estimators.hyperparams import lockstep_free
 from .crossval import (
