@@ -99,6 +99,54 @@ def test_no_hints_tune_on_a_rare_class_draws_no_label_smoothing(tmp_path, capsys
     results = json.loads(capsys.readouterr().out)["tune"]["results"]
     assert code == 0 and len(results) == 6
     assert all("label_smoothing" not in r["params"] for r in results)
+    notes = json.loads((tmp_path / "run" / "run.json").read_text())["notes"]
+    assert any(n.startswith("Label smoothing is not searched: the rarest class holds 7.50% of the rows")
+               and "+57%" in n for n in notes)
+
+
+def test_recipe_without_the_parameters_the_user_fixed():
+    recipe = default_recipe(5000, 5, "classification", n_classes=2, min_class_share=0.05)
+    assert set(recipe.notes) == {"label_smoothing"}
+    assert "rarest class holds 5.00%" in recipe.notes["label_smoothing"]
+    fixed = recipe.without({"dropout", "label_smoothing", "max_epochs"})
+    assert "dropout" not in fixed.grid and "dropout" not in fixed.include[0] and fixed.notes == {}
+    assert set(fixed.grid) == set(recipe.grid) - {"dropout"}
+    assert fixed.include[0] == {k: v for k, v in recipe.include[0].items() if k != "dropout"}
+    assert recipe.grid["dropout"] == [0.0, 0.1, 0.2, 0.3]  # the original is left as it was
+
+
+def test_a_flag_fixes_its_parameter_for_every_candidate_of_the_no_hints_search(tmp_path, capsys):
+    """README: any flag you give overrides the recipe's. --dropout and --label-smoothing are
+    grid keys of the no-hints search; given, no candidate varies them and every one trains with them."""
+    from ridgeback.cli.app import main
+
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame(rng.standard_normal((150, 3)), columns=["a", "b", "c"])
+    df["y"] = (df.a + 0.3 * rng.standard_normal(150) > 0).astype(int)
+    df.to_csv(tmp_path / "t.csv", index=False)
+    code = main(["tune", str(tmp_path / "t.csv"), "--target", "y", "--cv", "3", "--n-iter", "3",
+                 "--epochs", "3", "--dropout", "0.5", "--label-smoothing", "0.2", "--quiet", "--json",
+                 "--out", str(tmp_path / "r")])
+    results = json.loads(capsys.readouterr().out)["tune"]["results"]
+    assert code == 0 and len(results) == 4
+    assert all("dropout" not in r["params"] and "label_smoothing" not in r["params"] for r in results)
+    assert {"activation", "l2"} <= set(results[1]["params"])  # the rest is still searched
+    settings = json.loads((tmp_path / "r" / "run.json").read_text())["settings"]
+    assert settings["dropout"] == 0.5 and settings["label_smoothing"] == 0.2
+    assert "dropout" not in settings["grid"] and "label_smoothing" not in settings["grid"]
+
+
+def test_no_hints_tune_with_every_searched_parameter_fixed_says_so(tmp_path, capsys):
+    from ridgeback.cli.app import main
+
+    rows = np.arange(40.0)
+    pd.DataFrame({"a": rows, "y": np.sqrt(rows)}).to_csv(tmp_path / "t.csv", index=False)
+    code = main(["tune", str(tmp_path / "t.csv"), "--target", "y", "--hidden", "8", "--activation", "relu",
+                 "--lr", "0.01", "--l2", "0", "--l1", "0", "--dropout", "0", "--numeric-embedding", "none",
+                 "--quiet", "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 2 and "nothing is left to tune" in err and "Received:" in err
+    assert not (tmp_path / "r").exists()
 
 
 def test_small_tables_get_no_width_beyond_half_their_rows():

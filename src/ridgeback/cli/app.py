@@ -81,7 +81,8 @@ halving over 27 random candidates (--n-iter), plus one anchor near RealMLP-TD's 
 L1/L2 strengths, dropout, label smoothing, depth (0 to 2 hidden layers: the linear model is a
 candidate), width, activation, learning rate and numeric embeddings (periodic, or
 piecewise-linear from 1,600 rows per fold), with Adam's beta_2 = 0.95 and the batch size and
-epochs sized to the rows (your flags win). Writes
+epochs sized to the rows (your flags win: a flag for a searched parameter, such as
+--dropout 0.5, fixes it for every candidate). Writes
 RUNDIR/model.json + weights.npz (so that `ridgeback predict RUNDIR DATA` works), RUNDIR/run.json
 and RUNDIR/report.html.
 Every finished (candidate, fold, rung) fit is recorded in RUNDIR/search/ as it finishes: after a

@@ -76,8 +76,9 @@ def search_errors(result, index, y, task, n_folds, chosen="network"):
 
 
 def write_tune_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain=None,
-                  errors=None, ensemble="none") -> Path:
-    """RUNDIR/run.json and RUNDIR/report.html: the data set, the run's settings and the search."""
+                      errors=None, ensemble="none", search_notes=()) -> Path:
+    """RUNDIR/run.json and RUNDIR/report.html: the data set, the run's settings and the search
+    (``search_notes``: what the no-hints recipe left out, and why)."""
     from ..report.document import write_report
 
     dataset = {
@@ -126,7 +127,8 @@ def write_tune_report(args, out, model, settings, grid, n_iter, X, task, metric,
         out,
         report_context(f"ridgeback tune: {args.data}", dataset, run_settings, model, metric, tune=tune_ctx,
                        comparison=comparison, errors=errors,
-                       notes=[*notes, *baseline_lines(tune_ctx.get("baseline"), tune_ctx, metric)]),
+                       notes=[*notes, *search_notes,
+                              *baseline_lines(tune_ctx.get("baseline"), tune_ctx, metric)]),
     )
 
 

@@ -50,7 +50,7 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .._util.validation import check_int
 
@@ -74,13 +74,23 @@ class Recipe:
     """A no-hints search: ``settings`` (CLI option -> value, applied to every candidate and the
     refit unless the user sets them), ``grid`` (estimator keyword -> values to sample),
     ``n_iter`` random candidates and the ``include`` candidates before them, searched by
-    ``search``."""
+    ``search``; ``notes``: grid key -> why the recipe left it out for this table (for the report)."""
 
     settings: dict = field(default_factory=dict)
     grid: dict = field(default_factory=dict)
     n_iter: int = 27
     search: str = "halving"
     include: list = field(default_factory=list)
+    notes: dict = field(default_factory=dict)
+
+    def without(self, fixed) -> Recipe:
+        """The recipe with the estimator parameters in ``fixed`` (those the user set) no longer
+        searched: dropped from the grid, the ``include`` candidates and the notes, so that every
+        candidate takes the user's value."""
+        fixed = set(fixed)
+        return replace(self, grid={k: v for k, v in self.grid.items() if k not in fixed},
+                       include=[{k: v for k, v in point.items() if k not in fixed} for point in self.include],
+                       notes={k: v for k, v in self.notes.items() if k not in fixed})
 
 
 def data_batch_size(n_rows: int) -> int:
@@ -157,8 +167,16 @@ def default_recipe(n_rows: int, n_features: int, task: str, n_classes: int | Non
     }
     if smooth:
         grid["label_smoothing"] = [0.0, LABEL_SMOOTHING]
+    notes = {}
+    if task == "classification" and not smooth:
+        notes["label_smoothing"] = (
+            f"Label smoothing is not searched: the rarest class holds {min_class_share:.2%} of the rows, "
+            f"and smoothing of {LABEL_SMOOTHING} would move its mean target by "
+            f"{smoothing_shift(n_classes, min_class_share):+.0%} (searched up to {MAX_SMOOTHING_SHIFT:+.0%}; "
+            f"--label-smoothing sets it for every candidate).")
     settings = {"epochs": data_epochs(n_rows), "batch_size": data_batch_size(n_rows), "beta_2": 0.95}
-    return Recipe(settings=settings, grid=grid, n_iter=27, search="halving", include=[anchor(grid)])
+    return Recipe(settings=settings, grid=grid, n_iter=27, search="halving", include=[anchor(grid)],
+                  notes=notes)
 
 
 def anchor(grid: dict) -> dict:
