@@ -135,15 +135,27 @@ def read_config(path) -> dict:
     return out
 
 
-def resolve_settings(args, defaults=None) -> dict:
-    """CLI option -> value: the flag when given, else the --config value, else the CLI default."""
+def user_settings(args) -> dict:
+    """CLI option -> value, for the options the user set: the flag when given, else the
+    --config value (no defaults)."""
     config = read_config(args.config) if getattr(args, "config", None) else {}
-    defaults = {**DEFAULTS, "scaling": SCALING_DEFAULT, **(defaults or {})}
     settings = {}
     for option in (*OPTIONS, *CONFIG_ONLY):
         value = getattr(args, option, None)
         if value is None:
-            value = config.get(option, defaults.get(option))
+            value = config.get(option)
+        if value is not None:
+            settings[option] = value
+    return settings
+
+
+def resolve_settings(args, defaults=None) -> dict:
+    """CLI option -> value: the flag when given, else the --config value, else the CLI default."""
+    given = user_settings(args)
+    defaults = {**DEFAULTS, "scaling": SCALING_DEFAULT, **(defaults or {})}
+    settings = {}
+    for option in (*OPTIONS, *CONFIG_ONLY):
+        value = given.get(option, defaults.get(option))
         if value is not None:
             settings[option] = value
     return settings

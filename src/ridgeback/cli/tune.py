@@ -19,9 +19,9 @@ from .common import (
     make_preprocessor,
     notes_on_stderr,
     parse_grid,
-    read_config,
     resolve_metric,
     resolve_settings,
+    user_settings,
 )
 from .ensembles import (
     blend_ensemble,
@@ -50,7 +50,7 @@ def cmd_tune(args) -> int:
     # fewer epochs than `train`: every candidate is fitted once per fold (early stopping still applies)
     settings = resolve_settings(args, defaults={"epochs": TUNE_EPOCHS})
     X, y, task = _load_table(args, settings)
-    recipe = None if args.grid else _recipe(X, y, task, args.cv).without(_fixed_by_user(args))
+    recipe = None if args.grid else _unfixed(_recipe(X, y, task, args.cv), args)
     if recipe is not None:  # the no-hints search's settings, below the user's flags and TOML keys
         settings = resolve_settings(args, defaults=recipe.settings)
     args.settings = settings  # the column-role overrides reach the search and the refit
@@ -170,21 +170,23 @@ def _recipe(X, y, task, cv):
     return default_recipe(max(1, len(X) * (cv - 1) // cv), max(1, X.shape[1]), task, n_classes, min_share)
 
 
-def _fixed_by_user(args) -> set:
-    """The estimator parameters set by a flag or a --config key: the no-hints search does not
-    vary them (``--dropout 0.5`` gives every candidate dropout 0.5)."""
-    config = read_config(args.config) if getattr(args, "config", None) else {}
-    return {name for option, name in OPTIONS.items()
-            if getattr(args, option, None) is not None or option in config}
+def _unfixed(recipe, args):
+    """The ``recipe`` without the estimator parameters set by a flag or a --config key: the
+    no-hints search does not vary them (``--dropout 0.5`` gives every candidate dropout 0.5)."""
+    fixed = {OPTIONS[option] for option in user_settings(args) if option in OPTIONS}
+    left = recipe.without(fixed)
+    if not left.grid:
+        names = ", ".join(f"--{option.replace('_', '-')}" for option, name in OPTIONS.items()
+                          if name in recipe.grid)
+        raise ValueError("Every parameter the no-hints search varies is set by a flag or --config key, so "
+                         f"nothing is left to tune: use `ridgeback train`, or give --grid. Received: {names} "
+                         "all set")
+    return left
 
 
 def _search_space(args, recipe=None):
     """``(grid, n_iter)``: --grid searched in full, else --n-iter (default: the recipe's) random
     candidates of the no-hints ``recipe``."""
-    if not args.grid and not recipe.grid:
-        raise ValueError("Every parameter the no-hints search varies is set by a flag or --config key, so "
-                         "nothing is left to tune: use `ridgeback train`, or give --grid. Received: hidden, "
-                         "activation, lr, l2, l1, dropout, numeric-embedding (and label-smoothing) all set")
     grid = parse_grid(args.grid) if args.grid else recipe.grid
     n_iter = args.n_iter if args.n_iter is not None else (None if args.grid else recipe.n_iter)
     if args.cv < 2:

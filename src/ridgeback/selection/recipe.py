@@ -151,9 +151,9 @@ def default_recipe(n_rows: int, n_features: int, task: str, n_classes: int | Non
     n_features = check_int("n_features", n_features, minimum=1)
     if task not in ("classification", "regression"):
         raise ValueError(f"`task` must be 'classification' or 'regression'. Received: task={task!r}")
-    smooth = task == "classification" and (
-        min_class_share is None or (n_classes or 0) < 2
-        or smoothing_shift(n_classes, min_class_share) <= MAX_SMOOTHING_SHIFT)
+    shift = (smoothing_shift(n_classes, min_class_share)
+             if task == "classification" and min_class_share is not None and (n_classes or 0) >= 2 else None)
+    smooth = task == "classification" and (shift is None or shift <= MAX_SMOOTHING_SHIFT)
     widths = [w for w in (64, 128, 256) if w <= max(64, n_rows // 2)]
     hidden = [(), *[(w,) for w in widths], *[(w, w) for w in widths[1:]]]
     grid = {
@@ -172,7 +172,7 @@ def default_recipe(n_rows: int, n_features: int, task: str, n_classes: int | Non
         notes["label_smoothing"] = (
             f"Label smoothing is not searched: the rarest class holds {min_class_share:.2%} of the rows, "
             f"and smoothing of {LABEL_SMOOTHING} would move its mean target by "
-            f"{smoothing_shift(n_classes, min_class_share):+.0%} (searched up to {MAX_SMOOTHING_SHIFT:+.0%}; "
+            f"{shift:+.0%} (searched up to {MAX_SMOOTHING_SHIFT:+.0%}; "
             f"--label-smoothing sets it for every candidate).")
     settings = {"epochs": data_epochs(n_rows), "batch_size": data_batch_size(n_rows), "beta_2": 0.95}
     return Recipe(settings=settings, grid=grid, n_iter=27, search="halving", include=[anchor(grid)],
