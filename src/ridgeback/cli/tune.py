@@ -47,6 +47,8 @@ TUNE_EPOCHS = 50
 
 def cmd_tune(args) -> int:
     """Search, refit the choice (--refit) on all rows, save it with its report, print the table."""
+    if args.cv < 2:  # before the table is read: the recipe is sized to the rows a fold trains on
+        raise ValueError(f"`--cv` must be at least 2 folds. Received: cv={args.cv}")
     # fewer epochs than `train`: every candidate is fitted once per fold (early stopping still applies)
     settings = resolve_settings(args, defaults={"epochs": TUNE_EPOCHS})
     X, y, task = _load_table(args, settings)
@@ -161,8 +163,6 @@ def _recipe(X, y, task, cv):
     rows a fold trains on."""
     from ..selection.recipe import default_recipe
 
-    if cv < 2:
-        raise ValueError(f"`--cv` must be at least 2 folds. Received: cv={cv}")
     n_classes = min_share = None
     if task == "classification":
         shares = y.value_counts(normalize=True)
@@ -189,8 +189,6 @@ def _search_space(args, recipe=None):
     candidates of the no-hints ``recipe``."""
     grid = parse_grid(args.grid) if args.grid else recipe.grid
     n_iter = args.n_iter if args.n_iter is not None else (None if args.grid else recipe.n_iter)
-    if args.cv < 2:
-        raise ValueError(f"`--cv` must be at least 2 folds. Received: cv={args.cv}")
     return grid, n_iter
 
 
