@@ -82,6 +82,41 @@ def test_multiclass_auc_is_one_vs_rest_and_average_precision_macro():
     assert np.isnan(metric_from_predictions("roc_auc", truth[truth < 2], proba[truth < 2], classes))
 
 
+def test_a_class_the_model_never_saw_scores_as_probability_zero():
+    # a fold that trained without a one-row class still scores its held-out rows (the class's
+    # probability is 0: the log-loss is clipped, the label metrics count the row as wrong)
+    rng = np.random.default_rng(2)
+    truth = np.array(["a", "b", "d", "a", "b", "c"], dtype=object)
+    proba = _proba(rng, 6, 3)
+    classes = np.array(["a", "b", "d"])  # "c", between them, was never seen
+    extended = np.hstack([proba[:, :2], np.zeros((6, 1)), proba[:, 2:]])
+    expected = -skm.log_loss(truth, extended, labels=["a", "b", "c", "d"])
+    got = metric_from_predictions("neg_log_loss", truth, proba, classes)
+    assert got == pytest.approx(expected, rel=1e-12)
+    assert np.isfinite(expected) and expected < -5  # the unseen row costs about -log(eps) / 6
+    predicted = classes[np.argmax(proba, axis=1)]
+    assert metric_from_predictions("accuracy", truth, proba, classes) == pytest.approx(
+        np.mean(predicted == truth))
+    assert metric_from_predictions("f1_macro", truth, proba, classes) == pytest.approx(
+        skm.f1_score(truth, predicted, average="macro", labels=["a", "b", "c", "d"], zero_division=0))
+    onehot = truth[:, None] == np.array(["a", "b", "c", "d"])[None, :]
+    assert metric_from_predictions("roc_auc", truth, proba, classes) == pytest.approx(
+        skm.roc_auc_score(onehot, extended, average="macro"))
+
+
+def test_tune_with_a_one_row_class_scores_every_fold():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((60, 3))
+    y = np.where(X[:, 0] > 0, "pos", "neg").astype(object)
+    y[7] = "lone"  # in one fold's held-out rows, absent from that fold's training rows
+    est = MLPClassifier((4,), max_epochs=3, random_state=0)
+    with pytest.warns(UserWarning, match="fewer rows than cv=3"):
+        result = tune(est, X, y, {"l2": [0.0, 1e-2]}, cv=3, random_state=0, refit=False,
+                      scoring="neg_log_loss")
+    scores_ = np.array([r["fold_scores"] for r in result.results_])
+    assert scores_.shape == (2, 3) and np.isfinite(scores_).all()
+
+
 def test_regression_metrics_are_negated_errors():
     rng = np.random.default_rng(2)
     t, p = rng.standard_normal(30), rng.standard_normal(30)

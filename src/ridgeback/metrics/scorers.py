@@ -93,6 +93,13 @@ def metric_from_predictions(name: str, truth, prediction, classes=None, sample_w
     proba = np.asarray(prediction, dtype=np.float64)
     truth = np.asarray(truth)
     predicted = classes[np.argmax(proba, axis=1)] if labels is None else np.asarray(labels)
+    known = set(classes.tolist())
+    unseen = [c for c in dict.fromkeys(truth.tolist()) if c not in known]
+    if unseen:  # a class the model never saw (a fold trained without its rows): probability 0
+        every = np.array(sorted(known | set(unseen)), dtype=object)  # sorted, as scikit-learn reads columns
+        columns = np.zeros((proba.shape[0], every.size))
+        columns[:, np.searchsorted(every, classes.astype(object))] = proba
+        classes, proba = every, columns
     if name == "accuracy":
         return float(metrics.accuracy_score(truth, predicted, sample_weight=w))
     if name == "balanced_accuracy":
