@@ -30,8 +30,16 @@ def test_csv_with_bom_semicolons_quotes_and_unicode_names(tmp_path):
     path = write(tmp_path, text.encode("utf-8"))
     df = read_table(path)
     assert list(df.columns) == ["größe", "名前", "note"]
-    assert df["größe"].tolist() == ["1,5", "2"]
+    assert df["größe"].tolist() == [1.5, 2.0]  # ";" between fields: "," marks the decimals
     assert df["note"].tolist() == ["x; y", 'say "hi"']
+
+
+def test_semicolon_files_read_decimal_commas_and_comma_files_do_not(tmp_path):
+    df = read_table(write(tmp_path, b"a;b;c\n1,5;1.5;x\n-2,25;2.5;y\n"))
+    assert df["a"].tolist() == [1.5, -2.25]
+    assert df["b"].tolist() == ["1.5", "2.5"]  # written with a point: text here, numbers in the plan
+    df = read_table(write(tmp_path, b'a,b\n"1,5",x\n"2,5",y\n'))
+    assert df["a"].tolist() == ["1,5", "2,5"]
 
 
 def test_csv_separators_are_sniffed(tmp_path):

@@ -181,3 +181,69 @@ def test_a_rare_class_does_not_block_tuning():
     with pytest.warns(UserWarning, match=r"'rare' \(2 rows\).*--cv 2"):
         result = tune(est, X, y, {"mlp__l2": [0.0]}, cv=5, random_state=0)
     assert np.isfinite(result.best_score_)
+
+
+def _formatted_frame():
+    return pd.DataFrame({
+        "price": ["$1,234.50", "$12.00", "(300)", "$2,000", None, "$7.25"],
+        "rate": ["12,5 %", "3 %", "100%", "0,5 %", "7 %", "1 %"],
+        "euros": ["1.234,50 €", "12 €", "3.000.000 €", "4,25 €", "9 €", "10 €"],
+        "signed_up": ["27/11/2026", "01/02/2025", "13/03/2024", "31/12/2023", "05/05/2025", "02/01/2026"],
+        "us_date": ["Nov 27, 2026", "Jan 3, 2025", "Feb 28, 2024", "Dec 1, 2023", "May 5, 2025",
+                    "Jul 4, 2026"],
+        "phone": ["555 1234", "555 9876", "555 1111", "555 2222", "555 3333", "555 4444"],
+        "zip": ["98112-4729", "98105", "98112", "98105-1111", "98109", "98112"],
+    })
+
+
+def test_numbers_with_currency_percent_and_thousands_signs_and_dates_as_written_are_read():
+    plan = plan_columns(_formatted_frame())
+    by = {c.column: c for c in plan.columns}
+    assert {n: (c.role, c.format) for n, c in by.items()} == {
+        "price": ("numeric", "."), "rate": ("numeric", ","), "euros": ("numeric", ","),
+        "signed_up": ("datetime", "%d/%m/%Y"), "us_date": ("datetime", "%b %d, %Y"),
+        "phone": ("categorical", ""), "zip": ("categorical", "")}  # neither is a number
+    assert "decimal mark ','" in by["rate"].reason and "%d/%m/%Y" in by["signed_up"].reason
+    pre = Preprocessor().fit(_formatted_frame())
+    raw = {name: pre.medians_[pre.numeric_features_.index(name)] for name in ("price", "rate", "euros")}
+    assert raw == {"price": 12.0, "rate": 5.0, "euros": 11.0}  # medians of the values as written
+    day = pre.numeric_features_.index("signed_up.epoch_days")
+    expected = (pd.Timestamp("2025-02-01") - pd.Timestamp("1970-01-01")).days
+    assert pre.medians_[day] == pytest.approx(expected + 0.5 * (
+        (pd.Timestamp("2025-05-05") - pd.Timestamp("2025-02-01")).days))
+
+
+def test_the_format_found_at_fit_reads_the_rows_to_predict_and_is_saved(tmp_path):
+    X = _formatted_frame().assign(price=["$1,234.50", "$12.00", "(300)", "$2,000", None, "$7.25"] * 1)
+    y = np.array([0, 1, 0, 1, 0, 1])
+    model = rb.TabularModel(rb.MLPClassifier((4,), max_epochs=3, batch_size=2, random_state=0,
+                                             early_stopping=False)).fit(X, y)
+    loaded = rb.load(rb.save(model, tmp_path / "m"))
+    assert [c.format for c in loaded.preprocessor.plan_.columns] == [".", ",", ",", "%d/%m/%Y", "%b %d, %Y",
+                                                                     "", ""]
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    # the same numbers written plainly give the same codes; a value in neither form is named
+    plain = X.assign(price=[1234.5, 12.0, -300.0, 2000.0, None, 7.25])
+    pre = loaded.preprocessor
+    np.testing.assert_allclose(pre.transform(plain), pre.transform(X), atol=1e-6)
+    with pytest.raises(ValueError, match=r"Column 'price' is numeric but row 1 holds 'twelve'"):
+        loaded.predict_proba(X.assign(price=["$1", "twelve", "$3", "$4", "$5", "$6"]))
+    with pytest.raises(ValueError, match=r"'signed_up' held dates at fit but row 0 holds '2026-13-45'"):
+        loaded.predict_proba(X.assign(signed_up=["2026-13-45", *X["signed_up"][1:]]))
+
+
+def test_declared_numeric_and_datetime_columns_read_formatted_values():
+    df = pd.DataFrame({"p": ["$1,000", "n/a", "$5", "$20"], "k": [1, 2, 3, 4],
+                       "d": ["27.11.2026", "bad", "01.02.2025", "03.03.2025"]})
+    plan = plan_columns(df, numeric=["p"], datetime=["d"])
+    by = {c.column: c for c in plan.columns}
+    assert (by["p"].format, by["p"].coerced) == (".", 1)
+    assert (by["d"].format, by["d"].coerced) == ("%d.%m.%Y", 1)
+    pre = Preprocessor(numeric=["p"], datetime=["d"]).fit(df)
+    assert pre.medians_[pre.numeric_features_.index("p")] == 20.0
+
+
+def test_ambiguous_day_and_month_are_read_day_first_and_said():
+    plan = plan_columns(pd.DataFrame({"d": ["01/02/2025", "03/04/2025", "05/06/2025"], "k": [1, 2, 3]}))
+    (d, _) = plan.columns
+    assert d.format == "%d/%m/%Y" and "day first taken" in d.reason

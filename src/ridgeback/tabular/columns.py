@@ -5,21 +5,24 @@
 ========== ============================================================ ==========================
 role       when                                                         what is done
 ========== ============================================================ ==========================
-numeric    numbers (or text that is all numbers)                        impute the median, scale;
-                                                                        a missing indicator if any
+numeric    numbers (or text that is all numbers, also written with      impute the median, scale;
+           currency or percent signs and thousands separators:          a missing indicator if any
+           ``$1,234.50``, ``12,5 %``, ``1.234,50 €``, ``(300)``)
 categorical at most ``cardinality_threshold`` levels (bool, strings,     one-hot; missing is a level
            codes such as ZIP+4 ``98112-4729``)
 text       more levels than that: free text, names, many codes          hashed character n-grams,
                                                                         tf-idf, SVD (fixed width)
-datetime   ISO 8601 timestamps, or a datetime dtype                     year, month, day of week,
-                                                                        hour, epoch days
+datetime   ISO 8601 timestamps, a datetime dtype, or dates written      year, month, day of week,
+           in one of ``DATE_FORMATS`` (``27/11/2026``, ``Nov 27, 2026``) hour, epoch days
 id         nearly every value unique and no spaces (``LIC-00123``), or  dropped, with a note
            consecutive integers / a name such as ``id``, ``rownames``
 drop       constant, all missing, or named by the user                  dropped, with a note
 ========== ============================================================ ==========================
 
 The user overrides any of this by naming columns (``drop=``, ``categorical=``, ``numeric=``,
-``datetime=``, ``id=``); an override is recorded as the reason. The plan is plain data
+``datetime=``, ``id=``); an override is recorded as the reason. How a column's values are
+written, when not plainly (the decimal mark, the date format), is decided once, kept in the
+plan (``ColumnPlan.format``) and used again on the rows to predict. The plan is plain data
 (:class:`ColumnPlan` rows) so that ``ridgeback describe`` prints it and the model directory
 keeps it.
 """
@@ -49,6 +52,15 @@ _ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|rownames?)$|^unnamed: ?\d+$|^$",
 _ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
                        r"\s*(Z|[+-]\d{2}:?\d{2})?\s*$")
 _SAMPLE = 2000
+#: day-first before month-first: where both read every value the choice is said in the plan
+DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%y",
+                "%m/%d/%y", "%d.%m.%y", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%b %d, %Y",
+                "%B %d, %Y", "%b %d %Y", "%d-%b-%y")
+_CURRENCY_OR_PERCENT = r"[$\u20ac\u00a3\u00a5\u20b9%]"
+_SEP = r"[,.' \u00a0\u202f]"
+#: a number with an optional sign, thousands groups (one separator throughout) and decimals
+_GROUPED = {mark: rf"[-+]?(?:\d{{1,3}}(?P<sep>{_SEP})\d{{3}}(?:(?P=sep)\d{{3}})*|\d+)(?:\{mark}\d+)?"
+            for mark in ".,"}
 
 
 class NotANumberError(ValueError):
@@ -67,6 +79,10 @@ class ColumnPlan:
     reason: str
     #: values that could not be read in this role and were taken as missing (forced numeric/datetime)
     coerced: int = 0
+    #: how the values are written, when not plainly: a numeric column's decimal mark ("." or ",":
+    #: currency signs, percent signs and thousands separators are read past), a datetime column's
+    #: strftime format ("%d/%m/%Y"); "" for plain numbers and ISO 8601 timestamps
+    format: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -126,10 +142,10 @@ class Plan:
             raise ValueError(f"`plan` must be a list of column records with keys among {sorted(fields)}. "
                              f"Received: plan={str(rows)[:200]}")
         types = {"column": str, "role": str, "cardinality": int, "missing_share": (int, float), "action": str,
-                 "reason": str, "coerced": int}
+                 "reason": str, "coerced": int, "format": str}
         for r in rows:
             bad = [k for k, v in r.items() if not isinstance(v, types[k]) or isinstance(v, bool)]
-            if bad or r.get("role") not in ROLES or not fields - {"coerced"} <= set(r):
+            if bad or r.get("role") not in ROLES or not fields - {"coerced", "format"} <= set(r):
                 raise ValueError(f"`plan` records need a column name, a role among {list(ROLES)}, a "
                                  f"cardinality, a missing share, an action and a reason. Received: "
                                  f"{str(r)[:200]}")
@@ -187,13 +203,68 @@ def not_numbers(series: pd.Series) -> np.ndarray:
     return pd.to_numeric(series, errors="coerce").isna().to_numpy() & ~series.isna().to_numpy()
 
 
+def _unformatted(strings: pd.Series, decimal: str) -> pd.Series:
+    """Numbers written with currency signs, a percent sign, thousands separators or accounting
+    parentheses, as plain number strings (NaN where a value is not such a number)."""
+    s = strings.str.replace(_CURRENCY_OR_PERCENT, "", regex=True).str.strip().str.replace("\u2212", "-")
+    negative = s.str.fullmatch(r"\(.*\)")
+    s = s.where(~negative, s.str.slice(1, -1).str.strip())
+    valid = s.str.fullmatch(_GROUPED[decimal])
+    s = s.str.replace(r"[,.' \u00a0\u202f]", lambda m: "." if m.group(0) == decimal else "", regex=True)
+    s = s.where(valid & ~(negative & s.str.startswith(("-", "+"))))
+    return s.where(~negative, "-" + s)
+
+
+def number_format(present: pd.Series) -> str:
+    """The decimal mark ("." or ",") with which every present value reads as a number written
+    with currency signs, percent signs or thousands separators (``$1,234.50``, ``12,5 %``,
+    ``1.234,50 €``, ``(300)``); "" when some value does not. A value that reads either way
+    (``1,234``) takes the comma as the thousands separator."""
+    strings = present.iloc[:_SAMPLE]
+    if not len(strings) or not all(isinstance(v, str) for v in strings):
+        return ""
+    strings = strings.astype(str)
+    for decimal in (".", ","):
+        if _unformatted(strings, decimal).notna().all():
+            return decimal
+    return ""
+
+
+def read_formatted(series: pd.Series, decimal: str) -> pd.Series:
+    """The values of a column written as :func:`number_format` found, as float64 (NaN where a
+    present value is not such a number, and where missing)."""
+    text = series.astype(object).where(series.notna(), None).map(lambda v: v if isinstance(v, str) else
+                                                                   (None if v is None else str(v)))
+    return pd.to_numeric(_unformatted(text.astype("string"), decimal), errors="coerce").astype("float64")
+
+
+def date_format(present: pd.Series) -> tuple[str, bool]:
+    """``(format, ambiguous)``: the first of ``DATE_FORMATS`` (with or without a time of day)
+    that reads every sampled value, "" if none does; ``ambiguous`` when day-first and
+    month-first both read them (every day is at most 12), and day-first was taken."""
+    sample = present.iloc[:_SAMPLE]
+    if not len(sample) or not all(isinstance(v, str) for v in sample):
+        return "", False
+    sample = sample.astype(str).str.strip()
+    found = []
+    for base in DATE_FORMATS:
+        for fmt in (base, base + " %H:%M", base + " %H:%M:%S"):
+            if pd.to_datetime(sample, format=fmt, errors="coerce").notna().all():
+                found.append(fmt)
+                break
+    if not found:
+        return "", False
+    swapped = {f.replace("%d", "%D").replace("%m", "%d").replace("%D", "%m") for f in found[1:]}
+    return found[0], found[0] in swapped
+
+
 def _has_space(present: pd.Series) -> bool:
     return bool(present.iloc[:_SAMPLE].astype(str).str.contains(r"\s", regex=True).any())
 
 
 # --------------------------------------------------------------------------- the plan
 
-def _row(name, role, n_distinct, missing, reason, coerced=0):
+def _row(name, role, n_distinct, missing, reason, coerced=0, fmt=""):
     actions = {"numeric": "impute median, scale", "categorical": "one-hot", "datetime":
                "year, month, weekday, hour, epoch", "text": "char n-gram tf-idf + SVD",
                "id": "drop", "drop": "drop"}
@@ -202,7 +273,7 @@ def _row(name, role, n_distinct, missing, reason, coerced=0):
         action += ", missing indicator"
     if role == "categorical" and missing > 0:
         action += ", missing as a level"
-    return ColumnPlan(name, role, int(n_distinct), float(missing), action, reason, int(coerced))
+    return ColumnPlan(name, role, int(n_distinct), float(missing), action, reason, int(coerced), fmt)
 
 
 def _decide(name, series, threshold) -> tuple:
@@ -213,7 +284,9 @@ def _decide(name, series, threshold) -> tuple:
         return "drop", "all missing"
     n_distinct = int(present.astype(str).nunique()) if series.dtype.kind == "O" else int(present.nunique())
     if n_distinct == 1 and len(present) == n:
-        return "drop", f"constant: every row holds {present.iloc[0]!r}"[:80]
+        value = present.iloc[0]
+        value = value.item() if isinstance(value, np.generic) else value  # 1, not np.int64(1)
+        return "drop", f"constant: every row holds {value!r}"[:80]
     if is_datetime_dtype(series):
         return "datetime", "datetime dtype"
     if series.dtype.kind in "iuf":
@@ -231,6 +304,15 @@ def _decide(name, series, threshold) -> tuple:
         share = number_share(present)
         if share == 1.0:
             return "numeric", "numbers written as text"
+        decimal = number_format(present)
+        if decimal:
+            reason = f"numbers with currency, percent or thousands signs; decimal mark {decimal!r}"
+            return "numeric", reason, decimal
+        fmt, ambiguous = date_format(present)
+        if fmt:
+            return "datetime", f"dates written {fmt}" + (
+                " (every day is at most 12, so day and month could be swapped; day first taken)"
+                if ambiguous else ""), fmt
         if share >= NUMERIC_SHARE:
             bad = present[not_numbers(present)]
             if all(re.search(r"\d", str(v)) for v in bad.iloc[:_SAMPLE]):
@@ -273,18 +355,25 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
         distinct = int(present.astype(str).nunique()) if len(present) else 0
         if name in forced:
             role = forced[name]
-            coerced = 0
+            coerced, fmt = 0, ""
             if role == "numeric" and series.dtype.kind not in "iufb":
                 coerced = int(not_numbers(series).sum())
+                if coerced:  # read past currency and thousands signs when the most values allow it
+                    fmt = _best_decimal(series)
+                    if fmt:
+                        coerced = int((read_formatted(series, fmt).isna() & series.notna()).sum())
             elif role == "datetime" and not is_datetime_dtype(series):
                 parsed = to_datetime(series)
+                if parsed.notna().sum() < present.size:
+                    fmt = _best_date_format(present)
+                    parsed = to_datetime(series, fmt) if fmt else parsed
                 coerced = int((parsed.isna() & series.notna()).sum())
             note = f"{coerced} values that are not {'numbers' if role == 'numeric' else 'dates'} read " \
                    f"as missing" if coerced else ""
             reason = f"set by {'--' + role if role != 'drop' else '--drop'}" + (f"; {note}" if note else "")
-            plan.columns.append(_row(name, role, distinct, missing, reason, coerced))
+            plan.columns.append(_row(name, role, distinct, missing, reason, coerced, fmt))
             continue
-        role, reason = _decide(name, series, cardinality_threshold)
+        role, reason, *fmt = _decide(name, series, cardinality_threshold)
         if role == "unreadable":
             raise ValueError(f"Column {name!r} has dtype {series.dtype}, which cannot be read as numbers, "
                              f"categories or dates; convert or drop it (drop=[{name!r}], --drop {name}). "
@@ -297,17 +386,41 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
                 f"({int(bad.sum())} row(s) like this); declare it categorical (--categorical {name}) or "
                 f"numeric with such values read as missing (--numeric {name}). "
                 f"Received: {name}={series.iloc[row]!r}")
-        plan.columns.append(_row(name, role, distinct, missing, reason))
+        plan.columns.append(_row(name, role, distinct, missing, reason, fmt=fmt[0] if fmt else ""))
     return plan
 
 
-def to_datetime(series: pd.Series) -> pd.Series:
-    """Timestamps in UTC (naive ones taken as UTC); what cannot be parsed becomes NaT."""
+def _best_decimal(series: pd.Series) -> str:
+    """The decimal mark under which more present values of a column declared numeric read as
+    formatted numbers than as plain ones ("" when neither reads more)."""
+    text = series[series.map(lambda v: isinstance(v, str))]
+    plain = int(pd.to_numeric(text, errors="coerce").notna().sum())
+    counts = {mark: int(read_formatted(text, mark).notna().sum()) for mark in ".,"}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > plain else ""
+
+
+def _best_date_format(present: pd.Series) -> str:
+    """The format of ``DATE_FORMATS`` (or with a time of day) that reads the most present values
+    of a column declared datetime, "" when none reads more than ISO 8601 does."""
+    text = present[present.map(lambda v: isinstance(v, str))].astype(str).str.strip().iloc[:_SAMPLE]
+    best, most = "", int(to_datetime(text).notna().sum())
+    for base in DATE_FORMATS:
+        for fmt in (base, base + " %H:%M", base + " %H:%M:%S"):
+            n = int(pd.to_datetime(text, format=fmt, errors="coerce").notna().sum())
+            if n > most:
+                best, most = fmt, n
+    return best
+
+
+def to_datetime(series: pd.Series, fmt: str = "") -> pd.Series:
+    """Timestamps in UTC (naive ones taken as UTC), read as ISO 8601 or, given ``fmt``, with that
+    strftime format; what cannot be parsed becomes NaT."""
     if is_datetime_dtype(series):
         out = series
         if isinstance(series.dtype, pd.DatetimeTZDtype):
             return series.dt.tz_convert("UTC")
         return out.dt.tz_localize("UTC")
     values = series.astype(object).where(series.notna(), None)
-    return pd.to_datetime(values.map(lambda v: v if isinstance(v, str) else None), format="ISO8601",
-                          errors="coerce", utc=True)
+    strings = values.map(lambda v: (v.strip() if fmt else v) if isinstance(v, str) else None)
+    return pd.to_datetime(strings, format=fmt or "ISO8601", errors="coerce", utc=True)

@@ -152,7 +152,10 @@ def _read_csv_text(text: str, name: str, sep) -> pd.DataFrame:
         raise ValueError(f"`sep` must be a single character or None (sniff). Received: sep={sep!r}")
     _check_records(text, name, sep)
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, engine="c", skipinitialspace=False)
+        # ";" separates the fields where "," marks the decimals (Excel in most of Europe):
+        # 1,5 is then one and a half (a column written with "." stays text and is read as numbers later)
+        df = pd.read_csv(io.StringIO(text), sep=sep, engine="c", skipinitialspace=False,
+                         decimal="," if sep == ";" else ".")
     except pd.errors.EmptyDataError as exc:
         raise ValueError(f"The data file {name} has no columns. Received: source={name!r}") from exc
     except (pd.errors.ParserError, ValueError, csv.Error, OverflowError) as exc:
@@ -207,8 +210,9 @@ def read_table(source, *, sep=None):
     """Read a CSV or Parquet file, or a ``builtin:NAME`` dataset, as a DataFrame.
 
     CSV: UTF-8 with or without a byte-order mark; the separator (``,``, ``;`` or tab) is
-    sniffed from the first 64 KiB unless ``sep`` is given; quoted fields and Unicode
-    column names are read as such. Parquet (``.parquet``) needs pyarrow (the ``[parquet]``
+    sniffed from the first 64 KiB unless ``sep`` is given; with ``;`` a comma marks the
+    decimals (``1,5``), as spreadsheets write it where ``;`` separates the fields; quoted
+    fields and Unicode column names are read as such. Parquet (``.parquet``) needs pyarrow (the ``[parquet]``
     extra). ``builtin:NAME`` returns the built-in with its label in a "target" column.
 
     Raises

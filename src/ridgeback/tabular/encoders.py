@@ -96,10 +96,10 @@ def encode_text(values: np.ndarray, state: dict) -> np.ndarray:
     return codes[inverse]
 
 
-def datetime_parts(series: pd.Series, parts=DATETIME_PARTS) -> tuple:
+def datetime_parts(series: pd.Series, parts=DATETIME_PARTS, fmt="") -> tuple:
     """``(matrix, unparsed)``: the ``parts`` as float64 columns (NaN where missing) and a mask of
-    the present values that could not be read as dates."""
-    stamps = to_datetime(series)
+    the present values that could not be read as dates (ISO 8601, or the strftime ``fmt``)."""
+    stamps = to_datetime(series, fmt)
     unparsed = stamps.isna().to_numpy() & series.notna().to_numpy()
     available = {
         "year": lambda s: s.dt.year,

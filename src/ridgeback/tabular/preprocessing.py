@@ -332,6 +332,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     def _read_numeric(self, df, given, counts) -> dict:
         """``{column: {part: float64 values}}`` of the numeric and datetime columns, counting type changes."""
         kinds = self.input_kinds_  # None for a model saved before column plans: nothing is mapped or counted
+        plan = getattr(self, "plan_", None)
+        formats = {c.column: c.format for c in plan.columns} if plan is not None else {}
         raw = {}
         for name, part in self.numeric_sources_:
             if name in raw:
@@ -344,10 +346,12 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                                      f"Received: {name} of dtype {series.dtype}")
                 forced = kinds is not None and self._forced(name)
                 raw[name] = {None: numeric_column(series, name, coerce=forced, counts=tally,
-                                                  from_text=kinds is None or kinds[name] != "number")}
+                                                  from_text=kinds is None or kinds[name] != "number",
+                                                  decimal=formats.get(name, ""))}
             else:
                 parts = self.datetime_parts_[self.datetime_columns_.index(name)]
-                raw[name] = datetime_values(series, name, parts, coerce=self._forced(name), counts=tally)
+                raw[name] = datetime_values(series, name, parts, coerce=self._forced(name), counts=tally,
+                                            fmt=formats.get(name, ""))
         return raw
 
     def _encode_numeric(self, df, given, counts, out) -> int:

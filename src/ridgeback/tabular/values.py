@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .columns import is_datetime_dtype
+from .columns import is_datetime_dtype, read_formatted
 from .encoders import DATETIME_PARTS, datetime_parts, text_strings
 
 __all__ = ["as_frame", "smooth_clip", "input_kind", "categorical_strings", "numeric_column", "check_readable",
@@ -97,8 +97,12 @@ def categorical_strings(series: pd.Series, kind=None, name=None, counts=None) ->
     return out
 
 
-def numeric_column(series: pd.Series, name, *, coerce=False, counts=None, from_text=True) -> np.ndarray:
+def numeric_column(series: pd.Series, name, *, coerce=False, counts=None, from_text=True,
+                   decimal="") -> np.ndarray:
     """The column as float64, refusing infinities and text that is not a number (naming the row).
+
+    ``decimal`` (the plan's format of the column, "." or ","): text is read past currency and
+    percent signs and thousands separators, with that decimal mark (:func:`read_formatted`).
 
     ``coerce``: text that is not a number is read as missing (a column declared numeric),
     counted in ``counts["not a number"]``. Numbers written as text in a column that held
@@ -112,8 +116,11 @@ def numeric_column(series: pd.Series, name, *, coerce=False, counts=None, from_t
             counts["type change"] = counts.get("type change", 0) + int(values.size)
     else:
         present = series.notna().to_numpy()
-        coerced = pd.to_numeric(series.astype(object).map(
-            lambda v: float(v) if isinstance(v, (bool, np.bool_)) else v), errors="coerce")
+        objects = series.astype(object).map(lambda v: float(v) if isinstance(v, (bool, np.bool_)) else v)
+        coerced = pd.to_numeric(objects, errors="coerce")
+        if decimal:  # numbers stay numbers; text is read past its currency and thousands signs
+            text = objects.map(lambda v: isinstance(v, str))
+            coerced = coerced.where(~text, read_formatted(objects.where(text, None), decimal))
         bad = coerced.isna().to_numpy() & present
         if bad.any() and not coerce:
             row = int(np.flatnonzero(bad)[0])
@@ -144,11 +151,12 @@ def check_readable(series: pd.Series, name):
                          f"cannot be read as a number or category. Received: {name}={value!r}")
 
 
-def datetime_values(series: pd.Series, name, parts, *, coerce, counts) -> dict:
-    """``{part: float64 values}`` of a column that held dates at fit; a value that is not a date
-    is refused, naming the row, unless ``coerce`` (the column was declared datetime): then it
-    is missing, counted in ``counts["not a date"]``."""
-    matrix, unparsed = datetime_parts(series, parts)
+def datetime_values(series: pd.Series, name, parts, *, coerce, counts, fmt="") -> dict:
+    """``{part: float64 values}`` of a column that held dates at fit (written as ``fmt``, the
+    plan's format, or ISO 8601); a value that is not a date is refused, naming the row, unless
+    ``coerce`` (the column was declared datetime): then it is missing, counted in
+    ``counts["not a date"]``."""
+    matrix, unparsed = datetime_parts(series, parts, fmt)
     if unparsed.any():
         if not coerce:
             row = int(np.flatnonzero(unparsed)[0])
@@ -197,6 +205,7 @@ def training_frame(X) -> tuple[pd.DataFrame, list]:
 def read_columns(df, names, plan) -> TrainingColumns:
     """Every used column read as its role says: numbers, datetime parts, levels or text."""
     roles = {c.column: c.role for c in plan.columns}
+    formats = {c.column: c.format for c in plan.columns}
     forced = {c.column for c in plan.columns if c.reason.startswith("set by")}
     read = TrainingColumns()
     for name, column in zip(names, df.columns, strict=True):
@@ -206,11 +215,11 @@ def read_columns(df, names, plan) -> TrainingColumns:
             continue
         read.kinds[name] = input_kind(series)
         if role == "numeric":
-            read.frame[name] = numeric_column(series, name, coerce=name in forced)
+            read.frame[name] = numeric_column(series, name, coerce=name in forced, decimal=formats[name])
             read.numeric.append(name)
             read.sources.append((name, None))
         elif role == "datetime":
-            _read_datetime(read, name, series)
+            _read_datetime(read, name, series, formats[name])
         elif role == "categorical":
             check_readable(series, name)
             read.frame[name] = categorical_strings(series, read.kinds[name], name)
@@ -227,8 +236,8 @@ def read_columns(df, names, plan) -> TrainingColumns:
     return read
 
 
-def _read_datetime(read, name, series):
-    matrix, _ = datetime_parts(series)
+def _read_datetime(read, name, series, fmt):
+    matrix, _ = datetime_parts(series, fmt=fmt)
     # a part that never varies (the hour of dates without times) carries nothing
     keep = [p for j, p in enumerate(DATETIME_PARTS) if p == "epoch_days" or np.nanstd(matrix[:, j]) > 0]
     for j, part in enumerate(DATETIME_PARTS):
