@@ -114,3 +114,16 @@ def test_tune_report_lists_each_columns_role_and_what_was_done(tmp_path):
     assert columns["age"]["missing_share"] == pytest.approx(11 / n)
     page = (out / "report.html").read_text()
     assert '<section id="columns">' in page and "row_id" in page and "a missing category is a level" in page
+
+
+def test_a_windows_1252_file_is_read_with_one_note_and_formatted_columns_are_said(capsys, tmp_path):
+    path = tmp_path / "ventes.csv"
+    rows = [f"Zürich;{i},5;{i + 10}/01/2025;1.{i:03d},50 €;{'oui' if i % 2 else 'non'}" for i in range(12)]
+    path.write_bytes(("ville;mesure;jour;prix;cible\n" + "\n".join(rows) + "\n").encode("cp1252"))
+    code, out, err = run(capsys, ["describe", path, "--target", "cible"])
+    assert code == 0 and err.count("\n") == 1 and "read as Windows-1252" in err
+    plan = {line.split()[0]: line for line in out.splitlines()[2:-1]}
+    assert "numeric" in plan["mesure"] and "datetime" in plan["jour"] and "%d/%m/%Y" in plan["jour"]
+    assert "numeric" in plan["prix"] and "decimal mark ','" in plan["prix"]
+    code, out, err = run(capsys, ["describe", path, "--target", "cible", "--quiet"])
+    assert code == 0 and err == ""

@@ -73,8 +73,15 @@ def test_header_only_file_is_refused(tmp_path):
 def test_missing_file_and_invalid_utf8(tmp_path):
     with pytest.raises(ValueError, match=r"No such data file.*Received: source='.*nope\.csv'"):
         read_table(tmp_path / "nope.csv")
-    with pytest.raises(ValueError, match=r"not valid UTF-8: byte 6 is b'\\xff'"):
-        read_table(write(tmp_path, b"a,b\n1,\xff\n"))
+    with pytest.raises(ValueError, match=r"not valid UTF-8: byte 6 is b'\\x81' \(nor Windows-1252\)"):
+        read_table(write(tmp_path, b"a,b\n1,\x81\n"))  # 0x81 has no character in Windows-1252
+
+
+def test_a_file_that_is_not_utf8_is_read_as_windows_1252_with_a_warning(tmp_path):
+    data = "ville;prix\nZürich;1,5\nGenève;2\n".encode("cp1252")
+    with pytest.warns(UserWarning, match=r"not UTF-8 \(byte 12 is b'\\xfc'\); it was read as Windows-1252"):
+        df = read_table(write(tmp_path, data))
+    assert df["ville"].tolist() == ["Zürich", "Genève"] and df["prix"].tolist() == [1.5, 2.0]
 
 
 def test_read_csv_bytes_refuses_nul_and_ragged_rows():

@@ -243,6 +243,14 @@ def test_declared_numeric_and_datetime_columns_read_formatted_values():
     assert pre.medians_[pre.numeric_features_.index("p")] == 20.0
 
 
+def test_a_decimal_comma_is_told_from_a_thousands_comma():
+    plan = plan_columns(pd.DataFrame({"a": ["0,456", "1,234", "-2,5", "7"], "k": [1, 2, 3, 4],
+                                      "b": ["1,234", "12,000", "7", "1"]}))
+    assert [c.format for c in plan.columns] == [",", "", "."]  # "0,456" is no thousand; "1,234" may be
+    pre = Preprocessor().fit(pd.DataFrame({"a": ["0,456", "1,234", "-2,5", "7"], "k": [1, 2, 3, 4]}))
+    assert pre.medians_[0] == pytest.approx((0.456 + 1.234) / 2)
+
+
 def test_ambiguous_day_and_month_are_read_day_first_and_said():
     plan = plan_columns(pd.DataFrame({"d": ["01/02/2025", "03/04/2025", "05/06/2025"], "k": [1, 2, 3]}))
     (d, _) = plan.columns

@@ -252,10 +252,13 @@ def _grid_value(row, name: str, item: str):
         ) from None
 
 
-def load_data(source):
+def load_data(source, quiet=False):
+    """The table at ``source``; what the reader warns of (a file read as Windows-1252) is a
+    one-line note on stderr."""
     from ..tabular.data import read_table
 
-    return read_table(str(source))
+    with notes_on_stderr(quiet):
+        return read_table(str(source))
 
 
 @contextmanager

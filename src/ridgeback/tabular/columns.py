@@ -58,8 +58,9 @@ DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%m-
                 "%B %d, %Y", "%b %d %Y", "%d-%b-%y")
 _CURRENCY_OR_PERCENT = r"[$\u20ac\u00a3\u00a5\u20b9%]"
 _SEP = r"[,.' \u00a0\u202f]"
-#: a number with an optional sign, thousands groups (one separator throughout) and decimals
-_GROUPED = {mark: rf"[-+]?(?:\d{{1,3}}(?P<sep>{_SEP})\d{{3}}(?:(?P=sep)\d{{3}})*|\d+)(?:\{mark}\d+)?"
+#: a number with an optional sign, thousands groups (one separator throughout, the first group
+#: not starting with 0: "0,456" is no thousand) and decimals
+_GROUPED = {mark: rf"[-+]?(?:[1-9]\d{{0,2}}(?P<sep>{_SEP})\d{{3}}(?:(?P=sep)\d{{3}})*|\d+)(?:\{mark}\d+)?"
             for mark in ".,"}
 
 

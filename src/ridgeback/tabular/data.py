@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,7 +210,8 @@ def _check_records(text: str, name: str, sep: str):
 def read_table(source, *, sep=None):
     """Read a CSV or Parquet file, or a ``builtin:NAME`` dataset, as a DataFrame.
 
-    CSV: UTF-8 with or without a byte-order mark; the separator (``,``, ``;`` or tab) is
+    CSV: UTF-8 with or without a byte-order mark (a file that is not UTF-8 is read as
+    Windows-1252, Excel's encoding on Windows, with a warning); the separator (``,``, ``;`` or tab) is
     sniffed from the first 64 KiB unless ``sep`` is given; with ``;`` a comma marks the
     decimals (``1,5``), as spreadsheets write it where ``;`` separates the fields; quoted
     fields and Unicode column names are read as such. Parquet (``.parquet``) needs pyarrow (the ``[parquet]``
@@ -218,8 +220,8 @@ def read_table(source, *, sep=None):
     Raises
     ------
     ValueError
-        Missing, empty or header-only file; bytes that are not UTF-8 (the offset is
-        named); a file that cannot be parsed.
+        Missing, empty or header-only file; bytes that are neither UTF-8 nor Windows-1252
+        (the offset is named); a file that cannot be parsed.
 
     Examples
     --------
@@ -249,9 +251,15 @@ def read_csv_bytes(data: bytes, *, name="<bytes>", sep=None) -> pd.DataFrame:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"The data file {name} is not valid UTF-8: byte {exc.start} is "
-                         f"{data[exc.start:exc.start + 1]!r}. Save it as UTF-8. Received: "
-                         f"source={name!r}") from None
+        byte = data[exc.start:exc.start + 1]
+        try:  # what Excel writes on Windows in Western Europe and the Americas
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ValueError(f"The data file {name} is not valid UTF-8: byte {exc.start} is {byte!r} "
+                             f"(nor Windows-1252). Save it as UTF-8. Received: source={name!r}") from None
+        warnings.warn(f"The data file {name} is not UTF-8 (byte {exc.start} is {byte!r}); it was read as "
+                      f"Windows-1252, as Excel writes CSV files on Windows. Save it as UTF-8 if its accents "
+                      f"read wrong.", UserWarning, stacklevel=2)
     if "\x00" in text:
         raise ValueError(f"The data file {name} contains NUL bytes; it is not a text CSV file. "
                          f"Received: source={name!r}")
