@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -203,9 +204,16 @@ def test_fuzz_csv_reader():
     def run(data, sep):
         COUNTS["csv"] += 1
         try:
-            df = read_csv_bytes(data, sep=sep)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                df = read_csv_bytes(data, sep=sep)
         except ValueError:
             return
+        try:  # the one note the reader gives: a file that is not UTF-8, read as Windows-1252
+            data.decode("utf-8")
+            assert not caught
+        except UnicodeDecodeError:
+            assert [str(w.message).count("read as Windows-1252") for w in caught] == [1]
         assert isinstance(df, pd.DataFrame) and df.shape[0] > 0
         try:
             matrix = Preprocessor().fit_transform(df)
