@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .columns import to_datetime
+from .formats import to_datetime
 
 __all__ = ["HASH_WIDTH", "TEXT_COMPONENTS", "DATETIME_PARTS", "fit_text", "encode_text", "datetime_parts",
            "text_strings"]

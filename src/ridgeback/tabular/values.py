@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .columns import is_datetime_dtype, read_formatted
 from .encoders import DATETIME_PARTS, datetime_parts, text_strings
+from .formats import is_datetime_dtype, read_formatted
 
 __all__ = ["as_frame", "smooth_clip", "input_kind", "categorical_strings", "numeric_column", "check_readable",
            "datetime_values", "TrainingColumns", "training_frame", "read_columns"]
