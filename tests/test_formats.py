@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ridgeback.tabular.formats import date_format, number_format, read_formatted, to_datetime
+from ridgeback.tabular.formats import best_decimal, date_format, number_format, read_formatted, to_datetime
 
 
 @pytest.mark.parametrize("values, mark, numbers", [
@@ -30,10 +30,38 @@ def test_formatted_numbers_are_read_with_their_decimal_mark(values, mark, number
     ["98112-4729", "98105"],  # ZIP+4
     ["1,2,3"], ["12,34,567"],  # not groups of three
     ["1.5", "2,5"],  # two decimal marks in one column
-    ["(-3)"], ["$"], ["abc"], ["12 kg"],
+    ["(-3)"], ["$"], ["abc"], ["12 kg", "x"],
 ])
 def test_what_is_not_one_formatted_number_is_not_read_as_one(values):
     assert number_format(pd.Series(values)) == ""
+
+
+@pytest.mark.parametrize("values, fmt, numbers", [
+    (["12 kg", "3.5 kg", "7"], ". kg", [12.0, 3.5, 7.0]),  # a value without the unit is a number
+    (["1,248 CC", "998 CC"], ". CC", [1248.0, 998.0]),
+    (["23,4 km", "12 km"], ", km", [23.4, 12.0]),
+    (["5 m\u00b2", "12 m\u00b2"], ". m\u00b2", [5.0, 12.0]),
+    (["12.5 mi.", "3 mi."], ". mi.", [12.5, 3.0]),
+])
+def test_numbers_with_one_unit_are_read_past_it(values, fmt, numbers):
+    series = pd.Series(values)
+    assert number_format(series) == fmt
+    np.testing.assert_allclose(read_formatted(series, fmt).to_numpy(), numbers)
+    assert np.isnan(read_formatted(pd.Series(["4 lb"]), fmt).iloc[0])  # another unit is no such number
+
+
+@pytest.mark.parametrize("values", [["12 kg", "5 g"], ["3 days", "1 day"], ["10 A", "10 B"], ["Q3", "Q4"],
+                                    ["74 bhp", "null bhp"]])
+def test_mixed_units_and_labels_are_not_numbers(values):
+    assert number_format(pd.Series(values)) == ""
+
+
+def test_a_column_declared_numeric_reads_past_its_most_frequent_unit():
+    series = pd.Series(["74 bhp", "null bhp", "80.5 bhp", None, "90"])
+    assert best_decimal(series) == ". bhp"
+    expected = [74.0, np.nan, 80.5, np.nan, 90.0]
+    np.testing.assert_array_equal(read_formatted(series, ". bhp").to_numpy(), expected)
+    assert best_decimal(pd.Series(["1", "2", "x"])) == ""  # nothing reads better than plainly
 
 
 def test_read_formatted_leaves_missing_and_unreadable_values_missing():

@@ -6,8 +6,9 @@
 role       when                                                         what is done
 ========== ============================================================ ==========================
 numeric    numbers (or text that is all numbers, also written with      impute the median, scale;
-           currency or percent signs and thousands separators:          a missing indicator if any
-           ``$1,234.50``, ``12,5 %``, ``1.234,50 €``, ``(300)``)
+           currency or percent signs, thousands separators or one       a missing indicator if any
+           unit: ``$1,234.50``, ``12,5 %``, ``1.234,50 €``, ``(300)``,
+           ``1,248 CC``)
 categorical at most ``cardinality_threshold`` levels (bool, strings,     one-hot; missing is a level
            codes such as ZIP+4 ``98112-4729``)
 text       more levels than that: free text, names, many codes          hashed character n-grams,
@@ -82,8 +83,9 @@ class ColumnPlan:
     #: values that could not be read in this role and were taken as missing (forced numeric/datetime)
     coerced: int = 0
     #: how the values are written, when not plainly: a numeric column's decimal mark ("." or ",":
-    #: currency signs, percent signs and thousands separators are read past), a datetime column's
-    #: strftime format ("%d/%m/%Y"); "" for plain numbers and ISO 8601 timestamps
+    #: currency signs, percent signs and thousands separators are read past), then a space and
+    #: its unit if any (". kg"); a datetime column's strftime format ("%d/%m/%Y"); "" for plain
+    #: numbers and ISO 8601 timestamps
     format: str = ""
 
     def to_dict(self) -> dict:
@@ -232,7 +234,9 @@ def _decide(name, series, threshold) -> tuple:
             return "numeric", "numbers written as text"
         decimal = number_format(present)
         if decimal:
-            reason = f"numbers with currency, percent or thousands signs; decimal mark {decimal!r}"
+            mark, _, unit = decimal.partition(" ")
+            reason = (f"numbers in {unit!r}" if unit else "numbers with currency, percent or thousands "
+                      "signs") + f"; decimal mark {mark!r}"
             return "numeric", reason, decimal
         fmt, ambiguous = date_format(present)
         if fmt:

@@ -33,6 +33,8 @@ DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%m-
 _CURRENCY_OR_PERCENT = r"[$\u20ac\u00a3\u00a5\u20b9%]"
 #: what separates thousands: a comma, a point, an apostrophe or a (no-break, thin) space
 _SEP = r"[,.' \u00a0\u202f]"
+#: a unit after a number: letters (and /, °, µ, ², ³, a closing point), as in 12 kg, 23.4 kmpl, 74 bhp
+_UNIT = r"\d\s*([A-Za-z\u00b5\u00b0/\u00b2\u00b3]*[A-Za-z\u00b5\u00b2\u00b3]\.?)\s*$"
 #: a number with an optional sign, thousands groups (one separator throughout, the first group
 #: not starting with 0: "0,456" is no thousand) and decimals
 _GROUPED = {mark: rf"[-+]?(?:[1-9]\d{{0,2}}(?P<sep>{_SEP})\d{{3}}(?:(?P=sep)\d{{3}})*|\d+)(?:\{mark}\d+)?"
@@ -73,25 +75,38 @@ def _unformatted(strings: pd.Series, decimal: str) -> pd.Series:
 
 
 def number_format(present: pd.Series) -> str:
-    """The decimal mark ("." or ",") with which every present value reads as a number written
-    with currency signs, percent signs or thousands separators (``$1,234.50``, ``12,5 %``,
-    ``1.234,50 €``, ``(300)``); "" when some value does not. A value that reads either way
-    (``1,234``) takes the comma as the thousands separator."""
+    """How every present value reads as a number written with currency signs, percent signs,
+    thousands separators or one unit: the decimal mark ("." or ","), then a space and the unit
+    when the values carry one (``". kg"``); "" when some value does not read.
+
+    ``$1,234.50``, ``(300)``: "."; ``12,5 %``, ``1.234,50 €``: ","; ``1,248 CC``,
+    ``23.4 kmpl``: ". CC", ". kmpl" (one unit for the whole column: with ``kg`` and ``g`` mixed
+    the column is not numbers). A value that reads either way (``1,234``) takes the comma as the
+    thousands separator.
+    """
     if not len(present) or not all(isinstance(v, str) for v in present.iloc[:_SAMPLE]):
         return ""
     strings = present.astype(str)
-    for decimal in (".", ","):
-        if _unformatted(strings, decimal).notna().all():
-            return decimal
+    units = strings.str.extract(_UNIT, expand=False).dropna().unique()
+    for unit in ("", *units[:1]) if len(units) == 1 else ("",):
+        for decimal in (".", ","):
+            fmt = f"{decimal} {unit}" if unit else decimal
+            if read_formatted(strings, fmt).notna().all():
+                return fmt
     return ""
 
 
-def read_formatted(series: pd.Series, decimal: str) -> pd.Series:
-    """The values of a column written as :func:`number_format` found, as float64 (NaN where a
-    present value is not such a number, and where missing)."""
+def read_formatted(series: pd.Series, fmt: str) -> pd.Series:
+    """The values of a column written as :func:`number_format` found (``fmt``: the decimal mark,
+    then a space and the unit if any), as float64 (NaN where a present value is not such a
+    number, and where missing)."""
+    decimal, _, unit = fmt.partition(" ")
     text = series.astype(object).where(series.notna(), None).map(lambda v: v if isinstance(v, str) else
                                                                    (None if v is None else str(v)))
-    return pd.to_numeric(_unformatted(text.astype("string"), decimal), errors="coerce").astype("float64")
+    text = text.astype("string")
+    if unit:  # the column's one unit, after the number (a value without it is a plain number)
+        text = text.str.replace(rf"\s*{re.escape(unit)}\s*$", "", regex=True)
+    return pd.to_numeric(_unformatted(text, decimal), errors="coerce").astype("float64")
 
 
 def date_format(present: pd.Series) -> tuple[str, bool]:
@@ -115,11 +130,14 @@ def date_format(present: pd.Series) -> tuple[str, bool]:
 
 
 def best_decimal(series: pd.Series) -> str:
-    """The decimal mark under which more present values of a column declared numeric read as
-    formatted numbers than as plain ones ("" when neither reads more)."""
-    text = series[series.map(lambda v: isinstance(v, str))]
+    """The format (decimal mark, and the column's most frequent unit if any) under which more
+    present values of a column declared numeric read as formatted numbers than as plain ones
+    ("" when none reads more): ``74 bhp`` and ``null bhp`` read as 74 and a missing value."""
+    text = series[series.map(lambda v: isinstance(v, str))].astype(str)
     plain = int(pd.to_numeric(text, errors="coerce").notna().sum())
-    counts = {mark: int(read_formatted(text, mark).notna().sum()) for mark in ".,"}
+    units = text.str.extract(_UNIT, expand=False).value_counts()
+    formats = [*".,", *([f". {units.index[0]}", f", {units.index[0]}"] if len(units) else [])]
+    counts = {fmt: int(read_formatted(text, fmt).notna().sum()) for fmt in formats}
     best = max(counts, key=counts.get)
     return best if counts[best] > plain else ""
 
