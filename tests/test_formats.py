@@ -5,7 +5,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ridgeback.tabular.formats import best_decimal, date_format, number_format, read_formatted, to_datetime
+from ridgeback.tabular.formats import (
+    best_decimal,
+    date_format,
+    describe_number_format,
+    no_value,
+    number_format,
+    read_formatted,
+    to_datetime,
+)
 
 
 @pytest.mark.parametrize("values, mark, numbers", [
@@ -51,9 +59,22 @@ def test_numbers_with_one_unit_are_read_past_it(values, fmt, numbers):
 
 
 @pytest.mark.parametrize("values", [["12 kg", "5 g"], ["3 days", "1 day"], ["10 A", "10 B"], ["Q3", "Q4"],
-                                    ["74 bhp", "null bhp"]])
+                                    ["null", "?"], ["null bhp", "-"]])
 def test_mixed_units_and_labels_are_not_numbers(values):
     assert number_format(pd.Series(values)) == ""
+
+
+@pytest.mark.parametrize("values, fmt, numbers, words", [
+    (["74 bhp", "null bhp", "80.5 bhp"], ". bhp", [74.0, np.nan, 80.5], "'null bhp' read as missing"),
+    (["3.5", "?", "12", "-"], ".", [3.5, np.nan, 12.0, np.nan], "'-', '?' read as missing"),
+    (["$1,000", "N/A", "$7"], ".", [1000.0, np.nan, 7.0], "'N/A' read as missing"),
+])
+def test_words_for_no_value_are_missing_values(values, fmt, numbers, words):
+    series = pd.Series(values)
+    assert number_format(series) == fmt
+    np.testing.assert_array_equal(read_formatted(series, fmt).to_numpy(), numbers)
+    np.testing.assert_array_equal(no_value(series, fmt), np.isnan(numbers))
+    assert words in describe_number_format(series, fmt)
 
 
 def test_a_column_declared_numeric_reads_past_its_most_frequent_unit():

@@ -40,6 +40,7 @@ from .formats import (
     best_date_format,
     best_decimal,
     date_format,
+    describe_number_format,
     is_datetime_dtype,
     looks_like_iso_dates,
     not_numbers,
@@ -234,10 +235,7 @@ def _decide(name, series, threshold) -> tuple:
             return "numeric", "numbers written as text"
         decimal = number_format(present)
         if decimal:
-            mark, _, unit = decimal.partition(" ")
-            reason = (f"numbers in {unit!r}" if unit else "numbers with currency, percent or thousands "
-                      "signs") + f"; decimal mark {mark!r}"
-            return "numeric", reason, decimal
+            return "numeric", describe_number_format(present, decimal), decimal
         fmt, ambiguous = date_format(present)
         if fmt:
             return "datetime", f"dates written {fmt}" + (

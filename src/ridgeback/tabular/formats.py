@@ -14,9 +14,9 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["DATE_FORMATS", "is_datetime_dtype", "looks_like_iso_dates", "number_share", "not_numbers",
-           "number_format", "read_formatted", "date_format", "best_decimal", "best_date_format",
-           "to_datetime"]
+__all__ = ["DATE_FORMATS", "NO_VALUE", "is_datetime_dtype", "looks_like_iso_dates", "number_share",
+           "not_numbers", "number_format", "read_formatted", "no_value", "describe_number_format",
+           "date_format", "best_decimal", "best_date_format", "to_datetime"]
 
 #: values looked at to decide how a column is written
 _SAMPLE = 2000
@@ -33,6 +33,9 @@ DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%m-
 _CURRENCY_OR_PERCENT = r"[$\u20ac\u00a3\u00a5\u20b9%]"
 #: what separates thousands: a comma, a point, an apostrophe or a (no-break, thin) space
 _SEP = r"[,.' \u00a0\u202f]"
+#: words that stand for no value in a column of numbers (pandas reads most of them as missing
+#: already, but not with a unit, as in "null bhp", nor "?" and "-")
+NO_VALUE = frozenset({"", "null", "nan", "na", "n/a", "none", "-", "--", "?", "missing"})
 #: a unit after a number: letters (and /, °, µ, ², ³, a closing point), as in 12 kg, 23.4 kmpl, 74 bhp
 _UNIT = r"\d\s*([A-Za-z\u00b5\u00b0/\u00b2\u00b3]*[A-Za-z\u00b5\u00b2\u00b3]\.?)\s*$"
 #: a number with an optional sign, thousands groups (one separator throughout, the first group
@@ -91,22 +94,47 @@ def number_format(present: pd.Series) -> str:
     for unit in ("", *units[:1]) if len(units) == 1 else ("",):
         for decimal in (".", ","):
             fmt = f"{decimal} {unit}" if unit else decimal
-            if read_formatted(strings, fmt).notna().all():
+            values = read_formatted(strings, fmt)
+            if values.notna().any() and (values.notna().to_numpy() | no_value(strings, fmt)).all():
                 return fmt
     return ""
+
+
+def _text(series: pd.Series, fmt: str) -> pd.Series:
+    """The column as strings (missing as NA) without the unit of ``fmt``."""
+    unit = fmt.partition(" ")[2]
+    text = series.astype(object).where(series.notna(), None).map(lambda v: v if isinstance(v, str) else
+                                                                   (None if v is None else str(v)))
+    text = text.astype("string")
+    if unit:  # the column's one unit, after the number (a value without it is a plain number)
+        text = text.str.replace(rf"\s*{re.escape(unit)}\s*$", "", regex=True)
+    return text
 
 
 def read_formatted(series: pd.Series, fmt: str) -> pd.Series:
     """The values of a column written as :func:`number_format` found (``fmt``: the decimal mark,
     then a space and the unit if any), as float64 (NaN where a present value is not such a
     number, and where missing)."""
+    return pd.to_numeric(_unformatted(_text(series, fmt), fmt[:1]), errors="coerce").astype("float64")
+
+
+def no_value(series: pd.Series, fmt: str) -> np.ndarray:
+    """Mask of the present values that say there is no value: ``null``, ``n/a``, ``-``, ``?`` and
+    the like (``NO_VALUE``), with or without the unit of ``fmt`` (``null bhp``)."""
+    text = _text(series, fmt).str.replace(_CURRENCY_OR_PERCENT, "", regex=True).str.strip().str.lower()
+    return (text.isin(NO_VALUE) & series.notna().to_numpy()).fillna(False).to_numpy(dtype=bool)
+
+
+def describe_number_format(present: pd.Series, fmt: str) -> str:
+    """The plan's reason for a column read with :func:`number_format`'s ``fmt``."""
     decimal, _, unit = fmt.partition(" ")
-    text = series.astype(object).where(series.notna(), None).map(lambda v: v if isinstance(v, str) else
-                                                                   (None if v is None else str(v)))
-    text = text.astype("string")
-    if unit:  # the column's one unit, after the number (a value without it is a plain number)
-        text = text.str.replace(rf"\s*{re.escape(unit)}\s*$", "", regex=True)
-    return pd.to_numeric(_unformatted(text, decimal), errors="coerce").astype("float64")
+    strings = present.astype(str)
+    signs = bool(strings.str.contains(_CURRENCY_OR_PERCENT + r"|\d" + _SEP + r"\d{3}|^\(", regex=True).any())
+    words = sorted(set(strings[no_value(strings, fmt)].str.strip()))
+    return ("numbers" + (f" in {unit!r}" if unit else "") + (" with currency, percent or thousands signs"
+                                                              if signs else "")
+            + (f"; {', '.join(map(repr, words[:3]))} read as missing" if words else "")
+            + f"; decimal mark {decimal!r}")
 
 
 def date_format(present: pd.Series) -> tuple[str, bool]:
@@ -137,7 +165,8 @@ def best_decimal(series: pd.Series) -> str:
     plain = int(pd.to_numeric(text, errors="coerce").notna().sum())
     units = text.str.extract(_UNIT, expand=False).value_counts()
     formats = [*".,", *([f". {units.index[0]}", f", {units.index[0]}"] if len(units) else [])]
-    counts = {fmt: int(read_formatted(text, fmt).notna().sum()) for fmt in formats}
+    counts = {fmt: int(read_formatted(text, fmt).notna().sum() + no_value(text, fmt).sum())
+              for fmt in formats}
     best = max(counts, key=counts.get)
     return best if counts[best] > plain else ""
 

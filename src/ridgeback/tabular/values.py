@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .encoders import DATETIME_PARTS, datetime_parts, text_strings
-from .formats import is_datetime_dtype, read_formatted
+from .formats import is_datetime_dtype, no_value, read_formatted
 
 __all__ = ["as_frame", "smooth_clip", "input_kind", "categorical_strings", "numeric_column", "check_readable",
            "datetime_values", "TrainingColumns", "training_frame", "read_columns"]
@@ -101,8 +101,10 @@ def numeric_column(series: pd.Series, name, *, coerce=False, counts=None, from_t
                    decimal="") -> np.ndarray:
     """The column as float64, refusing infinities and text that is not a number (naming the row).
 
-    ``decimal`` (the plan's format of the column, "." or ","): text is read past currency and
-    percent signs and thousands separators, with that decimal mark (:func:`read_formatted`).
+    ``decimal`` (the plan's format of the column: "." or ",", and a unit): text is read past
+    currency and percent signs, thousands separators and the unit, with that decimal mark
+    (:func:`~ridgeback.tabular.formats.read_formatted`); words such as ``null`` or ``?`` are
+    missing values (:func:`~ridgeback.tabular.formats.no_value`).
 
     ``coerce``: text that is not a number is read as missing (a column declared numeric),
     counted in ``counts["not a number"]``. Numbers written as text in a column that held
@@ -121,6 +123,7 @@ def numeric_column(series: pd.Series, name, *, coerce=False, counts=None, from_t
         if decimal:  # numbers stay numbers; text is read past its currency and thousands signs
             text = objects.map(lambda v: isinstance(v, str))
             coerced = coerced.where(~text, read_formatted(objects.where(text, None), decimal))
+            present = present & ~no_value(objects.where(text, None), decimal)  # "null bhp": no value
         bad = coerced.isna().to_numpy() & present
         if bad.any() and not coerce:
             row = int(np.flatnonzero(bad)[0])
