@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DATE_FORMATS", "NO_VALUE", "is_datetime_dtype", "looks_like_iso_dates", "number_share",
-           "not_numbers", "number_format", "read_formatted", "no_value", "describe_number_format",
-           "date_format", "best_decimal", "best_date_format", "to_datetime"]
+           "not_numbers", "number_format", "read_formatted", "read_number_text", "no_value",
+           "describe_number_format", "date_format", "best_decimal", "best_date_format", "to_datetime"]
 
 #: values looked at to decide how a column is written
 _SAMPLE = 2000
@@ -31,6 +31,9 @@ DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%m-
 
 
 _CURRENCY_OR_PERCENT = r"[$\u20ac\u00a3\u00a5\u20b9%]"
+#: what reading a number drops (currency and percent signs) or maps (the minus sign to "-")
+_SIGNS = str.maketrans({"$": None, "\u20ac": None, "\u00a3": None, "\u00a5": None, "\u20b9": None, "%": None,
+                        "\u2212": "-"})
 #: what separates thousands: a comma, a point, an apostrophe or a (no-break, thin) space
 _SEP = r"[,.' \u00a0\u202f]"
 #: words that stand for no value in a column of numbers (pandas reads most of them as missing
@@ -38,10 +41,10 @@ _SEP = r"[,.' \u00a0\u202f]"
 NO_VALUE = frozenset({"", "null", "nan", "na", "n/a", "none", "-", "--", "?", "missing"})
 #: a unit after a number: letters (and /, °, µ, ², ³, a closing point), as in 12 kg, 23.4 kmpl, 74 bhp
 _UNIT = r"\d\s*([A-Za-z\u00b5\u00b0/\u00b2\u00b3]*[A-Za-z\u00b5\u00b2\u00b3]\.?)\s*$"
-#: a number with an optional sign, thousands groups (one separator throughout, the first group
-#: not starting with 0: "0,456" is no thousand) and decimals
-_GROUPED = {mark: rf"[-+]?(?:[1-9]\d{{0,2}}(?P<sep>{_SEP})\d{{3}}(?:(?P=sep)\d{{3}})*|\d+)(?:\{mark}\d+)?"
-            for mark in ".,"}
+#: a number with an optional sign, thousands groups (one separator throughout, not the decimal
+#: mark, the first group not starting with 0: "0,456" is no thousand) and decimals
+_GROUPED = {mark: rf"[-+]?(?:[1-9]\d{{0,2}}(?P<sep>{_SEP.replace(mark, '')})\d{{3}}(?:(?P=sep)\d{{3}})*|\d+)"
+                  rf"(?:\{mark}\d+)?" for mark in ".,"}
 
 
 def is_datetime_dtype(series: pd.Series) -> bool:
@@ -65,18 +68,6 @@ def not_numbers(series: pd.Series) -> np.ndarray:
     return pd.to_numeric(series, errors="coerce").isna().to_numpy() & ~series.isna().to_numpy()
 
 
-def _unformatted(strings: pd.Series, decimal: str) -> pd.Series:
-    """Numbers written with currency signs, a percent sign, thousands separators or accounting
-    parentheses, as plain number strings (NaN where a value is not such a number)."""
-    s = strings.str.replace(_CURRENCY_OR_PERCENT, "", regex=True).str.strip().str.replace("\u2212", "-")
-    negative = s.str.fullmatch(r"\(.*\)")
-    s = s.where(~negative, s.str.slice(1, -1).str.strip())
-    valid = s.str.fullmatch(_GROUPED[decimal])
-    s = s.str.replace(_SEP, lambda m: "." if m.group(0) == decimal else "", regex=True)
-    s = s.where(valid & ~(negative & s.str.startswith(("-", "+"))))
-    return s.where(~negative, "-" + s)
-
-
 def number_format(present: pd.Series) -> str:
     """How every present value reads as a number written with currency signs, percent signs,
     thousands separators or one unit: the decimal mark ("." or ","), then a space and the unit
@@ -90,45 +81,82 @@ def number_format(present: pd.Series) -> str:
     if not len(present) or not all(isinstance(v, str) for v in present.iloc[:_SAMPLE]):
         return ""
     strings = present.astype(str)
-    units = strings.str.extract(_UNIT, expand=False).dropna().unique()
+    head = strings.iloc[:_SAMPLE]  # most columns are told apart here, without reading them whole
+    units = head.str.extract(_UNIT, expand=False).dropna().unique()
     for unit in ("", *units[:1]) if len(units) == 1 else ("",):
         for decimal in (".", ","):
             fmt = f"{decimal} {unit}" if unit else decimal
-            values = read_formatted(strings, fmt)
-            if values.notna().any() and (values.notna().to_numpy() | no_value(strings, fmt)).all():
+            if _reads(head, fmt) and (len(strings) == len(head) or _reads(strings, fmt)):
                 return fmt
     return ""
 
 
-def _text(series: pd.Series, fmt: str) -> pd.Series:
-    """The column as strings (missing as NA) without the unit of ``fmt``."""
-    unit = fmt.partition(" ")[2]
-    text = series.astype(object).where(series.notna(), None).map(lambda v: v if isinstance(v, str) else
-                                                                   (None if v is None else str(v)))
-    text = text.astype("string")
-    if unit:  # the column's one unit, after the number (a value without it is a plain number)
-        text = text.str.replace(rf"\s*{re.escape(unit)}\s*$", "", regex=True)
-    return text
+def _reads(strings: pd.Series, fmt: str) -> bool:
+    """Every value reads as a number written as ``fmt`` or as a word for no value, and one at
+    least as a number."""
+    values, empty = _parse(strings, fmt)
+    numbers = ~np.isnan(values)
+    return bool(numbers.any() and (numbers | empty).all())
+
+
+def _parse(series: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, no_value)``: each value of ``series`` read as a number written as ``fmt``
+    (float64, NaN where missing or not such a number), and the mask of the present values that
+    are a word for no value. One pass in Python over the values, one compiled pattern: per value,
+    the currency and percent signs go, then the unit, then accounting parentheses, and what is
+    left must be a number with its thousands groups."""
+    decimal, _, unit = fmt.partition(" ")
+    pattern = re.compile(_GROUPED[decimal])
+    thousands = str.maketrans({c: None for c in ",.' \u00a0\u202f" if c != decimal} | {decimal: "."})
+    raw = series.to_numpy(dtype=object)
+    values = np.full(raw.size, np.nan)
+    empty = np.zeros(raw.size, dtype=bool)
+    for i, v in enumerate(raw):
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+            values[i] = float(v)  # NaN stays NaN: missing
+            continue
+        if not isinstance(v, str):
+            continue
+        text = v.translate(_SIGNS).strip()
+        if unit and text.endswith(unit):
+            text = text[: -len(unit)].rstrip()
+        negative = text[:1] == "(" and text[-1:] == ")"
+        if negative:
+            text = text[1:-1].strip()
+            if text[:1] in "+-" and text:
+                continue
+        if pattern.fullmatch(text):
+            number = float(text.translate(thousands))
+            values[i] = -number if negative else number
+        elif not negative and text.lower() in NO_VALUE:
+            empty[i] = True
+    return values, empty
+
+
+def read_number_text(series: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, no_value)`` of a column written as ``fmt``: :func:`read_formatted`'s values as
+    an array and :func:`no_value`'s mask, read in one pass."""
+    return _parse(series, fmt)
 
 
 def read_formatted(series: pd.Series, fmt: str) -> pd.Series:
     """The values of a column written as :func:`number_format` found (``fmt``: the decimal mark,
     then a space and the unit if any), as float64 (NaN where a present value is not such a
     number, and where missing)."""
-    return pd.to_numeric(_unformatted(_text(series, fmt), fmt[:1]), errors="coerce").astype("float64")
+    return pd.Series(_parse(series, fmt)[0], index=series.index)
 
 
 def no_value(series: pd.Series, fmt: str) -> np.ndarray:
     """Mask of the present values that say there is no value: ``null``, ``n/a``, ``-``, ``?`` and
     the like (``NO_VALUE``), with or without the unit of ``fmt`` (``null bhp``)."""
-    text = _text(series, fmt).str.replace(_CURRENCY_OR_PERCENT, "", regex=True).str.strip().str.lower()
-    return (text.isin(NO_VALUE) & series.notna().to_numpy()).fillna(False).to_numpy(dtype=bool)
+    return _parse(series, fmt)[1]
 
 
 def describe_number_format(present: pd.Series, fmt: str) -> str:
-    """The plan's reason for a column read with :func:`number_format`'s ``fmt``."""
+    """The plan's reason for a column read with :func:`number_format`'s ``fmt`` (from its first
+    values: what they show of the signs and of the words for no value)."""
     decimal, _, unit = fmt.partition(" ")
-    strings = present.astype(str)
+    strings = present.iloc[:_SAMPLE].astype(str)
     signs = bool(strings.str.contains(_CURRENCY_OR_PERCENT + r"|\d" + _SEP + r"\d{3}|^\(", regex=True).any())
     words = sorted(set(strings[no_value(strings, fmt)].str.strip()))
     return ("numbers" + (f" in {unit!r}" if unit else "") + (" with currency, percent or thousands signs"
@@ -145,9 +173,13 @@ def date_format(present: pd.Series) -> tuple[str, bool]:
     if not len(sample) or not all(isinstance(v, str) for v in sample):
         return "", False
     sample = sample.astype(str).str.strip()
+    if not sample.iloc[:20].str.contains(r"\d", regex=True).all():  # every date has a digit
+        return "", False
     found = []
     for base in DATE_FORMATS:
         for fmt in (base, base + " %H:%M", base + " %H:%M:%S"):
+            if pd.to_datetime(sample.iloc[:20], format=fmt, errors="coerce").isna().any():
+                continue  # a quick no on the first values, before the whole sample
             if pd.to_datetime(sample, format=fmt, errors="coerce").notna().all():
                 found.append(fmt)
                 break
@@ -165,8 +197,10 @@ def best_decimal(series: pd.Series) -> str:
     plain = int(pd.to_numeric(text, errors="coerce").notna().sum())
     units = text.str.extract(_UNIT, expand=False).value_counts()
     formats = [*".,", *([f". {units.index[0]}", f", {units.index[0]}"] if len(units) else [])]
-    counts = {fmt: int(read_formatted(text, fmt).notna().sum() + no_value(text, fmt).sum())
-              for fmt in formats}
+    counts = {}
+    for fmt in formats:
+        values, empty = _parse(text, fmt)
+        counts[fmt] = int((~np.isnan(values)).sum() + empty.sum())
     best = max(counts, key=counts.get)
     return best if counts[best] > plain else ""
 

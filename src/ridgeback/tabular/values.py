@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .encoders import DATETIME_PARTS, datetime_parts, text_strings
-from .formats import is_datetime_dtype, no_value, read_formatted
+from .formats import is_datetime_dtype, read_number_text
 
 __all__ = ["as_frame", "smooth_clip", "input_kind", "categorical_strings", "numeric_column", "check_readable",
            "datetime_values", "TrainingColumns", "training_frame", "read_columns"]
@@ -120,10 +120,10 @@ def numeric_column(series: pd.Series, name, *, coerce=False, counts=None, from_t
         present = series.notna().to_numpy()
         objects = series.astype(object).map(lambda v: float(v) if isinstance(v, (bool, np.bool_)) else v)
         coerced = pd.to_numeric(objects, errors="coerce")
-        if decimal:  # numbers stay numbers; text is read past its currency and thousands signs
-            text = objects.map(lambda v: isinstance(v, str))
-            coerced = coerced.where(~text, read_formatted(objects.where(text, None), decimal))
-            present = present & ~no_value(objects.where(text, None), decimal)  # "null bhp": no value
+        if decimal:  # text read past its currency and thousands signs and its unit ("null bhp": no value)
+            numbers, empty = read_number_text(objects, decimal)
+            coerced = pd.Series(numbers, index=objects.index)
+            present = present & ~empty
         bad = coerced.isna().to_numpy() & present
         if bad.any() and not coerce:
             row = int(np.flatnonzero(bad)[0])
