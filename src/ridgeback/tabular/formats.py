@@ -1,6 +1,6 @@
 """How a column's values are written: numbers as text (plain, or with currency and percent
-signs, thousands separators and a decimal comma), and dates (ISO 8601, or one of
-``DATE_FORMATS``).
+signs, thousands separators, a decimal comma, one unit, and words for no value such as
+``null`` or ``?``), and dates (ISO 8601, or one of ``DATE_FORMATS``).
 
 :mod:`ridgeback.tabular.columns` asks these questions once, at fit, to give a column its role;
 the answer (a decimal mark, a date format) is kept in the column plan and given back here to
@@ -22,20 +22,18 @@ __all__ = ["DATE_FORMATS", "NO_VALUE", "is_datetime_dtype", "looks_like_iso_date
 _SAMPLE = 2000
 _ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
                        r"\s*(Z|[+-]\d{2}:?\d{2})?\s*$")
-
-
 #: day-first before month-first: where both read every value the choice is said in the plan
 DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%y",
                 "%m/%d/%y", "%d.%m.%y", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%b %d, %Y",
                 "%B %d, %Y", "%b %d %Y", "%d-%b-%y")
-
-
-_CURRENCY_OR_PERCENT = r"[$\u20ac\u00a3\u00a5\u20b9%]"
+#: currency signs a number may carry, before or after it: $ € £ ¥ ₹
+_CURRENCY = "$\u20ac\u00a3\u00a5\u20b9"
+_CURRENCY_OR_PERCENT = f"[{re.escape(_CURRENCY)}%]"
 #: what reading a number drops (currency and percent signs) or maps (the minus sign to "-")
-_SIGNS = str.maketrans({"$": None, "\u20ac": None, "\u00a3": None, "\u00a5": None, "\u20b9": None, "%": None,
-                        "\u2212": "-"})
+_SIGNS = str.maketrans({**dict.fromkeys(_CURRENCY + "%"), "\u2212": "-"})
 #: what separates thousands: a comma, a point, an apostrophe or a (no-break, thin) space
-_SEP = r"[,.' \u00a0\u202f]"
+_SEPARATORS = ",.' \u00a0\u202f"
+_SEP = f"[{_SEPARATORS}]"
 #: words that stand for no value in a column of numbers (pandas reads most of them as missing
 #: already, but not with a unit, as in "null bhp", nor "?" and "-")
 NO_VALUE = frozenset({"", "null", "nan", "na", "n/a", "none", "-", "--", "?", "missing"})
@@ -107,7 +105,7 @@ def _parse(series: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarray]:
     left must be a number with its thousands groups."""
     decimal, _, unit = fmt.partition(" ")
     pattern = re.compile(_GROUPED[decimal])
-    thousands = str.maketrans({c: None for c in ",.' \u00a0\u202f" if c != decimal} | {decimal: "."})
+    thousands = str.maketrans({**dict.fromkeys(_SEPARATORS.replace(decimal, "")), decimal: "."})
     raw = series.to_numpy(dtype=object)
     values = np.full(raw.size, np.nan)
     empty = np.zeros(raw.size, dtype=bool)
@@ -123,7 +121,7 @@ def _parse(series: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarray]:
         negative = text[:1] == "(" and text[-1:] == ")"
         if negative:
             text = text[1:-1].strip()
-            if text[:1] in "+-" and text:
+            if text and text[0] in "+-":  # "(-3)": a sign inside accounting parentheses is no number
                 continue
         if pattern.fullmatch(text):
             number = float(text.translate(thousands))
