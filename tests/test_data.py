@@ -186,3 +186,17 @@ def test_corrupt_parquet_is_a_clear_error(tmp_path):
     path = write(tmp_path, b"PAR1 this is not parquet PAR1", name="bad.parquet")
     with pytest.raises(ValueError, match=r"Cannot read .*bad\.parquet as Parquet.*Received: source="):
         read_table(path)
+
+
+def test_a_target_written_with_currency_signs_is_a_regression_target():
+    df = pd.DataFrame({"x": range(30), "price": [f"${1000 + 37.5 * i:,.2f}" for i in range(30)]})
+    X, y = split_target(df, "price")
+    assert infer_task(y) == "regression" and y.iloc[1] == 1037.5 and y.dtype == np.float64
+    # labels written as numbers with few distinct values stay the labels they were
+    df = pd.DataFrame({"x": range(30), "rate": ["10 %", "20 %", "30 %"] * 10})
+    _, y = split_target(df, "rate")
+    assert infer_task(y) == "classification" and set(y) == {"10 %", "20 %", "30 %"}
+    # asked for a regression, such labels are read as their numbers; words are refused
+    assert check_target(df["rate"], "regression").tolist()[:3] == [10.0, 20.0, 30.0]
+    with pytest.raises(ValueError, match=r"must be numeric.*Received: y='ten'"):
+        check_target(pd.Series(["ten", "$5"], name="y"), "regression")

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .formats import number_format, read_formatted
+
 __all__ = [
     "BUILTINS",
     "SPARSE_INFORMATIVE",
@@ -329,7 +331,8 @@ def check_target(y, task, *, name=None):
 
     Refuses missing values and infinities (naming the data rows, 0-based, header not
     counted), a regression target that is not numeric and a classification target with a
-    single class.
+    single class. A regression target written with currency or percent signs, thousands
+    separators or one unit (``$1,234.50``) is read as those numbers.
     """
     s = pd.Series(y) if not isinstance(y, pd.Series) else y.reset_index(drop=True)
     name = str(name if name is not None else (s.name if s.name is not None else "target"))
@@ -342,6 +345,9 @@ def check_target(y, task, *, name=None):
                          f"Received: {name}={_show(s[missing].iloc[0])}")
     if task == "regression":
         numeric = pd.to_numeric(s, errors="coerce")
+        if numeric.isna().any() and s.dtype.kind not in "iufb":  # $1,234.50, 12,5 %, 74 bhp as numbers
+            fmt = number_format(s)
+            numeric = read_formatted(s, fmt) if fmt else numeric
         bad = numeric.isna().to_numpy()
         if bad.any():
             raise ValueError(f"The regression target {name!r} must be numeric; {_rows(bad)} cannot be "
@@ -397,5 +403,11 @@ def split_target(df, target, *, task=None):
         raise ValueError(f"Target column {target!r} appears more than once. Received: target={target!r}")
     if task is None:
         task = infer_task(y.dropna())
+        if task == "classification" and y.dtype.kind not in "biuf":
+            # a price written $1,234.50 is a number to regress, not 395 classes; labels written
+            # as numbers with few distinct values (10 %, 20 %) stay the labels they were
+            fmt = number_format(y.dropna())
+            if fmt and infer_task(read_formatted(y.dropna(), fmt)) == "regression":
+                task = "regression"
     y = check_target(y, task, name=str(target))
     return df.drop(columns=[target]).reset_index(drop=True), y
