@@ -29,7 +29,7 @@ def cmd_predict(args) -> int:
     from .._util.files import atomic_write_text
 
     model = _load_model(args.model)
-    df = load_data(args.data, getattr(args, "quiet", False))
+    df = load_data(args.data, args.quiet)
     with notes_on_stderr(args.quiet) as notes:
         frame = pd.DataFrame(index=range(len(df)))
         if args.mc_samples is not None:
@@ -63,7 +63,7 @@ def cmd_predict(args) -> int:
 
 def cmd_evaluate(args) -> int:
     model = _load_model(args.model)
-    df = load_data(args.data, getattr(args, "quiet", False))
+    df = load_data(args.data, args.quiet)
     if args.target not in df.columns:
         raise ValueError(
             f"Target column {args.target!r} not found; available columns: "
@@ -83,7 +83,7 @@ def cmd_describe(args) -> int:
     """The column plan of DATA: each column's role, distinct values, share missing and action."""
     from ..tabular.data import split_target
 
-    df = load_data(args.data, getattr(args, "quiet", False))
+    df = load_data(args.data, args.quiet)
     X, _ = split_target(df, args.target)
     plan = make_preprocessor(vars(args)).plan(X)
     emit(args, {"rows": int(len(X)), "target": args.target, "summary": plan.summary(),

@@ -176,7 +176,7 @@ def cmd_train(args) -> int:
     else:
         run = _new_run(args)
     params = estimator_params(run.settings)
-    df = load_data(run.source, getattr(args, "quiet", False))
+    df = load_data(run.source, args.quiet)
     X, y = split_target(df, run.target, task=run.settings.get("task"))
     task = run.settings.get("task") or ("classification" if _is_class_target(y) else "regression")
     metric = resolve_metric(run.settings, task)  # None: early stopping watches the validation loss

@@ -196,7 +196,7 @@ def _load_table(args, settings):
     """``(X, y, task)`` of DATA, the task from the settings or inferred from the target."""
     from ..tabular.data import infer_task, split_target
 
-    df = load_data(args.data, getattr(args, "quiet", False))
+    df = load_data(args.data, args.quiet)
     X, y = split_target(df, args.target, task=settings.get("task"))
     return X, y, settings.get("task") or infer_task(y)
 

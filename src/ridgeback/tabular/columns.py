@@ -102,6 +102,10 @@ class Plan:
     def by_role(self, role) -> list:
         return [c.column for c in self.columns if c.role == role]
 
+    def formats(self) -> dict:
+        """``{column: format}``: how each column's values are written (``ColumnPlan.format``)."""
+        return {c.column: c.format for c in self.columns}
+
     def summary(self) -> str:
         """One line: how many columns of each role, and which ones were dropped.
 

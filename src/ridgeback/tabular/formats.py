@@ -92,12 +92,12 @@ def number_format(present: pd.Series) -> str:
 def _reads(strings: pd.Series, fmt: str) -> bool:
     """Every value reads as a number written as ``fmt`` or as a word for no value, and one at
     least as a number."""
-    values, empty = _parse(strings, fmt)
+    values, empty = read_number_text(strings, fmt)
     numbers = ~np.isnan(values)
     return bool(numbers.any() and (numbers | empty).all())
 
 
-def _parse(series: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarray]:
+def read_number_text(series: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarray]:
     """``(values, no_value)``: each value of ``series`` read as a number written as ``fmt``
     (float64, NaN where missing or not such a number), and the mask of the present values that
     are a word for no value. One pass in Python over the values, one compiled pattern: per value,
@@ -131,23 +131,17 @@ def _parse(series: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarray]:
     return values, empty
 
 
-def read_number_text(series: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(values, no_value)`` of a column written as ``fmt``: :func:`read_formatted`'s values as
-    an array and :func:`no_value`'s mask, read in one pass."""
-    return _parse(series, fmt)
-
-
 def read_formatted(series: pd.Series, fmt: str) -> pd.Series:
     """The values of a column written as :func:`number_format` found (``fmt``: the decimal mark,
     then a space and the unit if any), as float64 (NaN where a present value is not such a
     number, and where missing)."""
-    return pd.Series(_parse(series, fmt)[0], index=series.index)
+    return pd.Series(read_number_text(series, fmt)[0], index=series.index)
 
 
 def no_value(series: pd.Series, fmt: str) -> np.ndarray:
     """Mask of the present values that say there is no value: ``null``, ``n/a``, ``-``, ``?`` and
     the like (``NO_VALUE``), with or without the unit of ``fmt`` (``null bhp``)."""
-    return _parse(series, fmt)[1]
+    return read_number_text(series, fmt)[1]
 
 
 def describe_number_format(present: pd.Series, fmt: str) -> str:
@@ -163,6 +157,11 @@ def describe_number_format(present: pd.Series, fmt: str) -> str:
             + f"; decimal mark {decimal!r}")
 
 
+def _with_times(base: str) -> tuple:
+    """A date format of ``DATE_FORMATS`` alone, then followed by a time of day."""
+    return base, base + " %H:%M", base + " %H:%M:%S"
+
+
 def date_format(present: pd.Series) -> tuple[str, bool]:
     """``(format, ambiguous)``: the first of ``DATE_FORMATS`` (with or without a time of day)
     that reads every sampled value, "" if none does; ``ambiguous`` when day-first and
@@ -175,7 +174,7 @@ def date_format(present: pd.Series) -> tuple[str, bool]:
         return "", False
     found = []
     for base in DATE_FORMATS:
-        for fmt in (base, base + " %H:%M", base + " %H:%M:%S"):
+        for fmt in _with_times(base):
             if pd.to_datetime(sample.iloc[:20], format=fmt, errors="coerce").isna().any():
                 continue  # a quick no on the first values, before the whole sample
             if pd.to_datetime(sample, format=fmt, errors="coerce").notna().all():
@@ -197,7 +196,7 @@ def best_decimal(series: pd.Series) -> str:
     formats = [*".,", *([f". {units.index[0]}", f", {units.index[0]}"] if len(units) else [])]
     counts = {}
     for fmt in formats:
-        values, empty = _parse(text, fmt)
+        values, empty = read_number_text(text, fmt)
         counts[fmt] = int((~np.isnan(values)).sum() + empty.sum())
     best = max(counts, key=counts.get)
     return best if counts[best] > plain else ""
@@ -209,7 +208,7 @@ def best_date_format(present: pd.Series) -> str:
     text = present[present.map(lambda v: isinstance(v, str))].astype(str).str.strip().iloc[:_SAMPLE]
     best, most = "", int(to_datetime(text).notna().sum())
     for base in DATE_FORMATS:
-        for fmt in (base, base + " %H:%M", base + " %H:%M:%S"):
+        for fmt in _with_times(base):
             n = int(pd.to_datetime(text, format=fmt, errors="coerce").notna().sum())
             if n > most:
                 best, most = fmt, n

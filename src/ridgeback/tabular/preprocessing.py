@@ -333,7 +333,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         """``{column: {part: float64 values}}`` of the numeric and datetime columns, counting type changes."""
         kinds = self.input_kinds_  # None for a model saved before column plans: nothing is mapped or counted
         plan = getattr(self, "plan_", None)
-        formats = {c.column: c.format for c in plan.columns} if plan is not None else {}
+        formats = plan.formats() if plan is not None else {}
         raw = {}
         for name, part in self.numeric_sources_:
             if name in raw:

@@ -208,7 +208,7 @@ def training_frame(X) -> tuple[pd.DataFrame, list]:
 def read_columns(df, names, plan) -> TrainingColumns:
     """Every used column read as its role says: numbers, datetime parts, levels or text."""
     roles = {c.column: c.role for c in plan.columns}
-    formats = {c.column: c.format for c in plan.columns}
+    formats = plan.formats()
     forced = {c.column for c in plan.columns if c.reason.startswith("set by")}
     read = TrainingColumns()
     for name, column in zip(names, df.columns, strict=True):
