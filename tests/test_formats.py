@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from ridgeback.tabular.formats import (
+    MAGNITUDE,
     best_decimal,
     date_format,
     describe_number_format,
@@ -56,6 +57,28 @@ def test_numbers_with_one_unit_are_read_past_it(values, fmt, numbers):
     assert number_format(series) == fmt
     np.testing.assert_allclose(read_formatted(series, fmt).to_numpy(), numbers)
     assert np.isnan(read_formatted(pd.Series(["4 lb"]), fmt).iloc[0])  # another unit is no such number
+
+
+@pytest.mark.parametrize("values, fmt, numbers", [
+    (["19M", "201k", "8.7M", "5"], f". {MAGNITUDE}", [19e6, 201e3, 8.7e6, 5.0]),  # app sizes
+    (["$1.2bn", "$350M", "$2B", "$12K"], f". {MAGNITUDE}", [1.2e9, 350e6, 2e9, 12e3]),
+    (["1,5k", "2M"], f", {MAGNITUDE}", [1500.0, 2e6]),
+    (["10,000+", "500+", "1,000,000+", "0"], ".", [1e4, 500.0, 1e6, 0.0]),  # installs: "at least"
+])
+def test_magnitude_suffixes_and_a_trailing_plus_are_read(values, fmt, numbers):
+    series = pd.Series(values)
+    assert number_format(series) == fmt
+    np.testing.assert_allclose(read_formatted(series, fmt).to_numpy(), numbers)
+    if fmt.endswith(MAGNITUDE):
+        assert "k, M and B suffixes" in describe_number_format(series, fmt)
+
+
+def test_one_suffix_alone_is_a_unit_and_other_suffixes_are_not_magnitudes():
+    assert number_format(pd.Series(["5k", "12k"])) == ". k"  # one suffix: a unit, as kg
+    assert number_format(pd.Series(["5k", "3 kg"])) == ""  # a unit that is no magnitude
+    assert number_format(pd.Series(["+", "1+2", "5 +"])) == ""  # a plus that follows no number
+    assert np.isnan(read_formatted(pd.Series(["5 M"]), ". k")).all()
+    assert best_decimal(pd.Series(["5k", "3M", "2k", "junk"])) == f". {MAGNITUDE}"  # declared numeric
 
 
 @pytest.mark.parametrize("values", [["12 kg", "5 g"], ["3 days", "1 day"], ["10 A", "10 B"], ["Q3", "Q4"],

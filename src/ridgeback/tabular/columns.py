@@ -10,7 +10,8 @@ numeric    numbers (or text that is all numbers, also written with      impute t
            unit: ``$1,234.50``, ``12,5 %``, ``1.234,50 €``, ``(300)``,
            ``1,248 CC``)
 categorical at most ``cardinality_threshold`` levels (bool, strings,     one-hot; missing is a level
-           codes such as ZIP+4 ``98112-4729``)
+           codes such as ZIP+4 ``98112-4729``; ``Male``, `` male`` and
+           ``MALE`` are one level when spelled several ways)
 text       more levels than that: free text, names, many codes          hashed character n-grams,
                                                                         tf-idf, SVD (fixed width)
 datetime   ISO 8601 timestamps, a datetime dtype, or dates written      year, month, day of week,
@@ -49,6 +50,7 @@ from .formats import (
     read_formatted,
     to_datetime,
 )
+from .spellings import FOLD, count_levels, describe_spellings, spelling_variants
 
 __all__ = ["ROLES", "OVERRIDES", "CARDINALITY_THRESHOLD", "ColumnPlan", "Plan", "plan_columns",
            "check_overrides", "NotANumberError"]
@@ -85,8 +87,9 @@ class ColumnPlan:
     coerced: int = 0
     #: how the values are written, when not plainly: a numeric column's decimal mark ("." or ",":
     #: currency signs, percent signs and thousands separators are read past), then a space and
-    #: its unit if any (". kg"); a datetime column's strftime format ("%d/%m/%Y"); "" for plain
-    #: numbers and ISO 8601 timestamps
+    #: its unit if any (". kg"); a datetime column's strftime format ("%d/%m/%Y"); a categorical
+    #: column's "fold" when its levels are spelled several ways (:mod:`.spellings`); "" for plain
+    #: numbers and ISO 8601 timestamps, and levels spelled one way
     format: str = ""
 
     def to_dict(self) -> dict:
@@ -251,8 +254,11 @@ def _decide(name, series, threshold) -> tuple:
                 role = "categorical" if n_distinct <= threshold else "text"
                 return role, f"codes: mostly numbers, but also values like {bad.iloc[0]!r}"
             return "not a number", ""
-    if n_distinct <= threshold:
-        return "categorical", ""
+    variants = spelling_variants(present) if n_distinct > 1 else {}
+    n_levels = count_levels(n_distinct, variants)
+    if n_levels <= threshold:
+        return ("categorical", describe_spellings(variants, n_levels), FOLD) if variants else \
+            ("categorical", "")
     if (n_distinct >= ID_UNIQUE_SHARE * len(present) and not _has_space(present)) or _ID_NAME.search(name):
         return "id", f"identifier: {n_distinct} distinct values in {len(present)} rows"
     return "text", f"{n_distinct} distinct values (> {threshold})"
@@ -300,9 +306,14 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
                     fmt = best_date_format(present)
                     parsed = to_datetime(series, fmt) if fmt else parsed
                 coerced = int((parsed.isna() & series.notna()).sum())
+            elif role == "categorical" and series.dtype.kind == "O":
+                variants = spelling_variants(present)
+                fmt = FOLD if variants else ""
             note = f"{coerced} values that are not {'numbers' if role == 'numeric' else 'dates'} read " \
                    f"as missing" if coerced else ""
             reason = f"set by {'--' + role if role != 'drop' else '--drop'}" + (f"; {note}" if note else "")
+            if fmt == FOLD:
+                reason += "; " + describe_spellings(variants, count_levels(distinct, variants))
             plan.columns.append(_row(name, role, distinct, missing, reason, coerced, fmt))
             continue
         role, reason, *fmt = _decide(name, series, cardinality_threshold)

@@ -1,6 +1,7 @@
 """How a column's values are written: numbers as text (plain, or with currency and percent
-signs, thousands separators, a decimal comma, one unit, and words for no value such as
-``null`` or ``?``), and dates (ISO 8601, or one of ``DATE_FORMATS``).
+signs, thousands separators, a decimal comma, one unit or the suffixes k, M and B, a
+trailing ``+`` as in ``10,000+``, and words for no value such as ``null`` or ``?``), and
+dates (ISO 8601, or one of ``DATE_FORMATS``).
 
 :mod:`ridgeback.tabular.columns` asks these questions once, at fit, to give a column its role;
 the answer (a decimal mark, a date format) is kept in the column plan and given back here to
@@ -14,8 +15,8 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["DATE_FORMATS", "NO_VALUE", "is_datetime_dtype", "looks_like_iso_dates", "number_share",
-           "not_numbers", "number_format", "read_formatted", "read_number_text", "no_value",
+__all__ = ["DATE_FORMATS", "NO_VALUE", "MAGNITUDE", "is_datetime_dtype", "looks_like_iso_dates",
+           "number_share", "not_numbers", "number_format", "read_formatted", "read_number_text", "no_value",
            "describe_number_format", "date_format", "best_decimal", "best_date_format", "to_datetime"]
 
 #: values looked at to decide how a column is written
@@ -39,6 +40,10 @@ _SEP = f"[{_SEPARATORS}]"
 NO_VALUE = frozenset({"", "null", "nan", "na", "n/a", "none", "-", "--", "?", "missing"})
 #: a unit after a number: letters (and /, °, µ, ², ³, a closing point), as in 12 kg, 23.4 kmpl, 74 bhp
 _UNIT = r"\d\s*([A-Za-z\u00b5\u00b0/\u00b2\u00b3]*[A-Za-z\u00b5\u00b2\u00b3]\.?)\s*$"
+#: suffixes that scale a number (1.5k, 19M, 2bn): in a column that mixes two or more of them,
+#: the unit of its format is MAGNITUDE and each value is multiplied by its suffix's factor
+_MAGNITUDES = {"k": 1e3, "K": 1e3, "M": 1e6, "bn": 1e9, "B": 1e9}
+MAGNITUDE = "k/M/B"
 #: a number with an optional sign, thousands groups (one separator throughout, not the decimal
 #: mark, the first group not starting with 0: "0,456" is no thousand) and decimals
 _GROUPED = {mark: rf"[-+]?(?:[1-9]\d{{0,2}}(?P<sep>{_SEP.replace(mark, '')})\d{{3}}(?:(?P=sep)\d{{3}})*|\d+)"
@@ -81,7 +86,8 @@ def number_format(present: pd.Series) -> str:
     strings = present.astype(str)
     head = strings.iloc[:_SAMPLE]  # most columns are told apart here, without reading them whole
     units = head.str.extract(_UNIT, expand=False).dropna().unique()
-    for unit in ("", *units[:1]) if len(units) == 1 else ("",):
+    scaled = len(units) > 1 and set(units) <= set(_MAGNITUDES)
+    for unit in ("", *units[:1]) if len(units) == 1 else ("", MAGNITUDE) if scaled else ("",):
         for decimal in (".", ","):
             fmt = f"{decimal} {unit}" if unit else decimal
             if _reads(head, fmt) and (len(strings) == len(head) or _reads(strings, fmt)):
@@ -116,7 +122,14 @@ def read_number_text(series: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarra
         if not isinstance(v, str):
             continue
         text = v.translate(_SIGNS).strip()
-        if unit and text.endswith(unit):
+        if text[-1:] == "+" and text[-2:-1].isdigit():  # "10,000+": at least 10,000
+            text = text[:-1]
+        scale = 1.0
+        if unit == MAGNITUDE:
+            suffix = next((s for s in _MAGNITUDES if text.endswith(s)), "")
+            scale = _MAGNITUDES.get(suffix, 1.0)
+            text = text[: len(text) - len(suffix)].rstrip()
+        elif unit and text.endswith(unit):
             text = text[: -len(unit)].rstrip()
         negative = text[:1] == "(" and text[-1:] == ")"
         if negative:
@@ -124,7 +137,7 @@ def read_number_text(series: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarra
             if text and text[0] in "+-":  # "(-3)": a sign inside accounting parentheses is no number
                 continue
         if pattern.fullmatch(text):
-            number = float(text.translate(thousands))
+            number = float(text.translate(thousands)) * scale
             values[i] = -number if negative else number
         elif not negative and text.lower() in NO_VALUE:
             empty[i] = True
@@ -151,8 +164,9 @@ def describe_number_format(present: pd.Series, fmt: str) -> str:
     strings = present.iloc[:_SAMPLE].astype(str)
     signs = bool(strings.str.contains(_CURRENCY_OR_PERCENT + r"|\d" + _SEP + r"\d{3}|^\(", regex=True).any())
     words = sorted(set(strings[no_value(strings, fmt)].str.strip()))
-    return ("numbers" + (f" in {unit!r}" if unit else "") + (" with currency, percent or thousands signs"
-                                                              if signs else "")
+    written = " with k, M and B suffixes (thousands, millions, billions)" if unit == MAGNITUDE else \
+        f" in {unit!r}" if unit else ""
+    return ("numbers" + written + (" with currency, percent or thousands signs" if signs else "")
             + (f"; {', '.join(map(repr, words[:3]))} read as missing" if words else "")
             + f"; decimal mark {decimal!r}")
 
@@ -194,6 +208,8 @@ def best_decimal(series: pd.Series) -> str:
     plain = int(pd.to_numeric(text, errors="coerce").notna().sum())
     units = text.str.extract(_UNIT, expand=False).value_counts()
     formats = [*".,", *([f". {units.index[0]}", f", {units.index[0]}"] if len(units) else [])]
+    if len(units) > 1 and set(units.index[:2]) <= set(_MAGNITUDES):
+        formats += [f". {MAGNITUDE}", f", {MAGNITUDE}"]
     counts = {}
     for fmt in formats:
         values, empty = read_number_text(text, fmt)

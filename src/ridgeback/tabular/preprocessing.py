@@ -13,7 +13,8 @@ rows only:
 * categorical columns: a missing value is its own level ``"<missing>"``, then
   ``OneHotEncoder(handle_unknown="ignore")``. Values are compared as strings, so ``1`` and
   ``"1"`` are one level; a boolean column arriving as 0/1, or codes arriving as numbers, are
-  mapped back and counted;
+  mapped back and counted. A column whose levels were spelled several ways in training
+  (``Male``, `` male``) is compared ignoring case and spaces (:mod:`.spellings`);
 * text columns: a fixed-width code (:mod:`ridgeback.tabular.encoders`).
 
 What was learned (medians, means, scales, categories, text arrays) is then read off into
@@ -50,6 +51,7 @@ from .columns import (
 from .config import read_config, write_config
 from .encoders import TEXT_COMPONENTS, encode_text, fit_text, text_strings
 from .limits import UnseenValuesWarning, check_memory, output_widths
+from .spellings import FOLD, level_index
 from .values import (
     as_frame,
     categorical_strings,
@@ -379,6 +381,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     def _encode_categorical(self, df, given, counts, out, offset) -> int:
         """One-hot blocks from ``offset``, counting unseen levels; the next free column."""
         kinds = self.input_kinds_
+        plan = getattr(self, "plan_", None)
+        formats = plan.formats() if plan is not None else {}
         blocks = zip(self.categorical_columns_, self.fill_values_, self.categories_, strict=True)
         for name, fill, cats in blocks:
             tally = counts.setdefault(name, {})
@@ -386,8 +390,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                                          None if kinds is None else kinds[name], name, tally)
             holes = pd.isna(values)
             values[holes] = fill
-            lookup = {c: i for i, c in enumerate(cats)}
-            index = np.array([lookup.get(v, -1) for v in values], dtype=np.intp)
+            index = level_index(values, cats, fold=formats.get(name) == FOLD)
             known = index >= 0
             if not known.all():
                 unseen = int((~known & ~holes).sum())

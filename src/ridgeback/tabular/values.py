@@ -17,6 +17,7 @@ import pandas as pd
 
 from .encoders import DATETIME_PARTS, datetime_parts, text_strings
 from .formats import is_datetime_dtype, read_number_text
+from .spellings import FOLD, fold_levels
 
 __all__ = ["as_frame", "smooth_clip", "input_kind", "categorical_strings", "numeric_column", "check_readable",
            "datetime_values", "TrainingColumns", "training_frame", "read_columns"]
@@ -225,7 +226,8 @@ def read_columns(df, names, plan) -> TrainingColumns:
             _read_datetime(read, name, series, formats[name])
         elif role == "categorical":
             check_readable(series, name)
-            read.frame[name] = categorical_strings(series, read.kinds[name], name)
+            levels = categorical_strings(series, read.kinds[name], name)
+            read.frame[name] = fold_levels(levels) if formats[name] == FOLD else levels
             read.categorical.append(name)
         else:
             check_readable(series, name)
