@@ -127,3 +127,24 @@ def test_a_windows_1252_file_is_read_with_one_note_and_formatted_columns_are_sai
     assert "numeric" in plan["prix"] and "decimal mark ','" in plan["prix"]
     code, out, err = run(capsys, ["describe", path, "--target", "cible", "--quiet"])
     assert code == 0 and err == ""
+
+
+def test_classes_and_levels_spelled_several_ways_are_one_each_with_one_note(capsys, tmp_path):
+    path = tmp_path / "survey.csv"
+    answers = ["yes", "Yes", "no", " no", "yes", "no", "YES", "no"] * 5
+    sexes = ["male", "Male ", "female", "FEMALE"] * 10
+    path.write_text("sex,visits,bought\n" + "\n".join(
+        f"{s},{i % 7},{a}" for i, (a, s) in enumerate(zip(answers, sexes, strict=True))) + "\n")
+    code, out, err = run(capsys, ["describe", path, "--target", "bought"])
+    assert code == 0 and err.count("\n") == 1
+    assert err.startswith("note: The target 'bought' has 5 spellings of 2 levels, case and spaces ignored")
+    assert "4 spellings of 2 levels" in next(line for line in out.splitlines() if line.startswith("sex"))
+    model = tmp_path / "model"
+    code, out, err = run(capsys, ["train", path, "--target", "bought", "--out", model, *FAST, "--json"])
+    assert code == 0 and err == ""  # --quiet
+    code, out, err = run(capsys, ["evaluate", model, path, "--target", "bought", "--json"])
+    assert code == 0 and 0.0 <= json.loads(out)["accuracy"] <= 1.0  # 'YES' and ' no' are known classes
+    code, out, err = run(capsys, ["predict", model, path, "--out", tmp_path / "p.csv", "--quiet"])
+    header, *rows = (tmp_path / "p.csv").read_text().split()
+    assert code == 0 and header.split(",")[1:] == ["proba_no", "proba_yes"]
+    assert {row.split(",")[0] for row in rows} <= {"yes", "no"} and len(rows) == 40

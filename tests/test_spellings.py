@@ -87,3 +87,34 @@ def test_a_saved_model_keeps_the_fold(tmp_path):
     assert [c.format for c in loaded.preprocessor.plan_.columns] == [FOLD, FOLD, "", ""]
     shouted = X.assign(sex=X["sex"].str.upper(), city=X["city"].str.lower())
     np.testing.assert_array_equal(loaded.predict_proba(shouted), model.predict_proba(X))
+
+
+def test_class_labels_spelled_several_ways_are_one_class_each_when_a_table_is_read():
+    from ridgeback.tabular.data import check_target, split_target
+
+    df = pd.DataFrame({"x": range(6), "y": ["yes", " Yes", "no", "yes", "NO", "no"]})
+    with pytest.warns(UserWarning, match=r"The target 'y' has 4 spellings of 2 levels.*one class"):
+        _, y = split_target(df, "y")
+    assert y.tolist() == ["yes", "yes", "no", "yes", "no", "no"]
+    plain = df.assign(y=["a", "A2", "b", "a", "b", "b"])
+    assert split_target(plain, "y")[1].tolist() == ["a", "A2", "b", "a", "b", "b"]  # nothing to merge
+    mixed = df.assign(y=pd.Series(["a", 1, "A", 1, "a", 1], dtype=object))  # not all text: as they are
+    assert split_target(mixed, "y", task="classification")[1].tolist() == ["a", 1, "A", 1, "a", 1]
+    # labels given to an estimator or to check_target are taken as given
+    assert check_target(df["y"], "classification").tolist() == df["y"].tolist()
+
+
+def test_evaluate_matches_a_new_spelling_of_a_class_and_refuses_an_unknown_one():
+    X = pd.DataFrame({"x": np.arange(12.0)})
+    y = np.array(["yes", "no"] * 6)
+    model = rb.TabularModel(rb.MLPClassifier((4,), max_epochs=2, batch_size=4, random_state=0,
+                                             early_stopping=False)).fit(X, y)
+    shouted = model.evaluate(X, np.char.upper(y).astype(object))
+    assert shouted == model.evaluate(X, y)
+    with pytest.raises(ValueError, match=r"Labels never seen in training: \['maybe'\]"):
+        model.evaluate(X, np.array(["yes", "maybe"] * 6, dtype=object))
+    cased = rb.TabularModel(rb.MLPClassifier((4,), max_epochs=2, batch_size=4, random_state=0,
+                                             early_stopping=False)).fit(X, np.array(["a", "A", "b"] * 4))
+    with pytest.raises(ValueError, match=r"never seen in training: \['A '\]"):
+        # two classes spelled 'a' and 'A' (set apart by the library user): 'A ' is neither
+        cased.evaluate(X, np.array(["a", "A ", "b"] * 4, dtype=object))

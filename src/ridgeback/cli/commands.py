@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import emit, format_table, load_data, make_preprocessor, notes_on_stderr
+from .common import emit, format_table, load_data, load_table, make_preprocessor, notes_on_stderr
 from .exit_codes import ExitCode
 
 
@@ -81,10 +81,7 @@ def cmd_evaluate(args) -> int:
 
 def cmd_describe(args) -> int:
     """The column plan of DATA: each column's role, distinct values, share missing and action."""
-    from ..tabular.data import split_target
-
-    df = load_data(args.data, args.quiet)
-    X, _ = split_target(df, args.target)
+    _, X, _ = load_table(args.data, args.target, quiet=args.quiet)
     plan = make_preprocessor(vars(args)).plan(X)
     emit(args, {"rows": int(len(X)), "target": args.target, "summary": plan.summary(),
                 "columns": plan.to_list()},

@@ -261,6 +261,18 @@ def load_data(source, quiet=False):
         return read_table(str(source))
 
 
+def load_table(source, target, task=None, quiet=False):
+    """``(df, X, y)``: the table at ``source`` (:func:`load_data`) and its features and
+    ``target`` (:func:`~ridgeback.tabular.data.split_target`, the ``task`` given or inferred);
+    what reading the target warns of (classes spelled several ways) is a one-line note."""
+    from ..tabular.data import split_target
+
+    df = load_data(source, quiet)
+    with notes_on_stderr(quiet):
+        X, y = split_target(df, target, task=task)
+    return df, X, y
+
+
 @contextmanager
 def notes_on_stderr(quiet: bool):
     """Turn Python warnings raised inside into one-line notes on stderr (never a multi-line warning);

@@ -17,7 +17,7 @@ from .common import (
     OPTIONS,
     emit,
     estimator_params,
-    load_data,
+    load_table,
     make_estimator,
     make_preprocessor,
     notes_on_stderr,
@@ -168,7 +168,6 @@ def _summary_text(s: dict, out) -> str:
 def cmd_train(args) -> int:
     """Train on a table (or resume a checkpointed run), save the model, print its summary."""
     from ..persist.model_dir import save
-    from ..tabular.data import split_target
     from ..tabular.model import TabularModel
 
     if args.resume:
@@ -176,8 +175,7 @@ def cmd_train(args) -> int:
     else:
         run = _new_run(args)
     params = estimator_params(run.settings)
-    df = load_data(run.source, args.quiet)
-    X, y = split_target(df, run.target, task=run.settings.get("task"))
+    df, X, y = load_table(run.source, run.target, run.settings.get("task"), args.quiet)
     task = run.settings.get("task") or ("classification" if _is_class_target(y) else "regression")
     metric = resolve_metric(run.settings, task)  # None: early stopping watches the validation loss
     if metric is not None:

@@ -14,7 +14,7 @@ from .common import (
     OPTIONS,
     emit,
     estimator_params,
-    load_data,
+    load_table,
     make_estimator,
     make_preprocessor,
     notes_on_stderr,
@@ -194,10 +194,9 @@ def _search_space(args, recipe=None):
 
 def _load_table(args, settings):
     """``(X, y, task)`` of DATA, the task from the settings or inferred from the target."""
-    from ..tabular.data import infer_task, split_target
+    from ..tabular.data import infer_task
 
-    df = load_data(args.data, args.quiet)
-    X, y = split_target(df, args.target, task=settings.get("task"))
+    _, X, y = load_table(args.data, args.target, settings.get("task"), args.quiet)
     return X, y, settings.get("task") or infer_task(y)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .formats import number_format, read_formatted
+from .spellings import count_levels, describe_spellings, fold_levels, spelling_variants
 
 __all__ = [
     "BUILTINS",
@@ -371,8 +372,28 @@ def check_target(y, task, *, name=None):
     return s
 
 
+def _one_spelling_per_class(s: pd.Series, name: str) -> pd.Series:
+    """Class labels written as text, each class spelled one way (:mod:`.spellings`): ``yes``,
+    ``Yes`` and `` yes`` are one class, written as its most frequent spelling, with a warning
+    that names the spellings merged."""
+    if s.dtype.kind != "O" or s.isna().any() or not all(isinstance(v, str) for v in s):
+        return s
+    variants = spelling_variants(s)
+    if not variants:
+        return s
+    n_classes = count_levels(int(s.nunique()), variants)
+    warnings.warn(f"The target {name!r} has {describe_spellings(variants, n_classes)}; each is read "
+                  f"as one class.", UserWarning, stacklevel=3)
+    return pd.Series(fold_levels(s.to_numpy(dtype=object)), name=s.name)
+
+
 def split_target(df, target, *, task=None):
     """Split ``df`` into features and the ``target`` column, with the checks of :func:`check_target`.
+
+    Class labels written as text and spelled several ways (``yes``, ``Yes``, `` yes``) are one
+    class each, written as its most frequent spelling, with a warning that names them (a table's
+    column is read as a spreadsheet writes it; ``check_target`` and the estimators take labels
+    as given).
 
     Returns
     -------
@@ -409,5 +430,7 @@ def split_target(df, target, *, task=None):
             fmt = number_format(y.dropna())
             if fmt and infer_task(read_formatted(y.dropna(), fmt)) == "regression":
                 task = "regression"
+    if task == "classification":
+        y = _one_spelling_per_class(y.reset_index(drop=True), str(target))
     y = check_target(y, task, name=str(target))
     return df.drop(columns=[target]).reset_index(drop=True), y

@@ -7,6 +7,7 @@ import pandas as pd
 
 from .data import check_target
 from .preprocessing import Preprocessor
+from .spellings import spelling_key
 from .values import as_frame
 
 __all__ = ["TabularModel", "is_classifier"]
@@ -152,12 +153,12 @@ class TabularModel:
                 out = {"metric": metric, "score": score, **out}
             return out
         classes = np.asarray(self.classes_)
-        known = {_key(c) for c in classes}
-        unseen = sorted({str(v) for v in y if _key(v) not in known})
-        if unseen:
+        index = _class_index(classes, y)
+        if (index < 0).any():
+            unseen = sorted({str(v) for v, i in zip(y, index, strict=True) if i < 0})
             raise ValueError(f"Labels never seen in training: {unseen}; the model knows {classes.tolist()}. "
                              f"Received: labels={unseen}")
-        truth = np.array([classes[[_key(c) for c in classes].index(_key(v))] for v in y], dtype=classes.dtype)
+        truth = classes[index]
         proba = self.predict_proba(X)
         out = scores("classification", truth, proba, classes, sample_weight)
         if metric is not None:
@@ -176,6 +177,24 @@ def _key(value):
     if isinstance(value, (int, float, np.integer, np.floating)):
         return ("n", float(value))
     return ("s", str(value))
+
+
+def _class_index(classes: np.ndarray, y) -> np.ndarray:
+    """The position of each label of ``y`` among ``classes`` (-1: none), compared by :func:`_key`;
+    a text label no class has is matched by its spelling (``Yes`` to the class ``yes``,
+    :func:`~ridgeback.tabular.spellings.spelling_key`) when exactly one class is spelled so."""
+    exact = {_key(c): i for i, c in enumerate(classes)}
+    spelled: dict = {}
+    for i, c in enumerate(classes):
+        if isinstance(c, str):
+            spelled.setdefault(spelling_key(c), []).append(i)
+    index = np.full(len(y), -1, dtype=np.intp)
+    for row, v in enumerate(y):
+        i = exact.get(_key(v))
+        if i is None and isinstance(v, str) and len(spelled.get(spelling_key(v), ())) == 1:
+            i = spelled[spelling_key(v)][0]
+        index[row] = -1 if i is None else i
+    return index
 
 
 def _labels(y) -> pd.Series:
