@@ -91,6 +91,9 @@ def test_mixed_units_and_labels_are_not_numbers(values):
     (["74 bhp", "null bhp", "80.5 bhp"], ". bhp", [74.0, np.nan, 80.5], "'null bhp' read as missing"),
     (["3.5", "?", "12", "-"], ".", [3.5, np.nan, 12.0, np.nan], "'-', '?' read as missing"),
     (["$1,000", "N/A", "$7"], ".", [1000.0, np.nan, 7.0], "'N/A' read as missing"),
+    (["1.5", "#DIV/0!", "2", "#VALUE!"], ".", [1.5, np.nan, 2.0, np.nan],
+     "'#DIV/0!', '#VALUE!' read as missing"),
+    (["3", "unknown", "0"], ".", [3.0, np.nan, 0.0], "'unknown' read as missing"),
 ])
 def test_words_for_no_value_are_missing_values(values, fmt, numbers, words):
     series = pd.Series(values)

@@ -255,3 +255,15 @@ def test_ambiguous_day_and_month_are_read_day_first_and_said():
     plan = plan_columns(pd.DataFrame({"d": ["01/02/2025", "03/04/2025", "05/06/2025"], "k": [1, 2, 3]}))
     (d, _) = plan.columns
     assert d.format == "%d/%m/%Y" and "day first taken" in d.reason
+
+
+def test_the_plan_counts_words_for_no_value_as_missing_and_gives_their_indicator():
+    df = pd.DataFrame({"r": ["1.5", "#DIV/0!", "2", "?"], "k": ["3", "unknown", "0", "1"], "x": [1, 2, 3, 4]})
+    by = {c.column: c for c in plan_columns(df).columns}
+    assert (by["r"].missing_share, by["k"].missing_share) == (0.5, 0.25)
+    assert "missing indicator" in by["r"].action and "missing indicator" in by["k"].action
+    declared = plan_columns(df.assign(k=["3", "1e-3", "lots", "1"]), numeric=["k"])
+    forced = {c.column: c for c in declared.columns}
+    assert forced["k"].missing_share == 0.25 and forced["k"].coerced == 1
+    pre = Preprocessor().fit(df)
+    assert pre.indicator_features_ == ["r", "k"]

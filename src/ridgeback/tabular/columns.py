@@ -48,6 +48,7 @@ from .formats import (
     number_format,
     number_share,
     read_formatted,
+    read_number_text,
     to_datetime,
 )
 from .spellings import FOLD, count_levels, describe_spellings, spelling_variants
@@ -314,6 +315,8 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
             reason = f"set by {'--' + role if role != 'drop' else '--drop'}" + (f"; {note}" if note else "")
             if fmt == FOLD:
                 reason += "; " + describe_spellings(variants, count_levels(distinct, variants))
+            if role == "numeric" and series.dtype.kind not in "iufb":
+                missing = _missing_share(series, fmt)
             plan.columns.append(_row(name, role, distinct, missing, reason, coerced, fmt))
             continue
         role, reason, *fmt = _decide(name, series, cardinality_threshold)
@@ -329,7 +332,18 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
                 f"({int(bad.sum())} row(s) like this); declare it categorical (--categorical {name}) or "
                 f"numeric with such values read as missing (--numeric {name}). "
                 f"Received: {name}={series.iloc[row]!r}")
-        plan.columns.append(_row(name, role, distinct, missing, reason, fmt=fmt[0] if fmt else ""))
+        fmt = fmt[0] if fmt else ""
+        if role == "numeric" and fmt:  # "null", "?" and "#DIV/0!" are missing values too
+            missing = _missing_share(series, fmt)
+        plan.columns.append(_row(name, role, distinct, missing, reason, fmt=fmt))
     return plan
+
+
+def _missing_share(series: pd.Series, fmt: str) -> float:
+    """The share of a text column's values that are missing once read as numbers written as
+    ``fmt`` (no value, or, in a column declared numeric, not a number); ``fmt=""``: plainly."""
+    numbers = read_number_text(series, fmt)[0] if fmt else pd.to_numeric(series, errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan)
+    return float(np.isnan(numbers).mean())
 
 

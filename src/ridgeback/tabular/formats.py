@@ -36,8 +36,11 @@ _SIGNS = str.maketrans({**dict.fromkeys(_CURRENCY + "%"), "\u2212": "-"})
 _SEPARATORS = ",.' \u00a0\u202f"
 _SEP = f"[{_SEPARATORS}]"
 #: words that stand for no value in a column of numbers (pandas reads most of them as missing
-#: already, but not with a unit, as in "null bhp", nor "?" and "-")
-NO_VALUE = frozenset({"", "null", "nan", "na", "n/a", "none", "-", "--", "?", "missing"})
+#: already, but not with a unit, as in "null bhp", nor "?" and "-"), and the error values a
+#: spreadsheet writes in a cell whose formula failed (#DIV/0!, #VALUE!)
+NO_VALUE = frozenset({"", "null", "nan", "na", "n/a", "n.a.", "nil", "none", "-", "--", "?", "missing",
+                      "unknown", "not available", "not applicable", "no data",
+                      "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!", "#n/a", "#error!"})
 #: a unit after a number: letters (and /, °, µ, ², ³, a closing point), as in 12 kg, 23.4 kmpl, 74 bhp
 _UNIT = r"\d\s*([A-Za-z\u00b5\u00b0/\u00b2\u00b3]*[A-Za-z\u00b5\u00b2\u00b3]\.?)\s*$"
 #: suffixes that scale a number (1.5k, 19M, 2bn): in a column that mixes two or more of them,
