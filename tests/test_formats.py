@@ -64,13 +64,16 @@ def test_numbers_with_one_unit_are_read_past_it(values, fmt, numbers):
     (["$1.2bn", "$350M", "$2B", "$12K"], f". {MAGNITUDE}", [1.2e9, 350e6, 2e9, 12e3]),
     (["1,5k", "2M"], f", {MAGNITUDE}", [1500.0, 2e6]),
     (["10,000+", "500+", "1,000,000+", "0"], ".", [1e4, 500.0, 1e6, 0.0]),  # installs: "at least"
+    (["0.012", "<0.005", "0.3", "> 10", "\u22640.5", ">=2"], ".", [0.012, 0.005, 0.3, 10.0, 0.5, 2.0]),
 ])
 def test_magnitude_suffixes_and_a_trailing_plus_are_read(values, fmt, numbers):
     series = pd.Series(values)
     assert number_format(series) == fmt
     np.testing.assert_allclose(read_formatted(series, fmt).to_numpy(), numbers)
-    if fmt.endswith(MAGNITUDE):
-        assert "k, M and B suffixes" in describe_number_format(series, fmt)
+    said = describe_number_format(series, fmt)
+    assert ("k, M and B suffixes" in said) == fmt.endswith(MAGNITUDE)
+    assert ("bounds such as '<0.005' read as the bound" in said) == ("<0.005" in values)
+    assert ("thousands signs" in said) == any("$" in v or "," in v and fmt[0] == "." for v in values)
 
 
 def test_one_suffix_alone_is_a_unit_and_other_suffixes_are_not_magnitudes():

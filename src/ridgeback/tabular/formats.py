@@ -1,7 +1,7 @@
 """How a column's values are written: numbers as text (plain, or with currency and percent
 signs, thousands separators, a decimal comma, one unit or the suffixes k, M and B, a
-trailing ``+`` as in ``10,000+``, and words for no value such as ``null`` or ``?``), and
-dates (ISO 8601, or one of ``DATE_FORMATS``).
+trailing ``+`` as in ``10,000+``, a bound as in ``<0.005``, and words for no value such as
+``null`` or ``?``), and dates (ISO 8601, or one of ``DATE_FORMATS``).
 
 :mod:`ridgeback.tabular.columns` asks these questions once, at fit, to give a column its role;
 the answer (a decimal mark, a date format) is kept in the column plan and given back here to
@@ -43,6 +43,8 @@ NO_VALUE = frozenset({"", "null", "nan", "na", "n/a", "n.a.", "nil", "none", "-"
                       "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!", "#n/a", "#error!"})
 #: a unit after a number: letters (and /, °, µ, ², ³, a closing point), as in 12 kg, 23.4 kmpl, 74 bhp
 _UNIT = r"\d\s*([A-Za-z\u00b5\u00b0/\u00b2\u00b3]*[A-Za-z\u00b5\u00b2\u00b3]\.?)\s*$"
+#: signs of a value known only by a bound (a lab's detection limit: "<0.005", ">= 100", "~3")
+_BOUNDS = "<>\u2264\u2265~"
 #: suffixes that scale a number (1.5k, 19M, 2bn): in a column that mixes two or more of them,
 #: the unit of its format is MAGNITUDE and each value is multiplied by its suffix's factor
 _MAGNITUDES = {"k": 1e3, "K": 1e3, "M": 1e6, "bn": 1e9, "B": 1e9}
@@ -127,6 +129,8 @@ def read_number_text(series: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarra
         text = v.translate(_SIGNS).strip()
         if text[-1:] == "+" and text[-2:-1].isdigit():  # "10,000+": at least 10,000
             text = text[:-1]
+        elif text[:1] in _BOUNDS:  # "<0.005", ">= 100": a value censored at a bound, read as the bound
+            text = text[1:].lstrip("=").lstrip()
         scale = 1.0
         if unit == MAGNITUDE:
             suffix = next((s for s in _MAGNITUDES if text.endswith(s)), "")
@@ -165,12 +169,15 @@ def describe_number_format(present: pd.Series, fmt: str) -> str:
     values: what they show of the signs and of the words for no value)."""
     decimal, _, unit = fmt.partition(" ")
     strings = present.iloc[:_SAMPLE].astype(str)
-    signs = bool(strings.str.contains(_CURRENCY_OR_PERCENT + r"|\d" + _SEP + r"\d{3}|^\(", regex=True).any())
+    grouped = rf"\d{_SEP.replace(decimal, '')}\d{{3}}"  # a thousands separator is not the decimal mark
+    signs = bool(strings.str.contains(f"{_CURRENCY_OR_PERCENT}|{grouped}|^\\(", regex=True).any())
     words = sorted(set(strings[no_value(strings, fmt)].str.strip()))
+    bounds = strings[strings.str.strip().str[:1].isin(list(_BOUNDS))].str.strip()
     written = " with k, M and B suffixes (thousands, millions, billions)" if unit == MAGNITUDE else \
         f" in {unit!r}" if unit else ""
     return ("numbers" + written + (" with currency, percent or thousands signs" if signs else "")
             + (f"; {', '.join(map(repr, words[:3]))} read as missing" if words else "")
+            + (f"; bounds such as {bounds.iloc[0]!r} read as the bound" if len(bounds) else "")
             + f"; decimal mark {decimal!r}")
 
 
