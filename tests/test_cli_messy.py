@@ -93,7 +93,7 @@ def test_memory_limit_error_is_one_line_exit_2(capsys, tmp_path, monkeypatch):
     assert code == 2 and "widest column is 'description'" in err and "--drop description" in err
 
 
-def test_tune_report_lists_each_columns_role_and_what_was_done(tmp_path):
+def test_tune_report_lists_each_columns_role_and_what_was_done(tmp_path, capsys):
     """Issue 18: train/tune print one summary line; the report holds the details per column."""
     import numpy as np
     import pandas as pd
@@ -114,6 +114,11 @@ def test_tune_report_lists_each_columns_role_and_what_was_done(tmp_path):
     assert columns["age"]["missing_share"] == pytest.approx(11 / n)
     page = (out / "report.html").read_text()
     assert '<section id="columns">' in page and "row_id" in page and "a missing category is a level" in page
+    # predicting on a file that still holds the labels: the run's target is no feature, nothing to say
+    predictions = tmp_path / "p.csv"
+    code = main(["predict", str(out), str(path), "--out", str(predictions)])
+    assert code == 0 and capsys.readouterr().err == ""
+    assert len(predictions.read_text().splitlines()) == n + 1
 
 
 def test_a_windows_1252_file_is_read_with_one_note_and_formatted_columns_are_said(capsys, tmp_path):

@@ -25,11 +25,28 @@ def _load_model(path):
     return model
 
 
+def _training_target(path) -> str | None:
+    """The target column the model at ``path`` was trained on (RUNDIR/run.json's
+    ``dataset.target``, written by train and tune), or None when the directory does not say."""
+    import json
+    from pathlib import Path
+
+    try:
+        run = json.loads((Path(path) / "run.json").read_text(encoding="utf-8"))
+        target = run["dataset"]["target"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return target if isinstance(target, str) else None
+
+
 def cmd_predict(args) -> int:
     from .._util.files import atomic_write_text
 
     model = _load_model(args.model)
     df = load_data(args.data, args.quiet)
+    target = _training_target(args.model)  # a file with its labels: the target is no feature
+    if target in df.columns and target not in (model.feature_names_in_ or []):
+        df = df.drop(columns=[target])
     with notes_on_stderr(args.quiet) as notes:
         frame = pd.DataFrame(index=range(len(df)))
         if args.mc_samples is not None:
