@@ -267,3 +267,13 @@ def test_the_plan_counts_words_for_no_value_as_missing_and_gives_their_indicator
     assert forced["k"].missing_share == 0.25 and forced["k"].coerced == 1
     pre = Preprocessor().fit(df)
     assert pre.indicator_features_ == ["r", "k"]
+
+
+def test_camel_case_identifier_names_are_identifiers_and_paid_is_not():
+    rng = np.random.default_rng(0)
+    unique = rng.permutation(np.arange(10_000, 99_999))[:60]  # distinct, not consecutive
+    df = pd.DataFrame({"CustomerID": unique, "userId": unique + 7, "order_guid": unique * 3,
+                       "paid": unique % 997 + unique, "x": rng.normal(size=60)})
+    roles = {c.column: c.role for c in plan_columns(df).columns}
+    assert roles == {"CustomerID": "id", "userId": "id", "order_guid": "id", "paid": "numeric",
+                     "x": "numeric"}

@@ -66,7 +66,9 @@ CARDINALITY_THRESHOLD = 40
 NUMERIC_SHARE = 0.5
 #: nearly all values distinct: an identifier (with no spaces) rather than a category
 ID_UNIQUE_SHARE = 0.95
-_ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|rownames?)$|^unnamed: ?\d+$|^$", re.IGNORECASE)
+_ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid|rownames?)$|^unnamed: ?\d+$|^$", re.IGNORECASE)
+#: camelCase names of identifiers (CustomerID, userId, orderKey), case-sensitive: "paid" is none
+_CAMEL_ID = re.compile(r"[a-z0-9](Id|ID|Key|Uuid|UUID|Guid|GUID)$")
 _SAMPLE = 2000
 
 
@@ -195,6 +197,11 @@ def is_categorical_dtype(series: pd.Series) -> bool:
             or pd.api.types.is_string_dtype(dtype))
 
 
+def _id_named(name: str) -> bool:
+    """A name such as ``id``, ``customer_id``, ``CustomerID``, ``userId``, ``uuid`` or ``rownames``."""
+    return bool(_ID_NAME.search(name) or _CAMEL_ID.search(name))
+
+
 def _has_space(present: pd.Series) -> bool:
     return bool(present.iloc[:_SAMPLE].astype(str).str.contains(r"\s", regex=True).any())
 
@@ -229,8 +236,8 @@ def _decide(name, series, threshold) -> tuple:
     if series.dtype.kind in "iuf":
         if series.dtype.kind in "iu" and n_distinct > threshold and n_distinct == len(present):
             ordered = np.sort(present.to_numpy())
-            if _ID_NAME.search(name) or bool(np.all(np.diff(ordered) == 1)):
-                return "id", "identifier: distinct consecutive integers" if not _ID_NAME.search(name) else \
+            if _id_named(name) or bool(np.all(np.diff(ordered) == 1)):
+                return "id", "identifier: distinct consecutive integers" if not _id_named(name) else \
                     "identifier: distinct integers in a column named like an id"
         return "numeric", ""
     if not is_categorical_dtype(series):
@@ -260,7 +267,7 @@ def _decide(name, series, threshold) -> tuple:
     if n_levels <= threshold:
         return ("categorical", describe_spellings(variants, n_levels), FOLD) if variants else \
             ("categorical", "")
-    if (n_distinct >= ID_UNIQUE_SHARE * len(present) and not _has_space(present)) or _ID_NAME.search(name):
+    if (n_distinct >= ID_UNIQUE_SHARE * len(present) and not _has_space(present)) or _id_named(name):
         return "id", f"identifier: {n_distinct} distinct values in {len(present)} rows"
     return "text", f"{n_distinct} distinct values (> {threshold})"
 
