@@ -277,3 +277,16 @@ def test_camel_case_identifier_names_are_identifiers_and_paid_is_not():
     roles = {c.column: c.role for c in plan_columns(df).columns}
     assert roles == {"CustomerID": "id", "userId": "id", "order_guid": "id", "paid": "numeric",
                      "x": "numeric"}
+
+
+def test_row_numbers_are_identifiers_but_years_ranks_and_permutations_are_features():
+    n = 60
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"obs": np.arange(1, n + 1), "Year": np.arange(1875, 1875 + n),
+                       "rank": np.arange(1, n + 1), "Wealth": rng.permutation(n) + 1,
+                       "Unnamed: 0": rng.permutation(n), "x": rng.normal(size=n)})
+    by = {c.column: c for c in plan_columns(df).columns}
+    assert {name: c.role for name, c in by.items()} == {
+        "obs": "id", "Year": "numeric", "rank": "numeric", "Wealth": "numeric", "Unnamed: 0": "id",
+        "x": "numeric"}
+    assert by["obs"].reason == "identifier: distinct consecutive integers in row order"

@@ -17,7 +17,7 @@ text       more levels than that: free text, names, many codes          hashed c
 datetime   ISO 8601 timestamps, a datetime dtype, or dates written      year, month, day of week,
            in one of ``DATE_FORMATS`` (``27/11/2026``, ``Nov 27, 2026``) hour, epoch days
 id         nearly every value unique and no spaces (``LIC-00123``), or  dropped, with a note
-           consecutive integers / a name such as ``id``, ``rownames``
+           consecutive integers / a name such as ``id``, ``CustomerID``
 drop       constant, all missing, or named by the user                  dropped, with a note
 ========== ============================================================ ==========================
 
@@ -66,7 +66,10 @@ CARDINALITY_THRESHOLD = 40
 NUMERIC_SHARE = 0.5
 #: nearly all values distinct: an identifier (with no spaces) rather than a category
 ID_UNIQUE_SHARE = 0.95
-_ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid|rownames?)$|^unnamed: ?\d+$|^$", re.IGNORECASE)
+_ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid|rownames?|index|idx)$|^unnamed: ?\d+$|^$", re.IGNORECASE)
+#: names of a count of time or a ranking: consecutive integers there are a feature (a trend), not row numbers
+_ORDINAL_NAME = re.compile(r"(^|[_\s.-])(year|yr|time|t|month|week|day|date|period|quarter|hour|minute|"
+                           r"season|rank|ranking|age)s?$", re.IGNORECASE)
 #: camelCase names of identifiers (CustomerID, userId, orderKey), case-sensitive: "paid" is none
 _CAMEL_ID = re.compile(r"[a-z0-9](Id|ID|Key|Uuid|UUID|Guid|GUID)$")
 _SAMPLE = 2000
@@ -235,10 +238,13 @@ def _decide(name, series, threshold) -> tuple:
         return "datetime", "datetime dtype"
     if series.dtype.kind in "iuf":
         if series.dtype.kind in "iu" and n_distinct > threshold and n_distinct == len(present):
-            ordered = np.sort(present.to_numpy())
-            if _id_named(name) or bool(np.all(np.diff(ordered) == 1)):
-                return "id", "identifier: distinct consecutive integers" if not _id_named(name) else \
-                    "identifier: distinct integers in a column named like an id"
+            if _id_named(name):
+                return "id", "identifier: distinct integers in a column named like an id"
+            values = present.to_numpy()
+            # row numbers: consecutive and in the rows' order (a permutation of 1..n is a ranking),
+            # and not a count of years or a rank by its name
+            if bool(np.all(np.diff(values) == 1)) and not _ORDINAL_NAME.search(name):
+                return "id", "identifier: distinct consecutive integers in row order"
         return "numeric", ""
     if not is_categorical_dtype(series):
         return "unreadable", ""
