@@ -127,6 +127,10 @@ def test_read_formatted_leaves_missing_and_unreadable_values_missing():
     (["27.11.2026 13:45:10"], "%d.%m.%Y %H:%M:%S", False),
     (["Nov 27, 2026", "Jan 3, 2025"], "%b %d, %Y", False),
     (["27-Nov-2026"], "%d-%b-%Y", False),
+    (["2024-05", "2023-12"], "%Y-%m", False),  # months of a year
+    (["05/2024", "11/2023"], "%m/%Y", False),
+    (["May 2024", "Jan 1999"], "%b %Y", False),
+    (["Jan-86", "Dec-99"], "%b-%y", False),
     (["November 27, 2026"], "%B %d, %Y", False),
     (["20261127"], "", False),  # digits alone are numbers or codes, never dates
     (["hello"], "", False),
@@ -141,3 +145,9 @@ def test_to_datetime_reads_the_plans_format_and_leaves_other_text_missing():
     assert stamps.iloc[1:].isna().all()
     assert to_datetime(pd.Series(["2026-11-27T10:00:00+01:00"])).iloc[0] == pd.Timestamp("2026-11-27 09:00",
                                                                                           tz="UTC")
+
+
+@pytest.mark.parametrize("values", [["1/86", "2/86"], ["3/4", "1/2", "7/8"], ["2024", "2025"],
+                                    ["98112-4729"]])
+def test_fractions_years_and_codes_are_not_months(values):
+    assert date_format(pd.Series(values)) == ("", False)

@@ -15,7 +15,8 @@ categorical at most ``cardinality_threshold`` levels (bool, strings,     one-hot
 text       more levels than that: free text, names, many codes          hashed character n-grams,
                                                                         tf-idf, SVD (fixed width)
 datetime   ISO 8601 timestamps, a datetime dtype, or dates written      year, month, day of week,
-           in one of ``DATE_FORMATS`` (``27/11/2026``, ``Nov 27, 2026``) hour, epoch days
+           in one of ``DATE_FORMATS`` (``27/11/2026``, ``Nov 27, 2026``, hour, epoch days
+           ``2024-05``, ``May 2024``)
 id         nearly every value unique and no spaces (``LIC-00123``), or  dropped, with a note
            consecutive integers / a name such as ``id``, ``CustomerID``
 drop       constant, all missing, or named by the user                  dropped, with a note

@@ -26,7 +26,9 @@ _ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)
 #: day-first before month-first: where both read every value the choice is said in the plan
 DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%y",
                 "%m/%d/%y", "%d.%m.%y", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%b %d, %Y",
-                "%B %d, %Y", "%b %d %Y", "%d-%b-%y")
+                "%B %d, %Y", "%b %d %Y", "%d-%b-%y",
+                # a month of a year: 2024-05, 05/2024, May 2024, Jan-86 (not 1/86: "3/4" is a fraction)
+                "%Y-%m", "%Y/%m", "%m/%Y", "%b %Y", "%B %Y", "%b-%Y", "%b-%y")
 #: currency signs a number may carry, before or after it: $ € £ ¥ ₹
 _CURRENCY = "$\u20ac\u00a3\u00a5\u20b9"
 _CURRENCY_OR_PERCENT = f"[{re.escape(_CURRENCY)}%]"
