@@ -241,6 +241,10 @@ def test_declared_numeric_and_datetime_columns_read_formatted_values():
     assert (by["d"].format, by["d"].coerced) == ("%d.%m.%Y", 1)
     pre = Preprocessor(numeric=["p"], datetime=["d"]).fit(df)
     assert pre.medians_[pre.numeric_features_.index("p")] == 20.0
+    # the values read as missing are counted, as the indicators the preprocessor makes say
+    assert (by["p"].missing_share, by["d"].missing_share) == (0.25, 0.25)
+    assert "missing indicator" in by["p"].action and "missing indicator" in by["d"].action
+    assert pre.indicator_features_ == ["p", "d.epoch_days"]
 
 
 def test_a_decimal_comma_is_told_from_a_thousands_comma():

@@ -272,7 +272,7 @@ def _decide(name, series, threshold) -> tuple:
     variants = spelling_variants(present) if n_distinct > 1 else {}
     n_levels = count_levels(n_distinct, variants)
     if n_levels <= threshold:
-        return ("categorical", describe_spellings(variants, n_levels), FOLD) if variants else \
+        return ("categorical", describe_spellings(variants, n_distinct), FOLD) if variants else \
             ("categorical", "")
     if (n_distinct >= ID_UNIQUE_SHARE * len(present) and not _has_space(present)) or _id_named(name):
         return "id", f"identifier: {n_distinct} distinct values in {len(present)} rows"
@@ -328,9 +328,9 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
                    f"as missing" if coerced else ""
             reason = f"set by {'--' + role if role != 'drop' else '--drop'}" + (f"; {note}" if note else "")
             if fmt == FOLD:
-                reason += "; " + describe_spellings(variants, count_levels(distinct, variants))
-            if role == "numeric" and series.dtype.kind not in "iufb":
-                missing = _missing_share(series, fmt)
+                reason += "; " + describe_spellings(variants, distinct)
+            if coerced:  # values not read as numbers or dates are missing values too
+                missing += coerced / len(series)
             plan.columns.append(_row(name, role, distinct, missing, reason, coerced, fmt))
             continue
         role, reason, *fmt = _decide(name, series, cardinality_threshold)
@@ -355,9 +355,7 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
 
 def _missing_share(series: pd.Series, fmt: str) -> float:
     """The share of a text column's values that are missing once read as numbers written as
-    ``fmt`` (no value, or, in a column declared numeric, not a number); ``fmt=""``: plainly."""
-    numbers = read_number_text(series, fmt)[0] if fmt else pd.to_numeric(series, errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan)
-    return float(np.isnan(numbers).mean())
+    ``fmt``: missing, or a word for no value (``null``, ``?``, ``#DIV/0!``)."""
+    return float(np.isnan(read_number_text(series, fmt)[0]).mean())
 
 

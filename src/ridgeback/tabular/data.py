@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .formats import number_format, read_formatted
-from .spellings import count_levels, describe_spellings, fold_levels, spelling_variants
+from .spellings import describe_spellings, fold_levels, spelling_variants
 
 __all__ = [
     "BUILTINS",
@@ -381,8 +381,7 @@ def _one_spelling_per_class(s: pd.Series, name: str) -> pd.Series:
     variants = spelling_variants(s)
     if not variants:
         return s
-    n_classes = count_levels(int(s.nunique()), variants)
-    warnings.warn(f"The target {name!r} has {describe_spellings(variants, n_classes)}; each is read "
+    warnings.warn(f"The target {name!r} has {describe_spellings(variants, int(s.nunique()))}; each is read "
                   f"as one class.", UserWarning, stacklevel=3)
     return pd.Series(fold_levels(s.to_numpy(dtype=object)), name=s.name)
 

@@ -29,6 +29,11 @@ __all__ = ["FOLD", "spelling_key", "spelling_variants", "count_levels", "describ
 FOLD = "fold"
 
 
+def _trimmed(value) -> str:
+    """The value as text, white space trimmed and inner runs of it made one space."""
+    return " ".join(str(value).split())
+
+
 def spelling_key(value: str) -> str:
     """What the spellings of one level share: white space trimmed and made single, case folded.
 
@@ -39,7 +44,7 @@ def spelling_key(value: str) -> str:
     >>> spelling_key("MALE") == spelling_key("male")
     True
     """
-    return " ".join(str(value).split()).casefold()
+    return _trimmed(value).casefold()
 
 
 def spelling_variants(present: pd.Series) -> dict:
@@ -57,22 +62,23 @@ def count_levels(n_spellings: int, variants: dict) -> int:
     return n_spellings - sum(len(spellings) - 1 for spellings in variants.values())
 
 
-def describe_spellings(variants: dict, n_levels: int) -> str:
-    """The plan's reason for a folded column, naming the spellings merged (of two levels at most).
+def describe_spellings(variants: dict, n_spellings: int) -> str:
+    """The plan's reason for a column of ``n_spellings`` distinct strings with
+    :func:`spelling_variants`' ``variants``, naming the spellings merged (of two levels at most).
 
     Examples
     --------
-    >>> describe_spellings({"male": ["male", "Male", " male"]}, 2)
+    >>> describe_spellings({"male": ["male", "Male", " male"]}, 4)
     "4 spellings of 2 levels, case and spaces ignored: 'male' also written 'Male', ' male'"
     """
-    n_spellings = n_levels + sum(len(spellings) - 1 for spellings in variants.values())
     shown = []
     for key in sorted(variants, key=lambda k: (-len(variants[k]), k))[:2]:
         first, *others = variants[key]
         shown.append(f"{first!r} also written " + ", ".join(repr(s) for s in others[:3])
                      + (", ..." if len(others) > 3 else ""))
     more = f"; and {len(variants) - 2} more level(s)" if len(variants) > 2 else ""
-    return f"{n_spellings} spellings of {n_levels} levels, case and spaces ignored: {'; '.join(shown)}{more}"
+    return (f"{n_spellings} spellings of {count_levels(n_spellings, variants)} levels, case and spaces "
+            f"ignored: {'; '.join(shown)}{more}")
 
 
 def fold_levels(values: np.ndarray) -> np.ndarray:
@@ -80,7 +86,7 @@ def fold_levels(values: np.ndarray) -> np.ndarray:
     one level written as that level's most frequent spelling, white space trimmed (ties: the
     first in sorted order)."""
     present = ~pd.isna(values)
-    counts = Counter(" ".join(v.split()) for v in values[present])
+    counts = Counter(_trimmed(v) for v in values[present])
     canonical: dict = {}
     for spelling, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         canonical.setdefault(spelling_key(spelling), spelling)
