@@ -27,12 +27,15 @@ def _load_model(path):
 
 def _training_target(path) -> str | None:
     """The target column the model at ``path`` was trained on (RUNDIR/run.json's
-    ``dataset.target``, written by train and tune), or None when the directory does not say."""
+    ``dataset.target``, written by ``tune``), or None when the directory does not say (``train``
+    writes no run.json)."""
     import json
     from pathlib import Path
 
+    from ..report.document import RUN_FILE
+
     try:
-        run = json.loads((Path(path) / "run.json").read_text(encoding="utf-8"))
+        run = json.loads((Path(path) / RUN_FILE).read_text(encoding="utf-8"))
         target = run["dataset"]["target"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
