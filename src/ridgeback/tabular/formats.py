@@ -51,9 +51,11 @@ _BOUNDS = "<>\u2264\u2265~"
 #: the unit of its format is MAGNITUDE and each value is multiplied by its suffix's factor
 _MAGNITUDES = {"k": 1e3, "K": 1e3, "M": 1e6, "bn": 1e9, "B": 1e9}
 MAGNITUDE = "k/M/B"
+#: what separates thousands when the decimal mark is "." or ",": any separator but the mark
+_THOUSANDS = {mark: _SEP.replace(mark, "") for mark in ".,"}
 #: a number with an optional sign, thousands groups (one separator throughout, not the decimal
 #: mark, the first group not starting with 0: "0,456" is no thousand) and decimals
-_GROUPED = {mark: rf"[-+]?(?:[1-9]\d{{0,2}}(?P<sep>{_SEP.replace(mark, '')})\d{{3}}(?:(?P=sep)\d{{3}})*|\d+)"
+_GROUPED = {mark: rf"[-+]?(?:[1-9]\d{{0,2}}(?P<sep>{_THOUSANDS[mark]})\d{{3}}(?:(?P=sep)\d{{3}})*|\d+)"
                   rf"(?:\{mark}\d+)?" for mark in ".,"}
 
 
@@ -114,8 +116,9 @@ def read_number_text(series: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarra
     """``(values, no_value)``: each value of ``series`` read as a number written as ``fmt``
     (float64, NaN where missing or not such a number), and the mask of the present values that
     are a word for no value. One pass in Python over the values, one compiled pattern: per value,
-    the currency and percent signs go, then the unit, then accounting parentheses, and what is
-    left must be a number with its thousands groups."""
+    the currency and percent signs go, then a trailing ``+`` (``10,000+``) or a leading bound
+    (``<0.005``: read as the bound), then the unit (or a k/M/B suffix, which scales the number),
+    then accounting parentheses, and what is left must be a number with its thousands groups."""
     decimal, _, unit = fmt.partition(" ")
     pattern = re.compile(_GROUPED[decimal])
     thousands = str.maketrans({**dict.fromkeys(_SEPARATORS.replace(decimal, "")), decimal: "."})
@@ -171,7 +174,7 @@ def describe_number_format(present: pd.Series, fmt: str) -> str:
     values: what they show of the signs and of the words for no value)."""
     decimal, _, unit = fmt.partition(" ")
     strings = present.iloc[:_SAMPLE].astype(str)
-    grouped = rf"\d{_SEP.replace(decimal, '')}\d{{3}}"  # a thousands separator is not the decimal mark
+    grouped = rf"\d{_THOUSANDS[decimal]}\d{{3}}"
     signs = bool(strings.str.contains(f"{_CURRENCY_OR_PERCENT}|{grouped}|^\\(", regex=True).any())
     words = sorted(set(strings[no_value(strings, fmt)].str.strip()))
     bounds = strings[strings.str.strip().str[:1].isin(list(_BOUNDS))].str.strip()
