@@ -120,11 +120,12 @@ def numeric_column(series: pd.Series, name, *, coerce=False, counts=None, from_t
     else:
         present = series.notna().to_numpy()
         objects = series.astype(object).map(lambda v: float(v) if isinstance(v, (bool, np.bool_)) else v)
-        coerced = pd.to_numeric(objects, errors="coerce")
         if decimal:  # text read past its currency and thousands signs and its unit ("null bhp": no value)
             numbers, empty = read_number_text(objects, decimal)
             coerced = pd.Series(numbers, index=objects.index)
             present = present & ~empty
+        else:
+            coerced = pd.to_numeric(objects, errors="coerce")
         bad = coerced.isna().to_numpy() & present
         if bad.any() and not coerce:
             row = int(np.flatnonzero(bad)[0])
