@@ -75,7 +75,8 @@ TUNE_EXAMPLES = """examples:
   ridgeback tune data.csv --target y --search halving --n-iter 27 --out run --resume   # after a kill
 
 --grid: "name=v1,v2,...;name=..." with names l1, l2, group_l1, dropout, input_dropout, max_norm,
-lr, batch_size, hidden (sizes joined by 'x', e.g. hidden=64,128x64), activation, optimizer.
+lr, lr_schedule, beta_2, batch_size, epochs, hidden (sizes joined by 'x', e.g. hidden=64,128x64),
+activation, normalization, numeric_embedding, label_smoothing, optimizer.
 Without --grid, the no-hints recipe sized to the data (ridgeback.selection.recipe): successive
 halving over 27 random candidates (--n-iter), plus one anchor near RealMLP-TD's defaults, of
 L1/L2 strengths, dropout, label smoothing, depth (0 to 2 hidden layers: the linear model is a
@@ -146,7 +147,8 @@ def _add_tune(sub):
     )
     _add_data_args(p)
     _add_model_args(p)
-    add_metric_arg(p, "the cross-validated score that picks the candidate (default: accuracy or r2)")
+    add_metric_arg(p, "the cross-validated score that picks the candidate "
+                   "(default: neg_log_loss for classification, r2 for regression)")
     p.add_argument("--cv", type=int, default=5, metavar="K", help="folds (default 5)")
     p.add_argument("--grid", metavar="SPEC", help='e.g. "l2=1e-6,1e-4,1e-2;dropout=0,0.2,0.5"')
     p.add_argument("--n-iter", type=int, metavar="N", help="random search with N candidates")
