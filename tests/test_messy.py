@@ -294,3 +294,26 @@ def test_row_numbers_are_identifiers_but_years_ranks_and_permutations_are_featur
         "obs": "id", "Year": "numeric", "rank": "numeric", "Wealth": "numeric", "Unnamed: 0": "id",
         "x": "numeric"}
     assert by["obs"].reason == "identifier: distinct consecutive integers in row order"
+
+
+def test_levels_written_as_numbers_and_words_are_categories_not_refused():
+    # R writes a factor such as Cars93's Cylinders as its levels: 3, 4, 5, 6, 8 and 'rotary'
+    cylinders = ["4"] * 49 + ["6"] * 31 + ["8"] * 7 + ["3"] * 3 + ["5"] * 2 + ["rotary"]
+    df = pd.DataFrame({"cylinders": cylinders, "k": range(len(cylinders))})
+    by = {c.column: c for c in plan_columns(df).columns}
+    assert by["cylinders"].role == "categorical"
+    assert by["cylinders"].reason == "levels: 6 values that repeat, numbers and words such as 'rotary'"
+    pre = Preprocessor().fit(df)
+    assert [n for n in pre.feature_names_out_ if n.startswith("cylinders=")] == [
+        "cylinders=3", "cylinders=4", "cylinders=5", "cylinders=6", "cylinders=8", "cylinders=rotary"]
+    # the rows to predict read back as integers (no word among them): the same levels
+    ints = df.iloc[:90].assign(cylinders=[int(v) for v in cylinders[:90]])
+    with pytest.warns(UnseenValuesWarning, match="cylinders: 90 type change"):
+        np.testing.assert_array_equal(pre.transform(ints), pre.transform(df.iloc[:90]))
+    # values that do not repeat (a measurement with a word among them) are still refused
+    with pytest.raises(NotANumberError, match=r"row 3 holds 'rotary'"):
+        plan_columns(pd.DataFrame({"size": ["1.5", "2.0", "2.5", "rotary", "3.0", "3.5"]}))
+    # nor are words among many distinct numbers (more levels than the one-hot threshold)
+    many = [str(v) for v in range(60)] * 2 + ["forty"]
+    with pytest.raises(NotANumberError, match=r"row 120 holds 'forty'"):
+        plan_columns(pd.DataFrame({"age": many}))

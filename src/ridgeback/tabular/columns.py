@@ -10,8 +10,9 @@ numeric    numbers (or text that is all numbers, also written with      impute t
            unit: ``$1,234.50``, ``12,5 %``, ``1.234,50 €``, ``(300)``,
            ``1,248 CC``)
 categorical at most ``cardinality_threshold`` levels (bool, strings,     one-hot; missing is a level
-           codes such as ZIP+4 ``98112-4729``; ``Male``, `` male`` and
-           ``MALE`` are one level when spelled several ways)
+           codes such as ZIP+4 ``98112-4729``, numbers and words that
+           repeat as levels do: ``4``, ``6``, ``rotary``; ``Male``,
+           `` male`` and ``MALE`` are one level when spelled several ways)
 text       more levels than that: free text, names, many codes          hashed character n-grams,
                                                                         tf-idf, SVD (fixed width)
 datetime   ISO 8601 timestamps, a datetime dtype, or dates written      year, month, day of week,
@@ -65,6 +66,10 @@ OVERRIDES = {"drop": "drop", "categorical": "categorical", "numeric": "numeric",
 CARDINALITY_THRESHOLD = 40
 #: an object column whose values are at least this share numbers is numeric, or codes such as ZIP+4
 NUMERIC_SHARE = 0.5
+#: such a column that also holds words is categorical (levels such as 4, 6, 8, 'rotary') when it has at
+#: most ``cardinality_threshold`` distinct values, each held by this many rows on average; otherwise
+#: a word among its numbers is refused, naming the row
+LEVEL_REPEATS = 2
 #: nearly all values distinct: an identifier (with no spaces) rather than a category
 ID_UNIQUE_SHARE = 0.95
 _ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid|rownames?|index|idx)$|^unnamed: ?\d+$|^$", re.IGNORECASE)
@@ -268,6 +273,12 @@ def _decide(name, series, threshold) -> tuple:
             if all(re.search(r"\d", str(v)) for v in bad.iloc[:_SAMPLE]):
                 role = "categorical" if n_distinct <= threshold else "text"
                 return role, f"codes: mostly numbers, but also values like {bad.iloc[0]!r}"
+            if n_distinct <= threshold and LEVEL_REPEATS * n_distinct <= len(present):
+                # few values, each repeated: levels written as numbers and words (cylinders
+                # 4, 6, 8 and 'rotary'), as R writes a factor; not a word among measurements
+                words = bad.astype(str).unique()
+                return "categorical", (f"levels: {n_distinct} values that repeat, numbers and words such as "
+                                       f"{words[0]!r}" + (f" ({len(words)} words)" if len(words) > 1 else ""))
             return "not a number", ""
     variants = spelling_variants(present) if n_distinct > 1 else {}
     n_levels = count_levels(n_distinct, variants)
@@ -287,7 +298,8 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
     ------
     NotANumberError
         A text column that is mostly numbers holds a value that is neither a number nor a
-        code with digits (``'forty'``): the row is named with the two fixes.
+        code with digits (``'forty'``), and its values do not repeat as a few levels do: the
+        row is named with the two fixes.
     ValueError
         A column of a dtype that is neither numbers, text nor dates.
 
