@@ -153,3 +153,23 @@ def test_classes_and_levels_spelled_several_ways_are_one_each_with_one_note(caps
     header, *rows = (tmp_path / "p.csv").read_text().split()
     assert code == 0 and header.split(",")[1:] == ["proba_no", "proba_yes"]
     assert {row.split(",")[0] for row in rows} <= {"yes", "no"} and len(rows) == 40
+
+
+def test_a_train_model_remembers_its_target_so_predict_ignores_it_silently(capsys, tmp_path):
+    import ridgeback as rb
+
+    path = tmp_path / "cars.csv"
+    rows = [(4 + 2 * (i % 3), ["rotary", "4", "6", "8"][i % 4], 10.0 + i) for i in range(40)]
+    path.write_text("weight,cylinders,price\n" + "\n".join(f"{w},{c},{p}" for w, c, p in rows) + "\n")
+    model = tmp_path / "model"
+    code, _, _ = run(capsys, ["train", path, "--target", "price", "--out", model, *FAST])
+    assert code == 0 and json.loads((model / "model.json").read_text())["tabular"]["target"] == "price"
+    assert rb.load(model).target_name_ == "price"
+    # the file to predict still holds the labels: no run.json (train writes none), yet no note
+    code, _, err = run(capsys, ["predict", model, path, "--out", tmp_path / "p.csv"])
+    assert code == 0 and "not seen at fit" not in err and "Ignoring" not in err
+    # a column the model never saw that is not its target is still named
+    (tmp_path / "extra.csv").write_text(path.read_text().replace("price\n", "price,extra\n", 1)
+                                        .replace("\n", ",1\n").replace("price,extra,1\n", "price,extra\n", 1))
+    code, _, err = run(capsys, ["predict", model, tmp_path / "extra.csv", "--out", tmp_path / "p2.csv"])
+    assert code == 0 and "Ignoring columns not seen at fit: ['extra']" in err

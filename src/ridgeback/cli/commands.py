@@ -25,10 +25,10 @@ def _load_model(path):
     return model
 
 
-def _training_target(path) -> str | None:
-    """The target column the model at ``path`` was trained on (RUNDIR/run.json's
-    ``dataset.target``, written by ``tune``), or None when the directory does not say (``train``
-    writes no run.json)."""
+def _training_target(path, model) -> str | None:
+    """The target column the model at ``path`` was trained on: RUNDIR/run.json's
+    ``dataset.target`` (written by ``tune``), else the model's own ``target_name_`` (a model
+    file of ``train``), or None when neither says."""
     import json
     from pathlib import Path
 
@@ -38,7 +38,9 @@ def _training_target(path) -> str | None:
         run = json.loads((Path(path) / RUN_FILE).read_text(encoding="utf-8"))
         target = run["dataset"]["target"]
     except (OSError, ValueError, KeyError, TypeError):
-        return None
+        target = None
+    if not isinstance(target, str):
+        target = getattr(model, "target_name_", None)
     return target if isinstance(target, str) else None
 
 
@@ -47,7 +49,7 @@ def cmd_predict(args) -> int:
 
     model = _load_model(args.model)
     df = load_data(args.data, args.quiet)
-    target = _training_target(args.model)  # a file with its labels: the target is no feature
+    target = _training_target(args.model, model)  # a file with its labels: the target is no feature
     if target in df.columns and target not in (model.feature_names_in_ or []):
         df = df.drop(columns=[target])
     with notes_on_stderr(args.quiet) as notes:

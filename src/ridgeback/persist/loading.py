@@ -321,7 +321,10 @@ def _tabular_model(section, estimator, network, pre_arrays, where: str):
         fail(where, f"the preprocessing gives {len(pre.feature_names_out_)} columns but the "
                      f"network takes "
               f"{network.n_inputs}", f"feature_names_out={len(pre.feature_names_out_)}")
-    return TabularModel.from_fitted(estimator, pre)
+    target = section.get("target")
+    if target is not None and not isinstance(target, str):
+        fail(where, "\"tabular.target\" must be the target column's name", f"target={target!r}")
+    return TabularModel.from_fitted(estimator, pre, target)
 
 
 def _load_ensemble(directory: Path, doc: dict, where: str):

@@ -122,6 +122,8 @@ def save(model, path) -> Path:
     if kind == "tabular":
         doc["tabular"] = {"feature_names_in": list(model.feature_names_in_),
                           "preprocessing": model.preprocessor.get_config()}
+        if getattr(model, "target_name_", None) is not None:  # the column predict may meet again
+            doc["tabular"]["target"] = model.target_name_
     doc["arrays"] = {name: {"shape": list(a.shape), "dtype": a.dtype.name} for name, a in arrays.items()}
     doc["weights_sha256"] = hashlib.sha256(weights).hexdigest()
     text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -41,6 +41,9 @@ class TabularModel:
         The original class labels (strings kept), classification only.
     feature_names_in_ : list of str
         The raw columns; ``predict`` matches them by name.
+    target_name_ : str or None
+        The name of the target ``fit`` was given (a named Series, such as a table's column), kept
+        in the model file so that a file of rows to predict may still hold it; None if unnamed.
 
     Examples
     --------
@@ -66,6 +69,7 @@ class TabularModel:
         a ridgeback estimator's ``group_l1`` keeps or removes each raw column as a whole.
         """
         X = as_frame(X)
+        name = getattr(y, "name", None)
         if len(y) != X.shape[0]:
             raise ValueError(f"`X` and `y` must have the same number of rows. "
                              f"Received: X rows={X.shape[0]}, y rows={len(y)}")
@@ -75,14 +79,16 @@ class TabularModel:
         matrix = self.preprocessor.fit_transform(X)
         self.estimator.fit(matrix, y.to_numpy(), **fit_params)
         self.feature_names_in_ = list(self.preprocessor.feature_names_in_)
+        self.target_name_ = None if name is None else str(name)
         return self
 
     @classmethod
-    def from_fitted(cls, estimator, preprocessor) -> TabularModel:
+    def from_fitted(cls, estimator, preprocessor, target_name=None) -> TabularModel:
         """A fitted model of an estimator fitted on the output of a fitted ``preprocessor``
         (a loaded model, a fold model of a search), without fitting anything."""
         model = cls(estimator, preprocessor)
         model.feature_names_in_ = list(preprocessor.feature_names_in_)
+        model.target_name_ = target_name
         return model
 
     def _check_fitted(self):
