@@ -160,6 +160,19 @@ def test_split_target_refuses_one_class_and_empty_data():
         split_target(df[["y"]], "y")
 
 
+def test_a_target_with_a_class_per_row_is_refused_but_many_classes_with_rows_each_are_not():
+    titles = [f"Movie {i}" for i in range(120)] + ["Movie 0"] * 4  # 120 classes in 124 rows
+    df = pd.DataFrame({"a": range(124), "title": titles})
+    with pytest.raises(ValueError, match=r"'title' has 120 classes in 124 rows, fewer than 2 rows per class.*"
+                                          r"--task regression.*Received: title with 120 distinct values"):
+        split_target(df, "title")
+    # 60 classes of 2 rows each: learnable (the rare-class rules of tune take it from there)
+    X, y = split_target(df.iloc[:120].assign(title=[f"c{i // 2}" for i in range(120)]), "title")
+    assert y.nunique() == 60 and len(X) == 120
+    # few rows with a class each (a toy table): below the threshold of 50 classes, kept
+    assert split_target(pd.DataFrame({"a": [1, 2, 3], "y": ["p", "q", "r"]}), "y")[1].nunique() == 3
+
+
 def test_split_target_names_rows_with_nan_or_inf():
     df = pd.DataFrame({"a": range(8), "y": [1.5, np.nan, 2.5, 3.5, np.nan, 1.0, 2.0, 3.0]})
     with pytest.raises(ValueError, match=r"'y' has missing values at rows 1, 4; remove those rows\. "

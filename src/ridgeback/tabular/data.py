@@ -33,6 +33,9 @@ __all__ = [
 
 #: an integer-valued target with at most this many distinct values is read as class labels
 MAX_INTEGER_CLASSES = 20
+#: a classification target with more classes than this is refused when it also has fewer than two
+#: rows per class on average: a name or an identifier (a movie's title), not labels to learn
+MANY_CLASSES = 50
 _SEPARATORS = ",;\t"
 _SNIFF_BYTES = 64 * 1024
 
@@ -332,8 +335,9 @@ def check_target(y, task, *, name=None):
 
     Refuses missing values and infinities (naming the data rows, 0-based, header not
     counted), a regression target that is not numeric and a classification target with a
-    single class. A regression target written with currency or percent signs, thousands
-    separators or one unit (``$1,234.50``) is read as those numbers.
+    single class, or with more than ``MANY_CLASSES`` classes and fewer than two rows per
+    class. A regression target written with currency or percent signs, thousands separators
+    or one unit (``$1,234.50``) is read as those numbers.
     """
     s = pd.Series(y) if not isinstance(y, pd.Series) else y.reset_index(drop=True)
     name = str(name if name is not None else (s.name if s.name is not None else "target"))
@@ -367,6 +371,14 @@ def check_target(y, task, *, name=None):
                              f"classify; "
                              f"expected at least 2 classes. Received: {name}={_show(classes[0])} in all "
                              f"{s.size} rows")
+        if classes.size > MANY_CLASSES and 2 * classes.size > s.size:
+            # every class needs rows to be learned from and a row left to be checked on; one
+            # output per row would also make the probabilities a rows x rows matrix
+            raise ValueError(f"The target column {name!r} has {classes.size:,} classes in {s.size:,} rows, "
+                             f"fewer than 2 rows per class: it names or identifies rows rather than "
+                             f"labelling them; choose another target, or --task regression if its "
+                             f"values are numbers to predict. Received: {name} with {classes.size:,} "
+                             f"distinct values")
     elif task != "regression":
         raise ValueError(f"`task` must be 'classification' or 'regression'. Received: task={task!r}")
     return s
