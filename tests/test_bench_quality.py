@@ -86,3 +86,21 @@ def test_synthetic_sets_are_seeded_and_have_the_documented_shape(bq):
     # the point mass at zero nearly decides the label
     assert df.loc[df.expenditure == 0, "y"].mean() < 0.1 and df.loc[df.expenditure > 0, "y"].mean() > 0.95
     assert "synthetic" not in bq.quality_data.TABLES and "zero_spend" not in bq.quality_data.NAMES
+
+
+def test_second_look_tables_are_apart_and_counted_per_split(bq):
+    """The second-look tables (never used to choose the recipe) are not among the issue's 12, and
+    their block counts each table-split against the best peer and against sk MLP / linear."""
+    second = set(bq.quality_data.SECOND_LOOK)
+    assert len(second) == 8 and not second & {*bq.quality_data.NAMES, *bq.quality_data.SYNTHETIC}
+    assert {task for _, task, _ in bq.quality_data.SECOND_LOOK.values()} == {"binary", "regression"}
+
+    def entry(rb, lgbm, mlp, lin):
+        return {"ridgeback": {"score": rb}, "lightgbm": {"score": lgbm}, "sk_mlp": {"score": mlp},
+                "linear": {"score": lin}}
+
+    results = {"hi": entry(0.880, 0.876, 0.862, 0.878), "hi@1": entry(0.870, 0.874, 0.877, 0.871),
+               "titanic": entry(0.80, 0.81, 0.81, 0.77), "mroz": {"ridgeback": {"score": 1.0}}}
+    text = bq.counts_text(results, ["hi", "hi@1", "titanic", "mroz", "absent"])
+    # hi: at/above; hi@1: 0.007 below sk MLP, the best peer; titanic: 0.01 below it; mroz: no peers
+    assert "on **1 of 3** table-splits" in text and "by more than 0.005 on **2**" in text
