@@ -94,6 +94,8 @@ def number_format(present: pd.Series) -> str:
         return ""
     strings = present.astype(str)
     head = strings.iloc[:_SAMPLE]  # most columns are told apart here, without reading them whole
+    if not re.search(r"\d", "".join(head)):  # words alone (yes/no): no value reads as a number
+        return ""
     units = head.str.extract(_UNIT, expand=False).dropna().unique()
     scaled = len(units) > 1 and set(units) <= set(_MAGNITUDES)
     for unit in ("", *units[:1]) if len(units) == 1 else ("", MAGNITUDE) if scaled else ("",):
