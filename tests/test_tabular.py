@@ -111,3 +111,22 @@ def test_transform_is_the_network_input(fitted):
     matrix = model.transform(X)
     assert matrix.dtype == np.float32 and matrix.shape == (len(X), model.estimator.n_features_in_)
     np.testing.assert_array_equal(model.estimator.predict_proba(matrix), model.predict_proba(X))
+
+
+def test_a_model_fitted_alongside_shares_the_preprocessor_and_equals_a_fresh_fit(fitted):
+    """The seeded refits of `tune` share the first refit's fitted preprocessor: same weights as a
+    fit of its own (group L1 sees the same raw-column groups), the target's name kept."""
+    model, X, y = fitted
+    assert model.target_name_ == "label"
+    alone = TabularModel(classifier(group_l1=1e-3).set_params(random_state=3)).fit(X, y)
+    shared = model.fit_alongside(classifier(group_l1=1e-3).set_params(random_state=3), X, y, model.encode(X))
+    assert shared.preprocessor is model.preprocessor and shared.target_name_ == "label"
+    pairs = zip(alone.estimator.network_.parameters(), shared.estimator.network_.parameters(), strict=True)
+    for a, b in pairs:
+        np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(shared.predict_proba(X), alone.predict_proba(X))
+    # encoded on the fly when no matrix is given; rows must match
+    again = model.fit_alongside(classifier(), X, y)
+    assert again.predict(X).shape == (len(X),)
+    with pytest.raises(ValueError, match=r"same number of rows.*X rows=120, y rows=119"):
+        model.fit_alongside(classifier(), X, y.iloc[:119])

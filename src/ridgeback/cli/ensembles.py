@@ -40,7 +40,9 @@ def seed_ensemble(args, task, base, params, X, y, epochs, first):
 
     seed = base.get("random_state") or 0
     status(args, f"refitting it with {SEED_MEMBERS - 1} more seeds for the ensemble ...")
-    members = [refit(args, task, base, {**params, "random_state": seed + k}, X, y, epochs)
+    matrix = first.encode(X)  # the same rows: encoded once, by the first member's preprocessor
+    like = (first, matrix)
+    members = [refit(args, task, base, {**params, "random_state": seed + k}, X, y, epochs, like)
                for k in range(1, SEED_MEMBERS)]
     return FoldEnsemble([first, *members])
 
@@ -53,7 +55,7 @@ def with_linear(args, task, base, seeds, baseline, X, y):
     from ..selection.ensemble import FoldEnsemble
 
     members = list(seeds.members)
-    return FoldEnsemble([*members, linear_model(args, task, base, baseline, X, y)],
+    return FoldEnsemble([*members, linear_model(args, task, base, baseline, X, y, like=members[0])],
                         [0.5 / len(members)] * len(members) + [0.5])
 
 
@@ -92,15 +94,16 @@ def blend_ensemble(args, task, base, result, blend, X, y, first, first_index):
     seed = base.get("random_state") or 0
     status(args, f"refitting the blend: {blend_text(blend)} ...")
     members, weights = [], []
+    like = (first, first.encode(X))  # the same rows: encoded once, by the first refit's preprocessor
     for i, weight in networks.items():
         row = result.results_[i]
         for k in range(counts[i]):
             member = first if (i == first_index and k == 0) else refit(
-                args, task, base, {**row["params"], "random_state": seed + k}, X, y, row.get("epochs"))
+                args, task, base, {**row["params"], "random_state": seed + k}, X, y, row.get("epochs"), like)
             members.append(member)
             weights.append(weight / counts[i])
     if LINEAR in blend["weights"]:
-        members.append(linear_model(args, task, base, result.baseline, X, y))
+        members.append(linear_model(args, task, base, result.baseline, X, y, like=first))
         weights.append(blend["weights"][LINEAR])
     return FoldEnsemble(members, weights)
 
@@ -128,12 +131,17 @@ def blend_record(blend) -> dict:
             "text": blend_text(blend)}
 
 
-def refit(args, task, base, params, X, y, epochs=None):
+def refit(args, task, base, params, X, y, epochs=None, like=None):
     """The ``params`` over the ``base`` settings (for ``epochs``, as the search evaluated them,
-    when given) fitted on all rows as a TabularModel with the run's preprocessing."""
+    when given) fitted on all rows as a TabularModel with the run's preprocessing; ``like``:
+    ``(model, matrix)``, a model already fitted on these rows whose preprocessor is shared
+    (and ``X`` as it encodes it), instead of fitting the preprocessing again."""
     from ..tabular.model import TabularModel
 
     estimator = make_estimator(task, {**base, **params, **({"max_epochs": epochs} if epochs else {})})
+    if like is not None:
+        model, matrix = like
+        return model.fit_alongside(estimator, X, y, matrix)
     return TabularModel(estimator, make_preprocessor(args.settings)).fit(X, y)
 
 
@@ -174,18 +182,23 @@ def ensemble_gain(ensemble, single, holdout, metric) -> dict:
             "ensemble": ens, "single_refit": one, "gain": ens["score"] - one["score"]}
 
 
-def linear_model(args, task, base, baseline, X, y):
+def linear_model(args, task, base, baseline, X, y, like=None):
     """The baseline's linear model refitted on all rows (the run's preprocessing), as a
-    TabularModel holding a ridgeback network without hidden layer."""
+    TabularModel holding a ridgeback network without hidden layer; ``like``: a model already
+    fitted on these rows whose preprocessor is shared instead of fitted again."""
     from ..selection.baseline import as_network_estimator, fit_linear
     from ..tabular.data import check_target
     from ..tabular.model import TabularModel
 
     status(args, f"refitting the linear baseline ({baseline['model']}, {baseline['param']}="
                  f"{baseline['value']:g}) on all {len(X)} rows ...")
-    preprocessor = make_preprocessor(args.settings)
-    matrix = preprocessor.fit_transform(X)
+    if like is not None:
+        preprocessor, matrix = like.preprocessor, like.encode(X)
+    else:
+        preprocessor = make_preprocessor(args.settings)
+        matrix = preprocessor.fit_transform(X)
     target = check_target(y, task).to_numpy()
     linear = fit_linear(baseline, np.asarray(matrix), target)
     estimator = as_network_estimator(linear, make_estimator(task, base), len(target))
-    return TabularModel.from_fitted(estimator, preprocessor)
+    name = getattr(y, "name", None)
+    return TabularModel.from_fitted(estimator, preprocessor, None if name is None else str(name))

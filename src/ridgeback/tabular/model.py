@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..engine.feature_groups import with_feature_groups
 from .data import check_target
 from .preprocessing import Preprocessor
 from .spellings import spelling_key
@@ -81,6 +82,33 @@ class TabularModel:
         self.feature_names_in_ = list(self.preprocessor.feature_names_in_)
         self.target_name_ = None if name is None else str(name)
         return self
+
+    def fit_alongside(self, estimator, X, y, matrix=None, **fit_params) -> TabularModel:
+        """A new model of ``estimator`` fitted on ``X``, ``y`` through this model's fitted
+        preprocessor, shared rather than fitted again: the members of one ensemble trained on
+        the same rows (the seeded refits of ``ridgeback tune``). ``matrix``: ``X`` as
+        :meth:`encode` gives it, to encode the rows once for many models.
+
+        The result equals ``TabularModel(estimator, <a copy of the preprocessor>).fit(X, y)``,
+        as the preprocessor's fit is deterministic, without that fit's cost.
+        """
+        self._check_fitted()
+        X = as_frame(X)
+        if len(y) != X.shape[0]:
+            raise ValueError(f"`X` and `y` must have the same number of rows. "
+                             f"Received: X rows={X.shape[0]}, y rows={len(y)}")
+        model = TabularModel(estimator, self.preprocessor)
+        target = check_target(y, model.task)
+        estimator.fit(self.encode(X) if matrix is None else matrix, target.to_numpy(), **fit_params)
+        model.feature_names_in_ = list(self.feature_names_in_)
+        model.target_name_ = None if getattr(y, "name", None) is None else str(y.name)
+        return model
+
+    def encode(self, X):
+        """``X`` as the fitted preprocessor encodes it for training: the matrix with the
+        ``feature_groups_`` of its raw columns (what :meth:`fit` gives the estimator)."""
+        self._check_fitted()
+        return with_feature_groups(self.preprocessor.transform(X), self.preprocessor.feature_groups_)
 
     @classmethod
     def from_fitted(cls, estimator, preprocessor, target_name=None) -> TabularModel:
