@@ -173,3 +173,25 @@ def test_a_train_model_remembers_its_target_so_predict_ignores_it_silently(capsy
                                         .replace("\n", ",1\n").replace("price,extra,1\n", "price,extra\n", 1))
     code, _, err = run(capsys, ["predict", model, tmp_path / "extra.csv", "--out", tmp_path / "p2.csv"])
     assert code == 0 and "Ignoring columns not seen at fit: ['extra']" in err
+
+
+@pytest.mark.parametrize("rare", ["rotary", "98112-4729"])
+def test_tune_reads_a_column_that_a_few_rows_make_categorical_alike_in_every_fold(capsys, tmp_path, rare):
+    """One row's word (or ZIP+4 code) makes the column categorical on all rows; the fold whose
+    training rows lack it must not read the column as numbers and then refuse that row."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = 60
+    values = [["4", "6", "8"][i % 3] if rare == "rotary" else f"9810{i % 3}" for i in range(n)]
+    values[7] = rare
+    x = rng.normal(size=n)
+    path = tmp_path / "t.csv"
+    rows = (f"{v},{a:.3f},{int(a > 0)}" for v, a in zip(values, x, strict=True))
+    path.write_text("kind,x,y\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    code, text, _ = run(capsys, ["tune", path, "--target", "y", "--grid", "l2=0,1e-3", "--cv", "5",
+                                 "--out", out, *FAST, "--json"])
+    assert code == 0
+    plan = {c["column"]: c for c in json.loads(text)["plan"]}
+    assert plan["kind"]["role"] == "categorical" and "set by" not in plan["kind"]["reason"]
