@@ -213,3 +213,17 @@ def test_a_target_written_with_currency_signs_is_a_regression_target():
     assert check_target(df["rate"], "regression").tolist()[:3] == [10.0, 20.0, 30.0]
     with pytest.raises(ValueError, match=r"must be numeric.*Received: y='ten'"):
         check_target(pd.Series(["ten", "$5"], name="y"), "regression")
+
+
+def test_none_is_a_level_in_text_and_missing_among_numbers():
+    """R writes a factor level `None` as the word (an arthritis trial: None, Some, Marked) and
+    missing values as NA: `None` stays a class or level, and among numbers it is no value."""
+    df = read_csv_bytes(b"dose,improved\n1.5,None\nNone,Some\n2.5,Marked\nNA,None\n")
+    assert df["improved"].tolist() == ["None", "Some", "Marked", "None"]
+    X, y = split_target(df, "improved")
+    assert sorted(y.unique()) == ["Marked", "None", "Some"]
+    from ridgeback.tabular.columns import plan_columns
+
+    plan = {c.column: c for c in plan_columns(X).columns}
+    assert plan["dose"].role == "numeric" and plan["dose"].missing_share == 0.5
+    assert "'None' read as missing" in plan["dose"].reason

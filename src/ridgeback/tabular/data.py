@@ -149,6 +149,13 @@ def _sniff_separator(text: str) -> str:
     return best if counts[best] else ","
 
 
+#: the cells read as missing values: pandas' defaults but ``None``, which R writes as a level
+#: (an arthritis trial's improvement: None, Some, Marked) and which stays missing in a numeric
+#: column (``NO_VALUE``)
+NA_STRINGS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+              "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null")
+
+
 def _read_csv_text(text: str, name: str, sep) -> pd.DataFrame:
     if not text.strip():
         raise ValueError(f"The data file {name} is empty: expected a header line and data rows. "
@@ -162,7 +169,8 @@ def _read_csv_text(text: str, name: str, sep) -> pd.DataFrame:
         # ";" separates the fields where "," marks the decimals (Excel in most of Europe):
         # 1,5 is then one and a half (a column written with "." stays text and is read as numbers later)
         df = pd.read_csv(io.StringIO(text), sep=sep, engine="c", skipinitialspace=False,
-                         decimal="," if sep == ";" else ".")
+                         decimal="," if sep == ";" else ".", keep_default_na=False,
+                         na_values=list(NA_STRINGS))
     except pd.errors.EmptyDataError as exc:
         raise ValueError(f"The data file {name} has no columns. Received: source={name!r}") from exc
     except (pd.errors.ParserError, ValueError, csv.Error, OverflowError) as exc:
