@@ -82,6 +82,22 @@ def test_multiclass_auc_is_one_vs_rest_and_average_precision_macro():
     assert np.isnan(metric_from_predictions("roc_auc", truth[truth < 2], proba[truth < 2], classes))
 
 
+def test_an_integer_class_the_model_never_saw_scores_too():
+    # integer labels (a count of 0..8 with one row of 8): the extended classes stay integers,
+    # which scikit-learn reads, not an object array ("Unknown label type")
+    rng = np.random.default_rng(3)
+    truth = np.array([0, 1, 2, 0, 1, 8])
+    proba = _proba(rng, 6, 3)
+    classes = np.array([0, 1, 2])
+    extended = np.hstack([proba, np.zeros((6, 1))])
+    expected = -skm.log_loss(truth, extended, labels=[0, 1, 2, 8])
+    got = metric_from_predictions("neg_log_loss", truth, proba, classes)
+    assert got == pytest.approx(expected, rel=1e-12)
+    assert metric_from_predictions("f1_macro", truth, proba, classes) == pytest.approx(
+        skm.f1_score(truth, classes[np.argmax(proba, axis=1)], average="macro", labels=[0, 1, 2, 8],
+                     zero_division=0))
+
+
 def test_a_class_the_model_never_saw_scores_as_probability_zero():
     # a fold that trained without a one-row class still scores its held-out rows (the class's
     # probability is 0: the log-loss is clipped, the label metrics count the row as wrong)

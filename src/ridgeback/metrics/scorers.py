@@ -96,9 +96,12 @@ def metric_from_predictions(name: str, truth, prediction, classes=None, sample_w
     known = set(classes.tolist())
     unseen = [c for c in dict.fromkeys(truth.tolist()) if c not in known]
     if unseen:  # a class the model never saw (a fold trained without its rows): probability 0
-        every = np.array(sorted(known | set(unseen)), dtype=object)  # sorted, as scikit-learn reads columns
+        # sorted, as scikit-learn reads columns; numbers stay numbers (an object array of
+        # integers is an "unknown label type" to scikit-learn)
+        every = np.asarray(sorted(known | set(unseen)))
+        position = {c: i for i, c in enumerate(every.tolist())}
         columns = np.zeros((proba.shape[0], every.size))
-        columns[:, np.searchsorted(every, classes.astype(object))] = proba
+        columns[:, [position[c] for c in classes.tolist()]] = proba
         classes, proba = every, columns
     if name == "accuracy":
         return float(metrics.accuracy_score(truth, predicted, sample_weight=w))
