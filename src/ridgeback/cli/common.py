@@ -24,7 +24,8 @@ SCALING_DEFAULT = "standard"
 CONFIG_ONLY = ("task", "ensemble", "metric", "scaling", *COLUMN_OPTIONS)
 
 
-def _column_list(text: str) -> list:
+def column_list(text: str) -> list:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]``: a COL[,COL] option's column names."""
     return [c.strip() for c in text.split(",") if c.strip()]
 
 
@@ -36,7 +37,7 @@ def add_column_args(p) -> None:
              "datetime": "read these as dates (year, month, weekday, hour, epoch)",
              "id": "these are identifiers: leave them out"}
     for option, text in helps.items():
-        g.add_argument(f"--{option}", action="extend", type=_column_list, metavar="COL[,COL]", help=text)
+        g.add_argument(f"--{option}", action="extend", type=column_list, metavar="COL[,COL]", help=text)
 
 
 def add_scaling_arg(p) -> None:
@@ -80,7 +81,7 @@ def make_preprocessor(settings: dict):
         if value is None:
             continue
         if isinstance(value, str):
-            value = _column_list(value)
+            value = column_list(value)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"`{option}` must be a list of column names or a string COL[,COL]. "
                              f"Received: {option}={value!r}")

@@ -12,6 +12,7 @@ import numpy as np
 
 from .common import (
     OPTIONS,
+    column_list,
     emit,
     estimator_params,
     load_table,
@@ -192,24 +193,17 @@ def _search_space(args, recipe=None):
     return grid, n_iter
 
 
-#: how a column's reason begins when its role on all rows rests on a few values that some rows
-#: lack: codes such as ZIP+4 ``98112-4729`` among numbers, or levels such as ``rotary``
-_FEW_VALUES_DECIDE = ("codes:", "levels:")
-
-
 def fold_settings(settings: dict, X) -> dict:
     """The settings of the search's folds: every column that is categorical on all rows only
     because of a few values among numbers (ZIP+4 codes, a word such as ``rotary`` among cylinder
     counts) is declared categorical, so that each fold reads it as all rows do. Left to itself,
     a fold whose training rows lack those values would read the column as numbers, then refuse
     them among its held-out rows. The refit on all rows decides the same role by itself."""
-    plan = make_preprocessor(settings).plan(X)
-    extra = [c.column for c in plan.columns
-             if c.role == "categorical" and c.reason.startswith(_FEW_VALUES_DECIDE)]
+    extra = make_preprocessor(settings).plan(X).decided_by_few()
     if not extra:
         return settings
     given = settings.get("categorical") or []
-    given = given.split(",") if isinstance(given, str) else list(given)
+    given = column_list(given) if isinstance(given, str) else list(given)
     return {**settings, "categorical": [*given, *(c for c in extra if c not in given)]}
 
 

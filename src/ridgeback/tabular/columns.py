@@ -79,6 +79,9 @@ _ORDINAL_NAME = re.compile(r"(^|[_\s.-])(year|yr|time|t|month|week|day|date|peri
 #: camelCase names of identifiers (CustomerID, userId, orderKey), case-sensitive: "paid" is none
 _CAMEL_ID = re.compile(r"[a-z0-9](Id|ID|Key|Uuid|UUID|Guid|GUID)$")
 _SAMPLE = 2000
+#: how the reason begins of a column that a few of its values make categorical among numbers:
+#: codes such as ZIP+4 ``98112-4729``, or levels such as ``rotary`` (:meth:`Plan.decided_by_few`)
+_CODES, _LEVELS = "codes:", "levels:"
 
 
 class NotANumberError(ValueError):
@@ -116,6 +119,13 @@ class Plan:
 
     def by_role(self, role) -> list:
         return [c.column for c in self.columns if c.role == role]
+
+    def decided_by_few(self) -> list:
+        """The columns categorical only because of a few values among numbers (ZIP+4 codes, a
+        word such as ``rotary`` among cylinder counts): rows that lack those values, such as a
+        fold's, would read the column as numbers."""
+        return [c.column for c in self.columns
+                if c.role == "categorical" and c.reason.startswith((_CODES, _LEVELS))]
 
     def formats(self) -> dict:
         """``{column: format}``: how each column's values are written (``ColumnPlan.format``)."""
@@ -272,13 +282,14 @@ def _decide(name, series, threshold) -> tuple:
             bad = present[not_numbers(present)]
             if all(re.search(r"\d", str(v)) for v in bad.iloc[:_SAMPLE]):
                 role = "categorical" if n_distinct <= threshold else "text"
-                return role, f"codes: mostly numbers, but also values like {bad.iloc[0]!r}"
+                return role, f"{_CODES} mostly numbers, but also values like {bad.iloc[0]!r}"
             if n_distinct <= threshold and LEVEL_REPEATS * n_distinct <= len(present):
                 # few values, each repeated: levels written as numbers and words (cylinders
                 # 4, 6, 8 and 'rotary'), as R writes a factor; not a word among measurements
                 words = bad.astype(str).unique()
-                return "categorical", (f"levels: {n_distinct} values that repeat, numbers and words such as "
-                                       f"{words[0]!r}" + (f" ({len(words)} words)" if len(words) > 1 else ""))
+                return "categorical", (f"{_LEVELS} {n_distinct} values that repeat, numbers and words "
+                                       f"such as {words[0]!r}"
+                                       + (f" ({len(words)} words)" if len(words) > 1 else ""))
             return "not a number", ""
     variants = spelling_variants(present) if n_distinct > 1 else {}
     n_levels = count_levels(n_distinct, variants)
