@@ -55,7 +55,8 @@ def with_linear(args, task, base, seeds, baseline, X, y):
     from ..selection.ensemble import FoldEnsemble
 
     members = list(seeds.members)
-    return FoldEnsemble([*members, linear_model(args, task, base, baseline, X, y, like=members[0])],
+    like = (members[0], members[0].encode(X))
+    return FoldEnsemble([*members, linear_model(args, task, base, baseline, X, y, like)],
                         [0.5 / len(members)] * len(members) + [0.5])
 
 
@@ -103,7 +104,7 @@ def blend_ensemble(args, task, base, result, blend, X, y, first, first_index):
             members.append(member)
             weights.append(weight / counts[i])
     if LINEAR in blend["weights"]:
-        members.append(linear_model(args, task, base, result.baseline, X, y, like=first))
+        members.append(linear_model(args, task, base, result.baseline, X, y, like))
         weights.append(blend["weights"][LINEAR])
     return FoldEnsemble(members, weights)
 
@@ -184,21 +185,21 @@ def ensemble_gain(ensemble, single, holdout, metric) -> dict:
 
 def linear_model(args, task, base, baseline, X, y, like=None):
     """The baseline's linear model refitted on all rows (the run's preprocessing), as a
-    TabularModel holding a ridgeback network without hidden layer; ``like``: a model already
-    fitted on these rows whose preprocessor is shared instead of fitted again."""
+    TabularModel holding a ridgeback network without hidden layer; ``like``: ``(model,
+    matrix)`` as for :func:`refit`, a model already fitted on these rows whose preprocessor is
+    shared instead of fitted again."""
     from ..selection.baseline import as_network_estimator, fit_linear
     from ..tabular.data import check_target
-    from ..tabular.model import TabularModel
+    from ..tabular.model import TabularModel, target_name
 
     status(args, f"refitting the linear baseline ({baseline['model']}, {baseline['param']}="
                  f"{baseline['value']:g}) on all {len(X)} rows ...")
     if like is not None:
-        preprocessor, matrix = like.preprocessor, like.encode(X)
+        preprocessor, matrix = like[0].preprocessor, like[1]
     else:
         preprocessor = make_preprocessor(args.settings)
         matrix = preprocessor.fit_transform(X)
     target = check_target(y, task).to_numpy()
     linear = fit_linear(baseline, np.asarray(matrix), target)
     estimator = as_network_estimator(linear, make_estimator(task, base), len(target))
-    name = getattr(y, "name", None)
-    return TabularModel.from_fitted(estimator, preprocessor, None if name is None else str(name))
+    return TabularModel.from_fitted(estimator, preprocessor, target_name(y))

@@ -11,7 +11,7 @@ from .preprocessing import Preprocessor
 from .spellings import spelling_key
 from .values import as_frame
 
-__all__ = ["TabularModel", "is_classifier"]
+__all__ = ["TabularModel", "is_classifier", "target_name"]
 
 
 def is_classifier(estimator) -> bool:
@@ -24,6 +24,12 @@ def is_classifier(estimator) -> bool:
     except Exception:  # an object without sklearn tags
         pass
     return hasattr(estimator, "predict_proba")
+
+
+def target_name(y) -> str | None:
+    """The name of a target (a named Series, such as a table's column), None if it has none."""
+    name = getattr(y, "name", None)
+    return None if name is None else str(name)
 
 
 class TabularModel:
@@ -70,18 +76,21 @@ class TabularModel:
         a ridgeback estimator's ``group_l1`` keeps or removes each raw column as a whole.
         """
         X = as_frame(X)
-        name = getattr(y, "name", None)
-        if len(y) != X.shape[0]:
-            raise ValueError(f"`X` and `y` must have the same number of rows. "
-                             f"Received: X rows={X.shape[0]}, y rows={len(y)}")
-        y = check_target(y, self.task)
+        target = self._checked_target(X, y)
         if self.preprocessor is None:
             self.preprocessor = Preprocessor()
         matrix = self.preprocessor.fit_transform(X)
-        self.estimator.fit(matrix, y.to_numpy(), **fit_params)
+        self.estimator.fit(matrix, target.to_numpy(), **fit_params)
         self.feature_names_in_ = list(self.preprocessor.feature_names_in_)
-        self.target_name_ = None if name is None else str(name)
+        self.target_name_ = target_name(y)
         return self
+
+    def _checked_target(self, X, y):
+        """``y`` as a Series, checked to have ``X``'s rows and to suit the task."""
+        if len(y) != X.shape[0]:
+            raise ValueError(f"`X` and `y` must have the same number of rows. "
+                             f"Received: X rows={X.shape[0]}, y rows={len(y)}")
+        return check_target(y, self.task)
 
     def fit_alongside(self, estimator, X, y, matrix=None, **fit_params) -> TabularModel:
         """A new model of ``estimator`` fitted on ``X``, ``y`` through this model's fitted
@@ -94,14 +103,11 @@ class TabularModel:
         """
         self._check_fitted()
         X = as_frame(X)
-        if len(y) != X.shape[0]:
-            raise ValueError(f"`X` and `y` must have the same number of rows. "
-                             f"Received: X rows={X.shape[0]}, y rows={len(y)}")
         model = TabularModel(estimator, self.preprocessor)
-        target = check_target(y, model.task)
+        target = model._checked_target(X, y)
         estimator.fit(self.encode(X) if matrix is None else matrix, target.to_numpy(), **fit_params)
         model.feature_names_in_ = list(self.feature_names_in_)
-        model.target_name_ = None if getattr(y, "name", None) is None else str(y.name)
+        model.target_name_ = target_name(y)
         return model
 
     def encode(self, X):
