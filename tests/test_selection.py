@@ -448,3 +448,92 @@ def test_tune_is_random_only_when_both_seeds_are_none(regression_300):
     est = MLPRegressor(hidden_layer_sizes=(8,), max_epochs=5, random_state=None)
     scores = [tune(est, X, y, {"l2": [1e-3]}, cv=3, refit=False).results_[0]["fold_scores"] for _ in range(2)]
     assert scores[0] != scores[1]
+
+
+# ---------------------------------------------------------------- training scores on a sample
+def test_train_scoring_rows_keep_class_shares_every_class_and_the_target_quantiles():
+    from ridgeback.selection.crossval import train_scoring_rows
+
+    y = np.array(["b"] * 900 + ["a"] * 97 + ["rare"] * 3)
+    rows = train_scoring_rows(y, limit=100, classes=True)
+    counts = {c: int(np.sum(y[rows] == c)) for c in ("a", "b", "rare")}
+    assert counts["b"] in (89, 90, 91) and counts["a"] in (9, 10, 11) and counts["rare"] >= 1
+    assert np.all(np.diff(rows) > 0) and len(rows) <= 102
+    assert train_scoring_rows(y, limit=1000) is None  # up to the limit: every row
+    # an integer regression target (prices) is not taken for classes: exactly `limit` rows, spread
+    # over the target's range
+    prices = np.random.default_rng(0).permutation(np.arange(5000))
+    rows = train_scoring_rows(prices, limit=50)
+    assert len(rows) == 50 and prices[rows].min() == 0 and prices[rows].max() == 4999
+    assert np.allclose(np.sort(prices[rows]), np.linspace(0, 4999, 50), atol=1)
+    with pytest.raises(ValueError, match="Received: limit=0"):
+        train_scoring_rows(y, limit=0)
+
+
+@pytest.mark.parametrize("scoring", ["neg_log_loss", "roc_auc"])
+def test_training_scores_are_taken_on_a_sample_of_large_folds_held_out_scores_on_every_row(monkeypatch,
+                                                                                             scoring):
+    from ridgeback.metrics import get_scorer
+    from ridgeback.selection import crossval
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((240, 4)).astype(np.float32)
+    y = (X[:, 0] + 0.5 * rng.standard_normal(240) > 0.8).astype(int)
+    est = small_classifier(max_epochs=5, random_state=0)
+    whole = tune(est, X, y, {"l2": [0.0, 1e-2]}, cv=3, random_state=0, scoring=scoring).results_
+    monkeypatch.setattr(crossval, "TRAIN_SCORE_ROWS", 40)
+    sampled = tune(est, X, y, {"l2": [0.0, 1e-2]}, cv=3, random_state=0, scoring=scoring).results_
+    for a, b in zip(whole, sampled, strict=True):
+        assert a["fold_scores"] == b["fold_scores"]  # the held-out side (selection) never sees the sample
+        assert a["train_scores"] != b["train_scores"]
+
+    # the training score is the scorer on the sampled rows, the held-out score on all of them
+    fitted = small_classifier(max_epochs=5, random_state=0).fit(X[:200], y[:200])
+    out = crossval.score_fitted(fitted, X[:200], y[:200], X[200:], y[200:], scoring, 0.0)
+    rows = crossval.train_scoring_rows(y[:200], classes=True)
+    assert 40 <= len(rows) <= 41 and set(y[:200][rows]) == {0, 1}
+    scorer = get_scorer(scoring)
+    assert out["train_score"] == pytest.approx(scorer(fitted, X[rows], y[rows]), rel=1e-12)
+    assert out["train_score"] != pytest.approx(scorer(fitted, X[:200], y[:200]), rel=1e-9)
+    assert out["test_score"] == pytest.approx(scorer(fitted, X[200:], y[200:]), rel=1e-12)
+    # more rows held out than the limit: the training side takes as many (equal precision)
+    out = crossval.score_fitted(fitted, X[:200], y[:200], X[60:], y[60:], scoring, 0.0)
+    rows = crossval.train_scoring_rows(y[:200], limit=180, classes=True)
+    assert 180 <= len(rows) <= 181
+    assert out["train_score"] == pytest.approx(scorer(fitted, X[rows], y[rows]), rel=1e-12)
+
+
+@pytest.mark.parametrize("scoring,calls", [("neg_log_loss", 1), ("roc_auc", 1), ("accuracy", 1), ("r2", 1)])
+def test_kept_held_out_predictions_are_made_once_and_score_as_the_scorer_does(scoring, calls, monkeypatch):
+    from ridgeback.metrics import get_scorer
+    from ridgeback.selection.crossval import score_fitted
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((160, 4)).astype(np.float32)
+    if scoring == "r2":
+        y = X[:, 0] - X[:, 1] + 0.3 * rng.standard_normal(160)
+        fitted = MLPRegressor((8,), max_epochs=5, random_state=0).fit(X[:120], y[:120])
+        method = "predict"
+    else:
+        y = (X[:, 0] + 0.5 * rng.standard_normal(160) > 0).astype(int)
+        fitted = small_classifier(max_epochs=5, random_state=0).fit(X[:120], y[:120])
+        method = "predict_proba"
+    w = rng.uniform(0.5, 2.0, 40)
+    plain = score_fitted(fitted, X[:120], y[:120], X[120:], y[120:], scoring, 0.0, None, w)
+    held_out_calls = []  # accuracy scores predict's labels: one predict_proba, for the kept predictions
+    original = getattr(type(fitted), method)
+
+    def counted(self, X_):
+        if len(X_) == 40:
+            held_out_calls.append(method)
+        return original(self, X_)
+
+    monkeypatch.setattr(type(fitted), method, counted)
+    kept = score_fitted(fitted, X[:120], y[:120], X[120:], y[120:], scoring, 0.0, None, w,
+                        keep_predictions=True)
+    assert len(held_out_calls) == calls
+    assert kept["test_score"] == plain["test_score"]  # bit for bit
+    assert kept["test_score"] == get_scorer(scoring)(fitted, X[120:], y[120:], sample_weight=w)
+    assert kept["train_score"] == plain["train_score"]
+    expected = original(fitted, X[120:])
+    assert np.array_equal(kept["test_predictions"], np.asarray(expected, dtype=np.float32))

@@ -155,6 +155,18 @@ class Scorer:
             return np.asarray(estimator.predict(X), dtype=np.float64)
         return estimator.predict_proba(X)
 
+    def from_predictions(self, estimator, y, predictions, sample_weight=None) -> float | None:
+        """The score of :meth:`predictions` already made on the rows of ``y``, the same value as
+        calling the scorer on those rows (the metric reads them as float64 either way), so that
+        a search that keeps them predicts once; None for the label metrics (accuracy, F1...),
+        which score ``estimator.predict``'s labels instead."""
+        if self.name in REGRESSION_METRICS:
+            return metric_from_predictions(self.name, y, predictions, sample_weight=sample_weight)
+        if self.name in _PROBABILISTIC:
+            return metric_from_predictions(self.name, y, predictions, np.asarray(estimator.classes_),
+                                           sample_weight)
+        return None
+
     def __call__(self, estimator, X, y, sample_weight=None) -> float:
         if self.name in REGRESSION_METRICS:
             return metric_from_predictions(self.name, y, estimator.predict(X), sample_weight=sample_weight)

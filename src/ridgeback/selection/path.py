@@ -120,7 +120,10 @@ def lambda_max(estimator, X, y, param, *, seed=0, tries=4):
 
 @dataclass
 class RegularizationPath:
-    """Cross-validated scores along a descending grid of strengths (arrays indexed like ``values``)."""
+    """Cross-validated scores along a descending grid of strengths (arrays indexed like ``values``).
+
+    ``mean_train_score`` is the mean over folds of the score on each fold's training rows, on
+    a sample of them on large tables (:func:`~ridgeback.selection.crossval.score_fitted`)."""
 
     param: str
     values: np.ndarray

@@ -20,8 +20,10 @@ class TuneResult:
     """What :func:`tune` found: both answers of the search, and the one that was refitted.
 
     ``results_`` holds one dict per candidate (its ``params``, ``mean_score``, ``std_score``,
-    ``fold_scores``, ``rank``...). ``best_index_`` is the candidate with the best mean score,
-    ``one_se_index_`` the most regularized one within one standard error of it (see
+    ``fold_scores``, ``rank``...; ``train_scores``, the score on each fold's training rows, is
+    taken on a sample of them on large tables, see
+    :func:`~ridgeback.selection.crossval.score_fitted`). ``best_index_`` is the candidate
+    with the best mean score, ``one_se_index_`` the most regularized one within one standard error of it (see
     :func:`regularization_rank`), and ``refit_index_`` the one ``refit`` chose: ``best_index_``
     under ``refit="best"`` (or no refit), ``one_se_index_`` under ``refit="1se"``.
     ``best_params_``, ``best_score_``, ``one_se_params_``, ``refit_params_`` and
