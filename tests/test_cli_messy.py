@@ -195,3 +195,33 @@ def test_tune_reads_a_column_that_a_few_rows_make_categorical_alike_in_every_fol
     assert code == 0
     plan = {c["column"]: c for c in json.loads(text)["plan"]}
     assert plan["kind"]["role"] == "categorical" and "set by" not in plan["kind"]["reason"]
+
+
+def test_tune_ensemble_folds_keeps_a_rare_level_categorical_when_only_held_out_rows_hold_it(capsys, tmp_path):
+    """--ensemble folds sets rows aside before the search; the one row whose word makes the
+    column categorical is among them: the fold models and the refit must still read the column
+    as categories, or the ensemble's gain on those rows refuses it."""
+    import numpy as np
+    import pandas as pd
+
+    from ridgeback.cli.ensembles import hold_out
+
+    rng = np.random.default_rng(0)
+    n = 60
+    x = rng.normal(size=n)
+    y = (x > 0).astype(int)
+    values = [["4", "6", "8"][i % 3] for i in range(n)]
+    held = hold_out(pd.DataFrame({"kind": values, "x": x}), pd.Series(y, name="y"), "classification", 0)[2][0]
+    values[int(held.index[0])] = "rotary"
+    path = tmp_path / "t.csv"
+    rows = (f"{v},{a:.3f},{b}" for v, a, b in zip(values, x, y, strict=True))
+    path.write_text("kind,x,y\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    code, text, err = run(capsys, ["tune", path, "--target", "y", "--grid", "l2=0,1e-3", "--cv", "3",
+                                   "--ensemble", "folds", "--out", out, *FAST, "--json"])
+    assert code == 0, err
+    result = json.loads(text)
+    assert {c["column"]: c["role"] for c in result["plan"]}["kind"] == "categorical"
+    assert result["ensemble_gain"]["holdout_rows"] == len(held)
+    code, _, err = run(capsys, ["predict", out, path, "--out", tmp_path / "p.csv"])
+    assert code == 0, err

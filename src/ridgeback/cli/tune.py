@@ -68,6 +68,9 @@ def cmd_tune(args) -> int:
                          "no --refit 1se. Received: --ensemble blend --refit 1se")
     holdout = None
     if ensemble == "folds":  # rows neither the search nor the models see: the ensemble's gain
+        # planned on all rows first: a column that a few values make categorical stays so when
+        # only the held-out rows hold them (the fold models and the refit then read them)
+        args.settings = fold_settings(args.settings, X)
         X, y, holdout = hold_out(X, y, task, settings.get("seed", 0))
     estimator = make_estimator(task, base)
     make_preprocessor(settings)  # a bad scaling or column list fails here, before any fitting
