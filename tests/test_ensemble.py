@@ -217,3 +217,48 @@ def test_cli_tune_ensemble_folds_saves_the_ensemble_and_measures_its_gain(tmp_pa
                  "--out", str(tmp_path / "x")])
     err = capsys.readouterr().err
     assert code == 2 and "Received: ensemble='bag'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_hold_out_never_sets_aside_the_only_row_of_a_class_and_keeps_the_plain_split_otherwise():
+    from sklearn.model_selection import train_test_split
+
+    from ridgeback.cli.ensembles import ENSEMBLE_HOLDOUT, hold_out
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.standard_normal(100)})
+    y = pd.Series(np.where(X.a > 0, "yes", "no"), name="y")
+    # no class with a single row: the stratified split of the whole table, row for row
+    X_rest, y_rest, (X_held, y_held) = hold_out(X, y, "classification", 3)
+    expected_rest, expected_held = train_test_split(X, test_size=ENSEMBLE_HOLDOUT, random_state=3, stratify=y)
+    assert X_rest.a.tolist() == expected_rest.a.tolist()
+    assert X_held.index.tolist() == expected_held.index.tolist()
+    # single-row classes (integer labels, as DoctorAUS's counts) stay among the rows the models see
+    y = pd.Series([0, 1] * 45 + [2, 3, 4, 5, 6, 7, 8, 9, 10, 11], name="y")
+    for seed in range(20):
+        X_rest, y_rest, (X_held, y_held) = hold_out(X, y, "classification", seed)
+        assert set(range(2, 12)) <= set(y_rest) and set(y_held) <= {0, 1}
+        assert len(X_held) == 18 and len(X_rest) == 82 and sorted([*X_rest.a, *X_held.a]) == sorted(X.a)
+        assert (X.a.iloc[X_held.index] == X_held.a).all()
+    # more classes than held-out rows: no stratification; a class whose rows all fell aside gets one back
+    y = pd.Series(np.repeat(np.arange(40), 2).tolist() + [0] * 20, name="y")
+    moved = 0
+    for seed in range(20):
+        X_rest, y_rest, (X_held, y_held) = hold_out(X, y, "classification", seed)
+        assert set(y_held) <= set(y_rest) and len(X_held) + len(X_rest) == 100
+        moved += 20 - len(X_held)
+    assert moved > 0  # the unstratified split does set a whole class aside on some seeds
+
+
+def test_cli_tune_ensemble_folds_with_a_class_of_one_row(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"a": rng.standard_normal(120)})
+    df["n"] = np.where(df.a > 0, 1, 0)
+    df.loc[[5, 50, 100], "n"] = [2, 3, 4]  # three classes of one row each, as a count's rare values
+    data = tmp_path / "t.csv"
+    df.to_csv(data, index=False)
+    code = main(["tune", str(data), "--target", "n", "--task", "classification", "--epochs", "3", "--cv", "3",
+                 "--n-iter", "1", "--ensemble", "folds", "--quiet", "--json", "--out", str(tmp_path / "run")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    gain = json.loads(out)["ensemble_gain"]
+    assert gain["holdout_rows"] == 24 and np.isfinite(gain["gain"])

@@ -27,6 +27,7 @@ import argparse
 import collections
 import contextlib
 import io
+import shlex
 import signal
 import sys
 import tempfile
@@ -61,10 +62,13 @@ def tables(with_text: bool) -> list[tuple[str, object]]:
     return out
 
 
-def run_one(main, command: str, csv: Path, target: str, out: Path, timeout: int) -> tuple[object, str]:
-    """``(exit code or "timeout" / "exception", the stderr's last line)`` of one command and its predict."""
+def run_one(main, command: str, csv: Path, target: str, out: Path, timeout: int,
+            extra=()) -> tuple[object, str]:
+    """``(exit code or "timeout" / "exception", the stderr's last line)`` of one command (with the
+    ``extra`` arguments) and its predict."""
     argv = {"train": ["train", str(csv), "--target", target, "--epochs", "1"],
             "tune": ["tune", str(csv), "--target", target, "--n-iter", "2", "--epochs", "2"]}[command]
+    argv = [*argv, *extra]
     err = io.StringIO()
     signal.alarm(timeout)
     try:
@@ -90,7 +94,9 @@ def main(argv=None) -> int:
     ap.add_argument("--part", default="0/1", help="K/N: every N-th table from the K-th (default 0/1)")
     ap.add_argument("--both-ends", action="store_true", help="also the first column as the target")
     ap.add_argument("--timeout", type=int, default=120, help="seconds per run (default 120)")
+    ap.add_argument("--extra", default="", help="more arguments for the command, e.g. '--ensemble folds'")
     args = ap.parse_args(argv)
+    extra = shlex.split(args.extra)
     k, n = (int(v) for v in args.part.split("/"))
     warnings.filterwarnings("ignore")
     from ridgeback.cli.app import main as cli
@@ -103,7 +109,8 @@ def main(argv=None) -> int:
             df.to_csv(csv, index=False)
             targets = dict.fromkeys([str(df.columns[-1]), *([str(df.columns[0])] if args.both_ends else [])])
             for target in targets:
-                code, last = run_one(cli, args.command, csv, target, Path(tmp) / f"{name}-run", args.timeout)
+                code, last = run_one(cli, args.command, csv, target, Path(tmp) / f"{name}-run", args.timeout,
+                                     extra)
                 counts[str(code)] += 1
                 if code != 0:
                     print(f"{name} --target {target}: {code} {last}", flush=True)

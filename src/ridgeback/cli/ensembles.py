@@ -5,6 +5,8 @@ result as TabularModels with the run's preprocessing."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .common import make_estimator, make_preprocessor
@@ -151,18 +153,38 @@ ENSEMBLE_HOLDOUT = 0.2
 
 
 def hold_out(X, y, task, seed):
-    """``(X_rest, y_rest, (X_held, y_held))``: a seeded (stratified, where every class allows)
-    share ``ENSEMBLE_HOLDOUT`` of the rows set aside."""
+    """``(X_rest, y_rest, (X_held, y_held))``: a seeded share ``ENSEMBLE_HOLDOUT`` of the rows
+    set aside, stratified for classification. Every class keeps a row among the rest (held
+    out, a class would be one the models never saw, its score undefined): the rows of a class
+    with a single row are never held out, and where the classes outnumber the held-out rows
+    (no stratified split then) a class whose rows all fell aside gets one back."""
     from sklearn.model_selection import train_test_split
 
-    counts = y.value_counts() if task == "classification" else None
-    stratify = y if counts is not None and counts.min() >= 2 else None
     if len(X) < 10:
         raise ValueError(f"--ensemble folds holds out {ENSEMBLE_HOLDOUT:.0%} of the rows and needs at least "
                          f"10 rows. Received: {len(X)} rows")
-    X_rest, X_held, y_rest, y_held = train_test_split(X, y, test_size=ENSEMBLE_HOLDOUT, random_state=seed,
-                                                      stratify=stratify)
-    return X_rest.reset_index(drop=True), y_rest.reset_index(drop=True), (X_held, y_held)
+    rows = np.arange(len(X))
+    if task != "classification":
+        rest, held = train_test_split(rows, test_size=ENSEMBLE_HOLDOUT, random_state=seed)
+    else:
+        single = (y.map(y.value_counts()) < 2).to_numpy()
+        pool = rows[~single]
+        stratify = y.iloc[pool]
+        n_held = math.ceil(ENSEMBLE_HOLDOUT * len(pool))
+        if stratify.nunique() > min(n_held, len(pool) - n_held):  # too few rows to stratify
+            stratify = None
+        rest, held = train_test_split(pool, test_size=ENSEMBLE_HOLDOUT, random_state=seed, stratify=stratify)
+        labels = y.to_numpy()
+        seen, back = set(labels[rest].tolist()), []
+        for i, row in enumerate(held):  # one row back for each class the rest lacks
+            if labels[row] not in seen:
+                seen.add(labels[row])
+                back.append(i)
+        if single.any() or back:
+            rest = np.sort(np.concatenate([rest, rows[single], held[back]]))
+            held = np.delete(held, back)
+    X_rest, y_rest = X.iloc[rest], y.iloc[rest]
+    return X_rest.reset_index(drop=True), y_rest.reset_index(drop=True), (X.iloc[held], y.iloc[held])
 
 
 def tabular_fold_ensemble(fold_ensemble):
