@@ -23,8 +23,9 @@ Measured on 2026-11-28 (2 cores): ``train`` on 727 tables, both ends (1,425 runs
 118 exits 2; ``tune`` on 252 tables with text (about 20 min with two processes): it found the
 fold and integer-label failures fixed that day; ``tune --extra "--ensemble folds"``: no exit 1;
 it found classes (DoctorAUS ``nonpresc``, States ``pay``, midwest ``category``, car90 ``Width``,
-kyphosis ``Start``) that only the rows held out to measure the ensemble held, fixed the same day
-(as was a level only those rows held, Cars93 ``Cylinders``, found by hand).
+kyphosis ``Start``, skulls ``nh``) that only the rows held out to measure the ensemble held, and
+scikit-learn's own message when the classes outnumbered those rows (Pastes ``sample``), fixed the
+same day (as was a level only those rows held, Cars93 ``Cylinders``, found by hand).
 """
 
 from __future__ import annotations
