@@ -66,12 +66,6 @@ def cmd_tune(args) -> int:
     if ensemble == "blend" and args.refit == "1se":
         raise ValueError("--ensemble blend weighs the candidates by their out-of-fold predictions; it takes "
                          "no --refit 1se. Received: --ensemble blend --refit 1se")
-    holdout = None
-    if ensemble == "folds":  # rows neither the search nor the models see: the ensemble's gain
-        # planned on all rows first: a column that a few values make categorical stays so when
-        # only the held-out rows hold them (the fold models and the refit then read them)
-        args.settings = fold_settings(args.settings, X)
-        X, y, holdout = hold_out(X, y, task, settings.get("seed", 0))
     estimator = make_estimator(task, base)
     make_preprocessor(settings)  # a bad scaling or column list fails here, before any fitting
     for name, values in grid.items():  # check every candidate value before hours of fitting
@@ -82,9 +76,17 @@ def cmd_tune(args) -> int:
     status(args, f"tuning {n_candidates} candidates x {args.cv} folds ...")
     start = time.perf_counter()
     with notes_on_stderr(args.quiet):
+        # planned on all rows, before any are held out: a column that a few values make
+        # categorical stays so in every fold, even where only the held-out rows hold those values
+        search_settings = fold_settings(args.settings, X)
+        holdout = None
+        if ensemble == "folds":  # rows neither the search nor the models see: the ensemble's gain
+            args.settings = search_settings  # the fold models are saved: the refit reads them alike
+            X, y, holdout = hold_out(X, y, task, settings.get("seed", 0))
         journal = _journal(args, X, y) if ensemble != "folds" else None
         result = _search(args, estimator, X, y, grid, n_iter, settings.get("seed", 0), metric,
-                         "folds" if ensemble == "folds" else "none", journal, recipe, include)
+                         "folds" if ensemble == "folds" else "none", journal, recipe, include,
+                         search_settings)
         refit_index, blend, chosen, ensemble = _answer(args, result, recipe, ensemble, y, metric, task)
         linear = chosen == "linear"
         params = result.results_[refit_index]["params"]
@@ -235,18 +237,18 @@ def _journal(args, X, y):
                          resume=args.resume)
 
 
-def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble="none", journal=None, recipe=None,
-            include=()):
+def _search(args, estimator, X, y, grid, n_iter, seed, metric, ensemble, journal, recipe, include, settings):
     """The cross-validated search by ``metric`` (no refit: the CLI refits a TabularModel; with
     ``ensemble="folds"`` the chosen candidate's fold models are kept), parameter names without
     the pipeline's prefix; every finished fit recorded in ``journal``; the ``include``
-    candidates (:func:`_include`) evaluated besides the draw."""
+    candidates (:func:`_include`) evaluated besides the draw; the folds' preprocessing from
+    ``settings`` (:func:`fold_settings`)."""
     from ..selection.search import tune
 
     progress, close_progress = fold_progress(args)
     try:
         result = tune(
-            pipeline(estimator, make_preprocessor(fold_settings(args.settings, X))),
+            pipeline(estimator, make_preprocessor(settings)),
             X,
             y.to_numpy(),
             step_grid(grid),

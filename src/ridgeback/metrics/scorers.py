@@ -168,11 +168,9 @@ class Scorer:
         return None
 
     def __call__(self, estimator, X, y, sample_weight=None) -> float:
-        if self.name in REGRESSION_METRICS:
-            return metric_from_predictions(self.name, y, estimator.predict(X), sample_weight=sample_weight)
+        if self.name in REGRESSION_METRICS or self.name in _PROBABILISTIC:
+            return self.from_predictions(estimator, y, self.predictions(estimator, X), sample_weight)
         classes = np.asarray(estimator.classes_)
-        if self.name in _PROBABILISTIC:
-            return metric_from_predictions(self.name, y, estimator.predict_proba(X), classes, sample_weight)
         labels = np.asarray(estimator.predict(X))
         dummy = np.zeros((len(labels), classes.size))  # not read: the labels are given
         return metric_from_predictions(self.name, y, dummy, classes, sample_weight, labels=labels)
