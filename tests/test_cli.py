@@ -210,7 +210,7 @@ def test_scaling_flag_and_toml_key_reach_the_preprocessor_and_are_recorded(table
     with pytest.raises(SystemExit):
         build_parser().parse_args(["tune", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert "--scaling {standard,robust}" in help_text and "interquartile range" in help_text
+    assert "--scaling {standard,robust,quantile}" in help_text and "interquartile range" in help_text
 
 
 def test_export_onnx_and_datasets(tmp_path, capsys):

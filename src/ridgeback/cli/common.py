@@ -41,14 +41,16 @@ def add_column_args(p) -> None:
 
 
 def add_scaling_arg(p) -> None:
-    """``--scaling standard|robust``: the Preprocessor's scaling of numeric columns (TOML key ``scaling``)."""
+    """``--scaling standard|robust|quantile``: the Preprocessor's scaling of numeric columns (TOML
+    key ``scaling``)."""
     from ..tabular.preprocessing import SCALINGS
 
     p.add_argument("--scaling", choices=SCALINGS,
                    help=f"how numeric columns are scaled (default: {SCALING_DEFAULT}): 'standard' subtracts "
                         "the mean and divides by the standard deviation; 'robust' subtracts the median, "
                         "divides by the interquartile range, then clips smoothly, z / sqrt(1 + (z/3)^2), "
-                        "so that outliers stay within about +-3")
+                        "so that outliers stay within about +-3; 'quantile' maps each value's rank among "
+                        "the training rows onto a standard normal, so that skewed columns spread out")
 
 
 def add_metric_arg(p, text: str) -> None:

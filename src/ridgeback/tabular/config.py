@@ -3,7 +3,8 @@ written by :func:`write_config`, rebuilt by :func:`read_config` from the config 
 every field checked (a model directory is read with suspicion).
 
 Two layouts are read: version 2 (column plans, missing indicators, datetime and text
-columns, robust scaling) and the layout written before it (no ``version`` key: numeric and
+columns, robust scaling; quantile scaling adds its knots, ``numeric.quantiles`` among the
+arrays, and ``numeric.quantile_rows``) and the layout written before it (no ``version`` key: numeric and
 categorical columns only), which loads and transforms exactly as it did.
 """
 
@@ -16,11 +17,13 @@ import numpy as np
 from .._util.validation import resolve_dtype
 from .columns import ColumnPlan, Plan
 from .encoders import DATETIME_PARTS, HASH_WIDTH, TEXT_COMPONENTS
+from .quantiles import n_knots
 
 __all__ = ["write_config", "read_config", "CONFIG_VERSION"]
 
 CONFIG_VERSION = 2
 _KINDS = ("bool", "number", "string", "datetime")
+_SCALINGS = ("standard", "robust", "quantile")
 
 
 def _fail(field, expected, value):
@@ -76,6 +79,7 @@ def _legacy(cls, config, num, cat):
     self.numeric_features_ = list(self.numeric_columns_)
     self.indicator_features_, self.datetime_columns_, self.datetime_parts_ = [], [], []
     self.text_columns_, self.text_states_, self.dropped_columns_ = [], [], []
+    self.quantiles_, self.quantile_rows_ = None, None
     cardinality = dict(zip(self.categorical_columns_, map(len, self.categories_), strict=True))
     self.plan_ = Plan([ColumnPlan(c, "numeric" if c in self.numeric_columns_ else "categorical",
                                   cardinality.get(c, 0), 0.0, "impute, scale" if c in self.numeric_columns_
@@ -102,7 +106,8 @@ def write_config(pre, arrays) -> dict:
                     "sources": [[name, part] for name, part in pre.numeric_sources_],
                     "medians": list(pre.medians_), "means": list(pre.means_),
                     "scales": list(pre.scales_),
-                    "indicators": list(pre.indicator_features_)},
+                    "indicators": list(pre.indicator_features_),
+                    **({} if pre.quantiles_ is None else {"quantile_rows": int(pre.quantile_rows_)})},
         "datetime": {"columns": list(pre.datetime_columns_),
                      "parts": [list(p) for p in pre.datetime_parts_]},
         "categorical": {"columns": list(pre.categorical_columns_),
@@ -137,6 +142,7 @@ def _current(cls, config, num, cat, arrays):
     self = _with_params(cls, config)
     _plan(self, config)
     _numeric(self, num)
+    _quantiles(self, num, arrays)
     _datetime(self, config, num.get("sources"))
     _categorical(self, cat)
     text = config.get("text")
@@ -151,8 +157,8 @@ def _current(cls, config, num, cat, arrays):
 def _with_params(cls, config):
     """An unfitted preprocessor with the saved constructor arguments, each checked."""
     params = config.get("params")
-    if not isinstance(params, dict) or params.get("scaling") not in ("standard", "robust"):
-        _fail("params", "an object with scaling 'standard' or 'robust'", params)
+    if not isinstance(params, dict) or params.get("scaling") not in _SCALINGS:
+        _fail("params", f"an object with scaling among {list(_SCALINGS)}", params)
     overrides = {k: params.get(k) for k in ("drop", "categorical", "numeric", "datetime", "id")}
     for key, value in overrides.items():
         if value is not None:
@@ -195,6 +201,24 @@ def _numeric(self, num):
     self.indicator_features_ = _str_list("numeric.indicators", num.get("indicators"))
     if not set(self.indicator_features_) <= set(self.numeric_features_):
         _fail("numeric.indicators", "numeric features", self.indicator_features_)
+
+
+def _quantiles(self, num, arrays):
+    """With quantile scaling: the knots (n_knots, numeric features), non-decreasing down each
+    column, and the number of training rows they were read from."""
+    self.quantiles_, self.quantile_rows_ = None, None
+    if self.scaling != "quantile" or not self.numeric_features_:
+        return
+    rows = num.get("quantile_rows")
+    if type(rows) is not int or rows < 1:
+        _fail("numeric.quantile_rows", "a positive integer", rows)
+    knots = arrays.get("numeric.quantiles")
+    shape = (n_knots(rows), len(self.numeric_features_))
+    if (not isinstance(knots, np.ndarray) or knots.dtype != np.float64 or knots.shape != shape
+            or not np.all(np.isfinite(knots)) or np.any(np.diff(knots, axis=0) < 0)):
+        _fail("arrays['numeric.quantiles']", f"finite float64 knots of shape {shape}, non-decreasing "
+              "down each column", getattr(knots, "shape", type(knots).__name__))
+    self.quantiles_, self.quantile_rows_ = knots, rows
 
 
 def _datetime(self, config, sources):

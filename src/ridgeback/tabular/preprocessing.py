@@ -8,7 +8,9 @@ rows only:
   then ``StandardScaler``, :math:`z = (x - \mu) / \sigma` (a zero :math:`\sigma` is taken as 1),
   or with ``scaling="robust"`` ``RobustScaler`` (median, interquartile range) followed by
   the smooth clip :math:`z / \sqrt{1 + (z/3)^2}`, which keeps outliers within about
-  :math:`\pm 3`. A column that had missing values in training also gets a 0/1 indicator
+  :math:`\pm 3`, or with ``scaling="quantile"`` mapped through the training rows' empirical
+  distribution onto a standard normal (:mod:`ridgeback.tabular.quantiles`). A column that had
+  missing values in training also gets a 0/1 indicator
   column ``"name=<missing>"``: missing is information, not just a hole to fill;
 * categorical columns: a missing value is its own level ``"<missing>"``, then
   ``OneHotEncoder(handle_unknown="ignore")``. Values are compared as strings, so ``1`` and
@@ -51,6 +53,7 @@ from .columns import (
 from .config import read_config, write_config
 from .encoders import TEXT_COMPONENTS, encode_text, fit_text, text_strings
 from .limits import UnseenValuesWarning, check_memory, output_widths
+from .quantiles import fit_knots, to_normal
 from .spellings import FOLD, level_index
 from .values import (
     as_frame,
@@ -66,19 +69,20 @@ __all__ = ["Preprocessor", "MISSING"]
 
 #: the level a missing categorical value becomes, and the suffix of a missing-indicator column
 MISSING = "<missing>"
-SCALINGS = ("standard", "robust")
+SCALINGS = ("standard", "robust", "quantile")
 
 
 def _fit_column_transformer(scaling, read, features, indicators):
     """The scikit-learn blocks fitted on the training columns (None when there are none): numeric
-    (impute, scale), missing indicators, categorical (impute ``MISSING``, one-hot)."""
+    (impute, scale; impute only for ``"quantile"``, whose knots :func:`fit_knots` reads off the
+    imputed columns), missing indicators, categorical (impute ``MISSING``, one-hot)."""
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import MissingIndicator, SimpleImputer
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, RobustScaler, StandardScaler
 
-    scaler = [StandardScaler()] if scaling == "standard" else [
-        RobustScaler(), FunctionTransformer(smooth_clip, feature_names_out="one-to-one")]
+    clip = FunctionTransformer(smooth_clip, feature_names_out="one-to-one")
+    scaler = {"standard": [StandardScaler()], "robust": [RobustScaler(), clip], "quantile": []}[scaling]
     categorical = read.categorical
     data = pd.DataFrame({c: pd.Series(read.frame[c], dtype=read.frame[c].dtype)
                          for c in features + categorical})
@@ -114,9 +118,11 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         ``drop`` and ``id`` are left out; ``categorical`` is one-hot encoded whatever its
         number of levels; ``numeric`` and ``datetime`` read values that are not numbers /
         dates as missing instead of refusing them.
-    scaling : {"standard", "robust"}
+    scaling : {"standard", "robust", "quantile"}
         ``"standard"``: mean and standard deviation. ``"robust"``: median and interquartile
-        range, then the smooth clip :math:`z / \\sqrt{1 + (z/3)^2}`.
+        range, then the smooth clip :math:`z / \\sqrt{1 + (z/3)^2}`. ``"quantile"``: each value's
+        rank among the training rows, as a standard normal quantile
+        (:mod:`~ridgeback.tabular.quantiles`; Gorishniy et al.'s preprocessing).
     cardinality_threshold : int
         A string column with more distinct values than this is encoded as text, not one-hot.
     memory_limit : int or None
@@ -134,6 +140,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         Identifiers, constant and all-missing columns, and those named in ``drop``.
     imputed_columns_ : list of str
         Used columns that had missing values in the training data (see ``plan_.imputed()``).
+    quantiles_ : ndarray of shape (n_knots, n_numeric_features) or None
+        With ``scaling="quantile"``: each numeric feature's knots (``means_`` are then 0 and
+        ``scales_`` 1); ``quantile_rows_`` is the number of training rows they were read from.
     feature_names_out_ : list of str
         Output columns: numeric names as they are, datetime parts as ``"column.part"``,
         indicators and one-hot columns as ``"column=value"`` (``"column=<missing>"``), text
@@ -213,6 +222,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.column_transformer_ = ct
         self._set_columns(plan, names, read, features, indicators)
         self._set_statistics(ct)
+        self._set_quantiles(read, features)
         self.text_states_ = [fit_text(read.text_values[name], seed=0) for name in read.text]
         self._set_names_out()
         return self
@@ -237,11 +247,14 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     def _set_statistics(self, ct):
         """Read the fitted medians, centres, scales and categories off ``ct`` into plain lists."""
         if self.numeric_features_:
-            imputer, fitted = (step for _, step in ct.named_transformers_["num"].steps[:2])
-            centre = fitted.mean_ if self.scaling == "standard" else fitted.center_
+            imputer, *fitted = (step for _, step in ct.named_transformers_["num"].steps[:2])
             self.medians_ = [float(v) for v in imputer.statistics_]
-            self.means_ = [float(v) for v in centre]
-            self.scales_ = [float(v) for v in fitted.scale_]
+            if fitted:
+                centre = fitted[0].mean_ if self.scaling == "standard" else fitted[0].center_
+                self.means_ = [float(v) for v in centre]
+                self.scales_ = [float(v) for v in fitted[0].scale_]
+            else:  # quantile: the knots do it all
+                self.means_, self.scales_ = [0.0] * len(self.medians_), [1.0] * len(self.medians_)
         else:
             self.medians_, self.means_, self.scales_ = [], [], []
         if self.categorical_columns_:
@@ -250,6 +263,16 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             self.categories_ = [[str(v) for v in cats] for cats in encoder.categories_]
         else:
             self.fill_values_, self.categories_ = [], []
+
+    def _set_quantiles(self, read, features):
+        """``quantiles_`` and ``quantile_rows_``: the knots of the imputed numeric features."""
+        self.quantiles_, self.quantile_rows_ = None, None
+        if self.scaling != "quantile" or not features:
+            return
+        columns = [np.asarray(read.frame[f], dtype=np.float64) for f in features]
+        imputed = np.column_stack([np.where(np.isnan(c), m, c)
+                                   for c, m in zip(columns, self.medians_, strict=True)])
+        self.quantiles_, self.quantile_rows_ = fit_knots(imputed), int(imputed.shape[0])
 
     def _set_names_out(self):
         """``feature_names_out_`` and the raw column each comes from (``feature_groups_``)."""
@@ -366,6 +389,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             if holes.any() and not expected:
                 counts[name]["missing"] = counts[name].get("missing", 0) + int(holes.sum())
             column = np.where(holes, self.medians_[j], column)
+            if self.scaling == "quantile":
+                column = to_normal(column, self.quantiles_[:, j], self.quantile_rows_)
             column -= self.means_[j]
             column /= self.scales_[j]
             if self.scaling == "robust":
@@ -414,11 +439,15 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         return write_config(self, self.get_arrays())
 
     def get_arrays(self) -> dict:
-        """The learned arrays (text encodings), ``{name: float64 ndarray}``, for ``weights.npz``."""
+        """The learned arrays (text encodings, quantile knots), ``{name: float64 ndarray}``, for
+        ``weights.npz``."""
         self._check_fitted()
-        return {f"text.{i}.{key}": np.asarray(state[key], dtype=np.float64)
-                for i, state in enumerate(self.text_states_)
-                for key in ("idf", "components", "means", "scales")}
+        arrays = {f"text.{i}.{key}": np.asarray(state[key], dtype=np.float64)
+                  for i, state in enumerate(self.text_states_)
+                  for key in ("idf", "components", "means", "scales")}
+        if getattr(self, "quantiles_", None) is not None:
+            arrays["numeric.quantiles"] = np.asarray(self.quantiles_, dtype=np.float64)
+        return arrays
 
     @classmethod
     def from_config(cls, config: dict, arrays=None) -> Preprocessor:
