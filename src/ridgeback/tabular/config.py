@@ -19,11 +19,12 @@ from .columns import ColumnPlan, Plan
 from .encoders import DATETIME_PARTS, HASH_WIDTH, TEXT_COMPONENTS
 from .quantiles import n_knots
 
-__all__ = ["write_config", "read_config", "CONFIG_VERSION"]
+__all__ = ["write_config", "read_config", "CONFIG_VERSION", "SCALINGS"]
 
 CONFIG_VERSION = 2
 _KINDS = ("bool", "number", "string", "datetime")
-_SCALINGS = ("standard", "robust", "quantile")
+#: the Preprocessor's scalings of numeric columns (re-exported by :mod:`.preprocessing`)
+SCALINGS = ("standard", "robust", "quantile")
 
 
 def _fail(field, expected, value):
@@ -157,8 +158,8 @@ def _current(cls, config, num, cat, arrays):
 def _with_params(cls, config):
     """An unfitted preprocessor with the saved constructor arguments, each checked."""
     params = config.get("params")
-    if not isinstance(params, dict) or params.get("scaling") not in _SCALINGS:
-        _fail("params", f"an object with scaling among {list(_SCALINGS)}", params)
+    if not isinstance(params, dict) or params.get("scaling") not in SCALINGS:
+        _fail("params", f"an object with scaling among {list(SCALINGS)}", params)
     overrides = {k: params.get(k) for k in ("drop", "categorical", "numeric", "datetime", "id")}
     for key, value in overrides.items():
         if value is not None:

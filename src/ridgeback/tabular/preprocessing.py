@@ -50,7 +50,7 @@ from .columns import (
     is_categorical_dtype,
     plan_columns,
 )
-from .config import read_config, write_config
+from .config import SCALINGS, read_config, write_config
 from .encoders import TEXT_COMPONENTS, encode_text, fit_text, text_strings
 from .limits import UnseenValuesWarning, check_memory, output_widths
 from .quantiles import fit_knots, to_normal
@@ -69,7 +69,6 @@ __all__ = ["Preprocessor", "MISSING"]
 
 #: the level a missing categorical value becomes, and the suffix of a missing-indicator column
 MISSING = "<missing>"
-SCALINGS = ("standard", "robust", "quantile")
 
 
 def _fit_column_transformer(scaling, read, features, indicators):
@@ -445,7 +444,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         arrays = {f"text.{i}.{key}": np.asarray(state[key], dtype=np.float64)
                   for i, state in enumerate(self.text_states_)
                   for key in ("idf", "components", "means", "scales")}
-        if getattr(self, "quantiles_", None) is not None:
+        if self.quantiles_ is not None:
             arrays["numeric.quantiles"] = np.asarray(self.quantiles_, dtype=np.float64)
         return arrays
 
