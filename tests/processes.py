@@ -11,3 +11,21 @@ def as_from_a_terminal():
     and exits 0."""
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def interrupt(proc, sig):
+    """Send ``sig`` to ``proc`` if it is still running; return whether it was.
+
+    The child is frozen with SIGSTOP first, so "still running" cannot change between the check
+    and the signal: a run that ended while the test was descheduled (a loaded machine) is told
+    apart from a run that received the signal and ignored it. The signal is then delivered on
+    SIGCONT, as a terminal's Ctrl-C would be."""
+    import os
+
+    os.kill(proc.pid, signal.SIGSTOP)  # an unreaped child keeps its pid: no other process is hit
+    if proc.poll() is not None:  # it had ended: the stop reached a zombie
+        return False
+    os.kill(proc.pid, sig)
+    if sig != signal.SIGKILL:
+        os.kill(proc.pid, signal.SIGCONT)
+    return True

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from processes import as_from_a_terminal
+from processes import as_from_a_terminal, interrupt
 from ridgeback.cli.app import main
 from ridgeback.persist.loading import load
 
@@ -106,9 +106,9 @@ def test_kill_9_then_resume_gives_bit_identical_model(reference, tmp_path):
     proc = _start(["train", str(data), *TRAIN, "--checkpoint-every", "1", "--out", str(out)])
     _wait_for(out / "checkpoint" / "checkpoint.json", proc)
     time.sleep(random.Random(0).uniform(0.0, 0.3))  # "at any moment" after the first checkpoint
-    proc.send_signal(signal.SIGKILL)
+    assert interrupt(proc, signal.SIGKILL), "the run finished before it could be killed: make it longer"
     proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed: make it longer"
+    assert proc.returncode == -signal.SIGKILL
     assert not (out / "weights.npz").exists()
     _resume(out)
     assert (out / "weights.npz").read_bytes() == (ref / "weights.npz").read_bytes()
@@ -120,7 +120,7 @@ def test_ctrl_c_saves_a_loadable_model_and_exits_130(reference, tmp_path):
     out = tmp_path / "run"
     proc = _start(["train", str(data), *TRAIN, "--checkpoint-every", "2", "--out", str(out)])
     _wait_for(out / "checkpoint" / "checkpoint.json", proc)
-    proc.send_signal(signal.SIGINT)
+    assert interrupt(proc, signal.SIGINT), "the run finished before Ctrl-C could reach it: make it longer"
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
