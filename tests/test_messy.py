@@ -10,9 +10,10 @@ import pytest
 
 import ridgeback as rb
 from ridgeback.tabular.columns import NotANumberError, plan_columns
-from ridgeback.tabular.data import read_table, split_target
+from ridgeback.tabular.data import read_table
 from ridgeback.tabular.limits import MemoryLimitError, UnseenValuesWarning
 from ridgeback.tabular.preprocessing import Preprocessor, smooth_clip
+from ridgeback.tabular.target import split_target
 
 MESSY = Path(__file__).parent / "fixtures" / "messy"
 

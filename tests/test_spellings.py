@@ -90,7 +90,7 @@ def test_a_saved_model_keeps_the_fold(tmp_path):
 
 
 def test_class_labels_spelled_several_ways_are_one_class_each_when_a_table_is_read():
-    from ridgeback.tabular.data import check_target, split_target
+    from ridgeback.tabular.target import check_target, split_target
 
     df = pd.DataFrame({"x": range(6), "y": ["yes", " Yes", "no", "yes", "NO", "no"]})
     with pytest.warns(UserWarning, match=r"The target 'y' has 4 spellings of 2 levels.*one class"):

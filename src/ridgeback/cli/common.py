@@ -266,9 +266,9 @@ def load_data(source, quiet=False):
 
 def load_table(source, target, task=None, quiet=False):
     """``(df, X, y)``: the table at ``source`` (:func:`load_data`) and its features and
-    ``target`` (:func:`~ridgeback.tabular.data.split_target`, the ``task`` given or inferred);
+    ``target`` (:func:`~ridgeback.tabular.target.split_target`, the ``task`` given or inferred);
     what reading the target warns of (classes spelled several ways) is a one-line note."""
-    from ..tabular.data import split_target
+    from ..tabular.target import split_target
 
     df = load_data(source, quiet)
     with notes_on_stderr(quiet):

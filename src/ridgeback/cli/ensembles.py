@@ -211,8 +211,8 @@ def linear_model(args, task, base, baseline, X, y, like=None):
     matrix)`` as for :func:`refit`, a model already fitted on these rows whose preprocessor is
     shared instead of fitted again."""
     from ..selection.baseline import as_network_estimator, fit_linear
-    from ..tabular.data import check_target
     from ..tabular.model import TabularModel, target_name
+    from ..tabular.target import check_target
 
     status(args, f"refitting the linear baseline ({baseline['model']}, {baseline['param']}="
                  f"{baseline['value']:g}) on all {len(X)} rows ...")

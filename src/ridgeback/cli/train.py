@@ -280,6 +280,6 @@ def _new_run(args) -> _Run:
 
 
 def _is_class_target(y) -> bool:
-    from ..tabular.data import infer_task
+    from ..tabular.target import infer_task
 
     return infer_task(y) == "classification"

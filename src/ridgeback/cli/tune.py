@@ -214,7 +214,7 @@ def fold_settings(settings: dict, X) -> dict:
 
 def _load_table(args, settings):
     """``(X, y, task)`` of DATA, the task from the settings or inferred from the target."""
-    from ..tabular.data import infer_task
+    from ..tabular.target import infer_task
 
     _, X, y = load_table(args.data, args.target, settings.get("task"), args.quiet)
     return X, y, settings.get("task") or infer_task(y)

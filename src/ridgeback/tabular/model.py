@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from ..engine.feature_groups import with_feature_groups
-from .data import check_target
 from .preprocessing import Preprocessor
 from .spellings import spelling_key
+from .target import check_target
 from .values import as_frame
 
 __all__ = ["TabularModel", "is_classifier", "target_name"]

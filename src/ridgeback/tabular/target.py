@@ -1,0 +1,183 @@
+"""The target column: which task its values ask for (:func:`infer_task`), whether they can be
+learned (:func:`check_target`) and a table split into features and target (:func:`split_target`).
+
+Everything here raises ``ValueError`` with a message that names the column or the rows at fault
+and ends ``Received: name=value``, so that the command line can print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .formats import number_format, read_formatted
+from .spellings import describe_spellings, fold_levels, spelling_variants
+
+__all__ = ["MANY_CLASSES", "MAX_INTEGER_CLASSES", "check_target", "infer_task", "split_target"]
+
+#: an integer-valued target with at most this many distinct values is read as class labels
+MAX_INTEGER_CLASSES = 20
+#: a classification target with more classes than this is refused when it also has fewer than two
+#: rows per class on average: a name or an identifier (a movie's title), not labels to learn
+MANY_CLASSES = 50
+
+
+def infer_task(y) -> str:
+    """Guess "classification" or "regression" from the target's values.
+
+    The rule: strings, booleans and categoricals are class labels; so are integer values
+    (integer dtype, or floats that are all whole numbers) with at most
+    ``MAX_INTEGER_CLASSES`` (20) distinct values. Anything else is a regression target.
+    Pass the task explicitly (``--task``) when the rule guesses wrong, e.g. for counts.
+
+    Examples
+    --------
+    >>> infer_task(["cat", "dog"]), infer_task([0, 1, 2, 1]), infer_task([0.5, 1.7, 2.0])
+    ('classification', 'classification', 'regression')
+    """
+    s = pd.Series(y) if not isinstance(y, pd.Series) else y
+    if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype.kind in "bOSUT" or pd.api.types.is_string_dtype(s):
+        return "classification"
+    values = s.dropna().to_numpy()
+    if values.dtype.kind in "iu":
+        integral = True
+    elif values.dtype.kind == "f":
+        finite = values[np.isfinite(values)]
+        integral = bool(np.all(finite == np.round(finite)))
+    else:
+        return "classification"
+    if integral and pd.unique(values).size <= MAX_INTEGER_CLASSES:
+        return "classification"
+    return "regression"
+
+
+def _rows(mask) -> str:
+    rows = np.flatnonzero(np.asarray(mask))
+    shown = ", ".join(str(r) for r in rows[:5])
+    return f"row{'s' if rows.size > 1 else ''} {shown}" + (f" (and {rows.size - 5} "
+                                                           f"more)" if rows.size > 5 else "")
+
+
+def _show(value):
+    """repr of a value with NumPy scalars shown as plain Python ones (nan, not np.float64(nan))."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def check_target(y, task, *, name=None):
+    """Return ``y`` as a Series after checking it can be learned for ``task``.
+
+    Refuses missing values and infinities (naming the data rows, 0-based, header not
+    counted), a regression target that is not numeric and a classification target with a
+    single class, or with more than ``MANY_CLASSES`` classes and fewer than two rows per
+    class. A regression target written with currency or percent signs, thousands separators
+    or one unit (``$1,234.50``) is read as those numbers.
+    """
+    s = pd.Series(y) if not isinstance(y, pd.Series) else y.reset_index(drop=True)
+    name = str(name if name is not None else (s.name if s.name is not None else "target"))
+    if s.size == 0:
+        raise ValueError(f"The target `{name}` has no rows. Received: {name} with 0 rows")
+    missing = s.isna().to_numpy()
+    if missing.any():
+        raise ValueError(f"The target column {name!r} has missing values at {_rows(missing)}; remove "
+                         f"those rows. "
+                         f"Received: {name}={_show(s[missing].iloc[0])}")
+    if task == "regression":
+        numeric = pd.to_numeric(s, errors="coerce")
+        if numeric.isna().any() and s.dtype.kind not in "iufb":  # $1,234.50, 12,5 %, 74 bhp as numbers
+            fmt = number_format(s)
+            numeric = read_formatted(s, fmt) if fmt else numeric
+        bad = numeric.isna().to_numpy()
+        if bad.any():
+            raise ValueError(f"The regression target {name!r} must be numeric; {_rows(bad)} cannot be "
+                             f"read as "
+                             f"numbers. Received: {name}={_show(s[bad].iloc[0])}")
+        s = numeric.astype(np.float64)
+    if s.dtype.kind == "f":
+        inf = ~np.isfinite(s.to_numpy())
+        if inf.any():
+            raise ValueError(f"The target column {name!r} has infinite values at {_rows(inf)}. "
+                             f"Received: {name}={_show(s[inf].iloc[0])}")
+    if task == "classification":
+        classes = pd.unique(s)
+        if classes.size < 2:
+            raise ValueError(f"The target column {name!r} has a single class, so there is nothing to "
+                             f"classify; "
+                             f"expected at least 2 classes. Received: {name}={_show(classes[0])} in all "
+                             f"{s.size} rows")
+        if classes.size > MANY_CLASSES and 2 * classes.size > s.size:
+            # every class needs rows to be learned from and a row left to be checked on; one
+            # output per row would also make the probabilities a rows x rows matrix
+            raise ValueError(f"The target column {name!r} has {classes.size:,} classes in {s.size:,} rows, "
+                             f"fewer than 2 rows per class: it names or identifies rows rather than "
+                             f"labelling them; choose another target, or --task regression if its "
+                             f"values are numbers to predict. Received: {name} with {classes.size:,} "
+                             f"distinct values")
+    elif task != "regression":
+        raise ValueError(f"`task` must be 'classification' or 'regression'. Received: task={task!r}")
+    return s
+
+
+def _one_spelling_per_class(s: pd.Series, name: str) -> pd.Series:
+    """Class labels written as text, each class spelled one way (:mod:`.spellings`): ``yes``,
+    ``Yes`` and `` yes`` are one class, written as its most frequent spelling, with a warning
+    that names the spellings merged."""
+    if s.dtype.kind != "O" or s.isna().any() or not all(isinstance(v, str) for v in s):
+        return s
+    variants = spelling_variants(s)
+    if not variants:
+        return s
+    warnings.warn(f"The target {name!r} has {describe_spellings(variants, int(s.nunique()))}; each is read "
+                  f"as one class.", UserWarning, stacklevel=3)
+    return pd.Series(fold_levels(s.to_numpy(dtype=object)), name=s.name)
+
+
+def split_target(df, target, *, task=None):
+    """Split ``df`` into features and the ``target`` column, with the checks of :func:`check_target`.
+
+    Class labels written as text and spelled several ways (``yes``, ``Yes``, `` yes``) are one
+    class each, written as its most frequent spelling, with a warning that names them (a table's
+    column is read as a spreadsheet writes it; ``check_target`` and the estimators take labels
+    as given).
+
+    Returns
+    -------
+    X : DataFrame
+        Every other column, unchanged (the preprocessor checks them when it is fitted).
+    y : Series
+
+    Examples
+    --------
+    >>> from ridgeback.tabular.data import read_table
+    >>> X, y = split_target(read_table("builtin:wine"), "target")
+    >>> X.shape, sorted(y.unique().tolist())
+    ((178, 13), [0, 1, 2])
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"`df` must be a pandas DataFrame. Received: df of type {type(df).__name__}")
+    if df.shape[1] == 0 or df.shape[0] == 0:
+        raise ValueError(f"The data has no rows or no columns; expected a header and data rows. "
+                         f"Received: data with shape {df.shape}")
+    if target not in df.columns:
+        available = ", ".join(repr(str(c)) for c in list(df.columns)[:20])
+        raise ValueError(f"Target column {target!r} not found; available columns: {available}. "
+                         f"Received: target={target!r}")
+    if df.shape[1] < 2:
+        raise ValueError(f"The data has no feature columns besides the target. Received: "
+                         f"columns={list(df.columns)}")
+    y = df[target]
+    if isinstance(y, pd.DataFrame):
+        raise ValueError(f"Target column {target!r} appears more than once. Received: target={target!r}")
+    if task is None:
+        task = infer_task(y.dropna())
+        if task == "classification" and y.dtype.kind not in "biuf":
+            # a price written $1,234.50 is a number to regress, not 395 classes; labels written
+            # as numbers with few distinct values (10 %, 20 %) stay the labels they were
+            fmt = number_format(y.dropna())
+            if fmt and infer_task(read_formatted(y.dropna(), fmt)) == "regression":
+                task = "regression"
+    if task == "classification":
+        y = _one_spelling_per_class(y.reset_index(drop=True), str(target))
+    y = check_target(y, task, name=str(target))
+    return df.drop(columns=[target]).reset_index(drop=True), y

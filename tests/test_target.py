@@ -1,0 +1,83 @@
+"""The target column (tabular/target.py): the task its values ask for, and the checks that name
+the rows a target cannot be learned from (issue 5 data, issue 7 bad-input rows)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ridgeback.tabular.target import check_target, infer_task, split_target
+
+
+def test_infer_task_rule():
+    assert infer_task(pd.Series(["a", "b"])) == "classification"
+    assert infer_task(pd.Series([True, False])) == "classification"
+    assert infer_task(pd.Series([0, 1, 2] * 3)) == "classification"
+    assert infer_task(pd.Series([0.0, 1.0, 1.0])) == "classification"
+    assert infer_task(pd.Series(np.arange(21))) == "regression"
+    assert infer_task(pd.Series([0.5, 1.0])) == "regression"
+
+
+def test_split_target_missing_column_lists_available_ones():
+    df = pd.DataFrame({"a": [1, 2], "b": [3, 4]})
+    with pytest.raises(ValueError, match=r"'label' not found; available columns: 'a', 'b'\. Received: "
+                                          "target='label'"):
+        split_target(df, "label")
+
+
+def test_split_target_refuses_one_class_and_empty_data():
+    df = pd.DataFrame({"a": [1, 2, 3], "y": ["yes", "yes", "yes"]})
+    with pytest.raises(ValueError, match=r"'y' has a single class.*Received: y='yes' in all 3 rows"):
+        split_target(df, "y")
+    with pytest.raises(ValueError, match=r"no rows or no columns.*Received: data with shape \(0, 2\)"):
+        split_target(df.iloc[:0], "y")
+    with pytest.raises(ValueError, match=r"no feature columns.*Received: columns=\['y'\]"):
+        split_target(df[["y"]], "y")
+
+
+def test_a_target_with_a_class_per_row_is_refused_but_many_classes_with_rows_each_are_not():
+    titles = [f"Movie {i}" for i in range(120)] + ["Movie 0"] * 4  # 120 classes in 124 rows
+    df = pd.DataFrame({"a": range(124), "title": titles})
+    with pytest.raises(ValueError, match=r"'title' has 120 classes in 124 rows, fewer than 2 rows per class.*"
+                                          r"--task regression.*Received: title with 120 distinct values"):
+        split_target(df, "title")
+    # 60 classes of 2 rows each: learnable (the rare-class rules of tune take it from there)
+    X, y = split_target(df.iloc[:120].assign(title=[f"c{i // 2}" for i in range(120)]), "title")
+    assert y.nunique() == 60 and len(X) == 120
+    # few rows with a class each (a toy table): below the threshold of 50 classes, kept
+    assert split_target(pd.DataFrame({"a": [1, 2, 3], "y": ["p", "q", "r"]}), "y")[1].nunique() == 3
+
+
+def test_split_target_names_rows_with_nan_or_inf():
+    df = pd.DataFrame({"a": range(8), "y": [1.5, np.nan, 2.5, 3.5, np.nan, 1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match=r"'y' has missing values at rows 1, 4; remove those rows\. "
+                                          "Received: y=nan"):
+        split_target(df, "y")
+    df["y"] = [1.5, 2.0, np.inf, -np.inf, 1.0, 1.1, 1.2, 1.3]
+    with pytest.raises(ValueError, match=r"infinite values at rows 2, 3\. Received: y=inf"):
+        split_target(df, "y", task="regression")
+
+
+def test_split_target_returns_features_and_target():
+    df = pd.DataFrame({"a": [1, 2, 3], "y": ["u", "v", "u"], "b": [0.5, 0.1, 0.2]})
+    X, y = split_target(df, "y")
+    assert list(X.columns) == ["a", "b"] and y.tolist() == ["u", "v", "u"]
+
+
+def test_regression_target_must_be_numeric():
+    with pytest.raises(ValueError, match=r"must be numeric; row 1 cannot be read.*Received: t='abc'"):
+        check_target(pd.Series(["1.5", "abc", "2"], name="t"), "regression")
+    assert check_target(pd.Series(["1.5", "2"]), "regression").tolist() == [1.5, 2.0]
+
+
+def test_a_target_written_with_currency_signs_is_a_regression_target():
+    df = pd.DataFrame({"x": range(30), "price": [f"${1000 + 37.5 * i:,.2f}" for i in range(30)]})
+    X, y = split_target(df, "price")
+    assert infer_task(y) == "regression" and y.iloc[1] == 1037.5 and y.dtype == np.float64
+    # labels written as numbers with few distinct values stay the labels they were
+    df = pd.DataFrame({"x": range(30), "rate": ["10 %", "20 %", "30 %"] * 10})
+    _, y = split_target(df, "rate")
+    assert infer_task(y) == "classification" and set(y) == {"10 %", "20 %", "30 %"}
+    # asked for a regression, such labels are read as their numbers; words are refused
+    assert check_target(df["rate"], "regression").tolist()[:3] == [10.0, 20.0, 30.0]
+    with pytest.raises(ValueError, match=r"must be numeric.*Received: y='ten'"):
+        check_target(pd.Series(["ten", "$5"], name="y"), "regression")
