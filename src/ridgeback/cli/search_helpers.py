@@ -7,10 +7,16 @@ import sys
 
 from .progress import progress_enabled
 
-__all__ = ["MLP_STEP", "pipeline", "step_grid", "strip_step", "fold_progress", "status", "report_context"]
+__all__ = ["MLP_STEP", "PREPROCESS_STEP", "PREPROCESSING_GRID", "pipeline", "step_grid", "strip_step",
+           "split_preprocessing", "fold_progress", "status", "report_context"]
 
 #: the network's step name in the pipeline that ``tune`` cross-validates
 MLP_STEP = "mlp"
+#: the preprocessing's step name in that pipeline
+PREPROCESS_STEP = "preprocess"
+#: --grid names that are the preprocessing's parameters, not the network's (each candidate's
+#: folds are then encoded with its own value)
+PREPROCESSING_GRID = ("scaling",)
 
 
 def status(args, text):
@@ -26,20 +32,39 @@ def pipeline(estimator, preprocessor=None):
 
     from ..tabular.preprocessing import Preprocessor
 
-    return Pipeline([("preprocess", preprocessor or Preprocessor()), (MLP_STEP, estimator)])
+    return Pipeline([(PREPROCESS_STEP, preprocessor or Preprocessor()), (MLP_STEP, estimator)])
+
+
+def _step(name: str) -> str:
+    return PREPROCESS_STEP if name in PREPROCESSING_GRID else MLP_STEP
 
 
 def step_grid(grid: dict) -> dict:
-    """``grid`` with the names of the :func:`pipeline`'s network step (``l2`` -> ``mlp__l2``)."""
-    return {f"{MLP_STEP}__{k}": v for k, v in grid.items()}
+    """``grid`` with the names of the :func:`pipeline`'s steps (``l2`` -> ``mlp__l2``,
+    ``scaling`` -> ``preprocess__scaling``)."""
+    return {f"{_step(k)}__{k}": v for k, v in grid.items()}
 
 
 def strip_step(result):
-    """The search's parameter names back without the pipeline prefix (``mlp__l2`` -> ``l2``)."""
-    prefix = f"{MLP_STEP}__"
+    """The search's parameter names back without the pipeline prefixes (``mlp__l2`` -> ``l2``)."""
+    prefixes = (f"{MLP_STEP}__", f"{PREPROCESS_STEP}__")
     for row in result.results_:
-        row["params"] = {k.removeprefix(prefix): v for k, v in row["params"].items()}
+        row["params"] = {k.split("__", 1)[1] if k.startswith(prefixes) else k: v
+                         for k, v in row["params"].items()}
     return result
+
+
+def split_preprocessing(params: dict) -> tuple[dict, dict]:
+    """``(network, preprocessing)``: a candidate's parameters (as :func:`strip_step` names them)
+    split into the network's and the preprocessing's (``PREPROCESSING_GRID``).
+
+    Examples
+    --------
+    >>> split_preprocessing({"l2": 0.01, "scaling": "quantile"})
+    ({'l2': 0.01}, {'scaling': 'quantile'})
+    """
+    return ({k: v for k, v in params.items() if k not in PREPROCESSING_GRID},
+            {k: v for k, v in params.items() if k in PREPROCESSING_GRID})
 
 
 def fold_progress(args, description="folds"):

@@ -39,7 +39,7 @@ from .ensembles import (
     with_linear,
 )
 from .exit_codes import ExitCode
-from .search_helpers import fold_progress, pipeline, status, step_grid, strip_step
+from .search_helpers import fold_progress, pipeline, split_preprocessing, status, step_grid, strip_step
 from .tune_output import params_text, search_errors, summary_text, write_tune_report
 
 #: epochs of a search with --grid (the no-hints search sizes its own: selection/recipe.py)
@@ -59,6 +59,7 @@ def cmd_tune(args) -> int:
     args.settings = settings  # the column-role overrides reach the search and the refit
     base = estimator_params(settings)
     grid, n_iter = _search_space(args, recipe)
+    settings = _grid_ensemble(grid, settings)
     from ..metrics import DEFAULT_METRIC
 
     metric = resolve_metric(settings, task, DEFAULT_METRIC[task])  # what picks the candidate
@@ -68,8 +69,8 @@ def cmd_tune(args) -> int:
                          "no --refit 1se. Received: --ensemble blend --refit 1se")
     estimator = make_estimator(task, base)
     make_preprocessor(settings)  # a bad scaling or column list fails here, before any fitting
-    for name, values in grid.items():  # check every candidate value before hours of fitting
-        for value in values:
+    for name, values in split_preprocessing(grid)[0].items():  # every candidate value checked
+        for value in values:  # before hours of fitting (parse_grid checked the preprocessing's)
             make_estimator(task, {**base, name: value})
     include = _include(args, recipe, n_iter, ensemble)
     n_candidates = (n_iter or int(np.prod([len(v) for v in grid.values()]))) + len(include)
@@ -196,6 +197,27 @@ def _search_space(args, recipe=None):
     grid = parse_grid(args.grid) if args.grid else recipe.grid
     n_iter = args.n_iter if args.n_iter is not None else (None if args.grid else recipe.n_iter)
     return grid, n_iter
+
+
+def _grid_ensemble(grid: dict, settings: dict) -> dict:
+    """The settings with --grid's ``ensemble`` (taken out of ``grid``), as --ensemble would set
+    it. The ensemble is how the chosen candidate becomes the saved model, after the search: it
+    is not cross-validated among candidates, so it takes one value."""
+    if "ensemble" not in grid:
+        return settings
+    values = grid.pop("ensemble")
+    shown = ",".join(values)
+    if len(values) != 1:
+        raise ValueError(f"--grid 'ensemble' takes one value: the ensemble is how the chosen candidate "
+                         f"becomes the saved model, after the search, not a parameter the candidates "
+                         f"are compared on. Received: ensemble={shown}")
+    if settings.get("ensemble") not in (None, values[0]):
+        raise ValueError(f"--grid 'ensemble' and --ensemble (or its TOML key) disagree. "
+                         f"Received: ensemble={shown} and --ensemble {settings['ensemble']}")
+    if not grid:
+        raise ValueError(f"--grid must name at least one parameter to search besides 'ensemble'. "
+                         f"Received: grid ensemble={shown}")
+    return {**settings, "ensemble": values[0]}
 
 
 def fold_settings(settings: dict, X) -> dict:
