@@ -259,6 +259,7 @@ def _bad_inputs(tmp_path, table_path):
     (tmp_path / "inf.csv").write_text("a,label\n1,x\ninf,y\n3,x\n")
     (tmp_path / "nan_target.csv").write_text("a,label\n1,x\n2,\n3,y\n")
     (tmp_path / "two_rows.csv").write_text("a,label\n1,x\n2,y\n")
+    (tmp_path / "lone_class.csv").write_text("a,label\n" + "".join(f"{i},{int(i == 7)}\n" for i in range(40)))
     t = str(table_path)
     out = ["--out", str(tmp_path / "out")]
     return {
@@ -278,6 +279,8 @@ def _bad_inputs(tmp_path, table_path):
             *FAST,
             *out,
         ],
+        "a class of one row": ["tune", str(tmp_path / "lone_class.csv"), "--target", "label", "--grid",
+                               "l2=0.1", *FAST, *out],
         "no such file": ["train", str(tmp_path / "missing.csv"), "--target", "label", *FAST, *out],
         "dropout >= 1": ["train", t, "--target", "label", "--dropout", "1.0", *FAST, *out],
         "negative lambda": ["train", t, "--target", "label", "--l1", "-0.1", *FAST, *out],
@@ -334,6 +337,7 @@ BAD = [
     "inf in a feature",
     "missing target value",
     "fewer rows than folds",
+    "a class of one row",
     "bad scaling",
     "bad scaling key",
 ]
@@ -355,6 +359,7 @@ NAMED = {
     "inf in a feature": "a=inf",
     "missing target value": "row 1",
     "fewer rows than folds": "cv",
+    "a class of one row": "Received: class 1 in 1 of 40 rows",
     "bad scaling": "'minmax'",
     "bad scaling key": "scaling='minmax'",
 }

@@ -254,6 +254,27 @@ def test_folds_are_stratified_for_classifiers(blobs):
         assert np.bincount(y[test]).tolist() == [10, 10, 10]
 
 
+def test_a_binary_class_of_one_row_is_refused_by_name_before_a_fold_trains_on_one_class(blobs):
+    X, _ = blobs
+    y = np.zeros(len(X), dtype=int)
+    y[7] = 1  # the fold that tests row 7 would train on class 0 alone
+    with pytest.raises(ValueError, match=r"Class 1 has a single row: the fold that tests it would train on "
+                                         r"the other class alone.*--task regression.*"
+                                         r"Received: class 1 in 1 of 90 rows"):
+        make_folds(small_classifier(), X, y, 5, seed=0)
+    labels = np.where(y == 1, "rare", "common")  # text labels: no hint of a regression
+    with pytest.raises(ValueError, match=r"Class 'rare' has a single row.*of its class\. Received"):
+        make_folds(small_classifier(), X, labels, 5, seed=0)
+    y[8] = 1  # two rows: each fold's training keeps one or both
+    with pytest.warns(UserWarning, match=r"fewer rows than cv=5: 1 \(2 rows\)"):
+        folds = make_folds(small_classifier(), X, y, 5, seed=0)
+    assert all(len(np.unique(y[train])) == 2 for train, _ in folds)
+    few = np.arange(len(X)) % 30  # 30 integer classes of 3 rows: cv=5 is refused, with both ways out
+    with pytest.raises(ValueError, match=r"the largest has 3\. Use fewer folds \(--cv 3\), or --task "
+                                         r"regression if the labels are numbers to predict\. Received: cv=5"):
+        make_folds(small_classifier(), X, few, 5, seed=0)
+
+
 def test_serial_joblib_and_dask_give_identical_results(blobs):
     distributed = pytest.importorskip("distributed")
     X, y = blobs

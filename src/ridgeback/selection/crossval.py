@@ -89,10 +89,20 @@ def make_folds(estimator, X, y, cv, seed: int) -> list:
                              f"Received: n_samples={n}")
         if is_classifier(estimator):
             labels, counts = np.unique(np.asarray(y), return_counts=True)
+            numeric = labels.dtype.kind in "iuf"  # labels written as numbers: maybe numbers to predict
+            hint = ", or --task regression if the labels are numbers to predict" * numeric
             if counts.max() < cv:
                 raise ValueError(f"`cv`={cv} folds need a class with at least {cv} rows; the largest has "
-                                 f"{counts.max()}. Use fewer folds (--cv {max(2, int(counts.max()))}). "
+                                 f"{counts.max()}. Use fewer folds (--cv {max(2, int(counts.max()))})"
+                                 f"{hint}. "
                                  f"Received: cv={cv}")
+            if labels.size == 2 and counts.min() == 1:  # the fold testing that row trains on one class
+                lone = labels[int(np.argmin(counts))]
+                lone = lone.item() if isinstance(lone, np.generic) else lone
+                raise ValueError(f"Class {lone!r} has a single row: the fold that tests it would train on "
+                                 f"the other class alone, and a classifier needs two. Drop that row or "
+                                 f"collect more of its class{hint}. "
+                                 f"Received: class {lone!r} in 1 of {n} rows")
             rare = [(lab.item() if isinstance(lab, np.generic) else lab, int(c))
                     for lab, c in zip(labels, counts, strict=True) if c < cv]
             if rare:
