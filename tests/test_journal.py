@@ -113,6 +113,27 @@ def test_a_resumed_halving_search_equals_an_uninterrupted_one(tmp_path):
     assert without_times(again) == without_times(whole)
 
 
+def test_a_resumed_search_over_scalings_equals_an_uninterrupted_one(tmp_path):
+    import pandas as pd
+
+    from ridgeback.cli.search_helpers import pipeline, step_grid
+    from ridgeback.tabular.preprocessing import Preprocessor
+
+    X, y = make_classification(n_samples=150, n_features=4, random_state=3)
+    X = pd.DataFrame(np.exp(X), columns=[f"x{i}" for i in range(4)])  # skewed: the scalings differ
+    est = pipeline(MLPClassifier((8,), learning_rate=1e-2, max_epochs=6, random_state=0), Preprocessor())
+    grid = step_grid({"scaling": ["standard", "quantile"], "l2": [0.0, 1e-2]})
+    whole = tune(est, X, y, grid, cv=3, search="halving", refit=False,
+                 journal=SearchJournal(tmp_path, {"data": "s"}, resume=False))
+    scores = {row["params"]["preprocess__scaling"]: row["mean_score"] for row in whole.results_}
+    assert scores["standard"] != scores["quantile"]
+    for path in sorted(tmp_path.glob("c*.json"))[1::2]:  # killed with half of the fits recorded
+        path.unlink()
+    again = tune(est, X, y, grid, cv=3, search="halving", refit=False,
+                 journal=SearchJournal(tmp_path, {"data": "s"}, resume=True))
+    assert without_times(again) == without_times(whole)
+
+
 # ------------------------------------------------------------------ the command line, killed
 @pytest.fixture(scope="module")
 def table(tmp_path_factory):
