@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .common import make_estimator, make_preprocessor
-from .search_helpers import split_preprocessing, status
+from .search_helpers import PREPROCESSING_GRID, split_preprocessing, status
 
 
 def ensemble_setting(settings, no_hints=False) -> str:
@@ -152,9 +152,11 @@ def refit(args, task, base, params, X, y, epochs=None, like=None):
 
 
 def _shares(like, preprocessor) -> bool:
-    """Whether ``like``'s fitted preprocessor is ``preprocessor`` fitted on the same rows (the
-    same scaling: candidates of a --grid over ``scaling`` each have their own)."""
-    return like is not None and like[0].preprocessor.scaling == preprocessor.scaling
+    """Whether ``like``'s fitted preprocessor is ``preprocessor`` fitted on the same rows: the
+    same values of the parameters a --grid may vary (``PREPROCESSING_GRID``: candidates that
+    differ in them each have their own)."""
+    return like is not None and all(getattr(like[0].preprocessor, name) == getattr(preprocessor, name)
+                                    for name in PREPROCESSING_GRID)
 
 
 #: share of the rows ``--ensemble folds`` holds out to measure the ensemble against a single refit

@@ -90,6 +90,8 @@ def make_folds(estimator, X, y, cv, seed: int) -> list:
         if is_classifier(estimator):
             labels, counts = np.unique(np.asarray(y), return_counts=True)
             numeric = labels.dtype.kind in "iuf"  # labels written as numbers: maybe numbers to predict
+            # plain Python values for the messages (1, not np.int64(1); object arrays too)
+            shown = [v.item() if isinstance(v, np.generic) else v for v in labels]
             hint = ", or --task regression if the labels are numbers to predict" * numeric
             if counts.max() < cv:
                 raise ValueError(f"`cv`={cv} folds need a class with at least {cv} rows; the largest has "
@@ -97,19 +99,17 @@ def make_folds(estimator, X, y, cv, seed: int) -> list:
                                  f"{hint}. "
                                  f"Received: cv={cv}")
             if labels.size == 2 and counts.min() == 1:  # the fold testing that row trains on one class
-                lone = labels[int(np.argmin(counts))]
-                lone = lone.item() if isinstance(lone, np.generic) else lone
+                lone = shown[int(np.argmin(counts))]
                 raise ValueError(f"Class {lone!r} has a single row: the fold that tests it would train on "
                                  f"the other class alone, and a classifier needs two. Drop that row or "
                                  f"collect more of its class{hint}. "
                                  f"Received: class {lone!r} in 1 of {n} rows")
-            rare = [(lab.item() if isinstance(lab, np.generic) else lab, int(c))
-                    for lab, c in zip(labels, counts, strict=True) if c < cv]
+            rare = [(lab, int(c)) for lab, c in zip(shown, counts, strict=True) if c < cv]
             if rare:
                 # as StratifiedKFold does: warn and go on; such a class is missing from the test rows
                 # of some folds (and, with one row, from the training rows of one)
-                shown = ", ".join(f"{lab!r} ({c} row{'s' if c > 1 else ''})" for lab, c in rare[:5])
-                warnings.warn(f"Classes with fewer rows than cv={cv}: {shown}; some folds will not test "
+                listed = ", ".join(f"{lab!r} ({c} row{'s' if c > 1 else ''})" for lab, c in rare[:5])
+                warnings.warn(f"Classes with fewer rows than cv={cv}: {listed}; some folds will not test "
                               f"them. Use --cv {max(2, min(c for _, c in rare))} to test them in every fold, "
                               f"or drop their rows.", UserWarning, stacklevel=2)
             splitter = StratifiedKFold(cv, shuffle=True, random_state=seed)
