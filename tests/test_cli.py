@@ -612,3 +612,24 @@ def test_the_demo_and_tune_commands_do_not_import_each_other(command, other):
     probe = f"import sys, ridgeback.cli.{command}; print('ridgeback.cli.{other}' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_ctrl_c_while_the_parser_is_built_is_one_line_and_exit_130(monkeypatch, capsys):
+    """A Ctrl-C before any command started (the parser is built, then the command's modules are
+    imported) ends as a command's does: one line on stderr, exit 130, no traceback."""
+    from ridgeback.cli import app
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(app, "build_parser", interrupted)
+    assert app.main(["datasets"]) == 130
+    assert capsys.readouterr().err == "ridgeback: interrupted\n"
+    monkeypatch.undo()
+
+    def importing(command):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(app, "_handler", importing)
+    assert app.main(["datasets", "--quiet"]) == 130
+    assert capsys.readouterr().err == "ridgeback datasets: interrupted\n"

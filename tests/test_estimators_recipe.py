@@ -149,7 +149,7 @@ def test_grid_names_and_toml_keys(tmp_path):
 
 def test_scaling_and_ensemble_are_grid_keys_with_their_choices_checked():
     from ridgeback.cli.search_helpers import PREPROCESSING_GRID
-    from ridgeback.tabular.config import SCALINGS
+    from ridgeback.tabular.scalings import SCALINGS
 
     assert PREPROCESSING_GRID == ("scaling",)  # each one a --grid name with its own choices:
     assert parse_grid(f"scaling={','.join(SCALINGS)}") == {"scaling": list(SCALINGS)}

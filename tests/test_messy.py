@@ -12,7 +12,8 @@ import ridgeback as rb
 from ridgeback.tabular.columns import NotANumberError, plan_columns
 from ridgeback.tabular.data import read_table
 from ridgeback.tabular.limits import MemoryLimitError, UnseenValuesWarning
-from ridgeback.tabular.preprocessing import Preprocessor, smooth_clip
+from ridgeback.tabular.preprocessing import Preprocessor
+from ridgeback.tabular.scalings import smooth_clip
 from ridgeback.tabular.target import split_target
 
 MESSY = Path(__file__).parent / "fixtures" / "messy"

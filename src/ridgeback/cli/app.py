@@ -311,12 +311,15 @@ def main(argv=None) -> int:
     0
     """
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
     except UsageError as exc:
         print(_one_line(exc), file=sys.stderr)
         return int(ExitCode.USAGE)
+    except KeyboardInterrupt:  # Ctrl-C before a command started: no traceback either
+        print("ridgeback: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
     if args.command is None:
         parser.print_help()
         return int(ExitCode.USAGE)

@@ -43,7 +43,7 @@ def add_column_args(p) -> None:
 def add_scaling_arg(p) -> None:
     """``--scaling standard|robust|quantile``: the Preprocessor's scaling of numeric columns (TOML
     key ``scaling``)."""
-    from ..tabular.preprocessing import SCALINGS
+    from ..tabular.scalings import SCALINGS
 
     p.add_argument("--scaling", choices=SCALINGS,
                    help=f"how numeric columns are scaled (default: {SCALING_DEFAULT}): 'standard' subtracts "
@@ -71,7 +71,8 @@ def resolve_metric(settings: dict, task: str, default=None):
 
 def make_preprocessor(settings: dict):
     """A Preprocessor with the column-role overrides and the scaling of the settings (flags or TOML keys)."""
-    from ..tabular.preprocessing import SCALINGS, Preprocessor
+    from ..tabular.preprocessing import Preprocessor
+    from ..tabular.scalings import SCALINGS
 
     scaling = settings.get("scaling", SCALING_DEFAULT)
     if scaling not in SCALINGS:
@@ -259,7 +260,7 @@ def _setting_choices() -> dict:
     preprocessing's (searched per candidate: ``search_helpers.PREPROCESSING_GRID``) and
     ``ensemble`` (how the chosen candidate becomes the saved model: one value only, which
     ``tune`` takes as --ensemble)."""
-    from ..tabular.config import SCALINGS
+    from ..tabular.scalings import SCALINGS
     from .ensembles import ENSEMBLE_CHOICES
 
     return {"scaling": SCALINGS, "ensemble": ENSEMBLE_CHOICES}

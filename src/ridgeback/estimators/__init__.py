@@ -1,6 +1,19 @@
 """scikit-learn estimators over the engine: the hyper-parameter table, the shared base and
-:class:`MLPClassifier` / :class:`MLPRegressor`."""
+:class:`MLPClassifier` / :class:`MLPRegressor`.
 
-from .mlp import MLPClassifier, MLPRegressor
+The estimators are imported on first use (PEP 562): the command line reads the hyper-parameter
+table (:mod:`.hyperparams`) to build its flags without importing scikit-learn.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._util.lazy import lazy_exports
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
+
+if TYPE_CHECKING:
+    from .mlp import MLPClassifier, MLPRegressor
+
+__getattr__, __dir__ = lazy_exports(__name__, globals(), {".mlp": __all__})

@@ -18,13 +18,13 @@ from .._util.validation import resolve_dtype
 from .columns import ColumnPlan, Plan
 from .encoders import DATETIME_PARTS, HASH_WIDTH, TEXT_COMPONENTS
 from .quantiles import n_knots
+from .scalings import SCALINGS
 
-__all__ = ["write_config", "read_config", "CONFIG_VERSION", "SCALINGS"]
+__all__ = ["write_config", "read_config", "CONFIG_VERSION"]
 
 CONFIG_VERSION = 2
 _KINDS = ("bool", "number", "string", "datetime")
 #: the Preprocessor's scalings of numeric columns (re-exported by :mod:`.preprocessing`)
-SCALINGS = ("standard", "robust", "quantile")
 
 
 def _fail(field, expected, value):

@@ -50,10 +50,11 @@ from .columns import (
     is_categorical_dtype,
     plan_columns,
 )
-from .config import SCALINGS, read_config, write_config
+from .config import read_config, write_config
 from .encoders import TEXT_COMPONENTS, encode_text, fit_text, text_strings
 from .limits import UnseenValuesWarning, check_memory, output_widths
 from .quantiles import fit_knots, to_normal
+from .scalings import SCALINGS, smooth_clip
 from .spellings import FOLD, level_index
 from .values import (
     as_frame,
@@ -61,7 +62,6 @@ from .values import (
     datetime_values,
     numeric_column,
     read_columns,
-    smooth_clip,
     training_frame,
 )
 

@@ -19,7 +19,7 @@ from .encoders import DATETIME_PARTS, datetime_parts, text_strings
 from .formats import is_datetime_dtype, read_number_text
 from .spellings import FOLD, fold_levels
 
-__all__ = ["as_frame", "smooth_clip", "input_kind", "categorical_strings", "numeric_column", "check_readable",
+__all__ = ["as_frame", "input_kind", "categorical_strings", "numeric_column", "check_readable",
            "datetime_values", "TrainingColumns", "training_frame", "read_columns"]
 
 _TRUE = {"1", "true", "t", "yes", "y"}
@@ -36,11 +36,6 @@ def as_frame(X, columns=None) -> pd.DataFrame:
     names = columns if columns is not None and len(columns) == array.shape[1] else [
         f"x{i}" for i in range(array.shape[1])]
     return pd.DataFrame(array, columns=names)
-
-
-def smooth_clip(z):
-    r""":math:`z / \sqrt{1 + (z/3)^2}`: the identity near 0, bounded by :math:`\pm 3`."""
-    return z / np.sqrt(1.0 + (z / 3.0) ** 2)
 
 
 def input_kind(series: pd.Series) -> str:
