@@ -1,6 +1,7 @@
 """The ``ridgeback`` command line, end to end and in-process through ``main(argv)``."""
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -615,15 +616,16 @@ def test_the_demo_and_tune_commands_do_not_import_each_other(command, other):
 
 
 def test_ctrl_c_while_the_parser_is_built_is_one_line_and_exit_130(monkeypatch, capsys):
-    """A Ctrl-C before any command started (the parser is built, then the command's modules are
-    imported) ends as a command's does: one line on stderr, exit 130, no traceback."""
+    """A Ctrl-C before any command started (the command line imported, the parser built, the
+    command's modules imported) ends as a command's does: one line on stderr, exit 130."""
+    import ridgeback.cli
     from ridgeback.cli import app
 
     def interrupted():
         raise KeyboardInterrupt
 
     monkeypatch.setattr(app, "build_parser", interrupted)
-    assert app.main(["datasets"]) == 130
+    assert ridgeback.cli.main(["datasets"]) == 130
     assert capsys.readouterr().err == "ridgeback: interrupted\n"
     monkeypatch.undo()
 
@@ -631,5 +633,56 @@ def test_ctrl_c_while_the_parser_is_built_is_one_line_and_exit_130(monkeypatch, 
         raise KeyboardInterrupt
 
     monkeypatch.setattr(app, "_handler", importing)
-    assert app.main(["datasets", "--quiet"]) == 130
+    assert ridgeback.cli.main(["datasets", "--quiet"]) == 130
     assert capsys.readouterr().err == "ridgeback datasets: interrupted\n"
+
+
+def test_a_ctrl_c_that_surfaces_as_another_exception_is_still_an_interrupt(monkeypatch, capsys):
+    """SIGINT during a compiled extension's import can surface as a SystemError; after a real
+    SIGINT that is an interrupt (exit 130, one line), without one it stays a traceback."""
+    import os
+    import signal
+    import time
+
+    import ridgeback.cli
+    from ridgeback.cli import app
+
+    def import_hit_by_sigint(command):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)  # the handler raises KeyboardInterrupt here; the extension turns it into:
+
+    def extension_init(command):
+        try:
+            import_hit_by_sigint(command)
+        except KeyboardInterrupt:
+            raise SystemError("fields.__pyx_defaults returned a result with an exception set") from None
+
+    monkeypatch.setattr(app, "_handler", extension_init)
+    assert ridgeback.cli.main(["datasets", "--quiet"]) == 130
+    assert capsys.readouterr().err == "ridgeback datasets: interrupted\n"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+    def a_bug(command):
+        raise SystemError("a real bug")
+
+    monkeypatch.setattr(app, "_handler", a_bug)
+    with pytest.raises(SystemError, match="a real bug"):
+        ridgeback.cli.main(["datasets", "--quiet"])
+
+
+def test_ctrl_c_in_the_first_tenths_of_a_second_exits_130_with_one_line(tmp_path):
+    """The real thing: SIGINT sent to ``ridgeback tune`` while it imports and starts."""
+    import signal
+    import subprocess
+    import time
+
+    script = Path(sys.executable).with_name("ridgeback")
+    for delay in (0.15, 0.3, 0.6):
+        proc = subprocess.Popen([str(script), "tune", "builtin:wine", "--target", "target", "--quiet",
+                                 "--out", str(tmp_path / f"run{delay}")],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        one_line = err.count("\n") == 1 and err.rstrip().endswith(": interrupted")
+        assert (proc.returncode, one_line) == (130, True), err

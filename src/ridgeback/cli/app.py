@@ -14,6 +14,7 @@ import sys
 from .._version import __version__
 from .common import add_column_args, add_hyperparameter_args, add_metric_arg, add_scaling_arg
 from .exit_codes import ExitCode, help_line
+from .interrupts import interrupted
 
 __all__ = ["main", "build_parser"]
 
@@ -317,9 +318,6 @@ def main(argv=None) -> int:
     except UsageError as exc:
         print(_one_line(exc), file=sys.stderr)
         return int(ExitCode.USAGE)
-    except KeyboardInterrupt:  # Ctrl-C before a command started: no traceback either
-        print("ridgeback: interrupted", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
     if args.command is None:
         parser.print_help()
         return int(ExitCode.USAGE)
@@ -382,3 +380,8 @@ def _run_command(args) -> ExitCode:
     ) as exc:
         print(f"ridgeback {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return ExitCode.USAGE
+    except Exception as exc:  # a Ctrl-C that surfaced as another exception (cli/interrupts.py)
+        if not interrupted(exc):
+            raise
+        print(f"ridgeback {args.command}: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
