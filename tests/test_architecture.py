@@ -76,6 +76,6 @@ def test_an_unknown_attribute_raises_attribute_error_as_a_plain_module_would():
             package.Nope  # noqa: B018
         assert not hasattr(package, "Nope")
     from ridgeback.estimators import MLPClassifier
-    from ridgeback.estimators.mlp import MLPClassifier as defined
+    from ridgeback.estimators.classifier import MLPClassifier as defined
 
     assert MLPClassifier is defined

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ridgeback.estimators.mlp import MLPClassifier
+from ridgeback.estimators.classifier import MLPClassifier
 from ridgeback.persist.loading import load
 from ridgeback.persist.model_dir import save
 from ridgeback.persist.npz import ModelFormatError

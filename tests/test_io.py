@@ -12,7 +12,8 @@ import pytest
 
 from ridgeback import mlp
 from ridgeback.engine.network import Sequential
-from ridgeback.estimators.mlp import MLPClassifier, MLPRegressor
+from ridgeback.estimators.classifier import MLPClassifier
+from ridgeback.estimators.regressor import MLPRegressor
 from ridgeback.persist.loading import load
 from ridgeback.persist.model_dir import save
 from ridgeback.persist.model_format import FORMAT_VERSION, MAX_ARRAY_ELEMENTS

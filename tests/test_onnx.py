@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from ridgeback import Dense, Dropout, LeakyReLU, ReLU, Sequential, Sigmoid, Tanh
-from ridgeback.estimators.mlp import MLPClassifier, MLPRegressor
+from ridgeback.estimators.classifier import MLPClassifier
+from ridgeback.estimators.regressor import MLPRegressor
 from ridgeback.persist.onnx import export_onnx
 from ridgeback.tabular.model import TabularModel
 

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 from sklearn import metrics
 
-from ridgeback.estimators.mlp import MLPClassifier, MLPRegressor
+from ridgeback.estimators.classifier import MLPClassifier
+from ridgeback.estimators.regressor import MLPRegressor
 from ridgeback.tabular.model import TabularModel
 
 

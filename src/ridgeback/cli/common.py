@@ -191,7 +191,8 @@ def estimator_params(settings: dict) -> dict:
 
 
 def make_estimator(task: str, params: dict):
-    from ..estimators.mlp import MLPClassifier, MLPRegressor
+    from ..estimators.classifier import MLPClassifier
+    from ..estimators.regressor import MLPRegressor
 
     cls = MLPClassifier if task == "classification" else MLPRegressor
     own = task_parameters(task)

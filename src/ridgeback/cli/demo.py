@@ -55,7 +55,7 @@ def run_demo(args) -> int:
     save the best combination with its report, and print the comparison."""
     from sklearn.model_selection import train_test_split
 
-    from ..estimators.mlp import MLPClassifier
+    from ..estimators.classifier import MLPClassifier
     from ..tabular.data import load_builtin
 
     start = time.perf_counter()
@@ -150,7 +150,7 @@ class _Searches:
 def _save_final(args, params, X_train, y_train):
     """``(model, out)``: the combination's choice as a model on raw tables, saved in --out (next
     to the report)."""
-    from ..estimators.mlp import MLPClassifier
+    from ..estimators.classifier import MLPClassifier
     from ..persist.model_dir import save
     from ..tabular.model import TabularModel
 

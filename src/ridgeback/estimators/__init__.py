@@ -1,5 +1,5 @@
-"""scikit-learn estimators over the engine: the hyper-parameter table, the shared base and
-:class:`MLPClassifier` / :class:`MLPRegressor`.
+"""scikit-learn estimators over the engine: the hyper-parameter table, the shared base,
+:class:`MLPClassifier` and :class:`MLPRegressor`.
 
 The estimators are imported on first use (PEP 562): the command line reads the hyper-parameter
 table (:mod:`.hyperparams`) to build its flags without importing scikit-learn.
@@ -14,6 +14,8 @@ from .._util.lazy import lazy_exports
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
 if TYPE_CHECKING:
-    from .mlp import MLPClassifier, MLPRegressor
+    from .classifier import MLPClassifier
+    from .regressor import MLPRegressor
 
-__getattr__, __dir__ = lazy_exports(__name__, globals(), {".mlp": __all__})
+__getattr__, __dir__ = lazy_exports(__name__, globals(),
+                                    {".classifier": ("MLPClassifier",), ".regressor": ("MLPRegressor",)})

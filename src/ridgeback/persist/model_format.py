@@ -49,6 +49,7 @@ PRE_PREFIX = "preprocessing."
 
 def estimator_classes():
     """The estimator classes a model file may name in ``estimator.class``, by name."""
-    from ..estimators.mlp import MLPClassifier, MLPRegressor
+    from ..estimators.classifier import MLPClassifier
+    from ..estimators.regressor import MLPRegressor
 
     return {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
