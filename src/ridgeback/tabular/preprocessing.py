@@ -44,6 +44,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._util.validation import resolve_dtype
 from ..engine.feature_groups import with_feature_groups
+from .blocks import MISSING, fit_blocks, fit_quantiles, read_statistics
 from .columns import (
     CARDINALITY_THRESHOLD,
     Plan,
@@ -53,7 +54,7 @@ from .columns import (
 from .config import read_config, write_config
 from .encoders import TEXT_COMPONENTS, encode_text, fit_text, text_strings
 from .limits import UnseenValuesWarning, check_memory, output_widths
-from .quantiles import fit_knots, to_normal
+from .quantiles import to_normal
 from .scalings import SCALINGS, smooth_clip
 from .spellings import FOLD, level_index
 from .values import (
@@ -66,38 +67,6 @@ from .values import (
 )
 
 __all__ = ["Preprocessor", "MISSING"]
-
-#: the level a missing categorical value becomes, and the suffix of a missing-indicator column
-MISSING = "<missing>"
-
-
-def _fit_column_transformer(scaling, read, features, indicators):
-    """The scikit-learn blocks fitted on the training columns (None when there are none): numeric
-    (impute, scale; impute only for ``"quantile"``, whose knots :func:`fit_knots` reads off the
-    imputed columns), missing indicators, categorical (impute ``MISSING``, one-hot)."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import MissingIndicator, SimpleImputer
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, RobustScaler, StandardScaler
-
-    clip = FunctionTransformer(smooth_clip, feature_names_out="one-to-one")
-    scaler = {"standard": [StandardScaler()], "robust": [RobustScaler(), clip], "quantile": []}[scaling]
-    categorical = read.categorical
-    data = pd.DataFrame({c: pd.Series(read.frame[c], dtype=read.frame[c].dtype)
-                         for c in features + categorical})
-    transformers = []
-    if features:
-        transformers.append(("num", make_pipeline(
-            SimpleImputer(strategy="median", keep_empty_features=True), *scaler), features))
-    if indicators:
-        transformers.append(("ind", MissingIndicator(features="all"), indicators))
-    if categorical:
-        transformers.append(("cat", make_pipeline(
-            SimpleImputer(strategy="constant", fill_value=MISSING, keep_empty_features=True),
-            OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64)), categorical))
-    if not transformers:
-        return None
-    return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0).fit(data)
 
 
 class Preprocessor(TransformerMixin, BaseEstimator):
@@ -217,11 +186,13 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                        for name in read.text})
         widths = output_widths(read.sources, features, indicators, blocks, names)
         check_memory(df.shape[0], widths, resolve_dtype(self.dtype).itemsize, self.memory_limit)
-        ct = _fit_column_transformer(self.scaling, read, features, indicators)
+        ct = fit_blocks(self.scaling, read, features, indicators)
         self.column_transformer_ = ct
         self._set_columns(plan, names, read, features, indicators)
-        self._set_statistics(ct)
-        self._set_quantiles(read, features)
+        stats = read_statistics(ct, self.scaling, len(features), len(read.categorical))
+        self.medians_, self.means_, self.scales_ = stats.medians, stats.means, stats.scales
+        self.fill_values_, self.categories_ = stats.fill_values, stats.categories
+        self.quantiles_, self.quantile_rows_ = fit_quantiles(self.scaling, read, features, self.medians_)
         self.text_states_ = [fit_text(read.text_values[name], seed=0) for name in read.text]
         self._set_names_out()
         return self
@@ -242,36 +213,6 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.indicator_features_ = indicators
         self.imputed_columns_ = [c.column for c in plan.columns
                                  if c.role not in ("id", "drop") and c.missing_share > 0]
-
-    def _set_statistics(self, ct):
-        """Read the fitted medians, centres, scales and categories off ``ct`` into plain lists."""
-        if self.numeric_features_:
-            imputer, *fitted = (step for _, step in ct.named_transformers_["num"].steps[:2])
-            self.medians_ = [float(v) for v in imputer.statistics_]
-            if fitted:
-                centre = fitted[0].mean_ if self.scaling == "standard" else fitted[0].center_
-                self.means_ = [float(v) for v in centre]
-                self.scales_ = [float(v) for v in fitted[0].scale_]
-            else:  # quantile: the knots do it all
-                self.means_, self.scales_ = [0.0] * len(self.medians_), [1.0] * len(self.medians_)
-        else:
-            self.medians_, self.means_, self.scales_ = [], [], []
-        if self.categorical_columns_:
-            encoder = ct.named_transformers_["cat"].steps[1][1]
-            self.fill_values_ = [MISSING] * len(self.categorical_columns_)
-            self.categories_ = [[str(v) for v in cats] for cats in encoder.categories_]
-        else:
-            self.fill_values_, self.categories_ = [], []
-
-    def _set_quantiles(self, read, features):
-        """``quantiles_`` and ``quantile_rows_``: the knots of the imputed numeric features."""
-        self.quantiles_, self.quantile_rows_ = None, None
-        if self.scaling != "quantile" or not features:
-            return
-        columns = [np.asarray(read.frame[f], dtype=np.float64) for f in features]
-        imputed = np.column_stack([np.where(np.isnan(c), m, c)
-                                   for c, m in zip(columns, self.medians_, strict=True)])
-        self.quantiles_, self.quantile_rows_ = fit_knots(imputed), int(imputed.shape[0])
 
     def _set_names_out(self):
         """``feature_names_out_`` and the raw column each comes from (``feature_groups_``)."""

@@ -1,0 +1,96 @@
+"""The scikit-learn blocks a :class:`~ridgeback.tabular.preprocessing.Preprocessor` fits, and
+the plain numbers read off them.
+
+Fitted on the training rows: numeric features ``SimpleImputer(strategy="median")`` then the
+scaling (:mod:`.scalings`: ``StandardScaler``, ``RobustScaler`` and the smooth clip, or nothing
+for ``"quantile"``, whose knots :func:`fit_quantiles` reads off the imputed columns), missing
+indicators, categorical columns imputed with ``MISSING`` then one-hot. The Preprocessor keeps
+the numbers (:func:`read_statistics`) and applies them itself; the fitted ``ColumnTransformer``
+stays as ``column_transformer_``, which the tests compare its output with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .quantiles import fit_knots
+from .scalings import smooth_clip
+
+__all__ = ["MISSING", "Statistics", "fit_blocks", "read_statistics", "fit_quantiles"]
+
+#: the level a missing categorical value becomes, and the suffix of a missing-indicator column
+MISSING = "<missing>"
+
+
+def fit_blocks(scaling, read, features, indicators):
+    """The scikit-learn blocks fitted on the training columns (None when there are none): numeric
+    (impute, scale; impute only for ``"quantile"``, whose knots :func:`fit_quantiles` reads off
+    the imputed columns), missing indicators, categorical (impute ``MISSING``, one-hot)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import MissingIndicator, SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, RobustScaler, StandardScaler
+
+    clip = FunctionTransformer(smooth_clip, feature_names_out="one-to-one")
+    scaler = {"standard": [StandardScaler()], "robust": [RobustScaler(), clip], "quantile": []}[scaling]
+    categorical = read.categorical
+    data = pd.DataFrame({c: pd.Series(read.frame[c], dtype=read.frame[c].dtype)
+                         for c in features + categorical})
+    transformers = []
+    if features:
+        transformers.append(("num", make_pipeline(
+            SimpleImputer(strategy="median", keep_empty_features=True), *scaler), features))
+    if indicators:
+        transformers.append(("ind", MissingIndicator(features="all"), indicators))
+    if categorical:
+        transformers.append(("cat", make_pipeline(
+            SimpleImputer(strategy="constant", fill_value=MISSING, keep_empty_features=True),
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64)), categorical))
+    if not transformers:
+        return None
+    return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0).fit(data)
+
+
+
+@dataclass
+class Statistics:
+    """What the Preprocessor applies at transform time, per numeric feature (``medians``,
+    ``means``, ``scales``) and per categorical column (``fill_values``, ``categories``)."""
+
+    medians: list
+    means: list
+    scales: list
+    fill_values: list
+    categories: list
+
+
+def read_statistics(ct, scaling: str, n_numeric: int, n_categorical: int) -> Statistics:
+    """The fitted medians, centres, scales and categories of ``ct`` (:func:`fit_blocks`) as plain lists."""
+    medians, means, scales = [], [], []
+    if n_numeric:
+        imputer, *fitted = (step for _, step in ct.named_transformers_["num"].steps[:2])
+        medians = [float(v) for v in imputer.statistics_]
+        if fitted:
+            centre = fitted[0].mean_ if scaling == "standard" else fitted[0].center_
+            means = [float(v) for v in centre]
+            scales = [float(v) for v in fitted[0].scale_]
+        else:  # quantile: the knots do it all
+            means, scales = [0.0] * len(medians), [1.0] * len(medians)
+    fill_values, categories = [], []
+    if n_categorical:
+        encoder = ct.named_transformers_["cat"].steps[1][1]
+        fill_values = [MISSING] * n_categorical
+        categories = [[str(v) for v in cats] for cats in encoder.categories_]
+    return Statistics(medians, means, scales, fill_values, categories)
+
+
+def fit_quantiles(scaling: str, read, features: list, medians: list):
+    """``(knots, rows)`` of the imputed numeric features with quantile scaling, else ``(None, None)``."""
+    if scaling != "quantile" or not features:
+        return None, None
+    columns = [np.asarray(read.frame[f], dtype=np.float64) for f in features]
+    imputed = np.column_stack([np.where(np.isnan(c), m, c) for c, m in zip(columns, medians, strict=True)])
+    return fit_knots(imputed), int(imputed.shape[0])
