@@ -214,3 +214,41 @@ def test_a_linear_best_candidate_is_never_averaged_with_the_linear_baseline(hidd
                                         "std_score": 0.05}])
     assert _baseline_choice(result, average=True) == expected
     assert _baseline_choice(result) == "network"
+
+
+def test_clearly_better_needs_a_paired_gain_above_its_standard_error():
+    from ridgeback.selection.rules import clearly_better
+
+    # a steady gain of 0.01 on every fold counts; the same mean from one lucky fold does not
+    assert clearly_better([0.81, 0.71, 0.91, 0.61], [0.80, 0.70, 0.90, 0.60])[0]
+    better, gain, error = clearly_better([0.84, 0.70, 0.90, 0.60], [0.80, 0.70, 0.90, 0.60])
+    assert not better and gain == pytest.approx(0.01) and error == pytest.approx(0.01)
+    assert not clearly_better([0.5, 0.5], [0.5, 0.5])[0]  # a tie is no gain
+    assert not clearly_better([0.9, float("nan")], [0.1, 0.1])[0]  # a failed fold decides nothing
+    assert not clearly_better([0.9], [0.1])[0]  # one fold: no error to compare with
+
+
+@pytest.mark.parametrize("effect, role", [(3.0, "categorical"), (0.0, "numeric")])
+def test_tune_one_hots_group_codes_only_when_the_linear_model_clearly_gains(tmp_path, capsys, effect, role):
+    """A county whose groups differ (by 3 standard deviations) is one-hot; a county that says
+    nothing is read as a number. The report says which and why."""
+    from ridgeback.cli import main
+
+    rng = np.random.default_rng(0)
+    n = 240
+    county = rng.choice(np.arange(100, 160, 2), size=n)  # 30 codes, 8 rows each
+    levels = {c: rng.normal() * effect for c in np.unique(county)}
+    x = rng.normal(size=n)
+    y = x + np.array([levels[c] for c in county]) + rng.normal(scale=0.5, size=n)
+    path = tmp_path / "groups.csv"
+    pd.DataFrame({"county": county, "x": x, "y": y}).to_csv(path, index=False)
+    out = tmp_path / "run"
+    code = main(["tune", str(path), "--target", "y", "--grid", "l2=1e-4", "--epochs", "2", "--hidden", "4",
+                 "--cv", "4", "--out", str(out), "--json", "--quiet"])
+    text, _ = capsys.readouterr()
+    assert code == 0
+    plan = {c["column"]: c for c in json.loads(text)["plan"]}
+    assert plan["county"]["role"] == role
+    decided = "one-hot" if role == "categorical" else "read as numbers"
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert f"county: integer codes of groups, {decided}." in report

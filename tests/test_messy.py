@@ -298,6 +298,67 @@ def test_row_numbers_are_identifiers_but_years_ranks_and_permutations_are_featur
     assert by["obs"].reason == "identifier: distinct consecutive integers in row order"
 
 
+def test_integer_group_codes_are_categories_and_quantities_stay_numbers():
+    """Integers named like a group whose values repeat (a county, a town id, a ZIP code) are
+    one-hot: as numbers their order means nothing. Years of schooling, a town's size, ages and
+    codes too rare or too many to tell apart stay numbers."""
+    n = 400
+    rng = np.random.default_rng(2)
+    county = rng.choice(np.arange(1, 198, 2), size=n)  # 99 odd codes, about 4 rows each
+    df = pd.DataFrame({
+        "county": county, "townid": rng.integers(1, 90, n), "ZipCode": rng.choice([98001, 98052, 98103], n),
+        "school_id": rng.integers(0, 40, n).astype(float),
+        "state": np.where(rng.random(n) < 0.1, np.nan, rng.choice([6.0, 41.0], n)),  # codes with holes
+        "school": rng.integers(8, 20, n), "town": rng.integers(1, 6, n), "age": rng.integers(18, 80, n),
+        "region": np.arange(n),  # unique: no group repeats
+        "district": rng.integers(0, 300, n),  # 300 possible levels in 400 rows: under two rows each
+        "industry": rng.normal(size=n).round(2) * 100 + 0.5,  # not integers
+        "paid": rng.integers(0, 50, n), "valid": rng.integers(0, 2, n) == 1,
+    })
+    by = {c.column: c for c in plan_columns(df).columns}
+    assert {name for name, c in by.items() if c.role == "categorical"} == {
+        "county", "townid", "ZipCode", "school_id", "state", "valid"}
+    assert by["county"].reason == (f"group codes: integers named like a group, {by['county'].cardinality} "
+                                   "levels of 4 rows on average (--numeric county to read them as numbers)")
+    assert by["school"].role == by["town"].role == by["age"].role == by["paid"].role == "numeric"
+    assert by["district"].role == by["industry"].role == "numeric"
+    assert plan_columns(df, numeric=["county"]).columns[0].role == "numeric"  # the override wins
+
+
+def test_group_codes_one_hot_each_group_and_read_codes_at_predict_time():
+    rng = np.random.default_rng(3)
+    county = rng.choice([11, 13, 17, 19, 23], size=200)
+    X = pd.DataFrame({"county": county, "x": rng.normal(size=200)})
+    pre = Preprocessor().fit(X)
+    assert [name for name in pre.get_feature_names_out() if name.startswith("county=")] == [
+        "county=11", "county=13", "county=17", "county=19", "county=23"]
+    # the same codes arriving as floats (a missing value elsewhere in the column) encode alike
+    again = X.assign(county=X["county"].astype(float))
+    np.testing.assert_array_equal(pre.transform(again), pre.transform(X))
+
+
+def test_group_codes_false_reads_them_as_numbers_and_is_saved_with_the_model():
+    rng = np.random.default_rng(4)
+    X = pd.DataFrame({"county": rng.choice([11, 13, 17, 19, 23], size=100), "x": rng.normal(size=100)})
+    (county, _), = [(c, None) for c in plan_columns(X, group_codes=False).columns if c.column == "county"]
+    assert county.role == "numeric" and county.reason == (
+        "integers named like a group (5 levels of 20 rows on average), read as numbers (group_codes=False)")
+    pre = Preprocessor(group_codes=False).fit(X)
+    assert pre.get_feature_names_out().tolist() == ["county", "x"]
+    config = pre.get_config()
+    assert config["params"]["group_codes"] is False
+    loaded = Preprocessor.from_config(config, pre.get_arrays())
+    assert loaded.group_codes is False and "group_codes=False" in repr(loaded)
+    np.testing.assert_array_equal(loaded.transform(X), pre.transform(X))
+    del config["params"]["group_codes"]  # a model saved before the parameter: its default
+    assert Preprocessor.from_config(config, pre.get_arrays()).group_codes is True
+    config["params"]["group_codes"] = "no"
+    with pytest.raises(ValueError, match="group_codes true or false"):
+        Preprocessor.from_config(config, pre.get_arrays())
+    with pytest.raises(ValueError, match="Received: group_codes='no'"):
+        Preprocessor(group_codes="no").fit(X)
+
+
 def test_levels_written_as_numbers_and_words_are_categories_not_refused():
     # R writes a factor such as Cars93's Cylinders as its levels: 3, 4, 5, 6, 8 and 'rotary'
     cylinders = ["4"] * 49 + ["6"] * 31 + ["8"] * 7 + ["3"] * 3 + ["5"] * 2 + ["rotary"]

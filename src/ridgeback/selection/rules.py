@@ -1,5 +1,6 @@
 r"""The selection rules: candidates ranked by mean score, how regularized each candidate is, the
-one-standard-error choice, and the choice between the best network and the linear baseline.
+one-standard-error choice, the choice between the best network and the linear baseline, and
+whether one set of fold scores clearly beats another.
 
 Scores are "higher is better". A candidate whose folds did not all finish (a diverged fit
 scores NaN) has a NaN mean: it ranks last and is never chosen.
@@ -13,7 +14,8 @@ import numpy as np
 
 from ..estimators.hyperparams import PARAMETERS, regularizing
 
-__all__ = ["score_ranks", "one_se_index", "regularization_rank", "baseline_choice", "REGULARIZATION_PARAMS"]
+__all__ = ["score_ranks", "one_se_index", "regularization_rank", "baseline_choice", "clearly_better",
+           "REGULARIZATION_PARAMS"]
 
 #: parameter -> 1 when larger values regularize more (``l2``), -1 when smaller ones do
 #: (``max_norm``, layer sizes): the hyper-parameter table's ``regularizes`` column
@@ -96,6 +98,28 @@ def baseline_choice(network, linear, n_folds, *, average=False) -> str:
     if average and known and abs(net_mean - lin_mean) <= winner_std / np.sqrt(n_folds):
         return "average"
     return "linear" if lin_mean > net_mean else "network"
+
+
+def clearly_better(scores, against) -> tuple[bool, float, float]:
+    r"""Whether the fold scores ``scores`` beat ``against`` (the same folds, higher is better) by
+    more than one standard error of their paired difference, with that mean and error.
+
+    With :math:`d_k = s_k - t_k` over the :math:`K` folds: better when
+    :math:`\bar d > \operatorname{sd}(d)/\sqrt{K}`. Paired, the folds' shared difficulty
+    cancels, so a small steady gain counts and a large noisy one does not.
+
+    Examples
+    --------
+    >>> clearly_better([0.80, 0.85, 0.83], [0.75, 0.80, 0.79])[0]
+    True
+    >>> clearly_better([0.80, 0.70, 0.90], [0.75, 0.80, 0.79])[0]
+    False
+    """
+    d = np.asarray(scores, dtype=np.float64) - np.asarray(against, dtype=np.float64)
+    if d.size < 2 or not np.all(np.isfinite(d)):
+        return False, float(np.mean(d)) if d.size else float("nan"), float("nan")
+    mean, error = float(d.mean()), float(d.std(ddof=1) / np.sqrt(d.size))
+    return mean > error, mean, error
 
 
 def _strength(name, value) -> float:

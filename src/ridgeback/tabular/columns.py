@@ -12,7 +12,10 @@ numeric    numbers (or text that is all numbers, also written with      impute t
 categorical at most ``cardinality_threshold`` levels (bool, strings,     one-hot; missing is a level
            codes such as ZIP+4 ``98112-4729``, numbers and words that
            repeat as levels do: ``4``, ``6``, ``rotary``; ``Male``,
-           `` male`` and ``MALE`` are one level when spelled several ways)
+           `` male`` and ``MALE`` are one level when spelled several ways);
+           or integer group codes: a name such as ``county``, ``zipcode``,
+           ``townid`` or ``school_id``, each value in two rows or more on
+           average, at most ``GROUP_MAX_LEVELS`` of them
 text       more levels than that: free text, names, many codes          hashed character n-grams,
                                                                         tf-idf, SVD (fixed width)
 datetime   ISO 8601 timestamps, a datetime dtype, or dates written      year, month, day of week,
@@ -55,8 +58,8 @@ from .formats import (
 )
 from .spellings import FOLD, count_levels, describe_spellings, spelling_variants
 
-__all__ = ["ROLES", "OVERRIDES", "CARDINALITY_THRESHOLD", "ColumnPlan", "Plan", "plan_columns",
-           "check_overrides", "NotANumberError"]
+__all__ = ["ROLES", "OVERRIDES", "CARDINALITY_THRESHOLD", "GROUP_MAX_LEVELS", "ColumnPlan", "Plan",
+           "plan_columns", "check_overrides", "NotANumberError"]
 
 ROLES = ("numeric", "categorical", "text", "datetime", "id", "drop")
 #: override argument -> role it forces
@@ -70,6 +73,8 @@ NUMERIC_SHARE = 0.5
 #: most ``cardinality_threshold`` distinct values, each held by this many rows on average; otherwise
 #: a word among its numbers is refused, naming the row
 LEVEL_REPEATS = 2
+#: integer codes of groups (a county, a town, a school class) are one-hot up to this many levels
+GROUP_MAX_LEVELS = 200
 #: nearly all values distinct: an identifier (with no spaces) rather than a category
 ID_UNIQUE_SHARE = 0.95
 _ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid|rownames?|index|idx)$|^unnamed: ?\d+$|^$", re.IGNORECASE)
@@ -78,10 +83,20 @@ _ORDINAL_NAME = re.compile(r"(^|[_\s.-])(year|yr|time|t|month|week|day|date|peri
                            r"season|rank|ranking|age)s?$", re.IGNORECASE)
 #: camelCase names of identifiers (CustomerID, userId, orderKey), case-sensitive: "paid" is none
 _CAMEL_ID = re.compile(r"[a-z0-9](Id|ID|Key|Uuid|UUID|Guid|GUID)$")
+#: names of the groups that integer codes stand for: as a number such a code's order means nothing
+#: (county 37 is not between 36 and 38), while the groups differ; whole words at the end of the
+#: name, or a word run into "id" or "code" (townid, zipcode, CountyCode). Not "school", "town" or
+#: "city": econometric tables use them for years of schooling and the size of a town
+_GROUP_NAME = re.compile(
+    r"(^|[_\s.-])(county|state|country|region|district|zip|zipcode|postcode|fips|municipality|province|"
+    r"commune|village|class|firm|company|store|industry|occupation|code)s?$"
+    r"|^[a-z]{3,}(id|code)$|[a-z0-9](Code|CODE)$", re.IGNORECASE)
 _SAMPLE = 2000
 #: how the reason begins of a column that a few of its values make categorical among numbers:
 #: codes such as ZIP+4 ``98112-4729``, or levels such as ``rotary`` (:meth:`Plan.decided_by_few`)
 _CODES, _LEVELS = "codes:", "levels:"
+#: how the reason begins of integer codes of groups made categorical (:meth:`Plan.group_codes`)
+_GROUPS = "group codes:"
 
 
 class NotANumberError(ValueError):
@@ -126,6 +141,11 @@ class Plan:
         fold's, would read the column as numbers."""
         return [c.column for c in self.columns
                 if c.role == "categorical" and c.reason.startswith((_CODES, _LEVELS))]
+
+    def group_codes(self) -> list:
+        """The integer columns made categorical as codes of groups (a county, a town id): the
+        ones ``ridgeback tune`` checks against reading them as numbers."""
+        return [c.column for c in self.columns if c.role == "categorical" and c.reason.startswith(_GROUPS)]
 
     def formats(self) -> dict:
         """``{column: format}``: how each column's values are written (``ColumnPlan.format``)."""
@@ -221,6 +241,17 @@ def _id_named(name: str) -> bool:
     return bool(_ID_NAME.search(name) or _CAMEL_ID.search(name))
 
 
+def _group_codes(name: str, present: pd.Series, n_distinct: int) -> bool:
+    """Integers named like a group (``county``, ``townid``, ``school_id``, ``ZipCode``), each
+    value in :data:`LEVEL_REPEATS` rows or more on average, at most :data:`GROUP_MAX_LEVELS`."""
+    if not (_GROUP_NAME.search(name) or _id_named(name)) or n_distinct > GROUP_MAX_LEVELS:
+        return False
+    if LEVEL_REPEATS * n_distinct > len(present):
+        return False
+    values = present.to_numpy(dtype=np.float64)
+    return bool(np.all(values == np.round(values)))
+
+
 def _has_space(present: pd.Series) -> bool:
     return bool(present.iloc[:_SAMPLE].astype(str).str.contains(r"\s", regex=True).any())
 
@@ -239,7 +270,7 @@ def _row(name, role, n_distinct, missing, reason, coerced=0, fmt=""):
     return ColumnPlan(name, role, int(n_distinct), float(missing), action, reason, int(coerced), fmt)
 
 
-def _decide(name, series, threshold) -> tuple:
+def _decide(name, series, threshold, group_codes=True) -> tuple:
     """(role, reason) for one column without overrides."""
     n = len(series)
     present = series.dropna()
@@ -261,6 +292,13 @@ def _decide(name, series, threshold) -> tuple:
             # and not a count of years or a rank by its name
             if bool(np.all(np.diff(values) == 1)) and not _ORDINAL_NAME.search(name):
                 return "id", "identifier: distinct consecutive integers in row order"
+        if series.dtype.kind != "b" and _group_codes(name, present, n_distinct):
+            levels = f"{n_distinct} levels of {len(present) / n_distinct:.0f} rows on average"
+            if not group_codes:
+                return "numeric", f"integers named like a group ({levels}), read as numbers " \
+                                  f"(group_codes=False)"
+            return "categorical", f"{_GROUPS} integers named like a group, {levels} (--numeric {name} to " \
+                                  f"read them as numbers)"
         return "numeric", ""
     if not is_categorical_dtype(series):
         return "unreadable", ""
@@ -302,8 +340,9 @@ def _decide(name, series, threshold) -> tuple:
 
 
 def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
-                 cardinality_threshold=CARDINALITY_THRESHOLD) -> Plan:
-    """Decide every column's role (see the module docstring); overrides win.
+                 cardinality_threshold=CARDINALITY_THRESHOLD, group_codes=True) -> Plan:
+    """Decide every column's role (see the module docstring); overrides win. With
+    ``group_codes=False`` integer group codes stay numeric (their reason says so).
 
     Raises
     ------
@@ -356,7 +395,7 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
                 missing += coerced / len(series)
             plan.columns.append(_row(name, role, distinct, missing, reason, coerced, fmt))
             continue
-        role, reason, *fmt = _decide(name, series, cardinality_threshold)
+        role, reason, *fmt = _decide(name, series, cardinality_threshold, group_codes)
         if role == "unreadable":
             raise ValueError(f"Column {name!r} has dtype {series.dtype}, which cannot be read as numbers, "
                              f"categories or dates; convert or drop it (drop=[{name!r}], --drop {name}). "

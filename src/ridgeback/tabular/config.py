@@ -98,7 +98,8 @@ def write_config(pre, arrays) -> dict:
         "params": {"drop": pre.drop, "categorical": pre.categorical, "numeric": pre.numeric,
                    "datetime": pre.datetime, "id": pre.id, "scaling": pre.scaling,
                    "cardinality_threshold": int(pre.cardinality_threshold),
-                   "memory_limit": None if pre.memory_limit is None else int(pre.memory_limit)},
+                   "memory_limit": None if pre.memory_limit is None else int(pre.memory_limit),
+                   "group_codes": bool(pre.group_codes)},
         "plan": pre.plan_.to_list(),
         "feature_names_in": list(pre.feature_names_in_),
         "input_kinds": dict(pre.input_kinds_),
@@ -168,8 +169,11 @@ def _with_params(cls, config):
     limit_ok = limit is None or (type(limit) is int and limit > 0)
     if type(threshold) is not int or threshold < 1 or not limit_ok:
         _fail("params", "a positive cardinality_threshold and memory_limit", params)
+    group_codes = params.get("group_codes", True)  # files written before the parameter: its default
+    if type(group_codes) is not bool:
+        _fail("params", "group_codes true or false", params)
     return cls(dtype=config["dtype"], scaling=params["scaling"], cardinality_threshold=threshold,
-               memory_limit=limit, **overrides)
+               memory_limit=limit, group_codes=group_codes, **overrides)
 
 
 def _plan(self, config):

@@ -96,6 +96,10 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     memory_limit : int or None
         Bytes the output matrix may take; None: a quarter of the machine's memory
         (:func:`~ridgeback.tabular.limits.default_memory_limit`). Checked before allocating.
+    group_codes : bool, default=True
+        Integer columns named like a group (``county``, ``townid``, ``school_id``) whose values
+        repeat are one-hot, as codes of groups; False reads them as numbers.
+        ``ridgeback tune`` chooses by cross-validating the linear baseline both ways.
 
     Attributes
     ----------
@@ -141,7 +145,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, dtype=np.float32, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
-                 scaling="standard", cardinality_threshold=CARDINALITY_THRESHOLD, memory_limit=None):
+                 scaling="standard", cardinality_threshold=CARDINALITY_THRESHOLD, memory_limit=None,
+                 group_codes=True):
         self.dtype = dtype
         self.drop = drop
         self.categorical = categorical
@@ -151,6 +156,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.scaling = scaling
         self.cardinality_threshold = cardinality_threshold
         self.memory_limit = memory_limit
+        self.group_codes = group_codes
 
     def _check_params(self):
         resolve_dtype(self.dtype)
@@ -160,6 +166,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         if isinstance(threshold, bool) or not isinstance(threshold, numbers.Integral) or threshold < 1:
             raise ValueError(f"`cardinality_threshold` must be an integer >= 1. "
                              f"Received: cardinality_threshold={threshold!r}")
+        if not isinstance(self.group_codes, (bool, np.bool_)):
+            raise ValueError(f"`group_codes` must be True or False. "
+                             f"Received: group_codes={self.group_codes!r}")
         limit = self.memory_limit
         bad_limit = isinstance(limit, bool) or not isinstance(limit, numbers.Real) or limit <= 0
         if limit is not None and bad_limit:
@@ -171,7 +180,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self._check_params()
         return plan_columns(as_frame(X), drop=self.drop, categorical=self.categorical, numeric=self.numeric,
                             datetime=self.datetime, id=self.id,
-                            cardinality_threshold=int(self.cardinality_threshold))
+                            cardinality_threshold=int(self.cardinality_threshold),
+                            group_codes=bool(self.group_codes))
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
@@ -400,6 +410,6 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         shown = [f"dtype={resolve_dtype(self.dtype).name!r}"]
         defaults = {"drop": None, "categorical": None, "numeric": None, "datetime": None, "id": None,
                     "scaling": "standard", "cardinality_threshold": CARDINALITY_THRESHOLD,
-                    "memory_limit": None}
+                    "memory_limit": None, "group_codes": True}
         shown += [f"{k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v]
         return f"Preprocessor({', '.join(shown)})"
