@@ -314,10 +314,12 @@ def test_integer_group_codes_are_categories_and_quantities_stay_numbers():
         "district": rng.integers(0, 300, n),  # 300 possible levels in 400 rows: under two rows each
         "industry": rng.normal(size=n).round(2) * 100 + 0.5,  # not integers
         "paid": rng.integers(0, 50, n), "valid": rng.integers(0, 2, n) == 1,
+        "afraid": rng.integers(0, 4, n), "placid": rng.integers(0, 4, n),  # moods rated 0-3, no groups
+        "countycode": rng.integers(0, 20, n), "prtyid": rng.integers(1, 6, n),
     })
     by = {c.column: c for c in plan_columns(df).columns}
     assert {name for name, c in by.items() if c.role == "categorical"} == {
-        "county", "townid", "ZipCode", "school_id", "state", "valid"}
+        "county", "townid", "ZipCode", "school_id", "state", "valid", "countycode", "prtyid"}
     assert by["county"].reason == (f"group codes: integers named like a group, {by['county'].cardinality} "
                                    "levels of 4 rows on average (--numeric county to read them as numbers)")
     assert by["school"].role == by["town"].role == by["age"].role == by["paid"].role == "numeric"

@@ -37,6 +37,9 @@ target, a class smaller than --cv), the same 3 past the limit, no exit 1. ``tune
 no exit 1; one exit 2 was a fold's message, not the user's (crimtab ``195.58``: a binary target
 with a class of one row, 41 to 1, whose held-out fold trained on one class), now refused by
 name before any fold is fitted.
+
+``tune --group-codes`` (2026-11-28, the tables whose columns other than the target hold integer
+group codes, one-hot when the linear baseline's cross-validation clearly gains): see QUALITY.md.
 """
 
 from __future__ import annotations
@@ -83,6 +86,16 @@ def tables(text: bool | None) -> list[tuple[str, object]]:
     return out
 
 
+def _group_codes(df) -> list:
+    """The integer group codes among ``df``'s columns but its last (the target)."""
+    from ridgeback.tabular.columns import plan_columns
+
+    try:
+        return plan_columns(df.iloc[:, :-1]).group_codes()
+    except ValueError:  # a column the plan refuses: the scan without --group-codes finds it
+        return []
+
+
 def run_one(main, command: str, csv: Path, target: str, out: Path, timeout: int,
             extra=()) -> tuple[object, str]:
     """``(exit code or "timeout" / "exception", the stderr's last line)`` of one command (with the
@@ -118,6 +131,9 @@ def main(argv=None) -> int:
     ap.add_argument("--extra", default="", help="more arguments for the command, e.g. '--ensemble folds'")
     ap.add_argument("--without-text", action="store_true",
                     help="tune: the tables without a text column instead of those with one")
+    ap.add_argument("--group-codes", action="store_true",
+                    help="tune: every table (text or not) whose columns other than the target hold integer "
+                         "group codes (Plan.group_codes: county, townid...), the path that one-hots them")
     args = ap.parse_args(argv)
     extra = shlex.split(args.extra)
     k, n = (int(v) for v in args.part.split("/"))
@@ -127,8 +143,10 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGALRM, _alarm)
     counts = collections.Counter()
     with tempfile.TemporaryDirectory(prefix="rb-scan-") as tmp:
-        text = (not args.without_text) if args.command == "tune" else None
+        text = (not args.without_text) if args.command == "tune" and not args.group_codes else None
         for name, df in tables(text)[k::n]:
+            if args.group_codes and not _group_codes(df):
+                continue
             csv = Path(tmp) / f"{name}.csv"
             df.to_csv(csv, index=False)
             targets = dict.fromkeys([str(df.columns[-1]), *([str(df.columns[0])] if args.both_ends else [])])

@@ -84,13 +84,17 @@ _ORDINAL_NAME = re.compile(r"(^|[_\s.-])(year|yr|time|t|month|week|day|date|peri
 #: camelCase names of identifiers (CustomerID, userId, orderKey), case-sensitive: "paid" is none
 _CAMEL_ID = re.compile(r"[a-z0-9](Id|ID|Key|Uuid|UUID|Guid|GUID)$")
 #: names of the groups that integer codes stand for: as a number such a code's order means nothing
-#: (county 37 is not between 36 and 38), while the groups differ; whole words at the end of the
-#: name, or a word run into "id" or "code" (townid, zipcode, CountyCode). Not "school", "town" or
-#: "city": econometric tables use them for years of schooling and the size of a town
+#: (county 37 is not between 36 and 38), while the groups differ. A whole word at the end of the
+#: name (``county``, ``us_state``), a group run into "id" or "code" (``townid``, ``countycode``;
+#: not any word: ``afraid`` and ``placid`` are moods), or "Code" in camelCase (``ZipCode``). Not
+#: "school", "town" or "city" alone: econometric tables use them for years of schooling and the
+#: size of a town
 _GROUP_NAME = re.compile(
     r"(^|[_\s.-])(county|state|country|region|district|zip|zipcode|postcode|fips|municipality|province|"
     r"commune|village|class|firm|company|store|industry|occupation|code)s?$"
-    r"|^[a-z]{3,}(id|code)$|[a-z0-9](Code|CODE)$", re.IGNORECASE)
+    r"|^[a-z]*(county|state|country|region|district|town|city|school|class|firm|company|store|village|"
+    r"household|family|person|subject|patient|user|customer|party|prty|team|group|site|plant|choice)(id|code)$"
+    r"|[a-z0-9](Code|CODE)$", re.IGNORECASE)
 _SAMPLE = 2000
 #: how the reason begins of a column that a few of its values make categorical among numbers:
 #: codes such as ZIP+4 ``98112-4729``, or levels such as ``rotary`` (:meth:`Plan.decided_by_few`)
