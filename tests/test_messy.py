@@ -355,10 +355,40 @@ def test_group_codes_false_reads_them_as_numbers_and_is_saved_with_the_model():
     del config["params"]["group_codes"]  # a model saved before the parameter: its default
     assert Preprocessor.from_config(config, pre.get_arrays()).group_codes is True
     config["params"]["group_codes"] = "no"
-    with pytest.raises(ValueError, match="group_codes true or false"):
+    with pytest.raises(ValueError, match="group_codes and clip true or false"):
         Preprocessor.from_config(config, pre.get_arrays())
     with pytest.raises(ValueError, match="Received: group_codes='no'"):
         Preprocessor(group_codes="no").fit(X)
+
+
+def test_numeric_features_are_clipped_to_their_training_range():
+    """A value beyond what training saw (a data error: a mileage ten times any other) is clipped
+    to the training range after scaling, as MinMaxScaler(clip=True) does; clip=False keeps it."""
+    rng = np.random.default_rng(5)
+    train = pd.DataFrame({"miles": rng.uniform(4.0, 11.0, 200), "k": rng.choice(["a", "b"], 200)})
+    new = pd.DataFrame({"miles": [26.1, -3.0, 7.5, np.nan], "k": ["a", "b", "a", "b"]})
+    pre = Preprocessor().fit(train)
+    z = pre.transform(new)[:, 0]
+    edges = (train["miles"].to_numpy() - pre.means_[0]) / pre.scales_[0]
+    assert pre.lows_ == pytest.approx([edges.min()]) and pre.highs_ == pytest.approx([edges.max()])
+    np.testing.assert_allclose(z[:2], [edges.max(), edges.min()], rtol=1e-6)
+    np.testing.assert_allclose(z[2:], (np.array([7.5, pre.medians_[0]]) - pre.means_[0]) / pre.scales_[0],
+                               rtol=1e-6)
+    free = Preprocessor(clip=False).fit(train)
+    far = (26.1 - free.means_[0]) / free.scales_[0]
+    assert free.lows_ is None and free.transform(new)[0, 0] == pytest.approx(far)
+    # the range travels with the model; a model saved before clipping (no range) clips nothing
+    config = pre.get_config()
+    loaded = Preprocessor.from_config(config, pre.get_arrays())
+    np.testing.assert_array_equal(loaded.transform(new), pre.transform(new))
+    del config["numeric"]["lows"], config["numeric"]["highs"]
+    older = Preprocessor.from_config(config, pre.get_arrays())
+    assert older.lows_ is None and older.transform(new)[0, 0] > edges.max() + 1
+    config["numeric"]["lows"], config["numeric"]["highs"] = [1.0], [0.0]
+    with pytest.raises(ValueError, match="each low at most its high"):
+        Preprocessor.from_config(config, pre.get_arrays())
+    with pytest.raises(ValueError, match="Received: clip='yes'"):
+        Preprocessor(clip="yes").fit(train)
 
 
 def test_levels_written_as_numbers_and_words_are_categories_not_refused():

@@ -62,6 +62,12 @@ def _numbers(self, num, k):
     self.medians_ = _number_list("numeric.medians", num.get("medians"), k)
     self.means_ = _number_list("numeric.means", num.get("means"), k)
     self.scales_ = _number_list("numeric.scales", num.get("scales"), k, positive=True)
+    self.lows_ = self.highs_ = None  # written before clipping, or clip=False: nothing is clipped
+    if "lows" in num or "highs" in num:
+        self.lows_ = _number_list("numeric.lows", num.get("lows"), k)
+        self.highs_ = _number_list("numeric.highs", num.get("highs"), k)
+        if any(lo > hi for lo, hi in zip(self.lows_, self.highs_, strict=True)):
+            _fail("numeric.lows/highs", "each low at most its high", (self.lows_, self.highs_))
 
 
 def _legacy(cls, config, num, cat):
@@ -99,7 +105,7 @@ def write_config(pre, arrays) -> dict:
                    "datetime": pre.datetime, "id": pre.id, "scaling": pre.scaling,
                    "cardinality_threshold": int(pre.cardinality_threshold),
                    "memory_limit": None if pre.memory_limit is None else int(pre.memory_limit),
-                   "group_codes": bool(pre.group_codes)},
+                   "group_codes": bool(pre.group_codes), "clip": bool(pre.clip)},
         "plan": pre.plan_.to_list(),
         "feature_names_in": list(pre.feature_names_in_),
         "input_kinds": dict(pre.input_kinds_),
@@ -109,6 +115,7 @@ def write_config(pre, arrays) -> dict:
                     "medians": list(pre.medians_), "means": list(pre.means_),
                     "scales": list(pre.scales_),
                     "indicators": list(pre.indicator_features_),
+                    **({} if pre.lows_ is None else {"lows": list(pre.lows_), "highs": list(pre.highs_)}),
                     **({} if pre.quantiles_ is None else {"quantile_rows": int(pre.quantile_rows_)})},
         "datetime": {"columns": list(pre.datetime_columns_),
                      "parts": [list(p) for p in pre.datetime_parts_]},
@@ -169,11 +176,11 @@ def _with_params(cls, config):
     limit_ok = limit is None or (type(limit) is int and limit > 0)
     if type(threshold) is not int or threshold < 1 or not limit_ok:
         _fail("params", "a positive cardinality_threshold and memory_limit", params)
-    group_codes = params.get("group_codes", True)  # files written before the parameter: its default
-    if type(group_codes) is not bool:
-        _fail("params", "group_codes true or false", params)
+    flags = {name: params.get(name, True) for name in ("group_codes", "clip")}  # older files: defaults
+    if any(type(v) is not bool for v in flags.values()):
+        _fail("params", "group_codes and clip true or false", params)
     return cls(dtype=config["dtype"], scaling=params["scaling"], cardinality_threshold=threshold,
-               memory_limit=limit, group_codes=group_codes, **overrides)
+               memory_limit=limit, **flags, **overrides)
 
 
 def _plan(self, config):

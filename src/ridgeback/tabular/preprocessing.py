@@ -96,6 +96,12 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     memory_limit : int or None
         Bytes the output matrix may take; None: a quarter of the machine's memory
         (:func:`~ridgeback.tabular.limits.default_memory_limit`). Checked before allocating.
+    clip : bool, default=True
+        Clip each numeric feature of the rows to transform to the range it had on the training
+        rows (imputed and scaled: ``lows_``, ``highs_``), as scikit-learn's
+        ``MinMaxScaler(clip=True)`` does. A network extrapolates beyond that range without bound
+        (a tree does not): one value far out, a data error such as a mileage ten times any seen,
+        would move its prediction as far.
     group_codes : bool, default=True
         Integer columns named like a group (``county``, ``townid``, ``school_id``) whose values
         repeat are one-hot, as codes of groups; False reads them as numbers.
@@ -146,7 +152,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
 
     def __init__(self, dtype=np.float32, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
                  scaling="standard", cardinality_threshold=CARDINALITY_THRESHOLD, memory_limit=None,
-                 group_codes=True):
+                 group_codes=True, clip=True):
         self.dtype = dtype
         self.drop = drop
         self.categorical = categorical
@@ -157,6 +163,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.cardinality_threshold = cardinality_threshold
         self.memory_limit = memory_limit
         self.group_codes = group_codes
+        self.clip = clip
 
     def _check_params(self):
         resolve_dtype(self.dtype)
@@ -166,9 +173,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         if isinstance(threshold, bool) or not isinstance(threshold, numbers.Integral) or threshold < 1:
             raise ValueError(f"`cardinality_threshold` must be an integer >= 1. "
                              f"Received: cardinality_threshold={threshold!r}")
-        if not isinstance(self.group_codes, (bool, np.bool_)):
-            raise ValueError(f"`group_codes` must be True or False. "
-                             f"Received: group_codes={self.group_codes!r}")
+        for name in ("group_codes", "clip"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"`{name}` must be True or False. Received: {name}={getattr(self, name)!r}")
         limit = self.memory_limit
         bad_limit = isinstance(limit, bool) or not isinstance(limit, numbers.Real) or limit <= 0
         if limit is not None and bad_limit:
@@ -205,7 +212,19 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.quantiles_, self.quantile_rows_ = fit_quantiles(self.scaling, read, features, self.medians_)
         self.text_states_ = [fit_text(read.text_values[name], seed=0) for name in read.text]
         self._set_names_out()
+        self._set_range(df)
         return self
+
+    def _set_range(self, df):
+        """``lows_`` and ``highs_``: each numeric feature's range on the training rows, imputed and
+        scaled, which :meth:`transform` clips to (None with ``clip=False``)."""
+        self.lows_ = self.highs_ = None
+        if not self.clip or not self.numeric_features_:
+            return
+        block = np.empty((df.shape[0], len(self.numeric_features_) + len(self.indicator_features_)))
+        self._encode_numeric(df, {str(c): c for c in df.columns}, {}, block)
+        scaled = block[:, :len(self.numeric_features_)]
+        self.lows_, self.highs_ = scaled.min(axis=0).tolist(), scaled.max(axis=0).tolist()
 
     def _set_columns(self, plan, names, read, features, indicators):
         self.plan_ = plan
@@ -345,6 +364,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             column /= self.scales_[j]
             if self.scaling == "robust":
                 column = smooth_clip(column)
+            if getattr(self, "lows_", None) is not None:  # a model saved before clipping: none
+                np.clip(column, self.lows_[j], self.highs_[j], out=column)
             out[:, j] = column
         offset = len(self.numeric_sources_)
         for feature in self.indicator_features_:
@@ -410,6 +431,6 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         shown = [f"dtype={resolve_dtype(self.dtype).name!r}"]
         defaults = {"drop": None, "categorical": None, "numeric": None, "datetime": None, "id": None,
                     "scaling": "standard", "cardinality_threshold": CARDINALITY_THRESHOLD,
-                    "memory_limit": None, "group_codes": True}
+                    "memory_limit": None, "group_codes": True, "clip": True}
         shown += [f"{k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v]
         return f"Preprocessor({', '.join(shown)})"
