@@ -361,19 +361,25 @@ def test_group_codes_false_reads_them_as_numbers_and_is_saved_with_the_model():
         Preprocessor(group_codes="no").fit(X)
 
 
-def test_numeric_features_are_clipped_to_their_training_range():
-    """A value beyond what training saw (a data error: a mileage ten times any other) is clipped
-    to the training range after scaling, as MinMaxScaler(clip=True) does; clip=False keeps it."""
+def test_numeric_features_are_clipped_to_their_training_range_widened_by_half():
+    """A value far beyond what training saw (a data error: a mileage 2.4 ranges above any other)
+    is clipped to the training range widened by half its width, after scaling; a value a little
+    beyond keeps its extrapolation; clip=False keeps every value."""
+    from ridgeback.tabular.preprocessing import CLIP_MARGIN
+
+    assert CLIP_MARGIN == 0.5
     rng = np.random.default_rng(5)
-    train = pd.DataFrame({"miles": rng.uniform(4.0, 11.0, 200), "k": rng.choice(["a", "b"], 200)})
-    new = pd.DataFrame({"miles": [26.1, -3.0, 7.5, np.nan], "k": ["a", "b", "a", "b"]})
+    miles = np.concatenate([[4.0, 11.0], rng.uniform(4.0, 11.0, 198)])  # the range is 4 to 11
+    train = pd.DataFrame({"miles": miles, "k": rng.choice(["a", "b"], 200)})
+    new = pd.DataFrame({"miles": [26.1, -3.0, 13.0, 7.5, np.nan], "k": ["a", "b", "a", "b", "a"]})
     pre = Preprocessor().fit(train)
     z = pre.transform(new)[:, 0]
-    edges = (train["miles"].to_numpy() - pre.means_[0]) / pre.scales_[0]
-    assert pre.lows_ == pytest.approx([edges.min()]) and pre.highs_ == pytest.approx([edges.max()])
-    np.testing.assert_allclose(z[:2], [edges.max(), edges.min()], rtol=1e-6)
-    np.testing.assert_allclose(z[2:], (np.array([7.5, pre.medians_[0]]) - pre.means_[0]) / pre.scales_[0],
-                               rtol=1e-6)
+
+    def scaled(v):
+        return (np.asarray(v, dtype=float) - pre.means_[0]) / pre.scales_[0]
+
+    assert pre.lows_ == pytest.approx(scaled([0.5])) and pre.highs_ == pytest.approx(scaled([14.5]))
+    np.testing.assert_allclose(z, scaled([14.5, 0.5, 13.0, 7.5, pre.medians_[0]]), rtol=1e-5)
     free = Preprocessor(clip=False).fit(train)
     far = (26.1 - free.means_[0]) / free.scales_[0]
     assert free.lows_ is None and free.transform(new)[0, 0] == pytest.approx(far)
@@ -383,7 +389,7 @@ def test_numeric_features_are_clipped_to_their_training_range():
     np.testing.assert_array_equal(loaded.transform(new), pre.transform(new))
     del config["numeric"]["lows"], config["numeric"]["highs"]
     older = Preprocessor.from_config(config, pre.get_arrays())
-    assert older.lows_ is None and older.transform(new)[0, 0] > edges.max() + 1
+    assert older.lows_ is None and older.transform(new)[0, 0] == pytest.approx(scaled([26.1])[0])
     config["numeric"]["lows"], config["numeric"]["highs"] = [1.0], [0.0]
     with pytest.raises(ValueError, match="each low at most its high"):
         Preprocessor.from_config(config, pre.get_arrays())

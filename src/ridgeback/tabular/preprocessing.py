@@ -66,7 +66,13 @@ from .values import (
     training_frame,
 )
 
-__all__ = ["Preprocessor", "MISSING"]
+__all__ = ["Preprocessor", "MISSING", "CLIP_MARGIN"]
+
+#: how far beyond the training range (a share of its width, on each side) a numeric feature may
+#: go before it is clipped: a moderate extrapolation (a store somewhat larger than any seen) is
+#: kept, a data error far out (a mileage 2.4 widths above the largest) is bounded. Measured in
+#: benchmarks/QUALITY.md (0, 0.5 and 1)
+CLIP_MARGIN = 0.5
 
 
 class Preprocessor(TransformerMixin, BaseEstimator):
@@ -98,10 +104,11 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         (:func:`~ridgeback.tabular.limits.default_memory_limit`). Checked before allocating.
     clip : bool, default=True
         Clip each numeric feature of the rows to transform to the range it had on the training
-        rows (imputed and scaled: ``lows_``, ``highs_``), as scikit-learn's
-        ``MinMaxScaler(clip=True)`` does. A network extrapolates beyond that range without bound
-        (a tree does not): one value far out, a data error such as a mileage ten times any seen,
-        would move its prediction as far.
+        rows (imputed and scaled), widened by half that range's width on each side
+        (:data:`CLIP_MARGIN`; the bounds are ``lows_``, ``highs_``). A network extrapolates beyond
+        the training range without bound (a tree does not): one value far out, a data error such
+        as a mileage 2.4 ranges above any seen, would move its prediction as far; a value a
+        little beyond, a store somewhat larger than any seen, keeps its extrapolation.
     group_codes : bool, default=True
         Integer columns named like a group (``county``, ``townid``, ``school_id``) whose values
         repeat are one-hot, as codes of groups; False reads them as numbers.
@@ -217,14 +224,17 @@ class Preprocessor(TransformerMixin, BaseEstimator):
 
     def _set_range(self, df):
         """``lows_`` and ``highs_``: each numeric feature's range on the training rows, imputed and
-        scaled, which :meth:`transform` clips to (None with ``clip=False``)."""
+        scaled, widened by :data:`CLIP_MARGIN` of its width on each side; :meth:`transform` clips
+        to them (None with ``clip=False``)."""
         self.lows_ = self.highs_ = None
         if not self.clip or not self.numeric_features_:
             return
         block = np.empty((df.shape[0], len(self.numeric_features_) + len(self.indicator_features_)))
         self._encode_numeric(df, {str(c): c for c in df.columns}, {}, block)
         scaled = block[:, :len(self.numeric_features_)]
-        self.lows_, self.highs_ = scaled.min(axis=0).tolist(), scaled.max(axis=0).tolist()
+        low, high = scaled.min(axis=0), scaled.max(axis=0)
+        margin = CLIP_MARGIN * (high - low)
+        self.lows_, self.highs_ = (low - margin).tolist(), (high + margin).tolist()
 
     def _set_columns(self, plan, names, read, features, indicators):
         self.plan_ = plan
