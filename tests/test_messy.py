@@ -397,6 +397,16 @@ def test_numeric_features_are_clipped_to_their_training_range_widened_by_half():
         Preprocessor(clip="yes").fit(train)
 
 
+def test_a_number_too_large_to_scale_is_refused_by_name_before_any_fit():
+    """Before, a column of values near 1e200 fitted a NaN scale and the model failed to save."""
+    X = pd.DataFrame({"ok": [1e100, -1e100, 0.0, 1.0], "huge": [1e200, 2e200, 3e200, np.nan]})
+    with pytest.raises(ValueError, match=r"Column 'huge' holds a number too large to scale.*"
+                                         r"Received: huge with \|value\| up to 3e\+200"):
+        Preprocessor().fit(X)
+    pre = Preprocessor().fit(X[["ok"]])
+    assert np.isfinite(pre.scales_).all() and np.isfinite(pre.lows_ + pre.highs_).all()
+
+
 def test_levels_written_as_numbers_and_words_are_categories_not_refused():
     # R writes a factor such as Cars93's Cylinders as its levels: 3, 4, 5, 6, 8 and 'rotary'
     cylinders = ["4"] * 49 + ["6"] * 31 + ["8"] * 7 + ["3"] * 3 + ["5"] * 2 + ["rotary"]

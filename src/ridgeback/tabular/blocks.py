@@ -19,10 +19,26 @@ import pandas as pd
 from .quantiles import fit_knots
 from .scalings import smooth_clip
 
-__all__ = ["MISSING", "Statistics", "fit_blocks", "read_statistics", "fit_quantiles"]
+__all__ = ["MISSING", "MAX_MAGNITUDE", "Statistics", "check_magnitudes", "fit_blocks", "read_statistics",
+           "fit_quantiles"]
 
 #: the level a missing categorical value becomes, and the suffix of a missing-indicator column
 MISSING = "<missing>"
+#: numbers larger than this overflow a column's variance in float64 (the square of 1.4e154 is
+#: infinite), and the scaled column with it
+MAX_MAGNITUDE = 1e150
+
+
+def check_magnitudes(read, features: list) -> None:
+    """Refuse a numeric feature with a value too large to scale, naming it (before any fit)."""
+    for feature in features:
+        values = np.abs(np.asarray(read.frame[feature], dtype=np.float64))
+        largest = float(np.nanmax(values)) if not np.all(np.isnan(values)) else 0.0
+        if largest > MAX_MAGNITUDE:
+            raise ValueError(f"Column {feature!r} holds a number too large to scale: its variance would "
+                             f"overflow float64 beyond about {MAX_MAGNITUDE:.0e}. Divide the column by a "
+                             f"power of ten, or drop it. "
+                             f"Received: {feature} with |value| up to {largest:.3g}")
 
 
 def fit_blocks(scaling, read, features, indicators):

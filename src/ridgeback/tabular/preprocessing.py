@@ -44,7 +44,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._util.validation import resolve_dtype
 from ..engine.feature_groups import with_feature_groups
-from .blocks import MISSING, fit_blocks, fit_quantiles, read_statistics
+from .blocks import MISSING, check_magnitudes, fit_blocks, fit_quantiles, read_statistics
 from .columns import (
     CARDINALITY_THRESHOLD,
     Plan,
@@ -204,6 +204,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         plan = self.plan(df)
         read = read_columns(df, names, plan)
         features = read.features()
+        check_magnitudes(read, features)
         indicators = read.indicators(features)
         blocks = {name: int(pd.Series(read.frame[name]).nunique(dropna=False)) for name in read.categorical}
         blocks.update({name: min(TEXT_COMPONENTS, max(1, len(set(read.text_values[name])) - 1))
