@@ -89,7 +89,7 @@ def make_preprocessor(settings: dict):
             raise ValueError(f"`{option}` must be a list of column names or a string COL[,COL]. "
                              f"Received: {option}={value!r}")
         overrides[option] = value
-    # not a flag: `tune` decides it (cli/tune.group_code_settings), the column flags override it
+    # not a flag: `tune` decides it (cli/column_roles.group_code_settings), the column flags override it
     return Preprocessor(scaling=scaling, group_codes=bool(settings.get("group_codes", True)), **overrides)
 
 

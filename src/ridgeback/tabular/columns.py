@@ -56,6 +56,7 @@ from .formats import (
     read_number_text,
     to_datetime,
 )
+from .names import group_named, id_named, ordinal_named
 from .spellings import FOLD, count_levels, describe_spellings, spelling_variants
 
 __all__ = ["ROLES", "OVERRIDES", "CARDINALITY_THRESHOLD", "GROUP_MAX_LEVELS", "ColumnPlan", "Plan",
@@ -77,24 +78,6 @@ LEVEL_REPEATS = 2
 GROUP_MAX_LEVELS = 200
 #: nearly all values distinct: an identifier (with no spaces) rather than a category
 ID_UNIQUE_SHARE = 0.95
-_ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid|rownames?|index|idx)$|^unnamed: ?\d+$|^$", re.IGNORECASE)
-#: names of a count of time or a ranking: consecutive integers there are a feature (a trend), not row numbers
-_ORDINAL_NAME = re.compile(r"(^|[_\s.-])(year|yr|time|t|month|week|day|date|period|quarter|hour|minute|"
-                           r"season|rank|ranking|age)s?$", re.IGNORECASE)
-#: camelCase names of identifiers (CustomerID, userId, orderKey), case-sensitive: "paid" is none
-_CAMEL_ID = re.compile(r"[a-z0-9](Id|ID|Key|Uuid|UUID|Guid|GUID)$")
-#: names of the groups that integer codes stand for: as a number such a code's order means nothing
-#: (county 37 is not between 36 and 38), while the groups differ. A whole word at the end of the
-#: name (``county``, ``us_state``), a group run into "id" or "code" (``townid``, ``countycode``;
-#: not any word: ``afraid`` and ``placid`` are moods), or "Code" in camelCase (``ZipCode``). Not
-#: "school", "town" or "city" alone: econometric tables use them for years of schooling and the
-#: size of a town
-_GROUP_NAME = re.compile(
-    r"(^|[_\s.-])(county|state|country|region|district|zip|zipcode|postcode|fips|municipality|province|"
-    r"commune|village|class|firm|company|store|industry|occupation|code)s?$"
-    r"|^[a-z]*(county|state|country|region|district|town|city|school|class|firm|company|store|village|"
-    r"household|family|person|subject|patient|user|customer|party|prty|team|group|site|plant|choice)(id|code)$"
-    r"|[a-z0-9](Code|CODE)$", re.IGNORECASE)
 _SAMPLE = 2000
 #: how the reason begins of a column that a few of its values make categorical among numbers:
 #: codes such as ZIP+4 ``98112-4729``, or levels such as ``rotary`` (:meth:`Plan.decided_by_few`)
@@ -240,15 +223,10 @@ def is_categorical_dtype(series: pd.Series) -> bool:
             or pd.api.types.is_string_dtype(dtype))
 
 
-def _id_named(name: str) -> bool:
-    """A name such as ``id``, ``customer_id``, ``CustomerID``, ``userId``, ``uuid`` or ``rownames``."""
-    return bool(_ID_NAME.search(name) or _CAMEL_ID.search(name))
-
-
 def _group_codes(name: str, present: pd.Series, n_distinct: int) -> bool:
     """Integers named like a group (``county``, ``townid``, ``school_id``, ``ZipCode``), each
     value in :data:`LEVEL_REPEATS` rows or more on average, at most :data:`GROUP_MAX_LEVELS`."""
-    if not (_GROUP_NAME.search(name) or _id_named(name)) or n_distinct > GROUP_MAX_LEVELS:
+    if not (group_named(name) or id_named(name)) or n_distinct > GROUP_MAX_LEVELS:
         return False
     if LEVEL_REPEATS * n_distinct > len(present):
         return False
@@ -289,12 +267,12 @@ def _decide(name, series, threshold, group_codes=True) -> tuple:
         return "datetime", "datetime dtype"
     if series.dtype.kind in "iuf":
         if series.dtype.kind in "iu" and n_distinct > threshold and n_distinct == len(present):
-            if _id_named(name):
+            if id_named(name):
                 return "id", "identifier: distinct integers in a column named like an id"
             values = present.to_numpy()
             # row numbers: consecutive and in the rows' order (a permutation of 1..n is a ranking),
             # and not a count of years or a rank by its name
-            if bool(np.all(np.diff(values) == 1)) and not _ORDINAL_NAME.search(name):
+            if bool(np.all(np.diff(values) == 1)) and not ordinal_named(name):
                 return "id", "identifier: distinct consecutive integers in row order"
         if series.dtype.kind != "b" and _group_codes(name, present, n_distinct):
             levels = f"{n_distinct} levels of {len(present) / n_distinct:.0f} rows on average"
@@ -338,7 +316,7 @@ def _decide(name, series, threshold, group_codes=True) -> tuple:
     if n_levels <= threshold:
         return ("categorical", describe_spellings(variants, n_distinct), FOLD) if variants else \
             ("categorical", "")
-    if (n_distinct >= ID_UNIQUE_SHARE * len(present) and not _has_space(present)) or _id_named(name):
+    if (n_distinct >= ID_UNIQUE_SHARE * len(present) and not _has_space(present)) or id_named(name):
         return "id", f"identifier: {n_distinct} distinct values in {len(present)} rows"
     return "text", f"{n_distinct} distinct values (> {threshold})"
 

@@ -1,0 +1,45 @@
+"""What a column's name says about it: an identifier (``id``, ``CustomerID``), a count of time
+or a ranking (``year``, ``rank``: consecutive integers there are a feature), or a group whose
+integer codes are categories (``county``, ``townid``). Used by :mod:`.columns` to decide roles;
+the values decide too, the name alone never does.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["id_named", "ordinal_named", "group_named"]
+
+_ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid|rownames?|index|idx)$|^unnamed: ?\d+$|^$", re.IGNORECASE)
+#: names of a count of time or a ranking: consecutive integers there are a feature (a trend), not row numbers
+_ORDINAL_NAME = re.compile(r"(^|[_\s.-])(year|yr|time|t|month|week|day|date|period|quarter|hour|minute|"
+                           r"season|rank|ranking|age)s?$", re.IGNORECASE)
+#: camelCase names of identifiers (CustomerID, userId, orderKey), case-sensitive: "paid" is none
+_CAMEL_ID = re.compile(r"[a-z0-9](Id|ID|Key|Uuid|UUID|Guid|GUID)$")
+#: names of the groups that integer codes stand for: as a number such a code's order means nothing
+#: (county 37 is not between 36 and 38), while the groups differ. A whole word at the end of the
+#: name (``county``, ``us_state``), a group run into "id" or "code" (``townid``, ``countycode``;
+#: not any word: ``afraid`` and ``placid`` are moods), or "Code" in camelCase (``ZipCode``). Not
+#: "school", "town" or "city" alone: econometric tables use them for years of schooling and the
+#: size of a town
+_GROUP_NAME = re.compile(
+    r"(^|[_\s.-])(county|state|country|region|district|zip|zipcode|postcode|fips|municipality|province|"
+    r"commune|village|class|firm|company|store|industry|occupation|code)s?$"
+    r"|^[a-z]*(county|state|country|region|district|town|city|school|class|firm|company|store|village|"
+    r"household|family|person|subject|patient|user|customer|party|prty|team|group|site|plant|choice)(id|code)$"
+    r"|[a-z0-9](Code|CODE)$", re.IGNORECASE)
+
+
+def id_named(name: str) -> bool:
+    """A name such as ``id``, ``customer_id``, ``CustomerID``, ``userId``, ``uuid`` or ``rownames``."""
+    return bool(_ID_NAME.search(name) or _CAMEL_ID.search(name))
+
+
+def ordinal_named(name: str) -> bool:
+    """A name such as ``year``, ``month``, ``age`` or ``rank``: a count of time or a ranking."""
+    return bool(_ORDINAL_NAME.search(name))
+
+
+def group_named(name: str) -> bool:
+    """A name such as ``county``, ``us_state``, ``townid``, ``countycode`` or ``ZipCode``."""
+    return bool(_GROUP_NAME.search(name))
