@@ -19,8 +19,14 @@ import pandas as pd
 from .quantiles import fit_knots
 from .scalings import smooth_clip
 
-__all__ = ["MISSING", "MAX_MAGNITUDE", "Statistics", "check_magnitudes", "fit_blocks", "read_statistics",
-           "fit_quantiles"]
+__all__ = ["MISSING", "MAX_MAGNITUDE", "CLIP_MARGIN", "Statistics", "check_magnitudes", "fit_blocks",
+           "read_statistics", "fit_quantiles", "clip_bounds"]
+
+#: how far beyond the training range (a share of its width, on each side) a numeric feature may
+#: go before it is clipped: a moderate extrapolation (a store somewhat larger than any seen) is
+#: kept, a data error far out (a mileage 2.4 widths above the largest) is bounded. Measured in
+#: benchmarks/QUALITY.md (0, 0.5 and 1)
+CLIP_MARGIN = 0.5
 
 #: the level a missing categorical value becomes, and the suffix of a missing-indicator column
 MISSING = "<missing>"
@@ -110,3 +116,12 @@ def fit_quantiles(scaling: str, read, features: list, medians: list):
     columns = [np.asarray(read.frame[f], dtype=np.float64) for f in features]
     imputed = np.column_stack([np.where(np.isnan(c), m, c) for c, m in zip(columns, medians, strict=True)])
     return fit_knots(imputed), int(imputed.shape[0])
+
+
+def clip_bounds(scaled) -> tuple[list, list]:
+    r"""``(lows, highs)``: each column's range on the training rows (imputed and scaled),
+    widened by :data:`CLIP_MARGIN` of its width on each side,
+    :math:`[\min - m(\max - \min),\ \max + m(\max - \min)]`."""
+    low, high = scaled.min(axis=0), scaled.max(axis=0)
+    margin = CLIP_MARGIN * (high - low)
+    return (low - margin).tolist(), (high + margin).tolist()

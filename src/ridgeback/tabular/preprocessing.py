@@ -44,7 +44,15 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._util.validation import resolve_dtype
 from ..engine.feature_groups import with_feature_groups
-from .blocks import MISSING, check_magnitudes, fit_blocks, fit_quantiles, read_statistics
+from .blocks import (
+    CLIP_MARGIN,
+    MISSING,
+    check_magnitudes,
+    clip_bounds,
+    fit_blocks,
+    fit_quantiles,
+    read_statistics,
+)
 from .columns import (
     CARDINALITY_THRESHOLD,
     Plan,
@@ -67,12 +75,6 @@ from .values import (
 )
 
 __all__ = ["Preprocessor", "MISSING", "CLIP_MARGIN"]
-
-#: how far beyond the training range (a share of its width, on each side) a numeric feature may
-#: go before it is clipped: a moderate extrapolation (a store somewhat larger than any seen) is
-#: kept, a data error far out (a mileage 2.4 widths above the largest) is bounded. Measured in
-#: benchmarks/QUALITY.md (0, 0.5 and 1)
-CLIP_MARGIN = 0.5
 
 
 class Preprocessor(TransformerMixin, BaseEstimator):
@@ -232,10 +234,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             return
         block = np.empty((df.shape[0], len(self.numeric_features_) + len(self.indicator_features_)))
         self._encode_numeric(df, {str(c): c for c in df.columns}, {}, block)
-        scaled = block[:, :len(self.numeric_features_)]
-        low, high = scaled.min(axis=0), scaled.max(axis=0)
-        margin = CLIP_MARGIN * (high - low)
-        self.lows_, self.highs_ = (low - margin).tolist(), (high + margin).tolist()
+        self.lows_, self.highs_ = clip_bounds(block[:, :len(self.numeric_features_)])
 
     def _set_columns(self, plan, names, read, features, indicators):
         self.plan_ = plan
