@@ -25,6 +25,7 @@ An estimator turns its hyper-parameters into the core objects and hands them to 
 
 from __future__ import annotations
 
+import inspect
 from types import SimpleNamespace
 
 import numpy as np
@@ -108,6 +109,15 @@ class _BaseMLP(BaseEstimator):
         self.dtype = dtype
         self.warm_start = warm_start
         self.verbose = verbose
+
+    @staticmethod
+    def _shared(values: dict) -> dict:
+        """The arguments of this ``__init__`` out of a subclass ``__init__``'s ``locals()``.
+
+        scikit-learn reads each estimator's own signature, so every subclass lists all its
+        parameters and passes these on with ``super().__init__(**self._shared(locals()))``.
+        """
+        return {name: values[name] for name in _SHARED_PARAMS}
 
     # ------------------------------------------------------------ building blocks
     def checked_params(self) -> dict:
@@ -411,6 +421,10 @@ class _BaseMLP(BaseEstimator):
         return self
 
     _restore_fitted = restore_fitted  # the name before it was public
+
+
+#: the parameters of ``_BaseMLP.__init__``, in order (what :meth:`_BaseMLP._shared` passes on)
+_SHARED_PARAMS = tuple(inspect.signature(_BaseMLP.__init__).parameters)[1:]
 
 
 def fit_together(estimators, X, y, sample_weight=None) -> bool:

@@ -70,15 +70,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                  random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
                  l1_proximal=True, tol=1e-4, scoring="loss", dtype="float32", warm_start=False, verbose=0,
                  scale_target=True):
-        super().__init__(hidden_layer_sizes, activation, l1=l1, l2=l2, group_l1=group_l1, dropout=dropout,
-                         input_dropout=input_dropout, max_norm=max_norm, normalization=normalization,
-                         numeric_embedding=numeric_embedding, optimizer=optimizer,
-                         learning_rate=learning_rate, lr_schedule=lr_schedule, beta_2=beta_2,
-                         batch_size=batch_size, max_epochs=max_epochs,
-                         early_stopping=early_stopping, validation_fraction=validation_fraction,
-                         patience=patience, random_state=random_state, weight_decay=weight_decay,
-                         momentum=momentum, dropout_scale=dropout_scale, l1_proximal=l1_proximal, tol=tol,
-                         scoring=scoring, dtype=dtype, warm_start=warm_start, verbose=verbose)
+        super().__init__(**self._shared(locals()))
         self.scale_target = scale_target
 
     def fit(self, X, y, sample_weight=None, *, feature_groups=None, callbacks=None, resume_state=None):
