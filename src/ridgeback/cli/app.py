@@ -366,9 +366,6 @@ def _run_command(args) -> ExitCode:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return ExitCode.OK
-    except KeyboardInterrupt:
-        print(f"ridgeback {args.command}: interrupted", file=sys.stderr)
-        return ExitCode.INTERRUPTED
     except (
         ValueError,
         UsageError,
@@ -380,7 +377,7 @@ def _run_command(args) -> ExitCode:
     ) as exc:
         print(f"ridgeback {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return ExitCode.USAGE
-    except Exception as exc:  # a Ctrl-C that surfaced as another exception (cli/interrupts.py)
+    except BaseException as exc:  # Ctrl-C, also one that surfaced as another exception (cli/interrupts.py)
         if not interrupted(exc):
             raise
         print(f"ridgeback {args.command}: interrupted", file=sys.stderr)

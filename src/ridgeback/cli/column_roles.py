@@ -26,9 +26,9 @@ def fold_settings(settings: dict, X) -> dict:
     a fold whose training rows lack those values would read the column as numbers, then refuse
     them among its held-out rows. The refit on all rows decides the same role by itself."""
     plan = make_preprocessor(settings).plan(X)
-    # integer group codes too, when one-hot: a fold with fewer repeats of a code would read it as numbers
-    return _declare(settings, "categorical",
-                    plan.decided_by_few() + (plan.group_codes() if settings.get("group_codes", True) else []))
+    # integer group codes too, when one-hot (the plan lists none with group_codes=False): a fold
+    # with fewer repeats of a code would read it as numbers
+    return _declare(settings, "categorical", plan.decided_by_few() + plan.group_codes())
 
 
 def group_code_settings(args, settings: dict, X, y, estimator, metric: str) -> tuple[dict, str | None]:

@@ -2,7 +2,7 @@
 :class:`TabularModel` (preprocessing plus a network, one object).
 
 The exports are imported on first use (PEP 562): the command line reads the scalings
-(:mod:`.config`) to build its flags without importing pandas or scikit-learn.
+(:mod:`.scalings`) to build its flags without importing pandas or scikit-learn.
 """
 
 # ruff: noqa: F401  (the TYPE_CHECKING imports are what static tools see; __all__ is built)

@@ -274,7 +274,7 @@ def _decide(name, series, threshold, group_codes=True) -> tuple:
             # and not a count of years or a rank by its name
             if bool(np.all(np.diff(values) == 1)) and not ordinal_named(name):
                 return "id", "identifier: distinct consecutive integers in row order"
-        if series.dtype.kind != "b" and _group_codes(name, present, n_distinct):
+        if _group_codes(name, present, n_distinct):
             levels = f"{n_distinct} levels of {len(present) / n_distinct:.0f} rows on average"
             if not group_codes:
                 return "numeric", f"integers named like a group ({levels}), read as numbers " \

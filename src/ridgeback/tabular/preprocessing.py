@@ -374,7 +374,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             column /= self.scales_[j]
             if self.scaling == "robust":
                 column = smooth_clip(column)
-            if getattr(self, "lows_", None) is not None:  # a model saved before clipping: none
+            if self.lows_ is not None:  # None: clip=False, or a model saved before clipping
                 np.clip(column, self.lows_[j], self.highs_[j], out=column)
             out[:, j] = column
         offset = len(self.numeric_sources_)
