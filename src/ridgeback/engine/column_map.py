@@ -3,7 +3,9 @@ r"""The per-column linear map both numeric embeddings end with (:class:`_ColumnM
 :class:`~ridgeback.engine.piecewise_linear_embedding.PiecewiseLinearEmbedding`): column
 :math:`j`'s features through a linear map of its own, its backward, and the config that carries
 ``weight``'s regularizer. Why every parameter has the input column on its first axis:
-:mod:`ridgeback.engine.embeddings`.
+:mod:`ridgeback.engine.embeddings`. The periodic embedding computes the same map in parts (its
+cosines, sines and raw value each through their rows of ``weight``), so that the
+``(F, N, 2k + 1)`` array ``_map`` takes is never built; the piecewise-linear one uses ``_map``.
 """
 
 from __future__ import annotations

@@ -109,31 +109,47 @@ class PeriodicEmbedding(_ColumnMap):
             raise ValueError(f"PeriodicEmbedding expects input of shape (n, {self.n_features}). "
                              f"Received: x with shape {x.shape}")
         k = self.n_frequencies
-        two_pi = x.dtype.type(2 * math.pi)
-        angles = (two_pi * x)[:, :, None] * self.frequencies.data  # (N, F, k)
-        parts = [np.cos(angles), np.sin(angles)]
+        w, two_pi = self.weight.data, x.dtype.type(2 * math.pi)
+        x_t = np.ascontiguousarray(x.T)  # (F, N): every array below has the column first, contiguous
+        angles = x_t[:, :, None] * (two_pi * self.frequencies.data)[:, None, :]  # (F, N, k)
+        cos = np.cos(angles)
+        sin = np.sin(angles, out=angles)
+        # z_j W_j as its parts, so that no (F, N, 2k + 1) copy of z is made
+        out = np.matmul(cos, w[:, :k])  # (F, N, d)
+        out += np.matmul(sin, w[:, k:2 * k])
         if self.include_input:
-            parts.append(x[:, :, None])
-        z = np.concatenate(parts, axis=2).transpose(1, 0, 2)  # (F, N, m): one matmul per column
-        self._cache = (x, z, k)
-        return self._map(z)
+            out += x_t[:, :, None] * w[:, None, 2 * k]
+        out += self.bias.data[:, None, :]
+        self._cache = (x_t, cos, sin)
+        return np.ascontiguousarray(out.transpose(1, 0, 2)).reshape(x.shape[0], self.n_out)
 
     def backward(self, grad_out, input_grad=True):
         if self._cache is None:
             raise RuntimeError("PeriodicEmbedding.backward called before forward.")
-        x, z, k = self._cache
+        x_t, cos, sin = self._cache
         self._cache = None
-        dz = self._map_backward(grad_out, z)  # (F, N, m)
-        cos, sin = z[:, :, :k], z[:, :, k:2 * k]
-        d_angle = cos * dz[:, :, k:2 * k] - sin * dz[:, :, :k]  # (F, N, k)
-        two_pi = x.dtype.type(2 * math.pi)
-        x_t = x.T  # (F, N)
+        k, w, wg = self.n_frequencies, self.weight.data, self.weight.grad
+        g = np.ascontiguousarray(grad_out.reshape(x_t.shape[1], self.n_features, self.d_embedding)
+                                 .transpose(1, 0, 2))  # (F, N, d)
+        wg[:, :k] = np.matmul(cos.transpose(0, 2, 1), g)
+        wg[:, k:2 * k] = np.matmul(sin.transpose(0, 2, 1), g)
+        if self.include_input:
+            wg[:, 2 * k] = np.matmul(x_t[:, None, :], g)[:, 0, :]
+        self.bias.grad[...] = g.sum(axis=1)
+        # dC/da = cos a * dC/d(sin a) - sin a * dC/d(cos a), in place in two contiguous (F, N, k)
+        # arrays (on strided slices of one (F, N, 2k + 1) array it took three times as long)
+        d_angle = np.matmul(g, w[:, k:2 * k].transpose(0, 2, 1))
+        d_angle *= cos
+        d_cos = np.matmul(g, w[:, :k].transpose(0, 2, 1))
+        d_cos *= sin
+        d_angle -= d_cos
+        two_pi = x_t.dtype.type(2 * math.pi)
         self.frequencies.grad[...] = two_pi * np.matmul(x_t[:, None, :], d_angle)[:, 0, :]
         if not input_grad:
             return None
-        dx = two_pi * np.matmul(d_angle, self.frequencies.data[:, :, None])[:, :, 0]  # (F, N)
+        dx = np.matmul(d_angle, (two_pi * self.frequencies.data)[:, :, None])[:, :, 0]  # (F, N)
         if self.include_input:
-            dx += dz[:, :, 2 * k]
+            dx += np.matmul(g, w[:, 2 * k, :, None])[:, :, 0]
         return np.ascontiguousarray(dx.T)
 
     def parameters(self):
