@@ -1,8 +1,8 @@
-"""The shared machinery of ``MLPClassifier`` and ``MLPRegressor``: parameter checks, network
-and trainer construction, the validation split, fitting, warm starts and restoring.
+"""The shared machinery of ``MLPClassifier`` and ``MLPRegressor``: parameter checks, trainer
+construction, the validation split, fitting, warm starts and restoring.
 
-An estimator turns its hyper-parameters into the core objects and hands them to the
-:class:`~ridgeback.Trainer`:
+An estimator turns its hyper-parameters into the core objects (built in
+:mod:`ridgeback.estimators.network_build`) and hands them to the :class:`~ridgeback.Trainer`:
 
 * ``l1`` and ``l2`` become one model-wide regularizer ``L1(l1) + L2(l2)`` on every weight
   (biases are never penalized); ``l1`` is proximal (exact zeros) unless ``l1_proximal=False``;
@@ -33,19 +33,13 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._util.validation import check_sample_weight
-from ..engine.feature_groups import check_feature_groups, feature_groups_of, group_codes
-from ..engine.group_l1 import GroupL1
+from ..engine.feature_groups import check_feature_groups, feature_groups_of
 from ..engine.history import EarlyStopping, History
-from ..engine.inspection import input_weight
 from ..engine.lockstep import fit_in_lockstep, lockstep_problem
-from ..engine.network import Sequential, mlp
-from ..engine.optimizers import SGD, Adam, AdamW, RMSprop
-from ..engine.penalties import L1, L2
-from ..engine.periodic_embedding import PeriodicEmbedding
-from ..engine.piecewise_linear_embedding import PiecewiseLinearEmbedding
 from ..engine.trainer import Trainer, predict_in_batches
 from ..metrics import check_metric
 from .hyperparams import PARAMETERS
+from .network_build import build_network, build_optimizer
 
 __all__ = ["softmax", "fit_together"]
 
@@ -62,10 +56,6 @@ class _Printer:
     def on_epoch_end(self, trainer, epoch, logs):
         parts = ", ".join(f"{k}={v:.5g}" for k, v in logs.items() if k != "epoch")
         print(f"epoch {epoch + 1}: {parts}", flush=True)
-
-
-#: ``numeric_embedding="ple"``: bins per column (at most) and outputs per column
-PLE_BINS, PLE_OUTPUTS = 16, 4
 
 
 class _BaseMLP(BaseEstimator):
@@ -142,58 +132,6 @@ class _BaseMLP(BaseEstimator):
         return [int(s) for s in np.random.SeedSequence(entropy).generate_state(3)]
 
     @staticmethod
-    def _regularizer(p):
-        terms = []
-        if p["l1"] > 0:
-            terms.append(L1(p["l1"], proximal=p["l1_proximal"]))
-        if p["l2"] > 0:
-            terms.append(L2(p["l2"]))
-        if not terms:
-            return None
-        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
-
-    def _build_network(self, p, n_in, n_out, seed, feature_groups=None, X=None, previous=None):
-        """The network for ``p``; a piecewise-linear embedding takes its bins from ``X`` (the
-        training columns), or from ``previous`` (the fitted network a warm start continues)."""
-        embedding = None
-        # an embedding has its own seed, apart from mlp's children, so the network after it is mlp's as ever
-        embedding_seed = np.random.default_rng(np.random.SeedSequence([seed, 1]))
-        if p["numeric_embedding"] == "periodic":
-            embedding = PeriodicEmbedding(n_in, dtype=p["dtype"], seed=embedding_seed)
-        elif p["numeric_embedding"] == "ple":
-            kept = [l for l in getattr(previous, "layers", ()) if isinstance(l, PiecewiseLinearEmbedding)]
-            if kept and kept[0].n_features == n_in:
-                embedding = PiecewiseLinearEmbedding(kept[0].edges, PLE_OUTPUTS, dtype=p["dtype"],
-                                                     seed=embedding_seed)
-            else:
-                embedding = PiecewiseLinearEmbedding.from_data(X, PLE_BINS, PLE_OUTPUTS, dtype=p["dtype"],
-                                                               seed=embedding_seed)
-        width_in = n_in if embedding is None else embedding.n_out
-        network = mlp([width_in, *p["hidden_layer_sizes"], n_out], activation=p["activation"],
-                      dropout=p["dropout"], seed=seed, input_dropout=p["input_dropout"], dtype=p["dtype"],
-                      dropout_scale=p["dropout_scale"], max_norm=p["max_norm"],
-                      normalization=p["normalization"])
-        if embedding is not None:
-            layers = network.layers
-            at = 1 if p["input_dropout"] > 0 else 0  # after the input dropout: it drops whole columns
-            network = Sequential(*layers[:at], embedding, *layers[at:])
-        regularizer = self._regularizer(p)
-        if p["group_l1"] > 0:
-            # a per-layer regularizer replaces the global one on that layer: carry both
-            group = GroupL1(p["group_l1"], groups=self._group_labels(feature_groups))
-            input_weight(network).regularizer = group if regularizer is None else regularizer + group
-        return network, regularizer
-
-    @staticmethod
-    def _group_labels(feature_groups):
-        """GroupL1's integer groups for checked ``feature_groups``; None when there are none or
-        every input is a group of its own (then the regularizer is exactly the ungrouped one)."""
-        if feature_groups is None:
-            return None
-        codes, names = group_codes(feature_groups)
-        return None if len(names) == len(codes) else codes.tolist()
-
-    @staticmethod
     def _feature_groups(X, feature_groups, n_features):
         """The checked labels given to ``fit``, else those ``X`` carries, else None."""
         if feature_groups is None:
@@ -215,22 +153,11 @@ class _BaseMLP(BaseEstimator):
         p = self.checked_params()
         target, n_out = self._encode_target(np.asarray(y), False)
         groups = self._feature_groups(X, None, np.shape(X)[1])
-        network, _ = self._build_network(p, np.shape(X)[1], n_out, self._seeds(p["random_state"])[0], groups,
-                                         X=np.asarray(X, dtype=p["dtype"]) if p["numeric_embedding"] == "ple"
-                                         else None)  # the bins fit would take, from the same values
+        network, _ = build_network(p, np.shape(X)[1], n_out, self._seeds(p["random_state"])[0], groups,
+                                   X=np.asarray(X, dtype=p["dtype"]) if p["numeric_embedding"] == "ple"
+                                   else None)  # the bins fit would take, from the same values
         loss = self._loss(target)
         return network, loss, loss.check_target(target, n_out, network.dtype)
-
-    @staticmethod
-    def _optimizer(p):
-        lr, wd = p["learning_rate"], p["weight_decay"]
-        if p["optimizer"] == "adam":
-            return Adam(lr, betas=(0.9, p["beta_2"]), weight_decay=wd)
-        if p["optimizer"] == "adamw":
-            return AdamW(lr, betas=(0.9, p["beta_2"]), weight_decay=wd)
-        if p["optimizer"] == "sgd":
-            return SGD(lr, momentum=p["momentum"], weight_decay=wd)
-        return RMSprop(lr, momentum=p["momentum"], weight_decay=wd)
 
     @staticmethod
     def _split(y, fraction, seed, stratify):
@@ -288,8 +215,8 @@ class _BaseMLP(BaseEstimator):
         weight = check_sample_weight("sample_weight", sample_weight, X.shape[0])
         target, n_out = self._encode_target(y, warm, weight)
         net_seed, train_seed, split_seed = self._seeds(p["random_state"])
-        network, regularizer = self._build_network(p, X.shape[1], n_out, net_seed, groups, X=X,
-                                                   previous=self.network_ if warm else None)
+        network, regularizer = build_network(p, X.shape[1], n_out, net_seed, groups, X=X,
+                                             previous=self.network_ if warm else None)
         if warm:
             self._copy_weights(self.network_, network)
             self._output_to_training_units(network)
@@ -313,7 +240,7 @@ class _BaseMLP(BaseEstimator):
         if p["scoring"] != "loss":
             check_metric(p["scoring"], "classification" if self._classifier else "regression")
             monitor = self._monitor(p["scoring"])
-        trainer = Trainer(network, self._loss(target), self._optimizer(p), regularizer=regularizer,
+        trainer = Trainer(network, self._loss(target), build_optimizer(p), regularizer=regularizer,
                           batch_size=p["batch_size"], epochs=p["max_epochs"], early_stopping=stopper,
                           seed=train_seed, callbacks=callbacks, lr_schedule=schedule, monitor=monitor)
         if resume_state is not None:
