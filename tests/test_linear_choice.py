@@ -252,3 +252,37 @@ def test_tune_one_hots_group_codes_only_when_the_linear_model_clearly_gains(tmp_
     decided = "one-hot" if role == "categorical" else "read as numbers"
     report = (out / "report.html").read_text(encoding="utf-8")
     assert f"county: integer codes of groups, {decided}." in report
+
+
+def test_tune_keeps_a_text_column_only_when_the_linear_model_clearly_gains(tmp_path, capsys):
+    """A free-text column whose words carry the target is kept; a name unique to each row (a
+    district) is left out, with that reason in the plan and a note in the report; a saved model
+    reads its table alike."""
+    from ridgeback import load
+    from ridgeback.cli import main
+
+    rng = np.random.default_rng(1)
+    n = 240
+    good = rng.integers(0, 2, n)
+    words = np.array(["quiet street", "busy road"])[good]
+    places = rng.choice(['park', 'shop', 'school'], size=n)
+    review = [f"{w} near the {p} at {rng.integers(1, 99)}" for w, p in zip(words, places, strict=True)]
+    district = [f"{rng.choice(['North', 'South', 'East', 'West'])} {i} Unified" for i in range(n)]
+    x = rng.normal(size=n)
+    y = x + 3.0 * good + rng.normal(scale=0.5, size=n)
+    path = tmp_path / "text.csv"
+    pd.DataFrame({"review": review, "district": district, "x": x, "y": y}).to_csv(path, index=False)
+    out = tmp_path / "run"
+    code = main(["tune", str(path), "--target", "y", "--grid", "l2=1e-4", "--epochs", "2", "--hidden", "4",
+                 "--cv", "4", "--out", str(out), "--json", "--quiet"])
+    text, _ = capsys.readouterr()
+    assert code == 0
+    plan = {c["column"]: c for c in json.loads(text)["plan"]}
+    assert plan["review"]["role"] == "text"
+    assert plan["district"]["role"] == "drop"
+    assert plan["district"]["reason"].startswith("text left out: its codes did not improve")
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "text columns: review kept (+" in report and "district left out (" in report
+    model = load(out)
+    assert model.preprocessor.text_left_out == ["district"]
+    assert model.preprocessor.plan_.text_left_out() == ["district"]

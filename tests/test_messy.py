@@ -361,6 +361,34 @@ def test_group_codes_false_reads_them_as_numbers_and_is_saved_with_the_model():
         Preprocessor(group_codes="no").fit(X)
 
 
+def test_text_left_out_drops_only_text_columns_and_is_saved_with_the_model():
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame({"name": [f"Lake {i} School" for i in range(100)],
+                      "kind": rng.choice(["a", "b"], size=100), "x": rng.normal(size=100)})
+    assert plan_columns(X).text() == ["name"]
+    plan = plan_columns(X, text_left_out=["name", "kind", "x"])  # only a text column is left out
+    by = {c.column: c for c in plan.columns}
+    assert (by["name"].role, by["kind"].role, by["x"].role) == ("drop", "categorical", "numeric")
+    assert by["name"].reason == ("text left out: its codes did not improve the linear model's "
+                                 "cross-validated score (100 distinct values (> 40))")
+    assert plan.text() == [] and plan.text_left_out() == ["name"]
+    pre = Preprocessor(text_left_out=["name"]).fit(X)
+    assert pre.get_feature_names_out().tolist() == ["x", "kind=a", "kind=b"]
+    config = pre.get_config()
+    assert config["params"]["text_left_out"] == ["name"]
+    loaded = Preprocessor.from_config(config, pre.get_arrays())
+    assert loaded.text_left_out == ["name"] and "text_left_out=['name']" in repr(loaded)
+    np.testing.assert_array_equal(loaded.transform(X), pre.transform(X))
+    del config["params"]["text_left_out"]  # a model saved before the parameter: nothing left out
+    assert Preprocessor.from_config(config, pre.get_arrays()).text_left_out is None
+    config["params"]["text_left_out"] = "name"
+    with pytest.raises(ValueError, match="params.text_left_out"):
+        Preprocessor.from_config(config, pre.get_arrays())
+    for bad in ("name", 3, [1]):
+        with pytest.raises(ValueError, match="Received: text_left_out="):
+            Preprocessor(text_left_out=bad).fit(X)
+
+
 def test_numeric_features_are_clipped_to_their_training_range_widened_by_half():
     """A value far beyond what training saw (a data error: a mileage 2.4 ranges above any other)
     is clipped to the training range widened by half its width, after scaling; a value a little

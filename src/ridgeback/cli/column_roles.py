@@ -1,13 +1,14 @@
 """What the search's preprocessing is told about column roles, decided on all rows before any
 fold is held out: columns that a few values make categorical (every fold must read them alike),
-and integer group codes (one-hot only when the linear baseline clearly gains)."""
+integer group codes (one-hot only when the linear baseline clearly gains) and text columns
+(kept only when the linear baseline clearly gains from their codes)."""
 
 from __future__ import annotations
 
 from .common import column_list, make_preprocessor
 from .search_helpers import pipeline
 
-__all__ = ["fold_settings", "group_code_settings"]
+__all__ = ["fold_settings", "group_code_settings", "text_settings"]
 
 
 def _declare(settings: dict, role: str, columns: list) -> dict:
@@ -61,3 +62,42 @@ def group_code_settings(args, settings: dict, X, y, estimator, metric: str) -> t
             f"{error:.4f}); they are one-hot only when the gain exceeds its error (--categorical or "
             f"--numeric decide it)")
     return {**settings, "group_codes": better}, note
+
+
+def text_settings(args, settings: dict, X, y, estimator, metric: str) -> tuple[dict, str | None]:
+    """The settings with ``text_left_out`` (the Preprocessor's: text columns to leave out) decided
+    for the search and the refit, and a sentence saying which and why (None when the table has no
+    text column).
+
+    Each text column is kept only when the linear baseline with every text column's codes scores
+    clearly better, on the same folds, than without that column
+    (:func:`~ridgeback.selection.rules.clearly_better`). A column of free text that carries the
+    target (a review, a job title) passes; a name that is nearly unique per row (a school
+    district, a product) adds fixed-width codes that are noise to a model fitted on a few hundred
+    rows. Measured in benchmarks/QUALITY.md ("Text that does not help"). ``--categorical`` or
+    ``--drop`` name a column's role outright; a text column cannot be forced in."""
+    from ..selection.baseline import linear_baseline
+    from ..selection.crossval import make_folds
+    from ..selection.rules import clearly_better
+
+    text = make_preprocessor(settings).plan(X).text()
+    if not text:
+        return settings, None
+    target = y.to_numpy()
+    folds = make_folds(estimator, X, target, args.cv, settings.get("seed", 0))
+
+    def scores(left_out):
+        pre = make_preprocessor({**settings, "text_left_out": left_out or None})
+        return linear_baseline(pipeline(estimator, pre), X, target, folds, scoring=metric)["fold_scores"]
+
+    with_all = scores([])
+    left_out, parts = [], []
+    for column in text:
+        better, gain, error = clearly_better(with_all, scores([column]))
+        if not better:
+            left_out.append(column)
+        parts.append(f"{column} {'kept' if better else 'left out'} ({gain:+.4f}, standard error {error:.4f})")
+    note = (f"text columns: {'; '.join(parts)}. Each column's codes move the linear model's cross-validated "
+            f"{metric} by the amount shown; a column is kept only when that gain exceeds its error "
+            f"(--categorical or --drop decide it)")
+    return {**settings, "text_left_out": left_out or None}, note

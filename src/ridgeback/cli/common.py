@@ -89,8 +89,9 @@ def make_preprocessor(settings: dict):
             raise ValueError(f"`{option}` must be a list of column names or a string COL[,COL]. "
                              f"Received: {option}={value!r}")
         overrides[option] = value
-    # not a flag: `tune` decides it (cli/column_roles.group_code_settings), the column flags override it
-    return Preprocessor(scaling=scaling, group_codes=bool(settings.get("group_codes", True)), **overrides)
+    # not flags: `tune` decides them (cli/column_roles), the column flags override them
+    return Preprocessor(scaling=scaling, group_codes=bool(settings.get("group_codes", True)),
+                        text_left_out=settings.get("text_left_out"), **overrides)
 
 
 def add_hyperparameter_args(group) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .column_roles import fold_settings, group_code_settings
+from .column_roles import fold_settings, group_code_settings, text_settings
 from .common import (
     OPTIONS,
     emit,
@@ -70,9 +70,11 @@ def cmd_tune(args) -> int:
     estimator = make_estimator(task, base)
     make_preprocessor(settings)  # a bad scaling or column list fails here, before any fitting
     settings, group_note = group_code_settings(args, settings, X, y, estimator, metric)
+    settings, text_note = text_settings(args, settings, X, y, estimator, metric)
     args.settings = settings
-    if group_note:
-        status(args, group_note)
+    for note in (group_note, text_note):
+        if note:
+            status(args, note)
     for name, values in split_preprocessing(grid)[0].items():  # every candidate value checked
         for value in values:  # before hours of fitting (parse_grid checked the preprocessing's)
             make_estimator(task, {**base, name: value})
@@ -123,7 +125,7 @@ def cmd_tune(args) -> int:
     errors = search_errors(result, refit_index, y.to_numpy(), task, args.cv, chosen)
     report = write_tune_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain,
                                errors, ensemble, [*(recipe.notes.values() if recipe is not None else ()),
-                                                  *([group_note] if group_note else [])])
+                                                  *(n for n in (group_note, text_note) if n)])
     emit(
         args,
         {

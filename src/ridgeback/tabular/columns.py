@@ -23,7 +23,8 @@ datetime   ISO 8601 timestamps, a datetime dtype, or dates written      year, mo
            ``2024-05``, ``May 2024``)
 id         nearly every value unique and no spaces (``LIC-00123``), or  dropped, with a note
            consecutive integers / a name such as ``id``, ``CustomerID``
-drop       constant, all missing, or named by the user                  dropped, with a note
+drop       constant, all missing, named by the user, or text that       dropped, with a note
+           ``ridgeback tune`` left out (``text_left_out``)
 ========== ============================================================ ==========================
 
 The user overrides any of this by naming columns (``drop=``, ``categorical=``, ``numeric=``,
@@ -84,6 +85,9 @@ _SAMPLE = 2000
 _CODES, _LEVELS = "codes:", "levels:"
 #: how the reason begins of integer codes of groups made categorical (:meth:`Plan.group_codes`)
 _GROUPS = "group codes:"
+#: how the reason begins of a text column left out because its codes did not help
+#: (``text_left_out``, decided by ``ridgeback tune``)
+_TEXT_LEFT_OUT = "text left out:"
 
 
 class NotANumberError(ValueError):
@@ -133,6 +137,15 @@ class Plan:
         """The integer columns made categorical as codes of groups (a county, a town id): the
         ones ``ridgeback tune`` checks against reading them as numbers."""
         return [c.column for c in self.columns if c.role == "categorical" and c.reason.startswith(_GROUPS)]
+
+    def text(self) -> list:
+        """The columns encoded as text (character n-grams): the ones ``ridgeback tune`` checks
+        against leaving them out."""
+        return [c.column for c in self.columns if c.role == "text"]
+
+    def text_left_out(self) -> list:
+        """The text columns left out because their codes did not help (``text_left_out``)."""
+        return [c.column for c in self.columns if c.role == "drop" and c.reason.startswith(_TEXT_LEFT_OUT)]
 
     def formats(self) -> dict:
         """``{column: format}``: how each column's values are written (``ColumnPlan.format``)."""
@@ -322,9 +335,11 @@ def _decide(name, series, threshold, group_codes=True) -> tuple:
 
 
 def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
-                 cardinality_threshold=CARDINALITY_THRESHOLD, group_codes=True) -> Plan:
+                 cardinality_threshold=CARDINALITY_THRESHOLD, group_codes=True, text_left_out=None) -> Plan:
     """Decide every column's role (see the module docstring); overrides win. With
-    ``group_codes=False`` integer group codes stay numeric (their reason says so).
+    ``group_codes=False`` integer group codes stay numeric (their reason says so). A column of
+    ``text_left_out`` that would be text is dropped instead, with that reason (a name there that
+    is not a text column changes nothing).
 
     Raises
     ------
@@ -393,6 +408,9 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
         fmt = fmt[0] if fmt else ""
         if role == "numeric" and fmt:  # "null", "?" and "#DIV/0!" are missing values too
             missing = _missing_share(series, fmt)
+        if role == "text" and name in (text_left_out or ()):
+            role, reason = "drop", (f"{_TEXT_LEFT_OUT} its codes did not improve the linear model's "
+                                    f"cross-validated score ({reason})")
         plan.columns.append(_row(name, role, distinct, missing, reason, fmt=fmt))
     return plan
 

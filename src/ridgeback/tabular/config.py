@@ -105,7 +105,8 @@ def write_config(pre, arrays) -> dict:
                    "datetime": pre.datetime, "id": pre.id, "scaling": pre.scaling,
                    "cardinality_threshold": int(pre.cardinality_threshold),
                    "memory_limit": None if pre.memory_limit is None else int(pre.memory_limit),
-                   "group_codes": bool(pre.group_codes), "clip": bool(pre.clip)},
+                   "group_codes": bool(pre.group_codes), "clip": bool(pre.clip),
+                   "text_left_out": None if pre.text_left_out is None else list(pre.text_left_out)},
         "plan": pre.plan_.to_list(),
         "feature_names_in": list(pre.feature_names_in_),
         "input_kinds": dict(pre.input_kinds_),
@@ -168,7 +169,8 @@ def _with_params(cls, config):
     params = config.get("params")
     if not isinstance(params, dict) or params.get("scaling") not in SCALINGS:
         _fail("params", f"an object with scaling among {list(SCALINGS)}", params)
-    overrides = {k: params.get(k) for k in ("drop", "categorical", "numeric", "datetime", "id")}
+    names = ("drop", "categorical", "numeric", "datetime", "id", "text_left_out")  # lists of columns
+    overrides = {k: params.get(k) for k in names}
     for key, value in overrides.items():
         if value is not None:
             _str_list(f"params.{key}", value)

@@ -115,6 +115,11 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         Integer columns named like a group (``county``, ``townid``, ``school_id``) whose values
         repeat are one-hot, as codes of groups; False reads them as numbers.
         ``ridgeback tune`` chooses by cross-validating the linear baseline both ways.
+    text_left_out : list of str, optional
+        Columns to leave out if they are read as text (their reason in the plan says why).
+        ``ridgeback tune`` names the text columns whose character n-gram codes do not clearly
+        improve the linear baseline's cross-validated score: names of districts or products,
+        unique per row, are noise to a model fitted on a few hundred rows.
 
     Attributes
     ----------
@@ -161,7 +166,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
 
     def __init__(self, dtype=np.float32, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
                  scaling="standard", cardinality_threshold=CARDINALITY_THRESHOLD, memory_limit=None,
-                 group_codes=True, clip=True):
+                 group_codes=True, clip=True, text_left_out=None):
         self.dtype = dtype
         self.drop = drop
         self.categorical = categorical
@@ -173,6 +178,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.memory_limit = memory_limit
         self.group_codes = group_codes
         self.clip = clip
+        self.text_left_out = text_left_out
 
     def _check_params(self):
         resolve_dtype(self.dtype)
@@ -185,6 +191,15 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         for name in ("group_codes", "clip"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"`{name}` must be True or False. Received: {name}={getattr(self, name)!r}")
+        left_out = self.text_left_out
+        try:
+            names = left_out is None or (not isinstance(left_out, str)
+                                         and all(isinstance(c, str) for c in left_out))
+        except TypeError:  # not iterable
+            names = False
+        if not names:
+            raise ValueError(f"`text_left_out` must be a list of column names or None. "
+                             f"Received: text_left_out={left_out!r}")
         limit = self.memory_limit
         bad_limit = isinstance(limit, bool) or not isinstance(limit, numbers.Real) or limit <= 0
         if limit is not None and bad_limit:
@@ -197,7 +212,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         return plan_columns(as_frame(X), drop=self.drop, categorical=self.categorical, numeric=self.numeric,
                             datetime=self.datetime, id=self.id,
                             cardinality_threshold=int(self.cardinality_threshold),
-                            group_codes=bool(self.group_codes))
+                            group_codes=bool(self.group_codes), text_left_out=self.text_left_out)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
@@ -441,6 +456,6 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         shown = [f"dtype={resolve_dtype(self.dtype).name!r}"]
         defaults = {"drop": None, "categorical": None, "numeric": None, "datetime": None, "id": None,
                     "scaling": "standard", "cardinality_threshold": CARDINALITY_THRESHOLD,
-                    "memory_limit": None, "group_codes": True, "clip": True}
+                    "memory_limit": None, "group_codes": True, "clip": True, "text_left_out": None}
         shown += [f"{k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v]
         return f"Preprocessor({', '.join(shown)})"
