@@ -81,3 +81,27 @@ def test_a_target_written_with_currency_signs_is_a_regression_target():
     assert check_target(df["rate"], "regression").tolist()[:3] == [10.0, 20.0, 30.0]
     with pytest.raises(ValueError, match=r"must be numeric.*Received: y='ten'"):
         check_target(pd.Series(["ten", "$5"], name="y"), "regression")
+
+
+def test_numbered_classes_are_named_with_the_flag_that_reads_them_as_a_quantity(tmp_path, capsys):
+    from ridgeback.cli import main
+    from ridgeback.tabular.target import numbered_classes_note
+
+    assert numbered_classes_note(pd.Series([2.0, 5.0, 9.0, 5.0]), "score") == (
+        "score: 3 whole-number values (2 to 9) read as class labels; "
+        "--task regression predicts it as a number")
+    assert numbered_classes_note(pd.Series([0, 1, 0])) is None  # two classes: labels
+    assert numbered_classes_note(pd.Series(np.arange(30))) is None  # read as a quantity already
+    assert numbered_classes_note(pd.Series(["a", "b", "c"])) is None
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=90)
+    path = tmp_path / "scores.csv"
+    pd.DataFrame({"x": x, "score": np.clip(np.round(x * 2 + 5), 0, 10)}).to_csv(path, index=False)
+    args = ["tune", str(path), "--target", "score", "--grid", "l2=1e-4", "--epochs", "1", "--hidden", "4",
+            "--cv", "3", "--quiet", "--json"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    capsys.readouterr()
+    report = (tmp_path / "a" / "report.html").read_text()
+    assert "score: 10 whole-number values (0 to 9) read as class labels" in report
+    assert main([*args, "--out", str(tmp_path / "b"), "--task", "regression"]) == 0
+    assert "read as class labels" not in (tmp_path / "b" / "report.html").read_text()

@@ -53,6 +53,13 @@ def cmd_tune(args) -> int:
     # fewer epochs than `train`: every candidate is fitted once per fold (early stopping still applies)
     settings = resolve_settings(args, defaults={"epochs": TUNE_EPOCHS})
     X, y, task = _load_table(args, settings)
+    task_note = None
+    if not settings.get("task"):
+        from ..tabular.target import numbered_classes_note
+
+        task_note = numbered_classes_note(y, args.target)
+        if task_note:
+            status(args, task_note)
     recipe = None if args.grid else _unfixed(_recipe(X, y, task, args.cv), args)
     if recipe is not None:  # the no-hints search's settings, below the user's flags and TOML keys
         settings = resolve_settings(args, defaults=recipe.settings)
@@ -125,7 +132,7 @@ def cmd_tune(args) -> int:
     errors = search_errors(result, refit_index, y.to_numpy(), task, args.cv, chosen)
     report = write_tune_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain,
                                errors, ensemble, [*(recipe.notes.values() if recipe is not None else ()),
-                                                  *(n for n in (group_note, text_note) if n)])
+                                                  *(n for n in (task_note, group_note, text_note) if n)])
     emit(
         args,
         {

@@ -15,7 +15,8 @@ import pandas as pd
 from .formats import number_format, read_formatted
 from .spellings import describe_spellings, fold_levels, spelling_variants
 
-__all__ = ["MANY_CLASSES", "MAX_INTEGER_CLASSES", "check_target", "infer_task", "split_target"]
+__all__ = ["MANY_CLASSES", "MAX_INTEGER_CLASSES", "check_target", "infer_task", "split_target",
+           "numbered_classes_note"]
 
 #: an integer-valued target with at most this many distinct values is read as class labels
 MAX_INTEGER_CLASSES = 20
@@ -51,6 +52,30 @@ def infer_task(y) -> str:
     if integral and pd.unique(values).size <= MAX_INTEGER_CLASSES:
         return "classification"
     return "regression"
+
+
+def numbered_classes_note(y, name="target") -> str | None:
+    """A sentence for a target that :func:`infer_task` reads as three or more classes written as
+    whole numbers (a score from 0 to 10, a count): such a column may as well be a quantity, and
+    only the user knows which. None for any other target.
+
+    Examples
+    --------
+    >>> numbered_classes_note([0, 3, 10, 3, 7])
+    'target: 4 whole-number values (0 to 10) read as class labels; --task regression predicts it as a number'
+    >>> numbered_classes_note([0, 1, 1]) is None, numbered_classes_note(["a", "b", "c"]) is None
+    (True, True)
+    """
+    s = pd.Series(y) if not isinstance(y, pd.Series) else y
+    values = s.dropna()
+    if values.dtype.kind not in "iuf" or infer_task(values) != "classification":
+        return None
+    levels = np.unique(values.to_numpy())
+    if levels.size < 3:
+        return None
+    low, high = (int(v) for v in (levels[0], levels[-1]))
+    return (f"{name}: {levels.size} whole-number values ({low} to {high}) read as class labels; "
+            f"--task regression predicts it as a number")
 
 
 def _rows(mask) -> str:
