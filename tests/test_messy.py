@@ -361,6 +361,31 @@ def test_group_codes_false_reads_them_as_numbers_and_is_saved_with_the_model():
         Preprocessor(group_codes="no").fit(X)
 
 
+def test_strings_of_many_levels_that_repeat_are_categories_and_names_stay_text():
+    """A state (50 levels of 25 rows) is a category, however many levels; names nearly unique to
+    a row, levels seen twice on average, and more than GROUP_MAX_LEVELS levels stay text. A
+    search's folds are told the category, so that fewer rows do not turn it into text."""
+    from ridgeback.cli.column_roles import fold_settings
+
+    rng = np.random.default_rng(6)
+    n = 1250
+    X = pd.DataFrame({"state": rng.permutation(np.repeat([f"State {i}" for i in range(50)], 25)),
+                      "pair": rng.permutation(np.repeat([f"p{i}" for i in range(625)], 2)),
+                      "wide": rng.permutation(np.repeat([f"w{i}" for i in range(250)], 5)),
+                      "x": rng.normal(size=n)})
+    plan = {c.column: c for c in plan_columns(X).columns}
+    assert plan["state"].role == "categorical"
+    assert plan["state"].reason == ("many levels: 50 levels (more than 40) of 25 rows on average, "
+                                    "repeated as categories are")
+    assert plan["pair"].role == "text"  # 2 rows per level: too few to learn a weight for each
+    assert plan["wide"].role == "text"  # 250 levels: more than GROUP_MAX_LEVELS (200)
+    assert plan_columns(X).many_levels() == ["state"]
+    assert plan_columns(X, cardinality_threshold=50).many_levels() == []  # then an ordinary category
+    assert fold_settings({}, X)["categorical"] == ["state"]
+    pre = Preprocessor().fit(X)
+    assert sum(name.startswith("state=") for name in pre.get_feature_names_out()) == 50
+
+
 def test_text_left_out_drops_only_text_columns_and_is_saved_with_the_model():
     rng = np.random.default_rng(5)
     X = pd.DataFrame({"name": [f"Lake {i} School" for i in range(100)],

@@ -17,6 +17,26 @@ def test_infer_task_rule():
     assert infer_task(pd.Series([0.5, 1.0])) == "regression"
 
 
+def test_whole_numbers_that_look_like_counts_or_scores_are_regression_targets():
+    """Goals in a match, a vocabulary score from 0 to 10: frequencies that rise to one peak and
+    fall, ten times the rarest; labels (flat frequencies, out of order, fewer than five values,
+    or gaps) stay classes."""
+    def table(counts, start=0):
+        return pd.Series(np.repeat(np.arange(start, start + len(counts)), counts).astype(float))
+
+    goals = table([502, 855, 747, 479, 273, 86, 38, 17, 2, 1])  # Bundesliga's home goals
+    vocab = table([36, 59, 91, 163, 318, 499, 642, 470, 298, 251, 173])  # a 0-10 score
+    assert infer_task(goals) == infer_task(vocab) == "regression"
+    assert infer_task(table([3, 9, 30, 52, 60, 40, 12, 2], start=3)) == "regression"  # a wine's quality
+    assert infer_task(table([133, 136, 133, 137, 136, 136, 136, 134, 131, 135])) == "classification"  # digits
+    assert infer_task(table([2118, 2833, 357, 27, 95, 174, 205], start=1)) == "classification"  # cover types
+    assert infer_task(table([500, 200, 20])) == "classification"  # three values: labels
+    gaps = pd.Series(np.repeat([0, 1, 2, 3, 5, 6], [50, 80, 60, 30, 10, 3]))
+    assert infer_task(gaps) == "classification"  # a value missing in between: codes
+    # a step against the trend beyond noise (rarer in the middle of the climb): not one peak
+    assert infer_task(table([10, 200, 40, 300, 150, 60, 5])) == "classification"
+
+
 def test_split_target_missing_column_lists_available_ones():
     df = pd.DataFrame({"a": [1, 2], "b": [3, 4]})
     with pytest.raises(ValueError, match=r"'label' not found; available columns: 'a', 'b'\. Received: "
@@ -96,7 +116,8 @@ def test_numbered_classes_are_named_with_the_flag_that_reads_them_as_a_quantity(
     rng = np.random.default_rng(0)
     x = rng.normal(size=90)
     path = tmp_path / "scores.csv"
-    pd.DataFrame({"x": x, "score": np.clip(np.round(x * 2 + 5), 0, 10)}).to_csv(path, index=False)
+    score = np.argsort(np.argsort(x)) % 10  # ten equally common values: labels, not a count
+    pd.DataFrame({"x": x, "score": score}).to_csv(path, index=False)
     args = ["tune", str(path), "--target", "score", "--grid", "l2=1e-4", "--epochs", "1", "--hidden", "4",
             "--cv", "3", "--quiet", "--json"]
     assert main([*args, "--out", str(tmp_path / "a")]) == 0

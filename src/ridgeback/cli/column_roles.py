@@ -27,9 +27,9 @@ def fold_settings(settings: dict, X) -> dict:
     a fold whose training rows lack those values would read the column as numbers, then refuse
     them among its held-out rows. The refit on all rows decides the same role by itself."""
     plan = make_preprocessor(settings).plan(X)
-    # integer group codes too, when one-hot (the plan lists none with group_codes=False): a fold
-    # with fewer repeats of a code would read it as numbers
-    return _declare(settings, "categorical", plan.decided_by_few() + plan.group_codes())
+    # integer group codes too, when one-hot (the plan lists none with group_codes=False), and strings
+    # of many levels that repeat: a fold with fewer repeats would read them as numbers, or as text
+    return _declare(settings, "categorical", plan.decided_by_few() + plan.group_codes() + plan.many_levels())
 
 
 def group_code_settings(args, settings: dict, X, y, estimator, metric: str) -> tuple[dict, str | None]:

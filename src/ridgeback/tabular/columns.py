@@ -15,7 +15,10 @@ categorical at most ``cardinality_threshold`` levels (bool, strings,     one-hot
            `` male`` and ``MALE`` are one level when spelled several ways);
            or integer group codes: a name such as ``county``, ``zipcode``,
            ``townid`` or ``school_id``, each value in two rows or more on
-           average, at most ``GROUP_MAX_LEVELS`` of them
+           average, at most ``GROUP_MAX_LEVELS`` of them; or strings of
+           more levels whose values repeat (a state, a country, a team:
+           ``REPEATED_LEVEL_ROWS`` rows or more per level on average, at
+           most ``GROUP_MAX_LEVELS`` levels)
 text       more levels than that: free text, names, many codes          hashed character n-grams,
                                                                         tf-idf, SVD (fixed width)
 datetime   ISO 8601 timestamps, a datetime dtype, or dates written      year, month, day of week,
@@ -75,8 +78,13 @@ NUMERIC_SHARE = 0.5
 #: most ``cardinality_threshold`` distinct values, each held by this many rows on average; otherwise
 #: a word among its numbers is refused, naming the row
 LEVEL_REPEATS = 2
-#: integer codes of groups (a county, a town, a school class) are one-hot up to this many levels
+#: integer codes of groups (a county, a town, a school class) are one-hot up to this many levels; so
+#: are strings with more than ``cardinality_threshold`` levels that repeat as categories do
 GROUP_MAX_LEVELS = 200
+#: a string column with more than ``cardinality_threshold`` levels is still categorical (a state, a
+#: country, a team) when each level is held by this many rows on average, up to ``GROUP_MAX_LEVELS``
+#: levels; names nearly unique to a row, and free text, are text
+REPEATED_LEVEL_ROWS = 5
 #: nearly all values distinct: an identifier (with no spaces) rather than a category
 ID_UNIQUE_SHARE = 0.95
 _SAMPLE = 2000
@@ -85,6 +93,8 @@ _SAMPLE = 2000
 _CODES, _LEVELS = "codes:", "levels:"
 #: how the reason begins of integer codes of groups made categorical (:meth:`Plan.group_codes`)
 _GROUPS = "group codes:"
+#: how the reason begins of a string column with many levels that repeat (:meth:`Plan.many_levels`)
+_MANY = "many levels:"
 #: how the reason begins of a text column left out because its codes did not help
 #: (``text_left_out``, decided by ``ridgeback tune``)
 _TEXT_LEFT_OUT = "text left out:"
@@ -137,6 +147,12 @@ class Plan:
         """The integer columns made categorical as codes of groups (a county, a town id): the
         ones ``ridgeback tune`` checks against reading them as numbers."""
         return [c.column for c in self.columns if c.role == "categorical" and c.reason.startswith(_GROUPS)]
+
+    def many_levels(self) -> list:
+        """The string columns categorical although they have more levels than
+        ``cardinality_threshold``, because each repeats (``REPEATED_LEVEL_ROWS``): a fold's fewer
+        rows might repeat them too little."""
+        return [c.column for c in self.columns if c.role == "categorical" and c.reason.startswith(_MANY)]
 
     def text(self) -> list:
         """The columns encoded as text (character n-grams): the ones ``ridgeback tune`` checks
@@ -329,6 +345,12 @@ def _decide(name, series, threshold, group_codes=True) -> tuple:
     if n_levels <= threshold:
         return ("categorical", describe_spellings(variants, n_distinct), FOLD) if variants else \
             ("categorical", "")
+    if n_levels <= GROUP_MAX_LEVELS and REPEATED_LEVEL_ROWS * n_levels <= len(present):
+        reason = (f"{_MANY} {n_levels} levels (more than {threshold}) of {len(present) / n_levels:.0f} rows "
+                  f"on average, repeated as categories are")
+        if variants:
+            return "categorical", f"{reason}; {describe_spellings(variants, n_distinct)}", FOLD
+        return "categorical", reason
     if (n_distinct >= ID_UNIQUE_SHARE * len(present) and not _has_space(present)) or id_named(name):
         return "id", f"identifier: {n_distinct} distinct values in {len(present)} rows"
     return "text", f"{n_distinct} distinct values (> {threshold})"

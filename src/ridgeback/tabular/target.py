@@ -15,11 +15,17 @@ import pandas as pd
 from .formats import number_format, read_formatted
 from .spellings import describe_spellings, fold_levels, spelling_variants
 
-__all__ = ["MANY_CLASSES", "MAX_INTEGER_CLASSES", "check_target", "infer_task", "split_target",
-           "numbered_classes_note"]
+__all__ = ["MANY_CLASSES", "MAX_INTEGER_CLASSES", "check_target", "infer_task", "looks_like_counts",
+           "split_target", "numbered_classes_note"]
 
-#: an integer-valued target with at most this many distinct values is read as class labels
+#: an integer-valued target with at most this many distinct values is read as class labels (unless
+#: its values look like a count or a score: :func:`looks_like_counts`)
 MAX_INTEGER_CLASSES = 20
+#: a count or a score takes at least this many whole-number values (fewer: class labels)
+MIN_COUNT_VALUES = 5
+#: ... and its most common value is at least this many times as common as its rarest one
+#: (labels of classes are seldom so unequal AND in that order; digits' are equal)
+MIN_COUNT_RATIO = 10
 #: a classification target with more classes than this is refused when it also has fewer than two
 #: rows per class on average: a name or an identifier (a movie's title), not labels to learn
 MANY_CLASSES = 50
@@ -30,13 +36,18 @@ def infer_task(y) -> str:
 
     The rule: strings, booleans and categoricals are class labels; so are integer values
     (integer dtype, or floats that are all whole numbers) with at most
-    ``MAX_INTEGER_CLASSES`` (20) distinct values. Anything else is a regression target.
-    Pass the task explicitly (``--task``) when the rule guesses wrong, e.g. for counts.
+    ``MAX_INTEGER_CLASSES`` (20) distinct values, unless they look like a count or a score
+    (:func:`looks_like_counts`: goals in a match, a vocabulary score from 0 to 10). Anything
+    else is a regression target. Pass the task explicitly (``--task``) when the rule guesses
+    wrong.
 
     Examples
     --------
     >>> infer_task(["cat", "dog"]), infer_task([0, 1, 2, 1]), infer_task([0.5, 1.7, 2.0])
     ('classification', 'classification', 'regression')
+    >>> goals = [0] * 50 + [1] * 80 + [2] * 60 + [3] * 30 + [4] * 10 + [5] * 3
+    >>> infer_task(goals), infer_task(list(range(10)) * 30)  # a count; ten digits
+    ('regression', 'classification')
     """
     s = pd.Series(y) if not isinstance(y, pd.Series) else y
     if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype.kind in "bOSUT" or pd.api.types.is_string_dtype(s):
@@ -49,9 +60,40 @@ def infer_task(y) -> str:
         integral = bool(np.all(finite == np.round(finite)))
     else:
         return "classification"
-    if integral and pd.unique(values).size <= MAX_INTEGER_CLASSES:
+    if integral and pd.unique(values).size <= MAX_INTEGER_CLASSES and not looks_like_counts(values):
         return "classification"
     return "regression"
+
+
+def looks_like_counts(values) -> bool:
+    r"""Whether whole-number target values look like a count or a score rather than class labels:
+    at least ``MIN_COUNT_VALUES`` (5) values, every whole number between the smallest and the
+    largest taken, and their frequencies :math:`c_1 \dots c_k` rising to one peak and falling
+    after it, as a count's or a rating's do, up to sampling noise (a step against the trend
+    within two standard errors, :math:`2\sqrt{c_i + c_{i+1}}`, is noise), the peak at least
+    ``MIN_COUNT_RATIO`` (10) times the rarest value. Ten digits, or ten equally common classes,
+    are not a count: their frequencies are flat.
+
+    Examples
+    --------
+    >>> looks_like_counts([0] * 50 + [1] * 80 + [2] * 60 + [3] * 30 + [4] * 10 + [5] * 3)
+    True
+    >>> looks_like_counts([0, 1, 2, 3, 4] * 20), looks_like_counts([1, 2, 3] * 20 + [2] * 200)
+    (False, False)
+    """
+    levels, counts = np.unique(np.asarray(values, dtype=np.float64), return_counts=True)
+    k = levels.size
+    if k < MIN_COUNT_VALUES or not np.all(np.diff(levels) == 1):
+        return False
+    if counts.max() < MIN_COUNT_RATIO * counts.min():
+        return False
+    peak = int(np.argmax(counts))
+
+    def rises(a, b):  # from a neighbour a further from the peak to b nearer it, up to noise
+        return a <= b + 2 * np.sqrt(a + b)
+
+    return (all(rises(counts[i], counts[i + 1]) for i in range(peak))
+            and all(rises(counts[i], counts[i - 1]) for i in range(peak + 1, k)))
 
 
 def numbered_classes_note(y, name="target") -> str | None:
