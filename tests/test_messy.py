@@ -355,7 +355,7 @@ def test_group_codes_false_reads_them_as_numbers_and_is_saved_with_the_model():
     del config["params"]["group_codes"]  # a model saved before the parameter: its default
     assert Preprocessor.from_config(config, pre.get_arrays()).group_codes is True
     config["params"]["group_codes"] = "no"
-    with pytest.raises(ValueError, match="group_codes and clip true or false"):
+    with pytest.raises(ValueError, match="group_codes, clip and many_levels true or false"):
         Preprocessor.from_config(config, pre.get_arrays())
     with pytest.raises(ValueError, match="Received: group_codes='no'"):
         Preprocessor(group_codes="no").fit(X)
@@ -384,6 +384,12 @@ def test_strings_of_many_levels_that_repeat_are_categories_and_names_stay_text()
     assert fold_settings({}, X)["categorical"] == ["state"]
     pre = Preprocessor().fit(X)
     assert sum(name.startswith("state=") for name in pre.get_feature_names_out()) == 50
+    config = pre.get_config()
+    assert config["params"]["many_levels"] is True
+    del config["params"]["many_levels"]  # a model saved before the parameter read such strings as text
+    assert Preprocessor.from_config(config, pre.get_arrays()).many_levels is False
+    text = Preprocessor(many_levels=False).fit(X)  # as text, the way before
+    assert text.plan_.text() == ["state", "pair", "wide"] and "many_levels=False" in repr(text)
 
 
 def test_text_left_out_drops_only_text_columns_and_is_saved_with_the_model():

@@ -183,7 +183,7 @@ def test_preprocessor_is_a_clonable_sklearn_transformer(frame):
     # issue 15 group_codes, clip and text_left_out
     defaults = {"drop": None, "categorical": None, "numeric": None, "datetime": None, "id": None,
                 "scaling": "standard", "cardinality_threshold": 40, "memory_limit": None, "group_codes": True,
-                "clip": True, "text_left_out": None}
+                "clip": True, "text_left_out": None, "many_levels": True}
     assert pre.get_params() == {"dtype": np.float64, **defaults}
     assert pre.set_params(dtype="float32").dtype == "float32"
     fitted = pre.fit(frame)

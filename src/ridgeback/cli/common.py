@@ -91,7 +91,8 @@ def make_preprocessor(settings: dict):
         overrides[option] = value
     # not flags: `tune` decides them (cli/column_roles), the column flags override them
     return Preprocessor(scaling=scaling, group_codes=bool(settings.get("group_codes", True)),
-                        text_left_out=settings.get("text_left_out"), **overrides)
+                        text_left_out=settings.get("text_left_out"),
+                        many_levels=bool(settings.get("many_levels", True)), **overrides)
 
 
 def add_hyperparameter_args(group) -> None:

@@ -281,7 +281,7 @@ def _row(name, role, n_distinct, missing, reason, coerced=0, fmt=""):
     return ColumnPlan(name, role, int(n_distinct), float(missing), action, reason, int(coerced), fmt)
 
 
-def _decide(name, series, threshold, group_codes=True) -> tuple:
+def _decide(name, series, threshold, group_codes=True, many_levels=True) -> tuple:
     """(role, reason) for one column without overrides."""
     n = len(series)
     present = series.dropna()
@@ -345,7 +345,7 @@ def _decide(name, series, threshold, group_codes=True) -> tuple:
     if n_levels <= threshold:
         return ("categorical", describe_spellings(variants, n_distinct), FOLD) if variants else \
             ("categorical", "")
-    if n_levels <= GROUP_MAX_LEVELS and REPEATED_LEVEL_ROWS * n_levels <= len(present):
+    if many_levels and n_levels <= GROUP_MAX_LEVELS and REPEATED_LEVEL_ROWS * n_levels <= len(present):
         reason = (f"{_MANY} {n_levels} levels (more than {threshold}) of {len(present) / n_levels:.0f} rows "
                   f"on average, repeated as categories are")
         if variants:
@@ -357,7 +357,8 @@ def _decide(name, series, threshold, group_codes=True) -> tuple:
 
 
 def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
-                 cardinality_threshold=CARDINALITY_THRESHOLD, group_codes=True, text_left_out=None) -> Plan:
+                 cardinality_threshold=CARDINALITY_THRESHOLD, group_codes=True, text_left_out=None,
+                 many_levels=True) -> Plan:
     """Decide every column's role (see the module docstring); overrides win. With
     ``group_codes=False`` integer group codes stay numeric (their reason says so). A column of
     ``text_left_out`` that would be text is dropped instead, with that reason (a name there that
@@ -414,7 +415,7 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
                 missing += coerced / len(series)
             plan.columns.append(_row(name, role, distinct, missing, reason, coerced, fmt))
             continue
-        role, reason, *fmt = _decide(name, series, cardinality_threshold, group_codes)
+        role, reason, *fmt = _decide(name, series, cardinality_threshold, group_codes, many_levels)
         if role == "unreadable":
             raise ValueError(f"Column {name!r} has dtype {series.dtype}, which cannot be read as numbers, "
                              f"categories or dates; convert or drop it (drop=[{name!r}], --drop {name}). "

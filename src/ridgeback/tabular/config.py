@@ -106,6 +106,7 @@ def write_config(pre, arrays) -> dict:
                    "cardinality_threshold": int(pre.cardinality_threshold),
                    "memory_limit": None if pre.memory_limit is None else int(pre.memory_limit),
                    "group_codes": bool(pre.group_codes), "clip": bool(pre.clip),
+                   "many_levels": bool(pre.many_levels),
                    "text_left_out": None if pre.text_left_out is None else list(pre.text_left_out)},
         "plan": pre.plan_.to_list(),
         "feature_names_in": list(pre.feature_names_in_),
@@ -179,8 +180,10 @@ def _with_params(cls, config):
     if type(threshold) is not int or threshold < 1 or not limit_ok:
         _fail("params", "a positive cardinality_threshold and memory_limit", params)
     flags = {name: params.get(name, True) for name in ("group_codes", "clip")}  # older files: defaults
+    # files written before many_levels existed read strings of many levels as text, as then
+    flags["many_levels"] = params.get("many_levels", False)
     if any(type(v) is not bool for v in flags.values()):
-        _fail("params", "group_codes and clip true or false", params)
+        _fail("params", "group_codes, clip and many_levels true or false", params)
     return cls(dtype=config["dtype"], scaling=params["scaling"], cardinality_threshold=threshold,
                memory_limit=limit, **flags, **overrides)
 

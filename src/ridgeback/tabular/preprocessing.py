@@ -115,6 +115,11 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         Integer columns named like a group (``county``, ``townid``, ``school_id``) whose values
         repeat are one-hot, as codes of groups; False reads them as numbers.
         ``ridgeback tune`` chooses by cross-validating the linear baseline both ways.
+    many_levels : bool, default=True
+        A string column of more than ``cardinality_threshold`` levels whose levels repeat (a
+        state, a country, a team: ``REPEATED_LEVEL_ROWS`` rows per level on average, at most
+        ``GROUP_MAX_LEVELS`` levels) is one-hot; False encodes it as text. Models saved before
+        this parameter load with False, as they were fitted.
     text_left_out : list of str, optional
         Columns to leave out if they are read as text (their reason in the plan says why).
         ``ridgeback tune`` names the text columns whose character n-gram codes do not clearly
@@ -166,7 +171,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
 
     def __init__(self, dtype=np.float32, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
                  scaling="standard", cardinality_threshold=CARDINALITY_THRESHOLD, memory_limit=None,
-                 group_codes=True, clip=True, text_left_out=None):
+                 group_codes=True, clip=True, text_left_out=None, many_levels=True):
         self.dtype = dtype
         self.drop = drop
         self.categorical = categorical
@@ -179,6 +184,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.group_codes = group_codes
         self.clip = clip
         self.text_left_out = text_left_out
+        self.many_levels = many_levels
 
     def _check_params(self):
         resolve_dtype(self.dtype)
@@ -188,7 +194,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         if isinstance(threshold, bool) or not isinstance(threshold, numbers.Integral) or threshold < 1:
             raise ValueError(f"`cardinality_threshold` must be an integer >= 1. "
                              f"Received: cardinality_threshold={threshold!r}")
-        for name in ("group_codes", "clip"):
+        for name in ("group_codes", "clip", "many_levels"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"`{name}` must be True or False. Received: {name}={getattr(self, name)!r}")
         left_out = self.text_left_out
@@ -212,7 +218,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         return plan_columns(as_frame(X), drop=self.drop, categorical=self.categorical, numeric=self.numeric,
                             datetime=self.datetime, id=self.id,
                             cardinality_threshold=int(self.cardinality_threshold),
-                            group_codes=bool(self.group_codes), text_left_out=self.text_left_out)
+                            group_codes=bool(self.group_codes), text_left_out=self.text_left_out,
+                            many_levels=bool(self.many_levels))
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
@@ -456,6 +463,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         shown = [f"dtype={resolve_dtype(self.dtype).name!r}"]
         defaults = {"drop": None, "categorical": None, "numeric": None, "datetime": None, "id": None,
                     "scaling": "standard", "cardinality_threshold": CARDINALITY_THRESHOLD,
-                    "memory_limit": None, "group_codes": True, "clip": True, "text_left_out": None}
+                    "memory_limit": None, "group_codes": True, "clip": True, "text_left_out": None,
+                    "many_levels": True}
         shown += [f"{k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v]
         return f"Preprocessor({', '.join(shown)})"
