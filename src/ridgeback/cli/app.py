@@ -47,7 +47,9 @@ def _add_common(p):
 def _add_model_args(p):
     g = p.add_argument_group("model and training (defaults: --config file, then built-in)")
     g.add_argument(
-        "--task", choices=("classification", "regression"), help="default: inferred from the target"
+        "--task", choices=("classification", "regression"),
+        help="default: inferred from the target (text and up to 20 whole numbers: classes, unless the "
+        "numbers look like a count or a score)"
     )
     add_hyperparameter_args(g)  # one flag per row of the hyper-parameter table
     g.add_argument("--config", metavar="FILE", help="TOML file with any of these options (flags win)")
