@@ -228,11 +228,24 @@ def test_clearly_better_needs_a_paired_gain_above_its_standard_error():
     assert not clearly_better([0.9], [0.1])[0]  # one fold: no error to compare with
 
 
+def _tune_plan(df, out, capsys) -> dict:
+    """``ridgeback tune`` on ``df`` (target ``y``; a small fixed grid, 4 folds) into ``out``: the
+    column plan it prints, by column."""
+    from ridgeback.cli import main
+
+    path = out.parent / f"{out.name}.csv"
+    df.to_csv(path, index=False)
+    code = main(["tune", str(path), "--target", "y", "--grid", "l2=1e-4", "--epochs", "2", "--hidden", "4",
+                 "--cv", "4", "--out", str(out), "--json", "--quiet"])
+    text, _ = capsys.readouterr()
+    assert code == 0
+    return {c["column"]: c for c in json.loads(text)["plan"]}
+
+
 @pytest.mark.parametrize("effect, role", [(3.0, "categorical"), (0.0, "numeric")])
 def test_tune_one_hots_group_codes_only_when_the_linear_model_clearly_gains(tmp_path, capsys, effect, role):
     """A county whose groups differ (by 3 standard deviations) is one-hot; a county that says
     nothing is read as a number. The report says which and why."""
-    from ridgeback.cli import main
 
     rng = np.random.default_rng(0)
     n = 240
@@ -240,14 +253,8 @@ def test_tune_one_hots_group_codes_only_when_the_linear_model_clearly_gains(tmp_
     levels = {c: rng.normal() * effect for c in np.unique(county)}
     x = rng.normal(size=n)
     y = x + np.array([levels[c] for c in county]) + rng.normal(scale=0.5, size=n)
-    path = tmp_path / "groups.csv"
-    pd.DataFrame({"county": county, "x": x, "y": y}).to_csv(path, index=False)
     out = tmp_path / "run"
-    code = main(["tune", str(path), "--target", "y", "--grid", "l2=1e-4", "--epochs", "2", "--hidden", "4",
-                 "--cv", "4", "--out", str(out), "--json", "--quiet"])
-    text, _ = capsys.readouterr()
-    assert code == 0
-    plan = {c["column"]: c for c in json.loads(text)["plan"]}
+    plan = _tune_plan(pd.DataFrame({"county": county, "x": x, "y": y}), out, capsys)
     assert plan["county"]["role"] == role
     decided = "one-hot" if role == "categorical" else "read as numbers"
     report = (out / "report.html").read_text(encoding="utf-8")
@@ -259,7 +266,6 @@ def test_tune_keeps_a_text_column_only_when_the_linear_model_clearly_gains(tmp_p
     district) is left out, with that reason in the plan and a note in the report; a saved model
     reads its table alike."""
     from ridgeback import load
-    from ridgeback.cli import main
 
     rng = np.random.default_rng(1)
     n = 240
@@ -270,14 +276,8 @@ def test_tune_keeps_a_text_column_only_when_the_linear_model_clearly_gains(tmp_p
     district = [f"{rng.choice(['North', 'South', 'East', 'West'])} {i} Unified" for i in range(n)]
     x = rng.normal(size=n)
     y = x + 3.0 * good + rng.normal(scale=0.5, size=n)
-    path = tmp_path / "text.csv"
-    pd.DataFrame({"review": review, "district": district, "x": x, "y": y}).to_csv(path, index=False)
     out = tmp_path / "run"
-    code = main(["tune", str(path), "--target", "y", "--grid", "l2=1e-4", "--epochs", "2", "--hidden", "4",
-                 "--cv", "4", "--out", str(out), "--json", "--quiet"])
-    text, _ = capsys.readouterr()
-    assert code == 0
-    plan = {c["column"]: c for c in json.loads(text)["plan"]}
+    plan = _tune_plan(pd.DataFrame({"review": review, "district": district, "x": x, "y": y}), out, capsys)
     assert plan["review"]["role"] == "text"
     assert plan["district"]["role"] == "drop"
     assert plan["district"]["reason"].startswith("text left out: its codes did not improve")
