@@ -286,3 +286,23 @@ def test_tune_keeps_a_text_column_only_when_the_linear_model_clearly_gains(tmp_p
     model = load(out)
     assert model.preprocessor.text_left_out == ["district"]
     assert model.preprocessor.plan_.text_left_out() == ["district"]
+
+
+def test_many_text_columns_are_kept_or_left_out_together(monkeypatch):
+    """Past MAX_TEXT_CHECKS text columns the check is one comparison, all of them or none, so
+    that a wide table does not pay one cross-validation per column."""
+    from types import SimpleNamespace
+
+    import ridgeback.cli.column_roles as roles
+    from ridgeback.cli.common import make_estimator
+
+    rng = np.random.default_rng(2)
+    n = 120
+    X = pd.DataFrame({f"name{j}": [f"Lake {j} {i} Unified" for i in range(n)] for j in range(3)})
+    X["x"] = rng.normal(size=n)
+    y = pd.Series(X["x"] + rng.normal(scale=0.5, size=n))
+    monkeypatch.setattr(roles, "MAX_TEXT_CHECKS", 2)
+    estimator = make_estimator("regression", {})
+    settings, note = roles.text_settings(SimpleNamespace(cv=3), {}, X, y, estimator, "r2")
+    assert settings["text_left_out"] == ["name0", "name1", "name2"]
+    assert note.startswith("text columns: name0, name1, name2 left out (")

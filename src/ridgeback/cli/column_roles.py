@@ -8,7 +8,11 @@ from __future__ import annotations
 from .common import column_list, make_preprocessor
 from .search_helpers import pipeline
 
-__all__ = ["fold_settings", "group_code_settings", "text_settings"]
+__all__ = ["fold_settings", "group_code_settings", "text_settings", "MAX_TEXT_CHECKS"]
+
+#: up to this many text columns are checked one by one (one linear cross-validation each, plus
+#: one); more are kept or left out together (two), so that a wide table's check stays short
+MAX_TEXT_CHECKS = 8
 
 
 def _declare(settings: dict, role: str, columns: list) -> dict:
@@ -74,8 +78,10 @@ def text_settings(args, settings: dict, X, y, estimator, metric: str) -> tuple[d
     (:func:`~ridgeback.selection.rules.clearly_better`). A column of free text that carries the
     target (a review, a job title) passes; a name that is nearly unique per row (a school
     district, a product) adds fixed-width codes that are noise to a model fitted on a few hundred
-    rows. Measured in benchmarks/QUALITY.md ("Text that does not help"). ``--categorical`` or
-    ``--drop`` name a column's role outright; a text column cannot be forced in."""
+    rows. Measured in benchmarks/QUALITY.md ("Text that does not help"). With more than
+    ``MAX_TEXT_CHECKS`` text columns, they are kept or left out together, by the same test.
+    ``--categorical`` or ``--drop`` name a column's role outright; a text column cannot be forced
+    in."""
     from ..selection.baseline import linear_baseline
     from ..selection.crossval import make_folds
     from ..selection.rules import clearly_better
@@ -92,12 +98,15 @@ def text_settings(args, settings: dict, X, y, estimator, metric: str) -> tuple[d
 
     with_all = scores([])
     left_out, parts = [], []
-    for column in text:
-        better, gain, error = clearly_better(with_all, scores([column]))
+    # one column at a time, or all together when there are too many to check each
+    checks = [[c] for c in text] if len(text) <= MAX_TEXT_CHECKS else [text]
+    for columns in checks:
+        better, gain, error = clearly_better(with_all, scores(columns))
         if not better:
-            left_out.append(column)
-        parts.append(f"{column} {'kept' if better else 'left out'} ({gain:+.4f}, standard error {error:.4f})")
-    note = (f"text columns: {'; '.join(parts)}. Each column's codes move the linear model's cross-validated "
-            f"{metric} by the amount shown; a column is kept only when that gain exceeds its error "
+            left_out += columns
+        parts.append(f"{', '.join(columns)} {'kept' if better else 'left out'} ({gain:+.4f}, standard error "
+                     f"{error:.4f})")
+    note = (f"text columns: {'; '.join(parts)}. The codes move the linear model's cross-validated "
+            f"{metric} by the amount shown; text is kept only when that gain exceeds its error "
             f"(--categorical or --drop decide it)")
     return {**settings, "text_left_out": left_out or None}, note
