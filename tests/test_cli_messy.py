@@ -4,6 +4,8 @@ the plan, the unseen-value note on stderr and `warnings` in --json."""
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from ridgeback.cli import main
@@ -57,9 +59,22 @@ def test_describe_prints_the_plan_and_honours_overrides(capsys):
     rows = {line.split()[0]: line.split()[1] for line in out.splitlines()[2:-1]}
     assert rows["description"] == "drop" and rows["area"] == "drop" and rows["zip_code"] == "id"
     assert rows["listed_at"] == "datetime" and rows["neighbourhood"] == "categorical"
+    first = out.splitlines()[0]
+    assert first.endswith("target 'sold': classification (2 classes; train and tune take --task)")
     code, out, _ = run(capsys, ["describe", MESSY / "listings.csv", "--target", "sold", "--json"])
     doc = json.loads(out)
     assert doc["summary"].startswith("columns: 1 numeric") and len(doc["columns"]) == 10
+    assert (doc["task"], doc["task_reason"]) == ("classification", "2 classes")
+
+
+def test_describe_names_a_count_target_as_a_quantity(capsys, tmp_path):
+    path = tmp_path / "goals.csv"
+    goals = np.repeat(np.arange(6), [50, 80, 60, 30, 10, 3])
+    pd.DataFrame({"x": np.arange(goals.size), "goals": goals}).to_csv(path, index=False)
+    code, out, _ = run(capsys, ["describe", path, "--target", "goals"])
+    assert code == 0
+    assert out.splitlines()[0] == ("233 rows, target 'goals': regression (6 whole numbers (0 to 5) that look "
+                                   "like a count or a score; train and tune take --task)")
 
 
 def test_train_and_tune_print_the_plan_summary_and_take_toml_keys(capsys, tmp_path):

@@ -103,11 +103,15 @@ def cmd_evaluate(args) -> int:
 
 def cmd_describe(args) -> int:
     """The column plan of DATA: each column's role, distinct values, share missing and action."""
-    _, X, _ = load_table(args.data, args.target, quiet=args.quiet)
+    from ..tabular.target import describe_task
+
+    _, X, y = load_table(args.data, args.target, quiet=args.quiet)
     plan = make_preprocessor(vars(args)).plan(X)
-    emit(args, {"rows": int(len(X)), "target": args.target, "summary": plan.summary(),
-                "columns": plan.to_list()},
-         f"{len(X)} rows, target {args.target!r}\n{plan.table()}\n{plan.summary()}")
+    task, why = describe_task(y)
+    emit(args, {"rows": int(len(X)), "target": args.target, "task": task, "task_reason": why,
+                "summary": plan.summary(), "columns": plan.to_list()},
+         f"{len(X)} rows, target {args.target!r}: {task} ({why}; train and tune take --task)\n"
+         f"{plan.table()}\n{plan.summary()}")
     return ExitCode.OK
 
 

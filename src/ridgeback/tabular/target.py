@@ -16,7 +16,7 @@ from .formats import number_format, read_formatted
 from .spellings import describe_spellings, fold_levels, spelling_variants
 
 __all__ = ["MANY_CLASSES", "MAX_INTEGER_CLASSES", "check_target", "infer_task", "looks_like_counts",
-           "split_target", "numbered_classes_note"]
+           "split_target", "numbered_classes_note", "describe_task"]
 
 #: an integer-valued target with at most this many distinct values is read as class labels (unless
 #: its values look like a count or a score: :func:`looks_like_counts`)
@@ -94,6 +94,31 @@ def looks_like_counts(values) -> bool:
 
     return (all(rises(counts[i], counts[i + 1]) for i in range(peak))
             and all(rises(counts[i], counts[i - 1]) for i in range(peak + 1, k)))
+
+
+def describe_task(y) -> tuple[str, str]:
+    """``(task, why)``: what :func:`infer_task` reads ``y`` as, and in a few words why (what
+    ``ridgeback describe`` prints beside the target).
+
+    Examples
+    --------
+    >>> describe_task(["a", "b", "a"])
+    ('classification', '2 classes')
+    >>> describe_task([0] * 50 + [1] * 80 + [2] * 60 + [3] * 30 + [4] * 10 + [5] * 3)
+    ('regression', '6 whole numbers (0 to 5) that look like a count or a score')
+    >>> describe_task([0.5, 1.5, 2.25])
+    ('regression', 'numbers')
+    """
+    s = pd.Series(y) if not isinstance(y, pd.Series) else y
+    values = s.dropna()
+    task = infer_task(values)
+    levels = pd.unique(values)
+    if task == "classification":
+        return task, f"{levels.size} classes"
+    if values.dtype.kind in "iuf" and levels.size <= MAX_INTEGER_CLASSES and looks_like_counts(values):
+        low, high = int(np.min(levels)), int(np.max(levels))
+        return task, f"{levels.size} whole numbers ({low} to {high}) that look like a count or a score"
+    return task, "numbers"
 
 
 def numbered_classes_note(y, name="target") -> str | None:
