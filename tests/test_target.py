@@ -126,3 +126,13 @@ def test_numbered_classes_are_named_with_the_flag_that_reads_them_as_a_quantity(
     assert "score: 10 whole-number values (0 to 9) read as class labels" in report
     assert main([*args, "--out", str(tmp_path / "b"), "--task", "regression"]) == 0
     assert "read as class labels" not in (tmp_path / "b" / "report.html").read_text()
+
+
+def test_describe_task_says_whole_numbers_only_of_whole_numbers():
+    from ridgeback.tabular.target import describe_task
+
+    halves = pd.Series(np.repeat([0.5, 1.5, 2.5, 3.5, 4.5], [3, 9, 30, 9, 1]))  # one peak, but not counts
+    assert describe_task(halves) == ("regression", "numbers")
+    counts = "5 whole numbers (1 to 5) that look like a count or a score"
+    assert describe_task(halves + 0.5) == ("regression", counts)
+    assert describe_task(pd.Series(["a", "b", "c"])) == ("classification", "3 classes")

@@ -106,8 +106,8 @@ def describe_task(y) -> tuple[str, str]:
     ('classification', '2 classes')
     >>> describe_task([0] * 50 + [1] * 80 + [2] * 60 + [3] * 30 + [4] * 10 + [5] * 3)
     ('regression', '6 whole numbers (0 to 5) that look like a count or a score')
-    >>> describe_task([0.5, 1.5, 2.25])
-    ('regression', 'numbers')
+    >>> describe_task([0.5, 1.5, 2.25]), describe_task([0.5] * 3 + [1.5] * 9 + [2.5] * 30 + [3.5] * 9 + [4.5])
+    (('regression', 'numbers'), ('regression', 'numbers'))
     """
     s = pd.Series(y) if not isinstance(y, pd.Series) else y
     values = s.dropna()
@@ -115,7 +115,9 @@ def describe_task(y) -> tuple[str, str]:
     levels = pd.unique(values)
     if task == "classification":
         return task, f"{levels.size} classes"
-    if values.dtype.kind in "iuf" and levels.size <= MAX_INTEGER_CLASSES and looks_like_counts(values):
+    whole = values.dtype.kind in "iu" or (values.dtype.kind == "f"
+                                          and bool(np.all(values == np.round(values))))
+    if whole and levels.size <= MAX_INTEGER_CLASSES and looks_like_counts(values):
         low, high = int(np.min(levels)), int(np.max(levels))
         return task, f"{levels.size} whole numbers ({low} to {high}) that look like a count or a score"
     return task, "numbers"
