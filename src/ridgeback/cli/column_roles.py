@@ -8,7 +8,7 @@ from __future__ import annotations
 from .common import column_list, make_preprocessor
 from .search_helpers import pipeline
 
-__all__ = ["fold_settings", "group_code_settings", "text_settings", "MAX_TEXT_CHECKS"]
+__all__ = ["fold_settings", "linear_scores", "group_code_settings", "text_settings", "MAX_TEXT_CHECKS"]
 
 #: up to this many text columns are checked one by one (one linear cross-validation each, plus
 #: one); more are kept or left out together (two), so that a wide table's check stays short
@@ -36,7 +36,35 @@ def fold_settings(settings: dict, X) -> dict:
     return _declare(settings, "categorical", plan.decided_by_few() + plan.group_codes() + plan.many_levels())
 
 
-def group_code_settings(args, settings: dict, X, y, estimator, metric: str) -> tuple[dict, str | None]:
+def linear_scores(args, X, y, estimator, metric: str, seed=0):
+    """``scores(settings)``: the fold scores of the linear baseline with the preprocessing of
+    ``settings``, cross-validated by ``metric`` on one set of folds of all rows (``args.cv``,
+    ``seed``), so that the checks below compare their choices on the same folds. A setting
+    scored once is not fitted again (the group-code check's answer is the text check's start)."""
+    import json
+
+    from ..selection.baseline import linear_baseline
+    from ..selection.crossval import make_folds
+
+    target = y.to_numpy()
+    done, folds = {}, []  # the folds are made on the first call: a table with nothing to check needs none
+
+    def scores(settings: dict) -> list:
+        # a setting left out and one set to None make the same preprocessor
+        key = json.dumps({k: v for k, v in settings.items() if v is not None}, sort_keys=True, default=str)
+        if key not in done:
+            if not folds:
+                folds.extend(make_folds(estimator, X, target, args.cv, seed))
+            fitted = linear_baseline(pipeline(estimator, make_preprocessor(settings)), X, target, folds,
+                                     scoring=metric)
+            done[key] = fitted["fold_scores"]
+        return done[key]
+
+    return scores
+
+
+def group_code_settings(args, settings: dict, X, y, estimator, metric: str,
+                        scores=None) -> tuple[dict, str | None]:
     """The settings with ``group_codes`` (the Preprocessor's: are integer group codes such as
     ``county`` or ``townid`` one-hot?) decided for the search and the refit, and a sentence
     saying which and why (None when the table has no such column).
@@ -46,21 +74,16 @@ def group_code_settings(args, settings: dict, X, y, estimator, metric: str) -> t
     standard error of the paired difference); else the codes are read as numbers, as every tool
     reads integers. Measured in benchmarks/QUALITY.md: one-hot towns, counties and school classes
     gained 0.01 to 0.07 R², while 51 one-hot states, whose effect other columns already carry,
-    cost 0.006 to 0.014 AUC. ``--categorical`` and ``--numeric`` name a column's role outright."""
-    from ..selection.baseline import linear_baseline
-    from ..selection.crossval import make_folds
+    cost 0.006 to 0.014 AUC. ``--categorical`` and ``--numeric`` name a column's role outright.
+    ``scores``: a :func:`linear_scores` to share with the text check (else one of its own)."""
     from ..selection.rules import clearly_better
 
     groups = make_preprocessor(settings).plan(X).group_codes()
     if not groups:
         return settings, None
-    target = y.to_numpy()
-    folds = make_folds(estimator, X, target, args.cv, settings.get("seed", 0))
-    one_hot, numbers = (
-        linear_baseline(pipeline(estimator, make_preprocessor({**settings, "group_codes": codes})), X, target,
-                        folds, scoring=metric)
-        for codes in (True, False))
-    better, gain, error = clearly_better(one_hot["fold_scores"], numbers["fold_scores"])
+    scores = scores or linear_scores(args, X, y, estimator, metric, settings.get("seed", 0))
+    one_hot, numbers = (scores({**settings, "group_codes": codes}) for codes in (True, False))
+    better, gain, error = clearly_better(one_hot, numbers)
     note = (f"{', '.join(groups)}: integer codes of groups, {'one-hot' if better else 'read as numbers'}. "
             f"One-hot, they move the linear model's cross-validated {metric} by {gain:+.4f} (standard error "
             f"{error:.4f}); they are one-hot only when the gain exceeds its error (--categorical or "
@@ -68,7 +91,8 @@ def group_code_settings(args, settings: dict, X, y, estimator, metric: str) -> t
     return {**settings, "group_codes": better}, note
 
 
-def text_settings(args, settings: dict, X, y, estimator, metric: str) -> tuple[dict, str | None]:
+def text_settings(args, settings: dict, X, y, estimator, metric: str,
+                  scores=None) -> tuple[dict, str | None]:
     """The settings with ``text_left_out`` (the Preprocessor's: text columns to leave out) decided
     for the search and the refit, and a sentence saying which and why (None when the table has no
     text column).
@@ -81,27 +105,19 @@ def text_settings(args, settings: dict, X, y, estimator, metric: str) -> tuple[d
     rows. Measured in benchmarks/QUALITY.md ("Text that does not help"). With more than
     ``MAX_TEXT_CHECKS`` text columns, they are kept or left out together, by the same test.
     ``--categorical`` or ``--drop`` name a column's role outright; a text column cannot be forced
-    in."""
-    from ..selection.baseline import linear_baseline
-    from ..selection.crossval import make_folds
+    in. ``scores``: as for :func:`group_code_settings`."""
     from ..selection.rules import clearly_better
 
     text = make_preprocessor(settings).plan(X).text()
     if not text:
         return settings, None
-    target = y.to_numpy()
-    folds = make_folds(estimator, X, target, args.cv, settings.get("seed", 0))
-
-    def scores(left_out):
-        pre = make_preprocessor({**settings, "text_left_out": left_out or None})
-        return linear_baseline(pipeline(estimator, pre), X, target, folds, scoring=metric)["fold_scores"]
-
-    with_all = scores([])
+    scores = scores or linear_scores(args, X, y, estimator, metric, settings.get("seed", 0))
+    with_all = scores({**settings, "text_left_out": None})
     left_out, parts = [], []
     # one column at a time, or all together when there are too many to check each
     checks = [[c] for c in text] if len(text) <= MAX_TEXT_CHECKS else [text]
     for columns in checks:
-        better, gain, error = clearly_better(with_all, scores(columns))
+        better, gain, error = clearly_better(with_all, scores({**settings, "text_left_out": columns}))
         if not better:
             left_out += columns
         parts.append(f"{', '.join(columns)} {'kept' if better else 'left out'} ({gain:+.4f}, standard error "

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .column_roles import fold_settings, group_code_settings, text_settings
+from .column_roles import fold_settings, group_code_settings, linear_scores, text_settings
 from .common import (
     OPTIONS,
     emit,
@@ -76,8 +76,10 @@ def cmd_tune(args) -> int:
                          "no --refit 1se. Received: --ensemble blend --refit 1se")
     estimator = make_estimator(task, base)
     make_preprocessor(settings)  # a bad scaling or column list fails here, before any fitting
-    settings, group_note = group_code_settings(args, settings, X, y, estimator, metric)
-    settings, text_note = text_settings(args, settings, X, y, estimator, metric)
+    # the column-role checks: the linear baseline on one set of folds, each setting fitted once
+    scores = linear_scores(args, X, y, estimator, metric, settings.get("seed", 0))
+    settings, group_note = group_code_settings(args, settings, X, y, estimator, metric, scores)
+    settings, text_note = text_settings(args, settings, X, y, estimator, metric, scores)
     args.settings = settings
     for note in (group_note, text_note):
         if note:
