@@ -49,9 +49,15 @@ def infer_task(y) -> str:
     >>> infer_task(goals), infer_task(list(range(10)) * 30)  # a count; ten digits
     ('regression', 'classification')
     """
+    return "classification" if _reading(y) == "labels" else "regression"
+
+
+def _reading(y) -> str:
+    """How :func:`infer_task` reads the target: ``"labels"`` (classes), ``"counts"`` (whole
+    numbers that :func:`looks_like_counts`, a regression target) or ``"numbers"``."""
     s = pd.Series(y) if not isinstance(y, pd.Series) else y
     if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype.kind in "bOSUT" or pd.api.types.is_string_dtype(s):
-        return "classification"
+        return "labels"
     values = s.dropna().to_numpy()
     if values.dtype.kind in "iu":
         integral = True
@@ -59,10 +65,10 @@ def infer_task(y) -> str:
         finite = values[np.isfinite(values)]
         integral = bool(np.all(finite == np.round(finite)))
     else:
-        return "classification"
-    if integral and pd.unique(values).size <= MAX_INTEGER_CLASSES and not looks_like_counts(values):
-        return "classification"
-    return "regression"
+        return "labels"
+    if integral and pd.unique(values).size <= MAX_INTEGER_CLASSES:
+        return "counts" if looks_like_counts(values) else "labels"
+    return "numbers"
 
 
 def looks_like_counts(values) -> bool:
@@ -109,18 +115,15 @@ def describe_task(y) -> tuple[str, str]:
     >>> describe_task([0.5, 1.5, 2.25]), describe_task([0.5] * 3 + [1.5] * 9 + [2.5] * 30 + [3.5] * 9 + [4.5])
     (('regression', 'numbers'), ('regression', 'numbers'))
     """
-    s = pd.Series(y) if not isinstance(y, pd.Series) else y
-    values = s.dropna()
-    task = infer_task(values)
-    levels = pd.unique(values)
-    if task == "classification":
-        return task, f"{levels.size} classes"
-    whole = values.dtype.kind in "iu" or (values.dtype.kind == "f"
-                                          and bool(np.all(values == np.round(values))))
-    if whole and levels.size <= MAX_INTEGER_CLASSES and looks_like_counts(values):
+    values = (pd.Series(y) if not isinstance(y, pd.Series) else y).dropna()
+    reading, levels = _reading(values), pd.unique(values)
+    if reading == "labels":
+        return "classification", f"{levels.size} classes"
+    if reading == "counts":
         low, high = int(np.min(levels)), int(np.max(levels))
-        return task, f"{levels.size} whole numbers ({low} to {high}) that look like a count or a score"
-    return task, "numbers"
+        return "regression", (f"{levels.size} whole numbers ({low} to {high}) that look like a count or a "
+                              f"score")
+    return "regression", "numbers"
 
 
 def numbered_classes_note(y, name="target") -> str | None:
