@@ -261,6 +261,34 @@ def test_tune_one_hots_group_codes_only_when_the_linear_model_clearly_gains(tmp_
     assert f"county: integer codes of groups, {decided}." in report
 
 
+@pytest.mark.parametrize("effect, role", [(2.0, "entity"), (0.0, "numeric")])
+def test_tune_encodes_people_seen_in_several_rows_only_when_the_linear_model_clearly_gains(
+        tmp_path, capsys, effect, role):
+    """250 people of 4 rows each: when each has their own level of the target, the person column
+    is encoded by its mean target, out of fold; when they do not, it is read as before. The
+    report says which and why, and the saved model encodes new rows alike."""
+    from ridgeback import load
+
+    rng = np.random.default_rng(3)
+    person = rng.permutation(np.repeat(np.arange(5000, 5250), 4))
+    levels = {p: rng.normal() * effect for p in np.unique(person)}
+    x = rng.normal(size=person.size)
+    y = x + np.array([levels[p] for p in person]) + rng.normal(scale=0.5, size=person.size)
+    out = tmp_path / "run"
+    plan = _tune_plan(pd.DataFrame({"person": person, "x": x, "y": y}), out, capsys)
+    assert plan["person"]["role"] == role
+    decided = "encoded by their mean target, out of fold" if role == "entity" else "read as before"
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert f"person: identifiers whose values repeat (a person or a customer seen in several rows), " \
+           f"{decided}." in report
+    model = load(out)
+    assert model.preprocessor.entities is (role == "entity")
+    if role == "entity":  # a known person's rows predict near their level; an unknown one near the mean
+        known = pd.DataFrame({"person": [5000, 5000, 99999], "x": [0.0, 0.0, 0.0]})
+        predicted = model.predict(known)
+        assert predicted[0] == predicted[1] and abs(predicted[2]) < abs(predicted[0]) + 1.0
+
+
 def test_tune_keeps_a_text_column_only_when_the_linear_model_clearly_gains(tmp_path, capsys):
     """A free-text column whose words carry the target is kept; a name unique to each row (a
     district) is left out, with that reason in the plan and a note in the report; a saved model

@@ -301,7 +301,7 @@ def test_row_numbers_are_identifiers_but_years_ranks_and_permutations_are_featur
 def test_integer_group_codes_are_categories_and_quantities_stay_numbers():
     """Integers named like a group whose values repeat (a county, a town id, a ZIP code) are
     one-hot: as numbers their order means nothing. Years of schooling, a town's size, ages and
-    codes too rare or too many to tell apart stay numbers."""
+    values that are not integers stay numbers."""
     n = 400
     rng = np.random.default_rng(2)
     county = rng.choice(np.arange(1, 198, 2), size=n)  # 99 odd codes, about 4 rows each
@@ -323,7 +323,11 @@ def test_integer_group_codes_are_categories_and_quantities_stay_numbers():
     assert by["county"].reason == (f"group codes: integers named like a group, {by['county'].cardinality} "
                                    "levels of 4 rows on average (--numeric county to read them as numbers)")
     assert by["school"].role == by["town"].role == by["age"].role == by["paid"].role == "numeric"
-    assert by["district"].role == by["industry"].role == "numeric"
+    assert by["industry"].role == "numeric"
+    # more codes than one-hot takes (GROUP_MAX_LEVELS), most shared by two rows or more: an entity,
+    # encoded by its mean target (tests/test_entities.py); read as numbers without entities
+    assert by["district"].cardinality > 200 and by["district"].role == "entity"
+    assert {c.column: c.role for c in plan_columns(df, entities=False).columns}["district"] == "numeric"
     assert plan_columns(df, numeric=["county"]).columns[0].role == "numeric"  # the override wins
 
 
@@ -355,7 +359,7 @@ def test_group_codes_false_reads_them_as_numbers_and_is_saved_with_the_model():
     del config["params"]["group_codes"]  # a model saved before the parameter: its default
     assert Preprocessor.from_config(config, pre.get_arrays()).group_codes is True
     config["params"]["group_codes"] = "no"
-    with pytest.raises(ValueError, match="group_codes, clip and many_levels true or false"):
+    with pytest.raises(ValueError, match="group_codes, clip, many_levels and entities true or false"):
         Preprocessor.from_config(config, pre.get_arrays())
     with pytest.raises(ValueError, match="Received: group_codes='no'"):
         Preprocessor(group_codes="no").fit(X)
@@ -388,8 +392,10 @@ def test_strings_of_many_levels_that_repeat_are_categories_and_names_stay_text()
     assert config["params"]["many_levels"] is True
     del config["params"]["many_levels"]  # a model saved before the parameter read such strings as text
     assert Preprocessor.from_config(config, pre.get_arrays()).many_levels is False
-    text = Preprocessor(many_levels=False).fit(X)  # as text, the way before
+    text = Preprocessor(many_levels=False, entities=False).fit(X)  # as text, the way before
     assert text.plan_.text() == ["state", "pair", "wide"] and "many_levels=False" in repr(text)
+    # named like a group and repeated, without the many-levels rule the state is an entity
+    assert plan_columns(X, many_levels=False).entities() == ["state"]
 
 
 def test_text_left_out_drops_only_text_columns_and_is_saved_with_the_model():

@@ -1,14 +1,16 @@
 """What the search's preprocessing is told about column roles, decided on all rows before any
 fold is held out: columns that a few values make categorical (every fold must read them alike),
-integer group codes (one-hot only when the linear baseline clearly gains) and text columns
-(kept only when the linear baseline clearly gains from their codes)."""
+integer group codes (one-hot only when the linear baseline clearly gains), identifiers whose
+values repeat (encoded by their mean target only when the linear baseline clearly gains) and
+text columns (kept only when the linear baseline clearly gains from their codes)."""
 
 from __future__ import annotations
 
 from .common import column_list, make_preprocessor
 from .search_helpers import pipeline
 
-__all__ = ["fold_settings", "linear_scores", "group_code_settings", "text_settings", "MAX_TEXT_CHECKS"]
+__all__ = ["fold_settings", "linear_scores", "group_code_settings", "entity_settings", "text_settings",
+           "MAX_TEXT_CHECKS"]
 
 #: up to this many text columns are checked one by one (one linear cross-validation each, plus
 #: one); more are kept or left out together (two), so that a wide table's check stays short
@@ -33,7 +35,10 @@ def fold_settings(settings: dict, X) -> dict:
     plan = make_preprocessor(settings).plan(X)
     # integer group codes too, when one-hot (the plan lists none with group_codes=False), and strings
     # of many levels that repeat: a fold with fewer repeats would read them as numbers, or as text
-    return _declare(settings, "categorical", plan.decided_by_few() + plan.group_codes() + plan.many_levels())
+    few_or_many = plan.decided_by_few() + plan.group_codes() + plan.many_levels()
+    settings = _declare(settings, "categorical", few_or_many)
+    # identifiers whose values repeat: a fold's fewer rows repeat them less
+    return _declare(settings, "entity", plan.entities())
 
 
 def linear_scores(args, X, y, estimator, metric: str, seed=0):
@@ -89,6 +94,35 @@ def group_code_settings(args, settings: dict, X, y, estimator, metric: str,
             f"{error:.4f}); they are one-hot only when the gain exceeds its error (--categorical or "
             f"--numeric decide it)")
     return {**settings, "group_codes": better}, note
+
+
+def entity_settings(args, settings: dict, X, y, estimator, metric: str,
+                    scores=None) -> tuple[dict, str | None]:
+    """The settings with ``entities`` (the Preprocessor's: are identifiers whose values repeat,
+    a person or a customer of a panel, encoded by their mean target?) decided for the search and
+    the refit, and a sentence saying which and why (None when the table has no such column).
+
+    Encoded only when the linear baseline, cross-validated on the same folds both ways, scores
+    clearly better so (:func:`~ridgeback.selection.rules.clearly_better`); else the columns are
+    read as before the rule (numbers, or text). Measured in benchmarks/QUALITY.md ("People
+    seen in several rows"): a man's own rate of union membership over eight years, a patient's
+    other outcome, a child's other measurements are worth 0.1 to 0.2 of AUC or R²; three rows
+    of a pedigree, of which one is the affected child, are not. ``--entity``, ``--numeric`` and
+    ``--drop`` name a column's role outright. ``scores``: as for :func:`group_code_settings`."""
+    from ..selection.rules import clearly_better
+
+    entities = make_preprocessor(settings).plan(X).entities()
+    if not entities:
+        return settings, None
+    scores = scores or linear_scores(args, X, y, estimator, metric, settings.get("seed", 0))
+    encoded, before = (scores({**settings, "entities": flag}) for flag in (True, False))
+    better, gain, error = clearly_better(encoded, before)
+    note = (f"{', '.join(entities)}: identifiers whose values repeat (a person or a customer seen in several "
+            f"rows), {'encoded by their mean target, out of fold' if better else 'read as before'}. Encoded, "
+            f"they move the linear model's cross-validated {metric} by {gain:+.4f} (standard error "
+            f"{error:.4f}); they are encoded only when the gain exceeds its error (--entity, --numeric or "
+            f"--drop decide it)")
+    return {**settings, "entities": better}, note
 
 
 def text_settings(args, settings: dict, X, y, estimator, metric: str,

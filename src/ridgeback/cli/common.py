@@ -16,8 +16,8 @@ OPTIONS = {row.option: row.name for row in cli_parameters()}
 _CHOICE_ROWS = {row.option: row for row in cli_parameters() if row.kind == "choice"}
 _ROW_DEFAULTS = {row.name: row.default for row in cli_parameters()}
 DEFAULTS = {row.option: row.cli_default for row in cli_parameters() if row.cli_default is not None}
-#: --drop, --categorical, --numeric, --datetime, --id: the Preprocessor's column-role overrides
-COLUMN_OPTIONS = ("drop", "categorical", "numeric", "datetime", "id")
+#: --drop, --categorical, --numeric, --datetime, --id, --entity: the Preprocessor's column-role overrides
+COLUMN_OPTIONS = ("drop", "categorical", "numeric", "datetime", "id", "entity")
 #: --scaling: how the Preprocessor scales numeric columns, and its default
 SCALING_DEFAULT = "standard"
 #: options read from flags or TOML keys that are no estimator parameter (--ensemble: tune's)
@@ -35,7 +35,9 @@ def add_column_args(p) -> None:
     helps = {"drop": "leave these columns out", "categorical": "one-hot encode these columns",
              "numeric": "read these as numbers (text that is not a number becomes missing)",
              "datetime": "read these as dates (year, month, weekday, hour, epoch)",
-             "id": "these are identifiers: leave them out"}
+             "id": "these are identifiers: leave them out",
+             "entity": "these identify an entity seen in several rows (a person, a customer): encode each "
+                       "level by its mean target, out of fold"}
     for option, text in helps.items():
         g.add_argument(f"--{option}", action="extend", type=column_list, metavar="COL[,COL]", help=text)
 
@@ -92,7 +94,8 @@ def make_preprocessor(settings: dict):
     # not flags: `tune` decides them (cli/column_roles), the column flags override them
     return Preprocessor(scaling=scaling, group_codes=bool(settings.get("group_codes", True)),
                         text_left_out=settings.get("text_left_out"),
-                        many_levels=bool(settings.get("many_levels", True)), **overrides)
+                        many_levels=bool(settings.get("many_levels", True)),
+                        entities=bool(settings.get("entities", True)), **overrides)
 
 
 def add_hyperparameter_args(group) -> None:

@@ -228,11 +228,11 @@ def linear_model(args, task, base, baseline, X, y, like=None):
     status(args, f"refitting the linear baseline ({baseline['model']}, {baseline['param']}="
                  f"{baseline['value']:g}) on all {len(X)} rows ...")
     preprocessor = make_preprocessor(args.settings)  # as the baseline was cross-validated
+    target = check_target(y, task).to_numpy()
     if _shares(like, preprocessor):
         preprocessor, matrix = like[0].preprocessor, like[1]
     else:
-        matrix = preprocessor.fit_transform(X)
-    target = check_target(y, task).to_numpy()
+        matrix = preprocessor.fit_transform(X, target)
     linear = fit_linear(baseline, np.asarray(matrix), target)
     estimator = as_network_estimator(linear, make_estimator(task, base), len(target))
     return TabularModel.from_fitted(estimator, preprocessor, target_name(y))

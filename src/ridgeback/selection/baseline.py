@@ -46,21 +46,19 @@ def _linear(estimator, strength):
 
 def fold_scores(estimator, X, y, train, test, scoring=None, fitted=None, predictions=None) -> list:
     """The linear model's test score on the fold ``(train, test)`` of ``(X, y)`` for each
-    strength of the grid, on the pipeline's preprocessing of that fold
-    (:func:`~ridgeback.selection.prepared.prepare_fold`: fitted once per fold, shared with the
-    search's candidates). ``fitted``: a pipeline of the search already fitted on these training
-    rows, whose steps' parameters are then the ones used, and whose ``transform`` of the
-    training rows the linear model is fitted on (else the steps' ``fit_transform``).
-    ``predictions``: a list that receives, per strength, the held-out predictions the score was
-    computed from (probabilities or values, float32), when the scoring is a metric of
-    :mod:`ridgeback.metrics`."""
+    strength of the grid, fitted on the pipeline's ``fit_transform`` of the fold's training
+    rows (:func:`~ridgeback.selection.prepared.prepare_fold`: fitted once per fold, shared with
+    the search's candidates; entity columns out of fold, as the networks see them).
+    ``fitted``: a pipeline of the search already fitted on these training rows, whose steps'
+    parameters are then the ones used. ``predictions``: a list that receives, per strength, the
+    held-out predictions the score was computed from (probabilities or values, float32), when
+    the scoring is a metric of :mod:`ridgeback.metrics`."""
     from .prepared import prepare_fold
 
     classifier = _linear(estimator, 1.0)[1]
     param = "C" if classifier else "alpha"
     fold = prepare_fold(fitted if fitted is not None else estimator, X, y, train, test)
-    X_train = fold.X_train if fitted is not None else fold.X_fit
-    y_train, X_test, y_test = fold.y_train, fold.X_test, fold.y_test
+    X_train, y_train, X_test, y_test = fold.X_fit, fold.y_train, fold.X_test, fold.y_test
     scores = []
     for strength in LINEAR_GRID[param]:
         model = _model(classifier, strength)

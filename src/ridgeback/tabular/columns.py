@@ -24,6 +24,12 @@ text       more levels than that: free text, names, many codes          hashed c
 datetime   ISO 8601 timestamps, a datetime dtype, or dates written      year, month, day of week,
            in one of ``DATE_FORMATS`` (``27/11/2026``, ``Nov 27, 2026``, hour, epoch days
            ``2024-05``, ``May 2024``)
+entity     an identifier whose values repeat: named like an id, a group mean target per level,
+           or an entity (``id``, ``subject``, ``patient``, ``nr``),     out of fold
+           with more levels than one-hot takes (``GROUP_MAX_LEVELS``    (:mod:`.target_encoding`)
+           for integers, ``cardinality_threshold`` for strings), half
+           the rows or more sharing their value with another row (a
+           person, a customer)
 id         nearly every value unique and no spaces (``LIC-00123``), or  dropped, with a note
            consecutive integers / a name such as ``id``, ``CustomerID``
 drop       constant, all missing, named by the user, or text that       dropped, with a note
@@ -31,7 +37,7 @@ drop       constant, all missing, named by the user, or text that       dropped,
 ========== ============================================================ ==========================
 
 The user overrides any of this by naming columns (``drop=``, ``categorical=``, ``numeric=``,
-``datetime=``, ``id=``); an override is recorded as the reason. How a column's values are
+``datetime=``, ``id=``, ``entity=``); an override is recorded as the reason. How a column's values are
 written, when not plainly (the decimal mark, the date format), is decided once, kept in the
 plan (``ColumnPlan.format``) and used again on the rows to predict. The plan is plain data
 (:class:`ColumnPlan` rows) so that ``ridgeback describe`` prints it and the model directory
@@ -59,8 +65,8 @@ from .formats import (
     read_number_text,
     to_datetime,
 )
-from .names import group_named, id_named, ordinal_named
-from .plan import _CODES, _GROUPS, _LEVELS, _MANY, _TEXT_LEFT_OUT, ROLES, ColumnPlan, Plan
+from .names import entity_named, group_named, id_named, ordinal_named
+from .plan import _CODES, _ENTITY, _GROUPS, _LEVELS, _MANY, _TEXT_LEFT_OUT, ROLES, ColumnPlan, Plan
 from .spellings import FOLD, count_levels, describe_spellings, spelling_variants
 
 __all__ = ["ROLES", "OVERRIDES", "CARDINALITY_THRESHOLD", "GROUP_MAX_LEVELS", "ColumnPlan", "Plan",
@@ -68,7 +74,7 @@ __all__ = ["ROLES", "OVERRIDES", "CARDINALITY_THRESHOLD", "GROUP_MAX_LEVELS", "C
 
 #: override argument -> role it forces
 OVERRIDES = {"drop": "drop", "categorical": "categorical", "numeric": "numeric", "datetime": "datetime",
-             "id": "id"}
+             "id": "id", "entity": "entity"}
 #: more distinct values than this and a string column is encoded as text, not one-hot (skrub's default)
 CARDINALITY_THRESHOLD = 40
 #: an object column whose values are at least this share numbers is numeric, or codes such as ZIP+4
@@ -84,6 +90,9 @@ GROUP_MAX_LEVELS = 200
 #: country, a team) when each level is held by this many rows on average, up to ``GROUP_MAX_LEVELS``
 #: levels; names nearly unique to a row, and free text, are text
 REPEATED_LEVEL_ROWS = 5
+#: an identifier (named like one, a group or an entity) of more levels than one-hot takes is an
+#: entity of a panel when at least this share of its rows share their value with another row
+ENTITY_REPEATED_SHARE = 0.5
 #: nearly all values distinct: an identifier (with no spaces) rather than a category
 ID_UNIQUE_SHARE = 0.95
 _SAMPLE = 2000
@@ -123,6 +132,25 @@ def is_categorical_dtype(series: pd.Series) -> bool:
             or pd.api.types.is_string_dtype(dtype))
 
 
+def _id_like(name: str) -> bool:
+    """Named like an identifier, a group or an entity (``id``, ``county``, ``subject``)."""
+    return id_named(name) or group_named(name) or entity_named(name)
+
+
+def _entity(name: str, present: pd.Series, n_distinct: int) -> str:
+    """The reason when ``present`` is an entity of a panel (see :data:`ENTITY_REPEATED_SHARE`), else ""."""
+    if not _id_like(name):
+        return ""
+    counts = present.astype(str).value_counts() if present.dtype.kind == "O" else present.value_counts()
+    shared = float(counts[counts > 1].sum()) / len(present)
+    if shared < ENTITY_REPEATED_SHARE:
+        return ""
+    rows = len(present) / n_distinct
+    return (f"{_ENTITY} an identifier whose values repeat, {n_distinct} levels of {rows:.1f} "
+            f"rows on average ({shared:.0%} of rows share theirs): a person or a customer seen in several "
+            f"rows (--numeric {name} or --drop {name} to read it otherwise)")
+
+
 def _group_codes(name: str, present: pd.Series, n_distinct: int) -> bool:
     """Integers named like a group (``county``, ``townid``, ``school_id``, ``ZipCode``), each
     value in :data:`LEVEL_REPEATS` rows or more on average, at most :data:`GROUP_MAX_LEVELS`."""
@@ -130,6 +158,10 @@ def _group_codes(name: str, present: pd.Series, n_distinct: int) -> bool:
         return False
     if LEVEL_REPEATS * n_distinct > len(present):
         return False
+    return _whole(present)
+
+
+def _whole(present: pd.Series) -> bool:
     values = present.to_numpy(dtype=np.float64)
     return bool(np.all(values == np.round(values)))
 
@@ -143,16 +175,16 @@ def _has_space(present: pd.Series) -> bool:
 def _row(name, role, n_distinct, missing, reason, coerced=0, fmt=""):
     actions = {"numeric": "impute median, scale", "categorical": "one-hot", "datetime":
                "year, month, weekday, hour, epoch", "text": "char n-gram tf-idf + SVD",
-               "id": "drop", "drop": "drop"}
+               "entity": "mean target per level, out of fold", "id": "drop", "drop": "drop"}
     action = actions[role]
     if role in ("numeric", "datetime") and missing > 0:
         action += ", missing indicator"
-    if role == "categorical" and missing > 0:
+    if role in ("categorical", "entity") and missing > 0:
         action += ", missing as a level"
     return ColumnPlan(name, role, int(n_distinct), float(missing), action, reason, int(coerced), fmt)
 
 
-def _decide(name, series, threshold, group_codes=True, many_levels=True) -> tuple:
+def _decide(name, series, threshold, group_codes=True, many_levels=True, entities=True) -> tuple:
     """(role, reason) for one column without overrides."""
     n = len(series)
     present = series.dropna()
@@ -181,6 +213,10 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True) -> tupl
                                   f"(group_codes=False)"
             return "categorical", f"{_GROUPS} integers named like a group, {levels} (--numeric {name} to " \
                                   f"read them as numbers)"
+        if entities and n_distinct > GROUP_MAX_LEVELS and _whole(present):
+            reason = _entity(name, present, n_distinct)
+            if reason:
+                return "entity", reason
         return "numeric", ""
     if not is_categorical_dtype(series):
         return "unreadable", ""
@@ -201,6 +237,9 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True) -> tupl
         if share >= NUMERIC_SHARE:
             bad = present[not_numbers(present)]
             if all(re.search(r"\d", str(v)) for v in bad.iloc[:_SAMPLE]):
+                reason = _entity(name, present, n_distinct) if entities and n_distinct > threshold else ""
+                if reason:
+                    return "entity", reason
                 role = "categorical" if n_distinct <= threshold else "text"
                 return role, f"{_CODES} mostly numbers, but also values like {bad.iloc[0]!r}"
             if n_distinct <= threshold and LEVEL_REPEATS * n_distinct <= len(present):
@@ -222,16 +261,21 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True) -> tupl
         if variants:
             return "categorical", f"{reason}; {describe_spellings(variants, n_distinct)}", FOLD
         return "categorical", reason
+    if entities:
+        reason = _entity(name, present, n_distinct)
+        if reason:
+            return "entity", reason
     if (n_distinct >= ID_UNIQUE_SHARE * len(present) and not _has_space(present)) or id_named(name):
         return "id", f"identifier: {n_distinct} distinct values in {len(present)} rows"
     return "text", f"{n_distinct} distinct values (> {threshold})"
 
 
 def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
-                 cardinality_threshold=CARDINALITY_THRESHOLD, group_codes=True, text_left_out=None,
-                 many_levels=True) -> Plan:
+                 entity=None, cardinality_threshold=CARDINALITY_THRESHOLD, group_codes=True,
+                 text_left_out=None, many_levels=True, entities=True) -> Plan:
     """Decide every column's role (see the module docstring); overrides win. With
-    ``group_codes=False`` integer group codes stay numeric (their reason says so). A column of
+    ``group_codes=False`` integer group codes stay numeric (their reason says so); with
+    ``entities=False`` no column is an entity unless named in ``entity``. A column of
     ``text_left_out`` that would be text is dropped instead, with that reason (a name there that
     is not a text column changes nothing).
 
@@ -252,7 +296,7 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
     """
     names = [str(c) for c in df.columns]
     forced = check_overrides(names, {"drop": drop, "categorical": categorical, "numeric": numeric,
-                                     "datetime": datetime, "id": id})
+                                     "datetime": datetime, "id": id, "entity": entity})
     plan = Plan()
     for name, column in zip(names, df.columns, strict=True):
         series = df[column].reset_index(drop=True)
@@ -286,7 +330,7 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
                 missing += coerced / len(series)
             plan.columns.append(_row(name, role, distinct, missing, reason, coerced, fmt))
             continue
-        role, reason, *fmt = _decide(name, series, cardinality_threshold, group_codes, many_levels)
+        role, reason, *fmt = _decide(name, series, cardinality_threshold, group_codes, many_levels, entities)
         if role == "unreadable":
             raise ValueError(f"Column {name!r} has dtype {series.dtype}, which cannot be read as numbers, "
                              f"categories or dates; convert or drop it (drop=[{name!r}], --drop {name}). "

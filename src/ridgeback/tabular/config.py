@@ -4,7 +4,9 @@ every field checked (a model directory is read with suspicion).
 
 Two layouts are read: version 2 (column plans, missing indicators, datetime and text
 columns, robust scaling; quantile scaling adds its knots, ``numeric.quantiles`` among the
-arrays, and ``numeric.quantile_rows``) and the layout written before it (no ``version`` key: numeric and
+arrays, and ``numeric.quantile_rows``; entity columns add ``entity``, their levels, and
+``entity.{i}.values`` / ``prior`` / ``means`` / ``scales`` among the arrays) and the layout
+written before it (no ``version`` key: numeric and
 categorical columns only), which loads and transforms exactly as it did.
 """
 
@@ -19,6 +21,7 @@ from .columns import ColumnPlan, Plan
 from .encoders import DATETIME_PARTS, HASH_WIDTH, TEXT_COMPONENTS
 from .quantiles import n_knots
 from .scalings import SCALINGS
+from .target_encoding import TARGET_TYPES
 
 __all__ = ["write_config", "read_config", "CONFIG_VERSION"]
 
@@ -86,6 +89,7 @@ def _legacy(cls, config, num, cat):
     self.numeric_features_ = list(self.numeric_columns_)
     self.indicator_features_, self.datetime_columns_, self.datetime_parts_ = [], [], []
     self.text_columns_, self.text_states_, self.dropped_columns_ = [], [], []
+    self.entity_columns_, self.entity_states_ = [], []
     self.quantiles_, self.quantile_rows_ = None, None
     cardinality = dict(zip(self.categorical_columns_, map(len, self.categories_), strict=True))
     self.plan_ = Plan([ColumnPlan(c, "numeric" if c in self.numeric_columns_ else "categorical",
@@ -106,7 +110,8 @@ def write_config(pre, arrays) -> dict:
                    "cardinality_threshold": int(pre.cardinality_threshold),
                    "memory_limit": None if pre.memory_limit is None else int(pre.memory_limit),
                    "group_codes": bool(pre.group_codes), "clip": bool(pre.clip),
-                   "many_levels": bool(pre.many_levels),
+                   "many_levels": bool(pre.many_levels), "entities": bool(pre.entities),
+                   "entity": None if pre.entity is None else list(pre.entity), "target_type": pre.target_type,
                    "text_left_out": None if pre.text_left_out is None else list(pre.text_left_out)},
         "plan": pre.plan_.to_list(),
         "feature_names_in": list(pre.feature_names_in_),
@@ -125,6 +130,9 @@ def write_config(pre, arrays) -> dict:
                         "fill_values": list(pre.fill_values_),
                         "categories": [list(c) for c in pre.categories_]},
         "text": {"columns": list(pre.text_columns_), "hash_width": HASH_WIDTH},
+        "entity": {"columns": list(pre.entity_columns_),
+                   "levels": [list(state["levels"]) for state in pre.entity_states_],
+                   "labels": [list(state["labels"]) for state in pre.entity_states_]},
         "arrays": {name: {"shape": list(a.shape), "dtype": a.dtype.name} for name, a in arrays.items()},
     }
 
@@ -161,6 +169,7 @@ def _current(cls, config, num, cat, arrays):
         _fail("text", f"an object with hash_width {HASH_WIDTH}", text)
     self.text_columns_ = _str_list("text.columns", text.get("columns"))
     self.text_states_ = [_text_state(i, arrays) for i in range(len(self.text_columns_))]
+    _entities(self, config.get("entity", {"columns": [], "levels": [], "labels": []}), arrays)
     _check_roles(self)
     return self
 
@@ -170,7 +179,8 @@ def _with_params(cls, config):
     params = config.get("params")
     if not isinstance(params, dict) or params.get("scaling") not in SCALINGS:
         _fail("params", f"an object with scaling among {list(SCALINGS)}", params)
-    names = ("drop", "categorical", "numeric", "datetime", "id", "text_left_out")  # lists of columns
+    # lists of columns
+    names = ("drop", "categorical", "numeric", "datetime", "id", "entity", "text_left_out")
     overrides = {k: params.get(k) for k in names}
     for key, value in overrides.items():
         if value is not None:
@@ -180,12 +190,17 @@ def _with_params(cls, config):
     if type(threshold) is not int or threshold < 1 or not limit_ok:
         _fail("params", "a positive cardinality_threshold and memory_limit", params)
     flags = {name: params.get(name, True) for name in ("group_codes", "clip")}  # older files: defaults
-    # files written before many_levels existed read strings of many levels as text, as then
+    # files written before many_levels (entities) existed read strings of many levels as text (repeated
+    # identifiers as numbers or text), as then
     flags["many_levels"] = params.get("many_levels", False)
+    flags["entities"] = params.get("entities", False)
     if any(type(v) is not bool for v in flags.values()):
-        _fail("params", "group_codes, clip and many_levels true or false", params)
+        _fail("params", "group_codes, clip, many_levels and entities true or false", params)
+    target_type = params.get("target_type", "auto")
+    if target_type not in TARGET_TYPES:
+        _fail("params.target_type", f"one of {list(TARGET_TYPES)}", target_type)
     return cls(dtype=config["dtype"], scaling=params["scaling"], cardinality_threshold=threshold,
-               memory_limit=limit, **flags, **overrides)
+               memory_limit=limit, target_type=target_type, **flags, **overrides)
 
 
 def _plan(self, config):
@@ -258,7 +273,8 @@ def _check_roles(self):
     """Each role's columns are those the plan gives it; the dropped columns are the plan's."""
     roles = {c.column: c.role for c in self.plan_.columns}
     by_role = {"numeric": self.numeric_columns_, "datetime": self.datetime_columns_,
-               "categorical": self.categorical_columns_, "text": self.text_columns_}
+               "categorical": self.categorical_columns_, "text": self.text_columns_,
+               "entity": self.entity_columns_}
     for role, columns in by_role.items():
         if sorted(columns) != sorted(c for c, r in roles.items() if r == role):
             _fail(f"{role}.columns", f"the columns the plan gives the role {role!r}", columns)
@@ -267,14 +283,18 @@ def _check_roles(self):
     self.dropped_columns_ = [c for c, r in roles.items() if r in ("id", "drop")]
 
 
+def _finite_array(arrays, name) -> np.ndarray:
+    """``arrays[name]``, refused unless a finite float64 array."""
+    value = arrays.get(name)
+    if not isinstance(value, np.ndarray) or value.dtype != np.float64 or not np.all(np.isfinite(value)):
+        _fail(f"arrays[{name!r}]", "a finite float64 array", type(value).__name__)
+    return value
+
+
 def _text_state(i, arrays):
     state = {}
     for key in ("idf", "components", "means", "scales"):
-        name = f"text.{i}.{key}"
-        value = arrays.get(name)
-        if not isinstance(value, np.ndarray) or value.dtype != np.float64 or not np.all(np.isfinite(value)):
-            _fail(f"arrays[{name!r}]", "a finite float64 array", type(value).__name__)
-        state[key] = value
+        state[key] = _finite_array(arrays, f"text.{i}.{key}")
     k = state["components"].shape[0]
     if (state["idf"].shape != (HASH_WIDTH,) or state["components"].shape != (k, HASH_WIDTH)
             or not 1 <= k <= TEXT_COMPONENTS or state["means"].shape != (k,) or state["scales"].shape != (k,)
@@ -283,3 +303,28 @@ def _text_state(i, arrays):
               "scales (k,)",
               {key: value.shape for key, value in state.items()})
     return state
+
+
+def _entities(self, entity, arrays):
+    """The entity columns and each one's encoding: its levels, and per level a code of ``k``
+    values (one, or one per class: then ``labels`` names them), the prior, the standardization."""
+    if not isinstance(entity, dict):
+        _fail("entity", "an object", entity)
+    self.entity_columns_ = _str_list("entity.columns", entity.get("columns"))
+    m = len(self.entity_columns_)
+    levels, labels = entity.get("levels"), entity.get("labels")
+    if not isinstance(levels, list) or not isinstance(labels, list) or len(levels) != m or len(labels) != m:
+        _fail("entity.levels/labels", f"two lists of {m} lists", (levels, labels))
+    self.entity_states_ = []
+    for i in range(m):
+        state = {"levels": _str_list(f"entity.levels[{i}]", levels[i]),
+                 "labels": _str_list(f"entity.labels[{i}]", labels[i])}
+        for key in ("values", "prior", "means", "scales"):
+            state[key] = _finite_array(arrays, f"entity.{i}.{key}")
+        k = max(1, len(state["labels"]))
+        shapes = [state["values"].shape, state["prior"].shape, state["means"].shape, state["scales"].shape]
+        if (shapes != [(len(state["levels"]), k), (k,), (k,), (k,)] or np.any(state["scales"] <= 0)
+                or len(set(state["levels"])) != len(state["levels"])):
+            _fail(f"entity.{i}", f"distinct levels, values (levels, {k}), prior, means and positive scales "
+                  f"({k},)", {key: getattr(v, "shape", len(v)) for key, v in state.items()})
+        self.entity_states_.append(state)

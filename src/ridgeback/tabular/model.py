@@ -79,7 +79,7 @@ class TabularModel:
         target = self._checked_target(X, y)
         if self.preprocessor is None:
             self.preprocessor = Preprocessor()
-        matrix = self.preprocessor.fit_transform(X)
+        matrix = self.preprocessor.fit_transform(X, target.to_numpy())
         self.estimator.fit(matrix, target.to_numpy(), **fit_params)
         self.feature_names_in_ = list(self.preprocessor.feature_names_in_)
         self.target_name_ = target_name(y)
@@ -111,10 +111,11 @@ class TabularModel:
         return model
 
     def encode(self, X):
-        """``X`` as the fitted preprocessor encodes it for training: the matrix with the
-        ``feature_groups_`` of its raw columns (what :meth:`fit` gives the estimator)."""
+        """``X``, the rows the preprocessor was fitted on, as it encodes them for training: the
+        matrix with the ``feature_groups_`` of its raw columns (what :meth:`fit` gives the
+        estimator; entity columns out of fold, see ``Preprocessor.transform_training``)."""
         self._check_fitted()
-        return with_feature_groups(self.preprocessor.transform(X), self.preprocessor.feature_groups_)
+        return with_feature_groups(self.preprocessor.transform_training(X), self.preprocessor.feature_groups_)
 
     @classmethod
     def from_fitted(cls, estimator, preprocessor, target_name=None) -> TabularModel:

@@ -1,14 +1,15 @@
 """What a column's name says about it: an identifier (``id``, ``CustomerID``), a count of time
-or a ranking (``year``, ``rank``: consecutive integers there are a feature), or a group whose
-integer codes are categories (``county``, ``townid``). Used by :mod:`.columns` to decide roles;
-the values decide too, the name alone never does.
+or a ranking (``year``, ``rank``: consecutive integers there are a feature), a group whose
+integer codes are categories (``county``, ``townid``), or an entity seen in several rows of a
+panel (``subject``, ``patient``, ``nr``). Used by :mod:`.columns` to decide roles; the values
+decide too, the name alone never does.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["id_named", "ordinal_named", "group_named"]
+__all__ = ["id_named", "ordinal_named", "group_named", "entity_named"]
 
 _ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid|rownames?|index|idx)$|^unnamed: ?\d+$|^$", re.IGNORECASE)
 #: names of a count of time or a ranking: consecutive integers there are a feature (a trend), not row numbers
@@ -29,6 +30,14 @@ _GROUP_NAME = re.compile(
     r"household|family|person|subject|patient|user|customer|party|prty|team|group|site|plant|choice)(id|code)$"
     r"|[a-z0-9](Code|CODE)$", re.IGNORECASE)
 
+#: names of the entities a panel follows over several rows (a person, a patient, a household, a
+#: customer): as a number such an identifier means nothing, while the entities differ. A whole
+#: word at the end of the name (``subject``, ``person_nr``); "nr" is a panel's abbreviation
+#: (Ecdat's ``Males``; not "pid", which is also a party identification, ANES's 0-6 scale)
+_ENTITY_NAME = re.compile(
+    r"(^|[_\s.-])(subject|patient|person|individual|respondent|participant|household|customer|client|"
+    r"user|member|player|worker|employee|student|pupil|animal|nr|hhid)s?$", re.IGNORECASE)
+
 
 def id_named(name: str) -> bool:
     """A name such as ``id``, ``customer_id``, ``CustomerID``, ``userId``, ``uuid`` or ``rownames``."""
@@ -43,3 +52,9 @@ def ordinal_named(name: str) -> bool:
 def group_named(name: str) -> bool:
     """A name such as ``county``, ``us_state``, ``townid``, ``countycode`` or ``ZipCode``."""
     return bool(_GROUP_NAME.search(name))
+
+
+def entity_named(name: str) -> bool:
+    """A name such as ``subject``, ``patient``, ``person_nr`` or ``nr``: an entity a panel follows
+    over several rows."""
+    return bool(_ENTITY_NAME.search(name))

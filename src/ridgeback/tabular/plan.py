@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 __all__ = ["ROLES", "ColumnPlan", "Plan"]
 
-ROLES = ("numeric", "categorical", "text", "datetime", "id", "drop")
+ROLES = ("numeric", "categorical", "text", "datetime", "entity", "id", "drop")
 #: how the reason begins of a column that a few of its values make categorical among numbers:
 #: codes such as ZIP+4 ``98112-4729``, or levels such as ``rotary`` (:meth:`Plan.decided_by_few`)
 _CODES, _LEVELS = "codes:", "levels:"
@@ -20,6 +20,9 @@ _CODES, _LEVELS = "codes:", "levels:"
 _GROUPS = "group codes:"
 #: how the reason begins of a string column with many levels that repeat (:meth:`Plan.many_levels`)
 _MANY = "many levels:"
+#: how the reason begins of an identifier whose values repeat, encoded by its mean target
+#: (:meth:`Plan.entities`)
+_ENTITY = "entity:"
 #: how the reason begins of a text column left out because its codes did not help
 #: (``text_left_out``, decided by ``ridgeback tune``)
 _TEXT_LEFT_OUT = "text left out:"
@@ -75,6 +78,11 @@ class Plan:
         rows might repeat them too little."""
         return [c.column for c in self.columns if c.role == "categorical" and c.reason.startswith(_MANY)]
 
+    def entities(self) -> list:
+        """The columns encoded by their mean target as entities of a panel (a person, a customer),
+        found so by their values: a fold's fewer rows might repeat them too little."""
+        return [c.column for c in self.columns if c.role == "entity" and c.reason.startswith(_ENTITY)]
+
     def text(self) -> list:
         """The columns encoded as text (character n-grams): the ones ``ridgeback tune`` checks
         against leaving them out."""
@@ -99,7 +107,7 @@ class Plan:
         >>> plan_columns(df).summary()
         'columns: 1 numeric, 1 categorical; dropped: c (constant)'
         """
-        counts = [f"{len(self.by_role(r))} {r}" for r in ROLES[:4] if self.by_role(r)]
+        counts = [f"{len(self.by_role(r))} {r}" for r in ROLES[:5] if self.by_role(r)]
         dropped = [f"{c.column} ({'identifier' if c.role == 'id' else c.reason.split(':')[0]})"
                    for c in self.columns if c.role in ("id", "drop")]
         line = "columns: " + (", ".join(counts) if counts else "none used")
@@ -112,7 +120,7 @@ class Plan:
         """``(column, how)`` for every used column that had missing values in the data."""
         how = {"numeric": "median, plus a missing-indicator column", "datetime": "median of each part, "
                "plus a missing-indicator column", "categorical": "its own level '<missing>'",
-               "text": "the empty string"}
+               "text": "the empty string", "entity": "its own level '<missing>'"}
         return [(c.column, how[c.role]) for c in self.columns if c.role in how and c.missing_share > 0]
 
     def table(self) -> str:

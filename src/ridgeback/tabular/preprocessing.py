@@ -17,7 +17,10 @@ rows only:
   ``"1"`` are one level; a boolean column arriving as 0/1, or codes arriving as numbers, are
   mapped back and counted. A column whose levels were spelled several ways in training
   (``Male``, `` male``) is compared ignoring case and spaces (:mod:`.spellings`);
-* text columns: a fixed-width code (:mod:`ridgeback.tabular.encoders`).
+* text columns: a fixed-width code (:mod:`ridgeback.tabular.encoders`);
+* entity columns (an identifier whose values repeat: a person or a customer of a panel): each
+  level's mean target, the training rows' out of fold (:mod:`ridgeback.tabular.target_encoding`).
+  Only these need the target: ``fit(X, y)``.
 
 What was learned (medians, means, scales, categories, text arrays) is then read off into
 plain lists and arrays: ``transform`` applies those numbers, and ``get_config()`` /
@@ -56,20 +59,30 @@ from .blocks import (
 from .columns import (
     CARDINALITY_THRESHOLD,
     Plan,
-    is_categorical_dtype,
     plan_columns,
 )
 from .config import read_config, write_config
-from .encoders import TEXT_COMPONENTS, encode_text, fit_text, text_strings
+from .encoders import TEXT_COMPONENTS, fit_text
 from .limits import UnseenValuesWarning, check_memory, output_widths
-from .quantiles import to_normal
-from .scalings import SCALINGS, smooth_clip
-from .spellings import FOLD, level_index
+from .scalings import SCALINGS
+from .target_encoding import (
+    TARGET_TYPES,
+    entity_names,
+    entity_target,
+    fit_entities,
+    rows_digest,
+    with_missing,
+)
+from .transform_blocks import (
+    encode_categorical,
+    encode_entities,
+    encode_numeric,
+    encode_texts,
+    entity_offset,
+    entity_strings,
+)
 from .values import (
     as_frame,
-    categorical_strings,
-    datetime_values,
-    numeric_column,
     read_columns,
     training_frame,
 )
@@ -89,11 +102,12 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     ----------
     dtype : float32 or float64
         Dtype of the output matrix.
-    drop, categorical, numeric, datetime, id : list of str, optional
+    drop, categorical, numeric, datetime, id, entity : list of str, optional
         Columns whose role is set by hand (see :func:`~ridgeback.tabular.columns.plan_columns`):
         ``drop`` and ``id`` are left out; ``categorical`` is one-hot encoded whatever its
         number of levels; ``numeric`` and ``datetime`` read values that are not numbers /
-        dates as missing instead of refusing them.
+        dates as missing instead of refusing them; ``entity`` is encoded by each level's mean
+        target, out of fold (:mod:`~ridgeback.tabular.target_encoding`).
     scaling : {"standard", "robust", "quantile"}
         ``"standard"``: mean and standard deviation. ``"robust"``: median and interquartile
         range, then the smooth clip :math:`z / \\sqrt{1 + (z/3)^2}`. ``"quantile"``: each value's
@@ -120,6 +134,15 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         state, a country, a team: ``REPEATED_LEVEL_ROWS`` rows per level on average, at most
         ``GROUP_MAX_LEVELS`` levels) is one-hot; False encodes it as text. Models saved before
         this parameter load with False, as they were fitted.
+    entities : bool, default=True
+        An identifier whose values repeat (named like an id, a group or an entity: ``id``,
+        ``subject``, ``nr``), with more levels than one-hot takes, is encoded by each level's
+        mean target, out of fold: a person or a customer followed over several rows. False reads
+        it as before (numbers, or text). Models saved before this parameter load with False.
+    target_type : {"auto", "continuous", "binary", "multiclass"}
+        What the target given to ``fit`` is, for the entity columns' encoding: "auto" reads a
+        float target as continuous and any other as classes
+        (:func:`~ridgeback.tabular.target_encoding.target_type_of`).
     text_left_out : list of str, optional
         Columns to leave out if they are read as text (their reason in the plan says why).
         ``ridgeback tune`` names the text columns whose character n-gram codes do not clearly
@@ -132,7 +155,11 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         Every raw column's role, cardinality, share missing, action and reason.
     feature_names_in_ : list of str
         The raw columns, in the order seen at fit (``transform`` matches them by name).
-    numeric_columns_, datetime_columns_, categorical_columns_, text_columns_ : list of str
+    numeric_columns_, datetime_columns_, categorical_columns_, text_columns_, entity_columns_ : list of str
+    entity_states_ : list of dict
+        Per entity column, its levels, each level's code on all training rows, the prior (the
+        code of a level never seen), the standardization and, for classes, the class of each
+        output column (:func:`~ridgeback.tabular.target_encoding.fit_entity`).
     dropped_columns_ : list of str
         Identifiers, constant and all-missing columns, and those named in ``drop``.
     imputed_columns_ : list of str
@@ -142,7 +169,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         ``scales_`` 1); ``quantile_rows_`` is the number of training rows they were read from.
     feature_names_out_ : list of str
         Output columns: numeric names as they are, datetime parts as ``"column.part"``,
-        indicators and one-hot columns as ``"column=value"`` (``"column=<missing>"``), text
+        indicators and one-hot columns as ``"column=value"`` (``"column=<missing>"``), entity
+        codes as ``"column.target_mean"`` (one per class: ``"column.target_mean=class"``), text
         codes as ``"column.svdK"``.
     feature_groups_ : list of str
         For each output column, the raw column it comes from: a column's one-hot columns,
@@ -171,7 +199,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
 
     def __init__(self, dtype=np.float32, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
                  scaling="standard", cardinality_threshold=CARDINALITY_THRESHOLD, memory_limit=None,
-                 group_codes=True, clip=True, text_left_out=None, many_levels=True):
+                 group_codes=True, clip=True, text_left_out=None, many_levels=True, entity=None,
+                 entities=True, target_type="auto"):
         self.dtype = dtype
         self.drop = drop
         self.categorical = categorical
@@ -185,6 +214,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.clip = clip
         self.text_left_out = text_left_out
         self.many_levels = many_levels
+        self.entity = entity
+        self.entities = entities
+        self.target_type = target_type
 
     def _check_params(self):
         resolve_dtype(self.dtype)
@@ -194,7 +226,10 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         if isinstance(threshold, bool) or not isinstance(threshold, numbers.Integral) or threshold < 1:
             raise ValueError(f"`cardinality_threshold` must be an integer >= 1. "
                              f"Received: cardinality_threshold={threshold!r}")
-        for name in ("group_codes", "clip", "many_levels"):
+        if self.target_type not in TARGET_TYPES:
+            raise ValueError(f"`target_type` must be one of {list(TARGET_TYPES)}. "
+                             f"Received: target_type={self.target_type!r}")
+        for name in ("group_codes", "clip", "many_levels", "entities"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"`{name}` must be True or False. Received: {name}={getattr(self, name)!r}")
         left_out = self.text_left_out
@@ -216,13 +251,16 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         """The column plan for ``X`` with this preprocessor's overrides, without fitting."""
         self._check_params()
         return plan_columns(as_frame(X), drop=self.drop, categorical=self.categorical, numeric=self.numeric,
-                            datetime=self.datetime, id=self.id,
+                            datetime=self.datetime, id=self.id, entity=self.entity,
                             cardinality_threshold=int(self.cardinality_threshold),
                             group_codes=bool(self.group_codes), text_left_out=self.text_left_out,
-                            many_levels=bool(self.many_levels))
+                            many_levels=bool(self.many_levels), entities=bool(self.entities))
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
+        """Learn every column's role and encoding from the training rows ``X``; ``y``, their
+        target, is needed only when a column is an entity (its levels are encoded by their mean
+        target)."""
         self._check_params()
         df, names = training_frame(X)
         plan = self.plan(df)
@@ -230,7 +268,10 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         features = read.features()
         check_magnitudes(read, features)
         indicators = read.indicators(features)
+        target_type = entity_target(read.entity, y, df.shape[0], self.target_type)
         blocks = {name: int(pd.Series(read.frame[name]).nunique(dropna=False)) for name in read.categorical}
+        width = len(pd.unique(np.asarray(y).astype(str))) if target_type == "multiclass" else 1
+        blocks.update(dict.fromkeys(read.entity, width))
         blocks.update({name: min(TEXT_COMPONENTS, max(1, len(set(read.text_values[name])) - 1))
                        for name in read.text})
         widths = output_widths(read.sources, features, indicators, blocks, names)
@@ -243,9 +284,13 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.fill_values_, self.categories_ = stats.fill_values, stats.categories
         self.quantiles_, self.quantile_rows_ = fit_quantiles(self.scaling, read, features, self.medians_)
         self.text_states_ = [fit_text(read.text_values[name], seed=0) for name in read.text]
+        # the training rows' out-of-fold codes are kept (not saved) for transform_training
+        self.entity_states_, self._entity_codes = fit_entities(
+            [read.entity_values[name] for name in read.entity], y, target_type)
         self._set_names_out()
         self._set_range(df)
         return self
+
 
     def _set_range(self, df):
         """``lows_`` and ``highs_``: each numeric feature's range on the training rows, imputed and
@@ -255,7 +300,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         if not self.clip or not self.numeric_features_:
             return
         block = np.empty((df.shape[0], len(self.numeric_features_) + len(self.indicator_features_)))
-        self._encode_numeric(df, {str(c): c for c in df.columns}, {}, block)
+        encode_numeric(self, df, {str(c): c for c in df.columns}, {}, block)
         self.lows_, self.highs_ = clip_bounds(block[:, :len(self.numeric_features_)])
 
     def _set_columns(self, plan, names, read, features, indicators):
@@ -268,6 +313,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.datetime_parts_ = read.date_parts
         self.categorical_columns_ = read.categorical
         self.text_columns_ = read.text
+        self.entity_columns_ = read.entity
         self.dropped_columns_ = [c.column for c in plan.columns if c.role in ("id", "drop")]
         self.numeric_sources_ = read.sources
         self.numeric_features_ = features
@@ -283,21 +329,46 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         texts = [(col, state["components"].shape[0])
                  for col, state in zip(self.text_columns_, self.text_states_, strict=True)]
         text = [f"{col}.svd{k}" for col, width in texts for k in range(width)]
-        self.feature_names_out_ = list(self.numeric_features_) + missing + one_hot + text
+        entities = [(col, entity_names(col, state))
+                    for col, state in zip(self.entity_columns_, self.entity_states_, strict=True)]
+        self.feature_names_out_ = (list(self.numeric_features_) + missing + one_hot
+                                   + [n for _, out in entities for n in out] + text)
         self.feature_groups_ = ([name for name, _ in self.numeric_sources_]
                                 + [self._source_of(f) for f in self.indicator_features_]
                                 + [col for col, cats in pairs for _ in cats]
+                                + [col for col, out in entities for _ in out]
                                 + [col for col, width in texts for _ in range(width)])
 
     def _source_of(self, feature):
         return self.numeric_sources_[self.numeric_features_.index(feature)][0]
 
     def fit_transform(self, X, y=None):
-        """``fit(X).transform(X)``, returned as a
+        """``fit(X, y).transform(X)``, with the entity columns' codes out of fold
+        (:meth:`transform_training`), returned as a
         :class:`~ridgeback.engine.feature_groups.GroupedMatrix` that carries ``feature_groups_``:
         in a ``Pipeline`` the network after this step receives the matrix alone, and learns
         from it which inputs come from one raw column (see ``group_l1``)."""
-        return with_feature_groups(self.fit(X).transform(X), self.feature_groups_)
+        return with_feature_groups(self.fit(X, y).transform_training(X), self.feature_groups_)
+
+    def transform_training(self, X):
+        """The matrix of the training rows as the model is trained on it: :meth:`transform`, but
+        with each entity column's codes out of fold (a row's code never holds its own target).
+        ``X`` must be the rows ``fit`` was given (their entity columns are compared); without
+        entity columns this is :meth:`transform`."""
+        out = self.transform(X)
+        if not getattr(self, "entity_columns_", []):
+            return out
+        df = as_frame(X, self.feature_names_in_)
+        given, _ = self._match_columns(df)
+        levels = [with_missing(entity_strings(self, df, given, name, {})) for name in self.entity_columns_]
+        kept = getattr(self, "_entity_codes", None)
+        if kept is None or kept[0] != rows_digest(levels):
+            raise ValueError(f"transform_training needs the rows fit was given (the out-of-fold codes of "
+                             f"the entity columns {self.entity_columns_} belong to them); use transform for "
+                             f"other rows. Received: X with {df.shape[0]} rows that differ")
+        start = entity_offset(self)
+        out[:, start:start + kept[1].shape[1]] = kept[1]
+        return out
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """The output column names (``feature_names_out_``) as an object array, as scikit-learn expects."""
@@ -312,6 +383,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     def _output_widths(self) -> dict:
         pairs = zip(self.categorical_columns_, self.categories_, strict=True)
         blocks = {name: len(cats) for name, cats in pairs}
+        blocks.update({name: state["values"].shape[1]
+                       for name, state in zip(self.entity_columns_, self.entity_states_, strict=True)})
         blocks.update({name: state["components"].shape[0]
                        for name, state in zip(self.text_columns_, self.text_states_, strict=True)})
         return output_widths(self.numeric_sources_, self.numeric_features_, self.indicator_features_, blocks)
@@ -331,12 +404,10 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         check_memory(df.shape[0], self._output_widths(), dtype.itemsize, self.memory_limit)
         counts = {}
         out = np.empty((df.shape[0], len(self.feature_names_out_)), dtype=dtype)
-        offset = self._encode_numeric(df, given, counts, out)
-        offset = self._encode_categorical(df, given, counts, out, offset)
-        for name, state in zip(self.text_columns_, self.text_states_, strict=True):
-            codes = encode_text(text_strings(df[given[name]].reset_index(drop=True)), state)
-            out[:, offset:offset + codes.shape[1]] = codes
-            offset += codes.shape[1]
+        offset = encode_numeric(self, df, given, counts, out)
+        offset = encode_categorical(self, df, given, counts, out, offset)
+        offset = encode_entities(self, df, given, counts, out, offset)
+        encode_texts(self, df, given, out, offset)
         counts = {c: k for c, k in counts.items() if k}
         if counts:
             warnings.warn(UnseenValuesWarning(counts), stacklevel=2)
@@ -355,86 +426,6 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                              f"Received: columns={list(given)}")
         return given, [n for n in given if n not in set(self.feature_names_in_)]
 
-    def _read_numeric(self, df, given, counts) -> dict:
-        """``{column: {part: float64 values}}`` of the numeric and datetime columns, counting type changes."""
-        kinds = self.input_kinds_  # None for a model saved before column plans: nothing is mapped or counted
-        plan = getattr(self, "plan_", None)
-        formats = plan.formats() if plan is not None else {}
-        raw = {}
-        for name, part in self.numeric_sources_:
-            if name in raw:
-                continue
-            series = df[given[name]].reset_index(drop=True)
-            tally = counts.setdefault(name, {})
-            if part is None:
-                if kinds is None and is_categorical_dtype(series) and series.dtype.kind != "O":
-                    raise ValueError(f"Column {name!r} was numeric at fit but holds {series.dtype} values. "
-                                     f"Received: {name} of dtype {series.dtype}")
-                forced = kinds is not None and self._forced(name)
-                raw[name] = {None: numeric_column(series, name, coerce=forced, counts=tally,
-                                                  from_text=kinds is None or kinds[name] != "number",
-                                                  decimal=formats.get(name, ""))}
-            else:
-                parts = self.datetime_parts_[self.datetime_columns_.index(name)]
-                raw[name] = datetime_values(series, name, parts, coerce=self._forced(name), counts=tally,
-                                            fmt=formats.get(name, ""))
-        return raw
-
-    def _encode_numeric(self, df, given, counts, out) -> int:
-        """Numeric features imputed, centred and scaled, then the missing indicators; the next free column."""
-        raw = self._read_numeric(df, given, counts)
-        for j, (name, part) in enumerate(self.numeric_sources_):
-            column = raw[name][part].copy()
-            holes = np.isnan(column)
-            expected = self.numeric_features_[j] in self.indicator_features_ or self.input_kinds_ is None
-            if holes.any() and not expected:
-                counts[name]["missing"] = counts[name].get("missing", 0) + int(holes.sum())
-            column = np.where(holes, self.medians_[j], column)
-            if self.scaling == "quantile":
-                column = to_normal(column, self.quantiles_[:, j], self.quantile_rows_)
-            column -= self.means_[j]
-            column /= self.scales_[j]
-            if self.scaling == "robust":
-                column = smooth_clip(column)
-            if self.lows_ is not None:  # None: clip=False, or a model saved before clipping
-                np.clip(column, self.lows_[j], self.highs_[j], out=column)
-            out[:, j] = column
-        offset = len(self.numeric_sources_)
-        for feature in self.indicator_features_:
-            name, part = self.numeric_sources_[self.numeric_features_.index(feature)]
-            out[:, offset] = np.isnan(raw[name][part])
-            offset += 1
-        return offset
-
-    def _encode_categorical(self, df, given, counts, out, offset) -> int:
-        """One-hot blocks from ``offset``, counting unseen levels; the next free column."""
-        kinds = self.input_kinds_
-        plan = getattr(self, "plan_", None)
-        formats = plan.formats() if plan is not None else {}
-        blocks = zip(self.categorical_columns_, self.fill_values_, self.categories_, strict=True)
-        for name, fill, cats in blocks:
-            tally = counts.setdefault(name, {})
-            values = categorical_strings(df[given[name]].reset_index(drop=True),
-                                         None if kinds is None else kinds[name], name, tally)
-            holes = pd.isna(values)
-            values[holes] = fill
-            index = level_index(values, cats, fold=formats.get(name) == FOLD)
-            known = index >= 0
-            if not known.all():
-                unseen = int((~known & ~holes).sum())
-                if unseen:
-                    tally["unseen level"] = unseen
-                if (~known & holes).any():
-                    tally["missing"] = int((~known & holes).sum())
-            block = out[:, offset:offset + len(cats)]
-            block[...] = 0.0
-            block[np.flatnonzero(known), index[known]] = 1.0
-            offset += len(cats)
-        return offset
-
-    def _forced(self, name) -> bool:
-        return any(c.column == name and c.reason.startswith("set by") for c in self.plan_.columns)
-
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         """Everything learned, as a JSON-able dict (no pickle); arrays are named, see :meth:`get_arrays`."""
@@ -442,7 +433,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         return write_config(self, self.get_arrays())
 
     def get_arrays(self) -> dict:
-        """The learned arrays (text encodings, quantile knots), ``{name: float64 ndarray}``, for
+        """The learned arrays (text encodings, quantile knots, entity codes), ``{name: float64 ndarray}``, for
         ``weights.npz``."""
         self._check_fitted()
         arrays = {f"text.{i}.{key}": np.asarray(state[key], dtype=np.float64)
@@ -450,6 +441,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                   for key in ("idf", "components", "means", "scales")}
         if self.quantiles_ is not None:
             arrays["numeric.quantiles"] = np.asarray(self.quantiles_, dtype=np.float64)
+        for i, state in enumerate(self.entity_states_):
+            arrays.update({f"entity.{i}.{key}": np.asarray(state[key], dtype=np.float64)
+                           for key in ("values", "prior", "means", "scales")})
         return arrays
 
     @classmethod
@@ -464,6 +458,6 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         defaults = {"drop": None, "categorical": None, "numeric": None, "datetime": None, "id": None,
                     "scaling": "standard", "cardinality_threshold": CARDINALITY_THRESHOLD,
                     "memory_limit": None, "group_codes": True, "clip": True, "text_left_out": None,
-                    "many_levels": True}
+                    "many_levels": True, "entity": None, "entities": True, "target_type": "auto"}
         shown += [f"{k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v]
         return f"Preprocessor({', '.join(shown)})"

@@ -180,6 +180,8 @@ class TrainingColumns:
     categorical: list = field(default_factory=list)
     text: list = field(default_factory=list)
     text_values: dict = field(default_factory=dict)
+    entity: list = field(default_factory=list)
+    entity_values: dict = field(default_factory=dict)  # column -> level strings, missing as NaN
 
     def features(self) -> list:
         return [name if part is None else f"{name}.{part}" for name, part in self.sources]
@@ -203,7 +205,8 @@ def training_frame(X) -> tuple[pd.DataFrame, list]:
 
 
 def read_columns(df, names, plan) -> TrainingColumns:
-    """Every used column read as its role says: numbers, datetime parts, levels or text."""
+    """Every used column read as its role says: numbers, datetime parts, levels (of categories
+    or entities) or text."""
     roles = {c.column: c.role for c in plan.columns}
     formats = plan.formats()
     forced = {c.column for c in plan.columns if c.reason.startswith("set by")}
@@ -225,11 +228,15 @@ def read_columns(df, names, plan) -> TrainingColumns:
             levels = categorical_strings(series, read.kinds[name], name)
             read.frame[name] = fold_levels(levels) if formats[name] == FOLD else levels
             read.categorical.append(name)
+        elif role == "entity":
+            check_readable(series, name)
+            read.entity.append(name)
+            read.entity_values[name] = categorical_strings(series, read.kinds[name], name)
         else:
             check_readable(series, name)
             read.text.append(name)
             read.text_values[name] = text_strings(series)
-    if not read.sources and not read.categorical and not read.text:
+    if not read.sources and not read.categorical and not read.text and not read.entity:
         raise ValueError("No column is left to learn from: " + "; ".join(
             f"{c.column}: {c.role} ({c.reason})" for c in plan.columns) + ". Declare a column's role "
             "(--numeric, --categorical) or add feature columns. Received: "
