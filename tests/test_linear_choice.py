@@ -277,7 +277,7 @@ def test_tune_encodes_people_seen_in_several_rows_only_when_the_linear_model_cle
     out = tmp_path / "run"
     plan = _tune_plan(pd.DataFrame({"person": person, "x": x, "y": y}), out, capsys)
     assert plan["person"]["role"] == role
-    decided = "encoded by their mean target, out of fold" if role == "entity" else "read as before"
+    decided = "encoded, by their mean target out of fold" if role == "entity" else "read as before"
     report = (out / "report.html").read_text(encoding="utf-8")
     assert f"person: identifiers whose values repeat (a person or a customer seen in several rows), " \
            f"{decided}." in report

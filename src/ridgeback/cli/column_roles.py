@@ -68,6 +68,24 @@ def linear_scores(args, X, y, estimator, metric: str, seed=0):
     return scores
 
 
+def _both_ways(args, settings, X, y, estimator, metric, scores, flag: str, columns: list, what: str,
+               ways: tuple, overrides: str) -> tuple[dict, str]:
+    """The settings with the Preprocessor's ``flag`` True when the linear baseline's fold scores
+    with it are clearly better (:func:`~ridgeback.selection.rules.clearly_better`) than without,
+    and the note: ``columns``, ``what`` they are, which of ``ways`` (``(done, not done)``) was
+    taken, the gain and its error, and the ``overrides`` that decide it outright."""
+    from ..selection.rules import clearly_better
+
+    scores = scores or linear_scores(args, X, y, estimator, metric, settings.get("seed", 0))
+    on, off = (scores({**settings, flag: value}) for value in (True, False))
+    better, gain, error = clearly_better(on, off)
+    done = ways[0].split(",")[0]
+    note = (f"{', '.join(columns)}: {what}, {ways[0] if better else ways[1]}. {done.capitalize()}, they move "
+            f"the linear model's cross-validated {metric} by {gain:+.4f} (standard error {error:.4f}); they "
+            f"are {done} only when the gain exceeds its error ({overrides} decide it)")
+    return {**settings, flag: better}, note
+
+
 def group_code_settings(args, settings: dict, X, y, estimator, metric: str,
                         scores=None) -> tuple[dict, str | None]:
     """The settings with ``group_codes`` (the Preprocessor's: are integer group codes such as
@@ -81,19 +99,11 @@ def group_code_settings(args, settings: dict, X, y, estimator, metric: str,
     gained 0.01 to 0.07 R², while 51 one-hot states, whose effect other columns already carry,
     cost 0.006 to 0.014 AUC. ``--categorical`` and ``--numeric`` name a column's role outright.
     ``scores``: a :func:`linear_scores` to share with the text check (else one of its own)."""
-    from ..selection.rules import clearly_better
-
     groups = make_preprocessor(settings).plan(X).group_codes()
     if not groups:
         return settings, None
-    scores = scores or linear_scores(args, X, y, estimator, metric, settings.get("seed", 0))
-    one_hot, numbers = (scores({**settings, "group_codes": codes}) for codes in (True, False))
-    better, gain, error = clearly_better(one_hot, numbers)
-    note = (f"{', '.join(groups)}: integer codes of groups, {'one-hot' if better else 'read as numbers'}. "
-            f"One-hot, they move the linear model's cross-validated {metric} by {gain:+.4f} (standard error "
-            f"{error:.4f}); they are one-hot only when the gain exceeds its error (--categorical or "
-            f"--numeric decide it)")
-    return {**settings, "group_codes": better}, note
+    return _both_ways(args, settings, X, y, estimator, metric, scores, "group_codes", groups,
+                      "integer codes of groups", ("one-hot", "read as numbers"), "--categorical or --numeric")
 
 
 def entity_settings(args, settings: dict, X, y, estimator, metric: str,
@@ -106,23 +116,16 @@ def entity_settings(args, settings: dict, X, y, estimator, metric: str,
     clearly better so (:func:`~ridgeback.selection.rules.clearly_better`); else the columns are
     read as before the rule (numbers, or text). Measured in benchmarks/QUALITY.md ("People
     seen in several rows"): a man's own rate of union membership over eight years, a patient's
-    other outcome, a child's other measurements are worth 0.1 to 0.2 of AUC or R²; three rows
-    of a pedigree, of which one is the affected child, are not. ``--entity``, ``--numeric`` and
+    other outcome, a firm's other years are worth 0.1 to 0.24 of log-loss or R²; a baseball
+    player's id, whose season statistics already carry the runs, is not. ``--entity``, ``--numeric`` and
     ``--drop`` name a column's role outright. ``scores``: as for :func:`group_code_settings`."""
-    from ..selection.rules import clearly_better
-
     entities = make_preprocessor(settings).plan(X).entities()
     if not entities:
         return settings, None
-    scores = scores or linear_scores(args, X, y, estimator, metric, settings.get("seed", 0))
-    encoded, before = (scores({**settings, "entities": flag}) for flag in (True, False))
-    better, gain, error = clearly_better(encoded, before)
-    note = (f"{', '.join(entities)}: identifiers whose values repeat (a person or a customer seen in several "
-            f"rows), {'encoded by their mean target, out of fold' if better else 'read as before'}. Encoded, "
-            f"they move the linear model's cross-validated {metric} by {gain:+.4f} (standard error "
-            f"{error:.4f}); they are encoded only when the gain exceeds its error (--entity, --numeric or "
-            f"--drop decide it)")
-    return {**settings, "entities": better}, note
+    return _both_ways(args, settings, X, y, estimator, metric, scores, "entities", entities,
+                      "identifiers whose values repeat (a person or a customer seen in several rows)",
+                      ("encoded, by their mean target out of fold", "read as before"),
+                      "--entity, --numeric or --drop")
 
 
 def text_settings(args, settings: dict, X, y, estimator, metric: str,
