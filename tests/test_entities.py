@@ -220,3 +220,19 @@ def test_cli_describe_names_the_entity_and_entity_flag_forces_it(tmp_path):
 
     pre = load(tmp_path / "m").preprocessor
     assert pre.entity_columns_ == ["x"] and "subject" in pre.numeric_columns_
+
+
+def test_seeded_refits_sharing_the_preprocessor_train_on_the_out_of_fold_codes():
+    """fit_alongside (the seeded refits of tune) trains on the rows as fit_transform encoded them,
+    entity codes out of fold: the same model as fitting the pipeline again; ``transform`` would
+    have handed it the in-sample codes instead."""
+    from sklearn.base import clone
+
+    X, y = _panel(seed=7)
+    net = MLPRegressor(hidden_layer_sizes=(8,), max_epochs=20, learning_rate=0.01, random_state=0)
+    first = TabularModel(clone(net)).fit(X, y)
+    shared = first.fit_alongside(clone(net).set_params(random_state=1), X, y)
+    alone = TabularModel(clone(net).set_params(random_state=1)).fit(X, y)
+    np.testing.assert_array_equal(shared.predict(X[:50]), alone.predict(X[:50]))
+    j = first.preprocessor.feature_names_out_.index("subject.target_mean")
+    assert not np.allclose(np.asarray(first.encode(X))[:, j], first.transform(X)[:, j])
