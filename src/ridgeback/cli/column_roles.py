@@ -1,6 +1,7 @@
 """What the search's preprocessing is told about column roles, decided on all rows before any
 fold is held out: columns that a few values make categorical (every fold must read them alike),
-integer group codes (one-hot only when the linear baseline clearly gains), identifiers whose
+integer group codes (one-hot only when the linear baseline clearly gains), periods such as a
+year (one-hot beside their number only when it gains by two standard errors), identifiers whose
 values repeat (encoded by their mean target only when the linear baseline clearly gains) and
 text columns (kept only when the linear baseline clearly gains from their codes)."""
 
@@ -9,9 +10,13 @@ from __future__ import annotations
 from .common import column_list, make_preprocessor
 from .search_helpers import pipeline
 
-__all__ = ["fold_settings", "linear_scores", "group_code_settings", "entity_settings", "text_settings",
-           "MAX_TEXT_CHECKS"]
+__all__ = ["fold_settings", "linear_scores", "group_code_settings", "period_settings", "entity_settings",
+           "text_settings", "MAX_TEXT_CHECKS", "PERIOD_ERRORS"]
 
+#: standard errors by which the linear baseline must gain for periods to be one-hot too (one for
+#: the other checks): up to 40 more inputs for the network, which often reads a year's shocks off
+#: its number already
+PERIOD_ERRORS = 2.0
 #: up to this many text columns are checked one by one (one linear cross-validation each, plus
 #: one); more are kept or left out together (two), so that a wide table's check stays short
 MAX_TEXT_CHECKS = 8
@@ -69,20 +74,22 @@ def linear_scores(args, X, y, estimator, metric: str, seed=0):
 
 
 def _both_ways(args, settings, X, y, estimator, metric, scores, flag: str, columns: list, what: str,
-               ways: tuple, overrides: str) -> tuple[dict, str]:
+               ways: tuple, overrides: str, errors: float = 1.0) -> tuple[dict, str]:
     """The settings with the Preprocessor's ``flag`` True when the linear baseline's fold scores
-    with it are clearly better (:func:`~ridgeback.selection.rules.clearly_better`) than without,
-    and the note: ``columns``, ``what`` they are, which of ``ways`` (``(done, not done)``) was
-    taken, the gain and its error, and the ``overrides`` that decide it outright."""
+    with it are clearly better (:func:`~ridgeback.selection.rules.clearly_better`, by more than
+    ``errors`` standard errors) than without, and the note: ``columns``, ``what`` they are, which
+    of ``ways`` (``(done, not done)``) was taken, the gain and its error, and the ``overrides``
+    that decide it outright."""
     from ..selection.rules import clearly_better
 
     scores = scores or linear_scores(args, X, y, estimator, metric, settings.get("seed", 0))
     on, off = (scores({**settings, flag: value}) for value in (True, False))
-    better, gain, error = clearly_better(on, off)
+    better, gain, error = clearly_better(on, off, errors)
     done = ways[0].split(",")[0]
+    exceeds = "its error" if errors == 1.0 else f"{errors:g} times its error"
     note = (f"{', '.join(columns)}: {what}, {ways[0] if better else ways[1]}. {done.capitalize()}, they move "
             f"the linear model's cross-validated {metric} by {gain:+.4f} (standard error {error:.4f}); they "
-            f"are {done} only when the gain exceeds its error ({overrides} decide it)")
+            f"are {done} only when the gain exceeds {exceeds} ({overrides} decide it)")
     return {**settings, flag: better}, note
 
 
@@ -104,6 +111,28 @@ def group_code_settings(args, settings: dict, X, y, estimator, metric: str,
         return settings, None
     return _both_ways(args, settings, X, y, estimator, metric, scores, "group_codes", groups,
                       "integer codes of groups", ("one-hot", "read as numbers"), "--categorical or --numeric")
+
+
+def period_settings(args, settings: dict, X, y, estimator, metric: str,
+                    scores=None) -> tuple[dict, str | None]:
+    """The settings with ``periods`` (the Preprocessor's: are integer periods such as ``year``
+    one-hot too, besides their number?) decided for the search and the refit, and a sentence
+    saying which and why (None when the table has no such column).
+
+    One-hot too only when the linear baseline, cross-validated on the same folds both ways,
+    scores better so by more than ``PERIOD_ERRORS`` standard errors
+    (:func:`~ridgeback.selection.rules.clearly_better`): the years of a panel whose rows share a
+    recession or a new law; else the number alone, its trend. Measured in benchmarks/QUALITY.md
+    ("Periods"): where the linear gain was smaller, the network lost as often as it gained.
+    ``--numeric`` and ``--categorical`` name a column's role outright. ``scores``: as for
+    :func:`group_code_settings`."""
+    periods = make_preprocessor(settings).plan(X).periods()
+    if not periods:
+        return settings, None
+    return _both_ways(args, settings, X, y, estimator, metric, scores, "periods", periods,
+                      "periods whose rows share their shocks (a year of a panel)",
+                      ("one-hot too, beside their number", "read as numbers"), "--categorical or --numeric",
+                      PERIOD_ERRORS)
 
 
 def entity_settings(args, settings: dict, X, y, estimator, metric: str,

@@ -95,7 +95,8 @@ def make_preprocessor(settings: dict):
     return Preprocessor(scaling=scaling, group_codes=bool(settings.get("group_codes", True)),
                         text_left_out=settings.get("text_left_out"),
                         many_levels=bool(settings.get("many_levels", True)),
-                        entities=bool(settings.get("entities", True)), **overrides)
+                        entities=bool(settings.get("entities", True)),
+                        periods=bool(settings.get("periods", True)), **overrides)
 
 
 def add_hyperparameter_args(group) -> None:

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .column_roles import entity_settings, fold_settings, group_code_settings, linear_scores, text_settings
+from .column_roles import (
+    entity_settings,
+    fold_settings,
+    group_code_settings,
+    linear_scores,
+    period_settings,
+    text_settings,
+)
 from .common import (
     OPTIONS,
     emit,
@@ -79,10 +86,11 @@ def cmd_tune(args) -> int:
     # the column-role checks: the linear baseline on one set of folds, each setting fitted once
     scores = linear_scores(args, X, y, estimator, metric, settings.get("seed", 0))
     settings, group_note = group_code_settings(args, settings, X, y, estimator, metric, scores)
+    settings, period_note = period_settings(args, settings, X, y, estimator, metric, scores)
     settings, entity_note = entity_settings(args, settings, X, y, estimator, metric, scores)
     settings, text_note = text_settings(args, settings, X, y, estimator, metric, scores)
     args.settings = settings
-    for note in (group_note, entity_note, text_note):
+    for note in (group_note, period_note, entity_note, text_note):
         if note:
             status(args, note)
     for name, values in split_preprocessing(grid)[0].items():  # every candidate value checked
@@ -134,7 +142,7 @@ def cmd_tune(args) -> int:
                 **({"blend": blend_record(blend)} if blend is not None else {})}
     errors = search_errors(result, refit_index, y.to_numpy(), task, args.cv, chosen)
     notes = [*(recipe.notes.values() if recipe is not None else ()),
-             *(n for n in (task_note, group_note, entity_note, text_note) if n)]
+             *(n for n in (task_note, group_note, period_note, entity_note, text_note) if n)]
     report = write_tune_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain,
                                errors, ensemble, notes)
     emit(

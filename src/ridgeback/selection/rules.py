@@ -100,13 +100,13 @@ def baseline_choice(network, linear, n_folds, *, average=False) -> str:
     return "linear" if lin_mean > net_mean else "network"
 
 
-def clearly_better(scores, against) -> tuple[bool, float, float]:
+def clearly_better(scores, against, errors: float = 1.0) -> tuple[bool, float, float]:
     r"""Whether the fold scores ``scores`` beat ``against`` (the same folds, higher is better) by
-    more than one standard error of their paired difference, with that mean and error.
+    more than ``errors`` standard errors of their paired difference, with that mean and error.
 
     With :math:`d_k = s_k - t_k` over the :math:`K` folds: better when
-    :math:`\bar d > \operatorname{sd}(d)/\sqrt{K}`. Paired, the folds' shared difficulty
-    cancels, so a small steady gain counts and a large noisy one does not.
+    :math:`\bar d > e \cdot \operatorname{sd}(d)/\sqrt{K}`, :math:`e` = ``errors``. Paired, the
+    folds' shared difficulty cancels, so a small steady gain counts and a large noisy one does not.
 
     Examples
     --------
@@ -114,12 +114,14 @@ def clearly_better(scores, against) -> tuple[bool, float, float]:
     True
     >>> clearly_better([0.80, 0.70, 0.90], [0.75, 0.80, 0.79])[0]
     False
+    >>> clearly_better([0.80, 0.85, 0.83], [0.75, 0.80, 0.79], errors=40.0)[0]  # a gain of 0.047 ± 0.0033
+    False
     """
     d = np.asarray(scores, dtype=np.float64) - np.asarray(against, dtype=np.float64)
     if d.size < 2 or not np.all(np.isfinite(d)):
         return False, float(np.mean(d)) if d.size else float("nan"), float("nan")
     mean, error = float(d.mean()), float(d.std(ddof=1) / np.sqrt(d.size))
-    return mean > error, mean, error
+    return mean > errors * error, mean, error
 
 
 def _strength(name, value) -> float:

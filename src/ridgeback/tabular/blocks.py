@@ -58,9 +58,11 @@ def fit_blocks(scaling, read, features, indicators):
 
     clip = FunctionTransformer(smooth_clip, feature_names_out="one-to-one")
     scaler = {"standard": [StandardScaler()], "robust": [RobustScaler(), clip], "quantile": []}[scaling]
-    categorical = read.categorical
-    data = pd.DataFrame({c: pd.Series(read.frame[c], dtype=read.frame[c].dtype)
-                         for c in features + categorical})
+    # a period (a year, numeric and one-hot) is in both blocks: its levels under another name
+    categorical = [c if c not in features else f"{c} (levels)" for c in read.categorical]
+    data = pd.DataFrame({**{f: pd.Series(read.frame[f], dtype=read.frame[f].dtype) for f in features},
+                         **{key: pd.Series(read.levels[c], dtype=object)
+                            for key, c in zip(categorical, read.categorical, strict=True)}})
     transformers = []
     if features:
         transformers.append(("num", make_pipeline(

@@ -6,9 +6,11 @@
 role       when                                                         what is done
 ========== ============================================================ ==========================
 numeric    numbers (or text that is all numbers, also written with      impute the median, scale;
-           currency or percent signs, thousands separators or one       a missing indicator if any
-           unit: ``$1,234.50``, ``12,5 %``, ``1.234,50 €``, ``(300)``,
-           ``1,248 CC``)
+           currency or percent signs, thousands separators or one       a missing indicator if any;
+           unit: ``$1,234.50``, ``12,5 %``, ``1.234,50 €``, ``(300)``,  a period also one-hot
+           ``1,248 CC``); a period is an integer column named like one
+           (``year``, ``quarter``, ``wave``) of 3 to
+           ``cardinality_threshold`` values, each repeated
 categorical at most ``cardinality_threshold`` levels (bool, strings,     one-hot; missing is a level
            codes such as ZIP+4 ``98112-4729``, numbers and words that
            repeat as levels do: ``4``, ``6``, ``rotary``; ``Male``,
@@ -65,8 +67,8 @@ from .formats import (
     read_number_text,
     to_datetime,
 )
-from .names import entity_named, group_named, id_named, ordinal_named
-from .plan import _CODES, _ENTITY, _GROUPS, _LEVELS, _MANY, _TEXT_LEFT_OUT, ROLES, ColumnPlan, Plan
+from .names import entity_named, group_named, id_named, ordinal_named, period_named
+from .plan import _CODES, _ENTITY, _GROUPS, _LEVELS, _MANY, _PERIOD, _TEXT_LEFT_OUT, ROLES, ColumnPlan, Plan
 from .spellings import FOLD, count_levels, describe_spellings, spelling_variants
 
 __all__ = ["ROLES", "OVERRIDES", "CARDINALITY_THRESHOLD", "GROUP_MAX_LEVELS", "ColumnPlan", "Plan",
@@ -151,6 +153,15 @@ def _entity(name: str, present: pd.Series, n_distinct: int) -> str:
             f"rows (--numeric {name} or --drop {name} to read it otherwise)")
 
 
+def _period(name: str, present: pd.Series, n_distinct: int, threshold: int) -> bool:
+    """Integers named like a period (``year``, ``quarter``, ``wave``), 3 to ``threshold`` of them,
+    each in :data:`LEVEL_REPEATS` rows or more on average: a number (its trend) and one-hot too."""
+    repeated = LEVEL_REPEATS * n_distinct <= len(present)
+    if not period_named(name) or not 3 <= n_distinct <= threshold or not repeated:
+        return False
+    return _whole(present)
+
+
 def _group_codes(name: str, present: pd.Series, n_distinct: int) -> bool:
     """Integers named like a group (``county``, ``townid``, ``school_id``, ``ZipCode``), each
     value in :data:`LEVEL_REPEATS` rows or more on average, at most :data:`GROUP_MAX_LEVELS`."""
@@ -179,12 +190,15 @@ def _row(name, role, n_distinct, missing, reason, coerced=0, fmt=""):
     action = actions[role]
     if role in ("numeric", "datetime") and missing > 0:
         action += ", missing indicator"
+    if reason.startswith(_PERIOD):
+        action += "; one-hot too"
     if role in ("categorical", "entity") and missing > 0:
         action += ", missing as a level"
     return ColumnPlan(name, role, int(n_distinct), float(missing), action, reason, int(coerced), fmt)
 
 
-def _decide(name, series, threshold, group_codes=True, many_levels=True, entities=True) -> tuple:
+def _decide(name, series, threshold, group_codes=True, many_levels=True, entities=True,
+            periods=True) -> tuple:
     """(role, reason) for one column without overrides."""
     n = len(series)
     present = series.dropna()
@@ -217,6 +231,9 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
             reason = _entity(name, present, n_distinct)
             if reason:
                 return "entity", reason
+        if periods and _period(name, present, n_distinct, threshold):
+            return "numeric", (f"{_PERIOD} {n_distinct} periods of {len(present) / n_distinct:.0f} rows on "
+                               f"average, each also one-hot: the shocks its rows share")
         return "numeric", ""
     if not is_categorical_dtype(series):
         return "unreadable", ""
@@ -272,10 +289,11 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
 
 def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
                  entity=None, cardinality_threshold=CARDINALITY_THRESHOLD, group_codes=True,
-                 text_left_out=None, many_levels=True, entities=True) -> Plan:
+                 text_left_out=None, many_levels=True, entities=True, periods=True) -> Plan:
     """Decide every column's role (see the module docstring); overrides win. With
     ``group_codes=False`` integer group codes stay numeric (their reason says so); with
-    ``entities=False`` no column is an entity unless named in ``entity``. A column of
+    ``entities=False`` no column is an entity unless named in ``entity``; with ``periods=False`` no
+    numeric column is one-hot too. A column of
     ``text_left_out`` that would be text is dropped instead, with that reason (a name there that
     is not a text column changes nothing).
 
@@ -330,7 +348,8 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
                 missing += coerced / len(series)
             plan.columns.append(_row(name, role, distinct, missing, reason, coerced, fmt))
             continue
-        role, reason, *fmt = _decide(name, series, cardinality_threshold, group_codes, many_levels, entities)
+        role, reason, *fmt = _decide(name, series, cardinality_threshold, group_codes, many_levels, entities,
+                                     periods)
         if role == "unreadable":
             raise ValueError(f"Column {name!r} has dtype {series.dtype}, which cannot be read as numbers, "
                              f"categories or dates; convert or drop it (drop=[{name!r}], --drop {name}). "

@@ -111,6 +111,7 @@ def write_config(pre, arrays) -> dict:
                    "memory_limit": None if pre.memory_limit is None else int(pre.memory_limit),
                    "group_codes": bool(pre.group_codes), "clip": bool(pre.clip),
                    "many_levels": bool(pre.many_levels), "entities": bool(pre.entities),
+                   "periods": bool(pre.periods),
                    "entity": None if pre.entity is None else list(pre.entity), "target_type": pre.target_type,
                    "text_left_out": None if pre.text_left_out is None else list(pre.text_left_out)},
         "plan": pre.plan_.to_list(),
@@ -194,8 +195,9 @@ def _with_params(cls, config):
     # identifiers as numbers or text), as then
     flags["many_levels"] = params.get("many_levels", False)
     flags["entities"] = params.get("entities", False)
+    flags["periods"] = params.get("periods", False)
     if any(type(v) is not bool for v in flags.values()):
-        _fail("params", "group_codes, clip, many_levels and entities true or false", params)
+        _fail("params", "group_codes, clip, many_levels, entities and periods true or false", params)
     target_type = params.get("target_type", "auto")
     if target_type not in TARGET_TYPES:
         _fail("params.target_type", f"one of {list(TARGET_TYPES)}", target_type)
@@ -275,8 +277,10 @@ def _check_roles(self):
     by_role = {"numeric": self.numeric_columns_, "datetime": self.datetime_columns_,
                "categorical": self.categorical_columns_, "text": self.text_columns_,
                "entity": self.entity_columns_}
+    periods = self.plan_.periods()  # numeric, and one-hot too
     for role, columns in by_role.items():
-        if sorted(columns) != sorted(c for c, r in roles.items() if r == role):
+        expected = [c for c, r in roles.items() if r == role] + (periods if role == "categorical" else [])
+        if sorted(columns) != sorted(expected):
             _fail(f"{role}.columns", f"the columns the plan gives the role {role!r}", columns)
     if not set(self.input_kinds_) == {c for c, r in roles.items() if r not in ("id", "drop")}:
         _fail("input_kinds", "one kind per used column", sorted(self.input_kinds_))

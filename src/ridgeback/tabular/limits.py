@@ -96,5 +96,6 @@ def output_widths(sources, features, indicators, blocks, names=()) -> dict:
     widths = dict.fromkeys(names, 0)
     for f, (name, _) in zip(features, sources, strict=True):
         widths[name] = widths.get(name, 0) + 1 + (f in indicators)
-    widths.update(blocks)
+    for name, width in blocks.items():  # a period (a year) is numeric and one-hot: both count
+        widths[name] = widths.get(name, 0) + width
     return widths

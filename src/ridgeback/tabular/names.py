@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["id_named", "ordinal_named", "group_named", "entity_named"]
+__all__ = ["id_named", "ordinal_named", "group_named", "entity_named", "period_named"]
 
 _ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid|rownames?|index|idx)$|^unnamed: ?\d+$|^$", re.IGNORECASE)
 #: names of a count of time or a ranking: consecutive integers there are a feature (a trend), not row numbers
@@ -38,6 +38,10 @@ _ENTITY_NAME = re.compile(
     r"(^|[_\s.-])(subject|patient|person|individual|respondent|participant|household|customer|client|"
     r"user|member|player|worker|employee|student|pupil|animal|nr|hhid)s?$", re.IGNORECASE)
 
+#: names of the period a row was observed in (a year, a quarter, a survey's wave): every row of one
+#: period shares its shocks (a recession, a new law), which no smooth function of the number holds
+_PERIOD_NAME = re.compile(r"(^|[_\s.-])(year|yr|quarter|qtr|month|period|wave|season)s?$", re.IGNORECASE)
+
 
 def id_named(name: str) -> bool:
     """A name such as ``id``, ``customer_id``, ``CustomerID``, ``userId``, ``uuid`` or ``rownames``."""
@@ -58,3 +62,9 @@ def entity_named(name: str) -> bool:
     """A name such as ``subject``, ``patient``, ``person_nr`` or ``nr``: an entity a panel follows
     over several rows."""
     return bool(_ENTITY_NAME.search(name))
+
+
+def period_named(name: str) -> bool:
+    """A name such as ``year``, ``sample.yr``, ``quarter`` or ``wave``: the period a row was
+    observed in (not ``age`` or ``rank``, which :func:`ordinal_named` also names)."""
+    return bool(_PERIOD_NAME.search(name))

@@ -20,6 +20,8 @@ _CODES, _LEVELS = "codes:", "levels:"
 _GROUPS = "group codes:"
 #: how the reason begins of a string column with many levels that repeat (:meth:`Plan.many_levels`)
 _MANY = "many levels:"
+#: how the reason begins of a numeric column that is also one-hot, as periods (:meth:`Plan.periods`)
+_PERIOD = "period:"
 #: how the reason begins of an identifier whose values repeat, encoded by its mean target
 #: (:meth:`Plan.entities`)
 _ENTITY = "entity:"
@@ -77,6 +79,11 @@ class Plan:
         ``cardinality_threshold``, because each repeats (``REPEATED_LEVEL_ROWS``): a fold's fewer
         rows might repeat them too little."""
         return [c.column for c in self.columns if c.role == "categorical" and c.reason.startswith(_MANY)]
+
+    def periods(self) -> list:
+        """The numeric columns that are also one-hot: the period a row was observed in (a year
+        of a panel), whose shocks every row of that period shares."""
+        return [c.column for c in self.columns if c.role == "numeric" and c.reason.startswith(_PERIOD)]
 
     def entities(self) -> list:
         """The columns encoded by their mean target as entities of a panel (a person, a customer),

@@ -134,6 +134,11 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         state, a country, a team: ``REPEATED_LEVEL_ROWS`` rows per level on average, at most
         ``GROUP_MAX_LEVELS`` levels) is one-hot; False encodes it as text. Models saved before
         this parameter load with False, as they were fitted.
+    periods : bool, default=True
+        An integer column named like a period (``year``, ``quarter``, ``wave``) with 3 to
+        ``cardinality_threshold`` values, each repeated, is read as a number (its trend) and
+        one-hot too (the shocks every row of one period shares: a recession, a new law). False
+        reads it as a number only. Models saved before this parameter load with False.
     entities : bool, default=True
         An identifier whose values repeat (named like an id, a group or an entity: ``id``,
         ``subject``, ``nr``), with more levels than one-hot takes, is encoded by each level's
@@ -200,7 +205,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     def __init__(self, dtype=np.float32, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
                  scaling="standard", cardinality_threshold=CARDINALITY_THRESHOLD, memory_limit=None,
                  group_codes=True, clip=True, text_left_out=None, many_levels=True, entity=None,
-                 entities=True, target_type="auto"):
+                 entities=True, target_type="auto", periods=True):
         self.dtype = dtype
         self.drop = drop
         self.categorical = categorical
@@ -217,6 +222,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.entity = entity
         self.entities = entities
         self.target_type = target_type
+        self.periods = periods
 
     def _check_params(self):
         resolve_dtype(self.dtype)
@@ -229,7 +235,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         if self.target_type not in TARGET_TYPES:
             raise ValueError(f"`target_type` must be one of {list(TARGET_TYPES)}. "
                              f"Received: target_type={self.target_type!r}")
-        for name in ("group_codes", "clip", "many_levels", "entities"):
+        for name in ("group_codes", "clip", "many_levels", "entities", "periods"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"`{name}` must be True or False. Received: {name}={getattr(self, name)!r}")
         left_out = self.text_left_out
@@ -254,7 +260,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                             datetime=self.datetime, id=self.id, entity=self.entity,
                             cardinality_threshold=int(self.cardinality_threshold),
                             group_codes=bool(self.group_codes), text_left_out=self.text_left_out,
-                            many_levels=bool(self.many_levels), entities=bool(self.entities))
+                            many_levels=bool(self.many_levels), entities=bool(self.entities),
+                            periods=bool(self.periods))
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
@@ -269,7 +276,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         check_magnitudes(read, features)
         indicators = read.indicators(features)
         target_type = entity_target(read.entity, y, df.shape[0], self.target_type)
-        blocks = {name: int(pd.Series(read.frame[name]).nunique(dropna=False)) for name in read.categorical}
+        blocks = {name: int(pd.Series(read.levels[name]).nunique(dropna=False)) for name in read.categorical}
         width = len(pd.unique(np.asarray(y).astype(str))) if target_type == "multiclass" else 1
         blocks.update(dict.fromkeys(read.entity, width))
         blocks.update({name: min(TEXT_COMPONENTS, max(1, len(set(read.text_values[name])) - 1))
@@ -458,6 +465,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         defaults = {"drop": None, "categorical": None, "numeric": None, "datetime": None, "id": None,
                     "scaling": "standard", "cardinality_threshold": CARDINALITY_THRESHOLD,
                     "memory_limit": None, "group_codes": True, "clip": True, "text_left_out": None,
-                    "many_levels": True, "entity": None, "entities": True, "target_type": "auto"}
+                    "many_levels": True, "entity": None, "entities": True, "target_type": "auto",
+                    "periods": True}
         shown += [f"{k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v]
         return f"Preprocessor({', '.join(shown)})"

@@ -182,6 +182,7 @@ class TrainingColumns:
     text_values: dict = field(default_factory=dict)
     entity: list = field(default_factory=list)
     entity_values: dict = field(default_factory=dict)  # column -> level strings, missing as NaN
+    levels: dict = field(default_factory=dict)  # categorical column -> level strings, missing as NaN
 
     def features(self) -> list:
         return [name if part is None else f"{name}.{part}" for name, part in self.sources]
@@ -209,6 +210,7 @@ def read_columns(df, names, plan) -> TrainingColumns:
     or entities) or text."""
     roles = {c.column: c.role for c in plan.columns}
     formats = plan.formats()
+    periods = set(plan.periods())
     forced = {c.column for c in plan.columns if c.reason.startswith("set by")}
     read = TrainingColumns()
     for name, column in zip(names, df.columns, strict=True):
@@ -221,12 +223,15 @@ def read_columns(df, names, plan) -> TrainingColumns:
             read.frame[name] = numeric_column(series, name, coerce=name in forced, decimal=formats[name])
             read.numeric.append(name)
             read.sources.append((name, None))
+            if name in periods:  # a year of a panel: its number, and one-hot too
+                read.categorical.append(name)
+                read.levels[name] = categorical_strings(series, read.kinds[name], name)
         elif role == "datetime":
             _read_datetime(read, name, series, formats[name])
         elif role == "categorical":
             check_readable(series, name)
             levels = categorical_strings(series, read.kinds[name], name)
-            read.frame[name] = fold_levels(levels) if formats[name] == FOLD else levels
+            read.levels[name] = fold_levels(levels) if formats[name] == FOLD else levels
             read.categorical.append(name)
         elif role == "entity":
             check_readable(series, name)
