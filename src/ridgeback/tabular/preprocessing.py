@@ -22,7 +22,7 @@ rows only:
   level's mean target, the training rows' out of fold (:mod:`ridgeback.tabular.target_encoding`).
   Only these need the target: ``fit(X, y)``.
 
-What was learned (medians, means, scales, categories, text arrays) is then read off into
+What was learned (medians, means, scales, categories, entity codes, text arrays) is then read off into
 plain lists and arrays: ``transform`` applies those numbers, and ``get_config()`` /
 ``get_arrays()`` / ``from_config()`` carry them through JSON and ``.npz``, so a loaded
 preprocessor transforms exactly as the fitted one did. ``column_transformer_`` is the fitted
@@ -297,7 +297,6 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self._set_names_out()
         self._set_range(df)
         return self
-
 
     def _set_range(self, df):
         """``lows_`` and ``highs_``: each numeric feature's range on the training rows, imputed and

@@ -171,7 +171,7 @@ def datetime_values(series: pd.Series, name, parts, *, coerce, counts, fmt="") -
 class TrainingColumns:
     """The used columns of a training frame, read by role (:func:`read_columns`)."""
 
-    frame: dict = field(default_factory=dict)  # numeric feature or categorical column -> its values
+    frame: dict = field(default_factory=dict)  # numeric feature -> its float64 values
     sources: list = field(default_factory=list)  # (column, datetime part or None), one per numeric feature
     kinds: dict = field(default_factory=dict)  # column -> how its values were written
     numeric: list = field(default_factory=list)
