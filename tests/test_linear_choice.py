@@ -216,6 +216,34 @@ def test_a_linear_best_candidate_is_never_averaged_with_the_linear_baseline(hidd
     assert _baseline_choice(result) == "network"
 
 
+def test_a_class_too_rare_for_the_folds_saves_the_network_only_when_clearly_better():
+    """30 positives in 1,000 rows, 5 folds: 6 per held-out fold, under MIN_FOLD_EVENTS. A network
+    ahead by a hair on the mean is not saved; one ahead on every fold is."""
+    from types import SimpleNamespace
+
+    from ridgeback.cli.tune import _baseline_choice
+    from ridgeback.selection.rules import MIN_FOLD_EVENTS, few_events
+
+    y = np.array(["no"] * 970 + ["yes"] * 30)
+    assert few_events(y, 5) and not few_events(y, 2) and MIN_FOLD_EVENTS == 10
+    assert not few_events(np.array(["no"] * 950 + ["yes"] * 50), 5)  # 10 per fold: enough
+    linear = [-0.031, -0.027, -0.035, -0.030, -0.032]
+
+    def result(network):
+        baseline = {"mean_score": float(np.mean(linear)), "std_score": float(np.std(linear)),
+                    "fold_scores": linear}
+        return SimpleNamespace(baseline=baseline, best_index_=0, n_folds=5,
+                               results_=[{"params": {"hidden_layer_sizes": (64,)}, "fold_scores": network,
+                                          "mean_score": float(np.mean(network)),
+                                          "std_score": float(np.std(network))}])
+
+    hair = [-0.029, -0.028, -0.036, -0.030, -0.031]  # mean 0.0002 ahead, folds either way
+    steady = [v + 0.002 for v in linear]
+    assert _baseline_choice(result(hair)) == "network"  # as before for classes that are not rare
+    assert _baseline_choice(result(hair), rare=True) == "linear"
+    assert _baseline_choice(result(steady), rare=True) == "network"
+
+
 def test_clearly_better_needs_a_paired_gain_above_its_standard_error():
     from ridgeback.selection.rules import clearly_better
 

@@ -35,6 +35,11 @@ def test_whole_numbers_that_look_like_counts_or_scores_are_regression_targets():
     assert infer_task(gaps) == "classification"  # a value missing in between: codes
     # a step against the trend beyond noise (rarer in the middle of the climb): not one peak
     assert infer_task(table([10, 200, 40, 300, 150, 60, 5])) == "classification"
+    # five heating systems coded 0-4, the middle one most rows: a lone peak (neighbours 15% and 23%
+    # of it), no count's; a count whose mode is 0 keeps its steep fall (doctor visits, 5,190 people)
+    assert infer_task(table([64, 84, 573, 129, 50])) == "classification"
+    assert infer_task(table([110, 260, 573, 129, 50])) == "regression"  # a neighbour of 45% + noise
+    assert infer_task(table([4141, 782, 174, 30, 24, 12, 9, 9, 9])) == "regression"
 
 
 def test_split_target_missing_column_lists_available_ones():

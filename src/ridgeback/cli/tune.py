@@ -171,8 +171,11 @@ def _answer(args, result, recipe, ensemble, y, metric, task):
     could be blended), what is saved (``chosen``: ``"linear"`` when no network beat the linear
     baseline on the same folds in the no-hints search, or the blend is the linear model alone;
     ``"average"`` when the no-hints search of a regression, with seeds, cannot tell the two
-    apart and saves their average; else ``"network"``) and what ``ensemble`` comes to (a blend
+    apart and saves their average; with a class too rare for the folds, ``"linear"`` unless the
+    network is clearly better fold by fold; else ``"network"``) and what ``ensemble`` comes to (a blend
     of one network is its seeded refits)."""
+    from ..selection.rules import few_events
+
     refit_index = result.one_se_index_ if args.refit == "1se" else result.best_index_
     blend = blend_of(result, y, metric) if ensemble == "blend" else None
     if ensemble == "blend" and blend is None:
@@ -183,7 +186,8 @@ def _answer(args, result, recipe, ensemble, y, metric, task):
     if blend is not None:
         chosen = "network" if networks else "linear"
     elif recipe is not None and ensemble != "folds":
-        chosen = _baseline_choice(result, average=ensemble == "seeds" and task == "regression")
+        chosen = _baseline_choice(result, average=ensemble == "seeds" and task == "regression",
+                                  rare=task == "classification" and few_events(y, result.n_folds))
     else:
         chosen = "network"
     if blend is not None and chosen == "network" and len(blend["weights"]) == 1:
@@ -347,17 +351,22 @@ def _refit_and_save(args, task, base, params, X, y, epochs=None, save_it=True):
     return model, out
 
 
-def _baseline_choice(result, average=False) -> str:
+def _baseline_choice(result, average=False, rare=False) -> str:
     """``"network"``, ``"linear"`` or ``"average"``: the best network candidate against the
     linear baseline on the same folds, by the same metric
     (:func:`~ridgeback.selection.rules.baseline_choice`). When the best candidate is itself
-    linear (no hidden layer), there is no network to average with."""
-    from ..selection.rules import baseline_choice
+    linear (no hidden layer), there is no network to average with. ``rare``: a class too rare
+    for the folds to rank the two (:func:`~ridgeback.selection.rules.few_events`): the network
+    is saved only when it is clearly better, fold by fold
+    (:func:`~ridgeback.selection.rules.clearly_better`)."""
+    from ..selection.rules import baseline_choice, clearly_better
 
     baseline = result.baseline
     if not baseline or baseline.get("mean_score") is None:
         return "network"
     best = result.results_[result.best_index_]
+    if rare and baseline.get("fold_scores") and best.get("fold_scores"):
+        return "network" if clearly_better(best["fold_scores"], baseline["fold_scores"])[0] else "linear"
     average = average and tuple(best["params"].get("hidden_layer_sizes", (1,))) != ()
     return baseline_choice((best.get("mean_score"), best.get("std_score")),
                            (baseline["mean_score"], baseline.get("std_score")), result.n_folds,

@@ -26,6 +26,10 @@ MIN_COUNT_VALUES = 5
 #: ... and its most common value is at least this many times as common as its rarest one
 #: (labels of classes are seldom so unequal AND in that order; digits' are equal)
 MIN_COUNT_RATIO = 10
+#: ... and a most common value inside the range has a neighbour at least this share as common:
+#: a count's or a score's mode is never alone (Poisson: the larger neighbour of the mode holds
+#: at least half of it), while labels coded 0..4 whose middle class holds most rows are
+MIN_PEAK_NEIGHBOUR = 0.5
 #: a classification target with more classes than this is refused when it also has fewer than two
 #: rows per class on average: a name or an identifier (a movie's title), not labels to learn
 MANY_CLASSES = 50
@@ -77,8 +81,11 @@ def looks_like_counts(values) -> bool:
     largest taken, and their frequencies :math:`c_1 \dots c_k` rising to one peak and falling
     after it, as a count's or a rating's do, up to sampling noise (a step against the trend
     within two standard errors, :math:`2\sqrt{c_i + c_{i+1}}`, is noise), the peak at least
-    ``MIN_COUNT_RATIO`` (10) times the rarest value. Ten digits, or ten equally common classes,
-    are not a count: their frequencies are flat.
+    ``MIN_COUNT_RATIO`` (10) times the rarest value and, when it is not at either end, its
+    larger neighbour at least ``MIN_PEAK_NEIGHBOUR`` (half) of it, up to the same noise. Ten
+    digits, or ten equally common classes, are not a count: their frequencies are flat; nor are
+    five heating systems coded 0 to 4 whose middle one holds 573 of 900 rows and its neighbours
+    84 and 129.
 
     Examples
     --------
@@ -86,6 +93,8 @@ def looks_like_counts(values) -> bool:
     True
     >>> looks_like_counts([0, 1, 2, 3, 4] * 20), looks_like_counts([1, 2, 3] * 20 + [2] * 200)
     (False, False)
+    >>> looks_like_counts([0] * 64 + [1] * 84 + [2] * 573 + [3] * 129 + [4] * 50)
+    False
     """
     levels, counts = np.unique(np.asarray(values, dtype=np.float64), return_counts=True)
     k = levels.size
@@ -97,6 +106,11 @@ def looks_like_counts(values) -> bool:
 
     def rises(a, b):  # from a neighbour a further from the peak to b nearer it, up to noise
         return a <= b + 2 * np.sqrt(a + b)
+
+    if 0 < peak < k - 1:  # an inner mode: a count's has a neighbour of comparable frequency
+        top, near = counts[peak], max(counts[peak - 1], counts[peak + 1])
+        if near + 2 * np.sqrt(near + top) < MIN_PEAK_NEIGHBOUR * top:
+            return False
 
     return (all(rises(counts[i], counts[i + 1]) for i in range(peak))
             and all(rises(counts[i], counts[i - 1]) for i in range(peak + 1, k)))
