@@ -152,15 +152,13 @@ def main(argv=None) -> int:
     ap.add_argument("--extra", default="", help="more arguments for the command, e.g. '--ensemble folds'")
     ap.add_argument("--without-text", action="store_true",
                     help="tune: the tables without a text column instead of those with one")
-    ap.add_argument("--group-codes", action="store_true",
-                    help="tune: every table (text or not) whose columns other than the target hold integer "
-                         "group codes (Plan.group_codes: county, townid...), the path that one-hots them")
-    ap.add_argument("--entities", action="store_true",
-                    help="every table (text or not) whose columns other than the target hold an entity "
-                         "(Plan.entities: a person, a firm seen in several rows), encoded by its mean target")
-    ap.add_argument("--periods", action="store_true",
-                    help="every table (text or not) whose columns other than the target hold a period "
-                         "(Plan.periods: a year of 3 to 40 values), a number and one-hot too")
+    planned = {"group_codes": "integer group codes (county, townid...), the path that one-hots them",
+               "entities": "an entity (a person, a firm seen in several rows), encoded by its mean target",
+               "periods": "a period (a year of 3 to 40 values), a number and one-hot too"}
+    for question, what in planned.items():
+        ap.add_argument(f"--{question.replace('_', '-')}", action="store_true",
+                        help=f"every table (text or not) whose columns other than the target hold {what} "
+                             f"(Plan.{question})")
     args = ap.parse_args(argv)
     extra = shlex.split(args.extra)
     k, n = (int(v) for v in args.part.split("/"))
@@ -170,8 +168,7 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGALRM, _alarm)
     counts = collections.Counter()
     with tempfile.TemporaryDirectory(prefix="rb-scan-") as tmp:
-        only = next((q for q, on in (("group_codes", args.group_codes), ("entities", args.entities),
-                                     ("periods", args.periods)) if on), None)
+        only = next((question for question in planned if getattr(args, question)), None)
         text = (not args.without_text) if args.command == "tune" and only is None else None
         for name, df in tables(text)[k::n]:
             if only is not None and not _planned(df, only):
