@@ -149,7 +149,7 @@ def test_no_hints_regression_saves_the_average_when_the_two_are_within_one_stand
 
     seen = []
 
-    def always_average(network, linear, n_folds, *, average=False):
+    def always_average(network, linear, n_folds, *, average=False, paired=None):
         seen.append(average)
         return "average" if average else "network"
 
@@ -188,7 +188,7 @@ def test_classification_and_a_single_refit_never_average(tmp_path, capsys, monke
 
     seen = []
 
-    def record(network, linear, n_folds, *, average=False):
+    def record(network, linear, n_folds, *, average=False, paired=None):
         seen.append(average)
         return "network"
 

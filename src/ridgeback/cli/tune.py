@@ -356,21 +356,20 @@ def _baseline_choice(result, average=False, rare=False) -> str:
     linear baseline on the same folds, by the same metric
     (:func:`~ridgeback.selection.rules.baseline_choice`). When the best candidate is itself
     linear (no hidden layer), there is no network to average with. ``rare``: a class too rare
-    for the folds to rank the two (:func:`~ridgeback.selection.rules.few_events`): the network
-    is saved only when it is clearly better, fold by fold
-    (:func:`~ridgeback.selection.rules.clearly_better`)."""
-    from ..selection.rules import baseline_choice, clearly_better
+    for the folds to rank the two (:func:`~ridgeback.selection.rules.few_events`): the fold
+    scores are compared pair by pair (``baseline_choice``'s ``paired``)."""
+    from ..selection.rules import baseline_choice
 
     baseline = result.baseline
     if not baseline or baseline.get("mean_score") is None:
         return "network"
     best = result.results_[result.best_index_]
-    if rare and baseline.get("fold_scores") and best.get("fold_scores"):
-        return "network" if clearly_better(best["fold_scores"], baseline["fold_scores"])[0] else "linear"
+    paired = ((best["fold_scores"], baseline["fold_scores"])
+              if rare and baseline.get("fold_scores") and best.get("fold_scores") else None)
     average = average and tuple(best["params"].get("hidden_layer_sizes", (1,))) != ()
     return baseline_choice((best.get("mean_score"), best.get("std_score")),
                            (baseline["mean_score"], baseline.get("std_score")), result.n_folds,
-                           average=average)
+                           average=average, paired=paired)
 
 
 def _refit_linear(args, task, base, baseline, X, y):

@@ -55,7 +55,7 @@ def one_se_index(mean, std, n_folds, preference) -> tuple[int, int]:
     return best, int(chosen)
 
 
-def baseline_choice(network, linear, n_folds, *, average=False) -> str:
+def baseline_choice(network, linear, n_folds, *, average=False, paired=None) -> str:
     r"""What the no-hints search saves, from the cross-validation of the best network and of the
     linear baseline on the same folds: ``"network"``, ``"linear"`` or ``"average"`` (the two
     averaged half and half).
@@ -65,7 +65,10 @@ def baseline_choice(network, linear, n_folds, *, average=False) -> str:
     With ``average=True`` the two are averaged instead whenever their means are within one
     standard error of the higher one, :math:`|\bar s_{\text{net}} - \bar s_{\text{lin}}|
     \le \mathrm{std}_{\text{winner}}/\sqrt{K}` (the one-standard-error rule's error):
-    the cross-validation cannot tell them apart.
+    the cross-validation cannot tell them apart. ``paired``: ``(network's fold scores, linear's
+    fold scores)`` when the folds are too few to trust the means (a class too rare for them,
+    :func:`few_events`): then the network is chosen only when it is :func:`clearly_better` fold by
+    fold, else the linear model.
 
     ``ridgeback tune`` asks for the average on regression with squared error, where it is never
     worse than the two models' mean error and better by a quarter of their squared
@@ -87,7 +90,11 @@ def baseline_choice(network, linear, n_folds, *, average=False) -> str:
     'average'
     >>> baseline_choice((0.40, 0.03), (0.49, 0.05), 5, average=True)
     'linear'
+    >>> baseline_choice((0.50, 0.03), (0.49, 0.05), 3, paired=([0.48, 0.55, 0.47], [0.50, 0.49, 0.48]))
+    'linear'
     """
+    if paired is not None:
+        return "network" if clearly_better(*paired)[0] else "linear"
     (net_mean, net_std), (lin_mean, lin_std) = network, linear
     if lin_mean is None or not np.isfinite(lin_mean):
         return "network"

@@ -293,7 +293,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.text_states_ = [fit_text(read.text_values[name], seed=0) for name in read.text]
         # the training rows' out-of-fold codes are kept (not saved) for transform_training
         self.entity_states_, self._entity_codes = fit_entities(
-            [read.entity_values[name] for name in read.entity], y, target_type)
+            [read.levels[name] for name in read.entity], y, target_type)
         self._set_names_out()
         self._set_range(df)
         return self

@@ -181,8 +181,7 @@ class TrainingColumns:
     text: list = field(default_factory=list)
     text_values: dict = field(default_factory=dict)
     entity: list = field(default_factory=list)
-    entity_values: dict = field(default_factory=dict)  # column -> level strings, missing as NaN
-    levels: dict = field(default_factory=dict)  # categorical column -> level strings, missing as NaN
+    levels: dict = field(default_factory=dict)  # categorical or entity column -> level strings, missing NaN
 
     def features(self) -> list:
         return [name if part is None else f"{name}.{part}" for name, part in self.sources]
@@ -236,7 +235,7 @@ def read_columns(df, names, plan) -> TrainingColumns:
         elif role == "entity":
             check_readable(series, name)
             read.entity.append(name)
-            read.entity_values[name] = categorical_strings(series, read.kinds[name], name)
+            read.levels[name] = categorical_strings(series, read.kinds[name], name)
         else:
             check_readable(series, name)
             read.text.append(name)
