@@ -69,9 +69,9 @@ from .target_encoding import (
     TARGET_TYPES,
     entity_names,
     entity_target,
+    entity_width,
     fit_entities,
     rows_digest,
-    with_missing,
 )
 from .transform_blocks import (
     encode_categorical,
@@ -79,7 +79,6 @@ from .transform_blocks import (
     encode_numeric,
     encode_texts,
     entity_offset,
-    entity_strings,
 )
 from .values import (
     as_frame,
@@ -277,8 +276,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         indicators = read.indicators(features)
         target_type = entity_target(read.entity, y, df.shape[0], self.target_type)
         blocks = {name: int(pd.Series(read.levels[name]).nunique(dropna=False)) for name in read.categorical}
-        width = len(pd.unique(np.asarray(y).astype(str))) if target_type == "multiclass" else 1
-        blocks.update(dict.fromkeys(read.entity, width))
+        blocks.update(dict.fromkeys(read.entity, entity_width(y, target_type)))
         blocks.update({name: min(TEXT_COMPONENTS, max(1, len(set(read.text_values[name])) - 1))
                        for name in read.text})
         widths = output_widths(read.sources, features, indicators, blocks, names)
@@ -361,17 +359,15 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         with each entity column's codes out of fold (a row's code never holds its own target).
         ``X`` must be the rows ``fit`` was given (their entity columns are compared); without
         entity columns this is :meth:`transform`."""
-        out = self.transform(X)
+        levels = []
+        out = self._transform(X, levels)
         if not getattr(self, "entity_columns_", []):
             return out
-        df = as_frame(X, self.feature_names_in_)
-        given, _ = self._match_columns(df)
-        levels = [with_missing(entity_strings(self, df, given, name, {})) for name in self.entity_columns_]
         kept = getattr(self, "_entity_codes", None)
         if kept is None or kept[0] != rows_digest(levels):
             raise ValueError(f"transform_training needs the rows fit was given (the out-of-fold codes of "
                              f"the entity columns {self.entity_columns_} belong to them); use transform for "
-                             f"other rows. Received: X with {df.shape[0]} rows that differ")
+                             f"other rows. Received: X with {out.shape[0]} rows that differ")
         start = entity_offset(self)
         out[:, start:start + kept[1].shape[1]] = kept[1]
         return out
@@ -401,22 +397,27 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         Warns :class:`~ridgeback.tabular.limits.UnseenValuesWarning` once, with per-column
         counts, when levels or types differ from those seen at fit.
         """
+        return self._transform(X)
+
+    def _transform(self, X, levels=None):
+        """:meth:`transform`; ``levels`` receives the entity columns' level strings. Its warnings
+        point at the caller of the public method."""
         self._check_fitted()
         df = as_frame(X, self.feature_names_in_)
         given, extra = self._match_columns(df)
         if extra:
-            warnings.warn(f"Ignoring columns not seen at fit: {extra}", UserWarning, stacklevel=2)
+            warnings.warn(f"Ignoring columns not seen at fit: {extra}", UserWarning, stacklevel=3)
         dtype = resolve_dtype(self.dtype)
         check_memory(df.shape[0], self._output_widths(), dtype.itemsize, self.memory_limit)
         counts = {}
         out = np.empty((df.shape[0], len(self.feature_names_out_)), dtype=dtype)
         offset = encode_numeric(self, df, given, counts, out)
         offset = encode_categorical(self, df, given, counts, out, offset)
-        offset = encode_entities(self, df, given, counts, out, offset)
+        offset = encode_entities(self, df, given, counts, out, offset, levels)
         encode_texts(self, df, given, out, offset)
         counts = {c: k for c, k in counts.items() if k}
         if counts:
-            warnings.warn(UnseenValuesWarning(counts), stacklevel=2)
+            warnings.warn(UnseenValuesWarning(counts), stacklevel=3)
         return out
 
     def _match_columns(self, df) -> tuple[dict, list]:

@@ -36,7 +36,7 @@ import pandas as pd
 from .blocks import MISSING
 
 __all__ = ["ENTITY_FOLDS", "TARGET_TYPES", "target_type_of", "entity_target", "fit_entity", "fit_entities",
-           "encode_entity", "entity_names", "with_missing", "rows_digest"]
+           "encode_entity", "entity_names", "entity_width", "with_missing", "rows_digest"]
 
 #: folds of the cross fitting that encodes the training rows (scikit-learn's default)
 ENTITY_FOLDS = 5
@@ -73,6 +73,17 @@ def entity_target(columns: list, y, n_rows: int, target_type: str) -> str | None
         raise ValueError(f"`X` and `y` must have the same number of rows. Received: X rows={n_rows}, "
                          f"y rows={len(y)}")
     return target_type_of(y, target_type)
+
+
+def entity_width(y, target_type: str | None) -> int:
+    """The codes each entity column gets for the target ``y`` of ``target_type``: one per class
+    of a multiclass target (scikit-learn's ``TargetEncoder`` encodes it one class against the
+    rest), else one.
+
+    >>> entity_width(["a", "b", "c", "a"], "multiclass"), entity_width([0.5, 1.5], "continuous")
+    (3, 1)
+    """
+    return len(pd.unique(np.asarray(y).astype(str))) if target_type == "multiclass" else 1
 
 
 def with_missing(levels: np.ndarray) -> np.ndarray:

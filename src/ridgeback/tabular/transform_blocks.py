@@ -116,11 +116,15 @@ def _forced(pre, name) -> bool:
     return any(c.column == name and c.reason.startswith("set by") for c in pre.plan_.columns)
 
 
-def encode_entities(pre, df, given, counts, out, offset) -> int:
+def encode_entities(pre, df, given, counts, out, offset, levels=None) -> int:
     """Each entity column's codes from ``offset`` (all training rows' means; a level never seen
-    gets the prior); the next free column."""
+    gets the prior); the next free column. ``levels``: a list that receives each column's level
+    strings (missing as NaN's marker), read once for the codes and for ``transform_training``."""
     for name, state in zip(pre.entity_columns_, pre.entity_states_, strict=True):
-        codes = encode_entity(with_missing(entity_strings(pre, df, given, name, counts)), state)
+        strings = with_missing(entity_strings(pre, df, given, name, counts))
+        if levels is not None:
+            levels.append(strings)
+        codes = encode_entity(strings, state)
         out[:, offset:offset + codes.shape[1]] = codes
         offset += codes.shape[1]
     return offset
