@@ -60,13 +60,15 @@ def test_distinct_identifiers_are_dropped_and_few_repeats_are_not_an_entity():
 
 
 def test_an_entity_takes_more_levels_than_one_hot_does():
-    """Up to GROUP_MAX_LEVELS integer codes named like an id are one-hot group codes, as before;
-    named like an entity only, they stay numbers there (``pid``, a party identification 0-6, is
-    not even an entity's name). Past it, both are entities."""
+    """Up to GROUP_MAX_LEVELS integer codes named like an id, or like one entity, are one-hot
+    group codes (``pid``, a party identification 0-6, is not an entity's name; without
+    ``named_codes``, as models saved before it, an entity's name left them numbers). Past it,
+    both are entities."""
     X, _ = _panel(n_people=GROUP_MAX_LEVELS, rows_each=3)
     X = X.assign(patient_id=X["subject"], pid=X["subject"] % 7)
     roles = {c.column: c.role for c in plan_columns(X).columns}
-    assert roles == {"subject": "numeric", "x": "numeric", "patient_id": "categorical", "pid": "numeric"}
+    assert roles == {"subject": "categorical", "x": "numeric", "patient_id": "categorical", "pid": "numeric"}
+    assert _role(plan_columns(X, named_codes=False), "subject").role == "numeric"
     X, _ = _panel(n_people=GROUP_MAX_LEVELS + 1, rows_each=3)
     X = X.assign(patient_id=X["subject"])
     assert plan_columns(X).entities() == ["subject", "patient_id"]

@@ -286,7 +286,7 @@ def test_tune_one_hots_group_codes_only_when_the_linear_model_clearly_gains(tmp_
     assert plan["county"]["role"] == role
     decided = "one-hot" if role == "categorical" else "read as numbers"
     report = (out / "report.html").read_text(encoding="utf-8")
-    assert f"county: integer codes of groups, {decided}." in report
+    assert f"county: codes of groups, {decided}." in report
 
 
 @pytest.mark.parametrize("effect, role", [(2.0, "entity"), (0.0, "numeric")])

@@ -180,12 +180,12 @@ def test_preprocessor_is_a_clonable_sklearn_transformer(frame):
 
     pre = Preprocessor(dtype=np.float64)
     # issue 18 added the column-role overrides, scaling, cardinality_threshold and memory_limit;
-    # issue 15 group_codes, clip, text_left_out, many_levels, periods and the entities' entity,
-    # entities and target_type
+    # issue 15 group_codes, clip, text_left_out, many_levels, periods, named_codes and the
+    # entities' entity, entities and target_type
     defaults = {"drop": None, "categorical": None, "numeric": None, "datetime": None, "id": None,
                 "scaling": "standard", "cardinality_threshold": 40, "memory_limit": None, "group_codes": True,
                 "clip": True, "text_left_out": None, "many_levels": True, "entity": None, "entities": True,
-                "target_type": "auto", "periods": True}
+                "target_type": "auto", "periods": True, "named_codes": True}
     assert pre.get_params() == {"dtype": np.float64, **defaults}
     assert pre.set_params(dtype="float32").dtype == "float32"
     fitted = pre.fit(frame)

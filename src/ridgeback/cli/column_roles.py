@@ -95,8 +95,8 @@ def _both_ways(args, settings, X, y, estimator, metric, scores, flag: str, colum
 
 def group_code_settings(args, settings: dict, X, y, estimator, metric: str,
                         scores=None) -> tuple[dict, str | None]:
-    """The settings with ``group_codes`` (the Preprocessor's: are integer group codes such as
-    ``county`` or ``townid`` one-hot?) decided for the search and the refit, and a sentence
+    """The settings with ``group_codes`` (the Preprocessor's: are group codes such as ``county``,
+    ``townid``, ``subject`` or ``family`` one-hot?) decided for the search and the refit, and a sentence
     saying which and why (None when the table has no such column).
 
     One-hot only when the linear baseline, cross-validated on the same folds both ways, scores
@@ -109,8 +109,16 @@ def group_code_settings(args, settings: dict, X, y, estimator, metric: str,
     groups = make_preprocessor(settings).plan(X).group_codes()
     if not groups:
         return settings, None
+    off = make_preprocessor({**settings, "group_codes": False}).plan(X)
+    roles = {c.column: c.role for c in off.columns if c.column in groups}
+    other = sorted({_READ_AS.get(role, role) for role in roles.values()})
     return _both_ways(args, settings, X, y, estimator, metric, scores, "group_codes", groups,
-                      "integer codes of groups", ("one-hot", "read as numbers"), "--categorical or --numeric")
+                      "codes of groups", ("one-hot", "read as " + " or ".join(other)),
+                      "--categorical or --numeric")
+
+
+#: how a group code's column is read when not one-hot, in the check's note
+_READ_AS = {"numeric": "numbers", "entity": "an entity's mean target", "text": "text"}
 
 
 def period_settings(args, settings: dict, X, y, estimator, metric: str,

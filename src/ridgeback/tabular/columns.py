@@ -15,9 +15,11 @@ categorical at most ``cardinality_threshold`` levels (bool, strings,     one-hot
            codes such as ZIP+4 ``98112-4729``, numbers and words that
            repeat as levels do: ``4``, ``6``, ``rotary``; ``Male``,
            `` male`` and ``MALE`` are one level when spelled several ways);
-           or integer group codes: a name such as ``county``, ``zipcode``,
-           ``townid`` or ``school_id``, each value in two rows or more on
-           average, at most ``GROUP_MAX_LEVELS`` of them; or strings of
+           or group codes: a name such as ``county``, ``zipcode``,
+           ``townid``, ``school_id``, ``subject`` or ``family`` on
+           integers (or codes such as ``136A`` among them, or strings),
+           each value in two rows or more on average, at most
+           ``GROUP_MAX_LEVELS`` of them; or strings of
            more levels whose values repeat (a state, a country, a team:
            ``REPEATED_LEVEL_ROWS`` rows or more per level on average, at
            most ``GROUP_MAX_LEVELS`` levels)
@@ -162,14 +164,35 @@ def _period(name: str, present: pd.Series, n_distinct: int, threshold: int) -> b
     return _whole(present)
 
 
-def _group_codes(name: str, present: pd.Series, n_distinct: int) -> bool:
-    """Integers named like a group (``county``, ``townid``, ``school_id``, ``ZipCode``), each
-    value in :data:`LEVEL_REPEATS` rows or more on average, at most :data:`GROUP_MAX_LEVELS`."""
-    if not (group_named(name) or id_named(name)) or n_distinct > GROUP_MAX_LEVELS:
-        return False
-    if LEVEL_REPEATS * n_distinct > len(present):
+def _group_named(name: str, named_codes: bool) -> bool:
+    """Named like a group or an identifier (``county``, ``townid``, ``school_id``, ``ZipCode``),
+    or with ``named_codes`` like one entity (``subject``, ``family``; not ``workers``)."""
+    return group_named(name) or id_named(name) or (named_codes and entity_named(name, plural=False))
+
+
+def _repeated_groups(n_distinct: int, n_rows: int) -> bool:
+    """At most :data:`GROUP_MAX_LEVELS` values, each in :data:`LEVEL_REPEATS` rows or more on average."""
+    return n_distinct <= GROUP_MAX_LEVELS and LEVEL_REPEATS * n_distinct <= n_rows
+
+
+def _group_codes(name: str, present: pd.Series, n_distinct: int, named_codes: bool = True) -> bool:
+    """Integers named like a group (:func:`_group_named`) that repeat as groups do
+    (:func:`_repeated_groups`)."""
+    if not _group_named(name, named_codes) or not _repeated_groups(n_distinct, len(present)):
         return False
     return _whole(present)
+
+
+def _written_groups(name: str, n_distinct: int, n_rows: int, group_codes: bool, named_codes: bool) -> bool:
+    """Codes written as strings (``136A`` among numbers, ``F017``) in a column named like a group
+    or an entity that repeat as groups do: one-hot, as integer group codes are (with
+    ``group_codes`` and ``named_codes``)."""
+    return (group_codes and named_codes and _group_named(name, True)
+            and _repeated_groups(n_distinct, n_rows))
+
+
+def _levels(n_distinct: int, present: pd.Series) -> str:
+    return f"{n_distinct} levels of {len(present) / n_distinct:.0f} rows on average"
 
 
 def _whole(present: pd.Series) -> bool:
@@ -198,7 +221,7 @@ def _row(name, role, n_distinct, missing, reason, coerced=0, fmt=""):
 
 
 def _decide(name, series, threshold, group_codes=True, many_levels=True, entities=True,
-            periods=True) -> tuple:
+            periods=True, named_codes=True) -> tuple:
     """(role, reason) for one column without overrides."""
     n = len(series)
     present = series.dropna()
@@ -220,8 +243,8 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
             # and not a count of years or a rank by its name
             if bool(np.all(np.diff(values) == 1)) and not ordinal_named(name):
                 return "id", "identifier: distinct consecutive integers in row order"
-        if _group_codes(name, present, n_distinct):
-            levels = f"{n_distinct} levels of {len(present) / n_distinct:.0f} rows on average"
+        if _group_codes(name, present, n_distinct, named_codes):
+            levels = _levels(n_distinct, present)
             if not group_codes:
                 return "numeric", f"integers named like a group ({levels}), read as numbers " \
                                   f"(group_codes=False)"
@@ -254,6 +277,11 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
         if share >= NUMERIC_SHARE:
             bad = present[not_numbers(present)]
             if all(re.search(r"\d", str(v)) for v in bad.iloc[:_SAMPLE]):
+                if n_distinct > threshold and _written_groups(name, n_distinct, len(present), group_codes,
+                                                              named_codes):
+                    levels = _levels(n_distinct, present)
+                    return "categorical", (f"{_GROUPS} codes named like a group, {levels}, "
+                                           f"mostly numbers but also values like {bad.iloc[0]!r}")
                 reason = _entity(name, present, n_distinct) if entities and n_distinct > threshold else ""
                 if reason:
                     return "entity", reason
@@ -278,6 +306,8 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
         if variants:
             return "categorical", f"{reason}; {describe_spellings(variants, n_distinct)}", FOLD
         return "categorical", reason
+    if many_levels and _written_groups(name, n_levels, len(present), group_codes, named_codes):
+        return "categorical", f"{_GROUPS} strings named like a group, {_levels(n_levels, present)}"
     if entities:
         reason = _entity(name, present, n_distinct)
         if reason:
@@ -289,9 +319,12 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
 
 def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
                  entity=None, cardinality_threshold=CARDINALITY_THRESHOLD, group_codes=True,
-                 text_left_out=None, many_levels=True, entities=True, periods=True) -> Plan:
+                 text_left_out=None, many_levels=True, entities=True, periods=True,
+                 named_codes=True) -> Plan:
     """Decide every column's role (see the module docstring); overrides win. With
     ``group_codes=False`` integer group codes stay numeric (their reason says so); with
+    ``named_codes=False`` only names of groups and identifiers make group codes (not one entity's,
+    such as ``subject`` or ``family``), and only integers (not ``136A`` among numbers); with
     ``entities=False`` no column is an entity unless named in ``entity``; with ``periods=False`` no
     numeric column is one-hot too. A column of
     ``text_left_out`` that would be text is dropped instead, with that reason (a name there that
@@ -349,7 +382,7 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
             plan.columns.append(_row(name, role, distinct, missing, reason, coerced, fmt))
             continue
         role, reason, *fmt = _decide(name, series, cardinality_threshold, group_codes, many_levels, entities,
-                                     periods)
+                                     periods, named_codes)
         if role == "unreadable":
             raise ValueError(f"Column {name!r} has dtype {series.dtype}, which cannot be read as numbers, "
                              f"categories or dates; convert or drop it (drop=[{name!r}], --drop {name}). "

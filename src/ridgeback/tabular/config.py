@@ -111,7 +111,7 @@ def write_config(pre, arrays) -> dict:
                    "memory_limit": None if pre.memory_limit is None else int(pre.memory_limit),
                    "group_codes": bool(pre.group_codes), "clip": bool(pre.clip),
                    "many_levels": bool(pre.many_levels), "entities": bool(pre.entities),
-                   "periods": bool(pre.periods),
+                   "periods": bool(pre.periods), "named_codes": bool(pre.named_codes),
                    "entity": None if pre.entity is None else list(pre.entity), "target_type": pre.target_type,
                    "text_left_out": None if pre.text_left_out is None else list(pre.text_left_out)},
         "plan": pre.plan_.to_list(),
@@ -196,8 +196,10 @@ def _with_params(cls, config):
     flags["many_levels"] = params.get("many_levels", False)
     flags["entities"] = params.get("entities", False)
     flags["periods"] = params.get("periods", False)
+    flags["named_codes"] = params.get("named_codes", False)
     if any(type(v) is not bool for v in flags.values()):
-        _fail("params", "group_codes, clip, many_levels, entities and periods true or false", params)
+        _fail("params", "group_codes, clip, many_levels, entities, periods and named_codes true or false",
+              params)
     target_type = params.get("target_type", "auto")
     if target_type not in TARGET_TYPES:
         _fail("params.target_type", f"one of {list(TARGET_TYPES)}", target_type)

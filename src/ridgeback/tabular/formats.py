@@ -49,6 +49,8 @@ _UNIT = r"\d\s*([A-Za-z\u00b5\u00b0/\u00b2\u00b3]*[A-Za-z\u00b5\u00b2\u00b3]\.?)
 _BOUNDS = "<>\u2264\u2265~"
 #: suffixes that scale a number (1.5k, 19M, 2bn): in a column that mixes two or more of them,
 #: the unit of its format is MAGNITUDE and each value is multiplied by its suffix's factor
+#: a unit is the column's when at least this share of its values with digits carries it
+UNIT_SHARE = 0.5
 _MAGNITUDES = {"k": 1e3, "K": 1e3, "M": 1e6, "bn": 1e9, "B": 1e9}
 MAGNITUDE = "k/M/B"
 #: what separates thousands when the decimal mark is "." or ",": any separator but the mark
@@ -87,8 +89,10 @@ def number_format(present: pd.Series) -> str:
 
     ``$1,234.50``, ``(300)``: "."; ``12,5 %``, ``1.234,50 €``: ","; ``1,248 CC``,
     ``23.4 kmpl``: ". CC", ". kmpl" (one unit for the whole column: with ``kg`` and ``g`` mixed
-    the column is not numbers). A value that reads either way (``1,234``) takes the comma as the
-    thousands separator.
+    the column is not numbers; carried by at least ``UNIT_SHARE`` of the values with digits,
+    else a letter on a few, ``136A`` among family numbers 1 to 205, marks codes, not a unit;
+    a k/M/B suffix need not be: ``950`` beside ``1.5k``). A value that reads either way
+    (``1,234``) takes the comma as the thousands separator.
     """
     if not len(present) or not all(isinstance(v, str) for v in present.iloc[:_SAMPLE]):
         return ""
@@ -96,8 +100,13 @@ def number_format(present: pd.Series) -> str:
     head = strings.iloc[:_SAMPLE]  # most columns are told apart here, without reading them whole
     if not re.search(r"\d", "".join(head)):  # words alone (yes/no): no value reads as a number
         return ""
-    units = head.str.extract(_UNIT, expand=False).dropna().unique()
+    found = head.str.extract(_UNIT, expand=False)
+    units = found.dropna().unique()
     scaled = len(units) > 1 and set(units) <= set(_MAGNITUDES)
+    if len(units) == 1 and units[0] not in _MAGNITUDES:
+        digits = head.str.contains(r"\d", regex=True)
+        if (found[digits] == units[0]).mean() < UNIT_SHARE:  # codes: 136A among 1 to 205
+            units = units[:0]
     for unit in ("", *units[:1]) if len(units) == 1 else ("", MAGNITUDE) if scaled else ("",):
         for decimal in (".", ","):
             fmt = f"{decimal} {unit}" if unit else decimal

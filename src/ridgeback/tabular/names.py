@@ -33,10 +33,13 @@ _GROUP_NAME = re.compile(
 #: names of the entities a panel follows over several rows (a person, a patient, a household, a
 #: customer): as a number such an identifier means nothing, while the entities differ. A whole
 #: word at the end of the name (``subject``, ``person_nr``); "nr" is a panel's abbreviation
-#: (Ecdat's ``Males``; not "pid", which is also a party identification, ANES's 0-6 scale)
-_ENTITY_NAME = re.compile(
-    r"(^|[_\s.-])(subject|patient|person|individual|respondent|participant|household|customer|client|"
-    r"user|member|player|worker|employee|student|pupil|animal|nr|hhid)s?$", re.IGNORECASE)
+#: (Ecdat's ``Males``; not "pid", which is also a party identification, ANES's 0-6 scale); a
+#: family, whose members (Galton's children) are its rows
+_ENTITY_WORDS = (r"subject|patient|person|individual|respondent|participant|household|family|customer|"
+                 r"client|user|member|player|worker|employee|student|pupil|animal|nr|hhid")
+_ENTITY_NAME = re.compile(rf"(^|[_\s.-])({_ENTITY_WORDS})s?$", re.IGNORECASE)
+#: the same, singular: "workers" or "students" is as often how many there are
+_ENTITY_ONE = re.compile(rf"(^|[_\s.-])({_ENTITY_WORDS})$", re.IGNORECASE)
 
 #: names of the period a row was observed in (a year, a quarter, a survey's wave): every row of one
 #: period shares its shocks (a recession, a new law), which no smooth function of the number holds
@@ -58,10 +61,15 @@ def group_named(name: str) -> bool:
     return bool(_GROUP_NAME.search(name))
 
 
-def entity_named(name: str) -> bool:
-    """A name such as ``subject``, ``patient``, ``person_nr`` or ``nr``: an entity a panel follows
-    over several rows."""
-    return bool(_ENTITY_NAME.search(name))
+def entity_named(name: str, plural: bool = True) -> bool:
+    """A name such as ``subject``, ``patient``, ``person_nr``, ``family`` or ``nr``: an entity a
+    panel follows over several rows; with ``plural=False`` not ``subjects`` or ``workers``, which
+    often count them.
+
+    >>> entity_named("subject"), entity_named("workers"), entity_named("workers", plural=False)
+    (True, True, False)
+    """
+    return bool((_ENTITY_NAME if plural else _ENTITY_ONE).search(name))
 
 
 def period_named(name: str) -> bool:

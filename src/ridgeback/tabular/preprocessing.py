@@ -128,6 +128,13 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         Integer columns named like a group (``county``, ``townid``, ``school_id``) whose values
         repeat are one-hot, as codes of groups; False reads them as numbers.
         ``ridgeback tune`` chooses by cross-validating the linear baseline both ways.
+    named_codes : bool, default=True
+        Group codes are also those of a column named like one entity (``subject``, ``family``;
+        not ``workers``, which often counts them), and codes written as strings in a column so
+        named or named like a group (``136A`` among numbers, ``F017``), up to
+        ``GROUP_MAX_LEVELS`` levels of two rows or more on average: one-hot while
+        ``group_codes``, else numbers, entities or text as before. Models saved before this
+        parameter load with False.
     many_levels : bool, default=True
         A string column of more than ``cardinality_threshold`` levels whose levels repeat (a
         state, a country, a team: ``REPEATED_LEVEL_ROWS`` rows per level on average, at most
@@ -204,7 +211,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     def __init__(self, dtype=np.float32, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
                  scaling="standard", cardinality_threshold=CARDINALITY_THRESHOLD, memory_limit=None,
                  group_codes=True, clip=True, text_left_out=None, many_levels=True, entity=None,
-                 entities=True, target_type="auto", periods=True):
+                 entities=True, target_type="auto", periods=True, named_codes=True):
         self.dtype = dtype
         self.drop = drop
         self.categorical = categorical
@@ -222,6 +229,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.entities = entities
         self.target_type = target_type
         self.periods = periods
+        self.named_codes = named_codes
 
     def _check_params(self):
         resolve_dtype(self.dtype)
@@ -234,7 +242,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         if self.target_type not in TARGET_TYPES:
             raise ValueError(f"`target_type` must be one of {list(TARGET_TYPES)}. "
                              f"Received: target_type={self.target_type!r}")
-        for name in ("group_codes", "clip", "many_levels", "entities", "periods"):
+        for name in ("group_codes", "clip", "many_levels", "entities", "periods", "named_codes"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"`{name}` must be True or False. Received: {name}={getattr(self, name)!r}")
         left_out = self.text_left_out
@@ -260,7 +268,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                             cardinality_threshold=int(self.cardinality_threshold),
                             group_codes=bool(self.group_codes), text_left_out=self.text_left_out,
                             many_levels=bool(self.many_levels), entities=bool(self.entities),
-                            periods=bool(self.periods))
+                            periods=bool(self.periods), named_codes=bool(self.named_codes))
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
@@ -466,6 +474,6 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                     "scaling": "standard", "cardinality_threshold": CARDINALITY_THRESHOLD,
                     "memory_limit": None, "group_codes": True, "clip": True, "text_left_out": None,
                     "many_levels": True, "entity": None, "entities": True, "target_type": "auto",
-                    "periods": True}
+                    "periods": True, "named_codes": True}
         shown += [f"{k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v]
         return f"Preprocessor({', '.join(shown)})"

@@ -1,0 +1,110 @@
+"""Codes of groups named like one entity (a taster, a family), codes written as strings (``136A``
+among family numbers), a letter on a few numbers that is no unit, and counts whose long tail
+skips values: what the eighth look of benchmarks/QUALITY.md found misread."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ridgeback.tabular.columns import GROUP_MAX_LEVELS, plan_columns
+from ridgeback.tabular.formats import number_format
+from ridgeback.tabular.preprocessing import Preprocessor
+from ridgeback.tabular.target import describe_task, infer_task
+
+
+def _roles(plan):
+    return {c.column: c.role for c in plan.columns}
+
+
+def _tasters(n_subjects=12, rows_each=40, seed=0):
+    """A sensory panel: each taster scores on their own level (y = taster effect + x + noise)."""
+    rng = np.random.default_rng(seed)
+    subject = np.repeat(rng.choice(np.arange(1, 100), size=n_subjects, replace=False), rows_each)
+    effect = dict(zip(np.unique(subject), rng.normal(scale=3.0, size=n_subjects), strict=True))
+    x = rng.normal(size=subject.size)
+    y = np.array([effect[s] for s in subject]) + x + rng.normal(scale=0.3, size=subject.size)
+    return pd.DataFrame({"subject": subject, "x": x}), y
+
+
+def test_integers_named_like_one_entity_are_group_codes_and_a_count_of_them_is_not():
+    X, _ = _tasters()
+    X["workers"] = X["subject"] % 9 + 1  # "workers": how many, not who
+    plan = plan_columns(X)
+    assert _roles(plan) == {"subject": "categorical", "x": "numeric", "workers": "numeric"}
+    assert plan.group_codes() == ["subject"]
+    assert next(c for c in plan.columns if c.column == "subject").reason.startswith(
+        "group codes: integers named like a group, 12 levels of 40 rows on average")
+    assert _roles(plan_columns(X, named_codes=False))["subject"] == "numeric"  # as models saved before
+    assert _roles(plan_columns(X, group_codes=False))["subject"] == "numeric"
+
+
+def _families(n_families=150, seed=1):
+    """Children of families numbered 1 to 150, one family split in two as 136 and 136A (as
+    Galton's records are): mostly numbers, one code with a letter."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(2, 7, size=n_families)
+    family = np.repeat([str(f) for f in range(1, n_families + 1)], sizes).astype(object)
+    family[np.flatnonzero(family == "136")[:2]] = "136A"
+    rng.shuffle(family)
+    return pd.DataFrame({"family": family, "x": rng.normal(size=family.size)})
+
+
+def test_family_numbers_with_a_letter_on_a_few_are_codes_not_numbers_in_a_unit():
+    X = _families()
+    assert number_format(X["family"]) == ""  # "A" on 2 of ~600 values is no unit
+    plan = plan_columns(X)
+    family = next(c for c in plan.columns if c.column == "family")
+    assert family.role == "categorical" and family.reason.startswith("group codes: codes named like a group")
+    assert "values like '136A'" in family.reason and plan.group_codes() == ["family"]
+    # not one-hot: as before the rule, a family of several rows is an entity (by its mean target)
+    assert _roles(plan_columns(X, group_codes=False))["family"] == "entity"
+    assert _roles(plan_columns(X, named_codes=False))["family"] == "entity"
+    pre = Preprocessor().fit(X)
+    assert "family=136A" in pre.feature_names_out_ and "family=17" in pre.feature_names_out_
+
+
+def test_a_unit_on_most_values_is_still_a_unit():
+    values = pd.Series([f"{v} kg" for v in range(1, 60)] + ["12", "13"], dtype=object)
+    assert number_format(values) == ". kg"  # 59 of 61 carry it
+    scaled = pd.Series(["950", "870", "1.5k", "2k", "640"] * 10, dtype=object)
+    assert number_format(scaled) == ". k"  # a k suffix on a few: a magnitude, not a code
+
+
+def test_strings_named_like_an_entity_of_a_few_rows_each_are_group_codes_up_to_the_limit():
+    rng = np.random.default_rng(2)
+    codes = np.repeat([f"F{i:03d}" for i in range(120)], 3)  # 120 levels of 3 rows: not "many levels"
+    X = pd.DataFrame({"family_id": rng.permutation(codes), "x": rng.normal(size=codes.size)})
+    assert _roles(plan_columns(X)) == {"family_id": "categorical", "x": "numeric"}
+    assert _roles(plan_columns(X, named_codes=False))["family_id"] == "entity"
+    many = np.repeat([f"F{i:03d}" for i in range(GROUP_MAX_LEVELS + 1)], 3)
+    X = pd.DataFrame({"family_id": many, "x": rng.normal(size=many.size)})
+    assert _roles(plan_columns(X))["family_id"] == "entity"  # past the limit: by its mean target
+    once = pd.DataFrame({"family_id": [f"F{i:03d}" for i in range(150)], "x": rng.normal(size=150)})
+    assert _roles(plan_columns(once))["family_id"] == "id"  # one row each: nothing to learn
+
+
+def test_named_codes_are_saved_and_older_files_load_without_them():
+    X, y = _tasters()
+    pre = Preprocessor().fit(X, y)
+    assert pre.feature_names_out_[0] == "x"
+    assert sorted(pre.feature_names_out_[1:]) == sorted(f"subject={s}" for s in X["subject"].unique())
+    config, arrays = pre.get_config(), pre.get_arrays()
+    assert config["params"]["named_codes"] is True
+    loaded = Preprocessor.from_config(config, arrays)
+    np.testing.assert_array_equal(loaded.transform(X), pre.transform(X))
+    old = {**config, "params": {k: v for k, v in config["params"].items() if k != "named_codes"}}
+    assert Preprocessor.from_config(old, arrays).named_codes is False
+    assert "named_codes=False" in repr(Preprocessor(named_codes=False))
+    with pytest.raises(ValueError, match=r"Received: named_codes='yes'"):
+        Preprocessor(named_codes="yes").fit(X)
+
+
+def test_a_count_whose_long_tail_skips_values_is_a_regression_target():
+    articles = [0] * 214 + [1] * 182 + [2] * 136 + [3] * 56 + [4] * 52 + [5] * 21 + [6] * 12 + [7] * 8 \
+        + [9] * 2 + [12, 16, 19]
+    assert infer_task(articles) == "regression"
+    assert describe_task(articles) == ("regression",
+                                       "12 whole numbers (0 to 19) that look like a count or a score")
+    # a gap beyond which many rows hold a value is a code, not a tail: classes
+    assert infer_task([1] * 300 + [2] * 150 + [3] * 80 + [4] * 30 + [9] * 40) == "classification"
+    assert infer_task([0] * 50 + [1] * 40 + [2] * 30 + [3] * 20 + [5] * 10) == "classification"
