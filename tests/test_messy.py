@@ -308,7 +308,8 @@ def test_integer_group_codes_are_categories_and_quantities_stay_numbers():
     df = pd.DataFrame({
         "county": county, "townid": rng.integers(1, 90, n), "ZipCode": rng.choice([98001, 98052, 98103], n),
         "school_id": rng.integers(0, 40, n).astype(float),
-        "state": np.where(rng.random(n) < 0.1, np.nan, rng.choice([6.0, 41.0], n)),  # codes with holes
+        "state": np.where(rng.random(n) < 0.1, np.nan, rng.choice([6.0, 41.0, 53.0], n)),  # codes with holes
+        "us_state": np.where(rng.random(n) < 0.1, np.nan, rng.choice([6.0, 41.0], n)),  # two: their number
         "school": rng.integers(8, 20, n), "town": rng.integers(1, 6, n), "age": rng.integers(18, 80, n),
         "region": np.arange(n),  # unique: no group repeats
         "district": rng.integers(0, 300, n),  # 300 possible levels in 400 rows: under two rows each
@@ -323,6 +324,7 @@ def test_integer_group_codes_are_categories_and_quantities_stay_numbers():
     assert by["county"].reason == (f"group codes: integers named like a group, {by['county'].cardinality} "
                                    "levels of 4 rows on average (--numeric county to read them as numbers)")
     assert by["school"].role == by["town"].role == by["age"].role == by["paid"].role == "numeric"
+    assert by["us_state"].role == "numeric"  # two groups one-hot say what their number says
     assert by["industry"].role == "numeric"
     # more codes than one-hot takes (GROUP_MAX_LEVELS), most shared by two rows or more: an entity,
     # encoded by its mean target (tests/test_entities.py); read as numbers without entities

@@ -108,3 +108,18 @@ def test_a_count_whose_long_tail_skips_values_is_a_regression_target():
     # a gap beyond which many rows hold a value is a code, not a tail: classes
     assert infer_task([1] * 300 + [2] * 150 + [3] * 80 + [4] * 30 + [9] * 40) == "classification"
     assert infer_task([0] * 50 + [1] * 40 + [2] * 30 + [3] * 20 + [5] * 10) == "classification"
+
+
+def test_units_of_an_experiment_are_groups_and_two_groups_stay_a_number():
+    """A brood, a location, a litter: one-hot group codes (singular names; "stations", how many
+    reported, stays a number). Two groups one-hot say what their number says: a centre coded 1
+    and 2 stays numeric, out of tune's check."""
+    rng = np.random.default_rng(4)
+    n = 300
+    X = pd.DataFrame({"BROOD": rng.integers(600, 700, size=n), "LOCATION": rng.integers(1, 40, size=n),
+                      "stations": rng.integers(10, 60, size=n), "center": rng.integers(1, 3, size=n),
+                      "x": rng.normal(size=n)})
+    plan = plan_columns(X)
+    assert _roles(plan) == {"BROOD": "categorical", "LOCATION": "categorical", "stations": "numeric",
+                            "center": "numeric", "x": "numeric"}
+    assert plan.group_codes() == ["BROOD", "LOCATION"]

@@ -16,9 +16,9 @@ categorical at most ``cardinality_threshold`` levels (bool, strings,     one-hot
            repeat as levels do: ``4``, ``6``, ``rotary``; ``Male``,
            `` male`` and ``MALE`` are one level when spelled several ways);
            or group codes: a name such as ``county``, ``zipcode``,
-           ``townid``, ``school_id``, ``subject`` or ``family`` on
-           integers (or codes such as ``136A`` among them, or strings),
-           each value in two rows or more on average, at most
+           ``townid``, ``school_id``, ``site``, ``brood``, ``subject`` or
+           ``family`` on integers (or codes such as ``136A`` among them,
+           or strings), each value in two rows or more on average, 3 to
            ``GROUP_MAX_LEVELS`` of them; or strings of
            more levels whose values repeat (a state, a country, a team:
            ``REPEATED_LEVEL_ROWS`` rows or more per level on average, at
@@ -171,8 +171,9 @@ def _group_named(name: str, named_codes: bool) -> bool:
 
 
 def _repeated_groups(n_distinct: int, n_rows: int) -> bool:
-    """At most :data:`GROUP_MAX_LEVELS` values, each in :data:`LEVEL_REPEATS` rows or more on average."""
-    return n_distinct <= GROUP_MAX_LEVELS and LEVEL_REPEATS * n_distinct <= n_rows
+    """3 to :data:`GROUP_MAX_LEVELS` values, each in :data:`LEVEL_REPEATS` rows or more on
+    average (two groups one-hot say what their number says)."""
+    return 3 <= n_distinct <= GROUP_MAX_LEVELS and LEVEL_REPEATS * n_distinct <= n_rows
 
 
 def _group_codes(name: str, present: pd.Series, n_distinct: int, named_codes: bool = True) -> bool:

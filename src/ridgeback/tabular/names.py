@@ -22,10 +22,14 @@ _CAMEL_ID = re.compile(r"[a-z0-9](Id|ID|Key|Uuid|UUID|Guid|GUID)$")
 #: name (``county``, ``us_state``), a group run into "id" or "code" (``townid``, ``countycode``;
 #: not any word: ``afraid`` and ``placid`` are moods), or "Code" in camelCase (``ZipCode``). Not
 #: "school", "town" or "city" alone: econometric tables use them for years of schooling and the
-#: size of a town
+#: size of a town. The units of an experiment or a survey's sampling are groups too: a site, a
+#: centre, a hospital, a batch, a block or plot of a field, a herd, a litter or a brood (singular:
+#: "stations" is how many reported an earthquake)
 _GROUP_NAME = re.compile(
     r"(^|[_\s.-])(county|state|country|region|district|zip|zipcode|postcode|fips|municipality|province|"
     r"commune|village|class|firm|company|store|industry|occupation|code)s?$"
+    r"|(^|[_\s.-])(location|site|station|center|centre|clinic|hospital|ward|batch|block|plot|farm|herd|"
+    r"flock|litter|brood|nest|pen|cage|colony|chamber|team)$"
     r"|^[a-z]*(county|state|country|region|district|town|city|school|class|firm|company|store|village|"
     r"household|family|person|subject|patient|user|customer|party|prty|team|group|site|plant|choice)(id|code)$"
     r"|[a-z0-9](Code|CODE)$", re.IGNORECASE)

@@ -125,8 +125,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         as a mileage 2.4 ranges above any seen, would move its prediction as far; a value a
         little beyond, a store somewhat larger than any seen, keeps its extrapolation.
     group_codes : bool, default=True
-        Integer columns named like a group (``county``, ``townid``, ``school_id``) whose values
-        repeat are one-hot, as codes of groups; False reads them as numbers.
+        Integer columns named like a group (``county``, ``townid``, ``school_id``, ``site``,
+        ``litter``) whose 3 to ``GROUP_MAX_LEVELS`` values repeat are one-hot, as codes of
+        groups; False reads them as numbers.
         ``ridgeback tune`` chooses by cross-validating the linear baseline both ways.
     named_codes : bool, default=True
         Group codes are also those of a column named like one entity (``subject``, ``family``;
