@@ -123,3 +123,19 @@ def test_units_of_an_experiment_are_groups_and_two_groups_stay_a_number():
     assert _roles(plan) == {"BROOD": "categorical", "LOCATION": "categorical", "stations": "numeric",
                             "center": "numeric", "x": "numeric"}
     assert plan.group_codes() == ["BROOD", "LOCATION"]
+
+
+def test_an_id_seen_mostly_once_is_dropped_and_an_index_stays_a_number():
+    """2,447 people in 3,000 rows of a panel's sample: too many to one-hot, too seldom repeated for
+    an entity, so named ``id`` it is an identifier, dropped; ``price_index`` of as many values is
+    a number, and so is the id of models saved before ``named_codes``."""
+    rng = np.random.default_rng(5)
+    people = rng.choice(np.arange(1, 6000), size=3000)  # most drawn once
+    X = pd.DataFrame({"id": people, "price_index": people + 7, "x": rng.normal(size=3000)})
+    assert pd.Series(people).duplicated(keep=False).mean() < 0.5  # not an entity
+    plan = plan_columns(X)
+    row = next(c for c in plan.columns if c.column == "id")
+    assert _roles(plan) == {"id": "id", "price_index": "numeric", "x": "numeric"}
+    assert row.reason.startswith(f"identifier: {row.cardinality} distinct integers in 3000 rows")
+    assert _roles(plan_columns(X, named_codes=False))["id"] == "numeric"
+    assert _roles(plan_columns(X, numeric=["id"]))["id"] == "numeric"

@@ -35,7 +35,9 @@ entity     an identifier whose values repeat: named like an id, a group mean tar
            the rows or more sharing their value with another row (a
            person, a customer)
 id         nearly every value unique and no spaces (``LIC-00123``), or  dropped, with a note
-           consecutive integers / a name such as ``id``, ``CustomerID``
+           consecutive integers / a name such as ``id``, ``CustomerID``;
+           integers named ``id`` of more than ``cardinality_threshold``
+           values, neither group codes nor an entity's
 drop       constant, all missing, named by the user, or text that       dropped, with a note
            ``ridgeback tune`` left out (``text_left_out``)
 ========== ============================================================ ==========================
@@ -69,7 +71,7 @@ from .formats import (
     read_number_text,
     to_datetime,
 )
-from .names import entity_named, group_named, id_named, ordinal_named, period_named
+from .names import entity_named, group_named, id_named, identifier_named, ordinal_named, period_named
 from .plan import _CODES, _ENTITY, _GROUPS, _LEVELS, _MANY, _PERIOD, _TEXT_LEFT_OUT, ROLES, ColumnPlan, Plan
 from .spellings import FOLD, count_levels, describe_spellings, spelling_variants
 
@@ -196,6 +198,15 @@ def _levels(n_distinct: int, present: pd.Series) -> str:
     return f"{n_distinct} levels of {len(present) / n_distinct:.0f} rows on average"
 
 
+def _mostly_unique_id(name: str, present: pd.Series, n_distinct: int, threshold: int) -> bool:
+    """Integers named ``id`` (:func:`~.names.identifier_named`) of more than ``threshold``
+    values, neither group codes nor an entity's (most values seen once: 2,447 people in 3,000
+    rows of a panel sample). As a number an identifier's order is noise the network fits."""
+    if n_distinct <= threshold or not identifier_named(name) or not _whole(present):
+        return False
+    return not (n_distinct > GROUP_MAX_LEVELS and _entity(name, present, n_distinct))
+
+
 def _whole(present: pd.Series) -> bool:
     values = present.to_numpy(dtype=np.float64)
     return bool(np.all(values == np.round(values)))
@@ -258,6 +269,10 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
         if periods and _period(name, present, n_distinct, threshold):
             return "numeric", (f"{_PERIOD} {n_distinct} periods of {len(present) / n_distinct:.0f} rows on "
                                f"average, each also one-hot: the shocks its rows share")
+        if named_codes and _mostly_unique_id(name, present, n_distinct, threshold):
+            return "id", (f"identifier: {n_distinct} distinct integers in {len(present)} rows, in a column "
+                          f"named like an id, too many to one-hot and too seldom repeated for an entity "
+                          f"(--numeric {name} to read it as a number)")
         return "numeric", ""
     if not is_categorical_dtype(series):
         return "unreadable", ""

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["id_named", "ordinal_named", "group_named", "entity_named", "period_named"]
+__all__ = ["id_named", "identifier_named", "ordinal_named", "group_named", "entity_named", "period_named"]
 
 _ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid|rownames?|index|idx)$|^unnamed: ?\d+$|^$", re.IGNORECASE)
+#: an identifier's own word (``id``, ``patient_id``, ``userId``): not "key", "index" or "rownames",
+#: which name numbers too (a price index)
+_ID_WORD = re.compile(r"(^|[_\s.-])(id|uuid|guid)$", re.IGNORECASE)
+_CAMEL_ID_WORD = re.compile(r"[a-z0-9](Id|ID|Uuid|UUID|Guid|GUID)$")
 #: names of a count of time or a ranking: consecutive integers there are a feature (a trend), not row numbers
 _ORDINAL_NAME = re.compile(r"(^|[_\s.-])(year|yr|time|t|month|week|day|date|period|quarter|hour|minute|"
                            r"season|rank|ranking|age)s?$", re.IGNORECASE)
@@ -53,6 +57,16 @@ _PERIOD_NAME = re.compile(r"(^|[_\s.-])(year|yr|quarter|qtr|month|period|wave|se
 def id_named(name: str) -> bool:
     """A name such as ``id``, ``customer_id``, ``CustomerID``, ``userId``, ``uuid`` or ``rownames``."""
     return bool(_ID_NAME.search(name) or _CAMEL_ID.search(name))
+
+
+def identifier_named(name: str) -> bool:
+    """A name whose last word is ``id`` (``id``, ``patient_id``, ``userId``, ``uuid``): an
+    identifier by its name alone, as :func:`id_named`'s ``index`` or ``key`` are not.
+
+    >>> [identifier_named(n) for n in ("id", "CustomerID", "price_index", "paid")]
+    [True, True, False, False]
+    """
+    return bool(_ID_WORD.search(name) or _CAMEL_ID_WORD.search(name))
 
 
 def ordinal_named(name: str) -> bool:

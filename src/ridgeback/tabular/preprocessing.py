@@ -134,8 +134,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         not ``workers``, which often counts them), and codes written as strings in a column so
         named or named like a group (``136A`` among numbers, ``F017``), up to
         ``GROUP_MAX_LEVELS`` levels of two rows or more on average: one-hot while
-        ``group_codes``, else numbers, entities or text as before. Models saved before this
-        parameter load with False.
+        ``group_codes``, else numbers, entities or text as before. And integers named ``id``
+        that are neither group codes nor an entity (most seen once) are an identifier, dropped,
+        not a number. Models saved before this parameter load with False.
     many_levels : bool, default=True
         A string column of more than ``cardinality_threshold`` levels whose levels repeat (a
         state, a country, a team: ``REPEATED_LEVEL_ROWS`` rows per level on average, at most
