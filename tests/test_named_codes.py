@@ -139,3 +139,15 @@ def test_an_id_seen_mostly_once_is_dropped_and_an_index_stays_a_number():
     assert row.reason.startswith(f"identifier: {row.cardinality} distinct integers in 3000 rows")
     assert _roles(plan_columns(X, named_codes=False))["id"] == "numeric"
     assert _roles(plan_columns(X, numeric=["id"]))["id"] == "numeric"
+
+
+@pytest.mark.parametrize("name, role", [("stratum", "categorical"), ("pair", "categorical"),
+                                        ("sector", "numeric"), ("tree", "categorical"),
+                                        ("Pig", "categorical"), ("trees", "numeric"), ("pairs", "numeric")])
+def test_strata_pairs_sectors_and_animals_measured_again_are_groups(name, role):
+    """Matched strata and pairs, the tree or animal measured again and again: group codes;
+    plural, how many there are, a number. An industry's sector stays a number (one-hot beside
+    the firm it cost PatentsRD's network, benchmarks/QUALITY.md)."""
+    rng = np.random.default_rng(6)
+    X = pd.DataFrame({name: rng.integers(1, 60, size=240), "x": rng.normal(size=240)})
+    assert _roles(plan_columns(X))[name] == role
