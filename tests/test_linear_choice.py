@@ -362,3 +362,29 @@ def test_many_text_columns_are_kept_or_left_out_together(monkeypatch):
     settings, note = roles.text_settings(SimpleNamespace(cv=3), {}, X, y, estimator, "r2")
     assert settings["text_left_out"] == ["name0", "name1", "name2"]
     assert note.startswith("text columns: name0, name1, name2 left out (")
+
+
+def test_the_column_checks_folds_warn_as_one_line_notes_not_raw_warnings(tmp_path):
+    """A value missing in one row only: some fold of the group-code check trains without a missing
+    value and meets one. What it warns of reaches stderr as one ``note:`` line, never as a raw
+    Python warning naming a file of scikit-learn."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(7)
+    n = 160
+    county = rng.choice([11, 13, 17, 19, 23], size=n)
+    x = rng.normal(size=n)
+    y = x + (county % 3) + rng.normal(scale=0.3, size=n)
+    x[5] = np.nan
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"county": county, "x": x, "y": y}).to_csv(path, index=False)
+    # its own process: pytest would catch the warnings a user's console shows
+    command = ["tune", str(path), "--target", "y", "--grid", "l2=1e-4", "--epochs", "2", "--hidden", "4",
+               "--cv", "4", "--out", str(tmp_path / "run")]
+    done = subprocess.run([sys.executable, "-m", "ridgeback", *command], capture_output=True, text=True,
+                          timeout=300)
+    err = done.stderr
+    assert done.returncode == 0, err
+    assert "UnseenValuesWarning" not in err and "warnings.warn" not in err and ".py:" not in err
+    assert err.count("note: Values not seen at fit, per column (rows): x: 1 missing") == 1

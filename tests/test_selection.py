@@ -558,3 +558,33 @@ def test_kept_held_out_predictions_are_made_once_and_score_as_the_scorer_does(sc
     assert kept["train_score"] == plain["train_score"]
     expected = original(fitted, X[120:])
     assert np.array_equal(kept["test_predictions"], np.asarray(expected, dtype=np.float32))
+
+
+def _warns_then_doubles(x):
+    import warnings
+
+    from ridgeback.tabular.limits import UnseenValuesWarning
+
+    warnings.warn(UnseenValuesWarning({"city": {"unseen level": x}}), stacklevel=1)
+    warnings.warn(UnseenValuesWarning({"city": {"unseen level": x}}), stacklevel=1)  # the same: sent once
+    return 2 * x
+
+
+@pytest.mark.parametrize("backend", ["loky", None])
+def test_warnings_of_worker_processes_reach_the_caller_once_each(backend):
+    """A worker process's warnings come back with its result and are raised in the caller (where
+    ``ridgeback tune`` turns them into one-line notes), not printed raw on the console."""
+    import warnings
+
+    from ridgeback.selection.crossval import run_tasks
+    from ridgeback.tabular.limits import UnseenValuesWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = run_tasks(_warns_then_doubles, (), [(1,), (2,), (3,)], n_jobs=2 if backend else None,
+                        backend=backend)
+    assert out == [2, 4, 6]
+    unseen = [w.message for w in caught if issubclass(w.category, UnseenValuesWarning)]
+    expected = 3 if backend else 6  # in the caller's own process every warning is its own
+    assert len(unseen) == expected
+    assert sorted({m.counts["city"]["unseen level"] for m in unseen}) == [1, 2, 3]

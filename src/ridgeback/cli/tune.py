@@ -83,24 +83,17 @@ def cmd_tune(args) -> int:
                          "no --refit 1se. Received: --ensemble blend --refit 1se")
     estimator = make_estimator(task, base)
     make_preprocessor(settings)  # a bad scaling or column list fails here, before any fitting
-    # the column-role checks: the linear baseline on one set of folds, each setting fitted once
-    scores = linear_scores(args, X, y, estimator, metric, settings.get("seed", 0))
-    settings, group_note = group_code_settings(args, settings, X, y, estimator, metric, scores)
-    settings, period_note = period_settings(args, settings, X, y, estimator, metric, scores)
-    settings, entity_note = entity_settings(args, settings, X, y, estimator, metric, scores)
-    settings, text_note = text_settings(args, settings, X, y, estimator, metric, scores)
-    args.settings = settings
-    for note in (group_note, period_note, entity_note, text_note):
-        if note:
-            status(args, note)
-    for name, values in split_preprocessing(grid)[0].items():  # every candidate value checked
-        for value in values:  # before hours of fitting (parse_grid checked the preprocessing's)
-            make_estimator(task, {**base, name: value})
-    include = _include(args, recipe, n_iter, ensemble)
-    n_candidates = (n_iter or int(np.prod([len(v) for v in grid.values()]))) + len(include)
-    status(args, f"tuning {n_candidates} candidates x {args.cv} folds ...")
-    start = time.perf_counter()
+    # what the checks' and the search's folds warn of (values a fold's rows never held) is noted
+    # once, after the search, as one-line notes
     with notes_on_stderr(args.quiet):
+        settings, column_notes = _column_checks(args, settings, X, y, estimator, metric)
+        for name, values in split_preprocessing(grid)[0].items():  # every candidate value checked
+            for value in values:  # before hours of fitting (parse_grid checked the preprocessing's)
+                make_estimator(task, {**base, name: value})
+        include = _include(args, recipe, n_iter, ensemble)
+        n_candidates = (n_iter or int(np.prod([len(v) for v in grid.values()]))) + len(include)
+        status(args, f"tuning {n_candidates} candidates x {args.cv} folds ...")
+        start = time.perf_counter()
         # planned on all rows, before any are held out: a column that a few values make
         # categorical stays so in every fold, even where only the held-out rows hold those values
         search_settings = fold_settings(args.settings, X)
@@ -142,7 +135,7 @@ def cmd_tune(args) -> int:
                 **({"blend": blend_record(blend)} if blend is not None else {})}
     errors = search_errors(result, refit_index, y.to_numpy(), task, args.cv, chosen)
     notes = [*(recipe.notes.values() if recipe is not None else ()),
-             *(n for n in (task_note, group_note, period_note, entity_note, text_note) if n)]
+             *(n for n in (task_note, *column_notes) if n)]
     report = write_tune_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain,
                                errors, ensemble, notes)
     emit(
@@ -193,6 +186,24 @@ def _answer(args, result, recipe, ensemble, y, metric, task):
     if blend is not None and chosen == "network" and len(blend["weights"]) == 1:
         ensemble = "seeds"  # one network alone: its seeded refits
     return refit_index, blend, chosen, ensemble
+
+
+def _column_checks(args, settings, X, y, estimator, metric) -> tuple[dict, list]:
+    """The settings with the column-role checks decided (group codes, periods, entities, text:
+    the linear baseline on one set of folds, each setting fitted once), and the checks' notes
+    (None where a table has nothing to check), each said on stderr; ``args.settings`` takes the
+    settings."""
+    scores = linear_scores(args, X, y, estimator, metric, settings.get("seed", 0))
+    settings, group_note = group_code_settings(args, settings, X, y, estimator, metric, scores)
+    settings, period_note = period_settings(args, settings, X, y, estimator, metric, scores)
+    settings, entity_note = entity_settings(args, settings, X, y, estimator, metric, scores)
+    settings, text_note = text_settings(args, settings, X, y, estimator, metric, scores)
+    args.settings = settings
+    notes = [group_note, period_note, entity_note, text_note]
+    for note in notes:
+        if note:
+            status(args, note)
+    return settings, notes
 
 
 def _recipe(X, y, task, cv):

@@ -138,6 +138,29 @@ def _single_threaded(func, *args):
         return func(*args)
 
 
+class _Warned:
+    """A task's result from another process, with the warnings it raised there (each message once)."""
+
+    def __init__(self, value, messages):
+        self.value, self.messages = value, messages
+
+
+def _in_worker(func, *args) -> _Warned:
+    """:func:`_single_threaded` in a worker process, its warnings caught and sent back with the
+    result: a worker writes to the console's stderr, where they would print as raw multi-line
+    warnings, out of reach of a caller that turns them into notes (``ridgeback tune``)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = _single_threaded(func, *args)
+    messages, seen = [], set()
+    for w in caught:
+        key = (w.category.__name__, str(w.message))
+        if key not in seen and not issubclass(w.category, DeprecationWarning):
+            seen.add(key)
+            messages.append(w.message if isinstance(w.message, Warning) else w.category(str(w.message)))
+    return _Warned(value, messages)
+
+
 def check_n_jobs(n_jobs):
     """``n_jobs`` as joblib takes it: None or a non-zero integer."""
     bad_jobs = isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0
@@ -175,6 +198,10 @@ def run_tasks(func, shared, tasks, *, n_jobs=None, backend=None, scheduler=None,
 
     def report(results):
         for done, result in enumerate(results, start=1):
+            if isinstance(result, _Warned):  # raised again here, where the caller catches them
+                for message in result.messages:
+                    warnings.warn(message, stacklevel=2)
+                result = result.value
             if on_result is not None:
                 result = on_result(done - 1, result)
             if progress is not None:
@@ -192,8 +219,9 @@ def run_tasks(func, shared, tasks, *, n_jobs=None, backend=None, scheduler=None,
     from joblib import Parallel, delayed
 
     # an ordered generator: results arrive in task order as the workers finish them
+    run = _single_threaded if backend == "threading" else _in_worker  # threads share our warnings
     return list(report(Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")(
-        delayed(_single_threaded)(func, *shared, *task) for task in tasks)))
+        delayed(run)(func, *shared, *task) for task in tasks)))
 
 
 def _run_dask(func, shared, tasks, scheduler, report):
@@ -222,7 +250,7 @@ def _run_dask(func, shared, tasks, scheduler, report):
         # content hash: a search scattering the same data again (a rung) would share the key of
         # futures being released, and its tasks would be cancelled
         shared_futures = [client.scatter([item], broadcast=True, hash=False)[0] for item in shared]
-        futures = [client.submit(_single_threaded, func, *shared_futures, *task, pure=False)
+        futures = [client.submit(_in_worker, func, *shared_futures, *task, pure=False)
                    for task in tasks]
         return list(report(future.result() for future in futures))
     finally:
