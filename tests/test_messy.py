@@ -376,14 +376,16 @@ def test_strings_of_many_levels_that_repeat_are_categories_and_names_stay_text()
     rng = np.random.default_rng(6)
     n = 1250
     X = pd.DataFrame({"state": rng.permutation(np.repeat([f"State {i}" for i in range(50)], 25)),
-                      "pair": rng.permutation(np.repeat([f"p{i}" for i in range(625)], 2)),
+                      "twice": rng.permutation(np.repeat([f"p{i}" for i in range(625)], 2)),
                       "wide": rng.permutation(np.repeat([f"w{i}" for i in range(250)], 5)),
                       "x": rng.normal(size=n)})
     plan = {c.column: c for c in plan_columns(X).columns}
     assert plan["state"].role == "categorical"
     assert plan["state"].reason == ("many levels: 50 levels (more than 40) of 25 rows on average, "
                                     "repeated as categories are")
-    assert plan["pair"].role == "text"  # 2 rows per level: too few to learn a weight for each
+    assert plan["twice"].role == "text"  # 2 rows per level: too few to learn a weight for each
+    # named like matched pairs, the same strings are an entity (tests/test_named_codes.py)
+    assert plan_columns(X.rename(columns={"twice": "pair"})).entities() == ["pair"]
     assert plan["wide"].role == "text"  # 250 levels: more than GROUP_MAX_LEVELS (200)
     assert plan_columns(X).many_levels() == ["state"]
     assert plan_columns(X, cardinality_threshold=50).many_levels() == []  # then an ordinary category
@@ -395,7 +397,7 @@ def test_strings_of_many_levels_that_repeat_are_categories_and_names_stay_text()
     del config["params"]["many_levels"]  # a model saved before the parameter read such strings as text
     assert Preprocessor.from_config(config, pre.get_arrays()).many_levels is False
     text = Preprocessor(many_levels=False, entities=False).fit(X)  # as text, the way before
-    assert text.plan_.text() == ["state", "pair", "wide"] and "many_levels=False" in repr(text)
+    assert text.plan_.text() == ["state", "twice", "wide"] and "many_levels=False" in repr(text)
     # named like a group and repeated, without the many-levels rule the state is an entity
     assert plan_columns(X, many_levels=False).entities() == ["state"]
 
