@@ -641,18 +641,19 @@ def test_ctrl_c_while_the_parser_is_built_is_one_line_and_exit_130(monkeypatch, 
 def test_a_ctrl_c_that_surfaces_as_another_exception_is_still_an_interrupt(monkeypatch, capsys):
     """SIGINT during a compiled extension's import can surface as a SystemError; after a real
     SIGINT that is an interrupt (exit 130, one line), without one it stays a traceback."""
-    import os
     import signal
+    import threading
     import time
 
     import ridgeback.cli
     from ridgeback.cli import app
 
     def import_hit_by_sigint(command):
-        # delivered now, as a terminal's: a pytest worker's thread may hold SIGINT blocked a moment
-        # after a multiprocessing start (tests/processes.py), and the signal would wait
+        # to the main thread itself: sent to the process, the signal may land on a thread that an
+        # earlier test's joblib workers left (their manager), and this sleep would not wake until
+        # its end; then nothing is raised in time (a fresh-clone run failed so, twice)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        os.kill(os.getpid(), signal.SIGINT)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
         time.sleep(5)  # the handler raises KeyboardInterrupt here; the extension turns it into:
 
     def extension_init(command):
@@ -661,6 +662,7 @@ def test_a_ctrl_c_that_surfaces_as_another_exception_is_still_an_interrupt(monke
         except KeyboardInterrupt:
             raise SystemError("fields.__pyx_defaults returned a result with an exception set") from None
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own, as a command starts with
     monkeypatch.setattr(app, "_handler", extension_init)
     assert ridgeback.cli.main(["datasets", "--quiet"]) == 130
     assert capsys.readouterr().err == "ridgeback datasets: interrupted\n"
