@@ -123,6 +123,11 @@ def test_units_of_an_experiment_are_groups_and_two_groups_stay_a_number():
     assert _roles(plan) == {"BROOD": "categorical", "LOCATION": "categorical", "stations": "numeric",
                             "center": "numeric", "x": "numeric"}
     assert plan.group_codes() == ["BROOD", "LOCATION"]
+    # as models saved before named_codes: the units' names were none, and two groups were one-hot
+    assert plan_columns(X, named_codes=False).group_codes() == []
+    two = pd.DataFrame({"county": rng.integers(1, 3, size=n), "x": rng.normal(size=n)})
+    assert plan_columns(two).group_codes() == []
+    assert plan_columns(two, named_codes=False).group_codes() == ["county"]
 
 
 def test_an_id_seen_mostly_once_is_dropped_and_an_index_stays_a_number():

@@ -138,14 +138,15 @@ def is_categorical_dtype(series: pd.Series) -> bool:
             or pd.api.types.is_string_dtype(dtype))
 
 
-def _id_like(name: str) -> bool:
-    """Named like an identifier, a group or an entity (``id``, ``county``, ``subject``)."""
-    return id_named(name) or group_named(name) or entity_named(name)
+def _id_like(name: str, named_codes: bool = True) -> bool:
+    """Named like an identifier, a group or an entity (``id``, ``county``, ``subject``; with
+    ``named_codes`` also ``site`` or ``tree``)."""
+    return id_named(name) or group_named(name, units=named_codes) or entity_named(name)
 
 
-def _entity(name: str, present: pd.Series, n_distinct: int) -> str:
+def _entity(name: str, present: pd.Series, n_distinct: int, named_codes: bool = True) -> str:
     """The reason when ``present`` is an entity of a panel (see :data:`ENTITY_REPEATED_SHARE`), else ""."""
-    if not _id_like(name):
+    if not _id_like(name, named_codes):
         return ""
     counts = present.astype(str).value_counts() if present.dtype.kind == "O" else present.value_counts()
     shared = float(counts[counts > 1].sum()) / len(present)
@@ -169,19 +170,22 @@ def _period(name: str, present: pd.Series, n_distinct: int, threshold: int) -> b
 def _group_named(name: str, named_codes: bool) -> bool:
     """Named like a group or an identifier (``county``, ``townid``, ``school_id``, ``ZipCode``),
     or with ``named_codes`` like one entity (``subject``, ``family``; not ``workers``)."""
-    return group_named(name) or id_named(name) or (named_codes and entity_named(name, plural=False))
+    return (group_named(name, units=named_codes) or id_named(name)
+            or (named_codes and entity_named(name, plural=False)))
 
 
-def _repeated_groups(n_distinct: int, n_rows: int) -> bool:
-    """3 to :data:`GROUP_MAX_LEVELS` values, each in :data:`LEVEL_REPEATS` rows or more on
-    average (two groups one-hot say what their number says)."""
-    return 3 <= n_distinct <= GROUP_MAX_LEVELS and LEVEL_REPEATS * n_distinct <= n_rows
+def _repeated_groups(n_distinct: int, n_rows: int, fewest: int = 3) -> bool:
+    """``fewest`` to :data:`GROUP_MAX_LEVELS` values, each in :data:`LEVEL_REPEATS` rows or more
+    on average (3: two groups one-hot say what their number says)."""
+    return fewest <= n_distinct <= GROUP_MAX_LEVELS and LEVEL_REPEATS * n_distinct <= n_rows
 
 
 def _group_codes(name: str, present: pd.Series, n_distinct: int, named_codes: bool = True) -> bool:
     """Integers named like a group (:func:`_group_named`) that repeat as groups do
-    (:func:`_repeated_groups`)."""
-    if not _group_named(name, named_codes) or not _repeated_groups(n_distinct, len(present)):
+    (:func:`_repeated_groups`; two of them too without ``named_codes``, as models saved before
+    it were fitted)."""
+    repeated = _repeated_groups(n_distinct, len(present), fewest=3 if named_codes else 2)
+    if not _group_named(name, named_codes) or not repeated:
         return False
     return _whole(present)
 
@@ -263,7 +267,7 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
             return "categorical", f"{_GROUPS} integers named like a group, {levels} (--numeric {name} to " \
                                   f"read them as numbers)"
         if entities and n_distinct > GROUP_MAX_LEVELS and _whole(present):
-            reason = _entity(name, present, n_distinct)
+            reason = _entity(name, present, n_distinct, named_codes)
             if reason:
                 return "entity", reason
         if periods and _period(name, present, n_distinct, threshold):
@@ -298,7 +302,8 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
                     levels = _levels(n_distinct, present)
                     return "categorical", (f"{_GROUPS} codes named like a group, {levels}, "
                                            f"mostly numbers but also values like {bad.iloc[0]!r}")
-                reason = _entity(name, present, n_distinct) if entities and n_distinct > threshold else ""
+                many = entities and n_distinct > threshold
+                reason = _entity(name, present, n_distinct, named_codes) if many else ""
                 if reason:
                     return "entity", reason
                 role = "categorical" if n_distinct <= threshold else "text"
@@ -325,7 +330,7 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
     if many_levels and _written_groups(name, n_levels, len(present), group_codes, named_codes):
         return "categorical", f"{_GROUPS} strings named like a group, {_levels(n_levels, present)}"
     if entities:
-        reason = _entity(name, present, n_distinct)
+        reason = _entity(name, present, n_distinct, named_codes)
         if reason:
             return "entity", reason
     if (n_distinct >= ID_UNIQUE_SHARE * len(present) and not _has_space(present)) or id_named(name):

@@ -35,12 +35,13 @@ _CAMEL_ID = re.compile(r"[a-z0-9](Id|ID|Key|Uuid|UUID|Guid|GUID)$")
 _GROUP_NAME = re.compile(
     r"(^|[_\s.-])(county|state|country|region|district|zip|zipcode|postcode|fips|municipality|province|"
     r"commune|village|class|firm|company|store|industry|occupation|code)s?$"
-    r"|(^|[_\s.-])(location|site|station|center|centre|clinic|hospital|ward|batch|block|plot|farm|herd|"
-    r"flock|litter|brood|nest|pen|cage|colony|chamber|team|stratum|strata|cluster|psu|pair|tree|plant|pig|"
-    r"chick|rat|mouse|cow|calf|sow|horse|mare|dog)$"
     r"|^[a-z]*(county|state|country|region|district|town|city|school|class|firm|company|store|village|"
     r"household|family|person|subject|patient|user|customer|party|prty|team|group|site|plant|choice)(id|code)$"
     r"|[a-z0-9](Code|CODE)$", re.IGNORECASE)
+_UNIT_NAME = re.compile(
+    r"(^|[_\s.-])(location|site|station|center|centre|clinic|hospital|ward|batch|block|plot|farm|herd|"
+    r"flock|litter|brood|nest|pen|cage|colony|chamber|team|stratum|strata|cluster|psu|pair|tree|plant|pig|"
+    r"chick|rat|mouse|cow|calf|sow|horse|mare|dog)$", re.IGNORECASE)
 
 #: names of the entities a panel follows over several rows (a person, a patient, a household, a
 #: customer): as a number such an identifier means nothing, while the entities differ. A whole
@@ -78,9 +79,15 @@ def ordinal_named(name: str) -> bool:
     return bool(_ORDINAL_NAME.search(name))
 
 
-def group_named(name: str) -> bool:
-    """A name such as ``county``, ``us_state``, ``townid``, ``countycode`` or ``ZipCode``."""
-    return bool(_GROUP_NAME.search(name))
+def group_named(name: str, units: bool = True) -> bool:
+    """A name such as ``county``, ``us_state``, ``townid``, ``countycode`` or ``ZipCode``; with
+    ``units`` also an experiment's or a sample's unit (``site``, ``litter``, ``stratum``,
+    ``tree``: the ``named_codes`` of :class:`~ridgeback.tabular.preprocessing.Preprocessor`).
+
+    >>> group_named("county"), group_named("LOCATION"), group_named("LOCATION", units=False)
+    (True, True, False)
+    """
+    return bool(_GROUP_NAME.search(name) or (units and _UNIT_NAME.search(name)))
 
 
 def entity_named(name: str, plural: bool = True) -> bool:

@@ -131,12 +131,14 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         ``ridgeback tune`` chooses by cross-validating the linear baseline both ways.
     named_codes : bool, default=True
         Group codes are also those of a column named like one entity (``subject``, ``family``;
-        not ``workers``, which often counts them), and codes written as strings in a column so
-        named or named like a group (``136A`` among numbers, ``F017``), up to
+        not ``workers``, which often counts them) or like an experiment's or a sample's unit
+        (``site``, ``litter``, ``stratum``, ``tree``), and codes written as strings in a
+        column so named or named like a group (``136A`` among numbers, ``F017``), 3 to
         ``GROUP_MAX_LEVELS`` levels of two rows or more on average: one-hot while
         ``group_codes``, else numbers, entities or text as before. And integers named ``id``
         that are neither group codes nor an entity (most seen once) are an identifier, dropped,
-        not a number. Models saved before this parameter load with False.
+        not a number. Models saved before this parameter load with False, and read such
+        columns as they were fitted (two groups one-hot too).
     many_levels : bool, default=True
         A string column of more than ``cardinality_threshold`` levels whose levels repeat (a
         state, a country, a team: ``REPEATED_LEVEL_ROWS`` rows per level on average, at most
