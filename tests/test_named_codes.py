@@ -56,9 +56,10 @@ def test_family_numbers_with_a_letter_on_a_few_are_codes_not_numbers_in_a_unit()
     family = next(c for c in plan.columns if c.column == "family")
     assert family.role == "categorical" and family.reason.startswith("group codes: codes named like a group")
     assert "values like '136A'" in family.reason and plan.group_codes() == ["family"]
-    # not one-hot: as before the rule, a family of several rows is an entity (by its mean target)
+    # not one-hot: a family of several rows is an entity (by its mean target); models saved before
+    # named_codes knew no family's name, and read such codes as text
     assert _roles(plan_columns(X, group_codes=False))["family"] == "entity"
-    assert _roles(plan_columns(X, named_codes=False))["family"] == "entity"
+    assert _roles(plan_columns(X, named_codes=False))["family"] == "text"
     pre = Preprocessor().fit(X)
     assert "family=136A" in pre.feature_names_out_ and "family=17" in pre.feature_names_out_
 

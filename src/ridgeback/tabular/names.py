@@ -26,29 +26,30 @@ _CAMEL_ID = re.compile(r"[a-z0-9](Id|ID|Key|Uuid|UUID|Guid|GUID)$")
 #: name (``county``, ``us_state``), a group run into "id" or "code" (``townid``, ``countycode``;
 #: not any word: ``afraid`` and ``placid`` are moods), or "Code" in camelCase (``ZipCode``). Not
 #: "school", "town" or "city" alone: econometric tables use them for years of schooling and the
-#: size of a town. The units of an experiment or a survey's sampling are groups too: a site, a
-#: centre, a hospital, a batch, a block or plot of a field, a herd, a litter or a brood, a stratum
-#: or a matched pair, a cluster or primary sampling unit, and the tree, plant or animal measured
-#: again and again (singular: "stations" is how many reported an earthquake, "trees" how many
-#: grow on a plot). Not an industry's sector: beside a firm's own code it cost PatentsRD's network
-#: 0.018 R² on average over three splits (benchmarks/QUALITY.md, "A tenth look")
+#: size of a town
 _GROUP_NAME = re.compile(
     r"(^|[_\s.-])(county|state|country|region|district|zip|zipcode|postcode|fips|municipality|province|"
     r"commune|village|class|firm|company|store|industry|occupation|code)s?$"
     r"|^[a-z]*(county|state|country|region|district|town|city|school|class|firm|company|store|village|"
     r"household|family|person|subject|patient|user|customer|party|prty|team|group|site|plant|choice)(id|code)$"
     r"|[a-z0-9](Code|CODE)$", re.IGNORECASE)
+#: the units of an experiment or a survey's sampling are groups too (``named_codes``): a site, a
+#: centre, a hospital, a batch, a block or plot of a field, a herd, a litter or a brood, a stratum
+#: or a matched pair, a cluster or primary sampling unit, the tree, plant or animal measured again
+#: and again, and a family, whose members (Galton's children) are its rows. Singular: "stations" is
+#: how many reported an earthquake, "trees" how many grow on a plot. Not an industry's sector:
+#: beside a firm's own code it cost PatentsRD's network 0.018 R² on average over three splits
+#: (benchmarks/QUALITY.md, "A tenth look")
 _UNIT_NAME = re.compile(
     r"(^|[_\s.-])(location|site|station|center|centre|clinic|hospital|ward|batch|block|plot|farm|herd|"
     r"flock|litter|brood|nest|pen|cage|colony|chamber|team|stratum|strata|cluster|psu|pair|tree|plant|pig|"
-    r"chick|rat|mouse|cow|calf|sow|horse|mare|dog)$", re.IGNORECASE)
+    r"chick|rat|mouse|cow|calf|sow|horse|mare|dog|family)$", re.IGNORECASE)
 
 #: names of the entities a panel follows over several rows (a person, a patient, a household, a
 #: customer): as a number such an identifier means nothing, while the entities differ. A whole
 #: word at the end of the name (``subject``, ``person_nr``); "nr" is a panel's abbreviation
-#: (Ecdat's ``Males``; not "pid", which is also a party identification, ANES's 0-6 scale); a
-#: family, whose members (Galton's children) are its rows
-_ENTITY_WORDS = (r"subject|patient|person|individual|respondent|participant|household|family|customer|"
+#: (Ecdat's ``Males``; not "pid", which is also a party identification, ANES's 0-6 scale)
+_ENTITY_WORDS = (r"subject|patient|person|individual|respondent|participant|household|customer|"
                  r"client|user|member|player|worker|employee|student|pupil|animal|nr|hhid")
 _ENTITY_NAME = re.compile(rf"(^|[_\s.-])({_ENTITY_WORDS})s?$", re.IGNORECASE)
 #: the same, singular: "workers" or "students" is as often how many there are
@@ -91,7 +92,7 @@ def group_named(name: str, units: bool = True) -> bool:
 
 
 def entity_named(name: str, plural: bool = True) -> bool:
-    """A name such as ``subject``, ``patient``, ``person_nr``, ``family`` or ``nr``: an entity a
+    """A name such as ``subject``, ``patient``, ``person_nr`` or ``nr``: an entity a
     panel follows over several rows; with ``plural=False`` not ``subjects`` or ``workers``, which
     often count them.
 
