@@ -148,7 +148,13 @@ class _Warned:
 def _in_worker(func, *args) -> _Warned:
     """:func:`_single_threaded` in a worker process, its warnings caught and sent back with the
     result: a worker writes to the console's stderr, where they would print as raw multi-line
-    warnings, out of reach of a caller that turns them into notes (``ridgeback tune``)."""
+    warnings, out of reach of a caller that turns them into notes (``ridgeback tune``). Only in
+    a worker's main thread (joblib's processes): catching warnings swaps process-wide state, which
+    threads running tasks side by side (a Dask worker's) would leave crossed."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return _Warned(_single_threaded(func, *args), [])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         value = _single_threaded(func, *args)
