@@ -149,7 +149,8 @@ def test_an_id_seen_mostly_once_is_dropped_and_an_index_stays_a_number():
 
 @pytest.mark.parametrize("name, role", [("stratum", "categorical"), ("pair", "categorical"),
                                         ("sector", "numeric"), ("tree", "categorical"),
-                                        ("Pig", "categorical"), ("trees", "numeric"), ("pairs", "numeric")])
+                                        ("Pig", "categorical"), ("Ketchup.hid", "categorical"),
+                                        ("trees", "numeric"), ("pairs", "numeric")])
 def test_strata_pairs_sectors_and_animals_measured_again_are_groups(name, role):
     """Matched strata and pairs, the tree or animal measured again and again: group codes;
     plural, how many there are, a number. An industry's sector stays a number (one-hot beside

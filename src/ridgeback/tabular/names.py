@@ -36,14 +36,15 @@ _GROUP_NAME = re.compile(
 #: the units of an experiment or a survey's sampling are groups too (``named_codes``): a site, a
 #: centre, a hospital, a batch, a block or plot of a field, a herd, a litter or a brood, a stratum
 #: or a matched pair, a cluster or primary sampling unit, the tree, plant or animal measured again
-#: and again, and a family, whose members (Galton's children) are its rows. Singular: "stations" is
+#: and again, a family, whose members (Galton's children) are its rows, and a household's id
+#: (``Ketchup.hid``, as ``hhid`` names one among the entities below). Singular: "stations" is
 #: how many reported an earthquake, "trees" how many grow on a plot. Not an industry's sector:
 #: beside a firm's own code it cost PatentsRD's network 0.018 R² on average over three splits
 #: (benchmarks/QUALITY.md, "A tenth look")
 _UNIT_NAME = re.compile(
     r"(^|[_\s.-])(location|site|station|center|centre|clinic|hospital|ward|batch|block|plot|farm|herd|"
     r"flock|litter|brood|nest|pen|cage|colony|chamber|team|stratum|strata|cluster|psu|pair|tree|plant|pig|"
-    r"chick|rat|mouse|cow|calf|sow|horse|mare|dog|family)$", re.IGNORECASE)
+    r"chick|rat|mouse|cow|calf|sow|horse|mare|dog|family|hid)$", re.IGNORECASE)
 
 #: names of the entities a panel follows over several rows (a person, a patient, a household, a
 #: customer): as a number such an identifier means nothing, while the entities differ. A whole
