@@ -113,6 +113,19 @@ def test_the_report_says_the_linear_baseline_was_refitted():
         SearchSummary.from_dict({"results": results, "chosen": "forest"})
 
 
+def test_an_ensembled_network_loses_to_the_linear_model_only_by_more_than_its_error():
+    """Seeded refits average several networks, better on log-loss than the one the folds scored:
+    the linear model is saved only when it wins by more than one standard error of its folds."""
+    from ridgeback.selection.rules import baseline_choice
+
+    # linear higher by 0.01; its error 0.10 / sqrt(4) = 0.05
+    assert baseline_choice((0.50, 0.04), (0.51, 0.10), 4) == "linear"
+    assert baseline_choice((0.50, 0.04), (0.51, 0.10), 4, ensembled=True) == "network"
+    assert baseline_choice((0.50, 0.04), (0.56, 0.10), 4, ensembled=True) == "linear"  # 0.06 > 0.05
+    assert baseline_choice((0.50, 0.04), (0.49, 0.10), 4, ensembled=True) == "network"
+    assert baseline_choice((0.50, 0.04), (0.51, float("nan")), 4, ensembled=True) == "linear"  # no error
+
+
 def test_baseline_choice_averages_only_within_one_standard_error_of_the_winner():
     from ridgeback.selection.rules import baseline_choice
 
@@ -149,7 +162,7 @@ def test_no_hints_regression_saves_the_average_when_the_two_are_within_one_stand
 
     seen = []
 
-    def always_average(network, linear, n_folds, *, average=False, paired=None):
+    def always_average(network, linear, n_folds, *, average=False, paired=None, ensembled=False):
         seen.append(average)
         return "average" if average else "network"
 
@@ -182,14 +195,15 @@ def test_no_hints_regression_saves_the_average_when_the_two_are_within_one_stand
 
 def test_classification_and_a_single_refit_never_average(tmp_path, capsys, monkeypatch):
     """The average is asked for only on a regression saving seeds: a classifier, or
-    ``--ensemble none``, keeps the network-or-linear choice."""
+    ``--ensemble none``, keeps the network-or-linear choice (a classifier's seeds with the
+    linear model needing a clear win)."""
     from ridgeback.cli.app import main
     from ridgeback.selection import rules
 
     seen = []
 
-    def record(network, linear, n_folds, *, average=False, paired=None):
-        seen.append(average)
+    def record(network, linear, n_folds, *, average=False, paired=None, ensembled=False):
+        seen.append((average, ensembled))
         return "network"
 
     monkeypatch.setattr(rules, "baseline_choice", record)
@@ -200,7 +214,8 @@ def test_classification_and_a_single_refit_never_average(tmp_path, capsys, monke
         code = main(["tune", str(tmp_path / data), "--target", target, "--cv", "3", "--n-iter", "2",
                      "--epochs", "1", "--json", "--out", str(tmp_path / f"run-{target}"), *extra])
         assert code == 0 and json.loads(capsys.readouterr().out)["tune"]["chosen"] == "network"
-    assert seen == [False, False]
+    # the classifier's seeds are an ensemble: the linear model must win clearly; one refit is not
+    assert seen == [(False, True), (False, False)]
 
 
 @pytest.mark.parametrize(("hidden", "expected"), [((64,), "average"), ((), "network")])

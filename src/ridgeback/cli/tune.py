@@ -180,7 +180,8 @@ def _answer(args, result, recipe, ensemble, y, metric, task):
         chosen = "network" if networks else "linear"
     elif recipe is not None and ensemble != "folds":
         chosen = _baseline_choice(result, average=ensemble == "seeds" and task == "regression",
-                                  rare=task == "classification" and few_events(y, result.n_folds))
+                                  rare=task == "classification" and few_events(y, result.n_folds),
+                                  ensembled=ensemble == "seeds" and task == "classification")
     else:
         chosen = "network"
     if blend is not None and chosen == "network" and len(blend["weights"]) == 1:
@@ -362,13 +363,15 @@ def _refit_and_save(args, task, base, params, X, y, epochs=None, save_it=True):
     return model, out
 
 
-def _baseline_choice(result, average=False, rare=False) -> str:
+def _baseline_choice(result, average=False, rare=False, ensembled=False) -> str:
     """``"network"``, ``"linear"`` or ``"average"``: the best network candidate against the
     linear baseline on the same folds, by the same metric
     (:func:`~ridgeback.selection.rules.baseline_choice`). When the best candidate is itself
     linear (no hidden layer), there is no network to average with. ``rare``: a class too rare
     for the folds to rank the two (:func:`~ridgeback.selection.rules.few_events`): the fold
-    scores are compared pair by pair (``baseline_choice``'s ``paired``)."""
+    scores are compared pair by pair (``baseline_choice``'s ``paired``). ``ensembled``: the saved
+    network averages seeded refits, and the linear model must win by more than one standard
+    error."""
     from ..selection.rules import baseline_choice
 
     baseline = result.baseline
@@ -380,7 +383,7 @@ def _baseline_choice(result, average=False, rare=False) -> str:
     average = average and tuple(best["params"].get("hidden_layer_sizes", (1,))) != ()
     return baseline_choice((best.get("mean_score"), best.get("std_score")),
                            (baseline["mean_score"], baseline.get("std_score")), result.n_folds,
-                           average=average, paired=paired)
+                           average=average, paired=paired, ensembled=ensembled)
 
 
 def _refit_linear(args, task, base, baseline, X, y):
