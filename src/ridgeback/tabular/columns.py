@@ -204,11 +204,10 @@ def _levels(n_distinct: int, present: pd.Series) -> str:
 
 def _mostly_unique_id(name: str, present: pd.Series, n_distinct: int, threshold: int) -> bool:
     """Integers named ``id`` (:func:`~.names.identifier_named`) of more than ``threshold``
-    values, neither group codes nor an entity's (most values seen once: 2,447 people in 3,000
-    rows of a panel sample). As a number an identifier's order is noise the network fits."""
-    if n_distinct <= threshold or not identifier_named(name) or not _whole(present):
-        return False
-    return not (n_distinct > GROUP_MAX_LEVELS and _entity(name, present, n_distinct))
+    values; asked of a column that is neither group codes nor an entity's (most values seen
+    once: 2,447 people in 3,000 rows of a panel sample). As a number an identifier's order is
+    noise the network fits."""
+    return n_distinct > threshold and identifier_named(name) and _whole(present)
 
 
 def _whole(present: pd.Series) -> bool:
@@ -266,14 +265,15 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
                                   f"(group_codes=False)"
             return "categorical", f"{_GROUPS} integers named like a group, {levels} (--numeric {name} to " \
                                   f"read them as numbers)"
-        if entities and n_distinct > GROUP_MAX_LEVELS and _whole(present):
-            reason = _entity(name, present, n_distinct, named_codes)
-            if reason:
-                return "entity", reason
+        # an identifier whose values repeat, read once for the entity and the identifier below
+        repeated = (_entity(name, present, n_distinct, named_codes)
+                    if n_distinct > GROUP_MAX_LEVELS and _whole(present) else "")
+        if entities and repeated:
+            return "entity", repeated
         if periods and _period(name, present, n_distinct, threshold):
             return "numeric", (f"{_PERIOD} {n_distinct} periods of {len(present) / n_distinct:.0f} rows on "
                                f"average, each also one-hot: the shocks its rows share")
-        if named_codes and _mostly_unique_id(name, present, n_distinct, threshold):
+        if named_codes and not repeated and _mostly_unique_id(name, present, n_distinct, threshold):
             return "id", (f"identifier: {n_distinct} distinct integers in {len(present)} rows, in a column "
                           f"named like an id, too many to one-hot and too seldom repeated for an entity "
                           f"(--numeric {name} to read it as a number)")

@@ -15,12 +15,13 @@ _ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid|rownames?|index|idx)$|^unna
 #: an identifier's own word (``id``, ``patient_id``, ``userId``): not "key", "index" or "rownames",
 #: which name numbers too (a price index)
 _ID_WORD = re.compile(r"(^|[_\s.-])(id|uuid|guid)$", re.IGNORECASE)
-_CAMEL_ID_WORD = re.compile(r"[a-z0-9](Id|ID|Uuid|UUID|Guid|GUID)$")
+_CAMEL_WORDS = "Id|ID|Uuid|UUID|Guid|GUID"
+_CAMEL_ID_WORD = re.compile(rf"[a-z0-9]({_CAMEL_WORDS})$")
 #: names of a count of time or a ranking: consecutive integers there are a feature (a trend), not row numbers
 _ORDINAL_NAME = re.compile(r"(^|[_\s.-])(year|yr|time|t|month|week|day|date|period|quarter|hour|minute|"
                            r"season|rank|ranking|age)s?$", re.IGNORECASE)
 #: camelCase names of identifiers (CustomerID, userId, orderKey), case-sensitive: "paid" is none
-_CAMEL_ID = re.compile(r"[a-z0-9](Id|ID|Key|Uuid|UUID|Guid|GUID)$")
+_CAMEL_ID = re.compile(rf"[a-z0-9]({_CAMEL_WORDS}|Key)$")
 #: names of the groups that integer codes stand for: as a number such a code's order means nothing
 #: (county 37 is not between 36 and 38), while the groups differ. A whole word at the end of the
 #: name (``county``, ``us_state``), a group run into "id" or "code" (``townid``, ``countycode``;
