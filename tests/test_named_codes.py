@@ -158,3 +158,37 @@ def test_strata_pairs_sectors_and_animals_measured_again_are_groups(name, role):
     rng = np.random.default_rng(6)
     X = pd.DataFrame({name: rng.integers(1, 60, size=240), "x": rng.normal(size=240)})
     assert _roles(plan_columns(X))[name] == role
+
+
+def test_a_count_people_report_heaps_on_round_numbers_and_stays_a_count():
+    """Visits to a doctor, as people report them: 10, 15 and 20 stand above their neighbours
+    (badhealth's ``numvisit``, read as 20 classes before, so that `evaluate` refused test rows
+    with 11 or 14 visits). One round code beyond a gap (``10`` for "other") is still a class."""
+    visits = [0] * 360 + [1] * 222 + [2] * 191 + [3] * 135 + [4] * 54 + [5] * 47 + [6] * 39 + [7] * 8 \
+        + [8] * 14 + [9] * 3 + [10] * 20 + [11] + [12] * 6 + [13] * 5 + [14] + [15] * 11 + [16] \
+        + [20] * 6 + [30] * 2 + [40]
+    assert infer_task(visits) == "regression"
+    assert describe_task(visits)[1] == "20 whole numbers (0 to 40) that look like a count or a score"
+    assert infer_task([1] * 300 + [2] * 150 + [3] * 80 + [4] * 30 + [10] * 40) == "classification"
+    # round numbers above their neighbours before the peak, or not falling among themselves: labels
+    assert infer_task([0] * 5 + [10] * 60 + [11] * 100 + [12] * 80 + [13] * 40 + [15] * 30 + [20] * 50
+                      ) == "classification"
+    assert infer_task(visits[:-1] + [30] * 40) == "classification"
+
+
+def test_a_row_number_named_obs_or_case_is_dropped_though_its_rows_are_shuffled():
+    """``obs`` of a shuffled training split (kidtran's, sorted by follow-up time in the original
+    table) is not in row order, so only its name says it numbers the rows; ``cases``, a count,
+    and the row numbers of models saved before ``named_codes`` stay numbers."""
+    rng = np.random.default_rng(7)
+    obs = rng.permutation(np.arange(1, 801))[:600]
+    X = pd.DataFrame({"obs": obs, "idcase": obs + 3, "record_no": obs * 2, "cases": obs,
+                      "x": rng.normal(size=600)})
+    plan = plan_columns(X)
+    assert _roles(plan) == {"obs": "id", "idcase": "id", "record_no": "id", "cases": "numeric",
+                            "x": "numeric"}
+    assert next(c for c in plan.columns if c.column == "obs").reason == \
+        "identifier: distinct integers in a column named like an id"
+    assert _roles(plan_columns(X, named_codes=False))["obs"] == "numeric"
+    repeated = X.assign(obs=rng.integers(1, 50, size=600))  # repeated values: no row number
+    assert _roles(plan_columns(repeated))["obs"] == "numeric"

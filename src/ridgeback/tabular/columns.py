@@ -71,7 +71,15 @@ from .formats import (
     read_number_text,
     to_datetime,
 )
-from .names import entity_named, group_named, id_named, identifier_named, ordinal_named, period_named
+from .names import (
+    entity_named,
+    group_named,
+    id_named,
+    identifier_named,
+    ordinal_named,
+    period_named,
+    row_number_named,
+)
 from .plan import _CODES, _ENTITY, _GROUPS, _LEVELS, _MANY, _PERIOD, _TEXT_LEFT_OUT, ROLES, ColumnPlan, Plan
 from .spellings import FOLD, count_levels, describe_spellings, spelling_variants
 
@@ -251,7 +259,7 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
         return "datetime", "datetime dtype"
     if series.dtype.kind in "iuf":
         if series.dtype.kind in "iu" and n_distinct > threshold and n_distinct == len(present):
-            if id_named(name):
+            if id_named(name) or (named_codes and row_number_named(name)):
                 return "id", "identifier: distinct integers in a column named like an id"
             values = present.to_numpy()
             # row numbers: consecutive and in the rows' order (a permutation of 1..n is a ranking),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["id_named", "identifier_named", "ordinal_named", "group_named", "entity_named", "period_named"]
+__all__ = ["id_named", "identifier_named", "row_number_named", "ordinal_named", "group_named", "entity_named",
+           "period_named"]
 
 _ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid|rownames?|index|idx)$|^unnamed: ?\d+$|^$", re.IGNORECASE)
 #: an identifier's own word (``id``, ``patient_id``, ``userId``): not "key", "index" or "rownames",
@@ -17,6 +18,12 @@ _ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid|rownames?|index|idx)$|^unna
 _ID_WORD = re.compile(r"(^|[_\s.-])(id|uuid|guid)$", re.IGNORECASE)
 _CAMEL_WORDS = "Id|ID|Uuid|UUID|Guid|GUID"
 _CAMEL_ID_WORD = re.compile(rf"[a-z0-9]({_CAMEL_WORDS})$")
+#: names of a row's or a case's number (R's ``obs``, ``Obs``, Snow's ``case``, ``idcase``, ``rownum``,
+#: ``record_no``): an identifier when its values are distinct integers, as a shuffled split's row
+#: numbers are not in row order (not ``cases`` or ``records``, which count)
+_ROW_NUMBER_NAME = re.compile(r"(^|[_\s.-])((obs|observation|case|row|record|serial|seq)[_\s.-]?"
+                              r"(no|nr|num|number|id)?|rec[_\s.-]?(no|nr|num|number|id))$"
+                              r"|^id[_.]?(case|obs|row)$", re.IGNORECASE)
 #: names of a count of time or a ranking: consecutive integers there are a feature (a trend), not row numbers
 _ORDINAL_NAME = re.compile(r"(^|[_\s.-])(year|yr|time|t|month|week|day|date|period|quarter|hour|minute|"
                            r"season|rank|ranking|age)s?$", re.IGNORECASE)
@@ -75,6 +82,16 @@ def identifier_named(name: str) -> bool:
     [True, True, False, False]
     """
     return bool(_ID_WORD.search(name) or _CAMEL_ID_WORD.search(name))
+
+
+def row_number_named(name: str) -> bool:
+    """A name such as ``obs``, ``case``, ``idcase``, ``row_num`` or ``record_no``: a row's number
+    when its values are distinct integers.
+
+    >>> [row_number_named(n) for n in ("obs", "Obs", "idcase", "record_no", "cases", "rec", "showcase")]
+    [True, True, True, True, False, False, False]
+    """
+    return bool(_ROW_NUMBER_NAME.search(name))
 
 
 def ordinal_named(name: str) -> bool:

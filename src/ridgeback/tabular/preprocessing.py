@@ -137,7 +137,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         ``GROUP_MAX_LEVELS`` levels of two rows or more on average: one-hot while
         ``group_codes``, else numbers, entities or text as before. And integers named ``id``
         that are neither group codes nor an entity (most seen once) are an identifier, dropped,
-        not a number. Models saved before this parameter load with False, and read such
+        not a number, and so are distinct integers named like a row's number (``obs``, ``case``,
+        ``idcase``, ``record_no``) though a shuffled split puts them out of row order. Models
+        saved before this parameter load with False, and read such
         columns as they were fitted (two groups one-hot too).
     many_levels : bool, default=True
         A string column of more than ``cardinality_threshold`` levels whose levels repeat (a

@@ -33,6 +33,11 @@ MIN_PEAK_NEIGHBOUR = 0.5
 #: ... and its smallest and largest values lie fewer than this apart (a count of at most 20 values
 #: spread wider is none; the frequencies of the whole numbers between are laid out)
 MAX_COUNT_RANGE = 1000
+#: a count people report heaps on round numbers (10, 15, 20 visits to a doctor: digit preference):
+#: multiples of ``HEAP_STEP`` from ``HEAP_FROM`` up, beyond the peak, may stand above their
+#: neighbours when at least two of them are taken and the count also takes values between them
+HEAP_STEP = 5
+HEAP_FROM = 10
 #: a classification target with more classes than this is refused when it also has fewer than two
 #: rows per class on average: a name or an identifier (a movie's title), not labels to learn
 MANY_CLASSES = 50
@@ -89,7 +94,10 @@ def looks_like_counts(values) -> bool:
     at either end, its larger neighbour at least ``MIN_PEAK_NEIGHBOUR`` (half) of it, up to the
     same noise. Ten digits, or ten equally common classes, are not a count: their frequencies
     are flat; nor are five heating systems coded 0 to 4 whose middle one holds 573 of 900 rows
-    and its neighbours 84 and 129.
+    and its neighbours 84 and 129. Beyond the peak, round numbers (multiples of ``HEAP_STEP``, 5,
+    from ``HEAP_FROM``, 10) may stand above their neighbours, as counts that people report heap
+    on them, when two or more are taken and so is a value between them: then the other values must
+    fall, and so must the round ones among themselves.
 
     Examples
     --------
@@ -107,6 +115,16 @@ def looks_like_counts(values) -> bool:
     ...                   + [7] * 8 + [9] * 2 + [12, 16, 19])
     True
     >>> looks_like_counts([1] * 300 + [2] * 150 + [3] * 80 + [4] * 30 + [9] * 40)
+    False
+
+    Visits to a doctor that people report heap on 10, 15 and 20, and are a count; codes 1 to 4 and
+    10 for "other" are not:
+
+    >>> looks_like_counts([0] * 360 + [1] * 222 + [2] * 191 + [3] * 135 + [4] * 54 + [5] * 47 + [6] * 39
+    ...                   + [7] * 8 + [8] * 14 + [9] * 3 + [10] * 20 + [11] + [12] * 6 + [13] * 5 + [15] * 11
+    ...                   + [20] * 6 + [30] * 2)
+    True
+    >>> looks_like_counts([1] * 300 + [2] * 150 + [3] * 80 + [4] * 30 + [10] * 40)
     False
     """
     levels, taken = np.unique(np.asarray(values, dtype=np.float64), return_counts=True)
@@ -130,8 +148,19 @@ def looks_like_counts(values) -> bool:
         if near + 2 * np.sqrt(near + top) < MIN_PEAK_NEIGHBOUR * top:
             return False
 
-    return (all(rises(counts[i], counts[i + 1]) for i in range(peak))
-            and all(rises(counts[i], counts[i - 1]) for i in range(peak + 1, k)))
+    def falls(tail):  # every step of ``tail`` away from the peak falls, up to noise
+        return all(rises(tail[i], tail[i - 1]) for i in range(1, len(tail)))
+
+    if not all(rises(counts[i], counts[i + 1]) for i in range(peak)):
+        return False
+    if falls(counts[peak:]):
+        return True
+    values = levels[0] + np.arange(k)
+    heap = (np.arange(k) > peak) & (values >= HEAP_FROM) & (values % HEAP_STEP == 0) & (counts > 0)
+    if heap.sum() < 2 or not np.any((counts > 0) & ~heap & (values > values[heap][0])):
+        return False
+    # heaped: the other values fall, and so do the round ones among themselves
+    return falls(counts[peak:][~heap[peak:]]) and falls(counts[heap])
 
 
 def describe_task(y) -> tuple[str, str]:
