@@ -188,7 +188,7 @@ def test_a_row_number_named_obs_or_case_is_dropped_though_its_rows_are_shuffled(
     assert _roles(plan) == {"obs": "id", "idcase": "id", "record_no": "id", "cases": "numeric",
                             "x": "numeric"}
     assert next(c for c in plan.columns if c.column == "obs").reason == \
-        "identifier: distinct integers in a column named like an id"
+        "identifier: distinct integers in a column named like a row's number"
     assert _roles(plan_columns(X, named_codes=False))["obs"] == "numeric"
     repeated = X.assign(obs=rng.integers(1, 50, size=600))  # repeated values: no row number
     assert _roles(plan_columns(repeated))["obs"] == "numeric"

@@ -259,13 +259,16 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
         return "datetime", "datetime dtype"
     if series.dtype.kind in "iuf":
         if series.dtype.kind in "iu" and n_distinct > threshold and n_distinct == len(present):
-            if id_named(name) or (named_codes and row_number_named(name)):
+            if id_named(name):
                 return "id", "identifier: distinct integers in a column named like an id"
             values = present.to_numpy()
             # row numbers: consecutive and in the rows' order (a permutation of 1..n is a ranking),
             # and not a count of years or a rank by its name
             if bool(np.all(np.diff(values) == 1)) and not ordinal_named(name):
                 return "id", "identifier: distinct consecutive integers in row order"
+            # or named as one (obs, case) though a shuffled split put them out of order
+            if named_codes and row_number_named(name):
+                return "id", "identifier: distinct integers in a column named like a row's number"
         if _group_codes(name, present, n_distinct, named_codes):
             levels = _levels(n_distinct, present)
             if not group_codes:
