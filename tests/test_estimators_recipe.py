@@ -294,3 +294,41 @@ def test_tabular_model_with_the_recipe_exports_to_onnx(table, tmp_path):
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     out = session.run(None, {"input": model.transform(X).astype(np.float32)})[0]
     np.testing.assert_allclose(out, model.predict_proba(X), atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("sigma", [0.1, 1.0])
+def test_periodic_sigma_sets_the_scale_of_the_initial_frequencies(sigma):
+    """``periodic_sigma`` reaches the embedding (its 5 x 16 frequencies drawn N(0, sigma^2));
+    a flag, a --grid name and a TOML key; checked; and a saved model refits with it."""
+    X, _, y = _data(n=60, d=5)
+    reg = MLPRegressor((4,), numeric_embedding="periodic", periodic_sigma=sigma, max_epochs=1,
+                       learning_rate=1e-9, early_stopping=False, random_state=0).fit(X, y)
+    (embedding,) = [l for l in reg.network_.layers if isinstance(l, PeriodicEmbedding)]
+    assert embedding.sigma == sigma
+    assert np.std(embedding.frequencies.data) == pytest.approx(sigma, rel=0.3)
+    # the draw is the same up to the scale: sigma only stretches it
+    base = MLPRegressor((4,), numeric_embedding="periodic", max_epochs=1, learning_rate=1e-9,
+                        early_stopping=False, random_state=0).fit(X, y)
+    (smooth,) = [l for l in base.network_.layers if isinstance(l, PeriodicEmbedding)]
+    np.testing.assert_allclose(embedding.frequencies.data, smooth.frequencies.data * (sigma / 0.1), rtol=1e-4)
+    assert parse_grid("periodic_sigma=0.1,1") == {"periodic_sigma": [0.1, 1.0]}
+    from ridgeback.cli.app import build_parser
+    from ridgeback.cli.common import resolve_settings
+
+    args = build_parser().parse_args(["train", "x.csv", "--target", "y", "--periodic-sigma", str(sigma)])
+    assert estimator_params(resolve_settings(args))["periodic_sigma"] == sigma
+    with pytest.raises(ValueError, match=r"periodic_sigma.*Received: periodic_sigma=-1"):
+        MLPRegressor(numeric_embedding="periodic", periodic_sigma=-1).fit(X, y)
+
+
+def test_a_model_saved_before_periodic_sigma_loads_with_the_smooth_default(tmp_path):
+    X, _, y = _data(n=60, d=3)
+    reg = MLPRegressor((4,), numeric_embedding="periodic", max_epochs=2, random_state=0).fit(X, y)
+    save(reg, tmp_path / "m")
+    config = tmp_path / "m" / "model.json"
+    saved = json.loads(config.read_text())
+    assert saved["estimator"]["params"].pop("periodic_sigma") == 0.1  # as files written before it hold
+    config.write_text(json.dumps(saved))
+    loaded = load(tmp_path / "m")
+    assert loaded.get_params()["periodic_sigma"] == 0.1
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))

@@ -84,7 +84,7 @@ def test_grid_accepts_the_option_and_the_keyword_of_every_searchable_row():
 def test_selection_vocabulary_comes_from_the_table():
     assert set(lockstep_free()) == {"hidden_layer_sizes", "activation", "l1", "l2", "group_l1", "dropout",
                                     "input_dropout", "max_norm", "dropout_scale", "l1_proximal",
-                                    "numeric_embedding", "label_smoothing"}
+                                    "numeric_embedding", "periodic_sigma", "label_smoothing"}
     assert regularizing() == {"hidden_layer_sizes": -1, "l1": 1, "l2": 1, "group_l1": 1, "dropout": 1,
                               "input_dropout": 1, "max_norm": -1, "weight_decay": 1, "label_smoothing": 1}
 

@@ -9,6 +9,7 @@ import pytest
 from ridgeback import MLPClassifier, MLPRegressor
 from ridgeback.selection.recipe import (
     MAX_SMOOTHING_SHIFT,
+    THRESHOLD_SIGMA,
     data_batch_size,
     data_epochs,
     default_recipe,
@@ -48,11 +49,34 @@ def test_piecewise_linear_embeddings_are_searched_from_100_rows_per_bin(rows, em
 @pytest.mark.parametrize("rows, task", [(200, "regression"), (5000, "classification")])
 def test_the_anchor_is_a_point_of_the_grid_near_realmlp_td(rows, task):
     recipe = default_recipe(rows, 5, task, n_classes=2)
-    (point,) = recipe.include
-    assert set(point) == set(recipe.grid)
+    point, thresholds = recipe.include
+    assert set(point) == set(recipe.grid) == set(thresholds)
     assert all(value in recipe.grid[name] for name, value in point.items())
+    assert recipe.grid["periodic_sigma"] == [0.1] and point["periodic_sigma"] == 0.1
     assert point["hidden_layer_sizes"] == ((64,) if rows == 200 else (256, 256))
     assert point["numeric_embedding"] == "periodic" and point.get("label_smoothing", 0.1) == 0.1
+    # the second anchor: the same candidate with frequencies ten times larger
+    assert thresholds == {**point, "periodic_sigma": THRESHOLD_SIGMA} and THRESHOLD_SIGMA == 1.0
+
+
+def test_a_one_value_sigma_leaves_the_random_draws_as_they_were():
+    """The grid's one ``periodic_sigma`` value changes no drawn candidate: tables move only where
+    the second anchor wins."""
+    from sklearn.model_selection import ParameterSampler
+
+    grid = default_recipe(600, 8, "classification", n_classes=2, min_class_share=0.4).grid
+    without = {k: v for k, v in grid.items() if k != "periodic_sigma"}
+    drawn = list(ParameterSampler(grid, 27, random_state=5))
+    assert [{k: v for k, v in c.items() if k != "periodic_sigma"} for c in drawn] == \
+        list(ParameterSampler(without, 27, random_state=5))
+    assert {c["periodic_sigma"] for c in drawn} == {0.1}
+
+
+def test_anchors_that_differ_only_in_what_the_user_set_are_one():
+    recipe = default_recipe(500, 5, "regression")
+    assert len(recipe.without(["dropout"]).include) == 2
+    (point,) = recipe.without(["periodic_sigma"]).include
+    assert point == {k: v for k, v in recipe.include[0].items() if k != "periodic_sigma"}
 
 
 @pytest.mark.parametrize("k, share, shift", [(2, 0.5, 0.0), (2, 0.2, 0.15), (2, 0.1, 0.4), (3, 0.1, 0.2333),
@@ -97,7 +121,7 @@ def test_no_hints_tune_on_a_rare_class_draws_no_label_smoothing(tmp_path, capsys
     code = main(["tune", str(tmp_path / "t.csv"), "--target", "y", "--cv", "3", "--n-iter", "5",
                  "--epochs", "3", "--quiet", "--json", "--out", str(tmp_path / "run")])
     results = json.loads(capsys.readouterr().out)["tune"]["results"]
-    assert code == 0 and len(results) == 6
+    assert code == 0 and len(results) == 7  # 5 drawn and the two anchors
     assert all("label_smoothing" not in r["params"] for r in results)
     notes = json.loads((tmp_path / "run" / "run.json").read_text())["notes"]
     assert any(n.startswith("Label smoothing is not searched: the rarest class holds 7.50% of the rows")
@@ -128,7 +152,7 @@ def test_a_flag_fixes_its_parameter_for_every_candidate_of_the_no_hints_search(t
                  "--epochs", "3", "--dropout", "0.5", "--label-smoothing", "0.2", "--quiet", "--json",
                  "--out", str(tmp_path / "r")])
     results = json.loads(capsys.readouterr().out)["tune"]["results"]
-    assert code == 0 and len(results) == 4
+    assert code == 0 and len(results) == 5  # 3 drawn and the two anchors
     assert all("dropout" not in r["params"] and "label_smoothing" not in r["params"] for r in results)
     assert {"activation", "l2"} <= set(results[1]["params"])  # the rest is still searched
     settings = json.loads((tmp_path / "r" / "run.json").read_text())["settings"]
@@ -178,7 +202,7 @@ def test_no_hints_tune_runs_the_recipe_and_flags_still_win(tmp_path, capsys):
     assert code == 0
     run = json.loads((tmp_path / "run" / "run.json").read_text())
     assert out["tune"]["search"]["strategy"] == "halving"
-    assert len(out["tune"]["results"]) == 5  # the 4 drawn and the anchor, evaluated first
+    assert len(out["tune"]["results"]) == 6  # the 4 drawn and the two anchors, evaluated first
     first = {k: tuple(v) if k == "hidden_layer_sizes" else v
              for k, v in out["tune"]["results"][0]["params"].items()}
     assert first == default_recipe(60, 3, "regression").include[0]
@@ -186,7 +210,8 @@ def test_no_hints_tune_runs_the_recipe_and_flags_still_win(tmp_path, capsys):
     assert settings["epochs"] == 6  # the user's flag
     assert settings["batch_size"] == 32 and settings["beta_2"] == 0.95  # the recipe's, sized to 60 rows
     recipe = default_recipe(60, 3, "regression")
-    for r in out["tune"]["results"]:
+    assert out["tune"]["results"][1]["params"]["periodic_sigma"] == THRESHOLD_SIGMA  # the second anchor
+    for r in out["tune"]["results"][2:]:
         for name, value in r["params"].items():
             value = tuple(value) if name == "hidden_layer_sizes" else value
             assert value in recipe.grid[name]

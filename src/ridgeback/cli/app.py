@@ -79,11 +79,12 @@ TUNE_EXAMPLES = """examples:
 
 --grid: "name=v1,v2,...;name=..." with names l1, l2, group_l1, dropout, input_dropout, max_norm,
 lr, lr_schedule, beta_2, batch_size, epochs, hidden (sizes joined by 'x', e.g. hidden=64,128x64),
-activation, normalization, numeric_embedding, label_smoothing, optimizer, scaling (each candidate's
-folds scaled its own way) and ensemble (one value, as --ensemble: it is applied after the search).
-Without --grid, the no-hints recipe sized to the data (ridgeback.selection.recipe): successive
-halving over 27 random candidates (--n-iter), plus one anchor near RealMLP-TD's defaults, of
-L1/L2 strengths, dropout, label smoothing, depth (0 to 2 hidden layers: the linear model is a
+activation, normalization, numeric_embedding, periodic_sigma, label_smoothing, optimizer, scaling
+(each candidate's folds scaled its own way) and ensemble (one value, as --ensemble: it is applied
+after the search). Without --grid, the no-hints recipe sized to the data
+(ridgeback.selection.recipe): successive halving over 27 random candidates (--n-iter), plus two
+anchors near RealMLP-TD's defaults (one with --periodic-sigma 1, for thresholds), of L1/L2
+strengths, dropout, label smoothing, depth (0 to 2 hidden layers: the linear model is a
 candidate), width, activation, learning rate and numeric embeddings (periodic, or
 piecewise-linear from 1,600 rows per fold), with Adam's beta_2 = 0.95 and the batch size and
 epochs sized to the rows (your flags win: a flag for a searched parameter, such as

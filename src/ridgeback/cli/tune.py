@@ -224,7 +224,7 @@ def _unfixed(recipe, args):
     no-hints search does not vary them (``--dropout 0.5`` gives every candidate dropout 0.5)."""
     fixed = {OPTIONS[option] for option in user_settings(args) if option in OPTIONS}
     left = recipe.without(fixed)
-    if not left.grid:
+    if not any(len(values) > 1 for values in left.grid.values()):  # one value is no search
         names = ", ".join(f"--{option.replace('_', '-')}" for option, name in OPTIONS.items()
                           if name in recipe.grid)
         raise ValueError("Every parameter the no-hints search varies is set by a flag or --config key, so "

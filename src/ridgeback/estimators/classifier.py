@@ -70,6 +70,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         helps where thresholds on a column decide the target, as in a tree. ``group_l1`` then
         acts on the embedding's per-column weights, so ``selected_features`` still names input
         columns.
+    periodic_sigma : float > 0, default=0.1
+        The scale :math:`\sigma` of the periodic embedding's initial frequencies,
+        :math:`f \sim \mathcal N(0, \sigma^2)` on standardized columns (RealMLP-TD: 0.1;
+        Gorishniy et al. 2022 tune it from 0.01 to 100). With 0.1 a column's features vary
+        slowly over its range, a smooth dependence; with 1.0 they turn several times across
+        it, as a tree's thresholds do (``ridgeback tune``'s no-hints search tries both, see
+        :func:`~ridgeback.selection.recipe.anchor`). Unused without ``numeric_embedding="periodic"``.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"}, default="adam"
     learning_rate : float > 0, default=1e-3
         The base rate; ``lr_schedule`` scales it step by step.
@@ -159,9 +166,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, l1=0.0, l2=0.0, group_l1=0.0,
                  dropout=0.0, input_dropout=0.0, max_norm=None, normalization=None, numeric_embedding=None,
-                 optimizer="adam", learning_rate=1e-3, lr_schedule="constant", beta_2=0.999,
-                 batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1, patience=10,
-                 random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
+                 periodic_sigma=0.1, optimizer="adam", learning_rate=1e-3, lr_schedule="constant",
+                 beta_2=0.999, batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1,
+                 patience=10, random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
                  l1_proximal=True, tol=1e-4, scoring="loss", dtype="float32", warm_start=False, verbose=0,
                  label_smoothing=0.0, class_weight=None):
         super().__init__(**self._shared(locals()))

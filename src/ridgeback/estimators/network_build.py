@@ -46,7 +46,7 @@ def build_network(p, n_in, n_out, seed, feature_groups=None, X=None, previous=No
     # an embedding has its own seed, apart from mlp's children, so the network after it is mlp's as ever
     embedding_seed = np.random.default_rng(np.random.SeedSequence([seed, 1]))
     if p["numeric_embedding"] == "periodic":
-        embedding = PeriodicEmbedding(n_in, dtype=p["dtype"], seed=embedding_seed)
+        embedding = PeriodicEmbedding(n_in, sigma=p["periodic_sigma"], dtype=p["dtype"], seed=embedding_seed)
     elif p["numeric_embedding"] == "ple":
         kept = [l for l in getattr(previous, "layers", ()) if isinstance(l, PiecewiseLinearEmbedding)]
         if kept and kept[0].n_features == n_in:

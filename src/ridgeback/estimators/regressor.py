@@ -65,9 +65,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, l1=0.0, l2=0.0, group_l1=0.0,
                  dropout=0.0, input_dropout=0.0, max_norm=None, normalization=None, numeric_embedding=None,
-                 optimizer="adam", learning_rate=1e-3, lr_schedule="constant", beta_2=0.999,
-                 batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1, patience=10,
-                 random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
+                 periodic_sigma=0.1, optimizer="adam", learning_rate=1e-3, lr_schedule="constant",
+                 beta_2=0.999, batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1,
+                 patience=10, random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
                  l1_proximal=True, tol=1e-4, scoring="loss", dtype="float32", warm_start=False, verbose=0,
                  scale_target=True):
         super().__init__(**self._shared(locals()))

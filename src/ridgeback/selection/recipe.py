@@ -17,9 +17,11 @@ briefly and only the best are trained long. Every choice is measured in
   ``PLE_MIN_ROWS`` rows per fold (100 for each of its 16 bins), piecewise-linear over quantile
   bins (:class:`~ridgeback.PiecewiseLinearEmbedding`: the thresholds a tree splits on, on the
   tables where boosting otherwise beats MLPs).
-* **One anchor besides the random draw** (:func:`anchor`): RealMLP-TD's defaults as near as
+* **Two anchors besides the random draw** (:func:`anchor`): RealMLP-TD's defaults as near as
   the grid allows, so that a strong combination is never left to chance (27 draws from this
-  space rarely hold it; on MNIST-1D it is worth several points of accuracy).
+  space rarely hold it; on MNIST-1D it is worth several points of accuracy), once with the
+  periodic embedding's smooth initial frequencies and once with frequencies ten times larger,
+  whose features follow a tree's thresholds (``THRESHOLD_SIGMA``).
 * **Adam with** :math:`\beta_2 = 0.95` (RealMLP-TD; +2% / +23% error with 0.999 in its
   ablation), learning rates :math:`10^{-3}` to :math:`10^{-2}`, SiLU/Mish/ReLU, at a constant
   rate: a cosine or RealMLP-TD's multi-cycle schedule measured worse on 13 tables, as early
@@ -55,11 +57,18 @@ from dataclasses import dataclass, field, replace
 from .._util.validation import check_int
 
 __all__ = ["Recipe", "default_recipe", "anchor", "data_batch_size", "data_epochs", "smoothing_shift",
-           "PLE_MIN_ROWS", "LABEL_SMOOTHING", "MAX_SMOOTHING_SHIFT"]
+           "PLE_MIN_ROWS", "LABEL_SMOOTHING", "MAX_SMOOTHING_SHIFT", "THRESHOLD_SIGMA",
+           "PERIODIC_SIGMA"]
 
 #: rows a fold trains on from which piecewise-linear embeddings are searched: 100 rows for each
 #: of their 16 bins (on smaller tables they overfit and take draws from the other candidates)
 PLE_MIN_ROWS = 1600
+
+#: the periodic embedding's initial frequency scale of the second anchor (:func:`anchor`): features
+#: that turn several times across a standardized column, against the estimators' smooth 0.1
+THRESHOLD_SIGMA = 1.0
+#: ... and the estimators' (RealMLP-TD's) smooth scale, which the random draws take
+PERIODIC_SIGMA = 0.1
 
 #: the label smoothing the search may draw for classifiers (besides none)
 LABEL_SMOOTHING = 0.1
@@ -88,8 +97,12 @@ class Recipe:
         searched: dropped from the grid, the ``include`` candidates and the notes, so that every
         candidate takes the user's value."""
         fixed = set(fixed)
-        return replace(self, grid={k: v for k, v in self.grid.items() if k not in fixed},
-                       include=[{k: v for k, v in point.items() if k not in fixed} for point in self.include],
+        include = []
+        for point in self.include:  # two anchors that differ only in what the user set are one
+            left = {k: v for k, v in point.items() if k not in fixed}
+            if left not in include:
+                include.append(left)
+        return replace(self, grid={k: v for k, v in self.grid.items() if k not in fixed}, include=include,
                        notes={k: v for k, v in self.notes.items() if k not in fixed})
 
 
@@ -164,6 +177,9 @@ def default_recipe(n_rows: int, n_features: int, task: str, n_classes: int | Non
         "l1": [0.0, 0.0, 1e-5, 1e-4],
         "dropout": [0.0, 0.1, 0.2, 0.3],
         "numeric_embedding": [None, "periodic", *(["ple"] if n_rows >= PLE_MIN_ROWS else [])],
+        # one value, so that the random draws are those of the grid without it; the second anchor
+        # tries THRESHOLD_SIGMA
+        "periodic_sigma": [PERIODIC_SIGMA],
     }
     if smooth:
         grid["label_smoothing"] = [0.0, LABEL_SMOOTHING]
@@ -175,21 +191,33 @@ def default_recipe(n_rows: int, n_features: int, task: str, n_classes: int | Non
             f"{shift:+.0%} (searched up to {MAX_SMOOTHING_SHIFT:+.0%}; "
             f"--label-smoothing sets it for every candidate).")
     settings = {"epochs": data_epochs(n_rows), "batch_size": data_batch_size(n_rows), "beta_2": 0.95}
-    return Recipe(settings=settings, grid=grid, n_iter=27, search="halving", include=[anchor(grid)],
-                  notes=notes)
+    return Recipe(settings=settings, grid=grid, n_iter=27, search="halving",
+                  include=[anchor(grid), anchor(grid, periodic_sigma=THRESHOLD_SIGMA)], notes=notes)
 
 
-def anchor(grid: dict) -> dict:
-    """The candidate every no-hints search evaluates besides its random draw: RealMLP-TD's
+def anchor(grid: dict, periodic_sigma: float | None = None) -> dict:
+    """A candidate every no-hints search evaluates besides its random draw: RealMLP-TD's
     defaults (Holzmüller et al. 2024) as near as ``grid`` allows. The deepest, widest network
     of the grid, periodic embeddings, label smoothing 0.1 (classifiers), dropout 0.1 (its 0.15
     decays on a schedule), a middle learning rate, SiLU and a light L2, no L1.
 
     A random draw of 27 misses any one combination most of the time, and on a signal-like
     table the best combination is worth several points of accuracy (benchmarks/QUALITY.md).
+
+    ``periodic_sigma``: the embedding's initial frequency scale, when not the estimators' 0.1.
+    :func:`default_recipe` evaluates the anchor twice, with 0.1 and with ``THRESHOLD_SIGMA``
+    (1.0), whose features turn several times across a column's range as a tree's thresholds
+    do: on the held-apart tables where LightGBM led by thresholds (children's wheeze by id,
+    a travel mode, 779 quarrels) it won the folds and closed most of the gap
+    (benchmarks/QUALITY.md, "Thresholds: a second anchor").
+
+    >>> anchor({"hidden_layer_sizes": [(), (64,)]}, periodic_sigma=1.0)["periodic_sigma"]
+    1.0
     """
     point = {"hidden_layer_sizes": grid["hidden_layer_sizes"][-1], "activation": "silu",
              "learning_rate": 3e-3, "l2": 1e-5, "l1": 0.0, "dropout": 0.1, "numeric_embedding": "periodic"}
     if "label_smoothing" in grid:
         point["label_smoothing"] = LABEL_SMOOTHING
+    if periodic_sigma is not None or "periodic_sigma" in grid:
+        point["periodic_sigma"] = periodic_sigma if periodic_sigma is not None else grid["periodic_sigma"][0]
     return point
