@@ -72,6 +72,24 @@ def test_a_one_value_sigma_leaves_the_random_draws_as_they_were():
     assert {c["periodic_sigma"] for c in drawn} == {0.1}
 
 
+def test_without_a_periodic_embedding_the_two_anchors_are_one(tmp_path, capsys):
+    """--numeric-embedding none leaves the second anchor's sigma nothing to change: one anchor,
+    not two identical candidates; with --numeric-embedding periodic both stay."""
+    from ridgeback.cli.app import main
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame(rng.standard_normal((90, 3)), columns=["a", "b", "c"])
+    df["y"] = df.a + 0.1 * rng.standard_normal(90)
+    df.to_csv(tmp_path / "t.csv", index=False)
+    for embedding, anchors in (("none", 1), ("periodic", 2)):
+        code = main(["tune", str(tmp_path / "t.csv"), "--target", "y", "--cv", "3", "--n-iter", "3",
+                     "--epochs", "3", "--numeric-embedding", embedding, "--quiet", "--json",
+                     "--out", str(tmp_path / embedding)])
+        results = json.loads(capsys.readouterr().out)["tune"]["results"]
+        assert code == 0 and len(results) == 3 + anchors
+        assert sum("periodic_sigma" in r["params"] for r in results) == (0 if embedding == "none" else 5)
+
+
 def test_anchors_that_differ_only_in_what_the_user_set_are_one():
     recipe = default_recipe(500, 5, "regression")
     assert len(recipe.without(["dropout"]).include) == 2

@@ -222,7 +222,10 @@ def _recipe(X, y, task, cv):
 def _unfixed(recipe, args):
     """The ``recipe`` without the estimator parameters set by a flag or a --config key: the
     no-hints search does not vary them (``--dropout 0.5`` gives every candidate dropout 0.5)."""
-    fixed = {OPTIONS[option] for option in user_settings(args) if option in OPTIONS}
+    settings = user_settings(args)
+    fixed = {OPTIONS[option] for option in settings if option in OPTIONS}
+    if "numeric_embedding" in fixed and str(settings.get("numeric_embedding")).lower() != "periodic":
+        fixed.add("periodic_sigma")  # no periodic embedding: its sigma is no search, the anchors one
     left = recipe.without(fixed)
     if not any(len(values) > 1 for values in left.grid.values()):  # one value is no search
         names = ", ".join(f"--{option.replace('_', '-')}" for option, name in OPTIONS.items()
