@@ -55,6 +55,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 from .._util.validation import check_int
+from ..estimators.hyperparams import PARAMETERS
 
 __all__ = ["Recipe", "default_recipe", "anchor", "data_batch_size", "data_epochs", "smoothing_shift",
            "PLE_MIN_ROWS", "LABEL_SMOOTHING", "MAX_SMOOTHING_SHIFT", "THRESHOLD_SIGMA",
@@ -67,8 +68,8 @@ PLE_MIN_ROWS = 1600
 #: the periodic embedding's initial frequency scale of the second anchor (:func:`anchor`): features
 #: that turn several times across a standardized column, against the estimators' smooth 0.1
 THRESHOLD_SIGMA = 1.0
-#: ... and the estimators' (RealMLP-TD's) smooth scale, which the random draws take
-PERIODIC_SIGMA = 0.1
+#: ... and the estimators' default (RealMLP-TD's smooth 0.1), which the random draws take
+PERIODIC_SIGMA = PARAMETERS["periodic_sigma"].default
 
 #: the label smoothing the search may draw for classifiers (besides none)
 LABEL_SMOOTHING = 0.1
