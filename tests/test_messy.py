@@ -361,7 +361,8 @@ def test_group_codes_false_reads_them_as_numbers_and_is_saved_with_the_model():
     del config["params"]["group_codes"]  # a model saved before the parameter: its default
     assert Preprocessor.from_config(config, pre.get_arrays()).group_codes is True
     config["params"]["group_codes"] = "no"
-    with pytest.raises(ValueError, match="many_levels, entities, periods and named_codes true or false"):
+    with pytest.raises(ValueError,
+                       match="many_levels, entities, periods, named_codes and value_counts true or false"):
         Preprocessor.from_config(config, pre.get_arrays())
     with pytest.raises(ValueError, match="Received: group_codes='no'"):
         Preprocessor(group_codes="no").fit(X)

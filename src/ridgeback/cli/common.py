@@ -96,7 +96,8 @@ def make_preprocessor(settings: dict):
                         text_left_out=settings.get("text_left_out"),
                         many_levels=bool(settings.get("many_levels", True)),
                         entities=bool(settings.get("entities", True)),
-                        periods=bool(settings.get("periods", True)), **overrides)
+                        periods=bool(settings.get("periods", True)),
+                        value_counts=bool(settings.get("value_counts", True)), **overrides)
 
 
 def add_hyperparameter_args(group) -> None:

@@ -17,6 +17,7 @@ from .column_roles import (
     linear_scores,
     period_settings,
     text_settings,
+    value_count_settings,
 )
 from .common import (
     OPTIONS,
@@ -190,17 +191,18 @@ def _answer(args, result, recipe, ensemble, y, metric, task):
 
 
 def _column_checks(args, settings, X, y, estimator, metric) -> tuple[dict, list]:
-    """The settings with the column-role checks decided (group codes, periods, entities, text:
-    the linear baseline on one set of folds, each setting fitted once), and the checks' notes
+    """The settings with the column-role checks decided (group codes, periods, value counts,
+    entities, text: the linear baseline on one set of folds, each setting fitted once), and the checks' notes
     (None where a table has nothing to check), each said on stderr; ``args.settings`` takes the
     settings."""
     scores = linear_scores(args, X, y, estimator, metric, settings.get("seed", 0))
     settings, group_note = group_code_settings(args, settings, X, y, estimator, metric, scores)
     settings, period_note = period_settings(args, settings, X, y, estimator, metric, scores)
+    settings, count_note = value_count_settings(args, settings, X, y, estimator, metric, scores)
     settings, entity_note = entity_settings(args, settings, X, y, estimator, metric, scores)
     settings, text_note = text_settings(args, settings, X, y, estimator, metric, scores)
     args.settings = settings
-    notes = [group_note, period_note, entity_note, text_note]
+    notes = [group_note, period_note, count_note, entity_note, text_note]
     for note in notes:
         if note:
             status(args, note)

@@ -80,8 +80,21 @@ from .names import (
     period_named,
     row_number_named,
 )
-from .plan import _CODES, _ENTITY, _GROUPS, _LEVELS, _MANY, _PERIOD, _TEXT_LEFT_OUT, ROLES, ColumnPlan, Plan
+from .plan import (
+    _CODES,
+    _ENTITY,
+    _GROUPS,
+    _HEAPED,
+    _LEVELS,
+    _MANY,
+    _PERIOD,
+    _TEXT_LEFT_OUT,
+    ROLES,
+    ColumnPlan,
+    Plan,
+)
 from .spellings import FOLD, count_levels, describe_spellings, spelling_variants
+from .value_counts import HEAP_RATIO, MIN_HEAPS, heaps
 
 __all__ = ["ROLES", "OVERRIDES", "CARDINALITY_THRESHOLD", "GROUP_MAX_LEVELS", "ColumnPlan", "Plan",
            "plan_columns", "check_overrides", "NotANumberError"]
@@ -238,13 +251,25 @@ def _row(name, role, n_distinct, missing, reason, coerced=0, fmt=""):
         action += ", missing indicator"
     if reason.startswith(_PERIOD):
         action += "; one-hot too"
+    if reason.startswith(_HEAPED):
+        action += "; value count too"
     if role in ("categorical", "entity") and missing > 0:
         action += ", missing as a level"
     return ColumnPlan(name, role, int(n_distinct), float(missing), action, reason, int(coerced), fmt)
 
 
+def _heaped(present: pd.Series) -> str:
+    """The reason of a heaped number (:func:`~ridgeback.tabular.value_counts.heaps`), or ""."""
+    found = heaps(present.to_numpy(dtype=np.float64))
+    if len(found) < MIN_HEAPS:
+        return ""
+    value, rows = max(found, key=lambda pair: pair[1])
+    return (f"{_HEAPED} {len(found)} values held by {HEAP_RATIO:g}x the rows of those beside them (the "
+            f"most: {value:.6g}, {rows} rows); how many rows hold a value is a feature too")
+
+
 def _decide(name, series, threshold, group_codes=True, many_levels=True, entities=True,
-            periods=True, named_codes=True) -> tuple:
+            periods=True, named_codes=True, value_counts=True) -> tuple:
     """(role, reason) for one column without overrides."""
     n = len(series)
     present = series.dropna()
@@ -288,7 +313,7 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
             return "id", (f"identifier: {n_distinct} distinct integers in {len(present)} rows, in a column "
                           f"named like an id, too many to one-hot and too seldom repeated for an entity "
                           f"(--numeric {name} to read it as a number)")
-        return "numeric", ""
+        return "numeric", _heaped(present) if value_counts and series.dtype.kind in "iuf" else ""
     if not is_categorical_dtype(series):
         return "unreadable", ""
     if series.dtype.kind == "O":
@@ -352,13 +377,14 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
 def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
                  entity=None, cardinality_threshold=CARDINALITY_THRESHOLD, group_codes=True,
                  text_left_out=None, many_levels=True, entities=True, periods=True,
-                 named_codes=True) -> Plan:
+                 named_codes=True, value_counts=True) -> Plan:
     """Decide every column's role (see the module docstring); overrides win. With
     ``group_codes=False`` integer group codes stay numeric (their reason says so); with
     ``named_codes=False`` only names of groups and identifiers make group codes (not one entity's,
     such as ``subject`` or ``family``), and only integers (not ``136A`` among numbers); with
     ``entities=False`` no column is an entity unless named in ``entity``; with ``periods=False`` no
-    numeric column is one-hot too. A column of
+    numeric column is one-hot too; with ``value_counts=False`` no heaped number has a value count
+    (:mod:`~ridgeback.tabular.value_counts`). A column of
     ``text_left_out`` that would be text is dropped instead, with that reason (a name there that
     is not a text column changes nothing).
 
@@ -414,7 +440,7 @@ def plan_columns(df: pd.DataFrame, *, drop=None, categorical=None, numeric=None,
             plan.columns.append(_row(name, role, distinct, missing, reason, coerced, fmt))
             continue
         role, reason, *fmt = _decide(name, series, cardinality_threshold, group_codes, many_levels, entities,
-                                     periods, named_codes)
+                                     periods, named_codes, value_counts)
         if role == "unreadable":
             raise ValueError(f"Column {name!r} has dtype {series.dtype}, which cannot be read as numbers, "
                              f"categories or dates; convert or drop it (drop=[{name!r}], --drop {name}). "

@@ -5,7 +5,8 @@ every field checked (a model directory is read with suspicion).
 Two layouts are read: version 2 (column plans, missing indicators, datetime and text
 columns, robust scaling; quantile scaling adds its knots, ``numeric.quantiles`` among the
 arrays, and ``numeric.quantile_rows``; entity columns add ``entity``, their levels, and
-``entity.{i}.values`` / ``prior`` / ``means`` / ``scales`` among the arrays) and the layout
+``entity.{i}.values`` / ``prior`` / ``means`` / ``scales`` among the arrays; heaped numbers'
+value counts add ``count`` and ``count.{i}.values`` / ``counts`` / ``means`` / ``scales``) and the layout
 written before it (no ``version`` key: numeric and
 categorical columns only), which loads and transforms exactly as it did.
 """
@@ -90,6 +91,7 @@ def _legacy(cls, config, num, cat):
     self.indicator_features_, self.datetime_columns_, self.datetime_parts_ = [], [], []
     self.text_columns_, self.text_states_, self.dropped_columns_ = [], [], []
     self.entity_columns_, self.entity_states_ = [], []
+    self.count_columns_, self.count_states_ = [], []
     self.quantiles_, self.quantile_rows_ = None, None
     cardinality = dict(zip(self.categorical_columns_, map(len, self.categories_), strict=True))
     self.plan_ = Plan([ColumnPlan(c, "numeric" if c in self.numeric_columns_ else "categorical",
@@ -112,6 +114,7 @@ def write_config(pre, arrays) -> dict:
                    "group_codes": bool(pre.group_codes), "clip": bool(pre.clip),
                    "many_levels": bool(pre.many_levels), "entities": bool(pre.entities),
                    "periods": bool(pre.periods), "named_codes": bool(pre.named_codes),
+                   "value_counts": bool(pre.value_counts),
                    "entity": None if pre.entity is None else list(pre.entity), "target_type": pre.target_type,
                    "text_left_out": None if pre.text_left_out is None else list(pre.text_left_out)},
         "plan": pre.plan_.to_list(),
@@ -134,6 +137,7 @@ def write_config(pre, arrays) -> dict:
         "entity": {"columns": list(pre.entity_columns_),
                    "levels": [list(state["levels"]) for state in pre.entity_states_],
                    "labels": [list(state["labels"]) for state in pre.entity_states_]},
+        "count": {"columns": list(pre.count_columns_)},
         "arrays": {name: {"shape": list(a.shape), "dtype": a.dtype.name} for name, a in arrays.items()},
     }
 
@@ -171,6 +175,7 @@ def _current(cls, config, num, cat, arrays):
     self.text_columns_ = _str_list("text.columns", text.get("columns"))
     self.text_states_ = [_text_state(i, arrays) for i in range(len(self.text_columns_))]
     _entities(self, config.get("entity", {"columns": [], "levels": [], "labels": []}), arrays)
+    _counts(self, config.get("count", {"columns": []}), arrays)
     _check_roles(self)
     return self
 
@@ -197,9 +202,10 @@ def _with_params(cls, config):
     flags["entities"] = params.get("entities", False)
     flags["periods"] = params.get("periods", False)
     flags["named_codes"] = params.get("named_codes", False)
+    flags["value_counts"] = params.get("value_counts", False)
     if any(type(v) is not bool for v in flags.values()):
-        _fail("params", "group_codes, clip, many_levels, entities, periods and named_codes true or false",
-              params)
+        _fail("params", "group_codes, clip, many_levels, entities, periods, named_codes and value_counts "
+              "true or false", params)
     target_type = params.get("target_type", "auto")
     if target_type not in TARGET_TYPES:
         _fail("params.target_type", f"one of {list(TARGET_TYPES)}", target_type)
@@ -334,3 +340,26 @@ def _entities(self, entity, arrays):
             _fail(f"entity.{i}", f"distinct levels, values (levels, {k}), prior, means and positive scales "
                   f"({k},)", {key: getattr(v, "shape", len(v)) for key, v in state.items()})
         self.entity_states_.append(state)
+
+
+def _counts(self, count, arrays):
+    """The heaped numeric columns with a value count, and each one's values seen at fit, how
+    many training rows held each, and the codes' standardization (files written before value
+    counts have none)."""
+    if not isinstance(count, dict):
+        _fail("count", "an object", count)
+    self.count_columns_ = _str_list("count.columns", count.get("columns"))
+    numeric = {name for name, part in self.numeric_sources_ if part is None}
+    if not set(self.count_columns_) <= numeric or len(set(self.count_columns_)) != len(self.count_columns_):
+        _fail("count.columns", "distinct numeric columns", self.count_columns_)
+    self.count_states_ = []
+    for i in range(len(self.count_columns_)):
+        state = {key: _finite_array(arrays, f"count.{i}.{key}")
+                 for key in ("values", "counts", "means", "scales")}
+        values, counts = state["values"], state["counts"]
+        if (values.ndim != 1 or counts.shape != values.shape or np.any(np.diff(values) <= 0)
+                or np.any(counts < 1) or state["means"].shape != (1,) or state["scales"].shape != (1,)
+                or state["scales"][0] <= 0):
+            _fail(f"count.{i}", "increasing values, a count of 1 or more for each, one mean and one positive "
+                  "scale", {key: list(a.shape) for key, a in state.items()})
+        self.count_states_.append(state)

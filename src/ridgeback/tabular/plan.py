@@ -22,6 +22,8 @@ _GROUPS = "group codes:"
 _MANY = "many levels:"
 #: how the reason begins of a numeric column that is also one-hot, as periods (:meth:`Plan.periods`)
 _PERIOD = "period:"
+#: how the reason begins of a heaped number, whose value count is a feature too (:meth:`Plan.value_counts`)
+_HEAPED = "heaped:"
 #: how the reason begins of an identifier whose values repeat, encoded by its mean target
 #: (:meth:`Plan.entities`)
 _ENTITY = "entity:"
@@ -84,6 +86,12 @@ class Plan:
         """The numeric columns that are also one-hot: the period a row was observed in (a year
         of a panel), whose shocks every row of that period shares."""
         return [c.column for c in self.columns if c.role == "numeric" and c.reason.startswith(_PERIOD)]
+
+    def value_counts(self) -> list:
+        """The heaped numeric columns (some values held by many more rows than the values beside
+        them: brackets among computed values), whose value count is a feature too
+        (:mod:`~ridgeback.tabular.value_counts`)."""
+        return [c.column for c in self.columns if c.role == "numeric" and c.reason.startswith(_HEAPED)]
 
     def entities(self) -> list:
         """The columns encoded by their mean target as entities of a panel (a person, a customer),

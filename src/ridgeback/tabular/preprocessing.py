@@ -78,8 +78,10 @@ from .transform_blocks import (
     encode_entities,
     encode_numeric,
     encode_texts,
+    encode_value_counts,
     entity_offset,
 )
+from .value_counts import count_name, fit_counts
 from .values import (
     as_frame,
     read_columns,
@@ -156,6 +158,12 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         ``subject``, ``nr``), with more levels than one-hot takes, is encoded by each level's
         mean target, out of fold: a person or a customer followed over several rows. False reads
         it as before (numbers, or text). Models saved before this parameter load with False.
+    value_counts : bool, default=True
+        A heaped number (some values held by many rows, others by one: an income recorded in
+        brackets for some people and computed for others) keeps its number and gets a second
+        feature, ``"column.count"``: the logarithm of how many training rows hold its value
+        (:mod:`~ridgeback.tabular.value_counts`). False reads it as a number only. Models
+        saved before this parameter load with False.
     target_type : {"auto", "continuous", "binary", "multiclass"}
         What the target given to ``fit`` is, for the entity columns' encoding: "auto" reads a
         float target as continuous and any other as classes
@@ -173,6 +181,11 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     feature_names_in_ : list of str
         The raw columns, in the order seen at fit (``transform`` matches them by name).
     numeric_columns_, datetime_columns_, categorical_columns_, text_columns_, entity_columns_ : list of str
+    count_columns_ : list of str
+        The heaped numeric columns that have a ``"column.count"`` feature (``value_counts``).
+    count_states_ : list of dict
+        Per count column, the values seen at fit, how many training rows hold each, and the
+        standardization of the codes (:func:`~ridgeback.tabular.value_counts.fit_counts`).
     entity_states_ : list of dict
         Per entity column, its levels, each level's code on all training rows, the prior (the
         code of a level never seen), the standardization and, for classes, the class of each
@@ -188,7 +201,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         Output columns: numeric names as they are, datetime parts as ``"column.part"``,
         indicators and one-hot columns as ``"column=value"`` (``"column=<missing>"``), entity
         codes as ``"column.target_mean"`` (one per class: ``"column.target_mean=class"``), text
-        codes as ``"column.svdK"``.
+        codes as ``"column.svdK"``, value counts as ``"column.count"``.
     feature_groups_ : list of str
         For each output column, the raw column it comes from: a column's one-hot columns,
         its missing indicator, its date parts or text codes share its name. ``fit_transform``
@@ -217,7 +230,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     def __init__(self, dtype=np.float32, *, drop=None, categorical=None, numeric=None, datetime=None, id=None,
                  scaling="standard", cardinality_threshold=CARDINALITY_THRESHOLD, memory_limit=None,
                  group_codes=True, clip=True, text_left_out=None, many_levels=True, entity=None,
-                 entities=True, target_type="auto", periods=True, named_codes=True):
+                 entities=True, target_type="auto", periods=True, named_codes=True, value_counts=True):
         self.dtype = dtype
         self.drop = drop
         self.categorical = categorical
@@ -236,6 +249,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.target_type = target_type
         self.periods = periods
         self.named_codes = named_codes
+        self.value_counts = value_counts
 
     def _check_params(self):
         resolve_dtype(self.dtype)
@@ -248,7 +262,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         if self.target_type not in TARGET_TYPES:
             raise ValueError(f"`target_type` must be one of {list(TARGET_TYPES)}. "
                              f"Received: target_type={self.target_type!r}")
-        for name in ("group_codes", "clip", "many_levels", "entities", "periods", "named_codes"):
+        flags = ("group_codes", "clip", "many_levels", "entities", "periods", "named_codes", "value_counts")
+        for name in flags:
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"`{name}` must be True or False. Received: {name}={getattr(self, name)!r}")
         left_out = self.text_left_out
@@ -274,7 +289,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                             cardinality_threshold=int(self.cardinality_threshold),
                             group_codes=bool(self.group_codes), text_left_out=self.text_left_out,
                             many_levels=bool(self.many_levels), entities=bool(self.entities),
-                            periods=bool(self.periods), named_codes=bool(self.named_codes))
+                            periods=bool(self.periods), named_codes=bool(self.named_codes),
+                            value_counts=bool(self.value_counts))
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
@@ -293,6 +309,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         blocks.update(dict.fromkeys(read.entity, entity_width(y, target_type)))
         blocks.update({name: min(TEXT_COMPONENTS, max(1, len(set(read.text_values[name])) - 1))
                        for name in read.text})
+        counted = [name for name in plan.value_counts() if name in read.numeric]
+        blocks.update({count_name(name): 1 for name in counted})
         widths = output_widths(read.sources, features, indicators, blocks, names)
         check_memory(df.shape[0], widths, resolve_dtype(self.dtype).itemsize, self.memory_limit)
         ct = fit_blocks(self.scaling, read, features, indicators)
@@ -306,6 +324,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         # the training rows' out-of-fold codes are kept (not saved) for transform_training
         self.entity_states_, self._entity_codes = fit_entities(
             [read.levels[name] for name in read.entity], y, target_type)
+        self.count_columns_ = counted
+        self.count_states_ = [fit_counts(read.frame[name]) for name in counted]
         self._set_names_out()
         self._set_range(df)
         return self
@@ -349,13 +369,15 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         text = [f"{col}.svd{k}" for col, width in texts for k in range(width)]
         entities = [(col, entity_names(col, state))
                     for col, state in zip(self.entity_columns_, self.entity_states_, strict=True)]
+        counted = list(getattr(self, "count_columns_", []))
         self.feature_names_out_ = (list(self.numeric_features_) + missing + one_hot
-                                   + [n for _, out in entities for n in out] + text)
+                                   + [n for _, out in entities for n in out] + text
+                                   + [count_name(col) for col in counted])
         self.feature_groups_ = ([name for name, _ in self.numeric_sources_]
                                 + [self._source_of(f) for f in self.indicator_features_]
                                 + [col for col, cats in pairs for _ in cats]
                                 + [col for col, out in entities for _ in out]
-                                + [col for col, width in texts for _ in range(width)])
+                                + [col for col, width in texts for _ in range(width)] + counted)
 
     def _source_of(self, feature):
         return self.numeric_sources_[self.numeric_features_.index(feature)][0]
@@ -370,11 +392,12 @@ class Preprocessor(TransformerMixin, BaseEstimator):
 
     def transform_training(self, X):
         """The matrix of the training rows as the model is trained on it: :meth:`transform`, but
-        with each entity column's codes out of fold (a row's code never holds its own target).
+        with each entity column's codes out of fold (a row's code never holds its own target)
+        and each value count counting the row among the training rows, not besides them.
         ``X`` must be the rows ``fit`` was given (their entity columns are compared); without
-        entity columns this is :meth:`transform`."""
+        entity columns or value counts this is :meth:`transform`."""
         levels = []
-        out = self._transform(X, levels)
+        out = self._transform(X, levels, training=True)
         if not getattr(self, "entity_columns_", []):
             return out
         kept = getattr(self, "_entity_codes", None)
@@ -403,6 +426,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                        for name, state in zip(self.entity_columns_, self.entity_states_, strict=True)})
         blocks.update({name: state["components"].shape[0]
                        for name, state in zip(self.text_columns_, self.text_states_, strict=True)})
+        blocks.update({count_name(name): 1 for name in getattr(self, "count_columns_", [])})
         return output_widths(self.numeric_sources_, self.numeric_features_, self.indicator_features_, blocks)
 
     def transform(self, X):
@@ -413,8 +437,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         """
         return self._transform(X)
 
-    def _transform(self, X, levels=None):
-        """:meth:`transform`; ``levels`` receives the entity columns' level strings. Its warnings
+    def _transform(self, X, levels=None, training=False):
+        """:meth:`transform`; ``levels`` receives the entity columns' level strings; ``training``:
+        the rows are those ``fit`` was given (each value count includes the row). Its warnings
         point at the caller of the public method."""
         self._check_fitted()
         df = as_frame(X, self.feature_names_in_)
@@ -428,7 +453,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         offset = encode_numeric(self, df, given, counts, out)
         offset = encode_categorical(self, df, given, counts, out, offset)
         offset = encode_entities(self, df, given, counts, out, offset, levels)
-        encode_texts(self, df, given, out, offset)
+        offset = encode_texts(self, df, given, out, offset)
+        encode_value_counts(self, df, given, out, offset, training)
         counts = {c: k for c, k in counts.items() if k}
         if counts:
             warnings.warn(UnseenValuesWarning(counts), stacklevel=3)
@@ -454,7 +480,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         return write_config(self, self.get_arrays())
 
     def get_arrays(self) -> dict:
-        """The learned arrays (text encodings, quantile knots, entity codes), ``{name: float64 ndarray}``, for
+        """The learned arrays (text encodings, quantile knots, entity codes, value counts), ``{name: float64
+        ndarray}``, for
         ``weights.npz``."""
         self._check_fitted()
         arrays = {f"text.{i}.{key}": np.asarray(state[key], dtype=np.float64)
@@ -465,6 +492,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         for i, state in enumerate(self.entity_states_):
             arrays.update({f"entity.{i}.{key}": np.asarray(state[key], dtype=np.float64)
                            for key in ("values", "prior", "means", "scales")})
+        for i, state in enumerate(getattr(self, "count_states_", [])):
+            arrays.update({f"count.{i}.{key}": np.asarray(state[key], dtype=np.float64)
+                           for key in ("values", "counts", "means", "scales")})
         return arrays
 
     @classmethod
@@ -480,6 +510,6 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                     "scaling": "standard", "cardinality_threshold": CARDINALITY_THRESHOLD,
                     "memory_limit": None, "group_codes": True, "clip": True, "text_left_out": None,
                     "many_levels": True, "entity": None, "entities": True, "target_type": "auto",
-                    "periods": True, "named_codes": True}
+                    "periods": True, "named_codes": True, "value_counts": True}
         shown += [f"{k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v]
         return f"Preprocessor({', '.join(shown)})"

@@ -19,20 +19,22 @@ from .quantiles import to_normal
 from .scalings import smooth_clip
 from .spellings import FOLD, level_index
 from .target_encoding import encode_entity, with_missing
+from .value_counts import encode_counts
 from .values import categorical_strings, datetime_values, numeric_column
 
 __all__ = ["read_numeric", "encode_numeric", "encode_categorical", "encode_entities", "encode_texts",
-           "entity_strings", "entity_offset"]
+           "encode_value_counts", "entity_strings", "entity_offset"]
 
 
-def read_numeric(pre, df, given, counts) -> dict:
-    """``{column: {part: float64 values}}`` of the numeric and datetime columns, counting type changes."""
+def read_numeric(pre, df, given, counts, only=None) -> dict:
+    """``{column: {part: float64 values}}`` of the numeric and datetime columns (of the names in
+    ``only`` when given), counting type changes."""
     kinds = pre.input_kinds_  # None for a model saved before column plans: nothing is mapped or counted
     plan = getattr(pre, "plan_", None)
     formats = plan.formats() if plan is not None else {}
     raw = {}
     for name, part in pre.numeric_sources_:
-        if name in raw:
+        if name in raw or (only is not None and name not in only):
             continue
         series = df[given[name]].reset_index(drop=True)
         tally = counts.setdefault(name, {})
@@ -127,6 +129,20 @@ def encode_entities(pre, df, given, counts, out, offset, levels=None) -> int:
         codes = encode_entity(strings, state)
         out[:, offset:offset + codes.shape[1]] = codes
         offset += codes.shape[1]
+    return offset
+
+
+def encode_value_counts(pre, df, given, out, offset, training=False) -> int:
+    """Each heaped column's value count from ``offset``
+    (:func:`~ridgeback.tabular.value_counts.encode_counts`; ``training``: the rows ``fit`` was
+    given, each counted once already); the next free column."""
+    names = list(getattr(pre, "count_columns_", []))
+    if not names:
+        return offset
+    raw = read_numeric(pre, df, given, {}, only=set(names))  # type changes are counted by encode_numeric
+    for name, state in zip(names, pre.count_states_, strict=True):
+        out[:, offset] = encode_counts(raw[name][None], state, training=training)
+        offset += 1
     return offset
 
 
