@@ -240,3 +240,33 @@ def test_tune_ensemble_folds_keeps_a_rare_level_categorical_when_only_held_out_r
     assert result["ensemble_gain"]["holdout_rows"] == len(held)
     code, _, err = run(capsys, ["predict", out, path, "--out", tmp_path / "p.csv"])
     assert code == 0, err
+
+
+def test_rows_without_a_target_are_refused_by_row_or_left_out_on_request(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=60), "z": rng.normal(size=60)})
+    df["y"] = 2.0 * df["x"] + rng.normal(scale=0.1, size=60)
+    df.loc[[3, 17, 40], "y"] = np.nan
+    path = tmp_path / "unlabelled.csv"
+    df.to_csv(path, index=False)
+    code = main(["train", str(path), "--target", "y", "--epochs", "1", "--out", str(tmp_path / "refused")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "missing values at rows 3, 17, 40" in err[0] and "--drop-missing-target" in err[0]
+    assert not (tmp_path / "refused").exists()
+    # the flag: the 57 labelled rows, with a note; the same through a TOML key for tune
+    code = main(["train", str(path), "--target", "y", "--epochs", "1", "--drop-missing-target",
+                 "--out", str(tmp_path / "train"), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0 and json.loads(out)["rows"] == 57
+    assert ("note: left out 3 of 60 rows without a value in the target column 'y' (--drop-missing-target)"
+            in err)
+    config = tmp_path / "run.toml"
+    config.write_text("drop_missing_target = true\n")
+    code = main(["tune", str(path), "--target", "y", "--grid", "l2=1e-4", "--epochs", "2", "--hidden", "4",
+                 "--cv", "3", "--config", str(config), "--out", str(tmp_path / "tune"), "--quiet"])
+    assert code == 0
+    config.write_text('drop_missing_target = "yes"\n')
+    code = main(["tune", str(path), "--target", "y", "--config", str(config), "--out", str(tmp_path / "bad")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and "Received: drop_missing_target='yes'" in err[-1]

@@ -74,8 +74,9 @@ def test_a_target_with_a_class_per_row_is_refused_but_many_classes_with_rows_eac
 
 def test_split_target_names_rows_with_nan_or_inf():
     df = pd.DataFrame({"a": range(8), "y": [1.5, np.nan, 2.5, 3.5, np.nan, 1.0, 2.0, 3.0]})
-    with pytest.raises(ValueError, match=r"'y' has missing values at rows 1, 4; remove those rows\. "
-                                          "Received: y=nan"):
+    with pytest.raises(ValueError, match=r"'y' has missing values at rows 1, 4; remove those rows "
+                                          r"\(`ridgeback train` and `tune` leave them out with "
+                                          r"--drop-missing-target\)\. Received: y=nan"):
         split_target(df, "y")
     df["y"] = [1.5, 2.0, np.inf, -np.inf, 1.0, 1.1, 1.2, 1.3]
     with pytest.raises(ValueError, match=r"infinite values at rows 2, 3\. Received: y=inf"):

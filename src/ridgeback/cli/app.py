@@ -51,6 +51,9 @@ def _add_model_args(p):
         help="default: inferred from the target (text and up to 20 whole numbers: classes, unless the "
         "numbers look like a count or a score)"
     )
+    g.add_argument("--drop-missing-target", action="store_true", default=None,
+                   help="leave out the rows without a target value (a note says how many); by default "
+                   "they are refused, by row")
     add_hyperparameter_args(g)  # one flag per row of the hyper-parameter table
     g.add_argument("--config", metavar="FILE", help="TOML file with any of these options (flags win)")
     add_scaling_arg(g)

@@ -21,7 +21,7 @@ COLUMN_OPTIONS = ("drop", "categorical", "numeric", "datetime", "id", "entity")
 #: --scaling: how the Preprocessor scales numeric columns, and its default
 SCALING_DEFAULT = "standard"
 #: options read from flags or TOML keys that are no estimator parameter (--ensemble: tune's)
-CONFIG_ONLY = ("task", "ensemble", "metric", "scaling", *COLUMN_OPTIONS)
+CONFIG_ONLY = ("task", "ensemble", "metric", "scaling", "drop_missing_target", *COLUMN_OPTIONS)
 
 
 def column_list(text: str) -> list:
@@ -295,13 +295,25 @@ def load_data(source, quiet=False):
         return read_table(str(source))
 
 
-def load_table(source, target, task=None, quiet=False):
+def load_table(source, target, task=None, quiet=False, drop_missing_target=False):
     """``(df, X, y)``: the table at ``source`` (:func:`load_data`) and its features and
     ``target`` (:func:`~ridgeback.tabular.target.split_target`, the ``task`` given or inferred);
-    what reading the target warns of (classes spelled several ways) is a one-line note."""
+    what reading the target warns of (classes spelled several ways) is a one-line note. With
+    ``drop_missing_target`` the rows without a target value are left out, and a note says how
+    many (else they are refused, by row)."""
     from ..tabular.target import split_target
 
     df = load_data(source, quiet)
+    if drop_missing_target not in (None, False, True):
+        raise ValueError(f"`drop_missing_target` must be true or false. "
+                         f"Received: drop_missing_target={drop_missing_target!r}")
+    if drop_missing_target and target in df.columns and not isinstance(df[target], type(df)):
+        missing = df[target].isna().to_numpy()
+        if missing.any() and not missing.all():  # none left: split_target says the table has no rows
+            df = df.loc[~missing].reset_index(drop=True)
+            if not quiet:
+                print(f"note: left out {int(missing.sum())} of {missing.size} rows without a value in the "
+                      f"target column {target!r} (--drop-missing-target)", file=sys.stderr)
     with notes_on_stderr(quiet):
         X, y = split_target(df, target, task=task)
     return df, X, y

@@ -175,7 +175,8 @@ def cmd_train(args) -> int:
     else:
         run = _new_run(args)
     params = estimator_params(run.settings)
-    df, X, y = load_table(run.source, run.target, run.settings.get("task"), args.quiet)
+    df, X, y = load_table(run.source, run.target, run.settings.get("task"), args.quiet,
+                          run.settings.get("drop_missing_target", False))
     task = run.settings.get("task") or ("classification" if _is_class_target(y) else "regression")
     metric = resolve_metric(run.settings, task)  # None: early stopping watches the validation loss
     if metric is not None:

@@ -271,7 +271,8 @@ def _load_table(args, settings):
     """``(X, y, task)`` of DATA, the task from the settings or inferred from the target."""
     from ..tabular.target import infer_task
 
-    _, X, y = load_table(args.data, args.target, settings.get("task"), args.quiet)
+    _, X, y = load_table(args.data, args.target, settings.get("task"), args.quiet,
+                         settings.get("drop_missing_target", False))
     return X, y, settings.get("task") or infer_task(y)
 
 

@@ -239,7 +239,8 @@ def check_target(y, task, *, name=None):
     missing = s.isna().to_numpy()
     if missing.any():
         raise ValueError(f"The target column {name!r} has missing values at {_rows(missing)}; remove "
-                         f"those rows. "
+                         f"those rows (`ridgeback train` and `tune` leave them out with "
+                         f"--drop-missing-target). "
                          f"Received: {name}={_show(s[missing].iloc[0])}")
     if task == "regression":
         numeric = pd.to_numeric(s, errors="coerce")
