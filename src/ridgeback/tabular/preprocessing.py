@@ -159,8 +159,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         mean target, out of fold: a person or a customer followed over several rows. False reads
         it as before (numbers, or text). Models saved before this parameter load with False.
     value_counts : bool, default=True
-        A heaped number (some values held by many rows, others by one: an income recorded in
-        brackets for some people and computed for others) keeps its number and gets a second
+        A heaped number (some values held by many more rows than those beside them: hours heaped
+        on 40, an income recorded in brackets beside computed values) keeps its number and gets a second
         feature, ``"column.count"``: the logarithm of how many training rows hold its value
         (:mod:`~ridgeback.tabular.value_counts`). False reads it as a number only. Models
         saved before this parameter load with False.

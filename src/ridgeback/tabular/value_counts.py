@@ -1,13 +1,13 @@
 r"""How many rows share a number's value: a second feature for heaped numbers.
 
-Some numbers are partly reported in brackets or rounded and partly computed. A family income is
-the husband's income when the wife did not work, recorded in the survey's brackets (16.8, 21.0,
-25.2: each held by 25 to 31 of 3,000 rows), and that plus her earnings when she did (a value seen
-once). A tree cuts the bracket values exactly; a network, and a linear model, read a number and
-cannot tell 25.2 from 25.3. The column is **heaped** when it has at least ``MIN_VALUES``
-distinct values and at least ``MIN_HEAPS`` heaps: values held by ``HEAP_ROWS`` rows or more
-and by ``HEAP_RATIO`` times as many rows as the median of their neighbours (the ``NEIGHBOURS``
-nearest distinct values on each side). A measurement rounded to its instrument's resolution (an
+Some numbers are partly reported in brackets, rounded or sold in sizes, and partly measured:
+hours worked heaped on 40, past earnings of exactly 0 among computed ones, an income recorded in a
+survey's brackets (16.8, 21.0, 25.2: each held by 25 to 31 of 3,000 rows) beside values seen
+once, disks sold in standard sizes. A tree cuts the heaped values exactly; a network, and a
+linear model, read a number and cannot tell 25.2 from 25.3. The column is **heaped** when it
+has at least ``MIN_VALUES`` distinct values and at least ``MIN_HEAPS`` heaps: values held by
+``HEAP_ROWS`` rows or more and by ``HEAP_RATIO`` times as many rows as the median of their
+neighbours (the ``NEIGHBOURS`` nearest distinct values on each side). A measurement rounded to its instrument's resolution (an
 age to the tenth of a year) repeats its values too, but as often as the values beside them.
 
 Such a column keeps its number and gets a second feature, the logarithm of how many rows hold
