@@ -7,8 +7,9 @@ once, disks sold in standard sizes. A tree cuts the heaped values exactly; a net
 linear model, read a number and cannot tell 25.2 from 25.3. The column is **heaped** when it
 has at least ``MIN_VALUES`` distinct values and at least ``MIN_HEAPS`` heaps: values held by
 ``HEAP_ROWS`` rows or more and by ``HEAP_RATIO`` times as many rows as the median of their
-neighbours (the ``NEIGHBOURS`` nearest distinct values on each side). A measurement rounded to its instrument's resolution (an
-age to the tenth of a year) repeats its values too, but as often as the values beside them.
+neighbours (the ``NEIGHBOURS`` nearest distinct values on each side). A measurement rounded to
+its instrument's resolution (an age to the tenth of a year) repeats its values too, but as often
+as the values beside them.
 
 Such a column keeps its number and gets a second feature, the logarithm of how many rows hold
 its value, counted among the training rows and the row itself:
