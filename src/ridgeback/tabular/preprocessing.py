@@ -80,6 +80,7 @@ from .transform_blocks import (
     encode_texts,
     encode_value_counts,
     entity_offset,
+    read_numeric,
 )
 from .value_counts import count_name, fit_counts
 from .values import (
@@ -369,7 +370,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         text = [f"{col}.svd{k}" for col, width in texts for k in range(width)]
         entities = [(col, entity_names(col, state))
                     for col, state in zip(self.entity_columns_, self.entity_states_, strict=True)]
-        counted = list(getattr(self, "count_columns_", []))
+        counted = list(self.count_columns_)
         self.feature_names_out_ = (list(self.numeric_features_) + missing + one_hot
                                    + [n for _, out in entities for n in out] + text
                                    + [count_name(col) for col in counted])
@@ -426,7 +427,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                        for name, state in zip(self.entity_columns_, self.entity_states_, strict=True)})
         blocks.update({name: state["components"].shape[0]
                        for name, state in zip(self.text_columns_, self.text_states_, strict=True)})
-        blocks.update({count_name(name): 1 for name in getattr(self, "count_columns_", [])})
+        blocks.update({count_name(name): 1 for name in self.count_columns_})
         return output_widths(self.numeric_sources_, self.numeric_features_, self.indicator_features_, blocks)
 
     def transform(self, X):
@@ -450,11 +451,12 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         check_memory(df.shape[0], self._output_widths(), dtype.itemsize, self.memory_limit)
         counts = {}
         out = np.empty((df.shape[0], len(self.feature_names_out_)), dtype=dtype)
-        offset = encode_numeric(self, df, given, counts, out)
+        raw = read_numeric(self, df, given, counts)  # once: the numeric block and the value counts
+        offset = encode_numeric(self, df, given, counts, out, raw)
         offset = encode_categorical(self, df, given, counts, out, offset)
         offset = encode_entities(self, df, given, counts, out, offset, levels)
         offset = encode_texts(self, df, given, out, offset)
-        encode_value_counts(self, df, given, out, offset, training)
+        encode_value_counts(self, raw, out, offset, training)
         counts = {c: k for c, k in counts.items() if k}
         if counts:
             warnings.warn(UnseenValuesWarning(counts), stacklevel=3)
@@ -492,7 +494,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         for i, state in enumerate(self.entity_states_):
             arrays.update({f"entity.{i}.{key}": np.asarray(state[key], dtype=np.float64)
                            for key in ("values", "prior", "means", "scales")})
-        for i, state in enumerate(getattr(self, "count_states_", [])):
+        for i, state in enumerate(self.count_states_):
             arrays.update({f"count.{i}.{key}": np.asarray(state[key], dtype=np.float64)
                            for key in ("values", "counts", "means", "scales")})
         return arrays

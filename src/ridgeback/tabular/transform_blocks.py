@@ -26,15 +26,14 @@ __all__ = ["read_numeric", "encode_numeric", "encode_categorical", "encode_entit
            "encode_value_counts", "entity_strings", "entity_offset"]
 
 
-def read_numeric(pre, df, given, counts, only=None) -> dict:
-    """``{column: {part: float64 values}}`` of the numeric and datetime columns (of the names in
-    ``only`` when given), counting type changes."""
+def read_numeric(pre, df, given, counts) -> dict:
+    """``{column: {part: float64 values}}`` of the numeric and datetime columns, counting type changes."""
     kinds = pre.input_kinds_  # None for a model saved before column plans: nothing is mapped or counted
     plan = getattr(pre, "plan_", None)
     formats = plan.formats() if plan is not None else {}
     raw = {}
     for name, part in pre.numeric_sources_:
-        if name in raw or (only is not None and name not in only):
+        if name in raw:
             continue
         series = df[given[name]].reset_index(drop=True)
         tally = counts.setdefault(name, {})
@@ -52,9 +51,10 @@ def read_numeric(pre, df, given, counts, only=None) -> dict:
                                         fmt=formats.get(name, ""))
     return raw
 
-def encode_numeric(pre, df, given, counts, out) -> int:
-    """Numeric features imputed, centred and scaled, then the missing indicators; the next free column."""
-    raw = read_numeric(pre, df, given, counts)
+def encode_numeric(pre, df, given, counts, out, raw=None) -> int:
+    """Numeric features imputed, centred and scaled, then the missing indicators; the next free
+    column. ``raw``: :func:`read_numeric`'s values of these rows, when already read."""
+    raw = read_numeric(pre, df, given, counts) if raw is None else raw
     for j, (name, part) in enumerate(pre.numeric_sources_):
         column = raw[name][part].copy()
         holes = np.isnan(column)
@@ -132,15 +132,12 @@ def encode_entities(pre, df, given, counts, out, offset, levels=None) -> int:
     return offset
 
 
-def encode_value_counts(pre, df, given, out, offset, training=False) -> int:
-    """Each heaped column's value count from ``offset``
-    (:func:`~ridgeback.tabular.value_counts.encode_counts`; ``training``: the rows ``fit`` was
+def encode_value_counts(pre, raw, out, offset, training=False) -> int:
+    """Each heaped column's value count from ``offset``, from the rows' numbers ``raw``
+    (:func:`read_numeric`'s, read once for the numeric block too;
+    :func:`~ridgeback.tabular.value_counts.encode_counts`; ``training``: the rows ``fit`` was
     given, each counted once already); the next free column."""
-    names = list(getattr(pre, "count_columns_", []))
-    if not names:
-        return offset
-    raw = read_numeric(pre, df, given, {}, only=set(names))  # type changes are counted by encode_numeric
-    for name, state in zip(names, pre.count_states_, strict=True):
+    for name, state in zip(pre.count_columns_, pre.count_states_, strict=True):
         out[:, offset] = encode_counts(raw[name][None], state, training=training)
         offset += 1
     return offset
