@@ -42,6 +42,26 @@ def test_whole_numbers_that_look_like_counts_or_scores_are_regression_targets():
     assert infer_task(table([4141, 782, 174, 30, 24, 12, 9, 9, 9])) == "regression"
 
 
+def test_a_quantity_coded_on_widening_bins_is_a_regression_target():
+    """Affairs in a year coded 0, 1, 2, 3, 7 (4 to 10) and 12 (monthly or more), family incomes
+    coded at bracket midpoints, memory sizes: the steps between values never narrow and skip
+    values twice, and the rows per unit of each value's bin fall away from one peak. Codes with
+    one value apart, sentinels that narrow the steps, or bins whose rows per unit climb again
+    stay classes."""
+    def coded(levels, counts):
+        return pd.Series(np.repeat(levels, counts).astype(float))
+
+    affairs = coded([0, 1, 2, 3, 7, 12], [451, 34, 17, 19, 42, 38])  # Fair (1978)
+    income = coded([5, 15, 25, 35, 45, 55, 65, 75, 85, 95, 105, 130, 175, 250],
+                   [15, 56, 100, 103, 100, 59, 76, 44, 33, 23, 17, 19, 10, 5])
+    ram = coded([2, 4, 8, 16, 24, 32], [394, 2236, 2320, 996, 297, 16])
+    assert infer_task(affairs) == infer_task(income) == infer_task(ram) == "regression"
+    assert infer_task(coded([1, 2, 3, 4, 9], [300, 150, 80, 30, 40])) == "classification"  # "other"
+    assert infer_task(coded([1, 2, 3, 4, 5, 8, 9], [300, 150, 80, 30, 20, 10, 30])) == "classification"
+    # widening, but 7 holds more rows per unit than 3: two peaks, codes
+    assert infer_task(coded([0, 1, 2, 3, 7, 12], [451, 34, 17, 19, 140, 38])) == "classification"
+
+
 def test_split_target_missing_column_lists_available_ones():
     df = pd.DataFrame({"a": [1, 2], "b": [3, 4]})
     with pytest.raises(ValueError, match=r"'label' not found; available columns: 'a', 'b'\. Received: "

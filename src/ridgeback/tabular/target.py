@@ -33,6 +33,9 @@ MIN_PEAK_NEIGHBOUR = 0.5
 #: ... and its smallest and largest values lie fewer than this apart (a count of at most 20 values
 #: spread wider is none; the frequencies of the whole numbers between are laid out)
 MAX_COUNT_RANGE = 1000
+#: a quantity coded on bins that widen (0, 1, 2, 3, 7, 12 affairs a year) skips values at least this
+#: many times (codes with one apart, 1 to 4 and 9 for "other", skip once): :func:`_binned`
+MIN_BIN_GAPS = 2
 #: a count people report heaps on round numbers (10, 15, 20 visits to a doctor: digit preference):
 #: multiples of ``HEAP_STEP`` from ``HEAP_FROM`` up, beyond the peak, may stand above their
 #: neighbours when at least two of them are taken and the count also takes values between them
@@ -126,12 +129,21 @@ def looks_like_counts(values) -> bool:
     True
     >>> looks_like_counts([1] * 300 + [2] * 150 + [3] * 80 + [4] * 30 + [10] * 40)
     False
+
+    A quantity coded on bins that widen (:func:`_binned`: affairs a year coded 0, 1, 2, 3, then 7
+    for 4 to 10 and 12 for monthly or more) is a count when its rows per unit of each bin's width
+    fall away from one peak:
+
+    >>> looks_like_counts([0] * 451 + [1] * 34 + [2] * 17 + [3] * 19 + [7] * 42 + [12] * 38)
+    True
     """
     levels, taken = np.unique(np.asarray(values, dtype=np.float64), return_counts=True)
     if levels.size < MIN_COUNT_VALUES or levels[-1] - levels[0] >= MAX_COUNT_RANGE:
         return False
     if taken.max() < MIN_COUNT_RATIO * taken.min():
         return False
+    if _binned(levels) and _falls_per_unit(levels, taken):
+        return True
     # every whole number of the range, those never taken at 0: a gap among the long tail's few
     # rows (8 and 10 articles never written, 9 by two chemists) is sampling noise, while a value
     # held by 5 rows or more beyond a gap is not
@@ -161,6 +173,30 @@ def looks_like_counts(values) -> bool:
         return False
     # heaped: the other values fall, and so do the round ones among themselves
     return falls(counts[peak:][~heap[peak:]]) and falls(counts[heap])
+
+
+def _binned(levels) -> bool:
+    """Whether whole-number ``levels`` (sorted, distinct) are a quantity coded on widening bins:
+    the steps between them never narrow, and at least ``MIN_BIN_GAPS`` (2) of them skip values
+    (affairs a year coded 0, 1, 2, 3, 7 for 4 to 10 and 12 for monthly or more). One code set
+    apart (1 to 4 and 9 for "other") skips once; 1 to 5, 8 and 9 (refused, unknown) narrows."""
+    steps = np.diff(levels)
+    return bool(np.all(np.diff(steps) >= 0) and np.sum(steps > 1) >= MIN_BIN_GAPS)
+
+
+def _falls_per_unit(levels, taken) -> bool:
+    r"""Whether the rows per unit of a binned quantity's values (:func:`_binned`), a value's rows
+    :math:`c_i` over the width :math:`w_i` of the bin it codes (halfway to its neighbours; at an
+    end, a whole step), rise to one peak and fall after it, up to two standard errors,
+    :math:`2\sqrt{c_a / w_a^2 + c_b / w_b^2}`, as a count's rows per value do."""
+    edges = np.concatenate([[levels[0] - (levels[1] - levels[0]) / 2], (levels[1:] + levels[:-1]) / 2,
+                            [levels[-1] + (levels[-1] - levels[-2]) / 2]])
+    width = np.diff(edges)
+    density = taken / width
+    noise = 2 * np.sqrt(taken[:-1] / width[:-1] ** 2 + taken[1:] / width[1:] ** 2)
+    peak = int(np.argmax(density))
+    step = np.diff(density)  # density[i + 1] - density[i]
+    return bool(np.all(step[:peak] >= -noise[:peak]) and np.all(step[peak:] <= noise[peak:]))
 
 
 def describe_task(y) -> tuple[str, str]:
