@@ -333,6 +333,25 @@ def test_integer_group_codes_are_categories_and_quantities_stay_numbers():
     assert plan_columns(df, numeric=["county"]).columns[0].role == "numeric"  # the override wins
 
 
+def test_abbreviated_group_ids_are_entities_and_one_per_row_they_are_identifiers():
+    """Tables abbreviate the group a name runs into "id" (Michigan's ``distid`` and ``schid``):
+    a district's code shared by its schools is an entity, a school's code held by one row each is
+    an identifier; words that end in "id" (rapid, humid) stay numbers."""
+    n = 600
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"distid": rng.integers(0, 250, n) * 10 + 1000, "schid": rng.permutation(n) + 5000,
+                       "rapid": rng.integers(0, 400, n), "humid": rng.integers(20, 95, n)})
+    by = {c.column: c for c in plan_columns(df).columns}
+    assert by["distid"].role == "entity"
+    assert by["distid"].reason.startswith("entity: an identifier whose values repeat")
+    assert by["schid"].role == "id" and by["schid"].reason.startswith("identifier: 600 distinct integers")
+    assert by["rapid"].role == by["humid"].role == "numeric"
+    # named school_id, the same values were already read so; with --numeric the override wins
+    assert {c.column: c.role for c in plan_columns(df.rename(columns={"schid": "school_id"})).columns}[
+        "school_id"] == "id"
+    assert {c.column: c.role for c in plan_columns(df, numeric=["distid"]).columns}["distid"] == "numeric"
+
+
 def test_group_codes_one_hot_each_group_and_read_codes_at_predict_time():
     rng = np.random.default_rng(3)
     county = rng.choice([11, 13, 17, 19, 23], size=200)

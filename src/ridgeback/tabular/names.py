@@ -29,6 +29,11 @@ _ORDINAL_NAME = re.compile(r"(^|[_\s.-])(year|yr|time|t|month|week|day|date|peri
                            r"season|rank|ranking|age)s?$", re.IGNORECASE)
 #: camelCase names of identifiers (CustomerID, userId, orderKey), case-sensitive: "paid" is none
 _CAMEL_ID = re.compile(rf"[a-z0-9]({_CAMEL_WORDS}|Key)$")
+#: the groups a name runs into "id" or "code" (``townid``, ``countycode``), with the abbreviations
+#: tables write for them (``distid``, ``schid``, ``hospid``, ``cntyid``, ``deptcode``)
+_RUN_INTO = (r"county|state|country|region|district|town|city|school|class|firm|company|store|village|"
+             r"household|family|person|subject|patient|user|customer|party|prty|team|group|site|plant|choice|"
+             r"dist|sch|schl|hosp|cnty|cty|dept|inst|fac|org|prov|muni")
 #: names of the groups that integer codes stand for: as a number such a code's order means nothing
 #: (county 37 is not between 36 and 38), while the groups differ. A whole word at the end of the
 #: name (``county``, ``us_state``), a group run into "id" or "code" (``townid``, ``countycode``;
@@ -38,9 +43,11 @@ _CAMEL_ID = re.compile(rf"[a-z0-9]({_CAMEL_WORDS}|Key)$")
 _GROUP_NAME = re.compile(
     r"(^|[_\s.-])(county|state|country|region|district|zip|zipcode|postcode|fips|municipality|province|"
     r"commune|village|class|firm|company|store|industry|occupation|code)s?$"
-    r"|^[a-z]*(county|state|country|region|district|town|city|school|class|firm|company|store|village|"
-    r"household|family|person|subject|patient|user|customer|party|prty|team|group|site|plant|choice)(id|code)$"
+    rf"|^[a-z]*({_RUN_INTO})(id|code)$"
     r"|[a-z0-9](Code|CODE)$", re.IGNORECASE)
+#: a group's name run into "id" (``schoolid``, ``schid``): an identifier's name when its values are
+#: distinct (one school a row), as ``school_id`` is
+_RUN_INTO_ID = re.compile(rf"^[a-z]*({_RUN_INTO})id$", re.IGNORECASE)
 #: the units of an experiment or a survey's sampling are groups too (``named_codes``): a site, a
 #: centre, a hospital, a batch, a block or plot of a field, a herd, a litter or a brood, a stratum
 #: or a matched pair, a cluster or primary sampling unit, the tree, plant or animal measured again
@@ -78,10 +85,12 @@ def identifier_named(name: str) -> bool:
     """A name whose last word is ``id`` (``id``, ``patient_id``, ``userId``, ``uuid``): an
     identifier by its name alone, as :func:`id_named`'s ``index`` or ``key`` are not.
 
-    >>> [identifier_named(n) for n in ("id", "CustomerID", "price_index", "paid")]
-    [True, True, False, False]
+    A group's name run into "id" is one too (``schoolid``, ``distid``: :data:`_RUN_INTO_ID`):
+
+    >>> [identifier_named(n) for n in ("id", "CustomerID", "price_index", "paid", "schid", "rapid")]
+    [True, True, False, False, True, False]
     """
-    return bool(_ID_WORD.search(name) or _CAMEL_ID_WORD.search(name))
+    return bool(_ID_WORD.search(name) or _CAMEL_ID_WORD.search(name) or _RUN_INTO_ID.search(name))
 
 
 def row_number_named(name: str) -> bool:
@@ -100,7 +109,7 @@ def ordinal_named(name: str) -> bool:
 
 
 def group_named(name: str, units: bool = True) -> bool:
-    """A name such as ``county``, ``us_state``, ``townid``, ``countycode`` or ``ZipCode``; with
+    """A name such as ``county``, ``us_state``, ``townid``, ``distid``, ``countycode`` or ``ZipCode``; with
     ``units`` also an experiment's or a sample's unit (``site``, ``litter``, ``stratum``,
     ``tree``: the ``named_codes`` of :class:`~ridgeback.tabular.preprocessing.Preprocessor`).
 
