@@ -218,15 +218,19 @@ def test_classification_and_a_single_refit_never_average(tmp_path, capsys, monke
     assert seen == [(False, True), (False, False)]
 
 
-@pytest.mark.parametrize(("hidden", "expected"), [((64,), "average"), ((), "network")])
-def test_a_linear_best_candidate_is_never_averaged_with_the_linear_baseline(hidden, expected):
+@pytest.mark.parametrize(("hidden", "embedding", "expected"), [
+    ((64,), None, "average"), ((), None, "network"), ((), "periodic", "average"), ((), "ple", "average")])
+def test_a_linear_best_candidate_is_never_averaged_with_the_linear_baseline(hidden, embedding, expected):
+    """No hidden layer and no embedding: a linear model, nothing to average. With a numeric
+    embedding a network without hidden layer is an additive model (a learned curve per number),
+    averaged with the linear baseline as a network with hidden layers is."""
     from types import SimpleNamespace
 
     from ridgeback.cli.tune import _baseline_choice
 
+    params = {"hidden_layer_sizes": hidden, "numeric_embedding": embedding}
     result = SimpleNamespace(baseline={"mean_score": 0.49, "std_score": 0.05}, best_index_=0, n_folds=5,
-                             results_=[{"params": {"hidden_layer_sizes": hidden}, "mean_score": 0.5,
-                                        "std_score": 0.05}])
+                             results_=[{"params": params, "mean_score": 0.5, "std_score": 0.05}])
     assert _baseline_choice(result, average=True) == expected
     assert _baseline_choice(result) == "network"
 

@@ -373,7 +373,8 @@ def _baseline_choice(result, average=False, rare=False, ensembled=False) -> str:
     """``"network"``, ``"linear"`` or ``"average"``: the best network candidate against the
     linear baseline on the same folds, by the same metric
     (:func:`~ridgeback.selection.rules.baseline_choice`). When the best candidate is itself
-    linear (no hidden layer), there is no network to average with. ``rare``: a class too rare
+    linear (no hidden layer and no numeric embedding: :func:`_linear_params`), there is no
+    network to average with. ``rare``: a class too rare
     for the folds to rank the two (:func:`~ridgeback.selection.rules.few_events`): the fold
     scores are compared pair by pair (``baseline_choice``'s ``paired``). ``ensembled``: the saved
     network averages seeded refits, and the linear model must win by more than one standard
@@ -386,10 +387,18 @@ def _baseline_choice(result, average=False, rare=False, ensembled=False) -> str:
     best = result.results_[result.best_index_]
     paired = ((best["fold_scores"], baseline["fold_scores"])
               if rare and baseline.get("fold_scores") and best.get("fold_scores") else None)
-    average = average and tuple(best["params"].get("hidden_layer_sizes", (1,))) != ()
+    average = average and not _linear_params(best["params"])
     return baseline_choice((best.get("mean_score"), best.get("std_score")),
                            (baseline["mean_score"], baseline.get("std_score")), result.n_folds,
                            average=average, paired=paired, ensembled=ensembled)
+
+
+def _linear_params(params) -> bool:
+    """Whether a candidate's ``params`` make a linear model of the preprocessed columns: no hidden
+    layer and no numeric embedding (with an embedding a network without hidden layer is an
+    additive model, a sum of a learned curve per number)."""
+    return (tuple(params.get("hidden_layer_sizes", (1,))) == ()
+            and params.get("numeric_embedding") in (None, "none"))
 
 
 def _refit_linear(args, task, base, baseline, X, y):
