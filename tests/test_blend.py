@@ -9,6 +9,7 @@ import pytest
 from sklearn.metrics import log_loss, r2_score
 
 from ridgeback import MLPClassifier, MLPRegressor, load, save
+from ridgeback.estimators.regressor import clip_bounds
 from ridgeback.persist.npz import ModelFormatError
 from ridgeback.selection.blend import LINEAR, apportion, blend_search, greedy_blend
 from ridgeback.selection.ensemble import FoldEnsemble
@@ -128,7 +129,10 @@ def test_a_weighted_ensemble_averages_by_its_normalized_weights():
     X, regs, clfs = _members()
     ens = FoldEnsemble(regs, weights=[2, 1, 1])
     np.testing.assert_allclose(ens.weights, [0.5, 0.25, 0.25])
-    expected = 0.5 * regs[0].predict(X) + 0.25 * regs[1].predict(X) + 0.25 * regs[2].predict(X)
+    # the members' own outputs weighted, then clipped by the target's bounds (clip_predictions)
+    raw = [m._predict(X, clip=False) for m in regs]
+    low, high = clip_bounds(regs[0].target_range_)[:, 0]
+    expected = np.clip(0.5 * raw[0] + 0.25 * raw[1] + 0.25 * raw[2], low, high)
     np.testing.assert_allclose(ens.predict(X), expected, rtol=1e-6, atol=1e-6)
     cens = FoldEnsemble(clfs, weights=[0.0, 3.0, 1.0])
     proba = 0.75 * clfs[1].predict_proba(X) + 0.25 * clfs[2].predict_proba(X)

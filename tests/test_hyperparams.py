@@ -12,6 +12,7 @@ from ridgeback.engine.network import ACTIVATIONS
 from ridgeback.engine.optimizers import OPTIMIZERS
 from ridgeback.estimators.hyperparams import (
     CLASS_WEIGHT,
+    CLIP_PREDICTIONS,
     LABEL_SMOOTHING,
     PARAMETERS,
     SCALE_TARGET,
@@ -30,7 +31,7 @@ from ridgeback.estimators.hyperparams import (
 def test_every_estimator_keyword_has_a_row_with_its_default(cls):
     signature = inspect.signature(cls.__init__).parameters
     rows = {**PARAMETERS, SCALE_TARGET.name: SCALE_TARGET, LABEL_SMOOTHING.name: LABEL_SMOOTHING,
-            CLASS_WEIGHT.name: CLASS_WEIGHT}
+            CLASS_WEIGHT.name: CLASS_WEIGHT, CLIP_PREDICTIONS.name: CLIP_PREDICTIONS}
     names = [n for n in signature if n != "self"]
     assert set(names) == set(cls._parameter_constraints)
     task = "classification" if cls is MLPClassifier else "regression"

@@ -9,6 +9,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from ridgeback import MLPClassifier, MLPRegressor, load, save
+from ridgeback.estimators.regressor import clip_bounds
 from ridgeback.selection.baseline import as_network_estimator, fit_linear
 
 
@@ -183,8 +184,10 @@ def test_no_hints_regression_saves_the_average_when_the_two_are_within_one_stand
     X = df.drop(columns="y")
     ridge = Ridge(alpha=out["tune"]["baseline"]["value"]).fit(linear.preprocessor.transform(X), df["y"])
     np.testing.assert_allclose(linear.predict(X), ridge.predict(linear.preprocessor.transform(X)), atol=1e-4)
-    networks = np.mean([m.predict(X) for m in model.members[:5]], axis=0)
-    expected = 0.5 * networks + 0.5 * linear.predict(X)
+    # the members' own outputs averaged, the average clipped by the target's bounds (clip_predictions)
+    raw = [m.estimator._predict(m.transform(X), clip=False) for m in model.members]
+    np.testing.assert_array_equal(model.target_range_, [[df["y"].min()], [df["y"].max()]])
+    expected = np.clip(0.5 * np.mean(raw[:5], axis=0) + 0.5 * raw[5], *clip_bounds(model.target_range_)[:, 0])
     np.testing.assert_allclose(model.predict(X), expected, rtol=1e-5, atol=1e-5)
     run = json.loads((tmp_path / "run" / "run.json").read_text())
     assert run["tune"]["chosen"] == "average"

@@ -233,6 +233,8 @@ def linear_model(args, task, base, baseline, X, y, like=None):
         preprocessor, matrix = like[0].preprocessor, like[1]
     else:
         matrix = preprocessor.fit_transform(X, target)
-    linear = fit_linear(baseline, np.asarray(matrix), target)
-    estimator = as_network_estimator(linear, make_estimator(task, base), len(target))
+    template = make_estimator(task, base)
+    clip = bool(getattr(template, "clip_predictions", False))
+    linear = fit_linear(baseline, np.asarray(matrix), target, clip=clip)
+    estimator = as_network_estimator(linear, template, len(target))
     return TabularModel.from_fitted(estimator, preprocessor, target_name(y))

@@ -311,7 +311,7 @@ class _BaseMLP(BaseEstimator):
         return predict_in_batches(self.network_, X)
 
     def restore_fitted(self, network, *, classes=None, n_features_in, feature_names_in=None, history=None,
-                       target_scaling=None, class_weight=None, feature_groups=None):
+                       target_scaling=None, class_weight=None, feature_groups=None, target_range=None):
         """Make this estimator a fitted one around ``network``, without training (used by
         :func:`ridgeback.load`).
 
@@ -320,6 +320,8 @@ class _BaseMLP(BaseEstimator):
 
         ``target_scaling`` (regressors): ``{"mean": [...], "scale": [...]}`` per output, as in
         ``target_mean_`` / ``target_scale_``; None means the network was trained on the raw target.
+        ``target_range`` (regressors): ``{"min": [...], "max": [...]}`` per output, as in
+        ``target_range_``; None (a model saved before it was kept) clips nothing.
         ``feature_groups``: the labels it was trained with (``feature_groups_``), one per input.
         """
         if self._classifier:
@@ -334,6 +336,7 @@ class _BaseMLP(BaseEstimator):
         else:
             self._y_1d = network.n_outputs == 1
             self._restore_target_scaling(target_scaling, network.n_outputs)
+            self._restore_target_range(target_range, network.n_outputs)
         if n_features_in != network.n_inputs:
             raise ValueError(f"`n_features_in` must match the network's {network.n_inputs} inputs. "
                              f"Received: n_features_in={n_features_in!r}")

@@ -41,9 +41,9 @@ from ..engine.optimizers import OPTIMIZERS
 from ..engine.schedules import SCHEDULES
 from ..metrics import METRICS
 
-__all__ = ["HyperParameter", "PARAMETERS", "SCALE_TARGET", "LABEL_SMOOTHING", "CLASS_WEIGHT",
-           "NUMERIC_EMBEDDINGS", "task_parameters", "by_option", "cli_parameters", "searchable",
-           "lockstep_free", "regularizing", "label", "parse_hidden", "check_boolean"]
+__all__ = ["HyperParameter", "PARAMETERS", "SCALE_TARGET", "CLIP_PREDICTIONS", "LABEL_SMOOTHING",
+           "CLASS_WEIGHT", "NUMERIC_EMBEDDINGS", "task_parameters", "by_option", "cli_parameters",
+           "searchable", "lockstep_free", "regularizing", "label", "parse_hidden", "check_boolean"]
 
 
 # ---------------------------------------------------------------- checks: (name, value) -> value
@@ -334,6 +334,10 @@ PARAMETERS: dict[str, HyperParameter] = {row.name: row for row in _ROWS}
 #: :class:`MLPRegressor` only
 SCALE_TARGET = HyperParameter("scale_target", True, check_boolean,
                               "standardize the target for training", "target scaling", task="regression")
+#: :class:`MLPRegressor` only: predictions kept inside the training target's range
+CLIP_PREDICTIONS = HyperParameter("clip_predictions", True, check_boolean,
+                                  "clip predictions to the training target's range", "prediction clip",
+                                  task="regression")
 
 #: :class:`MLPClassifier` only; candidates may differ in it in lockstep (each has its own loss)
 LABEL_SMOOTHING = HyperParameter("label_smoothing", 0.0, _smoothing,
@@ -361,7 +365,7 @@ CLASS_WEIGHT = HyperParameter("class_weight", None, check_class_weight,
 
 
 #: every row: the shared ones, then those of one estimator
-_ALL_ROWS = (*_ROWS, LABEL_SMOOTHING, CLASS_WEIGHT, SCALE_TARGET)
+_ALL_ROWS = (*_ROWS, LABEL_SMOOTHING, CLASS_WEIGHT, SCALE_TARGET, CLIP_PREDICTIONS)
 
 
 def task_parameters(task: str) -> dict[str, HyperParameter]:

@@ -17,9 +17,13 @@ from ..engine.losses import MeanSquaredError
 from ..engine.uncertainty import mc_dropout_predict
 from ..metrics import metric_from_predictions
 from .base import _BaseMLP
-from .hyperparams import SCALE_TARGET, check_boolean
+from .hyperparams import CLIP_PREDICTIONS, SCALE_TARGET, check_boolean
 
-__all__ = ["MLPRegressor"]
+__all__ = ["MLPRegressor", "TARGET_CLIP_MARGIN", "clip_bounds", "target_range"]
+
+#: ``clip_predictions`` widens the training target's range by this share of its width on each
+#: side, as ``Preprocessor(clip=True)`` widens each input column's (its ``CLIP_MARGIN``)
+TARGET_CLIP_MARGIN = 0.5
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
@@ -43,11 +47,26 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         (``loss_curve_``, ``history_``) and the penalties are in standardized units; the output
         layer's weights (and their norms) are in the target's. A warm start keeps the
         :math:`\mu_y, \sigma_y` of the first fit. ``False`` trains on ``y`` as it is.
+    clip_predictions : bool, default=True
+        Keep each prediction inside bounds drawn from the range :math:`[a, b]` the target took on
+        the training rows (:func:`clip_bounds`): that range widened by half its width on each side,
+        :math:`[a - (b-a)/2,\ b + (b-a)/2]`, as the inputs are clipped, and never across zero
+        where the target never crossed it (:math:`a \ge 0` raises the lower bound to 0: a count,
+        a price, a duration is never predicted negative). A network extrapolating from a value it
+        never saw (a small county with an execution, predicted -132 murders) is cut back there,
+        while a test value a little beyond the training range (a trend, a heavy tail) is still
+        reached. ``False`` keeps the network's output. ``predict_mc`` clips its mean; saved
+        models, ensembles (which clip their average) and ONNX graphs clip alike. Measured in
+        benchmarks/QUALITY.md ("Predictions kept to the target's sign").
 
     Attributes
     ----------
     target_mean_, target_scale_ : ndarray of shape (n_outputs,)
         :math:`\mu_y` and :math:`\sigma_y` (0 and 1 with ``scale_target=False``).
+    target_range_ : ndarray of shape (2, n_outputs) or None
+        The smallest and largest training target per column (a warm start widens them to hold
+        the new rows' too), from which :func:`clip_bounds` draws the clip; None for a model
+        saved before they were kept, which clips nothing.
 
     Examples
     --------
@@ -61,7 +80,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """
 
     _classifier = False
-    _parameter_constraints = {**_BaseMLP._parameter_constraints, SCALE_TARGET.name: SCALE_TARGET.check}
+    _parameter_constraints = {**_BaseMLP._parameter_constraints, SCALE_TARGET.name: SCALE_TARGET.check,
+                              CLIP_PREDICTIONS.name: CLIP_PREDICTIONS.check}
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, l1=0.0, l2=0.0, group_l1=0.0,
                  dropout=0.0, input_dropout=0.0, max_norm=None, normalization=None, numeric_embedding=None,
@@ -69,9 +89,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                  beta_2=0.999, batch_size=32, max_epochs=200, early_stopping=True, validation_fraction=0.1,
                  patience=10, random_state=None, weight_decay=0.0, momentum=0.0, dropout_scale="inverted",
                  l1_proximal=True, tol=1e-4, scoring="loss", dtype="float32", warm_start=False, verbose=0,
-                 scale_target=True):
+                 scale_target=True, clip_predictions=True):
         super().__init__(**self._shared(locals()))
         self.scale_target = scale_target
+        self.clip_predictions = clip_predictions
 
     def fit(self, X, y, sample_weight=None, *, feature_groups=None, callbacks=None, resume_state=None):
         """Train on ``(X, y)``; ``y`` of shape (n_samples,) or (n_samples, n_targets).
@@ -84,6 +105,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return self._fit(X, y, callbacks, resume_state, sample_weight, feature_groups)
 
     def _encode_target(self, y, warm, sample_weight=None):
+        bounds = target_range(y)  # of the values as given (float64), not of their float32 rounding
         y = np.asarray(y, dtype=resolve_dtype(self.dtype))
         n_out = 1 if y.ndim == 1 else y.shape[1]
         if warm and n_out != self.n_outputs_:
@@ -91,6 +113,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                              f"previous fit. "
                              f"Received: y with shape {y.shape}")
         self._y_1d = y.ndim == 1
+        self.target_range_ = _widened(bounds, getattr(self, "target_range_", None) if warm else None)
         if warm and hasattr(self, "target_mean_"):
             mean, scale = self.target_mean_, self.target_scale_  # the units the weights were trained in
         elif check_boolean("scale_target", self.scale_target):
@@ -159,9 +182,40 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             return [float("nan")] * len(history.val_loss)
         return [1.0 - v / spread for v in history.val_loss]
 
+    def _restore_target_range(self, target_range, n_outputs):
+        if target_range is None:  # saved before the range was kept: nothing to clip to
+            self.target_range_ = None
+            return
+        given = target_range if isinstance(target_range, dict) else {}
+        try:
+            low = np.asarray(given.get("min"), dtype=np.float64)
+            high = np.asarray(given.get("max"), dtype=np.float64)
+        except (TypeError, ValueError):  # not numbers: refused below, by name
+            low = high = np.asarray(np.nan)
+        if (low.shape != (n_outputs,) or high.shape != (n_outputs,) or not np.all(np.isfinite(low))
+                or not np.all(np.isfinite(high)) or np.any(low > high)):
+            raise ValueError(f"`target_range` must hold {n_outputs} finite minima and {n_outputs} maxima, "
+                             f"each minimum at most its maximum. Received: target_range={target_range!r}")
+        self.target_range_ = np.stack([low, high])
+
+    def _clipped(self, out):
+        """``out`` (n_samples, n_outputs) clipped to :func:`clip_bounds` of ``target_range_``
+        (``clip_predictions``)."""
+        seen = getattr(self, "target_range_", None)
+        if seen is None or not check_boolean("clip_predictions", self.clip_predictions):
+            return out
+        low, high = clip_bounds(seen)
+        return np.clip(out, low, high)
+
     def predict(self, X):
         # float64 like every scikit-learn regressor, whatever the network's dtype
+        return self._predict(X)
+
+    def _predict(self, X, clip=True):
+        """``predict``; ``clip=False``: the network's own output (an ensemble clips its average)."""
         out = self._forward(X).astype(np.float64)
+        out = out.reshape(out.shape[0], -1)
+        out = self._clipped(out) if clip else out
         return out.ravel() if self._y_1d else out
 
     def predict_mc(self, X, samples=50, seed=None):
@@ -169,9 +223,54 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         check_is_fitted(self, "network_")
         X = self._check_X(X, reset=False, dtype=self.network_.dtype)
         mean, std = mc_dropout_predict(self.network_, X, samples=samples, seed=seed)
+        mean = np.asarray(mean)
+        mean = self._clipped(mean.reshape(mean.shape[0], -1)).astype(mean.dtype).reshape(mean.shape)
         return (mean.ravel(), std.ravel()) if self._y_1d else (mean, std)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def target_range(y) -> np.ndarray:
+    """``(2, n_outputs)``: the smallest and largest finite value of each column of ``y`` (float64).
+
+    Examples
+    --------
+    >>> target_range([3.0, -1.0, 2.0]).tolist()
+    [[-1.0], [3.0]]
+    """
+    wide = np.asarray(y, dtype=np.float64)
+    wide = wide.reshape(len(wide), -1)
+    finite = np.where(np.isfinite(wide), wide, np.nan)
+    return np.stack([np.nanmin(finite, axis=0), np.nanmax(finite, axis=0)])
+
+
+def clip_bounds(target_range, margin=TARGET_CLIP_MARGIN) -> np.ndarray:
+    r"""``(2, n_outputs)``: the bounds ``clip_predictions`` keeps predictions in, from the
+    training target's range :math:`[a, b]` per column (:func:`target_range`):
+    :math:`[a - m(b-a),\ b + m(b-a)]` with :math:`m` = ``margin``, the lower bound raised to 0
+    where :math:`a \ge 0` and the upper one lowered to 0 where :math:`b \le 0` (a target that
+    never crossed zero is not predicted across it).
+
+    Examples
+    --------
+    >>> clip_bounds([[0.0], [1346.0]]).tolist()  # murders in a county: never below zero
+    [[0.0], [2019.0]]
+    >>> clip_bounds([[-2.0, 10.0], [2.0, 20.0]]).tolist()
+    [[-4.0, 5.0], [4.0, 25.0]]
+    """
+    low, high = np.asarray(target_range, dtype=np.float64)
+    width = high - low
+    lower, upper = low - margin * width, high + margin * width
+    lower = np.where(low >= 0, np.maximum(lower, 0.0), lower)
+    upper = np.where(high <= 0, np.minimum(upper, 0.0), upper)
+    return np.stack([lower, upper])
+
+
+def _widened(new, old):
+    """``new``'s range widened to hold ``old`` (a warm start's earlier rows), when both exist."""
+    if old is None or np.shape(old) != np.shape(new):
+        return new
+    return np.stack([np.minimum(new[0], old[0]), np.maximum(new[1], old[1])])

@@ -217,6 +217,11 @@ def _rebuild_estimator(section, network, where):
             fail(where, "\"estimator.target_scaling\" belongs to an MLPRegressor only",
                  f"class={section['class']!r}")
         scaling = {"target_scaling": section["target_scaling"]}
+    if "target_range" in section:
+        if section["class"] != "MLPRegressor":
+            fail(where, "\"estimator.target_range\" belongs to an MLPRegressor only",
+                 f"class={section['class']!r}")
+        scaling["target_range"] = section["target_range"]
     if "class_weight" in section:
         scaling = {"class_weight": section["class_weight"]}
     return estimator.restore_fitted(network, classes=classes_, n_features_in=section.get("n_features_in"),

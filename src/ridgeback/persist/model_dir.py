@@ -70,6 +70,8 @@ def _estimator_section(est):
         # kept so that a warm start can train on in the same units
         section["target_scaling"] = {"mean": to_json(est.target_mean_),
                                      "scale": to_json(est.target_scale_)}
+    if getattr(est, "target_range_", None) is not None:  # MLPRegressor: what clip_predictions clips to
+        section["target_range"] = {"min": to_json(est.target_range_[0]), "max": to_json(est.target_range_[1])}
     if hasattr(est, "classes_"):
         classes = np.asarray(est.classes_)
         section["classes"] = to_json(classes)

@@ -21,7 +21,10 @@ as above (initializers named ``m{k}_...``) on its own columns of the input (a ``
 ``FoldEnsemble.transform``'s matrix, where each TabularModel member's preprocessed columns sit
 side by side; bare estimators share the whole input), its softmax for classifiers, then
 ``Mean`` over the members (a weighted ensemble, a blend: each output multiplied by its
-weight, then ``Sum``).
+weight, then ``Sum``). A regressor that clips its predictions to the training target's range
+(``MLPRegressor(clip_predictions=True)``, the default) ends in Max and Min by its bounds; an
+ensemble of them clips its average, by ``FoldEnsemble.target_range_``, as ``predict`` does (a
+member of an ensemble that cannot, one that does not clip beside it, clips its own output).
 Column names and class labels are stored as metadata
 (``feature_names``, ``classes``) since the graph itself knows only positions.
 
@@ -46,6 +49,7 @@ from ..engine.network import Sequential
 from ..engine.normalization import BatchNorm, LayerNorm
 from ..engine.periodic_embedding import PeriodicEmbedding
 from ..engine.piecewise_linear_embedding import PiecewiseLinearEmbedding
+from ..estimators.regressor import clip_bounds
 
 __all__ = ["export_onnx", "OPSET"]
 
@@ -80,6 +84,29 @@ def _parts(model):
                 None if names is None else [str(n) for n in names])
     raise ValueError(f"`model` must be a fitted TabularModel, MLPClassifier, MLPRegressor or a Sequential. "
                      f"Received: model of type {type(model).__name__}")
+
+
+def _bounds(model):
+    """``(low, high)`` per output that ``model`` (a TabularModel, an estimator or a
+    FoldEnsemble) clips its predictions to (``MLPRegressor.clip_predictions``, its
+    :func:`~ridgeback.estimators.regressor.clip_bounds`), or None."""
+    from ..selection.ensemble import FoldEnsemble
+
+    if isinstance(model, FoldEnsemble):
+        seen = model.target_range_
+    else:
+        estimator = getattr(model, "estimator", model)
+        seen = getattr(estimator, "target_range_", None)
+        if not getattr(estimator, "clip_predictions", False):
+            seen = None
+    return None if seen is None else clip_bounds(seen)
+
+
+def _clip(graph, bounds) -> None:
+    """Max and Min of the current output by ``bounds`` (from :func:`_bounds`; None: nothing)."""
+    if bounds is not None:
+        graph.add("Max", [graph.current, graph.const("clip_low", bounds[0])])
+        graph.add("Min", [graph.current, graph.const("clip_high", bounds[1])])
 
 
 class _Graph:
@@ -188,17 +215,22 @@ _EMITTERS = (
 
 
 def _model_proto(graph: _Graph, network, classifier: bool, classes, names, members=None, n_inputs=None,
-                 weighted=False):
+                 weighted=False, bounds=None):
     """The ONNX model around the layers' graph: softmax (classifiers) or identity output (the
     ``Mean`` of the ``members``' outputs for an ensemble, their ``Sum`` when ``weighted``: each
     already multiplied by its weight), the input/output signatures, the opset and IR version,
-    and the metadata."""
+    and the metadata; an ensemble's average is clipped by ``bounds`` (:func:`_bounds`)."""
     from onnx import TensorProto, helper
 
     output = "probabilities" if classifier else "predictions"
     if members is not None:
-        graph.nodes.append(helper.make_node("Sum" if weighted else "Mean", members, [output],
+        average = output if bounds is None else "ensemble_average"
+        graph.nodes.append(helper.make_node("Sum" if weighted else "Mean", members, [average],
                                             name="ensemble_sum" if weighted else "ensemble_mean"))
+        if bounds is not None:
+            graph.current = average
+            _clip(graph, bounds)
+            graph.nodes.append(helper.make_node("Identity", [graph.current], [output], name="output"))
     elif classifier:
         graph.nodes.append(helper.make_node("Softmax", [graph.current], [output], name="softmax", axis=1))
     else:
@@ -229,10 +261,12 @@ def _emit_network(graph: _Graph, network) -> None:
         emit(graph, layer, i)
 
 
-def _emit_ensemble(graph: _Graph, networks, classifier: bool, sliced: bool, weights=None):
+def _emit_ensemble(graph: _Graph, networks, classifier: bool, sliced: bool, weights=None, bounds=None):
     """Each member's network (on its own columns of the input when ``sliced``), softmaxed for
-    classifiers and multiplied by its weight when ``weights`` are given (then summed, not
-    averaged); returns the members' outputs and the input's width."""
+    classifiers, clipped by its own ``bounds`` where given (members of an ensemble that cannot
+    clip its average, as ``FoldEnsemble.predict`` clips them) and multiplied by its weight when
+    ``weights`` are given (then summed, not averaged); returns the members' outputs and the
+    input's width."""
     outputs, start = [], 0
     for k, net in enumerate(networks):
         graph.prefix, graph.current = f"m{k}_", "input"
@@ -244,6 +278,8 @@ def _emit_ensemble(graph: _Graph, networks, classifier: bool, sliced: bool, weig
         _emit_network(graph, net)
         if classifier:
             graph.add("Softmax", [graph.current], axis=1)
+        elif bounds is not None:
+            _clip(graph, bounds[k])
         if weights is not None:
             graph.add("Mul", [graph.current, graph.const("weight", [weights[k]])])
         outputs.append(graph.current)
@@ -282,11 +318,15 @@ def export_onnx(model, path):
     if isinstance(network, list):  # a FoldEnsemble: one averaged graph
         sliced = hasattr(model.members[0], "transform")
         weights = None if model.uniform else [float(w) for w in model.weights]
-        outputs, n_inputs = _emit_ensemble(graph, network, classifier, sliced, weights)
+        common = _bounds(model)  # the average's clip; else each member's own, as predict does
+        own = None if common is not None else [_bounds(m) for m in model.members]
+        outputs, n_inputs = _emit_ensemble(graph, network, classifier, sliced, weights, own)
         onnx_model = _model_proto(graph, network[0], classifier, classes, names, outputs, n_inputs,
-                                  weighted=weights is not None)
+                                  weighted=weights is not None, bounds=common)
     else:
         _emit_network(graph, network)
+        if not classifier:
+            _clip(graph, _bounds(model))
         onnx_model = _model_proto(graph, network, classifier, classes, names)
     onnx.checker.check_model(onnx_model)
     path = Path(path)

@@ -27,15 +27,46 @@ LINEAR_GRID = {"C": [1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100
                "alpha": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0]}
 
 
-def _model(classifier: bool, strength: float):
-    """The unfitted linear model: ``LogisticRegression(C=strength)`` or ``Ridge(alpha=strength)``."""
-    return LogisticRegression(C=strength, max_iter=1000) if classifier else Ridge(alpha=strength)
+class ClippedRidge(Ridge):
+    """``Ridge`` whose predictions are clipped by the bounds its training target's range gives
+    (:func:`~ridgeback.estimators.regressor.clip_bounds`), as an :class:`~ridgeback.MLPRegressor`
+    with ``clip_predictions=True`` clips them (the baseline is scored on the folds as the
+    network it becomes is used)."""
+
+    def fit(self, X, y, sample_weight=None):
+        from ..estimators.regressor import target_range
+
+        super().fit(X, y, sample_weight)
+        self.target_range_ = target_range(y)
+        return self
+
+    def predict(self, X):
+        from ..estimators.regressor import clip_bounds
+
+        out = super().predict(X)
+        low, high = clip_bounds(self.target_range_)
+        return np.clip(out, low[0], high[0]) if np.ndim(out) == 1 else np.clip(out, low, high)
+
+
+def _model(classifier: bool, strength: float, clip: bool = False):
+    """The unfitted linear model: ``LogisticRegression(C=strength)`` or ``Ridge(alpha=strength)``
+    (:class:`ClippedRidge` with ``clip``)."""
+    if classifier:
+        return LogisticRegression(C=strength, max_iter=1000)
+    return ClippedRidge(alpha=strength) if clip else Ridge(alpha=strength)
+
+
+def _clips(estimator) -> bool:
+    """Whether the network at the end of ``estimator`` (a pipeline or a bare estimator) clips its
+    predictions to the target's range (``clip_predictions``, a regressor's)."""
+    last = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    return bool(getattr(last, "clip_predictions", False))
 
 
 def _linear(estimator, strength):
     """The pipeline (or bare estimator) with a linear model of ``strength`` as its last step."""
     classifier = is_classifier(estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator)
-    model = _model(classifier, strength)
+    model = _model(classifier, strength, _clips(estimator))
     if not hasattr(estimator, "steps"):
         return model, classifier
     from sklearn.pipeline import Pipeline
@@ -57,11 +88,12 @@ def fold_scores(estimator, X, y, train, test, scoring=None, fitted=None, predict
 
     classifier = _linear(estimator, 1.0)[1]
     param = "C" if classifier else "alpha"
+    clip = _clips(estimator)
     fold = prepare_fold(fitted if fitted is not None else estimator, X, y, train, test)
     X_train, y_train, X_test, y_test = fold.X_fit, fold.y_train, fold.X_test, fold.y_test
     scores = []
     for strength in LINEAR_GRID[param]:
-        model = _model(classifier, strength)
+        model = _model(classifier, strength, clip)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X_train, y_train)
@@ -118,10 +150,11 @@ def linear_baseline(estimator, X, y, folds, scoring=None, predictions=None) -> d
     return summarize(estimator, per_fold, time.perf_counter() - start)
 
 
-def fit_linear(baseline: dict, X, y):
+def fit_linear(baseline: dict, X, y, clip: bool = False):
     """The baseline's linear model with its chosen strength (``baseline["value"]``), fitted on
-    ``(X, y)`` (already preprocessed)."""
-    model = _model(baseline["model"] == "LogisticRegression", baseline["value"])
+    ``(X, y)`` (already preprocessed); with ``clip`` a regressor clips its predictions to the
+    range of ``y`` (:class:`ClippedRidge`)."""
+    model = _model(baseline["model"] == "LogisticRegression", baseline["value"], clip)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return model.fit(X, y)
@@ -163,4 +196,6 @@ def as_network_estimator(model, template, n_rows: int):
     dense.weight.data[...] = coef.T.astype(dense.weight.data.dtype)
     dense.bias.data[...] = intercept.astype(dense.bias.data.dtype)
     classes = model.classes_ if classifier else None
-    return estimator.restore_fitted(network, classes=classes, n_features_in=n_features)
+    bounds = getattr(model, "target_range_", None)  # a ClippedRidge: the network clips alike
+    clip = None if bounds is None else {"min": bounds[0].tolist(), "max": bounds[1].tolist()}
+    return estimator.restore_fitted(network, classes=classes, n_features_in=n_features, target_range=clip)

@@ -26,6 +26,7 @@ import numpy as np
 
 from .._util.validation import check_int
 from ..engine.uncertainty import NoDropoutWarning
+from ..estimators.regressor import clip_bounds
 
 __all__ = ["FoldEnsemble", "FoldKeeper", "ENSEMBLES"]
 
@@ -125,10 +126,44 @@ class FoldEnsemble:
         return _weighted([self._aligned(m, m.predict_proba(X)) for m in self.members], self.weights)
 
     def predict(self, X) -> np.ndarray:
-        """The class of the highest mean probability, or the mean of the members' values."""
+        """The class of the highest mean probability, or the mean of the members' values.
+
+        Regressors that clip their predictions (``MLPRegressor(clip_predictions=True)``) are
+        averaged unclipped and the average is clipped by the bounds of the widest of their
+        training ranges (:attr:`target_range_`, :func:`~ridgeback.estimators.regressor.clip_bounds`):
+        a clip of the final prediction can only bring it closer to a true value inside the
+        bounds, while clipping each member could move the average away from it."""
         if self.task == "classification":
             return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-        return _weighted([np.asarray(m.predict(X), dtype=np.float64) for m in self.members], self.weights)
+        seen = self.target_range_
+        values = [np.asarray(_unclipped(m, X) if seen is not None else m.predict(X), dtype=np.float64)
+                  for m in self.members]
+        out = _weighted(values, self.weights)
+        if seen is None:
+            return out
+        low, high = clip_bounds(seen)
+        return np.clip(out, low[0], high[0]) if out.ndim == 1 else np.clip(out, low, high)
+
+    @property
+    def target_range_(self):
+        """``(2, n_outputs)``: the smallest of the regressor members' training target minima and
+        the largest of their maxima, from which :meth:`predict` draws its clip; None when a
+        member does not clip (``clip_predictions=False``, a model saved before ranges were
+        kept, another kind of estimator) or for classifiers."""
+        if self.task == "classification":
+            return None
+        ranges = []
+        for m in self.members:
+            estimator = getattr(m, "estimator", m)
+            bounds = getattr(estimator, "target_range_", None)
+            if bounds is None or not getattr(estimator, "clip_predictions", False) or \
+                    not hasattr(estimator, "_predict"):
+                return None
+            ranges.append(np.asarray(bounds, dtype=np.float64))
+        if len({r.shape for r in ranges}) > 1:
+            return None
+        stacked = np.stack(ranges)
+        return np.stack([stacked[:, 0].min(axis=0), stacked[:, 1].max(axis=0)])
 
     def predict_mc(self, X, samples=50, seed=None):
         r"""Monte-Carlo dropout over the ensemble: ``samples`` masks per member.
@@ -228,6 +263,13 @@ def _check_weights(weights, n_members: int) -> np.ndarray:
         raise ValueError(f"`weights` must be finite, non-negative and not all zero. "
                          f"Received: weights={w.tolist()}")
     return w / w.sum()
+
+
+def _unclipped(member, X):
+    """A clipping regressor member's prediction before its clip (:meth:`FoldEnsemble.predict`)."""
+    estimator = getattr(member, "estimator", member)
+    matrix = member.transform(X) if estimator is not member else X
+    return estimator._predict(matrix, clip=False)
 
 
 def _weighted(arrays, weights) -> np.ndarray:
