@@ -58,7 +58,7 @@ def _model(classifier: bool, strength: float, clip: bool = False):
 
 def _clips(estimator) -> bool:
     """Whether the network at the end of ``estimator`` (a pipeline or a bare estimator) clips its
-    predictions to the target's range (``clip_predictions``, a regressor's)."""
+    predictions by bounds from the target's range (``clip_predictions``, a regressor's)."""
     last = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
     return bool(getattr(last, "clip_predictions", False))
 
@@ -152,8 +152,8 @@ def linear_baseline(estimator, X, y, folds, scoring=None, predictions=None) -> d
 
 def fit_linear(baseline: dict, X, y, clip: bool = False):
     """The baseline's linear model with its chosen strength (``baseline["value"]``), fitted on
-    ``(X, y)`` (already preprocessed); with ``clip`` a regressor clips its predictions to the
-    range of ``y`` (:class:`ClippedRidge`)."""
+    ``(X, y)`` (already preprocessed); with ``clip`` a regressor clips its predictions by the
+    bounds of ``y``'s range (:class:`ClippedRidge`)."""
     model = _model(baseline["model"] == "LogisticRegression", baseline["value"], clip)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
