@@ -19,7 +19,7 @@ from ..metrics import metric_from_predictions
 from .base import _BaseMLP
 from .hyperparams import CLIP_PREDICTIONS, SCALE_TARGET, check_boolean
 
-__all__ = ["MLPRegressor", "TARGET_CLIP_MARGIN", "clip_bounds", "target_range"]
+__all__ = ["MLPRegressor", "TARGET_CLIP_MARGIN", "clip_bounds", "clipped", "clipping_range", "target_range"]
 
 #: ``clip_predictions`` widens the training target's range by this share of its width on each
 #: side, as ``Preprocessor(clip=True)`` widens each input column's (its ``CLIP_MARGIN``)
@@ -204,8 +204,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         seen = getattr(self, "target_range_", None)
         if seen is None or not check_boolean("clip_predictions", self.clip_predictions):
             return out
-        low, high = clip_bounds(seen)
-        return np.clip(out, low, high)
+        return clipped(out, seen)
 
     def predict(self, X):
         # float64 like every scikit-learn regressor, whatever the network's dtype
@@ -267,6 +266,23 @@ def clip_bounds(target_range, margin=TARGET_CLIP_MARGIN) -> np.ndarray:
     lower = np.where(low >= 0, np.maximum(lower, 0.0), lower)
     upper = np.where(high <= 0, np.minimum(upper, 0.0), upper)
     return np.stack([lower, upper])
+
+
+def clipped(values, target_range) -> np.ndarray:
+    """``values``, shape (n_samples,) or (n_samples, n_outputs), clipped by :func:`clip_bounds`
+    of ``target_range`` (what a regressor, an ensemble of them and the linear baseline clip)."""
+    low, high = clip_bounds(target_range)
+    return np.clip(values, low[0], high[0]) if np.ndim(values) == 1 else np.clip(values, low, high)
+
+
+def clipping_range(model):
+    """The training target range ``model`` (an :class:`MLPRegressor`, or a TabularModel around
+    one) clips its predictions by, or None when it clips nothing (``clip_predictions=False``, a
+    model saved before ranges were kept, another kind of estimator)."""
+    estimator = getattr(model, "estimator", model)
+    if not isinstance(estimator, MLPRegressor) or not estimator.clip_predictions:
+        return None
+    return getattr(estimator, "target_range_", None)
 
 
 def _widened(new, old):

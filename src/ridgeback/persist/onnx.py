@@ -49,7 +49,7 @@ from ..engine.network import Sequential
 from ..engine.normalization import BatchNorm, LayerNorm
 from ..engine.periodic_embedding import PeriodicEmbedding
 from ..engine.piecewise_linear_embedding import PiecewiseLinearEmbedding
-from ..estimators.regressor import clip_bounds
+from ..estimators.regressor import clip_bounds, clipping_range
 
 __all__ = ["export_onnx", "OPSET"]
 
@@ -92,13 +92,7 @@ def _bounds(model):
     :func:`~ridgeback.estimators.regressor.clip_bounds`), or None."""
     from ..selection.ensemble import FoldEnsemble
 
-    if isinstance(model, FoldEnsemble):
-        seen = model.target_range_
-    else:
-        estimator = getattr(model, "estimator", model)
-        seen = getattr(estimator, "target_range_", None)
-        if not getattr(estimator, "clip_predictions", False):
-            seen = None
+    seen = model.target_range_ if isinstance(model, FoldEnsemble) else clipping_range(model)
     return None if seen is None else clip_bounds(seen)
 
 

@@ -41,11 +41,9 @@ class ClippedRidge(Ridge):
         return self
 
     def predict(self, X):
-        from ..estimators.regressor import clip_bounds
+        from ..estimators.regressor import clipped
 
-        out = super().predict(X)
-        low, high = clip_bounds(self.target_range_)
-        return np.clip(out, low[0], high[0]) if np.ndim(out) == 1 else np.clip(out, low, high)
+        return clipped(super().predict(X), self.target_range_)
 
 
 def _model(classifier: bool, strength: float, clip: bool = False):

@@ -26,7 +26,7 @@ import numpy as np
 
 from .._util.validation import check_int
 from ..engine.uncertainty import NoDropoutWarning
-from ..estimators.regressor import clip_bounds
+from ..estimators.regressor import clipped, clipping_range
 
 __all__ = ["FoldEnsemble", "FoldKeeper", "ENSEMBLES"]
 
@@ -130,7 +130,7 @@ class FoldEnsemble:
 
         Regressors that clip their predictions (``MLPRegressor(clip_predictions=True)``) are
         averaged unclipped and the average is clipped by the bounds of the widest of their
-        training ranges (:attr:`target_range_`, :func:`~ridgeback.estimators.regressor.clip_bounds`):
+        training ranges (:attr:`target_range_`, :func:`~ridgeback.estimators.regressor.clipped`):
         a clip of the final prediction can only bring it closer to a true value inside the
         bounds, while clipping each member could move the average away from it."""
         if self.task == "classification":
@@ -141,8 +141,7 @@ class FoldEnsemble:
         out = _weighted(values, self.weights)
         if seen is None:
             return out
-        low, high = clip_bounds(seen)
-        return np.clip(out, low[0], high[0]) if out.ndim == 1 else np.clip(out, low, high)
+        return clipped(out, seen)
 
     @property
     def target_range_(self):
@@ -154,10 +153,8 @@ class FoldEnsemble:
             return None
         ranges = []
         for m in self.members:
-            estimator = getattr(m, "estimator", m)
-            bounds = getattr(estimator, "target_range_", None)
-            if bounds is None or not getattr(estimator, "clip_predictions", False) or \
-                    not hasattr(estimator, "_predict"):
+            bounds = clipping_range(m)
+            if bounds is None:
                 return None
             ranges.append(np.asarray(bounds, dtype=np.float64))
         if len({r.shape for r in ranges}) > 1:
