@@ -42,6 +42,25 @@ def test_whole_numbers_that_look_like_counts_or_scores_are_regression_targets():
     assert infer_task(table([4141, 782, 174, 30, 24, 12, 9, 9, 9])) == "regression"
 
 
+def test_ten_or_more_whole_numbers_of_a_whole_range_unequally_common_are_a_scale():
+    """How justifiable abortion is, 1 to 10 (World Values Survey: peaks at 1, 5 and 10), years of
+    schooling heaped on 12 and 16: every whole number of a range of ten or more taken, the most
+    common ten times the rarest, is a score whatever the shape of its frequencies. Ten equally
+    common digits, nine values with three peaks, or a range with a value never taken stay
+    classes."""
+    def table(counts, start=0):
+        return pd.Series(np.repeat(np.arange(start, start + len(counts)), counts).astype(float))
+
+    justifiable = [3266, 686, 653, 523, 2029, 754, 581, 631, 291, 674]
+    schooling = [3, 12, 20, 26, 20, 44, 77, 180, 244, 265, 193, 280, 26, 30, 11, 9, 1, 3, 1]
+    assert infer_task(table(justifiable, start=1)) == "regression"
+    assert infer_task(table(schooling, start=1)) == "regression"
+    assert infer_task(table([100] * 9 + [300])) == "classification"  # flat: ten digits, one 3x
+    assert infer_task(table(justifiable[:9], start=1)) == "classification"  # nine values: labels
+    gap = pd.Series(np.repeat([1, 2, 3, 4, 5, 6, 7, 8, 9, 11], justifiable).astype(float))
+    assert infer_task(gap) == "classification"  # 10 never taken: not every number of the range
+
+
 def test_a_quantity_coded_on_widening_bins_is_a_regression_target():
     """Affairs in a year coded 0, 1, 2, 3, 7 (4 to 10) and 12 (monthly or more), family incomes
     coded at bracket midpoints, memory sizes: the steps between values never narrow and skip

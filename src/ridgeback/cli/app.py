@@ -49,7 +49,7 @@ def _add_model_args(p):
     g.add_argument(
         "--task", choices=("classification", "regression"),
         help="default: inferred from the target (text and up to 20 whole numbers: classes, unless the "
-        "numbers look like a count or a score)"
+        "numbers look like a count or a score, or are ten or more taking every value of their range)"
     )
     g.add_argument("--drop-missing-target", action="store_true", default=None,
                    help="leave out the rows without a target value (a note says how many); by default "

@@ -30,6 +30,11 @@ MIN_COUNT_RATIO = 10
 #: a count's or a score's mode is never alone (Poisson: the larger neighbour of the mode holds
 #: at least half of it), while labels coded 0..4 whose middle class holds most rows are
 MIN_PEAK_NEIGHBOUR = 0.5
+#: whole numbers taking every value from their smallest to their largest, at least this many of
+#: them and unequally common (:data:`MIN_COUNT_RATIO`), are a score on a scale whatever the shape
+#: of their frequencies: 1 to 10 with peaks at 1, 5 and 10, years of schooling heaped on 12 and
+#: 16. Labels are seldom ten consecutive codes so unequal (digits' are equal)
+MIN_SCALE_VALUES = 10
 #: ... and its smallest and largest values lie fewer than this apart (a count of at most 20 values
 #: spread wider is none; the frequencies of the whole numbers between are laid out)
 MAX_COUNT_RANGE = 1000
@@ -95,9 +100,11 @@ def looks_like_counts(values) -> bool:
     value never taken in a tail of a few rows, not one beyond which 5 rows or more hold a value),
     the peak at least ``MIN_COUNT_RATIO`` (10) times the rarest value taken and, when it is not
     at either end, its larger neighbour at least ``MIN_PEAK_NEIGHBOUR`` (half) of it, up to the
-    same noise. Ten digits, or ten equally common classes, are not a count: their frequencies
-    are flat; nor are five heating systems coded 0 to 4 whose middle one holds 573 of 900 rows
-    and its neighbours 84 and 129. Beyond the peak, round numbers (multiples of ``HEAP_STEP``, 5,
+    same noise; or at least ``MIN_SCALE_VALUES`` (10) values, every whole number between the
+    smallest and the largest taken, the peak again at least 10 times the rarest (a scale). Ten
+    digits, or ten equally common classes, are not a count: their frequencies are flat; nor are
+    five heating systems coded 0 to 4 whose middle one holds 573 of 900 rows and its neighbours
+    84 and 129. Beyond the peak, round numbers (multiples of ``HEAP_STEP``, 5,
     from ``HEAP_FROM``, 10) may stand above their neighbours, as counts that people report heap
     on them, when two or more are taken and so is a value between them: then the other values must
     fall, and so must the round ones among themselves.
@@ -118,6 +125,16 @@ def looks_like_counts(values) -> bool:
     ...                   + [7] * 8 + [9] * 2 + [12, 16, 19])
     True
     >>> looks_like_counts([1] * 300 + [2] * 150 + [3] * 80 + [4] * 30 + [9] * 40)
+    False
+
+    Ten or more whole numbers, every one of their range taken and unequally common, are a score
+    on a scale (``MIN_SCALE_VALUES``) whatever the shape of their frequencies: how justifiable
+    something is from 1 to 10, with peaks at 1, 5 and 10. Ten equally common digits are not:
+
+    >>> looks_like_counts([1] * 3266 + [2] * 686 + [3] * 653 + [4] * 523 + [5] * 2029 + [6] * 754
+    ...                   + [7] * 581 + [8] * 631 + [9] * 291 + [10] * 674)
+    True
+    >>> looks_like_counts(list(range(10)) * 30 + [3] * 200)
     False
 
     Visits to a doctor that people report heap on 10, 15 and 20, and are a count; codes 1 to 4 and
@@ -142,6 +159,8 @@ def looks_like_counts(values) -> bool:
         return False
     if taken.max() < MIN_COUNT_RATIO * taken.min():
         return False
+    if levels.size >= MIN_SCALE_VALUES and levels[-1] - levels[0] + 1 == levels.size:
+        return True  # a scale (MIN_SCALE_VALUES): every whole number of a range of ten or more
     if _binned(levels) and _falls_per_unit(levels, taken):
         return True
     # every whole number of the range, those never taken at 0: a gap among the long tail's few
