@@ -30,14 +30,14 @@ MIN_COUNT_RATIO = 10
 #: a count's or a score's mode is never alone (Poisson: the larger neighbour of the mode holds
 #: at least half of it), while labels coded 0..4 whose middle class holds most rows are
 MIN_PEAK_NEIGHBOUR = 0.5
+#: ... and its smallest and largest values lie fewer than this apart (a count of at most 20 values
+#: spread wider is none; the frequencies of the whole numbers between are laid out)
+MAX_COUNT_RANGE = 1000
 #: whole numbers taking every value from their smallest to their largest, at least this many of
 #: them and unequally common (:data:`MIN_COUNT_RATIO`), are a score on a scale whatever the shape
 #: of their frequencies: 1 to 10 with peaks at 1, 5 and 10, years of schooling heaped on 12 and
 #: 16. Labels are seldom ten consecutive codes so unequal (digits' are equal)
 MIN_SCALE_VALUES = 10
-#: ... and its smallest and largest values lie fewer than this apart (a count of at most 20 values
-#: spread wider is none; the frequencies of the whole numbers between are laid out)
-MAX_COUNT_RANGE = 1000
 #: a quantity coded on bins that widen (0, 1, 2, 3, 7, 12 affairs a year) skips values at least this
 #: many times (codes with one apart, 1 to 4 and 9 for "other", skip once): :func:`_binned`
 MIN_BIN_GAPS = 2
