@@ -3,8 +3,10 @@ fold is held out: columns that a few values make categorical (every fold must re
 integer group codes (one-hot only when the linear baseline clearly gains), periods such as a
 year (one-hot beside their number only when it gains by two standard errors), heaped numbers
 (their value count a feature too only when it gains by two standard errors), identifiers whose
-values repeat (encoded by their mean target only when the linear baseline clearly gains) and
-text columns (kept only when the linear baseline clearly gains from their codes)."""
+values repeat (encoded by their mean target only when the linear baseline clearly gains),
+identifiers (read as numbers only when the linear baseline gains so by two standard errors:
+rows numbered in the target's order) and text columns (kept only when the linear baseline
+clearly gains from their codes)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from .common import column_list, make_preprocessor
 from .search_helpers import pipeline
 
 __all__ = ["fold_settings", "linear_scores", "group_code_settings", "period_settings", "value_count_settings",
-           "entity_settings", "text_settings", "MAX_TEXT_CHECKS", "PERIOD_ERRORS", "VALUE_COUNT_ERRORS"]
+           "entity_settings", "identifier_settings", "text_settings", "MAX_TEXT_CHECKS", "PERIOD_ERRORS",
+           "VALUE_COUNT_ERRORS", "IDENTIFIER_LEVEL"]
 
 #: standard errors by which the linear baseline must gain for periods to be one-hot too (one for
 #: the other checks): up to 40 more inputs for the network, which often reads a year's shocks off
@@ -21,6 +24,11 @@ PERIOD_ERRORS = 2.0
 #: standard errors by which the linear baseline must gain for heaped numbers to get their value
 #: count: the count is also a smooth transform of the number, which the network does not need
 VALUE_COUNT_ERRORS = 2.0
+#: the two-sided level of the paired t-test over the folds by which the linear baseline must gain
+#: for an identifier to be read as a number (2.78 standard errors on 5 folds, 12.7 on 2): an id
+#: carries the target only through the order its rows were numbered in, which new rows need not
+#: share, so only a gain the folds agree on keeps it
+IDENTIFIER_LEVEL = 0.05
 #: up to this many text columns are checked one by one (one linear cross-validation each, plus
 #: one); more are kept or left out together (two), so that a wide table's check stays short
 MAX_TEXT_CHECKS = 8
@@ -77,24 +85,26 @@ def linear_scores(args, X, y, estimator, metric: str, seed=0):
     return scores
 
 
-def _both_ways(args, settings, X, y, estimator, metric, scores, flag: str, columns: list, what: str,
+def _both_ways(args, settings, X, y, estimator, metric, scores, flag, columns: list, what: str,
                ways: tuple, overrides: str, errors: float = 1.0) -> tuple[dict, str]:
     """The settings with the Preprocessor's ``flag`` True when the linear baseline's fold scores
     with it are clearly better (:func:`~ridgeback.selection.rules.clearly_better`, by more than
     ``errors`` standard errors) than without, and the note: ``columns``, ``what`` they are, which
     of ``ways`` (``(done, not done)``) was taken, the gain and its error, and the ``overrides``
-    that decide it outright."""
+    that decide it outright. ``flag`` may instead be the settings with the change made (a column
+    named to an override), taken when they are clearly better than ``settings``."""
     from ..selection.rules import clearly_better
 
     scores = scores or linear_scores(args, X, y, estimator, metric, settings.get("seed", 0))
-    on, off = (scores({**settings, flag: value}) for value in (True, False))
-    better, gain, error = clearly_better(on, off, errors)
+    changed, unchanged = ((flag, settings) if isinstance(flag, dict)
+                          else ({**settings, flag: True}, {**settings, flag: False}))
+    better, gain, error = clearly_better(scores(changed), scores(unchanged), errors)
     done = ways[0].split(",")[0]
     exceeds = "its error" if errors == 1.0 else f"{errors:g} times its error"
     note = (f"{', '.join(columns)}: {what}, {ways[0] if better else ways[1]}. {done.capitalize()}, they move "
             f"the linear model's cross-validated {metric} by {gain:+.4f} (standard error {error:.4f}); they "
             f"are {done} only when the gain exceeds {exceeds} ({overrides} decide it)")
-    return {**settings, flag: better}, note
+    return changed if better else unchanged, note
 
 
 def group_code_settings(args, settings: dict, X, y, estimator, metric: str,
@@ -201,6 +211,39 @@ def entity_settings(args, settings: dict, X, y, estimator, metric: str,
                       "identifiers whose values repeat (a person or a customer seen in several rows)",
                       ("encoded, by their mean target out of fold", "read as before"),
                       "--entity, --numeric or --drop")
+
+
+def identifier_settings(args, settings: dict, X, y, estimator, metric: str,
+                        scores=None) -> tuple[dict, str | None]:
+    """The settings with the numeric identifiers that the plan drops (a patient's id, a row's
+    number: :meth:`~ridgeback.tabular.plan.Plan.identifiers`) named ``numeric`` when the linear
+    baseline reads the target off their order, and a sentence saying which and why (None when
+    the table has no such column).
+
+    Read as numbers only when the linear baseline, cross-validated on the same folds both ways,
+    scores better so by a paired t-test at level ``IDENTIFIER_LEVEL`` over the :math:`K` folds,
+    by more than :math:`t_{0.975, K-1}` standard errors
+    (:func:`~ridgeback.selection.rules.clearly_better`; 2.78 on 5 folds): a table whose rows
+    were numbered in the order of their outcome, or of the time they were recorded. Measured in
+    benchmarks/QUALITY.md ("Identifiers that carry the target"): Muscatine's children were
+    numbered by their pattern of obesity, and every peer read the id as a number. A class too
+    rare for the folds (:func:`~ridgeback.selection.rules.few_events`) leaves them dropped, as it
+    leaves heaped numbers uncounted. ``--numeric`` and ``--drop`` name a column's role outright."""
+    from scipy.stats import t
+    from sklearn.base import is_classifier
+
+    from ..selection.rules import few_events
+
+    ids = [c for c in make_preprocessor(settings).plan(X).identifiers() if X[c].dtype.kind in "iuf"]
+    if not ids:
+        return settings, None
+    what = "identifiers (distinct integers: a row's number, a person's id)"
+    if is_classifier(estimator) and few_events(y, args.cv):
+        return settings, (f"{', '.join(ids)}: {what}, dropped: the rarest class has too few rows per fold to "
+                          f"tell whether their order carries the target (--numeric decides it)")
+    return _both_ways(args, settings, X, y, estimator, metric, scores, _declare(settings, "numeric", ids),
+                      ids, what, ("read as numbers, their order carrying the target", "dropped"),
+                      "--numeric or --drop", round(float(t.ppf(1 - IDENTIFIER_LEVEL / 2, args.cv - 1)), 2))
 
 
 def text_settings(args, settings: dict, X, y, estimator, metric: str,

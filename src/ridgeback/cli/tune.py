@@ -14,6 +14,7 @@ from .column_roles import (
     entity_settings,
     fold_settings,
     group_code_settings,
+    identifier_settings,
     linear_scores,
     period_settings,
     text_settings,
@@ -200,9 +201,10 @@ def _column_checks(args, settings, X, y, estimator, metric) -> tuple[dict, list]
     settings, period_note = period_settings(args, settings, X, y, estimator, metric, scores)
     settings, count_note = value_count_settings(args, settings, X, y, estimator, metric, scores)
     settings, entity_note = entity_settings(args, settings, X, y, estimator, metric, scores)
+    settings, id_note = identifier_settings(args, settings, X, y, estimator, metric, scores)
     settings, text_note = text_settings(args, settings, X, y, estimator, metric, scores)
     args.settings = settings
-    notes = [group_note, period_note, count_note, entity_note, text_note]
+    notes = [group_note, period_note, count_note, entity_note, id_note, text_note]
     for note in notes:
         if note:
             status(args, note)

@@ -27,6 +27,9 @@ _HEAPED = "heaped:"
 #: how the reason begins of an identifier whose values repeat, encoded by its mean target
 #: (:meth:`Plan.entities`)
 _ENTITY = "entity:"
+#: how the reason begins of an identifier found so by its values or its name (not one the user
+#: named): dropped, unless ``ridgeback tune`` reads it as a number (:meth:`Plan.identifiers`)
+_IDENTIFIER = "identifier:"
 #: how the reason begins of a text column left out because its codes did not help
 #: (``text_left_out``, decided by ``ridgeback tune``)
 _TEXT_LEFT_OUT = "text left out:"
@@ -97,6 +100,12 @@ class Plan:
         """The columns encoded by their mean target as entities of a panel (a person, a customer),
         found so by their values: a fold's fewer rows might repeat them too little."""
         return [c.column for c in self.columns if c.role == "entity" and c.reason.startswith(_ENTITY)]
+
+    def identifiers(self) -> list:
+        """The columns dropped as identifiers because of their values or their name (a patient's
+        id, a row number), not because the user named them: the ones ``ridgeback tune`` checks
+        against reading them as numbers."""
+        return [c.column for c in self.columns if c.role == "id" and c.reason.startswith(_IDENTIFIER)]
 
     def text(self) -> list:
         """The columns encoded as text (character n-grams): the ones ``ridgeback tune`` checks
