@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from quick_tune import tune_plan
 from ridgeback import MLPClassifier, MLPRegressor
 from ridgeback.cli.column_roles import identifier_settings
 
@@ -74,20 +75,12 @@ def test_a_class_too_rare_for_the_folds_leaves_the_id_dropped():
 
 @pytest.mark.parametrize("sorted_by_outcome", [True, False])
 def test_tune_saves_the_reading_it_chose_and_says_why(tmp_path, capsys, sorted_by_outcome):
-    import json
 
     from ridgeback import load
-    from ridgeback.cli import main
 
     X, y = _patients(sorted_by_outcome=sorted_by_outcome)
-    path = tmp_path / "patients.csv"
-    X.assign(ill=y).to_csv(path, index=False)
     out = tmp_path / "run"
-    code = main(["tune", str(path), "--target", "ill", "--grid", "l2=1e-4", "--epochs", "2", "--hidden", "4",
-                 "--cv", "4", "--out", str(out), "--json", "--quiet"])
-    text, _ = capsys.readouterr()
-    assert code == 0
-    plan = {c["column"]: c for c in json.loads(text)["plan"]}
+    plan = tune_plan(X.assign(ill=y), out, capsys, target="ill")
     assert plan["id"]["role"] == ("numeric" if sorted_by_outcome else "id")
     report = (out / "report.html").read_text(encoding="utf-8")
     decided = "read as numbers, their order carrying the target" if sorted_by_outcome else "dropped"

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
 
+from quick_tune import tune_plan
 from ridgeback import MLPClassifier, MLPRegressor, load, save
 from ridgeback.estimators.regressor import clip_bounds
 from ridgeback.selection.baseline import as_network_estimator, fit_linear
@@ -278,20 +279,6 @@ def test_clearly_better_needs_a_paired_gain_above_its_standard_error():
     assert not clearly_better([0.9], [0.1])[0]  # one fold: no error to compare with
 
 
-def _tune_plan(df, out, capsys) -> dict:
-    """``ridgeback tune`` on ``df`` (target ``y``; a small fixed grid, 4 folds) into ``out``: the
-    column plan it prints, by column."""
-    from ridgeback.cli import main
-
-    path = out.parent / f"{out.name}.csv"
-    df.to_csv(path, index=False)
-    code = main(["tune", str(path), "--target", "y", "--grid", "l2=1e-4", "--epochs", "2", "--hidden", "4",
-                 "--cv", "4", "--out", str(out), "--json", "--quiet"])
-    text, _ = capsys.readouterr()
-    assert code == 0
-    return {c["column"]: c for c in json.loads(text)["plan"]}
-
-
 @pytest.mark.parametrize("effect, role", [(3.0, "categorical"), (0.0, "numeric")])
 def test_tune_one_hots_group_codes_only_when_the_linear_model_clearly_gains(tmp_path, capsys, effect, role):
     """A county whose groups differ (by 3 standard deviations) is one-hot; a county that says
@@ -304,7 +291,7 @@ def test_tune_one_hots_group_codes_only_when_the_linear_model_clearly_gains(tmp_
     x = rng.normal(size=n)
     y = x + np.array([levels[c] for c in county]) + rng.normal(scale=0.5, size=n)
     out = tmp_path / "run"
-    plan = _tune_plan(pd.DataFrame({"county": county, "x": x, "y": y}), out, capsys)
+    plan = tune_plan(pd.DataFrame({"county": county, "x": x, "y": y}), out, capsys)
     assert plan["county"]["role"] == role
     decided = "one-hot" if role == "categorical" else "read as numbers"
     report = (out / "report.html").read_text(encoding="utf-8")
@@ -325,7 +312,7 @@ def test_tune_encodes_people_seen_in_several_rows_only_when_the_linear_model_cle
     x = rng.normal(size=person.size)
     y = x + np.array([levels[p] for p in person]) + rng.normal(scale=0.5, size=person.size)
     out = tmp_path / "run"
-    plan = _tune_plan(pd.DataFrame({"person": person, "x": x, "y": y}), out, capsys)
+    plan = tune_plan(pd.DataFrame({"person": person, "x": x, "y": y}), out, capsys)
     assert plan["person"]["role"] == role
     decided = "encoded, by their mean target out of fold" if role == "entity" else "read as before"
     report = (out / "report.html").read_text(encoding="utf-8")
@@ -355,7 +342,7 @@ def test_tune_keeps_a_text_column_only_when_the_linear_model_clearly_gains(tmp_p
     x = rng.normal(size=n)
     y = x + 3.0 * good + rng.normal(scale=0.5, size=n)
     out = tmp_path / "run"
-    plan = _tune_plan(pd.DataFrame({"review": review, "district": district, "x": x, "y": y}), out, capsys)
+    plan = tune_plan(pd.DataFrame({"review": review, "district": district, "x": x, "y": y}), out, capsys)
     assert plan["review"]["role"] == "text"
     assert plan["district"]["role"] == "drop"
     assert plan["district"]["reason"].startswith("text left out: its codes did not improve")

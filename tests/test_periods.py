@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from quick_tune import tune_plan
 from ridgeback.tabular.columns import plan_columns
 from ridgeback.tabular.preprocessing import Preprocessor
 
@@ -72,20 +73,12 @@ def test_saved_periods_load_alike_and_older_files_read_numbers_only():
 def test_tune_one_hots_a_period_only_when_the_linear_model_clearly_gains(tmp_path, capsys, shock, one_hot):
     """Years whose rows share a shock are one-hot beside their number; years that say nothing
     are numbers only. The report says which and why; the saved model reads its table alike."""
-    import json
 
     from ridgeback import load
-    from ridgeback.cli import main
 
     X, y = _years(n=240, seed=1, shock=shock)
-    path = tmp_path / "years.csv"
-    X.assign(y=y).to_csv(path, index=False)
     out = tmp_path / "run"
-    code = main(["tune", str(path), "--target", "y", "--grid", "l2=1e-4", "--epochs", "2", "--hidden", "4",
-                 "--cv", "4", "--out", str(out), "--json", "--quiet"])
-    text, _ = capsys.readouterr()
-    assert code == 0
-    plan = {c["column"]: c for c in json.loads(text)["plan"]}
+    plan = tune_plan(X.assign(y=y), out, capsys)
     assert plan["year"]["reason"].startswith("period:") is one_hot
     decided = "one-hot too, beside their number" if one_hot else "read as numbers"
     report = (out / "report.html").read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
+from quick_tune import tune_plan
 from ridgeback.tabular.columns import plan_columns
 from ridgeback.tabular.preprocessing import Preprocessor
 from ridgeback.tabular.value_counts import encode_counts, fit_counts, heaped, heaps
@@ -152,23 +153,15 @@ def test_tune_counts_a_heaped_number_only_when_the_linear_model_clearly_gains(tm
                                                                                counted):
     """Brackets that tell who worked are counted; brackets that say nothing of the target (the
     same incomes, a target drawn from age) are a number only. The report says which and why."""
-    import json
 
     from ridgeback import load
-    from ridgeback.cli import main
 
     X, y = _incomes(n=400, seed=6)
     if not brackets:
         rng = np.random.default_rng(7)
         y = pd.Series((X["age"] + rng.normal(0, 8, len(X)) > 40).astype(int), name="worked")
-    path = tmp_path / "incomes.csv"
-    X.assign(worked=y).to_csv(path, index=False)
     out = tmp_path / "run"
-    code = main(["tune", str(path), "--target", "worked", "--grid", "l2=1e-4", "--epochs", "2", "--hidden",
-                 "4", "--cv", "4", "--out", str(out), "--json", "--quiet"])
-    text, _ = capsys.readouterr()
-    assert code == 0
-    plan = {c["column"]: c for c in json.loads(text)["plan"]}
+    plan = tune_plan(X.assign(worked=y), out, capsys, target="worked")
     assert plan["income"]["reason"].startswith("heaped:") is counted
     decided = "counted too, beside their number" if counted else "read as numbers"
     report = (out / "report.html").read_text(encoding="utf-8")
