@@ -4,8 +4,8 @@ integer group codes (one-hot only when the linear baseline clearly gains), perio
 year (one-hot beside their number only when it gains by two standard errors), heaped numbers
 (their value count a feature too only when it gains by two standard errors), identifiers whose
 values repeat (encoded by their mean target only when the linear baseline clearly gains),
-identifiers (read as numbers only when the linear baseline gains so by two standard errors:
-rows numbered in the target's order) and text columns (kept only when the linear baseline
+identifiers (read as numbers only when the linear baseline gains so by a paired t-test at 5%
+over the folds: rows numbered in the target's order) and text columns (kept only when the linear baseline
 clearly gains from their codes)."""
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def linear_scores(args, X, y, estimator, metric: str, seed=0):
     return scores
 
 
-def _both_ways(args, settings, X, y, estimator, metric, scores, flag, columns: list, what: str,
+def _both_ways(args, settings, X, y, estimator, metric, scores, flag: str | dict, columns: list, what: str,
                ways: tuple, overrides: str, errors: float = 1.0) -> tuple[dict, str]:
     """The settings with the Preprocessor's ``flag`` True when the linear baseline's fold scores
     with it are clearly better (:func:`~ridgeback.selection.rules.clearly_better`, by more than
