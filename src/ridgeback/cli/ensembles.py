@@ -234,7 +234,6 @@ def linear_model(args, task, base, baseline, X, y, like=None):
     else:
         matrix = preprocessor.fit_transform(X, target)
     template = make_estimator(task, base)
-    clip = bool(getattr(template, "clip_predictions", False))
-    linear = fit_linear(baseline, np.asarray(matrix), target, clip=clip)
+    linear = fit_linear(baseline, np.asarray(matrix), target, like=template)
     estimator = as_network_estimator(linear, template, len(target))
     return TabularModel.from_fitted(estimator, preprocessor, target_name(y))

@@ -148,10 +148,12 @@ def linear_baseline(estimator, X, y, folds, scoring=None, predictions=None) -> d
     return summarize(estimator, per_fold, time.perf_counter() - start)
 
 
-def fit_linear(baseline: dict, X, y, clip: bool = False):
+def fit_linear(baseline: dict, X, y, like=None):
     """The baseline's linear model with its chosen strength (``baseline["value"]``), fitted on
-    ``(X, y)`` (already preprocessed); with ``clip`` a regressor clips its predictions by the
-    bounds of ``y``'s range (:class:`ClippedRidge`)."""
+    ``(X, y)`` (already preprocessed). ``like``: the network (or pipeline) it stands in for; a
+    regressor clips its predictions by the bounds of ``y``'s range (:class:`ClippedRidge`) when
+    that network clips its own (``clip_predictions``)."""
+    clip = like is not None and _clips(like)
     model = _model(baseline["model"] == "LogisticRegression", baseline["value"], clip)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
