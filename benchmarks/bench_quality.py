@@ -48,6 +48,8 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+#: the content prints of every table (``--write-prints``), read by the test suite
+PRINTS = HERE / "table_prints.json"
 sys.path.insert(0, str(HERE))
 
 import quality_data  # noqa: E402
@@ -434,6 +436,19 @@ def counts_text(results: dict, keys: list[str]) -> str:
             f"{TOL} on **{below}**.")
 
 
+def write_prints(path: Path | None = None) -> None:
+    """Write the content prints (``quality_data.prints``) of the issue's tables and every look's
+    tables to ``path`` (default ``PRINTS``), atomically: the record that lets the test suite,
+    which has none of these packages, check that no held-apart table restates another."""
+    names = [*quality_data.TABLES, *(n for look in quality_data.LOOKS.values() for n in look)]
+    record = {name: quality_data.prints(name) for name in names}
+    path = path or PRINTS
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    tmp.replace(path)
+    print(f"wrote the prints of {len(record)} tables to {path}")
+
+
 def split_key(name: str, seed: int) -> str:
     """The results' key of ``name`` on split ``seed`` (the fixed split, 0, keeps the plain name)."""
     return name if seed == quality_data.SPLIT_SEED else f"{name}@{seed}"
@@ -549,6 +564,9 @@ def main(argv=None) -> int:
     ap.add_argument("--write-look", choices=list(quality_data.LOOKS), action="append", default=[],
                     help="update QUALITY.md's block of these held-apart tables (quality_data.LOOKS) from "
                          "the cached results, scores only; --write-second-look is --write-look second")
+    ap.add_argument("--write-prints", action="store_true",
+                    help=f"run nothing: write {PRINTS.name}, the content prints of every table of the "
+                         "issue's set and the looks (checked by tests/test_bench_quality.py)")
     ap.add_argument("--splits-extra", metavar="LABEL=RESULTS",
                     help="with --write-splits: another ridgeback run's results (a --tune-args study) as a "
                          "column beside, e.g. blend=blend.json")
@@ -561,6 +579,9 @@ def main(argv=None) -> int:
         ap.error("--tune-args needs --results: the default results are the no-hints run's")
     TUNE_ARGS[:] = shlex.split(args.tune_args)
 
+    if args.write_prints:
+        write_prints()
+        return 0
     set_threads(args.threads)
     names = (
         args.datasets.split(",")
