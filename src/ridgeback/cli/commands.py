@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import emit, format_table, load_data, load_table, make_preprocessor, notes_on_stderr
+from .common import emit, format_table, leak_check, load_data, load_table, make_preprocessor, notes_on_stderr
 from .exit_codes import ExitCode
 
 
@@ -108,10 +108,11 @@ def cmd_describe(args) -> int:
     _, X, y = load_table(args.data, args.target, quiet=args.quiet)
     plan = make_preprocessor(vars(args)).plan(X)
     task, why = describe_task(y)
+    leaks, note = leak_check(vars(args), X, y, task, args.target, quiet=True)
     emit(args, {"rows": int(len(X)), "target": args.target, "task": task, "task_reason": why,
-                "summary": plan.summary(), "columns": plan.to_list()},
+                "summary": plan.summary(), "columns": plan.to_list(), "leaks": [r.to_dict() for r in leaks]},
          f"{len(X)} rows, target {args.target!r}: {task} ({why}; train and tune take --task)\n"
-         f"{plan.table()}\n{plan.summary()}")
+         f"{plan.table()}\n{plan.summary()}" + (f"\n{note}" if note else ""))
     return ExitCode.OK
 
 

@@ -319,6 +319,24 @@ def load_table(source, target, task=None, quiet=False, drop_missing_target=False
     return df, X, y
 
 
+def leak_check(settings: dict, X, y, task: str, target: str, quiet: bool = False, seed: int = 0):
+    """``(found, note)``: the columns of ``X`` that restate the target
+    (:func:`~ridgeback.tabular.leaks.restating_columns`), without those the user drops or names
+    as identifiers (--drop, --id), and the one-line note (None when none does), said on stderr
+    at once unless ``quiet``: before any fitting, since it makes every score meaningless."""
+    from ..tabular.leaks import leak_note, restating_columns
+
+    left_out = set()
+    for option in ("drop", "id"):
+        value = settings.get(option) or []
+        left_out.update(column_list(value) if isinstance(value, str) else value)
+    found = restating_columns(X[[c for c in X.columns if c not in left_out]], y, task, seed)
+    note = leak_note(found, target)
+    if note and not quiet:
+        print(f"note: {note}", file=sys.stderr, flush=True)
+    return found, note
+
+
 @contextmanager
 def notes_on_stderr(quiet: bool):
     """Turn Python warnings raised inside into one-line notes on stderr (never a multi-line warning);

@@ -17,6 +17,7 @@ from .common import (
     OPTIONS,
     emit,
     estimator_params,
+    leak_check,
     load_table,
     make_estimator,
     make_preprocessor,
@@ -183,6 +184,8 @@ def cmd_train(args) -> int:
         params["scoring"] = metric
     estimator = make_estimator(task, params)
     make_preprocessor(run.settings)  # a bad scaling or column list fails here, before any training
+    if run.state is None:  # a resumed run was checked when it started
+        leak_check(run.settings, X, y, task, run.target, args.quiet, run.settings.get("seed", 0) or 0)
     fingerprint = data_fingerprint(df)
     if run.state is not None and run.fingerprint != fingerprint:
         raise ValueError(

@@ -24,6 +24,7 @@ from .common import (
     OPTIONS,
     emit,
     estimator_params,
+    leak_check,
     load_table,
     make_estimator,
     make_preprocessor,
@@ -69,6 +70,7 @@ def cmd_tune(args) -> int:
         task_note = numbered_classes_note(y, args.target)
         if task_note:
             status(args, task_note)
+    leaks, leak_note = leak_check(settings, X, y, task, args.target, args.quiet, settings.get("seed", 0))
     recipe = None if args.grid else _unfixed(_recipe(X, y, task, args.cv), args)
     if recipe is not None:  # the no-hints search's settings, below the user's flags and TOML keys
         settings = resolve_settings(args, defaults=recipe.settings)
@@ -137,7 +139,7 @@ def cmd_tune(args) -> int:
                 **({"blend": blend_record(blend)} if blend is not None else {})}
     errors = search_errors(result, refit_index, y.to_numpy(), task, args.cv, chosen)
     notes = [*(recipe.notes.values() if recipe is not None else ()),
-             *(n for n in (task_note, *column_notes) if n)]
+             *(n for n in (task_note, leak_note, *column_notes) if n)]
     report = write_tune_report(args, out, model, settings, grid, n_iter, X, task, metric, tune_ctx, gain,
                                errors, ensemble, notes)
     emit(
@@ -151,6 +153,7 @@ def cmd_tune(args) -> int:
             "columns": model.preprocessor.plan_.summary(),
             "plan": model.preprocessor.plan_.to_list(),
             "seconds": elapsed,
+            "leaks": [leak.to_dict() for leak in leaks],
             "ensemble": ensemble,
             **({"ensemble_gain": gain} if gain is not None else {}),
         },
