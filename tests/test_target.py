@@ -45,7 +45,7 @@ def test_whole_numbers_that_look_like_counts_or_scores_are_regression_targets():
 def test_ten_or_more_whole_numbers_of_a_whole_range_unequally_common_are_a_scale():
     """How justifiable abortion is, 1 to 10 (World Values Survey: peaks at 1, 5 and 10), years of
     schooling heaped on 12 and 16: every whole number of a range of ten or more taken, the most
-    common ten times the rarest, is a score whatever the shape of its frequencies. Ten equally
+    common at least four times the rarest, is a score whatever the shape of its frequencies. Ten equally
     common digits, nine values with three peaks, or a range with a value never taken stay
     classes."""
     def table(counts, start=0):
@@ -55,10 +55,31 @@ def test_ten_or_more_whole_numbers_of_a_whole_range_unequally_common_are_a_scale
     schooling = [3, 12, 20, 26, 20, 44, 77, 180, 244, 265, 193, 280, 26, 30, 11, 9, 1, 3, 1]
     assert infer_task(table(justifiable, start=1)) == "regression"
     assert infer_task(table(schooling, start=1)) == "regression"
+    # a 0-10 survey answer (ESS: immigrants and cultural life), its rarest 5.5 times rarer than its
+    # most common, and a 0-16 index of when abortion should be allowed: scales too (MIN_SCALE_RATIO)
+    culture = [91, 57, 113, 134, 153, 307, 199, 316, 242, 126, 139]
+    assert infer_task(table(culture)) == "regression"
+    assert infer_task(table([261, 113, 218, 125, 273, 175, 395, 294, 567, 349, 437, 319, 439, 242, 553, 164,
+                             352])) == "regression"
+    assert infer_task(table([100] * 8 + [130, 390])) == "classification"  # 3.9x: under the ratio
     assert infer_task(table([100] * 9 + [300])) == "classification"  # flat: ten digits, one 3x
     assert infer_task(table(justifiable[:9], start=1)) == "classification"  # nine values: labels
     gap = pd.Series(np.repeat([1, 2, 3, 4, 5, 6, 7, 8, 9, 11], justifiable).astype(float))
     assert infer_task(gap) == "classification"  # 10 never taken: not every number of the range
+
+
+def test_a_count_with_extra_zeros_is_a_regression_target():
+    """Checks of a person's record (0 to 6; 0 the most common, 3 above 2): the positive values
+    alone rise to one peak and fall, a count with a hurdle of zeros. Codes from 0 whose positive
+    values are no count (a lone middle peak; a climb again after a fall) stay classes."""
+    def table(counts, start=0):
+        return pd.Series(np.repeat(np.arange(start, start + len(counts)), counts).astype(float))
+
+    assert infer_task(table([1851, 854, 789, 953, 643, 127, 9])) == "regression"
+    assert infer_task(table([600, 30, 250, 420, 200, 80, 20])) == "regression"  # a mode among the positives
+    assert infer_task(table([640, 84, 573, 129, 50, 20])) == "classification"  # 2's neighbours: 15%, 23%
+    assert infer_task(table([640, 300, 60, 300, 100, 20])) == "classification"  # 3 climbs after 2 fell
+    assert infer_task(table([640, 300, 200, 100])) == "classification"  # three positive values: labels
 
 
 def test_a_quantity_coded_on_widening_bins_is_a_regression_target():

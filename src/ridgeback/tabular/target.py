@@ -15,8 +15,8 @@ import pandas as pd
 from .formats import number_format, read_formatted
 from .spellings import describe_spellings, fold_levels, spelling_variants
 
-__all__ = ["MANY_CLASSES", "MAX_INTEGER_CLASSES", "check_target", "infer_task", "looks_like_counts",
-           "split_target", "numbered_classes_note", "describe_task"]
+__all__ = ["MANY_CLASSES", "MAX_INTEGER_CLASSES", "MIN_SCALE_RATIO", "check_target", "infer_task",
+           "looks_like_counts", "split_target", "numbered_classes_note", "describe_task"]
 
 #: an integer-valued target with at most this many distinct values is read as class labels (unless
 #: its values look like a count or a score: :func:`looks_like_counts`)
@@ -34,10 +34,15 @@ MIN_PEAK_NEIGHBOUR = 0.5
 #: spread wider is none; the frequencies of the whole numbers between are laid out)
 MAX_COUNT_RANGE = 1000
 #: whole numbers taking every value from their smallest to their largest, at least this many of
-#: them and unequally common (:data:`MIN_COUNT_RATIO`), are a score on a scale whatever the shape
+#: them and unequally common (:data:`MIN_SCALE_RATIO`), are a score on a scale whatever the shape
 #: of their frequencies: 1 to 10 with peaks at 1, 5 and 10, years of schooling heaped on 12 and
-#: 16. Labels are seldom ten consecutive codes so unequal (digits' are equal)
+#: 16, a 0 to 10 survey answer peaked on 5 and 7. Labels are seldom ten consecutive codes so
+#: unequal (digits' are equal)
 MIN_SCALE_VALUES = 10
+#: ... their most common value at least this many times as common as their rarest: ten classes
+#: drawn equally often stay within a ratio of 1.5 or so on a few hundred rows, and ten digits one
+#: of which is three times as common as the others stay classes too
+MIN_SCALE_RATIO = 4
 #: a quantity coded on bins that widen (0, 1, 2, 3, 7, 12 affairs a year) skips values at least this
 #: many times (codes with one apart, 1 to 4 and 9 for "other", skip once): :func:`_binned`
 MIN_BIN_GAPS = 2
@@ -101,7 +106,10 @@ def looks_like_counts(values) -> bool:
     the peak at least ``MIN_COUNT_RATIO`` (10) times the rarest value taken and, when it is not
     at either end, its larger neighbour at least ``MIN_PEAK_NEIGHBOUR`` (half) of it, up to the
     same noise; or at least ``MIN_SCALE_VALUES`` (10) values, every whole number between the
-    smallest and the largest taken, the peak again at least 10 times the rarest (a scale). Ten
+    smallest and the largest taken, the peak at least ``MIN_SCALE_RATIO`` (4) times the rarest (a
+    scale); or, for whole numbers from 0, the positive ones alone a count by the same test (a
+    count with extra zeros, a hurdle: the people who never saw a doctor, beside the visits of
+    those who did). Ten
     digits, or ten equally common classes, are not a count: their frequencies are flat; nor are
     five heating systems coded 0 to 4 whose middle one holds 573 of 900 rows and its neighbours
     84 and 129. Beyond the peak, round numbers (multiples of ``HEAP_STEP``, 5,
@@ -129,12 +137,33 @@ def looks_like_counts(values) -> bool:
 
     Ten or more whole numbers, every one of their range taken and unequally common, are a score
     on a scale (``MIN_SCALE_VALUES``) whatever the shape of their frequencies: how justifiable
-    something is from 1 to 10, with peaks at 1, 5 and 10. Ten equally common digits are not:
+    something is from 1 to 10, with peaks at 1, 5 and 10. Ten digits as common as each other, or
+    one of them twice as common as the rest, are not (one four times as common as another reads
+    as a scale: ``--task classification`` says otherwise):
 
     >>> looks_like_counts([1] * 3266 + [2] * 686 + [3] * 653 + [4] * 523 + [5] * 2029 + [6] * 754
     ...                   + [7] * 581 + [8] * 631 + [9] * 291 + [10] * 674)
     True
-    >>> looks_like_counts(list(range(10)) * 30 + [3] * 200)
+    >>> looks_like_counts(list(range(10)) * 30 + [3] * 30)
+    False
+
+    A 0 to 10 survey answer (how immigrants affect cultural life) peaked on 5 and 7, its rarest
+    answer 5.5 times rarer than its most common, is a scale too; ten classes drawn equally often
+    on 300 rows are not:
+
+    >>> looks_like_counts([0] * 91 + [1] * 57 + [2] * 113 + [3] * 134 + [4] * 153 + [5] * 307 + [6] * 199
+    ...                   + [7] * 316 + [8] * 242 + [9] * 126 + [10] * 139)
+    True
+    >>> looks_like_counts(np.random.default_rng(0).integers(0, 10, 300))
+    False
+
+    Arrests with 0 to 6 checks of a person's record, 0 the most common and 3 above 2, are a count
+    with extra zeros (the positive counts alone rise to one peak and fall); codes 0 to 4 whose
+    middle class holds most rows are not, with or without their zeros:
+
+    >>> looks_like_counts([0] * 1851 + [1] * 854 + [2] * 789 + [3] * 953 + [4] * 643 + [5] * 127 + [6] * 9)
+    True
+    >>> looks_like_counts([0] * 640 + [1] * 84 + [2] * 573 + [3] * 129 + [4] * 50 + [5] * 20)
     False
 
     Visits to a doctor that people report heap on 10, 15 and 20, and are a count; codes 1 to 4 and
@@ -154,13 +183,23 @@ def looks_like_counts(values) -> bool:
     >>> looks_like_counts([0] * 451 + [1] * 34 + [2] * 17 + [3] * 19 + [7] * 42 + [12] * 38)
     True
     """
-    levels, taken = np.unique(np.asarray(values, dtype=np.float64), return_counts=True)
+    values = np.asarray(values, dtype=np.float64)
+    levels, taken = np.unique(values, return_counts=True)
     if levels.size < MIN_COUNT_VALUES or levels[-1] - levels[0] >= MAX_COUNT_RANGE:
         return False
-    if taken.max() < MIN_COUNT_RATIO * taken.min():
-        return False
     if levels.size >= MIN_SCALE_VALUES and levels[-1] - levels[0] + 1 == levels.size:
-        return True  # a scale (MIN_SCALE_VALUES): every whole number of a range of ten or more
+        # a scale: every whole number of a range of ten or more, unequally common
+        return bool(taken.max() >= MIN_SCALE_RATIO * taken.min())
+    if levels[0] == 0 and _has_count_shape(values[values > 0]):
+        return True  # a count with extra zeros (a hurdle): the positive values alone are a count
+    return _has_count_shape(values)
+
+
+def _has_count_shape(values) -> bool:
+    """The shape test of :func:`looks_like_counts` (without the scale and the extra zeros)."""
+    levels, taken = np.unique(values, return_counts=True)
+    if levels.size < MIN_COUNT_VALUES or taken.max() < MIN_COUNT_RATIO * taken.min():
+        return False
     if _binned(levels) and _falls_per_unit(levels, taken):
         return True
     # every whole number of the range, those never taken at 0: a gap among the long tail's few
