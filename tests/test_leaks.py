@@ -82,6 +82,20 @@ def test_shares_that_sum_to_one_restate_the_last_together(rng):
     assert restating_columns(X, noisy, "regression") == []
 
 
+def test_a_large_table_is_checked_on_a_sample(rng, monkeypatch):
+    import ridgeback.tabular.leaks as leaks
+
+    monkeypatch.setattr(leaks, "MAX_ROWS", 500)
+    n = 5000
+    x = rng.normal(size=n)
+    X = pd.DataFrame({"copy": 3 * x + 1, "other": rng.normal(size=n)})
+    found = restating_columns(X, pd.Series(x), "regression")
+    assert _names(found) == [("copy",)]
+    monkeypatch.setattr(leaks, "MAX_LINEAR_COLUMNS", 1)  # two shares: too many for the linear check
+    shares = rng.dirichlet(np.ones(3), n)
+    assert restating_columns(pd.DataFrame(shares[:, 1:]), pd.Series(shares[:, 0]), "regression") == []
+
+
 def test_few_rows_and_a_bad_task(rng):
     X = pd.DataFrame({"a": np.arange(20.0)})
     assert restating_columns(X, pd.Series(np.arange(20.0)), "regression") == []

@@ -47,6 +47,10 @@ LINEAR_LEAK_LEVEL = 0.999
 FOLDS = 5
 #: the fewest rows the check reads: on fewer, a perfect score is too easily chance
 MIN_ROWS = 30
+#: the most rows it reads (a seeded sample of a larger table: a restatement shows on any sample)
+MAX_ROWS = 20_000
+#: the most numeric columns the linear check fits together (more: it is left out)
+MAX_LINEAR_COLUMNS = 500
 
 
 @dataclass(frozen=True)
@@ -162,7 +166,7 @@ def _linear_restatement(numbers: dict, target: np.ndarray, folds, metric: str):
     """The numeric columns together, when ordinary least squares on them reaches
     ``LINEAR_LEAK_LEVEL`` out of fold: a :class:`Restatement` naming the columns that carry the
     fit (standardized coefficients of at least a tenth of the largest), else None."""
-    if len(numbers) < 2:
+    if not 2 <= len(numbers) <= MAX_LINEAR_COLUMNS:
         return None
     X = np.column_stack(list(numbers.values()))
     pred = np.empty(len(target))
@@ -181,7 +185,8 @@ def restating_columns(X: pd.DataFrame, y: pd.Series, task: str, seed: int = 0) -
     """The columns of ``X`` that restate the target ``y``, best first, as :class:`Restatement`
     (one per column; for a regression, also the numeric columns together when a linear fit of
     them restates it). ``task``: "classification" or "regression". Empty for fewer than
-    ``MIN_ROWS`` rows with a target.
+    ``MIN_ROWS`` rows with a target; a table of more than ``MAX_ROWS`` is checked on a seeded
+    sample of that many, and the linear check is left out beyond ``MAX_LINEAR_COLUMNS``.
 
     Examples
     --------
@@ -198,6 +203,9 @@ def restating_columns(X: pd.DataFrame, y: pd.Series, task: str, seed: int = 0) -
     if keep.sum() < MIN_ROWS:
         return []
     X, y = X.loc[keep], y.loc[keep]
+    if len(y) > MAX_ROWS:
+        rows = np.sort(np.random.default_rng(seed).choice(len(y), MAX_ROWS, replace=False))
+        X, y = X.iloc[rows], y.iloc[rows]
     classification = task == "classification"
     if classification:
         y_codes, levels = pd.factorize(y, sort=True)
