@@ -82,6 +82,21 @@ def test_a_count_with_extra_zeros_is_a_regression_target():
     assert infer_task(table([640, 300, 200, 100])) == "classification"  # three positive values: labels
 
 
+def test_a_count_with_a_top_code_is_a_regression_target():
+    """A respondent's children, 0 to 8 with 8 for "eight or more" (GSS 1974-2002): extra zeros and
+    a top code standing above 7, by 1.6 times; incomes in brackets whose last is open. A last code
+    holding six times its neighbour's rows (a status coded 0 to 6), or a top code after a gap
+    (codes 1 to 4 and 9 for "other"), stays a class."""
+    def table(counts, start=0):
+        return pd.Series(np.repeat(np.arange(start, start + len(counts)), counts).astype(float))
+
+    assert infer_task(table([2127, 1544, 2338, 1474, 790, 376, 208, 100, 163])) == "regression"
+    assert infer_task(table([42, 87, 206, 144, 83, 38, 17, 11, 31], start=1)) == "regression"
+    assert infer_task(table([5656, 1098, 834, 151, 147, 156, 924])) == "classification"
+    assert infer_task(pd.Series(np.repeat([1, 2, 3, 4, 9], [300, 150, 80, 30, 60]).astype(float))) == \
+        "classification"
+
+
 def test_a_quantity_coded_on_widening_bins_is_a_regression_target():
     """Affairs in a year coded 0, 1, 2, 3, 7 (4 to 10) and 12 (monthly or more), family incomes
     coded at bracket midpoints, memory sizes: the steps between values never narrow and skip

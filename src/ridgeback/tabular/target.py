@@ -15,8 +15,8 @@ import pandas as pd
 from .formats import number_format, read_formatted
 from .spellings import describe_spellings, fold_levels, spelling_variants
 
-__all__ = ["MANY_CLASSES", "MAX_INTEGER_CLASSES", "MIN_SCALE_RATIO", "check_target", "infer_task",
-           "looks_like_counts", "split_target", "numbered_classes_note", "describe_task"]
+__all__ = ["MANY_CLASSES", "MAX_INTEGER_CLASSES", "MIN_SCALE_RATIO", "TOP_CODE_RATIO", "check_target",
+           "infer_task", "looks_like_counts", "split_target", "numbered_classes_note", "describe_task"]
 
 #: an integer-valued target with at most this many distinct values is read as class labels (unless
 #: its values look like a count or a score: :func:`looks_like_counts`)
@@ -43,6 +43,11 @@ MIN_SCALE_VALUES = 10
 #: drawn equally often stay within a ratio of 1.5 or so on a few hundred rows, and ten digits one
 #: of which is three times as common as the others stay classes too
 MIN_SCALE_RATIO = 4
+#: a count's largest value may be a top code ("eight or more") that stands above its neighbour,
+#: holding the tail beyond it, up to this many times the neighbour's rows: a tail that falls by a
+#: quarter or more a step sums to at most three times its first value (a status code that holds
+#: six times its neighbour is none)
+TOP_CODE_RATIO = 3
 #: a quantity coded on bins that widen (0, 1, 2, 3, 7, 12 affairs a year) skips values at least this
 #: many times (codes with one apart, 1 to 4 and 9 for "other", skip once): :func:`_binned`
 MIN_BIN_GAPS = 2
@@ -109,7 +114,9 @@ def looks_like_counts(values) -> bool:
     smallest and the largest taken, the peak at least ``MIN_SCALE_RATIO`` (4) times the rarest (a
     scale); or, for whole numbers from 0, the positive ones alone a count by the same test (a
     count with extra zeros, a hurdle: the people who never saw a doctor, beside the visits of
-    those who did). Ten
+    those who did); or, when the largest value stands above its neighbour by at most
+    ``TOP_CODE_RATIO`` (3) times, the values below it a count, with or without their zeros (a
+    top code, "eight or more", which holds the tail). Ten
     digits, or ten equally common classes, are not a count: their frequencies are flat; nor are
     five heating systems coded 0 to 4 whose middle one holds 573 of 900 rows and its neighbours
     84 and 129. Beyond the peak, round numbers (multiples of ``HEAP_STEP``, 5,
@@ -166,6 +173,16 @@ def looks_like_counts(values) -> bool:
     >>> looks_like_counts([0] * 640 + [1] * 84 + [2] * 573 + [3] * 129 + [4] * 50 + [5] * 20)
     False
 
+    A respondent's children, 0 to 8 with 8 for "eight or more" (GSS), has both extra zeros and a
+    top code; a status coded 0 to 6 whose last code holds six times its neighbour's rows is no
+    count:
+
+    >>> looks_like_counts([0] * 2127 + [1] * 1544 + [2] * 2338 + [3] * 1474 + [4] * 790 + [5] * 376
+    ...                   + [6] * 208 + [7] * 100 + [8] * 163)
+    True
+    >>> looks_like_counts([0] * 5656 + [1] * 1098 + [2] * 834 + [3] * 151 + [4] * 147 + [5] * 156 + [6] * 924)
+    False
+
     Visits to a doctor that people report heap on 10, 15 and 20, and are a count; codes 1 to 4 and
     10 for "other" are not:
 
@@ -190,9 +207,12 @@ def looks_like_counts(values) -> bool:
     if levels.size >= MIN_SCALE_VALUES and levels[-1] - levels[0] + 1 == levels.size:
         # a scale: every whole number of a range of ten or more, unequally common
         return bool(taken.max() >= MIN_SCALE_RATIO * taken.min())
-    if levels[0] == 0 and _has_count_shape(values[values > 0]):
-        return True  # a count with extra zeros (a hurdle): the positive values alone are a count
-    return _has_count_shape(values)
+    shapes = [values]
+    if levels[0] == 0:  # a count with extra zeros (a hurdle): the positive values alone
+        shapes.append(values[values > 0])
+    if levels[-1] - levels[-2] == 1 and taken[-2] < taken[-1] <= TOP_CODE_RATIO * taken[-2]:
+        shapes += [v[v < levels[-1]] for v in shapes]  # a top code ("8 or more"): without it
+    return any(_has_count_shape(v) for v in shapes)
 
 
 def _has_count_shape(values) -> bool:
