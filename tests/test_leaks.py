@@ -122,14 +122,14 @@ def test_describe_train_and_tune_name_the_column_and_drop_silences_it(rng, tmp_p
     assert main(["train", str(path), "--target", "work", "--epochs", "2", "--hidden", "4",
                  "--out", str(tmp_path / "train"), "--json"]) == 0
     _, err = capsys.readouterr()
-    assert "note: leak check: `hours` alone predicts 'work' out of fold" in err and "--drop hours" in err
+    assert "note: leak check: 'hours' alone predicts 'work' out of fold" in err and "--drop hours" in err
 
     assert main(["tune", str(path), "--target", "work", "--grid", "l2=1e-4", "--epochs", "2", "--hidden", "4",
                  "--cv", "3", "--out", str(tmp_path / "tune"), "--json"]) == 0
     out, err = capsys.readouterr()
     assert json.loads(out)["leaks"][0]["columns"] == ["hours"] and "note: leak check:" in err
     report = (tmp_path / "tune" / "report.html").read_text()
-    assert "leak check: `hours` alone predicts &#x27;work&#x27; out of fold" in report
+    assert "leak check: &#x27;hours&#x27; alone predicts &#x27;work&#x27; out of fold" in report
 
     assert main(["train", str(path), "--target", "work", "--epochs", "2", "--hidden", "4", "--id", "hours",
                  "--out", str(tmp_path / "train2"), "--json"]) == 0

@@ -65,7 +65,7 @@ class Restatement:
         return {"columns": list(self.columns), "score": float(self.score), "metric": self.metric}
 
     def describe(self, target: str) -> str:
-        names = ", ".join(f"`{c}`" for c in self.columns[:5]) + (", ..." if len(self.columns) > 5 else "")
+        names = ", ".join(repr(c) for c in self.columns[:5]) + (", ..." if len(self.columns) > 5 else "")
         how = "alone predicts" if len(self.columns) == 1 else "together, in a linear fit, predict"
         return f"{names} {how} {target!r} out of fold ({self.metric.replace('_', ' ')} {self.score:.4f})"
 
