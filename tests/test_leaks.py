@@ -59,6 +59,19 @@ def test_a_code_restates_classes_an_identifier_does_not_and_a_rare_class_counts(
     assert restating_columns(X.assign(never=0), rare, "classification") == []
 
 
+def test_numbers_and_dates_are_read_as_the_plan_writes_them(rng):
+    """A price written "$12,500" beside the same price in thousands, and a date of sale written
+    "2024-05-01" beside the days since 2020: numbers, and restatements."""
+    n = 200
+    price = rng.integers(50, 900, n) * 100
+    days = rng.integers(0, 1500, n)
+    dates = (pd.Timestamp("2020-01-01") + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")
+    X = pd.DataFrame({"listed": [f"${p:,}" for p in price], "sold": dates, "rooms": rng.integers(1, 6, n)})
+    found = restating_columns(X, pd.Series(price / 1000.0), "regression")
+    assert _names(found) == [("listed",)]
+    assert _names(restating_columns(X, pd.Series(days.astype(float)), "regression")) == [("sold",)]
+
+
 def test_a_value_missing_exactly_in_one_class_restates_it(rng):
     n = 300
     died = rng.random(n) < 0.5

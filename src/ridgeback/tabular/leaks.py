@@ -11,9 +11,10 @@ them in 270 (benchmarks/QUALITY.md, "Held-apart tables audited by content").
 The check fits, for every column alone, the simplest model that reads any function of it, and
 scores it out of fold (``FOLDS`` folds, seeded):
 
-- a **number**: the nearest training value's target (one nearest neighbour on the line; rows that
-  share a value give their mean, or their most common class), so a threshold, a monotone
-  transform or any smooth function of the column is read;
+- a **number** (written plainly, with currency or percent signs, thousands separators or a unit,
+  or a date, read as the column plan reads them): the nearest training value's target (one
+  nearest neighbour on the line; rows that share a value give their mean, or their most common
+  class), so a threshold, a monotone transform or any smooth function of the column is read;
 - **anything else** (strings, codes, dates as text): the mean target, or the most common class, of
   the training rows with the same value; a value no training row holds reads the training rows'
   mean or most common class. A missing value is a value of its own, in both.
@@ -36,6 +37,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from .formats import (
+    date_format,
+    is_datetime_dtype,
+    looks_like_iso_dates,
+    number_format,
+    read_formatted,
+    to_datetime,
+)
 
 __all__ = ["LEAK_LEVEL", "LINEAR_LEAK_LEVEL", "FOLDS", "Restatement", "restating_columns", "leak_note"]
 
@@ -80,15 +90,30 @@ def _folds(y_codes: np.ndarray | None, n: int, seed: int) -> list:
 
 
 def _numbers(column: pd.Series) -> np.ndarray | None:
-    """The column as float64, or None if it is not a number column (fewer than 95% of its
-    present values parse as numbers)."""
+    """The column as float64, read as the column plan reads numbers and dates: plain numbers
+    (95% of the present values at least), numbers written with currency or percent signs,
+    thousands separators or a unit (:func:`~ridgeback.tabular.formats.number_format`), dates
+    (as days since 1970); None for anything else."""
     if pd.api.types.is_bool_dtype(column):
         return column.astype(np.float64).to_numpy()
-    values = pd.to_numeric(column, errors="coerce")
-    present = int(column.notna().sum())
-    if present == 0 or values.notna().sum() < 0.95 * present:
+    present = column.dropna()
+    if present.empty:
         return None
-    return values.to_numpy(np.float64)
+    if not is_datetime_dtype(column):
+        values = pd.to_numeric(column, errors="coerce")
+        if values.notna().sum() >= 0.95 * len(present):
+            return values.to_numpy(np.float64)
+        fmt = number_format(present)
+        if fmt:
+            return read_formatted(column, fmt).to_numpy(np.float64)
+        dates = date_format(present)[0]
+        if not dates and not looks_like_iso_dates(present):
+            return None
+    else:
+        dates = ""
+    stamps = to_datetime(column, dates)
+    days = (stamps - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(days=1)
+    return days.to_numpy(np.float64)
 
 
 def _group_stat(codes: np.ndarray, target: np.ndarray, classification: bool, n_classes: int):
