@@ -109,6 +109,15 @@ def test_a_large_table_is_checked_on_a_sample(rng, monkeypatch):
     assert restating_columns(pd.DataFrame(shares[:, 1:]), pd.Series(shares[:, 0]), "regression") == []
 
 
+def test_the_check_is_in_the_public_api(rng):
+    import ridgeback as rb
+
+    X = pd.DataFrame({"copy": np.arange(100.0) * 2, "noise": rng.normal(size=100)})
+    found = rb.restating_columns(X, pd.Series(np.arange(100.0)), "regression")
+    assert found == [rb.Restatement(("copy",), found[0].score, "r2")] and found[0].score >= LEAK_LEVEL
+    assert found[0].to_dict() == {"columns": ["copy"], "score": found[0].score, "metric": "r2"}
+
+
 def test_few_rows_and_a_bad_task(rng):
     X = pd.DataFrame({"a": np.arange(20.0)})
     assert restating_columns(X, pd.Series(np.arange(20.0)), "regression") == []

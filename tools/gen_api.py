@@ -37,6 +37,7 @@ MODULE_TITLES = {
     "tabular.data": "Data",
     "tabular.preprocessing": "Preprocessing",
     "tabular.model": "Tabular models",
+    "tabular.leaks": "Columns that restate the target",
     "persist.model_dir": "Saving and loading",
     "persist.onnx": "ONNX export",
 }

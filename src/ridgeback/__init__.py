@@ -32,7 +32,8 @@ _SOURCES = {
         "tune", "TuneResult", "regularization_path", "RegularizationPath",
     ),
     ".tabular": (
-        "read_table", "load_builtin", "list_builtins", "Preprocessor", "TabularModel",
+        "read_table", "load_builtin", "list_builtins", "Preprocessor", "TabularModel", "restating_columns",
+        "Restatement",
     ),
     ".persist": (
         "save", "load", "ModelFormatError", "export_onnx",
@@ -109,10 +110,12 @@ if TYPE_CHECKING:  # what static tools and editors see; at run time __getattr__ 
     )
     from .tabular import (
         Preprocessor,
+        Restatement,
         TabularModel,
         list_builtins,
         load_builtin,
         read_table,
+        restating_columns,
     )
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _SOURCES)

@@ -16,11 +16,13 @@ _SOURCES = {
     ".data": ("read_table", "load_builtin", "list_builtins"),
     ".preprocessing": ("Preprocessor",),
     ".model": ("TabularModel",),
+    ".leaks": ("restating_columns", "Restatement"),
 }
 __all__ = [name for names in _SOURCES.values() for name in names]
 
 if TYPE_CHECKING:
     from .data import list_builtins, load_builtin, read_table
+    from .leaks import Restatement, restating_columns
     from .model import TabularModel
     from .preprocessing import Preprocessor
 

@@ -65,7 +65,19 @@ MAX_LINEAR_COLUMNS = 500
 
 @dataclass(frozen=True)
 class Restatement:
-    """A column (or ``columns``, together) whose out-of-fold ``score`` reaches the leak level."""
+    """What :func:`restating_columns` found: a column, or columns together, that restate the target.
+
+    Attributes
+    ----------
+    columns : tuple of str
+        One column, or the numeric columns that carry a linear fit (standardized coefficients of
+        at least a tenth of the largest).
+    score : float
+        The out-of-fold score that reached ``LEAK_LEVEL`` (one column) or ``LINEAR_LEAK_LEVEL``
+        (together).
+    metric : {"r2", "balanced_accuracy"}
+        The score's metric: R² for a regression, the balanced accuracy for classes.
+    """
 
     columns: tuple
     score: float
@@ -207,11 +219,31 @@ def _linear_restatement(numbers: dict, target: np.ndarray, folds, metric: str):
 
 
 def restating_columns(X: pd.DataFrame, y: pd.Series, task: str, seed: int = 0) -> list:
-    """The columns of ``X`` that restate the target ``y``, best first, as :class:`Restatement`
-    (one per column; for a regression, also the numeric columns together when a linear fit of
-    them restates it). ``task``: "classification" or "regression". Empty for fewer than
-    ``MIN_ROWS`` rows with a target; a table of more than ``MAX_ROWS`` is checked on a seeded
-    sample of that many, and the linear check is left out beyond ``MAX_LINEAR_COLUMNS``.
+    """The columns of ``X`` that restate the target ``y`` (the module's docstring says how).
+
+    Parameters
+    ----------
+    X : DataFrame
+        The feature columns, raw (strings, numbers written with signs, dates, missing values).
+    y : Series
+        The target; rows where it is missing are left out.
+    task : {"classification", "regression"}
+        How the target is read.
+    seed : int, default=0
+        Seeds the folds, and the sample of a table of more than ``MAX_ROWS`` rows.
+
+    Returns
+    -------
+    list of Restatement
+        Best first: one per column that alone reaches ``LEAK_LEVEL``; for a regression where none
+        does, the numeric columns together when least squares on them reaches
+        ``LINEAR_LEAK_LEVEL`` (left out beyond ``MAX_LINEAR_COLUMNS`` of them). Empty for fewer
+        than ``MIN_ROWS`` rows with a target.
+
+    Raises
+    ------
+    ValueError
+        For another ``task``, or a regression target that is not numbers.
 
     Examples
     --------
