@@ -216,7 +216,8 @@ def looks_like_counts(values) -> bool:
 
 
 def _has_count_shape(values) -> bool:
-    """The shape test of :func:`looks_like_counts` (without the scale and the extra zeros)."""
+    """The shape test of :func:`looks_like_counts` on ``values`` as they are (the scale, the extra
+    zeros and the top code are its caller's)."""
     levels, taken = np.unique(values, return_counts=True)
     if levels.size < MIN_COUNT_VALUES or taken.max() < MIN_COUNT_RATIO * taken.min():
         return False
