@@ -85,6 +85,7 @@ from .plan import (
     _ENTITY,
     _GROUPS,
     _HEAPED,
+    _IDENTIFIER,
     _LEVELS,
     _MANY,
     _PERIOD,
@@ -285,15 +286,15 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
     if series.dtype.kind in "iuf":
         if series.dtype.kind in "iu" and n_distinct > threshold and n_distinct == len(present):
             if id_named(name):
-                return "id", "identifier: distinct integers in a column named like an id"
+                return "id", f"{_IDENTIFIER} distinct integers in a column named like an id"
             values = present.to_numpy()
             # row numbers: consecutive and in the rows' order (a permutation of 1..n is a ranking),
             # and not a count of years or a rank by its name
             if bool(np.all(np.diff(values) == 1)) and not ordinal_named(name):
-                return "id", "identifier: distinct consecutive integers in row order"
+                return "id", f"{_IDENTIFIER} distinct consecutive integers in row order"
             # or named as one (obs, case) though a shuffled split put them out of order
             if named_codes and row_number_named(name):
-                return "id", "identifier: distinct integers in a column named like a row's number"
+                return "id", f"{_IDENTIFIER} distinct integers in a column named like a row's number"
         if _group_codes(name, present, n_distinct, named_codes):
             levels = _levels(n_distinct, present)
             if not group_codes:
@@ -310,7 +311,7 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
             return "numeric", (f"{_PERIOD} {n_distinct} periods of {len(present) / n_distinct:.0f} rows on "
                                f"average, each also one-hot: the shocks its rows share")
         if named_codes and not repeated and _mostly_unique_id(name, present, n_distinct, threshold):
-            return "id", (f"identifier: {n_distinct} distinct integers in {len(present)} rows, in a column "
+            return "id", (f"{_IDENTIFIER} {n_distinct} distinct integers in {len(present)} rows, in a column "
                           f"named like an id, too many to one-hot and too seldom repeated for an entity "
                           f"(--numeric {name} to read it as a number)")
         return "numeric", _heaped(present) if value_counts and series.dtype.kind in "iuf" else ""
@@ -370,7 +371,7 @@ def _decide(name, series, threshold, group_codes=True, many_levels=True, entitie
         if reason:
             return "entity", reason
     if (n_distinct >= ID_UNIQUE_SHARE * len(present) and not _has_space(present)) or id_named(name):
-        return "id", f"identifier: {n_distinct} distinct values in {len(present)} rows"
+        return "id", f"{_IDENTIFIER} {n_distinct} distinct values in {len(present)} rows"
     return "text", f"{n_distinct} distinct values (> {threshold})"
 
 

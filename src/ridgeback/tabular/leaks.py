@@ -38,14 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .formats import (
-    date_format,
-    is_datetime_dtype,
-    looks_like_iso_dates,
-    number_format,
-    read_formatted,
-    to_datetime,
-)
+from .encoders import datetime_parts
+from .formats import date_format, is_datetime_dtype, looks_like_iso_dates, number_format, read_formatted
 
 __all__ = ["LEAK_LEVEL", "LINEAR_LEAK_LEVEL", "FOLDS", "Restatement", "restating_columns", "leak_note"]
 
@@ -123,9 +117,7 @@ def _numbers(column: pd.Series) -> np.ndarray | None:
             return None
     else:
         dates = ""
-    stamps = to_datetime(column, dates)
-    days = (stamps - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(days=1)
-    return days.to_numpy(np.float64)
+    return datetime_parts(column, ("epoch_days",), dates)[0][:, 0]
 
 
 def _group_stat(codes: np.ndarray, target: np.ndarray, classification: bool, n_classes: int):
