@@ -437,21 +437,11 @@ def counts_text(results: dict, keys: list[str]) -> str:
 
 
 def write_prints(path: Path | None = None) -> None:
-    """Write the content prints (``quality_data.table_prints``) of the issue's tables and every
-    look's tables, with the columns ridgeback's leak check finds restating each one's target, to
+    """Write the content prints (``quality_data.prints``) of the issue's tables and every look's
+    tables, with the columns ridgeback's leak check finds restating each one's target, to
     ``path`` (default ``PRINTS``), atomically: the record that lets the test suite, which has none
     of these packages, check that no held-apart table restates another or its own target."""
-    from ridgeback.tabular.leaks import restating_columns
-
-    named = {**quality_data.TABLES, **{n: t for look in quality_data.LOOKS.values() for n, t in look.items()}}
-    record = {}
-    for name, (loader, task, _) in named.items():
-        df = loader()
-        record[name] = quality_data.table_prints(df)
-        # ridgeback's own leak check (tabular/leaks.py) on the table as tune reads it
-        found = restating_columns(df.drop(columns="y"), df["y"],
-                                  "regression" if task == "regression" else "classification")
-        record[name]["restated"] = [list(r.columns) for r in found]
+    record = {name: quality_data.prints(name) for name in quality_data.tables()}
     path = path or PRINTS
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")

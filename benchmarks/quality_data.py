@@ -1033,13 +1033,25 @@ SAME_DATA = {
 }
 
 
+def tables() -> dict:
+    """name -> (loader, task, source) of the issue's tables (``TABLES``) and every look's."""
+    return {**TABLES, **{n: t for look in LOOKS.values() for n, t in look.items()}}
+
+
 def prints(name: str) -> dict:
     """The content prints (``table_prints``) of the table ``name`` of ``TABLES`` or a look, as its
-    loader gives it (before the row cap and the split)."""
-    named = {**TABLES, **{n: t for look in LOOKS.values() for n, t in look.items()}}
+    loader gives it (before the row cap and the split), and under ``restated`` the columns
+    ridgeback's own leak check (``ridgeback.restating_columns``) finds restating its target."""
+    from ridgeback.tabular.leaks import restating_columns
+
+    named = tables()
     if name not in named:
         raise ValueError(f"`name` must be a table of TABLES or LOOKS. Received: name={name!r}")
-    return table_prints(named[name][0]())
+    loader, task, _ = named[name]
+    df = loader()
+    found = restating_columns(df.drop(columns="y"), df["y"], "regression" if task == "regression" else
+                              "classification")
+    return {**table_prints(df), "restated": [list(r.columns) for r in found]}
 
 
 #: name -> (loader, task, source); the order of the report's table
@@ -1075,7 +1087,7 @@ def load(name: str, *, split_seed: int = SPLIT_SEED, max_rows: int = MAX_ROWS) -
     if name in SYNTHETIC:  # generated at their own size: no cap
         df, task = generate(name)
         source = "synthetic"
-    elif name not in (named := {**TABLES, **{n: t for look in LOOKS.values() for n, t in look.items()}}):
+    elif name not in (named := tables()):
         known = [*NAMES, *SYNTHETIC, *(n for look in LOOKS.values() for n in look)]
         raise ValueError(f"`name` must be one of {', '.join(known)}. "
                          f"Received: name={name!r}")
