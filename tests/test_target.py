@@ -8,6 +8,11 @@ import pytest
 from ridgeback.tabular.target import check_target, infer_task, split_target
 
 
+def table(counts, start=0):
+    """Whole numbers from ``start`` up, each repeated as often as ``counts`` says (as floats)."""
+    return pd.Series(np.repeat(np.arange(start, start + len(counts)), counts).astype(float))
+
+
 def test_infer_task_rule():
     assert infer_task(pd.Series(["a", "b"])) == "classification"
     assert infer_task(pd.Series([True, False])) == "classification"
@@ -21,9 +26,6 @@ def test_whole_numbers_that_look_like_counts_or_scores_are_regression_targets():
     """Goals in a match, a vocabulary score from 0 to 10: frequencies that rise to one peak and
     fall, ten times the rarest; labels (flat frequencies, out of order, fewer than five values,
     or gaps) stay classes."""
-    def table(counts, start=0):
-        return pd.Series(np.repeat(np.arange(start, start + len(counts)), counts).astype(float))
-
     goals = table([502, 855, 747, 479, 273, 86, 38, 17, 2, 1])  # Bundesliga's home goals
     vocab = table([36, 59, 91, 163, 318, 499, 642, 470, 298, 251, 173])  # a 0-10 score
     assert infer_task(goals) == infer_task(vocab) == "regression"
@@ -48,9 +50,6 @@ def test_ten_or_more_whole_numbers_of_a_whole_range_unequally_common_are_a_scale
     common at least four times the rarest, is a score whatever the shape of its frequencies. Ten equally
     common digits, nine values with three peaks, or a range with a value never taken stay
     classes."""
-    def table(counts, start=0):
-        return pd.Series(np.repeat(np.arange(start, start + len(counts)), counts).astype(float))
-
     justifiable = [3266, 686, 653, 523, 2029, 754, 581, 631, 291, 674]
     schooling = [3, 12, 20, 26, 20, 44, 77, 180, 244, 265, 193, 280, 26, 30, 11, 9, 1, 3, 1]
     assert infer_task(table(justifiable, start=1)) == "regression"
@@ -72,9 +71,6 @@ def test_a_count_with_extra_zeros_is_a_regression_target():
     """Checks of a person's record (0 to 6; 0 the most common, 3 above 2): the positive values
     alone rise to one peak and fall, a count with a hurdle of zeros. Codes from 0 whose positive
     values are no count (a lone middle peak; a climb again after a fall) stay classes."""
-    def table(counts, start=0):
-        return pd.Series(np.repeat(np.arange(start, start + len(counts)), counts).astype(float))
-
     assert infer_task(table([1851, 854, 789, 953, 643, 127, 9])) == "regression"
     assert infer_task(table([600, 30, 250, 420, 200, 80, 20])) == "regression"  # a mode among the positives
     assert infer_task(table([640, 84, 573, 129, 50, 20])) == "classification"  # 2's neighbours: 15%, 23%
@@ -87,9 +83,6 @@ def test_a_count_with_a_top_code_is_a_regression_target():
     a top code standing above 7, by 1.6 times; incomes in brackets whose last is open. A last code
     holding six times its neighbour's rows (a status coded 0 to 6), or a top code after a gap
     (codes 1 to 4 and 9 for "other"), stays a class."""
-    def table(counts, start=0):
-        return pd.Series(np.repeat(np.arange(start, start + len(counts)), counts).astype(float))
-
     assert infer_task(table([2127, 1544, 2338, 1474, 790, 376, 208, 100, 163])) == "regression"
     assert infer_task(table([42, 87, 206, 144, 83, 38, 17, 11, 31], start=1)) == "regression"
     assert infer_task(table([5656, 1098, 834, 151, 147, 156, 924])) == "classification"
